@@ -1,0 +1,15 @@
+DROP TABLE clock_alerts;
+DROP TABLE outbox;
+DROP TABLE audit_log;
+DROP TABLE audit_head;
+DROP TABLE reports;
+DROP TABLE incident_handlers;
+DROP TABLE incidents;
+DROP TABLE counters;
+DROP TABLE setup_codes;
+DROP TABLE sessions;
+DROP TABLE api_tokens;
+DROP TABLE recovery_codes;
+DROP TABLE memberships;
+DROP TABLE users;
+DROP TABLE organisations;

@@ -1,0 +1,150 @@
+//! Appending to and reading the audit chain.
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::chain::{self, Break, Record, Verifier};
+use super::Entry;
+use crate::db::schema::{audit_head, audit_log};
+use crate::db::{from_db, to_db, DbConn};
+
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = audit_log)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: chrono::NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub organisation_id: Option<String>,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditRow {
+    pub fn record(&self) -> Record {
+        Record {
+            seq: self.seq,
+            at: from_db(self.at),
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            entity_type: self.entity_type.clone(),
+            entity_id: self.entity_id.clone(),
+            organisation_id: self.organisation_id.clone(),
+            before_json: self.before_json.clone(),
+            after_json: self.after_json.clone(),
+            prev_hash: self.prev_hash.clone(),
+            hash: self.hash.clone(),
+        }
+    }
+}
+
+/// Append entries to the chain. Must run inside the caller's transaction, so the change and its
+/// audit record commit together. Locks the chain head (PostgreSQL: `FOR UPDATE`; SQLite: the
+/// transaction already holds the write lock).
+pub fn append(conn: &mut DbConn, entries: &[Entry], at: DateTime<Utc>) -> QueryResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let (mut seq, mut prev): (i64, String) = match conn {
+        DbConn::Pg(c) => audit_head::table
+            .filter(audit_head::id.eq(1))
+            .select((audit_head::seq, audit_head::hash))
+            .for_update()
+            .first(c)?,
+        DbConn::Sqlite(c) => audit_head::table
+            .filter(audit_head::id.eq(1))
+            .select((audit_head::seq, audit_head::hash))
+            .first(c)?,
+    };
+    let at_db = to_db(at);
+    let at = from_db(at_db);
+    let mut rows = Vec::with_capacity(entries.len());
+    for e in entries {
+        seq += 1;
+        let before = e.before.as_ref().map(|v| v.to_string());
+        let after = e.after.as_ref().map(|v| v.to_string());
+        let actor = e.actor.as_string();
+        let hash = chain::compute_hash(
+            &prev,
+            seq,
+            at,
+            &actor,
+            &e.action,
+            e.entity_type,
+            &e.entity_id,
+            e.organisation_id.as_deref(),
+            before.as_deref(),
+            after.as_deref(),
+        );
+        rows.push(AuditRow {
+            seq,
+            at: at_db,
+            actor,
+            action: e.action.clone(),
+            entity_type: e.entity_type.to_string(),
+            entity_id: e.entity_id.clone(),
+            organisation_id: e.organisation_id.clone(),
+            before_json: before,
+            after_json: after,
+            prev_hash: prev.clone(),
+            hash: hash.clone(),
+        });
+        prev = hash;
+    }
+    for chunk in rows.chunks(500) {
+        // Multi-row inserts are backend-specific in diesel; the same statement on each.
+        match conn {
+            DbConn::Pg(c) => diesel::insert_into(audit_log::table).values(chunk).execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(audit_log::table).values(chunk).execute(c)?,
+        };
+    }
+    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
+        .set((audit_head::seq.eq(seq), audit_head::hash.eq(&prev)))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn for_entity(conn: &mut DbConn, entity_type: &str, entity_id: &str) -> QueryResult<Vec<AuditRow>> {
+    audit_log::table
+        .filter(audit_log::entity_type.eq(entity_type))
+        .filter(audit_log::entity_id.eq(entity_id))
+        .order(audit_log::seq.asc())
+        .load(conn)
+}
+
+#[derive(Debug)]
+pub struct VerifyOutcome {
+    pub checked: u64,
+    pub broken: Option<Break>,
+}
+
+/// Recompute the whole chain, page by page.
+pub fn verify(conn: &mut DbConn) -> QueryResult<VerifyOutcome> {
+    let mut v = Verifier::default();
+    let mut after = 0i64;
+    loop {
+        let page: Vec<AuditRow> = audit_log::table
+            .filter(audit_log::seq.gt(after))
+            .order(audit_log::seq.asc())
+            .limit(5000)
+            .load(conn)?;
+        if page.is_empty() {
+            break;
+        }
+        for row in &page {
+            if let Err(b) = v.feed(&row.record()) {
+                return Ok(VerifyOutcome { checked: v.checked, broken: Some(b) });
+            }
+        }
+        after = page.last().map(|r| r.seq).unwrap_or(after);
+    }
+    let (head_seq, head_hash): (i64, String) = audit_head::table
+        .filter(audit_head::id.eq(1))
+        .select((audit_head::seq, audit_head::hash))
+        .first(conn)?;
+    let broken = v.finish(head_seq, &head_hash).err();
+    Ok(VerifyOutcome { checked: v.checked, broken })
+}

@@ -1,0 +1,424 @@
+//! Sign-in, sessions, two-factor login, API tokens, first-run setup and user creation.
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::extract::SESSION_COOKIE;
+use super::secrets::{dummy_verify, hash_password, password_problem, verify_password};
+use super::store::{self, TokenInfo};
+use super::throttle::{self, Gate, Policy};
+use super::{totp, Staff};
+use crate::audit::{self, Actor, Entry};
+use crate::db::{from_db, now, write_tx};
+use crate::error::{ApiError, ApiResult};
+use crate::http::ApiJson;
+use crate::privacy::mask_email;
+use crate::state::AppState;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+    /// The 6-digit code from the authenticator app, when two-factor login is on.
+    pub totp_code: Option<String>,
+    /// A one-time recovery code instead of the app's code.
+    pub recovery_code: Option<String>,
+}
+
+fn audit_user(action: &str, user_id: &str, actor: Actor, after: Option<serde_json::Value>) -> Entry {
+    Entry {
+        actor,
+        action: action.into(),
+        entity_type: "user",
+        entity_id: user_id.into(),
+        organisation_id: None,
+        before: None,
+        after,
+    }
+}
+
+fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.settings.cookie_secure())
+        .max_age(time::Duration::hours(state.settings.security.session_hours))
+        .finish()
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginInput,
+    responses((status = 200, body = Staff), (status = 401), (status = 429)))]
+pub async fn login(state: web::Data<AppState>, body: ApiJson<LoginInput>) -> ApiResult<HttpResponse> {
+    let input = body.0;
+    let sec = state.settings.security.clone();
+    let policy = Policy { slow_down_after: sec.slow_down_after, lock_after: sec.lock_after, lock_minutes: sec.lock_minutes };
+    let (staff, token) = state
+        .db(move |c| {
+            let t = now();
+            let user = match store::user_by_email(c, &input.email)? {
+                Some(u) if u.password_hash.is_some() => u,
+                _ => {
+                    dummy_verify(&input.password);
+                    return Err(ApiError::Unauthorized("wrong e-mail address or password".into()));
+                }
+            };
+            let locked = store::locked_until(&user);
+            let expired_lock = locked.map(|l| l <= t).unwrap_or(false);
+            let failed = if expired_lock { 0 } else { user.failed_logins };
+            match throttle::gate(&policy, failed, user.last_failed_at.map(from_db), locked, t) {
+                Gate::Open => {}
+                Gate::Wait(s) => {
+                    return Err(ApiError::TooManyRequests {
+                        detail: "too many failed attempts; wait before trying again".into(),
+                        retry_after: s,
+                    })
+                }
+                Gate::Locked(until) => {
+                    return Err(ApiError::TooManyRequests {
+                        detail: "the account is locked for a while after too many failed attempts".into(),
+                        retry_after: (until - t).num_seconds().max(1),
+                    })
+                }
+            }
+            let mut ok = verify_password(&input.password, user.password_hash.as_deref().unwrap_or(""));
+            if ok && user.totp_enabled {
+                let code_ok = match (&input.totp_code, &input.recovery_code, &user.totp_secret) {
+                    (Some(code), _, Some(secret)) => totp::check(secret, code, t.timestamp() as u64),
+                    (None, Some(rc), _) => store::use_recovery_code(c, &user.id, rc)?,
+                    (None, None, _) => {
+                        return Err(ApiError::Unauthorized(
+                            "two-factor login is on: send totp_code (or recovery_code)".into(),
+                        ))
+                    }
+                    _ => false,
+                };
+                ok = code_ok;
+            }
+            if !ok {
+                let (n, lock) = throttle::after_failure(&policy, failed, t);
+                store::record_failure(c, &user.id, n, t, lock)?;
+                tracing::warn!(user = %mask_email(&user.email), failures = n, locked = lock.is_some(), "failed login");
+                if lock.is_some() {
+                    write_tx(c, |c| {
+                        audit::store::append(c, &[audit_user("user.locked", &user.id, Actor::System("auth"), Some(serde_json::json!({"failures": n})))], t)
+                    })?;
+                }
+                return Err(ApiError::Unauthorized("wrong e-mail address or password".into()));
+            }
+            store::reset_failures(c, &user.id)?;
+            let token = store::create_session(c, &user.id, sec.session_hours)?;
+            let staff = store::staff(c, &user)?;
+            Ok((staff, token))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().cookie(session_cookie(&state, token)).json(staff))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+pub async fn logout(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
+    if let Some(c) = req.cookie(SESSION_COOKIE) {
+        let token = c.value().to_string();
+        state.db(move |conn| Ok(store::delete_session(conn, &token)?)).await?;
+    }
+    let mut gone = session_cookie(&state, String::new());
+    gone.make_removal();
+    Ok(HttpResponse::NoContent().cookie(gone).finish())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MeView {
+    #[serde(flatten)]
+    pub staff: Staff,
+    /// An organisation requires two-factor login and it is not on yet: its data stays hidden.
+    pub two_factor_required: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = MeView), (status = 401)))]
+pub async fn me(staff: Staff) -> ApiResult<HttpResponse> {
+    let req = staff.two_factor_missing();
+    Ok(HttpResponse::Ok().json(MeView { staff, two_factor_required: req }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TotpSetup {
+    pub secret: String,
+    pub otpauth_url: String,
+}
+
+/// Start turning on two-factor login: a new secret for the authenticator app (not active until confirmed).
+#[utoipa::path(post, path = "/api/v1/me/totp", tag = "auth", responses((status = 200, body = TotpSetup)))]
+pub async fn totp_begin(state: web::Data<AppState>, staff: Staff) -> ApiResult<HttpResponse> {
+    if staff.totp_enabled {
+        return Err(ApiError::Conflict("two-factor login is already on; turn it off first".into()));
+    }
+    let secret = totp::new_secret();
+    let url = totp::otpauth_url(&secret, &staff.email)?;
+    let s = secret.clone();
+    state.db(move |c| Ok(store::set_totp(c, &staff.id, Some(&s), false)?)).await?;
+    Ok(HttpResponse::Ok().json(TotpSetup { secret, otpauth_url: url }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeInput {
+    pub code: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RecoveryCodes {
+    /// Shown once: each works once instead of an app code.
+    pub recovery_codes: Vec<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/me/totp/confirm", tag = "auth", request_body = CodeInput,
+    responses((status = 200, body = RecoveryCodes), (status = 422)))]
+pub async fn totp_confirm(state: web::Data<AppState>, staff: Staff, body: ApiJson<CodeInput>) -> ApiResult<HttpResponse> {
+    let code = body.0.code;
+    let codes = state
+        .db(move |c| {
+            let user = store::user_by_id(c, &staff.id)?.ok_or(ApiError::NotFound)?;
+            let secret = user
+                .totp_secret
+                .filter(|_| !user.totp_enabled)
+                .ok_or_else(|| ApiError::Conflict("start with POST /api/v1/me/totp".into()))?;
+            let t = now();
+            if !totp::check(&secret, &code, t.timestamp() as u64) {
+                return Err(ApiError::field("code", "the code does not match; check the app and the clock"));
+            }
+            write_tx(c, |c| -> ApiResult<Vec<String>> {
+                store::set_totp(c, &staff.id, Some(&secret), true)?;
+                let codes = store::new_recovery_codes(c, &staff.id)?;
+                audit::store::append(c, &[audit_user("user.totp_enabled", &staff.id, staff.actor(), None)], t)?;
+                Ok(codes)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(RecoveryCodes { recovery_codes: codes }))
+}
+
+#[utoipa::path(delete, path = "/api/v1/me/totp", tag = "auth", request_body = CodeInput,
+    responses((status = 204), (status = 422)))]
+pub async fn totp_disable(state: web::Data<AppState>, staff: Staff, body: ApiJson<CodeInput>) -> ApiResult<HttpResponse> {
+    let code = body.0.code;
+    state
+        .db(move |c| {
+            let user = store::user_by_id(c, &staff.id)?.ok_or(ApiError::NotFound)?;
+            let t = now();
+            let ok = match (&user.totp_secret, user.totp_enabled) {
+                (Some(s), true) => totp::check(s, &code, t.timestamp() as u64),
+                _ => return Err(ApiError::Conflict("two-factor login is not on".into())),
+            };
+            if !ok {
+                return Err(ApiError::field("code", "the code does not match"));
+            }
+            write_tx(c, |c| -> ApiResult<()> {
+                store::set_totp(c, &staff.id, None, false)?;
+                audit::store::append(c, &[audit_user("user.totp_disabled", &staff.id, staff.actor(), None)], t)?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenInput {
+    pub name: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenCreated {
+    pub id: String,
+    pub name: String,
+    /// Shown once.
+    pub token: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "auth", request_body = TokenInput,
+    responses((status = 201, body = TokenCreated)))]
+pub async fn token_create(state: web::Data<AppState>, staff: Staff, body: ApiJson<TokenInput>) -> ApiResult<HttpResponse> {
+    let name = body.0.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::field("name", "1 to 100 characters"));
+    }
+    let n = name.clone();
+    let (id, token) = state
+        .db(move |c| {
+            write_tx(c, |c| -> ApiResult<(String, String)> {
+                let (id, token) = store::create_token(c, &staff.id, &n)?;
+                audit::store::append(
+                    c,
+                    &[audit_user("user.token_created", &staff.id, staff.actor(), Some(serde_json::json!({"token_id": id, "name": n})))],
+                    now(),
+                )?;
+                Ok((id, token))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(TokenCreated { id, name, token }))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "auth", responses((status = 200, body = Vec<TokenInfo>)))]
+pub async fn token_list(state: web::Data<AppState>, staff: Staff) -> ApiResult<HttpResponse> {
+    let list = state.db(move |c| Ok(store::tokens_of(c, &staff.id)?)).await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "auth", params(("id" = String, Path)),
+    responses((status = 204), (status = 404)))]
+pub async fn token_revoke(state: web::Data<AppState>, staff: Staff, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    state
+        .db(move |c| {
+            write_tx(c, |c| -> ApiResult<()> {
+                if store::revoke_token(c, &staff.id, &id)? == 0 {
+                    return Err(ApiError::NotFound);
+                }
+                audit::store::append(
+                    c,
+                    &[audit_user("user.token_revoked", &staff.id, staff.actor(), Some(serde_json::json!({"token_id": id})))],
+                    now(),
+                )?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetupInput {
+    /// The one-time code printed on the first start.
+    pub setup_code: String,
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+/// First run: the one-time setup code creates the first installation administrator.
+#[utoipa::path(post, path = "/api/v1/setup", tag = "auth", request_body = SetupInput,
+    responses((status = 201, body = Staff), (status = 403), (status = 422)))]
+pub async fn setup(state: web::Data<AppState>, body: ApiJson<SetupInput>) -> ApiResult<HttpResponse> {
+    let input = body.0;
+    let mut errs = vec![];
+    if !crate::reports::model::valid_email(&input.email) {
+        errs.push(crate::error::FieldError::new("email", "not an e-mail address"));
+    }
+    if let Some(p) = password_problem(&input.password) {
+        errs.push(crate::error::FieldError::new("password", p));
+    }
+    if input.display_name.trim().is_empty() {
+        errs.push(crate::error::FieldError::new("display_name", "required"));
+    }
+    if !errs.is_empty() {
+        return Err(ApiError::Validation(errs));
+    }
+    let hash = hash_password(&input.password)?;
+    let staff = state
+        .db(move |c| {
+            write_tx(c, |c| -> ApiResult<Staff> {
+                let t = now();
+                if store::user_count(c)? > 0 || !store::use_setup_code(c, &input.setup_code, t)? {
+                    return Err(ApiError::Forbidden("invalid or used setup code".into()));
+                }
+                let u = store::new_user(&input.email, &input.display_name, Some(hash), true);
+                store::insert_user(c, &u)?;
+                audit::store::append(
+                    c,
+                    &[audit_user("user.created", &u.id, Actor::System("setup"), Some(serde_json::json!({"is_admin": true})))],
+                    t,
+                )?;
+                Ok(store::staff(c, &u)?)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(staff))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+    #[serde(default)]
+    pub is_admin: bool,
+    /// nl (default) or en
+    pub language: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "auth", request_body = UserInput,
+    responses((status = 201, body = Staff), (status = 403), (status = 422)))]
+pub async fn user_create(state: web::Data<AppState>, staff: Staff, body: ApiJson<UserInput>) -> ApiResult<HttpResponse> {
+    let is_org_admin = staff.memberships.iter().any(|m| m.effective && m.role == super::Role::Admin);
+    if !(staff.is_admin || is_org_admin) {
+        return Err(ApiError::Forbidden("only administrators create users".into()));
+    }
+    let input = body.0;
+    if input.is_admin && !staff.is_admin {
+        return Err(ApiError::Forbidden("only installation administrators create administrators".into()));
+    }
+    let mut errs = vec![];
+    if !crate::reports::model::valid_email(&input.email) {
+        errs.push(crate::error::FieldError::new("email", "not an e-mail address"));
+    }
+    if let Some(p) = password_problem(&input.password) {
+        errs.push(crate::error::FieldError::new("password", p));
+    }
+    if input.display_name.trim().is_empty() {
+        errs.push(crate::error::FieldError::new("display_name", "required"));
+    }
+    if let Some(l) = &input.language {
+        if l != "nl" && l != "en" {
+            errs.push(crate::error::FieldError::new("language", "nl or en"));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(ApiError::Validation(errs));
+    }
+    let hash = hash_password(&input.password)?;
+    let created = state
+        .db(move |c| {
+            write_tx(c, |c| -> ApiResult<Staff> {
+                let mut u = store::new_user(&input.email, &input.display_name, Some(hash), input.is_admin);
+                if let Some(l) = input.language {
+                    u.language = l;
+                }
+                store::insert_user(c, &u).map_err(|e| {
+                    if crate::db::is_unique_violation(&e) {
+                        ApiError::field("email", "already in use")
+                    } else {
+                        e.into()
+                    }
+                })?;
+                audit::store::append(
+                    c,
+                    &[audit_user("user.created", &u.id, staff.actor(), Some(serde_json::json!({"is_admin": u.is_admin})))],
+                    now(),
+                )?;
+                Ok(store::staff(c, &u)?)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/setup", web::post().to(setup))
+        .route("/api/v1/auth/login", web::post().to(login))
+        .route("/api/v1/auth/logout", web::post().to(logout))
+        .route("/api/v1/me", web::get().to(me))
+        .service(
+            web::resource("/api/v1/me/totp")
+                .route(web::post().to(totp_begin))
+                .route(web::delete().to(totp_disable)),
+        )
+        .route("/api/v1/me/totp/confirm", web::post().to(totp_confirm))
+        .service(web::resource("/api/v1/me/tokens").route(web::post().to(token_create)).route(web::get().to(token_list)))
+        .route("/api/v1/me/tokens/{id}", web::delete().to(token_revoke))
+        .route("/api/v1/users", web::post().to(user_create));
+}

@@ -1,0 +1,368 @@
+//! The `meldpunt` command line: serve, migrate and administration.
+use std::io::Read;
+
+use clap::{Parser, Subcommand};
+
+use crate::audit::{self, Actor, Entry};
+use crate::auth::{secrets, store as auth_store, Role};
+use crate::config::Settings;
+use crate::db::{self, now, write_tx, DbConn};
+use crate::orgs::{store as org_store, OrganisationInput};
+
+#[derive(Parser)]
+#[command(name = "meldpunt", version, about = "Meldpunt: personal-data breaches from first signal to closed case")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the service (migrates the database first).
+    Serve,
+    /// Apply pending database migrations and say which.
+    Migrate,
+    /// Organisations.
+    Org {
+        #[command(subcommand)]
+        cmd: OrgCmd,
+    },
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        cmd: TokenCmd,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
+    /// Print a new one-time setup code (only while no user exists).
+    SetupCode,
+}
+
+#[derive(Subcommand)]
+pub enum OrgCmd {
+    /// Create an organisation (a controller).
+    Create {
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        kvk: Option<String>,
+        #[arg(long)]
+        address: Option<String>,
+        #[arg(long)]
+        fg_name: Option<String>,
+        #[arg(long)]
+        fg_email: Option<String>,
+        #[arg(long)]
+        fg_phone: Option<String>,
+        #[arg(long)]
+        fg_registration: Option<String>,
+        #[arg(long)]
+        processor_hours: Option<i32>,
+        #[arg(long)]
+        require_2fa: bool,
+    },
+    /// List organisations.
+    List,
+}
+
+#[derive(Subcommand)]
+pub enum UserCmd {
+    /// Create a user (password read from stdin) or give an existing user a role.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// handler, fg or admin (in --org); with --installation-admin no org is needed.
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        /// Installation administrator: creates organisations and users.
+        #[arg(long)]
+        installation_admin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TokenCmd {
+    /// Create an API token for a user; the token is the last line of the output.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCmd {
+    /// Recompute the whole chain; exit 0 when intact, 1 naming the first broken record.
+    Verify,
+}
+
+fn open(settings: &Settings) -> anyhow::Result<DbConn> {
+    let mut c = db::connect(&settings.database.url)?;
+    db::run_migrations(&mut c)?;
+    Ok(c)
+}
+
+/// Run a non-serve command; returns the process exit code.
+pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
+    match cmd {
+        Command::Serve => unreachable!("serve is handled by main"),
+        Command::Migrate => {
+            let mut c = db::connect(&settings.database.url)?;
+            let applied = db::run_migrations(&mut c)?;
+            if applied.is_empty() {
+                println!("database is up to date; no migrations applied");
+            } else {
+                for m in &applied {
+                    println!("applied {m}");
+                }
+                println!("{} migration(s) applied", applied.len());
+            }
+            Ok(0)
+        }
+        Command::Org { cmd: OrgCmd::List } => {
+            let mut c = open(settings)?;
+            for o in org_store::all(&mut c)? {
+                println!("{}\t{}", o.slug, o.name);
+            }
+            Ok(0)
+        }
+        Command::Org {
+            cmd:
+                OrgCmd::Create {
+                    slug,
+                    name,
+                    kvk,
+                    address,
+                    fg_name,
+                    fg_email,
+                    fg_phone,
+                    fg_registration,
+                    processor_hours,
+                    require_2fa,
+                },
+        } => {
+            let input = OrganisationInput {
+                slug: Some(slug),
+                name: Some(name),
+                kvk_number: kvk,
+                address,
+                fg_name,
+                fg_email,
+                fg_phone,
+                fg_registration_number: fg_registration,
+                processor_hours,
+                require_2fa: Some(require_2fa),
+            };
+            if let Err(crate::error::ApiError::Validation(errs)) = input.validate(true) {
+                for e in errs {
+                    eprintln!("error: {}: {}", e.field, e.message);
+                }
+                return Ok(2);
+            }
+            let mut c = open(settings)?;
+            let row = org_store::OrgRow::new_from(&input);
+            let res = write_tx(&mut c, |c| {
+                org_store::insert(c, &row)?;
+                audit::store::append(
+                    c,
+                    &[Entry {
+                        actor: Actor::Cli,
+                        action: "organisation.created".into(),
+                        entity_type: "organisation",
+                        entity_id: row.id.clone(),
+                        organisation_id: Some(row.id.clone()),
+                        before: None,
+                        after: Some(serde_json::json!({"slug": row.slug, "name": row.name})),
+                    }],
+                    now(),
+                )
+            });
+            match res {
+                Ok(()) => {
+                    println!("created organisation {} ({})", row.slug, row.name);
+                    Ok(0)
+                }
+                Err(e) if db::is_unique_violation(&e) => {
+                    eprintln!("error: slug: an organisation {:?} exists already", row.slug);
+                    Ok(2)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::User { cmd: UserCmd::Create { email, role, org, name, installation_admin } } => {
+            if !crate::reports::model::valid_email(&email) {
+                eprintln!("error: email: not an e-mail address");
+                return Ok(2);
+            }
+            let role = match role.as_deref() {
+                None => None,
+                Some(r) => match Role::parse(r) {
+                    Some(r) => Some(r),
+                    None => {
+                        eprintln!("error: role: one of handler, fg, admin");
+                        return Ok(2);
+                    }
+                },
+            };
+            if role.is_some() != org.is_some() {
+                eprintln!("error: give --role and --org together");
+                return Ok(2);
+            }
+            if role.is_none() && !installation_admin {
+                eprintln!("error: give --role R --org SLUG, or --installation-admin");
+                return Ok(2);
+            }
+            let mut c = open(settings)?;
+            let org_row = match &org {
+                Some(slug) => match org_store::by_slug(&mut c, slug)? {
+                    Some(o) => Some(o),
+                    None => {
+                        eprintln!("error: org: no organisation {slug:?}");
+                        return Ok(2);
+                    }
+                },
+                None => None,
+            };
+            let existing = auth_store::user_by_email(&mut c, &email)?;
+            let hash = if existing.is_none() {
+                let mut pw = String::new();
+                std::io::stdin().read_to_string(&mut pw)?;
+                let pw = pw.trim_end_matches(['\n', '\r']).to_string();
+                if let Some(p) = secrets::password_problem(&pw) {
+                    eprintln!("error: password (stdin): {p}");
+                    return Ok(2);
+                }
+                Some(secrets::hash_password(&pw)?)
+            } else {
+                None
+            };
+            write_tx(&mut c, |c| -> anyhow::Result<()> {
+                let user = match existing {
+                    Some(u) => u,
+                    None => {
+                        let display = name.clone().unwrap_or_else(|| email.split('@').next().unwrap_or("").to_string());
+                        let u = auth_store::new_user(&email, &display, hash, installation_admin);
+                        auth_store::insert_user(c, &u)?;
+                        audit::store::append(
+                            c,
+                            &[Entry {
+                                actor: Actor::Cli,
+                                action: "user.created".into(),
+                                entity_type: "user",
+                                entity_id: u.id.clone(),
+                                organisation_id: None,
+                                before: None,
+                                after: Some(serde_json::json!({"is_admin": installation_admin})),
+                            }],
+                            now(),
+                        )?;
+                        println!("created user {}", u.email);
+                        u
+                    }
+                };
+                if let (Some(role), Some(o)) = (role, &org_row) {
+                    if auth_store::add_membership(c, &user.id, &o.id, role)? {
+                        audit::store::append(
+                            c,
+                            &[Entry {
+                                actor: Actor::Cli,
+                                action: "membership.added".into(),
+                                entity_type: "organisation",
+                                entity_id: o.id.clone(),
+                                organisation_id: Some(o.id.clone()),
+                                before: None,
+                                after: Some(serde_json::json!({"user_id": user.id, "role": role.as_str()})),
+                            }],
+                            now(),
+                        )?;
+                    }
+                    println!("{} is {} in {}", user.email, role.as_str(), o.slug);
+                }
+                Ok(())
+            })?;
+            Ok(0)
+        }
+        Command::Token { cmd: TokenCmd::Create { email, name } } => {
+            let mut c = open(settings)?;
+            let Some(user) = auth_store::user_by_email(&mut c, &email)? else {
+                eprintln!("error: email: no such user");
+                return Ok(2);
+            };
+            let (id, token) = write_tx(&mut c, |c| -> anyhow::Result<(String, String)> {
+                let (id, token) = auth_store::create_token(c, &user.id, &name)?;
+                audit::store::append(
+                    c,
+                    &[Entry {
+                        actor: Actor::Cli,
+                        action: "user.token_created".into(),
+                        entity_type: "user",
+                        entity_id: user.id.clone(),
+                        organisation_id: None,
+                        before: None,
+                        after: Some(serde_json::json!({"token_id": id, "name": name})),
+                    }],
+                    now(),
+                )?;
+                Ok((id, token))
+            })?;
+            println!("created API token {id} for {}; it is shown once:", user.email);
+            println!("{token}");
+            Ok(0)
+        }
+        Command::Audit { cmd: AuditCmd::Verify } => {
+            let mut c = open(settings)?;
+            let out = audit::store::verify(&mut c)?;
+            match out.broken {
+                None => {
+                    println!("audit chain intact: {} record(s) verified", out.checked);
+                    Ok(0)
+                }
+                Some(b) => {
+                    println!("audit chain BROKEN after {} intact record(s): {b}", out.checked);
+                    Ok(1)
+                }
+            }
+        }
+        Command::SetupCode => {
+            let mut c = open(settings)?;
+            if auth_store::user_count(&mut c)? > 0 {
+                eprintln!("users exist already; sign in as an administrator instead");
+                return Ok(2);
+            }
+            let code = auth_store::create_setup_code(&mut c, settings.security.setup_code_hours)?;
+            print_setup(settings, &code);
+            Ok(0)
+        }
+    }
+}
+
+pub fn print_setup(settings: &Settings, code: &str) {
+    println!("No users yet. Create the first administrator with this one-time setup code (valid {} hours):", settings.security.setup_code_hours);
+    println!("  curl -X POST {}/api/v1/setup -H 'Content-Type: application/json' \\", settings.server.public_url.trim_end_matches('/'));
+    println!("       -d '{{\"setup_code\":\"{code}\",\"email\":\"you@example.nl\",\"display_name\":\"Your Name\",\"password\":\"…at least 12 characters…\"}}'");
+    println!("setup code: {code}");
+}
+
+/// On `serve` with no users: print a fresh setup code.
+pub fn setup_code_if_needed(settings: &Settings) -> anyhow::Result<()> {
+    let mut c = db::connect(&settings.database.url)?;
+    if auth_store::user_count(&mut c)? == 0 {
+        let code = auth_store::create_setup_code(&mut c, settings.security.setup_code_hours)?;
+        print_setup(settings, &code);
+    }
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! One typed Settings struct, layered: embedded `config/default.toml` → the file named by
+//! `MELDPUNT_CONFIG` → environment variables `MELDPUNT__SECTION__KEY`.
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub mail: MailSettings,
+    pub outbox: OutboxSettings,
+    pub clock: ClockSettings,
+    pub security: SecuritySettings,
+    pub limits: LimitSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub public_url: String,
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: u32,
+    pub synchronous_full: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailSettings {
+    pub transport: String,
+    pub from: String,
+    pub file_dir: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: String,
+    pub smtp_user: String,
+    pub smtp_password: String,
+    pub smtp_pool_size: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OutboxSettings {
+    pub enabled: bool,
+    pub poll_interval_ms: u64,
+    pub batch_size: i64,
+    pub lease_seconds: i64,
+    pub max_attempts: i32,
+    pub backoff_base_seconds: i64,
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ClockSettings {
+    pub enabled: bool,
+    pub interval_seconds: u64,
+    pub escalation_hours: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecuritySettings {
+    pub session_hours: i64,
+    pub cookie_secure: String,
+    pub slow_down_after: i32,
+    pub lock_after: i32,
+    pub lock_minutes: i64,
+    pub setup_code_hours: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LimitSettings {
+    pub json_body_bytes: usize,
+    pub description_chars: usize,
+}
+
+impl Settings {
+    /// Load the layered configuration from the process environment.
+    pub fn load() -> anyhow::Result<Settings> {
+        let file = std::env::var("MELDPUNT_CONFIG").ok();
+        Self::load_from(file.as_deref(), true)
+    }
+
+    /// Defaults plus an optional file; `with_env` adds `MELDPUNT__*` variables on top.
+    pub fn load_from(file: Option<&str>, with_env: bool) -> anyhow::Result<Settings> {
+        let mut b = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        if let Some(f) = file {
+            b = b.add_source(config::File::with_name(f).required(true));
+        }
+        if with_env {
+            b = b.add_source(
+                config::Environment::with_prefix("MELDPUNT")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .list_separator(",")
+                    .with_list_parse_key("clock.escalation_hours")
+                    .try_parsing(true),
+            );
+        }
+        let mut s: Settings = b.build()?.try_deserialize()?;
+        if s.server.public_url.trim().is_empty() {
+            s.server.public_url = format!("http://{}", s.server.bind);
+        }
+        Ok(s)
+    }
+
+    pub fn cookie_secure(&self) -> bool {
+        match self.security.cookie_secure.as_str() {
+            "true" | "yes" => true,
+            "false" | "no" => false,
+            _ => self.server.public_url.starts_with("https://"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_defaults_parse() {
+        let s = Settings::load_from(None, false).unwrap();
+        assert!(s.database.url.starts_with("sqlite://"));
+        assert_eq!(s.clock.escalation_hours, vec![24, 6, 0]);
+        assert!(!s.cookie_secure());
+    }
+}

@@ -1,0 +1,209 @@
+//! Database access: one connection enum over PostgreSQL and SQLite, chosen by the URL scheme.
+pub mod schema;
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager<DbConn>>;
+pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// `sqlite://data/x.db`, `sqlite:data/x.db` and a bare path all name a SQLite file.
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+/// Connection URL as diesel wants it (SQLite: a file path).
+fn diesel_url(url: &str) -> String {
+    match Backend::from_url(url) {
+        Backend::Postgres => url.to_string(),
+        Backend::Sqlite => sqlite_path(url).to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SqlitePragmas {
+    pub synchronous_full: bool,
+}
+
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        apply_pragmas(conn, self.synchronous_full).map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+pub fn apply_pragmas(conn: &mut DbConn, synchronous_full: bool) -> diesel::QueryResult<()> {
+    if let DbConn::Sqlite(c) = conn {
+        let sync = if synchronous_full { "FULL" } else { "NORMAL" };
+        c.batch_execute(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; \
+             PRAGMA busy_timeout = 10000;"
+        ))?;
+    }
+    Ok(())
+}
+
+/// Open one connection (with pragmas), creating the SQLite file's folder if needed.
+pub fn connect(url: &str) -> anyhow::Result<DbConn> {
+    if Backend::from_url(url) == Backend::Sqlite {
+        ensure_sqlite_dir(url)?;
+    }
+    let mut conn = DbConn::establish(&diesel_url(url))?;
+    apply_pragmas(&mut conn, false)?;
+    Ok(conn)
+}
+
+fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
+    let path = std::path::Path::new(sqlite_path(url));
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn build_pool(url: &str, max_size: u32, synchronous_full: bool) -> anyhow::Result<DbPool> {
+    if Backend::from_url(url) == Backend::Sqlite {
+        ensure_sqlite_dir(url)?;
+    }
+    let manager = ConnectionManager::<DbConn>::new(diesel_url(url));
+    let pool = Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(SqlitePragmas { synchronous_full }))
+        .build(manager)?;
+    Ok(pool)
+}
+
+/// Apply pending migrations; returns the names of those applied.
+pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS),
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// True when every embedded migration has been applied.
+pub fn migrations_current(conn: &mut DbConn) -> bool {
+    let pending = match conn {
+        DbConn::Pg(c) => c.has_pending_migration(PG_MIGRATIONS),
+        DbConn::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+    };
+    matches!(pending, Ok(false))
+}
+
+/// Start a write transaction's body. On SQLite the first statement of every write transaction is
+/// a write, so the transaction takes the write lock at once and waits on `busy_timeout` instead of
+/// failing when it later upgrades from a stale read snapshot. On PostgreSQL nothing is needed here:
+/// row locks are taken where rows are touched.
+pub fn begin_write(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    if let DbConn::Sqlite(c) = conn {
+        c.batch_execute("UPDATE audit_head SET seq = seq WHERE id = 1")?;
+    }
+    Ok(())
+}
+
+/// Run `f` in a write transaction (see [`begin_write`]).
+pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|c| {
+        begin_write(c)?;
+        f(c)
+    })
+}
+
+/// Instants are stored as UTC `NaiveDateTime`, truncated to microseconds so both backends
+/// round-trip them alike.
+pub fn to_db(t: DateTime<Utc>) -> NaiveDateTime {
+    let n = t.naive_utc();
+    n.with_nanosecond(n.nanosecond() / 1000 * 1000).unwrap_or(n)
+}
+
+pub fn from_db(n: NaiveDateTime) -> DateTime<Utc> {
+    DateTime::<Utc>::from_naive_utc_and_offset(n, Utc)
+}
+
+pub fn now() -> DateTime<Utc> {
+    from_db(to_db(Utc::now()))
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Next value of a yearly counter (report and incident references). Runs inside the caller's
+/// write transaction: the counter row's lock serialises concurrent writers on PostgreSQL.
+pub fn next_counter(conn: &mut DbConn, scope: &str, year: i32) -> diesel::QueryResult<i64> {
+    use diesel::prelude::*;
+    use schema::counters;
+    for _ in 0..3 {
+        let n = diesel::update(counters::table.filter(counters::scope.eq(scope)).filter(counters::year.eq(year)))
+            .set(counters::value.eq(counters::value + 1))
+            .execute(conn)?;
+        if n == 1 {
+            return counters::table
+                .filter(counters::scope.eq(scope))
+                .filter(counters::year.eq(year))
+                .select(counters::value)
+                .first(conn);
+        }
+        // First of its scope this year. A savepoint, so a concurrent first insert only retries.
+        let inserted = conn.transaction(|c| {
+            diesel::insert_into(counters::table)
+                .values((counters::scope.eq(scope), counters::year.eq(year), counters::value.eq(1i64)))
+                .execute(c)
+        });
+        match inserted {
+            Ok(_) => return Ok(1),
+            Err(e) if is_unique_violation(&e) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(diesel::result::Error::RollbackTransaction)
+}

@@ -1,0 +1,234 @@
+// One schema for both backends, using only the SQL types they share.
+diesel::table! {
+    organisations (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        kvk_number -> Nullable<Text>,
+        address -> Nullable<Text>,
+        fg_name -> Nullable<Text>,
+        fg_email -> Nullable<Text>,
+        fg_phone -> Nullable<Text>,
+        fg_registration_number -> Nullable<Text>,
+        processor_hours -> Nullable<Integer>,
+        require_2fa -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Nullable<Text>,
+        is_admin -> Bool,
+        totp_secret -> Nullable<Text>,
+        totp_enabled -> Bool,
+        failed_logins -> Integer,
+        last_failed_at -> Nullable<Timestamp>,
+        locked_until -> Nullable<Timestamp>,
+        language -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    memberships (user_id, organisation_id, role) {
+        user_id -> Text,
+        organisation_id -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Text,
+        user_id -> Text,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    setup_codes (code_hash) {
+        code_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    counters (scope, year) {
+        scope -> Text,
+        year -> Integer,
+        value -> BigInt,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> Text,
+        organisation_id -> Text,
+        reference -> Text,
+        title -> Text,
+        description -> Text,
+        state -> Text,
+        state_reason -> Nullable<Text>,
+        breach_started_at -> Nullable<Timestamp>,
+        breach_ended_at -> Nullable<Timestamp>,
+        discovered_at -> Nullable<Timestamp>,
+        became_aware_at -> Timestamp,
+        awareness_established_by -> Nullable<Text>,
+        awareness_how -> Nullable<Text>,
+        ap_deadline -> Timestamp,
+        processor_name -> Nullable<Text>,
+        processor_aware_at -> Nullable<Timestamp>,
+        processor_notice_at -> Nullable<Timestamp>,
+        processor_contract_hours -> Nullable<Integer>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    incident_handlers (incident_id, user_id) {
+        incident_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> Text,
+        reference -> Text,
+        channel -> Text,
+        organisation_id -> Nullable<Text>,
+        organisation_hint -> Nullable<Text>,
+        description -> Text,
+        received_via -> Nullable<Text>,
+        received_on -> Nullable<Date>,
+        data_kinds -> Text,
+        action_taken -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        may_contact -> Bool,
+        language -> Text,
+        follow_up_hash -> Text,
+        status -> Text,
+        incident_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        organisation_id -> Nullable<Text>,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        kind -> Text,
+        dedupe_key -> Nullable<Text>,
+        organisation_id -> Nullable<Text>,
+        incident_id -> Nullable<Text>,
+        to_addr -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Nullable<Text>,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        smtp_response -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    clock_alerts (incident_id, point) {
+        incident_id -> Text,
+        point -> Text,
+        created_at -> Timestamp,
+        skipped -> Bool,
+    }
+}
+
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(memberships -> organisations (organisation_id));
+diesel::joinable!(incidents -> organisations (organisation_id));
+diesel::joinable!(reports -> incidents (incident_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    users,
+    memberships,
+    recovery_codes,
+    api_tokens,
+    sessions,
+    setup_codes,
+    counters,
+    incidents,
+    incident_handlers,
+    reports,
+    audit_head,
+    audit_log,
+    outbox,
+    clock_alerts,
+);

@@ -1,0 +1,155 @@
+//! The API's error type, rendered as `application/problem+json` (RFC 9457) that names failing fields.
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError { field: field.into(), message: message.into() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("authentication required")]
+    Unauthorized(String),
+    #[error("forbidden")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("payload too large")]
+    PayloadTooLarge(String),
+    #[error("unsupported media type")]
+    UnsupportedMediaType(String),
+    #[error("too many requests")]
+    TooManyRequests { detail: String, retry_after: i64 },
+    #[error("service unavailable")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn field(field: &str, message: &str) -> ApiError {
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldError>,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let (kind, title, detail, errors) = match self {
+            ApiError::Validation(errs) => {
+                let names: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+                (
+                    "validation",
+                    "Invalid input",
+                    format!("invalid field(s): {}", names.join(", ")),
+                    errs.clone(),
+                )
+            }
+            ApiError::BadRequest(d) => ("bad-request", "Bad request", d.clone(), vec![]),
+            ApiError::Unauthorized(d) => ("unauthorized", "Authentication required", d.clone(), vec![]),
+            ApiError::Forbidden(d) => ("forbidden", "Forbidden", d.clone(), vec![]),
+            ApiError::NotFound => ("not-found", "Not found", "no such resource".into(), vec![]),
+            ApiError::Conflict(d) => ("conflict", "Conflict", d.clone(), vec![]),
+            ApiError::PayloadTooLarge(d) => ("payload-too-large", "Payload too large", d.clone(), vec![]),
+            ApiError::UnsupportedMediaType(d) => {
+                ("unsupported-media-type", "Unsupported media type", d.clone(), vec![])
+            }
+            ApiError::TooManyRequests { detail, .. } => {
+                ("too-many-requests", "Too many requests", detail.clone(), vec![])
+            }
+            ApiError::Unavailable(d) => ("unavailable", "Service unavailable", d.clone(), vec![]),
+            ApiError::Internal(d) => {
+                // The cause goes to the log (no personal data in it), not to the client.
+                tracing::error!(cause = %d, "internal error");
+                ("internal", "Internal error", "an internal error occurred".into(), vec![])
+            }
+        };
+        let body = Problem {
+            kind: &format!("https://meldpunt.invalid/problems/{kind}"),
+            title,
+            status: status.as_u16(),
+            detail,
+            errors,
+        };
+        let mut resp = HttpResponse::build(status);
+        resp.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        if let ApiError::TooManyRequests { retry_after, .. } = self {
+            resp.insert_header((header::RETRY_AFTER, retry_after.max(&1).to_string()));
+        }
+        if let ApiError::Unauthorized(_) = self {
+            resp.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        resp.body(serde_json::to_string(&body).unwrap_or_default())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => ApiError::NotFound,
+            other => ApiError::Internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        ApiError::Unavailable(format!("database unavailable: {e}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(format!("blocking task: {e}"))
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::Internal(format!("{e:#}"))
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,136 @@
+//! Request-body handling shared by all JSON routes: content type, size, UTF-8 and JSON errors all
+//! become problem+json naming what is wrong (the field path where serde knows it).
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
+
+pub struct ApiJson<T>(pub T);
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+/// Parse a JSON body into `T`, naming the failing field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| ApiError::field("body", "the body is not valid UTF-8"))?;
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let field = if path == "." || path == "?" || path.is_empty() {
+            // serde names a missing or unknown field only in its message.
+            let msg = inner.to_string();
+            extract_backticked(&msg).unwrap_or_else(|| "body".to_string())
+        } else {
+            path
+        };
+        let message = if inner.is_syntax() || inner.is_eof() {
+            format!("malformed JSON: {inner}")
+        } else {
+            // Strip serde's position suffix; keep the reason.
+            let m = inner.to_string();
+            m.split(" at line ").next().unwrap_or(&m).to_string()
+        };
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    })
+}
+
+fn extract_backticked(msg: &str) -> Option<String> {
+    if !(msg.starts_with("missing field") || msg.starts_with("unknown field")) {
+        return None;
+    }
+    let start = msg.find('`')? + 1;
+    let end = msg[start..].find('`')? + start;
+    Some(msg[start..end].to_string())
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<ApiJson<T>, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.settings.limits.json_body_bytes)
+            .unwrap_or(256 * 1024);
+        let json = is_json(req);
+        let declared: Option<usize> = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::UnsupportedMediaType(
+                    "send the body as application/json".into(),
+                ));
+            }
+            if declared.map(|n| n > limit).unwrap_or(false) {
+                return Err(ApiError::PayloadTooLarge(format!("the body exceeds {limit} bytes")));
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("reading body: {e}")))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge(format!("the body exceeds {limit} bytes")));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            if body.is_empty() {
+                return Err(ApiError::field("body", "the body is empty"));
+            }
+            parse_json(&body).map(ApiJson)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct T {
+        a: u32,
+        b: Option<Inner>,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Inner {
+        c: bool,
+    }
+
+    fn field_of(e: ApiError) -> String {
+        match e {
+            ApiError::Validation(v) => v[0].field.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        assert_eq!(field_of(parse_json::<T>(br#"{"a":"x"}"#).unwrap_err()), "a");
+        assert_eq!(field_of(parse_json::<T>(br#"{"a":1,"b":{"c":3}}"#).unwrap_err()), "b.c");
+        assert_eq!(field_of(parse_json::<T>(br#"{}"#).unwrap_err()), "a");
+        assert_eq!(field_of(parse_json::<T>(br#"{"a":1,"zz":1}"#).unwrap_err()), "zz");
+        assert_eq!(field_of(parse_json::<T>(b"{\"a\":").unwrap_err()), "a");
+        assert_eq!(field_of(parse_json::<T>(b"{").unwrap_err()), "body");
+        assert_eq!(field_of(parse_json::<T>(b"\xff\xfe").unwrap_err()), "body");
+    }
+}

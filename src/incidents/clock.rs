@@ -1,0 +1,195 @@
+//! The 72-hour rule (GDPR Art. 33(1)) and the processor's clock (Art. 33(2)).
+//!
+//! Pure functions of their inputs and an explicit `now`: the deadline is a duration of elapsed
+//! hours, running through nights, weekends, holidays and DST changes.
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Europe::Amsterdam;
+use serde::Serialize;
+
+/// Hours the controller has to notify the AP after becoming aware.
+pub const AP_HOURS: i64 = 72;
+
+pub fn ap_deadline(became_aware_at: DateTime<Utc>) -> DateTime<Utc> {
+    became_aware_at + Duration::hours(AP_HOURS)
+}
+
+/// The deadline shown as people in the Netherlands read it, e.g. `di 27-10-2026 09:00 (CET)`.
+pub fn local_display(t: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&Amsterdam);
+    local.format("%a %d-%m-%Y %H:%M (%Z)").to_string()
+}
+
+/// RFC 3339 with the Amsterdam offset, for machines that want the local wall-clock time.
+pub fn local_rfc3339(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Amsterdam).to_rfc3339()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClockStatus {
+    pub deadline: DateTime<Utc>,
+    pub deadline_local: String,
+    /// Whole and fractional hours left; negative once overdue.
+    pub hours_left: f64,
+    pub overdue: bool,
+    /// Readable: "31 uur over" / "3 uur te laat".
+    pub label_nl: String,
+    pub label_en: String,
+}
+
+pub fn status(deadline: DateTime<Utc>, now: DateTime<Utc>) -> ClockStatus {
+    let secs = (deadline - now).num_seconds();
+    let hours_left = (secs as f64 / 3600.0 * 10.0).round() / 10.0;
+    let overdue = secs < 0;
+    let whole = (secs.abs() / 3600) as i64;
+    let (label_nl, label_en) = if overdue {
+        (format!("{whole} uur te laat"), format!("{whole} hours overdue"))
+    } else {
+        (format!("{whole} uur over"), format!("{whole} hours left"))
+    };
+    ClockStatus {
+        deadline,
+        deadline_local: local_display(deadline),
+        hours_left,
+        overdue,
+        label_nl,
+        label_en,
+    }
+}
+
+/// Whether a processor told the controller within the hours its contract sets.
+/// `None` when not enough is known to judge.
+pub fn processor_on_time(
+    processor_aware_at: Option<DateTime<Utc>>,
+    notice_at: Option<DateTime<Utc>>,
+    contract_hours: Option<i32>,
+) -> Option<bool> {
+    match (processor_aware_at, notice_at, contract_hours) {
+        (Some(a), Some(n), Some(h)) => Some(n - a <= Duration::hours(h as i64)),
+        _ => None,
+    }
+}
+
+/// An escalation point: `hours` before the deadline (0 = the deadline itself, i.e. overdue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EscalationPoint {
+    pub hours: i64,
+}
+
+impl EscalationPoint {
+    pub fn key(&self) -> String {
+        if self.hours == 0 {
+            "overdue".to_string()
+        } else {
+            format!("{}h", self.hours)
+        }
+    }
+}
+
+/// Which escalation points have been reached at `now`, given those already handled.
+///
+/// Returns `(send, skip)`: `send` is the single most urgent point newly reached (people get one
+/// e-mail, not a burst when an incident is entered late); `skip` are the less urgent points reached
+/// at the same time, recorded so they never fire later.
+pub fn due_escalations(
+    deadline: DateTime<Utc>,
+    now: DateTime<Utc>,
+    configured_hours: &[i64],
+    already: &[String],
+) -> (Option<EscalationPoint>, Vec<EscalationPoint>) {
+    let mut reached: Vec<EscalationPoint> = configured_hours
+        .iter()
+        .filter(|h| **h >= 0)
+        .map(|h| EscalationPoint { hours: *h })
+        .filter(|p| now >= deadline - Duration::hours(p.hours))
+        .filter(|p| !already.contains(&p.key()))
+        .collect();
+    reached.sort_by_key(|p| p.hours);
+    reached.dedup();
+    if reached.is_empty() {
+        return (None, vec![]);
+    }
+    let send = reached.remove(0);
+    (Some(send), reached)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn ams(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        Amsterdam
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .single()
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn deadline_is_72_elapsed_hours_across_dst_change() {
+        // Aware Sat 24 Oct 2026 10:00 CEST; clocks go back on Sun 25 Oct 03:00 → 02:00.
+        let aware = ams(2026, 10, 24, 10, 0);
+        let deadline = ap_deadline(aware);
+        assert_eq!(deadline, ams(2026, 10, 27, 9, 0));
+        assert_eq!(deadline.to_rfc3339(), "2026-10-27T08:00:00+00:00");
+        assert_eq!(local_display(deadline), "Tue 27-10-2026 09:00 (CET)");
+        assert_eq!(local_rfc3339(deadline), "2026-10-27T09:00:00+01:00");
+    }
+
+    #[test]
+    fn deadline_across_spring_dst_change_moves_an_hour_later_on_the_wall_clock() {
+        // Aware Fri 27 Mar 2026 12:00 CET; clocks go forward on Sun 29 Mar 02:00 → 03:00.
+        let aware = ams(2026, 3, 27, 12, 0);
+        assert_eq!(ap_deadline(aware), ams(2026, 3, 30, 13, 0));
+    }
+
+    #[test]
+    fn deadline_runs_through_weekends_and_holidays() {
+        // Aware on Christmas Eve: no rollover to a working day.
+        let aware = ams(2026, 12, 24, 16, 30);
+        assert_eq!(ap_deadline(aware), ams(2026, 12, 27, 16, 30));
+    }
+
+    #[test]
+    fn status_counts_hours_left_and_overdue() {
+        let aware = ams(2026, 10, 24, 10, 0);
+        let deadline = ap_deadline(aware);
+        let s = status(deadline, aware + Duration::hours(41));
+        assert_eq!(s.hours_left, 31.0);
+        assert!(!s.overdue);
+        assert_eq!(s.label_nl, "31 uur over");
+        let late = status(deadline, deadline + Duration::minutes(190));
+        assert!(late.overdue);
+        assert_eq!(late.label_en, "3 hours overdue");
+        assert!(late.hours_left < 0.0);
+    }
+
+    #[test]
+    fn processor_on_time_against_contract_hours() {
+        let a = ams(2026, 5, 1, 9, 0);
+        assert_eq!(processor_on_time(Some(a), Some(a + Duration::hours(24)), Some(24)), Some(true));
+        assert_eq!(processor_on_time(Some(a), Some(a + Duration::hours(25)), Some(24)), Some(false));
+        assert_eq!(processor_on_time(None, Some(a), Some(24)), None);
+        assert_eq!(processor_on_time(Some(a), Some(a), None), None);
+    }
+
+    #[test]
+    fn escalations_fire_once_most_urgent_first() {
+        let aware = ams(2026, 10, 24, 10, 0);
+        let deadline = ap_deadline(aware);
+        let cfg = [24, 6, 0];
+        // 30 hours left: nothing due.
+        assert_eq!(due_escalations(deadline, deadline - Duration::hours(30), &cfg, &[]), (None, vec![]));
+        // 20 hours left: the 24 h point.
+        let (send, skip) = due_escalations(deadline, deadline - Duration::hours(20), &cfg, &[]);
+        assert_eq!(send, Some(EscalationPoint { hours: 24 }));
+        assert!(skip.is_empty());
+        // Already sent: nothing more until 6 h.
+        let done = vec!["24h".to_string()];
+        assert_eq!(due_escalations(deadline, deadline - Duration::hours(7), &cfg, &done), (None, vec![]));
+        // Entered when already overdue: one e-mail (overdue), the others skipped for good.
+        let (send, skip) = due_escalations(deadline, deadline + Duration::hours(1), &cfg, &[]);
+        assert_eq!(send.unwrap().key(), "overdue");
+        assert_eq!(skip.iter().map(|p| p.key()).collect::<Vec<_>>(), vec!["6h", "24h"]);
+    }
+}

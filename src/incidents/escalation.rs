@@ -1,0 +1,137 @@
+//! Clock escalation: at the configured points before the AP deadline the incident's handlers and
+//! the organisation's FG each get one e-mail, never repeated — also with several instances, because
+//! each (incident, point) is recorded once under a primary key in the same transaction as the mails.
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::clock;
+use super::store::{self, IncidentRow};
+use crate::db::schema::{clock_alerts, memberships, users};
+use crate::db::{from_db, is_unique_violation, to_db, write_tx, DbConn};
+use crate::mail_templates::Templates;
+use crate::outbox::{enqueue, NewMessage};
+
+pub struct Escalator<'a> {
+    pub hours: &'a [i64],
+    pub templates: &'a Templates,
+    pub public_url: &'a str,
+    pub mail_domain: &'a str,
+}
+
+/// One recipient: e-mail, name, language.
+type Recipient = (String, String, String);
+
+fn recipients(conn: &mut DbConn, inc: &IncidentRow) -> QueryResult<Vec<Recipient>> {
+    let handler_ids = store::handlers(conn, &inc.id)?;
+    let mut out: Vec<Recipient> = users::table
+        .filter(users::id.eq_any(&handler_ids))
+        .select((users::email, users::display_name, users::language))
+        .load(conn)?;
+    let fgs: Vec<Recipient> = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::organisation_id.eq(&inc.organisation_id))
+        .filter(memberships::role.eq("fg"))
+        .select((users::email, users::display_name, users::language))
+        .load(conn)?;
+    out.extend(fgs);
+    if let Some(org) = crate::orgs::store::by_id(conn, &inc.organisation_id)? {
+        if let Some(e) = org.fg_email {
+            out.push((e.to_lowercase(), org.fg_name.unwrap_or_else(|| "FG".into()), "nl".into()));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.dedup_by(|a, b| a.0 == b.0);
+    Ok(out)
+}
+
+impl Escalator<'_> {
+    /// Check every incident near or past its deadline; returns how many e-mails were queued.
+    pub fn run(&self, conn: &mut DbConn, now: DateTime<Utc>) -> anyhow::Result<usize> {
+        let horizon = self.hours.iter().copied().max().unwrap_or(0);
+        let mut queued = 0;
+        for inc in store::clock_candidates(conn, now, horizon)? {
+            match self.escalate(conn, &inc, now) {
+                Ok(n) => queued += n,
+                Err(e) => tracing::error!(incident = %inc.id, error = %e, "clock escalation failed"),
+            }
+        }
+        Ok(queued)
+    }
+
+    fn escalate(&self, conn: &mut DbConn, inc: &IncidentRow, now: DateTime<Utc>) -> anyhow::Result<usize> {
+        let done: Vec<String> = clock_alerts::table
+            .filter(clock_alerts::incident_id.eq(&inc.id))
+            .select(clock_alerts::point)
+            .load(conn)?;
+        let deadline = from_db(inc.ap_deadline);
+        let (send, skip) = clock::due_escalations(deadline, now, self.hours, &done);
+        let Some(point) = send else { return Ok(0) };
+        let status = clock::status(deadline, now);
+        let res = write_tx(conn, |c| -> Result<usize, diesel::result::Error> {
+            for (p, skipped) in std::iter::once((point, false)).chain(skip.iter().map(|p| (*p, true))) {
+                diesel::insert_into(clock_alerts::table)
+                    .values((
+                        clock_alerts::incident_id.eq(&inc.id),
+                        clock_alerts::point.eq(p.key()),
+                        clock_alerts::created_at.eq(to_db(now)),
+                        clock_alerts::skipped.eq(skipped),
+                    ))
+                    .execute(c)?;
+            }
+            let mut n = 0;
+            for (email, name, lang) in recipients(c, inc)? {
+                let ctx = serde_json::json!({
+                    "name": name,
+                    "reference": inc.reference,
+                    "title": inc.title,
+                    "deadline_local": status.deadline_local,
+                    "hours_left": status.hours_left.max(0.0).floor() as i64,
+                    "overdue": point.hours == 0,
+                    "state": inc.state,
+                    "link": format!("{}/api/v1/incidents/{}", self.public_url.trim_end_matches('/'), inc.id),
+                });
+                let (subject, body) = self
+                    .templates
+                    .render("clock_alert", &lang, &ctx)
+                    .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
+                enqueue(
+                    c,
+                    &NewMessage {
+                        kind: "clock_alert".into(),
+                        dedupe_key: Some(format!("clock:{}:{}:{}", inc.id, point.key(), email)),
+                        organisation_id: Some(inc.organisation_id.clone()),
+                        incident_id: Some(inc.id.clone()),
+                        to: email,
+                        subject,
+                        body_text: body,
+                        body_html: None,
+                    },
+                    self.mail_domain,
+                    now,
+                )?;
+                n += 1;
+            }
+            crate::audit::store::append(
+                c,
+                &[crate::audit::Entry {
+                    actor: crate::audit::Actor::System("clock"),
+                    action: "incident.clock_alert".into(),
+                    entity_type: "incident",
+                    entity_id: inc.id.clone(),
+                    organisation_id: Some(inc.organisation_id.clone()),
+                    before: None,
+                    after: Some(serde_json::json!({"point": point.key(), "recipients": n,
+                        "skipped": skip.iter().map(|p| p.key()).collect::<Vec<_>>()})),
+                }],
+                now,
+            )?;
+            Ok(n)
+        });
+        match res {
+            Ok(n) => Ok(n),
+            // Another instance recorded this point first: it sends, we do not.
+            Err(e) if is_unique_violation(&e) => Ok(0),
+            Err(e) => Err(e.into()),
+        }
+    }
+}

@@ -1,0 +1,204 @@
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::lifecycle::State;
+use super::model::Facts;
+use crate::db::schema::{incident_handlers, incidents};
+use crate::db::{from_db, to_db, DbConn};
+
+#[derive(Queryable, Insertable, AsChangeset, Debug, Clone)]
+#[diesel(table_name = incidents, treat_none_as_null = true)]
+pub struct IncidentRow {
+    pub id: String,
+    pub organisation_id: String,
+    pub reference: String,
+    pub title: String,
+    pub description: String,
+    pub state: String,
+    pub state_reason: Option<String>,
+    pub breach_started_at: Option<NaiveDateTime>,
+    pub breach_ended_at: Option<NaiveDateTime>,
+    pub discovered_at: Option<NaiveDateTime>,
+    pub became_aware_at: NaiveDateTime,
+    pub awareness_established_by: Option<String>,
+    pub awareness_how: Option<String>,
+    pub ap_deadline: NaiveDateTime,
+    pub processor_name: Option<String>,
+    pub processor_aware_at: Option<NaiveDateTime>,
+    pub processor_notice_at: Option<NaiveDateTime>,
+    pub processor_contract_hours: Option<i32>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub version: i64,
+}
+
+impl IncidentRow {
+    pub fn facts(&self) -> Facts {
+        Facts {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            breach_started_at: self.breach_started_at.map(from_db),
+            breach_ended_at: self.breach_ended_at.map(from_db),
+            discovered_at: self.discovered_at.map(from_db),
+            became_aware_at: from_db(self.became_aware_at),
+            awareness_established_by: self.awareness_established_by.clone(),
+            awareness_how: self.awareness_how.clone(),
+            processor_name: self.processor_name.clone(),
+            processor_aware_at: self.processor_aware_at.map(from_db),
+            processor_notice_at: self.processor_notice_at.map(from_db),
+            processor_contract_hours: self.processor_contract_hours,
+        }
+    }
+
+    pub fn set_facts(&mut self, f: &Facts) {
+        self.title = f.title.clone();
+        self.description = f.description.clone();
+        self.breach_started_at = f.breach_started_at.map(to_db);
+        self.breach_ended_at = f.breach_ended_at.map(to_db);
+        self.discovered_at = f.discovered_at.map(to_db);
+        self.became_aware_at = to_db(f.became_aware_at);
+        self.ap_deadline = to_db(f.ap_deadline());
+        self.awareness_established_by = f.awareness_established_by.clone();
+        self.awareness_how = f.awareness_how.clone();
+        self.processor_name = f.processor_name.clone();
+        self.processor_aware_at = f.processor_aware_at.map(to_db);
+        self.processor_notice_at = f.processor_notice_at.map(to_db);
+        self.processor_contract_hours = f.processor_contract_hours;
+    }
+
+    pub fn state(&self) -> State {
+        State::parse(&self.state).unwrap_or(State::New)
+    }
+
+    pub fn new(
+        id: String,
+        organisation_id: String,
+        reference: String,
+        facts: &Facts,
+        created_by: String,
+        now: DateTime<Utc>,
+    ) -> IncidentRow {
+        let t = to_db(now);
+        let mut row = IncidentRow {
+            id,
+            organisation_id,
+            reference,
+            title: String::new(),
+            description: String::new(),
+            state: State::New.as_str().into(),
+            state_reason: None,
+            breach_started_at: None,
+            breach_ended_at: None,
+            discovered_at: None,
+            became_aware_at: t,
+            awareness_established_by: None,
+            awareness_how: None,
+            ap_deadline: t,
+            processor_name: None,
+            processor_aware_at: None,
+            processor_notice_at: None,
+            processor_contract_hours: None,
+            created_by,
+            created_at: t,
+            updated_at: t,
+            version: 1,
+        };
+        row.set_facts(facts);
+        row
+    }
+}
+
+/// `DL-2026-0042`: counted per organisation and year.
+pub fn reference(year: i32, n: i64) -> String {
+    format!("DL-{year}-{n:04}")
+}
+
+pub fn next_reference(conn: &mut DbConn, org_id: &str, now: DateTime<Utc>) -> QueryResult<String> {
+    let year = now.year();
+    let n = crate::db::next_counter(conn, &format!("incident:{org_id}"), year)?;
+    Ok(reference(year, n))
+}
+
+pub fn insert(conn: &mut DbConn, row: &IncidentRow) -> QueryResult<()> {
+    diesel::insert_into(incidents::table).values(row).execute(conn).map(|_| ())
+}
+
+pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<IncidentRow>> {
+    incidents::table.find(id).first(conn).optional()
+}
+
+/// Load and lock the row for a change (PostgreSQL row lock; SQLite holds the write lock already).
+pub fn by_id_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<IncidentRow>> {
+    match conn {
+        DbConn::Pg(c) => incidents::table.find(id).for_update().first(c).optional(),
+        DbConn::Sqlite(c) => incidents::table.find(id).first(c).optional(),
+    }
+}
+
+/// Write a changed row, bumping its version.
+pub fn save(conn: &mut DbConn, row: &mut IncidentRow, now: DateTime<Utc>) -> QueryResult<()> {
+    row.version += 1;
+    row.updated_at = to_db(now);
+    diesel::update(incidents::table.find(&row.id)).set(&*row).execute(conn).map(|_| ())
+}
+
+pub fn add_handler(conn: &mut DbConn, incident_id: &str, user_id: &str) -> QueryResult<()> {
+    let exists: i64 = incident_handlers::table
+        .filter(incident_handlers::incident_id.eq(incident_id))
+        .filter(incident_handlers::user_id.eq(user_id))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        diesel::insert_into(incident_handlers::table)
+            .values((incident_handlers::incident_id.eq(incident_id), incident_handlers::user_id.eq(user_id)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn handlers(conn: &mut DbConn, incident_id: &str) -> QueryResult<Vec<String>> {
+    incident_handlers::table
+        .filter(incident_handlers::incident_id.eq(incident_id))
+        .select(incident_handlers::user_id)
+        .load(conn)
+}
+
+const RUNNING: [&str; 4] = ["new", "triage", "assessed", "notification_pending"];
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub org_ids: Vec<String>,
+    pub state: Option<String>,
+    pub open_only: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Incidents whose clock runs first, by deadline (overdue first); then the rest, newest first.
+pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<IncidentRow>> {
+    let mut q = incidents::table.filter(incidents::organisation_id.eq_any(f.org_ids.clone())).into_boxed();
+    if let Some(s) = &f.state {
+        q = q.filter(incidents::state.eq(s.clone()));
+    }
+    if f.open_only {
+        q = q.filter(incidents::state.ne_all(vec!["closed", "not_a_breach"]));
+    }
+    let order = diesel::dsl::sql::<diesel::sql_types::Integer>(
+        "CASE WHEN state IN ('new', 'triage', 'assessed', 'notification_pending') THEN 0 ELSE 1 END",
+    );
+    q.order((order.asc(), incidents::ap_deadline.asc(), incidents::created_at.desc()))
+        .limit(f.limit)
+        .offset(f.offset)
+        .load(conn)
+}
+
+/// Incidents whose clock runs and whose deadline is within `hours` of `now` (or past).
+pub fn clock_candidates(conn: &mut DbConn, now: DateTime<Utc>, hours: i64) -> QueryResult<Vec<IncidentRow>> {
+    incidents::table
+        .filter(incidents::state.eq_any(RUNNING))
+        .filter(incidents::ap_deadline.le(to_db(now + chrono::Duration::hours(hours))))
+        .order(incidents::ap_deadline.asc())
+        .limit(1000)
+        .load(conn)
+}

@@ -1,0 +1,40 @@
+//! E-mail templates (handlebars), embedded so the binary works anywhere. Dutch first, English too.
+use handlebars::Handlebars;
+use serde::Serialize;
+
+pub struct Templates {
+    hb: Handlebars<'static>,
+}
+
+const EMBEDDED: &[(&str, &str)] = &[
+    ("clock_alert/subject.nl", include_str!("../templates/mail/clock_alert/subject.nl.hbs")),
+    ("clock_alert/body.nl", include_str!("../templates/mail/clock_alert/body.nl.txt.hbs")),
+    ("clock_alert/subject.en", include_str!("../templates/mail/clock_alert/subject.en.hbs")),
+    ("clock_alert/body.en", include_str!("../templates/mail/clock_alert/body.en.txt.hbs")),
+];
+
+impl Templates {
+    pub fn new() -> Templates {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.register_escape_fn(handlebars::no_escape);
+        for (name, src) in EMBEDDED {
+            hb.register_template_string(name, src).expect("embedded template parses");
+        }
+        Templates { hb }
+    }
+
+    /// Render (subject, text body) of mail `name` in `lang` (falls back to Dutch).
+    pub fn render<T: Serialize>(&self, name: &str, lang: &str, ctx: &T) -> anyhow::Result<(String, String)> {
+        let lang = if lang == "en" { "en" } else { "nl" };
+        let subject = self.hb.render(&format!("{name}/subject.{lang}"), ctx)?;
+        let body = self.hb.render(&format!("{name}/body.{lang}"), ctx)?;
+        Ok((subject.trim().to_string(), body))
+    }
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,74 @@
+//! Operations: liveness, readiness and the OpenAPI document generated from the handlers.
+use actix_web::{web, HttpResponse};
+use utoipa::OpenApi;
+
+use crate::state::AppState;
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+/// Ready when the database answers and every migration has been applied.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.pool.clone();
+    let res = web::block(move || -> Result<bool, String> {
+        let mut c = pool.get().map_err(|e| e.to_string())?;
+        Ok(crate::db::migrations_current(&mut c))
+    })
+    .await;
+    match res {
+        Ok(Ok(true)) => HttpResponse::Ok().json(serde_json::json!({"status": "ready", "database": "ok", "migrations": "current"})),
+        Ok(Ok(false)) => HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({"status": "not ready", "database": "ok", "migrations": "pending"})),
+        _ => HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({"status": "not ready", "database": "unreachable"})),
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Meldpunt API", description = "Handling personal-data breaches under the AVG/GDPR"),
+    paths(
+        crate::reports::routes::create,
+        crate::reports::routes::show,
+        crate::reports::routes::list,
+        crate::reports::routes::patch,
+        crate::incidents::routes::create,
+        crate::incidents::routes::list,
+        crate::incidents::routes::show,
+        crate::incidents::routes::patch,
+        crate::incidents::routes::transition,
+        crate::incidents::routes::link,
+        crate::incidents::routes::audit_trail,
+        crate::orgs::routes::list,
+        crate::orgs::routes::create,
+        crate::orgs::routes::show,
+        crate::orgs::routes::patch,
+        crate::orgs::routes::members,
+        crate::orgs::routes::add_member,
+        crate::orgs::routes::remove_member,
+        crate::auth::routes::setup,
+        crate::auth::routes::login,
+        crate::auth::routes::logout,
+        crate::auth::routes::me,
+        crate::auth::routes::totp_begin,
+        crate::auth::routes::totp_confirm,
+        crate::auth::routes::totp_disable,
+        crate::auth::routes::token_create,
+        crate::auth::routes::token_list,
+        crate::auth::routes::token_revoke,
+        crate::auth::routes::user_create,
+    ),
+    components(schemas(crate::reports::model::ReporterView, crate::auth::Membership))
+)]
+pub struct ApiDoc;
+
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/api/v1/openapi.json", web::get().to(openapi));
+}

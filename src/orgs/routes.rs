@@ -1,0 +1,259 @@
+//! Organisations and their members. Installation admins create organisations; an organisation's
+//! admins manage its settings and members.
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use super::store::{self, OrgRow};
+use super::{Organisation, OrganisationInput};
+use crate::audit::{self, Entry};
+use crate::auth::{store as auth_store, Role, Staff};
+use crate::db::{is_unique_violation, now, to_db, write_tx};
+use crate::error::{ApiError, ApiResult};
+use crate::http::ApiJson;
+use crate::state::AppState;
+
+fn org_json(o: &OrgRow) -> serde_json::Value {
+    serde_json::to_value(Organisation::from(o.clone())).unwrap_or_default()
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations",
+    responses((status = 200, body = Vec<Organisation>), (status = 401)))]
+pub async fn list(state: web::Data<AppState>, staff: Staff) -> ApiResult<HttpResponse> {
+    let rows = state
+        .db(move |c| {
+            if staff.is_admin {
+                Ok(store::all(c)?)
+            } else {
+                let ids: Vec<String> = staff.memberships.iter().map(|m| m.organisation_id.clone()).collect();
+                Ok(store::by_ids(c, &ids)?)
+            }
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(Organisation::from).collect::<Vec<_>>()))
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations", tag = "organisations", request_body = OrganisationInput,
+    responses((status = 201, body = Organisation), (status = 403), (status = 409), (status = 422)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: ApiJson<OrganisationInput>,
+) -> ApiResult<HttpResponse> {
+    if !staff.is_admin {
+        return Err(ApiError::Forbidden("only installation administrators create organisations".into()));
+    }
+    let input = body.0;
+    input.validate(true)?;
+    let row = state
+        .db(move |c| {
+            let row = OrgRow::new_from(&input);
+            let t = now();
+            write_tx(c, |c| -> ApiResult<()> {
+                store::insert(c, &row).map_err(|e| {
+                    if is_unique_violation(&e) {
+                        ApiError::field("slug", "already in use")
+                    } else {
+                        e.into()
+                    }
+                })?;
+                audit::store::append(
+                    c,
+                    &[Entry {
+                        actor: staff.actor(),
+                        action: "organisation.created".into(),
+                        entity_type: "organisation",
+                        entity_id: row.id.clone(),
+                        organisation_id: Some(row.id.clone()),
+                        before: None,
+                        after: Some(org_json(&row)),
+                    }],
+                    t,
+                )?;
+                Ok(())
+            })?;
+            Ok(row)
+        })
+        .await?;
+    state.forget_org_directory();
+    Ok(HttpResponse::Created().json(Organisation::from(row)))
+}
+
+fn visible_org(c: &mut crate::db::DbConn, staff: &Staff, slug: &str) -> ApiResult<OrgRow> {
+    store::by_slug(c, slug)?
+        .filter(|o| staff.is_admin || staff.memberships.iter().any(|m| m.organisation_id == o.id))
+        .ok_or(ApiError::NotFound)
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{slug}", tag = "organisations", params(("slug" = String, Path)),
+    responses((status = 200, body = Organisation), (status = 404)))]
+pub async fn show(state: web::Data<AppState>, staff: Staff, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let slug = path.into_inner();
+    let row = state.db(move |c| visible_org(c, &staff, &slug)).await?;
+    Ok(HttpResponse::Ok().json(Organisation::from(row)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/organisations/{slug}", tag = "organisations", request_body = OrganisationInput,
+    params(("slug" = String, Path)),
+    responses((status = 200, body = Organisation), (status = 403), (status = 404), (status = 422)))]
+pub async fn patch(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: ApiJson<OrganisationInput>,
+) -> ApiResult<HttpResponse> {
+    let slug = path.into_inner();
+    let input = body.0;
+    input.validate(false)?;
+    let row = state
+        .db(move |c| {
+            write_tx(c, |c| -> ApiResult<OrgRow> {
+                let mut row = visible_org(c, &staff, &slug)?;
+                if !(staff.is_admin || staff.has_role(&row.id, &[Role::Admin])) {
+                    return Err(ApiError::Forbidden("only the organisation's admins change its settings".into()));
+                }
+                let before = org_json(&row);
+                row.apply(&input);
+                let t = now();
+                row.updated_at = to_db(t);
+                store::update(c, &row).map_err(|e| {
+                    if is_unique_violation(&e) {
+                        ApiError::field("slug", "already in use")
+                    } else {
+                        e.into()
+                    }
+                })?;
+                audit::store::append(
+                    c,
+                    &[Entry {
+                        actor: staff.actor(),
+                        action: "organisation.updated".into(),
+                        entity_type: "organisation",
+                        entity_id: row.id.clone(),
+                        organisation_id: Some(row.id.clone()),
+                        before: Some(before),
+                        after: Some(org_json(&row)),
+                    }],
+                    t,
+                )?;
+                Ok(row)
+            })
+        })
+        .await?;
+    state.forget_org_directory();
+    Ok(HttpResponse::Ok().json(Organisation::from(row)))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MemberView {
+    pub user_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{slug}/members", tag = "organisations",
+    params(("slug" = String, Path)), responses((status = 200, body = Vec<MemberView>), (status = 404)))]
+pub async fn members(state: web::Data<AppState>, staff: Staff, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let slug = path.into_inner();
+    let out = state
+        .db(move |c| {
+            let org = visible_org(c, &staff, &slug)?;
+            if !(staff.is_admin || staff.has_role(&org.id, &[Role::Admin, Role::Fg])) {
+                return Err(ApiError::Forbidden("only the organisation's admins and FG see its members".into()));
+            }
+            Ok(auth_store::members_of(c, &org.id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(
+        out.into_iter()
+            .map(|(user_id, email, display_name, role)| MemberView { user_id, email, display_name, role })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberInput {
+    /// An existing user's e-mail address.
+    pub email: String,
+    /// handler, fg or admin
+    pub role: String,
+}
+
+async fn change_member(
+    state: web::Data<AppState>,
+    staff: Staff,
+    slug: String,
+    input: MemberInput,
+    add: bool,
+) -> ApiResult<HttpResponse> {
+    let role = Role::parse(&input.role).ok_or_else(|| ApiError::field("role", "one of: handler, fg, admin"))?;
+    state
+        .db(move |c| {
+            write_tx(c, |c| -> ApiResult<()> {
+                let org = visible_org(c, &staff, &slug)?;
+                if !(staff.is_admin || staff.has_role(&org.id, &[Role::Admin])) {
+                    return Err(ApiError::Forbidden("only the organisation's admins manage its members".into()));
+                }
+                let user = auth_store::user_by_email(c, &input.email)?
+                    .ok_or_else(|| ApiError::field("email", "no such user"))?;
+                let changed = if add {
+                    auth_store::add_membership(c, &user.id, &org.id, role)?
+                } else {
+                    auth_store::remove_membership(c, &user.id, &org.id, role)? > 0
+                };
+                if changed {
+                    let m = serde_json::json!({"user_id": user.id, "role": role.as_str()});
+                    audit::store::append(
+                        c,
+                        &[Entry {
+                            actor: staff.actor(),
+                            action: if add { "membership.added" } else { "membership.removed" }.into(),
+                            entity_type: "organisation",
+                            entity_id: org.id.clone(),
+                            organisation_id: Some(org.id.clone()),
+                            before: if add { None } else { Some(m.clone()) },
+                            after: if add { Some(m) } else { None },
+                        }],
+                        now(),
+                    )?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations/{slug}/members", tag = "organisations", request_body = MemberInput,
+    params(("slug" = String, Path)), responses((status = 204), (status = 403), (status = 404), (status = 422)))]
+pub async fn add_member(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: ApiJson<MemberInput>,
+) -> ApiResult<HttpResponse> {
+    change_member(state, staff, path.into_inner(), body.0, true).await
+}
+
+#[utoipa::path(delete, path = "/api/v1/organisations/{slug}/members", tag = "organisations", request_body = MemberInput,
+    params(("slug" = String, Path)), responses((status = 204), (status = 403), (status = 404)))]
+pub async fn remove_member(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: ApiJson<MemberInput>,
+) -> ApiResult<HttpResponse> {
+    change_member(state, staff, path.into_inner(), body.0, false).await
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/api/v1/organisations").route(web::get().to(list)).route(web::post().to(create)))
+        .service(web::resource("/api/v1/organisations/{slug}").route(web::get().to(show)).route(web::patch().to(patch)))
+        .service(
+            web::resource("/api/v1/organisations/{slug}/members")
+                .route(web::get().to(members))
+                .route(web::post().to(add_member))
+                .route(web::delete().to(remove_member)),
+        );
+}

@@ -1,0 +1,99 @@
+//! Storing reports durably before answering. On SQLite one writer thread commits everything that
+//! is waiting in one transaction (group commit): one fsync serves many reports. On PostgreSQL each
+//! request writes in its own transaction through the pool.
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+
+use tokio::sync::oneshot;
+
+use super::model::NewReport;
+use super::store::{self, Created};
+use crate::db::{write_tx, DbConn, DbPool};
+use crate::error::{ApiError, ApiResult};
+
+type Reply = oneshot::Sender<Result<Created, String>>;
+
+pub struct Intake {
+    writer: Option<SyncSender<(NewReport, Reply)>>,
+    pool: DbPool,
+}
+
+const MAX_BATCH: usize = 512;
+
+impl Intake {
+    /// Direct writes through the pool (PostgreSQL).
+    pub fn pooled(pool: DbPool) -> Intake {
+        Intake { writer: None, pool }
+    }
+
+    /// A group-commit writer thread owning `conn` (SQLite).
+    pub fn group_commit(pool: DbPool, conn: DbConn) -> Intake {
+        let (tx, rx) = sync_channel(16_384);
+        std::thread::Builder::new()
+            .name("report-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .expect("spawn report writer");
+        Intake { writer: Some(tx), pool }
+    }
+
+    pub async fn submit(&self, report: NewReport) -> ApiResult<Created> {
+        match &self.writer {
+            Some(w) => {
+                let (tx, rx) = oneshot::channel();
+                match w.try_send((report, tx)) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(_)) => {
+                        return Err(ApiError::TooManyRequests {
+                            detail: "too many reports at once; try again shortly".into(),
+                            retry_after: 1,
+                        })
+                    }
+                    Err(TrySendError::Disconnected(_)) => {
+                        return Err(ApiError::Unavailable("report writer stopped".into()))
+                    }
+                }
+                rx.await
+                    .map_err(|_| ApiError::Unavailable("report writer stopped".into()))?
+                    .map_err(ApiError::Internal)
+            }
+            None => {
+                let pool = self.pool.clone();
+                actix_web::web::block(move || -> ApiResult<Created> {
+                    let mut conn = pool.get()?;
+                    let mut v = write_tx(&mut conn, |c| store::insert_batch(c, std::slice::from_ref(&report)))?;
+                    Ok(v.remove(0))
+                })
+                .await?
+            }
+        }
+    }
+}
+
+fn writer_loop(mut conn: DbConn, rx: Receiver<(NewReport, Reply)>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let reports: Vec<NewReport> = jobs.iter().map(|(r, _)| r.clone()).collect();
+        match write_tx(&mut conn, |c| store::insert_batch(c, &reports)) {
+            Ok(created) => {
+                for ((_, reply), c) in jobs.into_iter().zip(created) {
+                    let _ = reply.send(Ok(c));
+                }
+            }
+            Err(e) => {
+                // One bad report must not fail the others: retry each on its own.
+                tracing::warn!(error = %e, batch = jobs.len(), "batch insert failed; retrying singly");
+                for (r, reply) in jobs {
+                    let res = write_tx(&mut conn, |c| store::insert_batch(c, std::slice::from_ref(&r)))
+                        .map(|mut v| v.remove(0))
+                        .map_err(|e: diesel::result::Error| format!("storing report: {e}"));
+                    let _ = reply.send(res);
+                }
+            }
+        }
+    }
+}

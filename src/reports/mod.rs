@@ -1,0 +1,5 @@
+//! Intake of reports: citizens (form, API), the mailbox, staff and processors.
+pub mod intake;
+pub mod model;
+pub mod routes;
+pub mod store;

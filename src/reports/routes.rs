@@ -1,0 +1,361 @@
+//! Thin handlers for reports: parse → domain/store → render.
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use super::model::{self, ReportInput, ReporterView};
+use super::store::{self, ReportRow};
+use crate::audit::{self, Entry};
+use crate::auth::extract::bearer;
+use crate::auth::secrets::{same_digest, sha256_hex};
+use crate::auth::Staff;
+use crate::db::{from_db, now, to_db, write_tx};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::ApiJson;
+use crate::privacy;
+use crate::state::AppState;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReportCreated {
+    pub reference: String,
+    /// Secret shown once: send it as a Bearer token to follow the report.
+    pub follow_up_token: String,
+    pub status: String,
+    pub status_url: String,
+}
+
+/// Full staff view of a report.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReportView {
+    pub id: String,
+    pub reference: String,
+    pub channel: String,
+    pub organisation_id: Option<String>,
+    pub organisation_hint: Option<String>,
+    pub description: String,
+    pub received_via: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub received_on: Option<NaiveDate>,
+    pub data_kinds: Vec<String>,
+    pub action_taken: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub may_contact: bool,
+    pub language: String,
+    pub status: String,
+    pub incident_id: Option<String>,
+    #[serde(with = "crate::serde_utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+}
+
+impl From<ReportRow> for ReportView {
+    fn from(r: ReportRow) -> Self {
+        ReportView {
+            id: r.id,
+            reference: r.reference,
+            channel: r.channel,
+            organisation_id: r.organisation_id,
+            organisation_hint: r.organisation_hint,
+            description: r.description,
+            received_via: r.received_via,
+            received_on: r.received_on,
+            data_kinds: serde_json::from_str(&r.data_kinds).unwrap_or_default(),
+            action_taken: r.action_taken,
+            contact_name: r.contact_name,
+            contact_email: r.contact_email,
+            contact_phone: r.contact_phone,
+            may_contact: r.may_contact,
+            language: r.language,
+            status: r.status,
+            incident_id: r.incident_id,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A report in a list: personal data masked.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReportListItem {
+    pub id: String,
+    pub reference: String,
+    pub channel: String,
+    pub organisation_id: Option<String>,
+    pub excerpt: String,
+    pub contact: Option<String>,
+    pub status: String,
+    pub incident_id: Option<String>,
+    #[serde(with = "crate::serde_utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+}
+
+impl From<ReportRow> for ReportListItem {
+    fn from(r: ReportRow) -> Self {
+        ReportListItem {
+            excerpt: privacy::excerpt(&r.description, 160),
+            contact: r.contact_email.as_deref().map(privacy::mask_email),
+            id: r.id,
+            reference: r.reference,
+            channel: r.channel,
+            organisation_id: r.organisation_id,
+            status: r.status,
+            incident_id: r.incident_id,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Optional staff identity on a public route: a present but invalid token is a 401.
+async fn optional_staff(req: &HttpRequest) -> ApiResult<Option<Staff>> {
+    if bearer(req).is_none() && req.cookie(crate::auth::extract::SESSION_COOKIE).is_none() {
+        return Ok(None);
+    }
+    use actix_web::FromRequest;
+    Staff::from_request(req, &mut actix_web::dev::Payload::None).await.map(Some)
+}
+
+/// Take a report. Citizens need no account; staff tokens may set the channel.
+#[utoipa::path(post, path = "/api/v1/reports", request_body = ReportInput, tag = "reports",
+    responses((status = 201, body = ReportCreated), (status = 422, description = "invalid field")))]
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ApiJson<ReportInput>,
+) -> ApiResult<HttpResponse> {
+    let staff = optional_staff(&req).await?;
+    let input = body.0;
+    let today = now().with_timezone(&chrono_tz::Europe::Amsterdam).date_naive();
+    let mut new = input.validate(state.settings.limits.description_chars, today, staff.is_some())?;
+    let slug = input.organisation.clone();
+    let org_id = resolve_org(&state, slug.as_deref()).await?;
+    if let (Some(s), Some(org)) = (&staff, &org_id) {
+        if !s.can_handle(org) {
+            return Err(ApiError::field("organisation", "unknown organisation"));
+        }
+    }
+    new.organisation_id = org_id;
+    new.created_by = staff.as_ref().map(|s| s.id.clone());
+    let created = state.intake.submit(new).await?;
+    tracing::info!(reference = %created.reference, "report received");
+    let url = format!("/api/v1/reports/{}", created.reference);
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", url.clone()))
+        .json(ReportCreated {
+            reference: created.reference,
+            follow_up_token: created.follow_up_token,
+            status: "received".into(),
+            status_url: url,
+        }))
+}
+
+/// Slug → organisation id. No slug: the only organisation if there is exactly one, else none.
+async fn resolve_org(state: &AppState, slug: Option<&str>) -> ApiResult<Option<String>> {
+    let dir = state.org_directory().await?;
+    match slug {
+        Some(s) if !s.trim().is_empty() => dir
+            .iter()
+            .find(|(slug, _)| slug == s.trim())
+            .map(|(_, id)| Some(id.clone()))
+            .ok_or_else(|| ApiError::field("organisation", "unknown organisation")),
+        _ => Ok(if dir.len() == 1 { Some(dir[0].1.clone()) } else { None }),
+    }
+}
+
+/// The reporter (with the follow-up token) sees the status; staff see the report.
+#[utoipa::path(get, path = "/api/v1/reports/{reference}", tag = "reports",
+    params(("reference" = String, Path)),
+    responses((status = 200, body = ReporterView), (status = 401), (status = 404)))]
+pub async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let reference = path.into_inner();
+    let token = bearer(&req);
+    if token.is_none() && req.cookie(crate::auth::extract::SESSION_COOKIE).is_none() {
+        return Err(ApiError::Unauthorized("send the follow-up token as a Bearer token".into()));
+    }
+    let r = reference.clone();
+    let row = state.db(move |c| Ok(store::by_reference(c, &r)?)).await?;
+    if let (Some(row), Some(t)) = (&row, &token) {
+        if same_digest(&sha256_hex(t), &row.follow_up_hash) {
+            return Ok(HttpResponse::Ok().json(ReporterView {
+                reference: row.reference.clone(),
+                status: row.status.clone(),
+                status_text: model::status_text(&row.status, &row.language).into(),
+                received_at: from_db(row.created_at),
+                updated_at: from_db(row.updated_at),
+            }));
+        }
+    }
+    let staff = match optional_staff(&req).await {
+        Ok(Some(s)) => s,
+        // A token that is neither this report's nor a staff token: as if the report did not exist.
+        _ => return Err(ApiError::NotFound),
+    };
+    match row {
+        Some(row) if staff_may_see(&staff, &row) => Ok(HttpResponse::Ok().json(ReportView::from(row))),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+fn staff_may_see(staff: &Staff, row: &ReportRow) -> bool {
+    match &row.organisation_id {
+        Some(org) => staff.can_handle(org),
+        None => staff.is_admin,
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// Organisation slug.
+    pub organisation: Option<String>,
+    pub status: Option<String>,
+    pub channel: Option<String>,
+    /// Text to find in the description or reference.
+    pub q: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reports", tag = "reports", params(ListQuery),
+    responses((status = 200, body = Vec<ReportListItem>), (status = 401)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = q.into_inner();
+    let mut errs = vec![];
+    if let Some(s) = &q.status {
+        if !model::STATUSES.contains(&s.as_str()) {
+            errs.push(FieldError::new("status", format!("one of: {}", model::STATUSES.join(", "))));
+        }
+    }
+    if let Some(c) = &q.channel {
+        if !model::CHANNELS.contains(&c.as_str()) {
+            errs.push(FieldError::new("channel", format!("one of: {}", model::CHANNELS.join(", "))));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(ApiError::Validation(errs));
+    }
+    let mut org_ids = staff.org_ids();
+    let mut include_unassigned = staff.is_admin;
+    if let Some(slug) = &q.organisation {
+        let dir = state.org_directory().await?;
+        let id = dir.iter().find(|(s, _)| s == slug).map(|(_, id)| id.clone());
+        match id {
+            Some(id) if org_ids.contains(&id) => org_ids = vec![id],
+            _ => return Err(ApiError::NotFound),
+        }
+        include_unassigned = false;
+    }
+    let filter = store::ListFilter {
+        org_ids,
+        include_unassigned,
+        status: q.status,
+        channel: q.channel,
+        q: q.q.filter(|s| !s.trim().is_empty()),
+        limit: q.limit.unwrap_or(50).clamp(1, 500),
+        offset: q.offset.unwrap_or(0).max(0),
+    };
+    let rows = state.db(move |c| Ok(store::list(c, &filter)?)).await?;
+    let items: Vec<ReportListItem> = rows.into_iter().map(ReportListItem::from).collect();
+    Ok(HttpResponse::Ok().json(items))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportPatch {
+    /// Assign an unassigned report to an organisation (slug).
+    pub organisation: Option<String>,
+    /// in_review or closed
+    pub status: Option<String>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/reports/{reference}", tag = "reports", request_body = ReportPatch,
+    params(("reference" = String, Path)),
+    responses((status = 200, body = ReportView), (status = 404), (status = 422)))]
+pub async fn patch(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: ApiJson<ReportPatch>,
+) -> ApiResult<HttpResponse> {
+    let reference = path.into_inner();
+    let p = body.0;
+    if let Some(s) = &p.status {
+        if !["in_review", "closed", "received"].contains(&s.as_str()) {
+            return Err(ApiError::field("status", "one of: received, in_review, closed"));
+        }
+    }
+    let target_org = match &p.organisation {
+        Some(slug) => {
+            let dir = state.org_directory().await?;
+            let id = dir.iter().find(|(s, _)| s == slug).map(|(_, id)| id.clone());
+            match id {
+                Some(id) if staff.can_handle(&id) || staff.is_admin => Some(id),
+                _ => return Err(ApiError::field("organisation", "unknown organisation")),
+            }
+        }
+        None => None,
+    };
+    let row = state
+        .db(move |c| {
+            write_tx(c, |c| {
+                let mut row = store::by_reference(c, &reference)?.ok_or(ApiError::NotFound)?;
+                if !staff_may_see(&staff, &row) {
+                    return Err(ApiError::NotFound);
+                }
+                let before = serde_json::json!({"organisation_id": row.organisation_id, "status": row.status});
+                if let Some(org) = target_org {
+                    if row.organisation_id.is_some() && row.organisation_id.as_deref() != Some(&org) && !staff.is_admin {
+                        return Err(ApiError::field("organisation", "the report already belongs to an organisation"));
+                    }
+                    row.organisation_id = Some(org);
+                }
+                if let Some(s) = p.status {
+                    if row.status == "linked" {
+                        return Err(ApiError::Conflict("the report is linked to an incident; its status follows the incident".into()));
+                    }
+                    row.status = s;
+                }
+                let t = now();
+                row.updated_at = to_db(t);
+                store::update(c, &row)?;
+                let after = serde_json::json!({"organisation_id": row.organisation_id, "status": row.status});
+                audit::store::append(
+                    c,
+                    &[Entry {
+                        actor: staff.actor(),
+                        action: "report.updated".into(),
+                        entity_type: "report",
+                        entity_id: row.id.clone(),
+                        organisation_id: row.organisation_id.clone(),
+                        before: Some(before),
+                        after: Some(after),
+                    }],
+                    t,
+                )?;
+                Ok(row)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ReportView::from(row)))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/reports")
+            .route(web::post().to(create))
+            .route(web::get().to(list)),
+    )
+    .service(
+        web::resource("/api/v1/reports/{reference}")
+            .route(web::get().to(show))
+            .route(web::patch().to(patch)),
+    );
+}

@@ -1,0 +1,170 @@
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::model::{self, NewReport};
+use crate::audit::{self, Actor, Entry};
+use crate::auth::secrets::{random_secret, sha256_hex};
+use crate::db::schema::reports;
+use crate::db::{new_id, next_counter, now, to_db, DbConn};
+
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = reports)]
+pub struct ReportRow {
+    pub id: String,
+    pub reference: String,
+    pub channel: String,
+    pub organisation_id: Option<String>,
+    pub organisation_hint: Option<String>,
+    pub description: String,
+    pub received_via: Option<String>,
+    pub received_on: Option<NaiveDate>,
+    pub data_kinds: String,
+    pub action_taken: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub may_contact: bool,
+    pub language: String,
+    pub follow_up_hash: String,
+    pub status: String,
+    pub incident_id: Option<String>,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub id: String,
+    pub reference: String,
+    pub follow_up_token: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Store a batch of reports with their audit records. Runs inside the caller's write transaction.
+pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> QueryResult<Vec<Created>> {
+    let t = now();
+    let year = t.year();
+    let mut rows = Vec::with_capacity(batch.len());
+    let mut created = Vec::with_capacity(batch.len());
+    let mut entries = Vec::with_capacity(batch.len());
+    for r in batch {
+        let n = next_counter(conn, "report", year)?;
+        let token = random_secret("mpf_");
+        let row = ReportRow {
+            id: new_id(),
+            reference: model::reference(year, n),
+            channel: r.channel.clone(),
+            organisation_id: r.organisation_id.clone(),
+            organisation_hint: r.organisation_hint.clone(),
+            description: r.description.clone(),
+            received_via: r.received_via.clone(),
+            received_on: r.received_on,
+            data_kinds: serde_json::to_string(&r.data_kinds).unwrap_or_else(|_| "[]".into()),
+            action_taken: r.action_taken.clone(),
+            contact_name: r.contact_name.clone(),
+            contact_email: r.contact_email.clone(),
+            contact_phone: r.contact_phone.clone(),
+            may_contact: r.may_contact,
+            language: r.language.clone(),
+            follow_up_hash: sha256_hex(&token),
+            status: "received".into(),
+            incident_id: None,
+            created_by: r.created_by.clone(),
+            created_at: to_db(t),
+            updated_at: to_db(t),
+        };
+        entries.push(Entry {
+            actor: match &r.created_by {
+                Some(id) => Actor::User { id: id.clone() },
+                None => Actor::Citizen,
+            },
+            action: "report.received".into(),
+            entity_type: "report",
+            entity_id: row.id.clone(),
+            organisation_id: row.organisation_id.clone(),
+            before: None,
+            // The trail records what arrived, not the reporter's personal data.
+            after: Some(serde_json::json!({
+                "reference": row.reference,
+                "channel": row.channel,
+                "organisation_id": row.organisation_id,
+                "data_kinds": r.data_kinds,
+            })),
+        });
+        created.push(Created {
+            id: row.id.clone(),
+            reference: row.reference.clone(),
+            follow_up_token: token,
+            created_at: row.created_at,
+        });
+        rows.push(row);
+    }
+    for chunk in rows.chunks(200) {
+        match conn {
+            DbConn::Pg(c) => diesel::insert_into(reports::table).values(chunk).execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(reports::table).values(chunk).execute(c)?,
+        };
+    }
+    audit::store::append(conn, &entries, t)?;
+    Ok(created)
+}
+
+pub fn by_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Option<ReportRow>> {
+    reports::table.filter(reports::reference.eq(reference)).first(conn).optional()
+}
+
+pub fn by_references(conn: &mut DbConn, refs: &[String]) -> QueryResult<Vec<ReportRow>> {
+    reports::table.filter(reports::reference.eq_any(refs)).load(conn)
+}
+
+pub fn for_incident(conn: &mut DbConn, incident_id: &str) -> QueryResult<Vec<ReportRow>> {
+    reports::table
+        .filter(reports::incident_id.eq(incident_id))
+        .order(reports::created_at.asc())
+        .load(conn)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    /// Organisations the caller may see; `include_unassigned` adds reports with none.
+    pub org_ids: Vec<String>,
+    pub include_unassigned: bool,
+    pub status: Option<String>,
+    pub channel: Option<String>,
+    pub q: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<ReportRow>> {
+    let mut q = reports::table.into_boxed();
+    if f.include_unassigned {
+        q = q.filter(reports::organisation_id.eq_any(f.org_ids.clone()).or(reports::organisation_id.is_null()));
+    } else {
+        q = q.filter(reports::organisation_id.eq_any(f.org_ids.clone()));
+    }
+    if let Some(s) = &f.status {
+        q = q.filter(reports::status.eq(s.clone()));
+    }
+    if let Some(c) = &f.channel {
+        q = q.filter(reports::channel.eq(c.clone()));
+    }
+    if let Some(text) = &f.q {
+        let pattern = format!("%{}%", text.replace('%', "").replace('_', ""));
+        q = q.filter(reports::description.like(pattern.clone()).or(reports::reference.like(pattern)));
+    }
+    q.order(reports::created_at.desc()).limit(f.limit).offset(f.offset).load(conn)
+}
+
+pub fn update(conn: &mut DbConn, row: &ReportRow) -> QueryResult<()> {
+    diesel::update(reports::table.find(&row.id))
+        .set((
+            reports::organisation_id.eq(&row.organisation_id),
+            reports::status.eq(&row.status),
+            reports::incident_id.eq(&row.incident_id),
+            reports::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -1,0 +1,168 @@
+//! Build the application from Settings: database, migrations, HTTP server, background workers.
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web, App, HttpServer};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::db::{self, Backend, DbPool};
+use crate::error::ApiError;
+use crate::incidents::escalation::Escalator;
+use crate::mail_templates::Templates;
+use crate::outbox::transport::Mailer;
+use crate::outbox::worker::Worker;
+use crate::reports::intake::Intake;
+use crate::state::{AppState, OrgDirectory};
+
+pub struct Application {
+    port: u16,
+    pub state: AppState,
+    pub mailer: Mailer,
+    server: Server,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// Connect, migrate and build the pool. Returns the pool and the names of migrations applied.
+pub fn prepare_database(settings: &Settings) -> anyhow::Result<(DbPool, Vec<String>)> {
+    let url = &settings.database.url;
+    let mut conn = db::connect(url)?;
+    let applied = db::run_migrations(&mut conn)?;
+    let pool = db::build_pool(url, settings.database.pool_size.max(2), settings.database.synchronous_full)?;
+    Ok((pool, applied))
+}
+
+/// The domain part of the From address, for Message-IDs.
+pub fn mail_domain(from: &str) -> String {
+    from.rsplit('@')
+        .next()
+        .map(|d| d.trim_end_matches('>').trim().to_string())
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "meldpunt.invalid".into())
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&settings.server.bind)?;
+        Self::build_with_listener(settings, listener).await
+    }
+
+    pub async fn build_with_listener(settings: Settings, listener: TcpListener) -> anyhow::Result<Application> {
+        let backend = Backend::from_url(&settings.database.url);
+        let s = settings.clone();
+        let (pool, applied) = tokio::task::spawn_blocking(move || prepare_database(&s)).await??;
+        for m in &applied {
+            tracing::info!(migration = %m, "applied migration");
+        }
+        let intake = match backend {
+            Backend::Sqlite => {
+                let mut conn = db::connect(&settings.database.url)?;
+                db::apply_pragmas(&mut conn, settings.database.synchronous_full)?;
+                Intake::group_commit(pool.clone(), conn)
+            }
+            Backend::Postgres => Intake::pooled(pool.clone()),
+        };
+        let state = AppState {
+            pool: pool.clone(),
+            settings: Arc::new(settings.clone()),
+            backend,
+            intake: Arc::new(intake),
+            orgs: Arc::new(OrgDirectory::default()),
+        };
+        let mailer = Mailer::from_settings(&settings.mail)?;
+        let (stop, stop_rx) = watch::channel(false);
+        let mut tasks = vec![];
+        if settings.outbox.enabled {
+            let w = Arc::new(Worker::new(pool.clone(), mailer.clone(), settings.mail.from.clone(), settings.outbox.clone()));
+            tasks.push(tokio::spawn(w.run(stop_rx.clone())));
+        }
+        if settings.clock.enabled {
+            tasks.push(tokio::spawn(clock_loop(pool.clone(), settings.clone(), stop_rx.clone())));
+        }
+        let port = listener.local_addr()?.port();
+        let data = web::Data::new(state.clone());
+        let workers = if settings.server.workers == 0 { num_workers() } else { settings.server.workers };
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(format!("query: {e}")).into()))
+                .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::BadRequest(format!("path: {e}")).into()))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "no-referrer"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add(("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))
+                        .add(("Cache-Control", "no-store")),
+                )
+                .wrap(TracingLogger::default())
+                .configure(crate::ops::configure)
+                .configure(crate::auth::routes::configure)
+                .configure(crate::orgs::routes::configure)
+                .configure(crate::reports::routes::configure)
+                .configure(crate::incidents::routes::configure)
+                .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound) }))
+        })
+        .workers(workers)
+        .shutdown_timeout(20)
+        .listen(listener)?
+        .run();
+        Ok(Application { port, state, mailer, server, stop, tasks })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serve until the server stops (SIGINT/SIGTERM: graceful), then stop the background workers
+    /// after their current batch.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let res = self.server.await;
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        res
+    }
+}
+
+fn num_workers() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+}
+
+async fn clock_loop(pool: DbPool, settings: Settings, mut stop: watch::Receiver<bool>) {
+    let templates = Arc::new(Templates::new());
+    let every = std::time::Duration::from_secs(settings.clock.interval_seconds.max(1));
+    loop {
+        let (pool, settings, templates) = (pool.clone(), settings.clone(), templates.clone());
+        let res = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+            let mut c = pool.get()?;
+            let domain = mail_domain(&settings.mail.from);
+            Escalator {
+                hours: &settings.clock.escalation_hours,
+                templates: &templates,
+                public_url: &settings.server.public_url,
+                mail_domain: &domain,
+            }
+            .run(&mut c, db::now())
+        })
+        .await;
+        match res {
+            Ok(Ok(n)) if n > 0 => tracing::info!(queued = n, "clock escalation e-mails queued"),
+            Ok(Err(e)) => tracing::error!(error = %e, "clock escalation failed"),
+            _ => {}
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            break;
+        }
+    }
+}
