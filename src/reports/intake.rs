@@ -15,6 +15,7 @@ type Reply = oneshot::Sender<Result<Created, String>>;
 pub struct Intake {
     writer: Option<SyncSender<(NewReport, Reply)>>,
     pool: DbPool,
+    discard: bool,
 }
 
 const MAX_BATCH: usize = 512;
@@ -22,7 +23,13 @@ const MAX_BATCH: usize = 512;
 impl Intake {
     /// Direct writes through the pool (PostgreSQL).
     pub fn pooled(pool: DbPool) -> Intake {
-        Intake { writer: None, pool }
+        Intake { writer: None, pool, discard: false }
+    }
+
+    /// Validate and answer but store nothing: only for the `intake_http` benchmark, which measures
+    /// the HTTP path with storage switched off.
+    pub fn discard(pool: DbPool) -> Intake {
+        Intake { writer: None, pool, discard: true }
     }
 
     /// A group-commit writer thread owning `conn` (SQLite).
@@ -32,10 +39,19 @@ impl Intake {
             .name("report-writer".into())
             .spawn(move || writer_loop(conn, rx))
             .expect("spawn report writer");
-        Intake { writer: Some(tx), pool }
+        Intake { writer: Some(tx), pool, discard: false }
     }
 
     pub async fn submit(&self, report: NewReport) -> ApiResult<Created> {
+        if self.discard {
+            let _ = report;
+            return Ok(Created {
+                id: crate::db::new_id(),
+                reference: super::model::reference(2026, 0),
+                follow_up_token: crate::auth::secrets::random_secret("mpf_"),
+                created_at: crate::db::to_db(crate::db::now()),
+            });
+        }
         match &self.writer {
             Some(w) => {
                 let (tx, rx) = oneshot::channel();

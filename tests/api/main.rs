@@ -1,0 +1,10 @@
+//! Integration tests over HTTP: one binary, every test on SQLite and (when configured) PostgreSQL.
+mod helpers;
+
+mod auth;
+mod cli;
+mod incidents;
+mod ops;
+mod orgs;
+mod outbox;
+mod reports;
