@@ -10,7 +10,11 @@ use crate::db::{self, now, write_tx, DbConn};
 use crate::orgs::{store as org_store, OrganisationInput};
 
 #[derive(Parser)]
-#[command(name = "meldpunt", version, about = "Meldpunt: personal-data breaches from first signal to closed case")]
+#[command(
+    name = "meldpunt",
+    version,
+    about = "Meldpunt: personal-data breaches from first signal to closed case"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -46,6 +50,8 @@ pub enum Command {
     SetupCode,
 }
 
+// Parsed once per process: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum OrgCmd {
     /// Create an organisation (a controller).
@@ -203,7 +209,16 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
                 Err(e) => Err(e.into()),
             }
         }
-        Command::User { cmd: UserCmd::Create { email, role, org, name, installation_admin } } => {
+        Command::User {
+            cmd:
+                UserCmd::Create {
+                    email,
+                    role,
+                    org,
+                    name,
+                    installation_admin,
+                },
+        } => {
             if !crate::reports::model::valid_email(&email) {
                 eprintln!("error: email: not an e-mail address");
                 return Ok(2);
@@ -254,7 +269,9 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
                 let user = match existing {
                     Some(u) => u,
                     None => {
-                        let display = name.clone().unwrap_or_else(|| email.split('@').next().unwrap_or("").to_string());
+                        let display = name
+                            .clone()
+                            .unwrap_or_else(|| email.split('@').next().unwrap_or("").to_string());
                         let u = auth_store::new_user(&email, &display, hash, installation_admin);
                         auth_store::insert_user(c, &u)?;
                         audit::store::append(
@@ -285,7 +302,9 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
                                 entity_id: o.id.clone(),
                                 organisation_id: Some(o.id.clone()),
                                 before: None,
-                                after: Some(serde_json::json!({"user_id": user.id, "role": role.as_str()})),
+                                after: Some(
+                                    serde_json::json!({"user_id": user.id, "role": role.as_str()}),
+                                ),
                             }],
                             now(),
                         )?;
@@ -296,7 +315,9 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
             })?;
             Ok(0)
         }
-        Command::Token { cmd: TokenCmd::Create { email, name } } => {
+        Command::Token {
+            cmd: TokenCmd::Create { email, name },
+        } => {
             let mut c = open(settings)?;
             let Some(user) = auth_store::user_by_email(&mut c, &email)? else {
                 eprintln!("error: email: no such user");
@@ -319,11 +340,16 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
                 )?;
                 Ok((id, token))
             })?;
-            println!("created API token {id} for {}; it is shown once:", user.email);
+            println!(
+                "created API token {id} for {}; it is shown once:",
+                user.email
+            );
             println!("{token}");
             Ok(0)
         }
-        Command::Audit { cmd: AuditCmd::Verify } => {
+        Command::Audit {
+            cmd: AuditCmd::Verify,
+        } => {
             let mut c = open(settings)?;
             let out = audit::store::verify(&mut c)?;
             match out.broken {
@@ -332,7 +358,10 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
                     Ok(0)
                 }
                 Some(b) => {
-                    println!("audit chain BROKEN after {} intact record(s): {b}", out.checked);
+                    println!(
+                        "audit chain BROKEN after {} intact record(s): {b}",
+                        out.checked
+                    );
                     Ok(1)
                 }
             }
@@ -352,7 +381,10 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
 
 pub fn print_setup(settings: &Settings, code: &str) {
     println!("No users yet. Create the first administrator with this one-time setup code (valid {} hours):", settings.security.setup_code_hours);
-    println!("  curl -X POST {}/api/v1/setup -H 'Content-Type: application/json' \\", settings.server.public_url.trim_end_matches('/'));
+    println!(
+        "  curl -X POST {}/api/v1/setup -H 'Content-Type: application/json' \\",
+        settings.server.public_url.trim_end_matches('/')
+    );
     println!("       -d '{{\"setup_code\":\"{code}\",\"email\":\"you@example.nl\",\"display_name\":\"Your Name\",\"password\":\"…at least 12 characters…\"}}'");
     println!("setup code: {code}");
 }

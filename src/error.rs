@@ -11,7 +11,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -88,22 +91,37 @@ impl ResponseError for ApiError {
                 )
             }
             ApiError::BadRequest(d) => ("bad-request", "Bad request", d.clone(), vec![]),
-            ApiError::Unauthorized(d) => ("unauthorized", "Authentication required", d.clone(), vec![]),
+            ApiError::Unauthorized(d) => {
+                ("unauthorized", "Authentication required", d.clone(), vec![])
+            }
             ApiError::Forbidden(d) => ("forbidden", "Forbidden", d.clone(), vec![]),
             ApiError::NotFound => ("not-found", "Not found", "no such resource".into(), vec![]),
             ApiError::Conflict(d) => ("conflict", "Conflict", d.clone(), vec![]),
-            ApiError::PayloadTooLarge(d) => ("payload-too-large", "Payload too large", d.clone(), vec![]),
-            ApiError::UnsupportedMediaType(d) => {
-                ("unsupported-media-type", "Unsupported media type", d.clone(), vec![])
+            ApiError::PayloadTooLarge(d) => {
+                ("payload-too-large", "Payload too large", d.clone(), vec![])
             }
-            ApiError::TooManyRequests { detail, .. } => {
-                ("too-many-requests", "Too many requests", detail.clone(), vec![])
-            }
+            ApiError::UnsupportedMediaType(d) => (
+                "unsupported-media-type",
+                "Unsupported media type",
+                d.clone(),
+                vec![],
+            ),
+            ApiError::TooManyRequests { detail, .. } => (
+                "too-many-requests",
+                "Too many requests",
+                detail.clone(),
+                vec![],
+            ),
             ApiError::Unavailable(d) => ("unavailable", "Service unavailable", d.clone(), vec![]),
             ApiError::Internal(d) => {
                 // The cause goes to the log (no personal data in it), not to the client.
                 tracing::error!(cause = %d, "internal error");
-                ("internal", "Internal error", "an internal error occurred".into(), vec![])
+                (
+                    "internal",
+                    "Internal error",
+                    "an internal error occurred".into(),
+                    vec![],
+                )
             }
         };
         let body = Problem {

@@ -10,15 +10,30 @@ use serde::de::DeserializeOwned;
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 
-pub struct ApiJson<T>(pub T);
+/// A JSON body. Parsing errors are held until the handler asks with [`ApiJson::into_inner`], so
+/// that authentication (401) is decided before the body's problems (4xx) whatever the order in which
+/// actix polls the extractors.
+pub struct ApiJson<T>(Result<T, ApiError>);
+
+impl<T> ApiJson<T> {
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
 
 fn is_json(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(|v| {
-            let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            let mime = v
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
         })
         .unwrap_or(false)
 }
@@ -74,29 +89,40 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok());
         let mut payload = payload.take();
-        Box::pin(async move {
-            if !json {
-                return Err(ApiError::UnsupportedMediaType(
-                    "send the body as application/json".into(),
-                ));
-            }
-            if declared.map(|n| n > limit).unwrap_or(false) {
-                return Err(ApiError::PayloadTooLarge(format!("the body exceeds {limit} bytes")));
-            }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("reading body: {e}")))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge(format!("the body exceeds {limit} bytes")));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            if body.is_empty() {
-                return Err(ApiError::field("body", "the body is empty"));
-            }
-            parse_json(&body).map(ApiJson)
-        })
+        Box::pin(async move { Ok(ApiJson(read(json, declared, limit, &mut payload).await)) })
     }
+}
+
+async fn read<T: DeserializeOwned>(
+    json: bool,
+    declared: Option<usize>,
+    limit: usize,
+    payload: &mut Payload,
+) -> Result<T, ApiError> {
+    if !json {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the body as application/json".into(),
+        ));
+    }
+    if declared.map(|n| n > limit).unwrap_or(false) {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "the body exceeds {limit} bytes"
+        )));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("reading body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(format!(
+                "the body exceeds {limit} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if body.is_empty() {
+        return Err(ApiError::field("body", "the body is empty"));
+    }
+    parse_json(&body)
 }
 
 #[cfg(test)]
@@ -126,9 +152,15 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         assert_eq!(field_of(parse_json::<T>(br#"{"a":"x"}"#).unwrap_err()), "a");
-        assert_eq!(field_of(parse_json::<T>(br#"{"a":1,"b":{"c":3}}"#).unwrap_err()), "b.c");
+        assert_eq!(
+            field_of(parse_json::<T>(br#"{"a":1,"b":{"c":3}}"#).unwrap_err()),
+            "b.c"
+        );
         assert_eq!(field_of(parse_json::<T>(br#"{}"#).unwrap_err()), "a");
-        assert_eq!(field_of(parse_json::<T>(br#"{"a":1,"zz":1}"#).unwrap_err()), "zz");
+        assert_eq!(
+            field_of(parse_json::<T>(br#"{"a":1,"zz":1}"#).unwrap_err()),
+            "zz"
+        );
         assert_eq!(field_of(parse_json::<T>(b"{\"a\":").unwrap_err()), "a");
         assert_eq!(field_of(parse_json::<T>(b"{").unwrap_err()), "body");
         assert_eq!(field_of(parse_json::<T>(b"\xff\xfe").unwrap_err()), "body");

@@ -7,10 +7,22 @@ pub struct Templates {
 }
 
 const EMBEDDED: &[(&str, &str)] = &[
-    ("clock_alert/subject.nl", include_str!("../templates/mail/clock_alert/subject.nl.hbs")),
-    ("clock_alert/body.nl", include_str!("../templates/mail/clock_alert/body.nl.txt.hbs")),
-    ("clock_alert/subject.en", include_str!("../templates/mail/clock_alert/subject.en.hbs")),
-    ("clock_alert/body.en", include_str!("../templates/mail/clock_alert/body.en.txt.hbs")),
+    (
+        "clock_alert/subject.nl",
+        include_str!("../templates/mail/clock_alert/subject.nl.hbs"),
+    ),
+    (
+        "clock_alert/body.nl",
+        include_str!("../templates/mail/clock_alert/body.nl.txt.hbs"),
+    ),
+    (
+        "clock_alert/subject.en",
+        include_str!("../templates/mail/clock_alert/subject.en.hbs"),
+    ),
+    (
+        "clock_alert/body.en",
+        include_str!("../templates/mail/clock_alert/body.en.txt.hbs"),
+    ),
 ];
 
 impl Templates {
@@ -19,13 +31,19 @@ impl Templates {
         hb.set_strict_mode(true);
         hb.register_escape_fn(handlebars::no_escape);
         for (name, src) in EMBEDDED {
-            hb.register_template_string(name, src).expect("embedded template parses");
+            hb.register_template_string(name, src)
+                .expect("embedded template parses");
         }
         Templates { hb }
     }
 
     /// Render (subject, text body) of mail `name` in `lang` (falls back to Dutch).
-    pub fn render<T: Serialize>(&self, name: &str, lang: &str, ctx: &T) -> anyhow::Result<(String, String)> {
+    pub fn render<T: Serialize>(
+        &self,
+        name: &str,
+        lang: &str,
+        ctx: &T,
+    ) -> anyhow::Result<(String, String)> {
         let lang = if lang == "en" { "en" } else { "nl" };
         let subject = self.hb.render(&format!("{name}/subject.{lang}"), ctx)?;
         let body = self.hb.render(&format!("{name}/body.{lang}"), ctx)?;

@@ -23,7 +23,12 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     tokio::task::spawn_blocking(move || cli::setup_code_if_needed(&s)).await??;
     println!(
         "Meldpunt listening on http://{}:{} (database: {})",
-        settings.server.bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1"),
+        settings
+            .server
+            .bind
+            .rsplit_once(':')
+            .map(|(h, _)| h)
+            .unwrap_or("127.0.0.1"),
         app.port(),
         redact_url(&settings.database.url)
     );

@@ -17,9 +17,12 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     })
     .await;
     match res {
-        Ok(Ok(true)) => HttpResponse::Ok().json(serde_json::json!({"status": "ready", "database": "ok", "migrations": "current"})),
-        Ok(Ok(false)) => HttpResponse::ServiceUnavailable()
-            .json(serde_json::json!({"status": "not ready", "database": "ok", "migrations": "pending"})),
+        Ok(Ok(true)) => HttpResponse::Ok().json(
+            serde_json::json!({"status": "ready", "database": "ok", "migrations": "current"}),
+        ),
+        Ok(Ok(false)) => HttpResponse::ServiceUnavailable().json(
+            serde_json::json!({"status": "not ready", "database": "ok", "migrations": "pending"}),
+        ),
         _ => HttpResponse::ServiceUnavailable()
             .json(serde_json::json!({"status": "not ready", "database": "unreachable"})),
     }
@@ -27,7 +30,10 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Meldpunt API", description = "Handling personal-data breaches under the AVG/GDPR"),
+    info(
+        title = "Meldpunt API",
+        description = "Handling personal-data breaches under the AVG/GDPR"
+    ),
     paths(
         crate::reports::routes::create,
         crate::reports::routes::show,

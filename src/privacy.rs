@@ -18,7 +18,10 @@ pub fn mask_phone(p: &str) -> String {
     if digits.len() < 4 {
         return "***".into();
     }
-    format!("***{}", digits[digits.len() - 2..].iter().collect::<String>())
+    format!(
+        "***{}",
+        digits[digits.len() - 2..].iter().collect::<String>()
+    )
 }
 
 /// Replace every run of 7 or more digits (BSNs, account and phone numbers; spaces, dots and

@@ -3,7 +3,8 @@ use chrono::NaiveDateTime;
 use serde::Serializer;
 
 pub fn format(t: &NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 pub fn serialize<S: Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {

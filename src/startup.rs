@@ -33,7 +33,11 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<(DbPool, Vec<Stri
     let url = &settings.database.url;
     let mut conn = db::connect(url)?;
     let applied = db::run_migrations(&mut conn)?;
-    let pool = db::build_pool(url, settings.database.pool_size.max(2), settings.database.synchronous_full)?;
+    let pool = db::build_pool(
+        url,
+        settings.database.pool_size.max(2),
+        settings.database.synchronous_full,
+    )?;
     Ok((pool, applied))
 }
 
@@ -52,7 +56,10 @@ impl Application {
         Self::build_with_listener(settings, listener).await
     }
 
-    pub async fn build_with_listener(settings: Settings, listener: TcpListener) -> anyhow::Result<Application> {
+    pub async fn build_with_listener(
+        settings: Settings,
+        listener: TcpListener,
+    ) -> anyhow::Result<Application> {
         let backend = Backend::from_url(&settings.database.url);
         let s = settings.clone();
         let (pool, applied) = tokio::task::spawn_blocking(move || prepare_database(&s)).await??;
@@ -78,26 +85,48 @@ impl Application {
         let (stop, stop_rx) = watch::channel(false);
         let mut tasks = vec![];
         if settings.outbox.enabled {
-            let w = Arc::new(Worker::new(pool.clone(), mailer.clone(), settings.mail.from.clone(), settings.outbox.clone()));
+            let w = Arc::new(Worker::new(
+                pool.clone(),
+                mailer.clone(),
+                settings.mail.from.clone(),
+                settings.outbox.clone(),
+            ));
             tasks.push(tokio::spawn(w.run(stop_rx.clone())));
         }
         if settings.clock.enabled {
-            tasks.push(tokio::spawn(clock_loop(pool.clone(), settings.clone(), stop_rx.clone())));
+            tasks.push(tokio::spawn(clock_loop(
+                pool.clone(),
+                settings.clone(),
+                stop_rx.clone(),
+            )));
         }
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state.clone());
-        let workers = if settings.server.workers == 0 { num_workers() } else { settings.server.workers };
+        let workers = if settings.server.workers == 0 {
+            num_workers()
+        } else {
+            settings.server.workers
+        };
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
-                .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::BadRequest(format!("query: {e}")).into()))
-                .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::BadRequest(format!("path: {e}")).into()))
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|e, _| ApiError::BadRequest(format!("query: {e}")).into()),
+                )
+                .app_data(
+                    web::PathConfig::default()
+                        .error_handler(|e, _| ApiError::BadRequest(format!("path: {e}")).into()),
+                )
                 .wrap(
                     DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("Referrer-Policy", "no-referrer"))
                         .add(("X-Frame-Options", "DENY"))
-                        .add(("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))
+                        .add((
+                            "Content-Security-Policy",
+                            "default-src 'none'; frame-ancestors 'none'",
+                        ))
                         .add(("Cache-Control", "no-store")),
                 )
                 .wrap(TracingLogger::default())
@@ -106,13 +135,22 @@ impl Application {
                 .configure(crate::orgs::routes::configure)
                 .configure(crate::reports::routes::configure)
                 .configure(crate::incidents::routes::configure)
-                .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound) }))
+                .default_service(web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(ApiError::NotFound)
+                }))
         })
         .workers(workers)
         .shutdown_timeout(20)
         .listen(listener)?
         .run();
-        Ok(Application { port, state, mailer, server, stop, tasks })
+        Ok(Application {
+            port,
+            state,
+            mailer,
+            server,
+            stop,
+            tasks,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -132,7 +170,9 @@ impl Application {
 }
 
 fn num_workers() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
 }
 
 async fn clock_loop(pool: DbPool, settings: Settings, mut stop: watch::Receiver<bool>) {

@@ -38,13 +38,16 @@ impl AppState {
 /// Organisation slugs and ids, cached briefly: the public intake resolves them on every report.
 #[derive(Default)]
 pub struct OrgDirectory {
-    cached: std::sync::Mutex<Option<(std::time::Instant, Arc<Vec<(String, String)>>)>>,
+    cached: std::sync::Mutex<Option<(std::time::Instant, SlugIds)>>,
 }
+
+/// (slug, id) of every organisation.
+pub type SlugIds = Arc<Vec<(String, String)>>;
 
 const ORG_CACHE_SECONDS: u64 = 10;
 
 impl AppState {
-    pub async fn org_directory(&self) -> ApiResult<Arc<Vec<(String, String)>>> {
+    pub async fn org_directory(&self) -> ApiResult<SlugIds> {
         if let Ok(g) = self.orgs.cached.lock() {
             if let Some((at, v)) = g.as_ref() {
                 if at.elapsed().as_secs() < ORG_CACHE_SECONDS {

@@ -49,7 +49,10 @@ pub fn compute_hash(
     let mut h = Sha256::new();
     field(&mut h, Some(prev_hash));
     h.update(seq.to_be_bytes());
-    field(&mut h, Some(&at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()));
+    field(
+        &mut h,
+        Some(&at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()),
+    );
     field(&mut h, Some(actor));
     field(&mut h, Some(action));
     field(&mut h, Some(entity_type));
@@ -90,11 +93,21 @@ pub enum Break {
 impl std::fmt::Display for Break {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Break::HashMismatch { seq } => write!(f, "record {seq}: content does not match its hash"),
-            Break::PrevMismatch { seq } => write!(f, "record {seq}: does not follow the previous record's hash"),
-            Break::Gap { expected, found } => write!(f, "record {expected} missing (found {found} next)"),
+            Break::HashMismatch { seq } => {
+                write!(f, "record {seq}: content does not match its hash")
+            }
+            Break::PrevMismatch { seq } => write!(
+                f,
+                "record {seq}: does not follow the previous record's hash"
+            ),
+            Break::Gap { expected, found } => {
+                write!(f, "record {expected} missing (found {found} next)")
+            }
             Break::HeadMismatch { head_seq, last_seq } => {
-                write!(f, "chain head is at record {head_seq} but the log ends at record {last_seq}")
+                write!(
+                    f,
+                    "chain head is at record {head_seq} but the log ends at record {last_seq}"
+                )
             }
         }
     }
@@ -109,14 +122,21 @@ pub struct Verifier {
 
 impl Default for Verifier {
     fn default() -> Self {
-        Verifier { prev_hash: GENESIS.to_string(), next_seq: 1, checked: 0 }
+        Verifier {
+            prev_hash: GENESIS.to_string(),
+            next_seq: 1,
+            checked: 0,
+        }
     }
 }
 
 impl Verifier {
     pub fn feed(&mut self, r: &Record) -> Result<(), Break> {
         if r.seq != self.next_seq {
-            return Err(Break::Gap { expected: self.next_seq, found: r.seq });
+            return Err(Break::Gap {
+                expected: self.next_seq,
+                found: r.seq,
+            });
         }
         if r.prev_hash != self.prev_hash {
             return Err(Break::PrevMismatch { seq: r.seq });
@@ -150,7 +170,9 @@ mod tests {
             .map(|seq| {
                 let mut r = Record {
                     seq,
-                    at: Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, seq as u32).unwrap(),
+                    at: Utc
+                        .with_ymd_and_hms(2026, 11, 1, 12, 0, seq as u32)
+                        .unwrap(),
                     actor: "user:a".into(),
                     action: "incident.update".into(),
                     entity_type: "incident".into(),
@@ -201,13 +223,25 @@ mod tests {
     fn removed_records_are_found() {
         let mut c = chain(5);
         c.remove(2);
-        assert_eq!(verify(&c), Err(Break::Gap { expected: 3, found: 4 }));
+        assert_eq!(
+            verify(&c),
+            Err(Break::Gap {
+                expected: 3,
+                found: 4
+            })
+        );
         let c = chain(5);
         let mut v = Verifier::default();
         for r in &c[..4] {
             v.feed(r).unwrap();
         }
-        assert_eq!(v.finish(5, &c[4].hash), Err(Break::HeadMismatch { head_seq: 5, last_seq: 4 }));
+        assert_eq!(
+            v.finish(5, &c[4].hash),
+            Err(Break::HeadMismatch {
+                head_seq: 5,
+                last_seq: 4
+            })
+        );
     }
 
     #[test]

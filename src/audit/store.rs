@@ -97,8 +97,12 @@ pub fn append(conn: &mut DbConn, entries: &[Entry], at: DateTime<Utc>) -> QueryR
     for chunk in rows.chunks(500) {
         // Multi-row inserts are backend-specific in diesel; the same statement on each.
         match conn {
-            DbConn::Pg(c) => diesel::insert_into(audit_log::table).values(chunk).execute(c)?,
-            DbConn::Sqlite(c) => diesel::insert_into(audit_log::table).values(chunk).execute(c)?,
+            DbConn::Pg(c) => diesel::insert_into(audit_log::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(audit_log::table)
+                .values(chunk)
+                .execute(c)?,
         };
     }
     diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
@@ -107,7 +111,11 @@ pub fn append(conn: &mut DbConn, entries: &[Entry], at: DateTime<Utc>) -> QueryR
     Ok(())
 }
 
-pub fn for_entity(conn: &mut DbConn, entity_type: &str, entity_id: &str) -> QueryResult<Vec<AuditRow>> {
+pub fn for_entity(
+    conn: &mut DbConn,
+    entity_type: &str,
+    entity_id: &str,
+) -> QueryResult<Vec<AuditRow>> {
     audit_log::table
         .filter(audit_log::entity_type.eq(entity_type))
         .filter(audit_log::entity_id.eq(entity_id))
@@ -136,7 +144,10 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<VerifyOutcome> {
         }
         for row in &page {
             if let Err(b) = v.feed(&row.record()) {
-                return Ok(VerifyOutcome { checked: v.checked, broken: Some(b) });
+                return Ok(VerifyOutcome {
+                    checked: v.checked,
+                    broken: Some(b),
+                });
             }
         }
         after = page.last().map(|r| r.seq).unwrap_or(after);
@@ -146,5 +157,8 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<VerifyOutcome> {
         .select((audit_head::seq, audit_head::hash))
         .first(conn)?;
     let broken = v.finish(head_seq, &head_hash).err();
-    Ok(VerifyOutcome { checked: v.checked, broken })
+    Ok(VerifyOutcome {
+        checked: v.checked,
+        broken,
+    })
 }

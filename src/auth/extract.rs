@@ -33,7 +33,9 @@ impl FromRequest for Staff {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal("no app state".into()))?;
             if token.is_none() && cookie.is_none() {
-                return Err(ApiError::Unauthorized("sign in or send a Bearer token".into()));
+                return Err(ApiError::Unauthorized(
+                    "sign in or send a Bearer token".into(),
+                ));
             }
             state
                 .db(move |conn| {
@@ -44,7 +46,9 @@ impl FromRequest for Staff {
                     } else {
                         None
                     };
-                    let user = user.ok_or_else(|| ApiError::Unauthorized("invalid or expired credentials".into()))?;
+                    let user = user.ok_or_else(|| {
+                        ApiError::Unauthorized("invalid or expired credentials".into())
+                    })?;
                     Ok(store::staff(conn, &user)?)
                 })
                 .await

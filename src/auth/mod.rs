@@ -56,7 +56,9 @@ pub struct Staff {
 
 impl Staff {
     pub fn actor(&self) -> crate::audit::Actor {
-        crate::audit::Actor::User { id: self.id.clone() }
+        crate::audit::Actor::User {
+            id: self.id.clone(),
+        }
     }
 
     /// Organisations whose data this person may see (any effective role).

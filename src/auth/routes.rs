@@ -26,7 +26,12 @@ pub struct LoginInput {
     pub recovery_code: Option<String>,
 }
 
-fn audit_user(action: &str, user_id: &str, actor: Actor, after: Option<serde_json::Value>) -> Entry {
+fn audit_user(
+    action: &str,
+    user_id: &str,
+    actor: Actor,
+    after: Option<serde_json::Value>,
+) -> Entry {
     Entry {
         actor,
         action: action.into(),
@@ -50,10 +55,17 @@ fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginInput,
     responses((status = 200, body = Staff), (status = 401), (status = 429)))]
-pub async fn login(state: web::Data<AppState>, body: ApiJson<LoginInput>) -> ApiResult<HttpResponse> {
-    let input = body.0;
+pub async fn login(
+    state: web::Data<AppState>,
+    body: ApiJson<LoginInput>,
+) -> ApiResult<HttpResponse> {
+    let input = body.into_inner()?;
     let sec = state.settings.security.clone();
-    let policy = Policy { slow_down_after: sec.slow_down_after, lock_after: sec.lock_after, lock_minutes: sec.lock_minutes };
+    let policy = Policy {
+        slow_down_after: sec.slow_down_after,
+        lock_after: sec.lock_after,
+        lock_minutes: sec.lock_minutes,
+    };
     let (staff, token) = state
         .db(move |c| {
             let t = now();
@@ -113,14 +125,18 @@ pub async fn login(state: web::Data<AppState>, body: ApiJson<LoginInput>) -> Api
             Ok((staff, token))
         })
         .await?;
-    Ok(HttpResponse::Ok().cookie(session_cookie(&state, token)).json(staff))
+    Ok(HttpResponse::Ok()
+        .cookie(session_cookie(&state, token))
+        .json(staff))
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
 pub async fn logout(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
     if let Some(c) = req.cookie(SESSION_COOKIE) {
         let token = c.value().to_string();
-        state.db(move |conn| Ok(store::delete_session(conn, &token)?)).await?;
+        state
+            .db(move |conn| Ok(store::delete_session(conn, &token)?))
+            .await?;
     }
     let mut gone = session_cookie(&state, String::new());
     gone.make_removal();
@@ -138,7 +154,10 @@ pub struct MeView {
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = MeView), (status = 401)))]
 pub async fn me(staff: Staff) -> ApiResult<HttpResponse> {
     let req = staff.two_factor_missing();
-    Ok(HttpResponse::Ok().json(MeView { staff, two_factor_required: req }))
+    Ok(HttpResponse::Ok().json(MeView {
+        staff,
+        two_factor_required: req,
+    }))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -151,13 +170,20 @@ pub struct TotpSetup {
 #[utoipa::path(post, path = "/api/v1/me/totp", tag = "auth", responses((status = 200, body = TotpSetup)))]
 pub async fn totp_begin(state: web::Data<AppState>, staff: Staff) -> ApiResult<HttpResponse> {
     if staff.totp_enabled {
-        return Err(ApiError::Conflict("two-factor login is already on; turn it off first".into()));
+        return Err(ApiError::Conflict(
+            "two-factor login is already on; turn it off first".into(),
+        ));
     }
     let secret = totp::new_secret();
     let url = totp::otpauth_url(&secret, &staff.email)?;
     let s = secret.clone();
-    state.db(move |c| Ok(store::set_totp(c, &staff.id, Some(&s), false)?)).await?;
-    Ok(HttpResponse::Ok().json(TotpSetup { secret, otpauth_url: url }))
+    state
+        .db(move |c| Ok(store::set_totp(c, &staff.id, Some(&s), false)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(TotpSetup {
+        secret,
+        otpauth_url: url,
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -174,8 +200,12 @@ pub struct RecoveryCodes {
 
 #[utoipa::path(post, path = "/api/v1/me/totp/confirm", tag = "auth", request_body = CodeInput,
     responses((status = 200, body = RecoveryCodes), (status = 422)))]
-pub async fn totp_confirm(state: web::Data<AppState>, staff: Staff, body: ApiJson<CodeInput>) -> ApiResult<HttpResponse> {
-    let code = body.0.code;
+pub async fn totp_confirm(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: ApiJson<CodeInput>,
+) -> ApiResult<HttpResponse> {
+    let code = body.into_inner()?.code;
     let codes = state
         .db(move |c| {
             let user = store::user_by_id(c, &staff.id)?.ok_or(ApiError::NotFound)?;
@@ -185,23 +215,41 @@ pub async fn totp_confirm(state: web::Data<AppState>, staff: Staff, body: ApiJso
                 .ok_or_else(|| ApiError::Conflict("start with POST /api/v1/me/totp".into()))?;
             let t = now();
             if !totp::check(&secret, &code, t.timestamp() as u64) {
-                return Err(ApiError::field("code", "the code does not match; check the app and the clock"));
+                return Err(ApiError::field(
+                    "code",
+                    "the code does not match; check the app and the clock",
+                ));
             }
             write_tx(c, |c| -> ApiResult<Vec<String>> {
                 store::set_totp(c, &staff.id, Some(&secret), true)?;
                 let codes = store::new_recovery_codes(c, &staff.id)?;
-                audit::store::append(c, &[audit_user("user.totp_enabled", &staff.id, staff.actor(), None)], t)?;
+                audit::store::append(
+                    c,
+                    &[audit_user(
+                        "user.totp_enabled",
+                        &staff.id,
+                        staff.actor(),
+                        None,
+                    )],
+                    t,
+                )?;
                 Ok(codes)
             })
         })
         .await?;
-    Ok(HttpResponse::Ok().json(RecoveryCodes { recovery_codes: codes }))
+    Ok(HttpResponse::Ok().json(RecoveryCodes {
+        recovery_codes: codes,
+    }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/me/totp", tag = "auth", request_body = CodeInput,
     responses((status = 204), (status = 422)))]
-pub async fn totp_disable(state: web::Data<AppState>, staff: Staff, body: ApiJson<CodeInput>) -> ApiResult<HttpResponse> {
-    let code = body.0.code;
+pub async fn totp_disable(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: ApiJson<CodeInput>,
+) -> ApiResult<HttpResponse> {
+    let code = body.into_inner()?.code;
     state
         .db(move |c| {
             let user = store::user_by_id(c, &staff.id)?.ok_or(ApiError::NotFound)?;
@@ -215,7 +263,16 @@ pub async fn totp_disable(state: web::Data<AppState>, staff: Staff, body: ApiJso
             }
             write_tx(c, |c| -> ApiResult<()> {
                 store::set_totp(c, &staff.id, None, false)?;
-                audit::store::append(c, &[audit_user("user.totp_disabled", &staff.id, staff.actor(), None)], t)?;
+                audit::store::append(
+                    c,
+                    &[audit_user(
+                        "user.totp_disabled",
+                        &staff.id,
+                        staff.actor(),
+                        None,
+                    )],
+                    t,
+                )?;
                 Ok(())
             })
         })
@@ -239,8 +296,12 @@ pub struct TokenCreated {
 
 #[utoipa::path(post, path = "/api/v1/me/tokens", tag = "auth", request_body = TokenInput,
     responses((status = 201, body = TokenCreated)))]
-pub async fn token_create(state: web::Data<AppState>, staff: Staff, body: ApiJson<TokenInput>) -> ApiResult<HttpResponse> {
-    let name = body.0.name.trim().to_string();
+pub async fn token_create(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: ApiJson<TokenInput>,
+) -> ApiResult<HttpResponse> {
+    let name = body.into_inner()?.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::field("name", "1 to 100 characters"));
     }
@@ -251,7 +312,12 @@ pub async fn token_create(state: web::Data<AppState>, staff: Staff, body: ApiJso
                 let (id, token) = store::create_token(c, &staff.id, &n)?;
                 audit::store::append(
                     c,
-                    &[audit_user("user.token_created", &staff.id, staff.actor(), Some(serde_json::json!({"token_id": id, "name": n})))],
+                    &[audit_user(
+                        "user.token_created",
+                        &staff.id,
+                        staff.actor(),
+                        Some(serde_json::json!({"token_id": id, "name": n})),
+                    )],
                     now(),
                 )?;
                 Ok((id, token))
@@ -263,13 +329,19 @@ pub async fn token_create(state: web::Data<AppState>, staff: Staff, body: ApiJso
 
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "auth", responses((status = 200, body = Vec<TokenInfo>)))]
 pub async fn token_list(state: web::Data<AppState>, staff: Staff) -> ApiResult<HttpResponse> {
-    let list = state.db(move |c| Ok(store::tokens_of(c, &staff.id)?)).await?;
+    let list = state
+        .db(move |c| Ok(store::tokens_of(c, &staff.id)?))
+        .await?;
     Ok(HttpResponse::Ok().json(list))
 }
 
 #[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "auth", params(("id" = String, Path)),
     responses((status = 204), (status = 404)))]
-pub async fn token_revoke(state: web::Data<AppState>, staff: Staff, path: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn token_revoke(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     state
         .db(move |c| {
@@ -279,7 +351,12 @@ pub async fn token_revoke(state: web::Data<AppState>, staff: Staff, path: web::P
                 }
                 audit::store::append(
                     c,
-                    &[audit_user("user.token_revoked", &staff.id, staff.actor(), Some(serde_json::json!({"token_id": id})))],
+                    &[audit_user(
+                        "user.token_revoked",
+                        &staff.id,
+                        staff.actor(),
+                        Some(serde_json::json!({"token_id": id})),
+                    )],
                     now(),
                 )?;
                 Ok(())
@@ -302,11 +379,17 @@ pub struct SetupInput {
 /// First run: the one-time setup code creates the first installation administrator.
 #[utoipa::path(post, path = "/api/v1/setup", tag = "auth", request_body = SetupInput,
     responses((status = 201, body = Staff), (status = 403), (status = 422)))]
-pub async fn setup(state: web::Data<AppState>, body: ApiJson<SetupInput>) -> ApiResult<HttpResponse> {
-    let input = body.0;
+pub async fn setup(
+    state: web::Data<AppState>,
+    body: ApiJson<SetupInput>,
+) -> ApiResult<HttpResponse> {
+    let input = body.into_inner()?;
     let mut errs = vec![];
     if !crate::reports::model::valid_email(&input.email) {
-        errs.push(crate::error::FieldError::new("email", "not an e-mail address"));
+        errs.push(crate::error::FieldError::new(
+            "email",
+            "not an e-mail address",
+        ));
     }
     if let Some(p) = password_problem(&input.password) {
         errs.push(crate::error::FieldError::new("password", p));
@@ -329,7 +412,12 @@ pub async fn setup(state: web::Data<AppState>, body: ApiJson<SetupInput>) -> Api
                 store::insert_user(c, &u)?;
                 audit::store::append(
                     c,
-                    &[audit_user("user.created", &u.id, Actor::System("setup"), Some(serde_json::json!({"is_admin": true})))],
+                    &[audit_user(
+                        "user.created",
+                        &u.id,
+                        Actor::System("setup"),
+                        Some(serde_json::json!({"is_admin": true})),
+                    )],
                     t,
                 )?;
                 Ok(store::staff(c, &u)?)
@@ -353,18 +441,32 @@ pub struct UserInput {
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "auth", request_body = UserInput,
     responses((status = 201, body = Staff), (status = 403), (status = 422)))]
-pub async fn user_create(state: web::Data<AppState>, staff: Staff, body: ApiJson<UserInput>) -> ApiResult<HttpResponse> {
-    let is_org_admin = staff.memberships.iter().any(|m| m.effective && m.role == super::Role::Admin);
+pub async fn user_create(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: ApiJson<UserInput>,
+) -> ApiResult<HttpResponse> {
+    let is_org_admin = staff
+        .memberships
+        .iter()
+        .any(|m| m.effective && m.role == super::Role::Admin);
     if !(staff.is_admin || is_org_admin) {
-        return Err(ApiError::Forbidden("only administrators create users".into()));
+        return Err(ApiError::Forbidden(
+            "only administrators create users".into(),
+        ));
     }
-    let input = body.0;
+    let input = body.into_inner()?;
     if input.is_admin && !staff.is_admin {
-        return Err(ApiError::Forbidden("only installation administrators create administrators".into()));
+        return Err(ApiError::Forbidden(
+            "only installation administrators create administrators".into(),
+        ));
     }
     let mut errs = vec![];
     if !crate::reports::model::valid_email(&input.email) {
-        errs.push(crate::error::FieldError::new("email", "not an e-mail address"));
+        errs.push(crate::error::FieldError::new(
+            "email",
+            "not an e-mail address",
+        ));
     }
     if let Some(p) = password_problem(&input.password) {
         errs.push(crate::error::FieldError::new("password", p));
@@ -384,7 +486,12 @@ pub async fn user_create(state: web::Data<AppState>, staff: Staff, body: ApiJson
     let created = state
         .db(move |c| {
             write_tx(c, |c| -> ApiResult<Staff> {
-                let mut u = store::new_user(&input.email, &input.display_name, Some(hash), input.is_admin);
+                let mut u = store::new_user(
+                    &input.email,
+                    &input.display_name,
+                    Some(hash),
+                    input.is_admin,
+                );
                 if let Some(l) = input.language {
                     u.language = l;
                 }
@@ -397,7 +504,12 @@ pub async fn user_create(state: web::Data<AppState>, staff: Staff, body: ApiJson
                 })?;
                 audit::store::append(
                     c,
-                    &[audit_user("user.created", &u.id, staff.actor(), Some(serde_json::json!({"is_admin": u.is_admin})))],
+                    &[audit_user(
+                        "user.created",
+                        &u.id,
+                        staff.actor(),
+                        Some(serde_json::json!({"is_admin": u.is_admin})),
+                    )],
                     now(),
                 )?;
                 Ok(store::staff(c, &u)?)
@@ -418,7 +530,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(totp_disable)),
         )
         .route("/api/v1/me/totp/confirm", web::post().to(totp_confirm))
-        .service(web::resource("/api/v1/me/tokens").route(web::post().to(token_create)).route(web::get().to(token_list)))
+        .service(
+            web::resource("/api/v1/me/tokens")
+                .route(web::post().to(token_create))
+                .route(web::get().to(token_list)),
+        )
         .route("/api/v1/me/tokens/{id}", web::delete().to(token_revoke))
         .route("/api/v1/users", web::post().to(user_create));
 }

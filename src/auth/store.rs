@@ -4,7 +4,9 @@ use diesel::prelude::*;
 
 use super::secrets::{random_secret, sha256_hex};
 use super::{Membership, Role, Staff};
-use crate::db::schema::{api_tokens, memberships, organisations, recovery_codes, sessions, setup_codes, users};
+use crate::db::schema::{
+    api_tokens, memberships, organisations, recovery_codes, sessions, setup_codes, users,
+};
 use crate::db::{from_db, new_id, to_db, DbConn};
 
 #[derive(Queryable, Insertable, Debug, Clone)]
@@ -29,7 +31,10 @@ pub fn normalise_email(e: &str) -> String {
 }
 
 pub fn user_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<UserRow>> {
-    users::table.filter(users::email.eq(normalise_email(email))).first(conn).optional()
+    users::table
+        .filter(users::email.eq(normalise_email(email)))
+        .first(conn)
+        .optional()
 }
 
 pub fn user_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
@@ -40,7 +45,12 @@ pub fn user_count(conn: &mut DbConn) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
 
-pub fn new_user(email: &str, display_name: &str, password_hash: Option<String>, is_admin: bool) -> UserRow {
+pub fn new_user(
+    email: &str,
+    display_name: &str,
+    password_hash: Option<String>,
+    is_admin: bool,
+) -> UserRow {
     UserRow {
         id: new_id(),
         email: normalise_email(email),
@@ -58,10 +68,18 @@ pub fn new_user(email: &str, display_name: &str, password_hash: Option<String>, 
 }
 
 pub fn insert_user(conn: &mut DbConn, u: &UserRow) -> QueryResult<()> {
-    diesel::insert_into(users::table).values(u).execute(conn).map(|_| ())
+    diesel::insert_into(users::table)
+        .values(u)
+        .execute(conn)
+        .map(|_| ())
 }
 
-pub fn add_membership(conn: &mut DbConn, user_id: &str, org_id: &str, role: Role) -> QueryResult<bool> {
+pub fn add_membership(
+    conn: &mut DbConn,
+    user_id: &str,
+    org_id: &str,
+    role: Role,
+) -> QueryResult<bool> {
     let exists: i64 = memberships::table
         .filter(memberships::user_id.eq(user_id))
         .filter(memberships::organisation_id.eq(org_id))
@@ -82,7 +100,12 @@ pub fn add_membership(conn: &mut DbConn, user_id: &str, org_id: &str, role: Role
     Ok(true)
 }
 
-pub fn remove_membership(conn: &mut DbConn, user_id: &str, org_id: &str, role: Role) -> QueryResult<usize> {
+pub fn remove_membership(
+    conn: &mut DbConn,
+    user_id: &str,
+    org_id: &str,
+    role: Role,
+) -> QueryResult<usize> {
     diesel::delete(
         memberships::table
             .filter(memberships::user_id.eq(user_id))
@@ -93,11 +116,19 @@ pub fn remove_membership(conn: &mut DbConn, user_id: &str, org_id: &str, role: R
 }
 
 /// Everyone with a role in an organisation: (user id, email, display name, role).
-pub fn members_of(conn: &mut DbConn, org_id: &str) -> QueryResult<Vec<(String, String, String, String)>> {
+pub fn members_of(
+    conn: &mut DbConn,
+    org_id: &str,
+) -> QueryResult<Vec<(String, String, String, String)>> {
     memberships::table
         .inner_join(users::table)
         .filter(memberships::organisation_id.eq(org_id))
-        .select((users::id, users::email, users::display_name, memberships::role))
+        .select((
+            users::id,
+            users::email,
+            users::display_name,
+            memberships::role,
+        ))
         .order((users::email.asc(), memberships::role.asc()))
         .load(conn)
 }
@@ -108,7 +139,12 @@ pub fn staff(conn: &mut DbConn, u: &UserRow) -> QueryResult<Staff> {
     let rows: Vec<(String, String, String, bool)> = memberships::table
         .inner_join(organisations::table)
         .filter(memberships::user_id.eq(&u.id))
-        .select((memberships::organisation_id, organisations::slug, memberships::role, organisations::require_2fa))
+        .select((
+            memberships::organisation_id,
+            organisations::slug,
+            memberships::role,
+            organisations::require_2fa,
+        ))
         .load(conn)?;
     let memberships = rows
         .into_iter()
@@ -166,9 +202,17 @@ pub fn set_password(conn: &mut DbConn, user_id: &str, hash: &str) -> QueryResult
         .map(|_| ())
 }
 
-pub fn set_totp(conn: &mut DbConn, user_id: &str, secret: Option<&str>, enabled: bool) -> QueryResult<()> {
+pub fn set_totp(
+    conn: &mut DbConn,
+    user_id: &str,
+    secret: Option<&str>,
+    enabled: bool,
+) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
-        .set((users::totp_secret.eq(secret), users::totp_enabled.eq(enabled)))
+        .set((
+            users::totp_secret.eq(secret),
+            users::totp_enabled.eq(enabled),
+        ))
         .execute(conn)
         .map(|_| ())
 }
@@ -191,7 +235,11 @@ pub fn create_session(conn: &mut DbConn, user_id: &str, hours: i64) -> QueryResu
     Ok(token)
 }
 
-pub fn user_for_session(conn: &mut DbConn, token: &str, now: DateTime<Utc>) -> QueryResult<Option<UserRow>> {
+pub fn user_for_session(
+    conn: &mut DbConn,
+    token: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<UserRow>> {
     sessions::table
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(sha256_hex(token)))
@@ -208,7 +256,9 @@ pub fn delete_session(conn: &mut DbConn, token: &str) -> QueryResult<()> {
 }
 
 pub fn delete_sessions_of(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
-    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn).map(|_| ())
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id)))
+        .execute(conn)
+        .map(|_| ())
 }
 
 // --- API tokens -----------------------------------------------------------------------------
@@ -265,7 +315,13 @@ pub fn user_for_token(conn: &mut DbConn, token: &str) -> QueryResult<Option<User
 pub fn tokens_of(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<TokenInfo>> {
     api_tokens::table
         .filter(api_tokens::user_id.eq(user_id))
-        .select((api_tokens::id, api_tokens::name, api_tokens::created_at, api_tokens::last_used_at, api_tokens::revoked_at))
+        .select((
+            api_tokens::id,
+            api_tokens::name,
+            api_tokens::created_at,
+            api_tokens::last_used_at,
+            api_tokens::revoked_at,
+        ))
         .order(api_tokens::created_at.desc())
         .load(conn)
 }
@@ -285,7 +341,8 @@ pub fn revoke_token(conn: &mut DbConn, user_id: &str, token_id: &str) -> QueryRe
 
 /// Replace a user's recovery codes with ten new ones; returns them (shown once).
 pub fn new_recovery_codes(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<String>> {
-    diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id))).execute(conn)?;
+    diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)))
+        .execute(conn)?;
     let codes: Vec<String> = (0..10).map(|_| super::secrets::short_code()).collect();
     for c in &codes {
         diesel::insert_into(recovery_codes::table)

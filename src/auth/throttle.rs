@@ -55,7 +55,11 @@ pub fn delay_after(p: &Policy, failed: i32) -> Duration {
 /// After a failure: the new count and, if it reached the lock threshold, the lock's end.
 /// A lock resets the counter when it ends (the counter is reset by the caller on the next success
 /// or when the lock has passed).
-pub fn after_failure(p: &Policy, failed_before: i32, now: DateTime<Utc>) -> (i32, Option<DateTime<Utc>>) {
+pub fn after_failure(
+    p: &Policy,
+    failed_before: i32,
+    now: DateTime<Utc>,
+) -> (i32, Option<DateTime<Utc>>) {
     let failed = failed_before + 1;
     if failed >= p.lock_after {
         (failed, Some(now + Duration::minutes(p.lock_minutes)))
@@ -69,7 +73,11 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    const P: Policy = Policy { slow_down_after: 3, lock_after: 10, lock_minutes: 15 };
+    const P: Policy = Policy {
+        slow_down_after: 3,
+        lock_after: 10,
+        lock_minutes: 15,
+    };
 
     #[test]
     fn first_failures_do_not_slow_down() {
@@ -82,7 +90,10 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         assert_eq!(gate(&P, 3, Some(now), None, now), Gate::Wait(1));
         assert_eq!(gate(&P, 5, Some(now), None, now), Gate::Wait(4));
-        assert_eq!(gate(&P, 5, Some(now), None, now + Duration::seconds(4)), Gate::Open);
+        assert_eq!(
+            gate(&P, 5, Some(now), None, now + Duration::seconds(4)),
+            Gate::Open
+        );
         assert_eq!(delay_after(&P, 9), Duration::seconds(60));
     }
 
@@ -93,8 +104,14 @@ mod tests {
         assert_eq!(n, 10);
         let until = lock.unwrap();
         assert_eq!(until, now + Duration::minutes(15));
-        assert_eq!(gate(&P, n, Some(now), lock, now + Duration::minutes(5)), Gate::Locked(until));
-        assert_eq!(gate(&P, n, Some(now), lock, now + Duration::minutes(16)), Gate::Open);
+        assert_eq!(
+            gate(&P, n, Some(now), lock, now + Duration::minutes(5)),
+            Gate::Locked(until)
+        );
+        assert_eq!(
+            gate(&P, n, Some(now), lock, now + Duration::minutes(16)),
+            Gate::Open
+        );
         assert_eq!(after_failure(&P, 3, now), (4, None));
     }
 }

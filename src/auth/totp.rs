@@ -5,8 +5,16 @@ fn build(secret_b32: &str, account: &str) -> anyhow::Result<TOTP> {
     let bytes = Secret::Encoded(secret_b32.to_string())
         .to_bytes()
         .map_err(|e| anyhow::anyhow!("bad TOTP secret: {e:?}"))?;
-    TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, Some("Meldpunt".into()), account.to_string())
-        .map_err(|e| anyhow::anyhow!("TOTP: {e}"))
+    TOTP::new(
+        Algorithm::SHA1,
+        6,
+        1,
+        30,
+        bytes,
+        Some("Meldpunt".into()),
+        account.to_string(),
+    )
+    .map_err(|e| anyhow::anyhow!("TOTP: {e}"))
 }
 
 pub fn new_secret() -> String {
@@ -43,6 +51,8 @@ mod tests {
         assert!(check(&s, &c, t + 30));
         assert!(!check(&s, &c, t + 120));
         assert!(!check(&s, "000000x", t));
-        assert!(otpauth_url(&s, "fg@example.nl").unwrap().starts_with("otpauth://totp/"));
+        assert!(otpauth_url(&s, "fg@example.nl")
+            .unwrap()
+            .starts_with("otpauth://totp/"));
     }
 }

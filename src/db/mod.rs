@@ -183,9 +183,13 @@ pub fn next_counter(conn: &mut DbConn, scope: &str, year: i32) -> diesel::QueryR
     use diesel::prelude::*;
     use schema::counters;
     for _ in 0..3 {
-        let n = diesel::update(counters::table.filter(counters::scope.eq(scope)).filter(counters::year.eq(year)))
-            .set(counters::value.eq(counters::value + 1))
-            .execute(conn)?;
+        let n = diesel::update(
+            counters::table
+                .filter(counters::scope.eq(scope))
+                .filter(counters::year.eq(year)),
+        )
+        .set(counters::value.eq(counters::value + 1))
+        .execute(conn)?;
         if n == 1 {
             return counters::table
                 .filter(counters::scope.eq(scope))
@@ -196,7 +200,11 @@ pub fn next_counter(conn: &mut DbConn, scope: &str, year: i32) -> diesel::QueryR
         // First of its scope this year. A savepoint, so a concurrent first insert only retries.
         let inserted = conn.transaction(|c| {
             diesel::insert_into(counters::table)
-                .values((counters::scope.eq(scope), counters::year.eq(year), counters::value.eq(1i64)))
+                .values((
+                    counters::scope.eq(scope),
+                    counters::year.eq(year),
+                    counters::value.eq(1i64),
+                ))
                 .execute(c)
         });
         match inserted {

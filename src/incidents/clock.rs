@@ -40,9 +40,12 @@ pub fn status(deadline: DateTime<Utc>, now: DateTime<Utc>) -> ClockStatus {
     let secs = (deadline - now).num_seconds();
     let hours_left = (secs as f64 / 3600.0 * 10.0).round() / 10.0;
     let overdue = secs < 0;
-    let whole = (secs.abs() / 3600) as i64;
+    let whole = secs.abs() / 3600;
     let (label_nl, label_en) = if overdue {
-        (format!("{whole} uur te laat"), format!("{whole} hours overdue"))
+        (
+            format!("{whole} uur te laat"),
+            format!("{whole} hours overdue"),
+        )
     } else {
         (format!("{whole} uur over"), format!("{whole} hours left"))
     };
@@ -167,8 +170,14 @@ mod tests {
     #[test]
     fn processor_on_time_against_contract_hours() {
         let a = ams(2026, 5, 1, 9, 0);
-        assert_eq!(processor_on_time(Some(a), Some(a + Duration::hours(24)), Some(24)), Some(true));
-        assert_eq!(processor_on_time(Some(a), Some(a + Duration::hours(25)), Some(24)), Some(false));
+        assert_eq!(
+            processor_on_time(Some(a), Some(a + Duration::hours(24)), Some(24)),
+            Some(true)
+        );
+        assert_eq!(
+            processor_on_time(Some(a), Some(a + Duration::hours(25)), Some(24)),
+            Some(false)
+        );
         assert_eq!(processor_on_time(None, Some(a), Some(24)), None);
         assert_eq!(processor_on_time(Some(a), Some(a), None), None);
     }
@@ -179,17 +188,26 @@ mod tests {
         let deadline = ap_deadline(aware);
         let cfg = [24, 6, 0];
         // 30 hours left: nothing due.
-        assert_eq!(due_escalations(deadline, deadline - Duration::hours(30), &cfg, &[]), (None, vec![]));
+        assert_eq!(
+            due_escalations(deadline, deadline - Duration::hours(30), &cfg, &[]),
+            (None, vec![])
+        );
         // 20 hours left: the 24 h point.
         let (send, skip) = due_escalations(deadline, deadline - Duration::hours(20), &cfg, &[]);
         assert_eq!(send, Some(EscalationPoint { hours: 24 }));
         assert!(skip.is_empty());
         // Already sent: nothing more until 6 h.
         let done = vec!["24h".to_string()];
-        assert_eq!(due_escalations(deadline, deadline - Duration::hours(7), &cfg, &done), (None, vec![]));
+        assert_eq!(
+            due_escalations(deadline, deadline - Duration::hours(7), &cfg, &done),
+            (None, vec![])
+        );
         // Entered when already overdue: one e-mail (overdue), the others skipped for good.
         let (send, skip) = due_escalations(deadline, deadline + Duration::hours(1), &cfg, &[]);
         assert_eq!(send.unwrap().key(), "overdue");
-        assert_eq!(skip.iter().map(|p| p.key()).collect::<Vec<_>>(), vec!["6h", "24h"]);
+        assert_eq!(
+            skip.iter().map(|p| p.key()).collect::<Vec<_>>(),
+            vec!["6h", "24h"]
+        );
     }
 }

@@ -36,7 +36,11 @@ fn recipients(conn: &mut DbConn, inc: &IncidentRow) -> QueryResult<Vec<Recipient
     out.extend(fgs);
     if let Some(org) = crate::orgs::store::by_id(conn, &inc.organisation_id)? {
         if let Some(e) = org.fg_email {
-            out.push((e.to_lowercase(), org.fg_name.unwrap_or_else(|| "FG".into()), "nl".into()));
+            out.push((
+                e.to_lowercase(),
+                org.fg_name.unwrap_or_else(|| "FG".into()),
+                "nl".into(),
+            ));
         }
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -52,13 +56,20 @@ impl Escalator<'_> {
         for inc in store::clock_candidates(conn, now, horizon)? {
             match self.escalate(conn, &inc, now) {
                 Ok(n) => queued += n,
-                Err(e) => tracing::error!(incident = %inc.id, error = %e, "clock escalation failed"),
+                Err(e) => {
+                    tracing::error!(incident = %inc.id, error = %e, "clock escalation failed")
+                }
             }
         }
         Ok(queued)
     }
 
-    fn escalate(&self, conn: &mut DbConn, inc: &IncidentRow, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    fn escalate(
+        &self,
+        conn: &mut DbConn,
+        inc: &IncidentRow,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<usize> {
         let done: Vec<String> = clock_alerts::table
             .filter(clock_alerts::incident_id.eq(&inc.id))
             .select(clock_alerts::point)
@@ -68,7 +79,9 @@ impl Escalator<'_> {
         let Some(point) = send else { return Ok(0) };
         let status = clock::status(deadline, now);
         let res = write_tx(conn, |c| -> Result<usize, diesel::result::Error> {
-            for (p, skipped) in std::iter::once((point, false)).chain(skip.iter().map(|p| (*p, true))) {
+            for (p, skipped) in
+                std::iter::once((point, false)).chain(skip.iter().map(|p| (*p, true)))
+            {
                 diesel::insert_into(clock_alerts::table)
                     .values((
                         clock_alerts::incident_id.eq(&inc.id),

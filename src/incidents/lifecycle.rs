@@ -89,8 +89,14 @@ impl State {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransitionError {
-    NotAllowed { from: State, to: State, allowed: Vec<State> },
-    ReasonRequired { to: State },
+    NotAllowed {
+        from: State,
+        to: State,
+        allowed: Vec<State>,
+    },
+    ReasonRequired {
+        to: State,
+    },
     Unchanged(State),
 }
 
@@ -126,7 +132,11 @@ pub fn check(from: State, to: State, reason: Option<&str>) -> Result<(), Transit
         return Err(TransitionError::Unchanged(from));
     }
     if !from.allowed().contains(&to) {
-        return Err(TransitionError::NotAllowed { from, to, allowed: from.allowed().to_vec() });
+        return Err(TransitionError::NotAllowed {
+            from,
+            to,
+            allowed: from.allowed().to_vec(),
+        });
     }
     let has_reason = reason.map(|r| !r.trim().is_empty()).unwrap_or(false);
     if reason_required(from, to) && !has_reason {
@@ -142,7 +152,15 @@ mod tests {
 
     #[test]
     fn the_main_path_is_allowed() {
-        let path = [New, Triage, Assessed, NotificationPending, Notified, Remediation, Closed];
+        let path = [
+            New,
+            Triage,
+            Assessed,
+            NotificationPending,
+            Notified,
+            Remediation,
+            Closed,
+        ];
         for w in path.windows(2) {
             assert_eq!(check(w[0], w[1], None), Ok(()), "{:?} -> {:?}", w[0], w[1]);
         }
@@ -153,25 +171,46 @@ mod tests {
         let err = check(New, Notified, None).unwrap_err();
         assert_eq!(
             err,
-            TransitionError::NotAllowed { from: New, to: Notified, allowed: vec![Triage, NotABreach] }
+            TransitionError::NotAllowed {
+                from: New,
+                to: Notified,
+                allowed: vec![Triage, NotABreach]
+            }
         );
-        assert!(err.to_string().contains("allowed from new: triage, not_a_breach"));
+        assert!(err
+            .to_string()
+            .contains("allowed from new: triage, not_a_breach"));
         assert!(check(Closed, Notified, Some("x")).is_err());
         assert!(check(Remediation, New, None).is_err());
     }
 
     #[test]
     fn not_a_breach_and_reopening_need_reasons() {
-        assert_eq!(check(Triage, NotABreach, None), Err(TransitionError::ReasonRequired { to: NotABreach }));
-        assert_eq!(check(Triage, NotABreach, Some("  ")), Err(TransitionError::ReasonRequired { to: NotABreach }));
-        assert_eq!(check(Triage, NotABreach, Some("no personal data involved")), Ok(()));
-        assert_eq!(check(NotABreach, Triage, None), Err(TransitionError::ReasonRequired { to: Triage }));
+        assert_eq!(
+            check(Triage, NotABreach, None),
+            Err(TransitionError::ReasonRequired { to: NotABreach })
+        );
+        assert_eq!(
+            check(Triage, NotABreach, Some("  ")),
+            Err(TransitionError::ReasonRequired { to: NotABreach })
+        );
+        assert_eq!(
+            check(Triage, NotABreach, Some("no personal data involved")),
+            Ok(())
+        );
+        assert_eq!(
+            check(NotABreach, Triage, None),
+            Err(TransitionError::ReasonRequired { to: Triage })
+        );
         assert_eq!(check(Closed, Remediation, Some("measure failed")), Ok(()));
     }
 
     #[test]
     fn same_state_is_not_a_transition() {
-        assert_eq!(check(Triage, Triage, None), Err(TransitionError::Unchanged(Triage)));
+        assert_eq!(
+            check(Triage, Triage, None),
+            Err(TransitionError::Unchanged(Triage))
+        );
     }
 
     #[test]
@@ -181,6 +220,8 @@ mod tests {
         }
         assert!(State::parse("bogus").is_none());
         assert!(New.clock_running() && NotificationPending.clock_running());
-        assert!(!Notified.clock_running() && !NotABreach.clock_running() && !Closed.clock_running());
+        assert!(
+            !Notified.clock_running() && !NotABreach.clock_running() && !Closed.clock_running()
+        );
     }
 }

@@ -31,7 +31,11 @@ impl Facts {
     }
 
     pub fn processor_on_time(&self) -> Option<bool> {
-        clock::processor_on_time(self.processor_aware_at, self.processor_notice_at, self.processor_contract_hours)
+        clock::processor_on_time(
+            self.processor_aware_at,
+            self.processor_notice_at,
+            self.processor_contract_hours,
+        )
     }
 
     /// Every rule the facts must meet together, each failure naming its field.
@@ -45,7 +49,10 @@ impl Facts {
             errs.push(FieldError::new("title", "at most 200 characters"));
         }
         if self.description.chars().count() > max_description {
-            errs.push(FieldError::new("description", format!("at most {max_description} characters")));
+            errs.push(FieldError::new(
+                "description",
+                format!("at most {max_description} characters"),
+            ));
         }
         for (name, v) in [
             ("became_aware_at", Some(self.became_aware_at)),
@@ -60,22 +67,34 @@ impl Facts {
         }
         if let (Some(s), Some(e)) = (self.breach_started_at, self.breach_ended_at) {
             if e < s {
-                errs.push(FieldError::new("breach_ended_at", "lies before breach_started_at"));
+                errs.push(FieldError::new(
+                    "breach_ended_at",
+                    "lies before breach_started_at",
+                ));
             }
         }
         if let Some(d) = self.discovered_at {
             if self.became_aware_at < d {
-                errs.push(FieldError::new("became_aware_at", "lies before discovered_at"));
+                errs.push(FieldError::new(
+                    "became_aware_at",
+                    "lies before discovered_at",
+                ));
             }
         }
         if let (Some(a), Some(n)) = (self.processor_aware_at, self.processor_notice_at) {
             if n < a {
-                errs.push(FieldError::new("processor_notice_at", "lies before processor_aware_at"));
+                errs.push(FieldError::new(
+                    "processor_notice_at",
+                    "lies before processor_aware_at",
+                ));
             }
         }
         if let Some(h) = self.processor_contract_hours {
             if !(1..=720).contains(&h) {
-                errs.push(FieldError::new("processor_contract_hours", "between 1 and 720"));
+                errs.push(FieldError::new(
+                    "processor_contract_hours",
+                    "between 1 and 720",
+                ));
             }
         }
         for (name, v) in [
@@ -83,7 +102,10 @@ impl Facts {
             ("awareness_how", &self.awareness_how),
             ("processor_name", &self.processor_name),
         ] {
-            if v.as_ref().map(|s| s.chars().count() > 1000).unwrap_or(false) {
+            if v.as_ref()
+                .map(|s| s.chars().count() > 1000)
+                .unwrap_or(false)
+            {
                 errs.push(FieldError::new(name, "at most 1000 characters"));
             }
         }
@@ -99,7 +121,10 @@ impl Facts {
         let mut now = serde_json::Map::new();
         for (k, v) in b {
             if a.get(k) != Some(v) {
-                before.insert(k.clone(), a.get(k).cloned().unwrap_or(serde_json::Value::Null));
+                before.insert(
+                    k.clone(),
+                    a.get(k).cloned().unwrap_or(serde_json::Value::Null),
+                );
                 now.insert(k.clone(), v.clone());
             }
         }
@@ -143,7 +168,9 @@ impl IncidentCreate {
         let became_aware_at = self
             .became_aware_at
             .or(self.processor_notice_at)
-            .ok_or_else(|| FieldError::new("became_aware_at", "required (or give processor_notice_at)"))?;
+            .ok_or_else(|| {
+                FieldError::new("became_aware_at", "required (or give processor_notice_at)")
+            })?;
         let processor = self.processor_name.is_some() || self.processor_notice_at.is_some();
         Ok(Facts {
             title: self.title.trim().to_string(),
@@ -157,9 +184,11 @@ impl IncidentCreate {
             processor_name: clean(self.processor_name.clone()),
             processor_aware_at: self.processor_aware_at,
             processor_notice_at: self.processor_notice_at,
-            processor_contract_hours: self
-                .processor_contract_hours
-                .or(if processor { org_processor_hours } else { None }),
+            processor_contract_hours: self.processor_contract_hours.or(if processor {
+                org_processor_hours
+            } else {
+                None
+            }),
         })
     }
 }
@@ -288,7 +317,10 @@ mod tests {
         f.breach_started_at = Some(now - Duration::days(2));
         f.breach_ended_at = Some(now - Duration::days(3));
         f.title = " ".into();
-        assert_eq!(names(f.validate(now, 100)), vec!["title", "became_aware_at", "breach_ended_at"]);
+        assert_eq!(
+            names(f.validate(now, 100)),
+            vec!["title", "became_aware_at", "breach_ended_at"]
+        );
     }
 
     #[test]

@@ -74,7 +74,14 @@ fn view(row: IncidentRow, report_refs: Vec<String>, now: DateTime<Utc>) -> Incid
     let f = row.facts();
     let state = row.state();
     let deadline = from_db(row.ap_deadline);
-    let ClockStatus { deadline_local, hours_left, overdue, label_nl, label_en, .. } = clock::status(deadline, now);
+    let ClockStatus {
+        deadline_local,
+        hours_left,
+        overdue,
+        label_nl,
+        label_en,
+        ..
+    } = clock::status(deadline, now);
     IncidentView {
         processor: ProcessorView {
             on_time: f.processor_on_time(),
@@ -117,7 +124,10 @@ fn view(row: IncidentRow, report_refs: Vec<String>, now: DateTime<Utc>) -> Incid
 
 fn load_view(c: &mut DbConn, id: &str) -> ApiResult<IncidentView> {
     let row = store::by_id(c, id)?.ok_or(ApiError::NotFound)?;
-    let refs = reports::store::for_incident(c, id)?.into_iter().map(|r| r.reference).collect();
+    let refs = reports::store::for_incident(c, id)?
+        .into_iter()
+        .map(|r| r.reference)
+        .collect();
     Ok(view(row, refs, now()))
 }
 
@@ -147,7 +157,10 @@ fn link_reports(
         };
         if let Some(other) = &row.incident_id {
             if other != &inc.id {
-                return Err(ApiError::field(&format!("reports[{i}]"), "already linked to another incident"));
+                return Err(ApiError::field(
+                    &format!("reports[{i}]"),
+                    "already linked to another incident",
+                ));
             }
             continue;
         }
@@ -186,14 +199,16 @@ pub async fn create(
     staff: Staff,
     body: ApiJson<IncidentCreate>,
 ) -> ApiResult<HttpResponse> {
-    let input = body.0;
+    let input = body.into_inner()?;
     let max = state.settings.limits.description_chars;
     let v = state
         .db(move |c| {
             let org = orgs::store::by_slug(c, input.organisation.trim())?
                 .filter(|o| staff.can_handle(&o.id))
                 .ok_or_else(|| ApiError::field("organisation", "unknown organisation"))?;
-            let facts = input.facts(org.processor_hours).map_err(|e| ApiError::Validation(vec![e]))?;
+            let facts = input
+                .facts(org.processor_hours)
+                .map_err(|e| ApiError::Validation(vec![e]))?;
             let t = now();
             let errs = facts.validate(t, max);
             if !errs.is_empty() {
@@ -201,7 +216,14 @@ pub async fn create(
             }
             let id = write_tx(c, |c| -> ApiResult<String> {
                 let reference = store::next_reference(c, &org.id, t)?;
-                let row = IncidentRow::new(new_id(), org.id.clone(), reference, &facts, staff.id.clone(), t);
+                let row = IncidentRow::new(
+                    new_id(),
+                    org.id.clone(),
+                    reference,
+                    &facts,
+                    staff.id.clone(),
+                    t,
+                );
                 store::insert(c, &row)?;
                 store::add_handler(c, &row.id, &staff.id)?;
                 let mut entries = vec![Entry {
@@ -241,7 +263,11 @@ pub struct ListQuery {
 
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", params(ListQuery),
     responses((status = 200, body = Vec<IncidentView>), (status = 401)))]
-pub async fn list(state: web::Data<AppState>, staff: Staff, q: web::Query<ListQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
     if let Some(s) = &q.state {
         if State::parse(s).is_none() {
@@ -266,7 +292,10 @@ pub async fn list(state: web::Data<AppState>, staff: Staff, q: web::Query<ListQu
             };
             let rows = store::list(c, &f)?;
             let t = now();
-            Ok(rows.into_iter().map(|r| view(r, vec![], t)).collect::<Vec<_>>())
+            Ok(rows
+                .into_iter()
+                .map(|r| view(r, vec![], t))
+                .collect::<Vec<_>>())
         })
         .await?;
     Ok(HttpResponse::Ok().json(list))
@@ -274,13 +303,22 @@ pub async fn list(state: web::Data<AppState>, staff: Staff, q: web::Query<ListQu
 
 /// Load an incident the caller may handle, or 404 (another organisation's incident does not exist).
 fn visible(c: &mut DbConn, staff: &Staff, id: &str, lock: bool) -> ApiResult<IncidentRow> {
-    let row = if lock { store::by_id_for_update(c, id)? } else { store::by_id(c, id)? };
-    row.filter(|r| staff.can_handle(&r.organisation_id)).ok_or(ApiError::NotFound)
+    let row = if lock {
+        store::by_id_for_update(c, id)?
+    } else {
+        store::by_id(c, id)?
+    };
+    row.filter(|r| staff.can_handle(&r.organisation_id))
+        .ok_or(ApiError::NotFound)
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", params(("id" = String, Path)),
     responses((status = 200, body = IncidentView), (status = 404)))]
-pub async fn show(state: web::Data<AppState>, staff: Staff, path: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let v = state
         .db(move |c| {
@@ -301,7 +339,7 @@ pub async fn patch(
     body: ApiJson<IncidentPatch>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let p = body.0;
+    let p = body.into_inner()?;
     let max = state.settings.limits.description_chars;
     let v = state
         .db(move |c| {
@@ -366,9 +404,14 @@ pub async fn transition(
     body: ApiJson<TransitionInput>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let input = body.0;
+    let input = body.into_inner()?;
     let to = State::parse(&input.to).ok_or_else(|| ApiError::field("to", "unknown state"))?;
-    if input.reason.as_ref().map(|r| r.chars().count() > 5000).unwrap_or(false) {
+    if input
+        .reason
+        .as_ref()
+        .map(|r| r.chars().count() > 5000)
+        .unwrap_or(false)
+    {
         return Err(ApiError::field("reason", "at most 5000 characters"));
     }
     let v = state
@@ -377,12 +420,18 @@ pub async fn transition(
                 let mut row = visible(c, &staff, &id, true)?;
                 let from = row.state();
                 lifecycle::check(from, to, input.reason.as_deref()).map_err(|e| match e {
-                    lifecycle::TransitionError::ReasonRequired { .. } => ApiError::field("reason", &e.to_string()),
+                    lifecycle::TransitionError::ReasonRequired { .. } => {
+                        ApiError::field("reason", &e.to_string())
+                    }
                     other => ApiError::Conflict(other.to_string()),
                 })?;
                 let t = now();
-                let reason = input.reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
-                let before = serde_json::json!({"state": row.state, "state_reason": row.state_reason});
+                let reason = input
+                    .reason
+                    .map(|r| r.trim().to_string())
+                    .filter(|r| !r.is_empty());
+                let before =
+                    serde_json::json!({"state": row.state, "state_reason": row.state_reason});
                 row.state = to.as_str().into();
                 row.state_reason = reason.clone();
                 store::save(c, &mut row, t)?;
@@ -441,9 +490,12 @@ pub async fn link(
     body: ApiJson<LinkInput>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let input = body.0;
+    let input = body.into_inner()?;
     if input.reports.is_empty() || input.reports.len() > 1000 {
-        return Err(ApiError::field("reports", "give 1 to 1000 report references"));
+        return Err(ApiError::field(
+            "reports",
+            "give 1 to 1000 report references",
+        ));
     }
     let v = state
         .db(move |c| {
@@ -477,7 +529,11 @@ pub struct AuditEntryView {
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/audit", tag = "incidents", params(("id" = String, Path)),
     responses((status = 200, body = Vec<AuditEntryView>), (status = 404)))]
-pub async fn audit_trail(state: web::Data<AppState>, staff: Staff, path: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn audit_trail(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let rows = state
         .db(move |c| {
@@ -502,9 +558,17 @@ pub async fn audit_trail(state: web::Data<AppState>, staff: Staff, path: web::Pa
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/v1/incidents").route(web::post().to(create)).route(web::get().to(list)))
-        .service(web::resource("/api/v1/incidents/{id}").route(web::get().to(show)).route(web::patch().to(patch)))
-        .service(web::resource("/api/v1/incidents/{id}/transitions").route(web::post().to(transition)))
-        .service(web::resource("/api/v1/incidents/{id}/reports").route(web::post().to(link)))
-        .service(web::resource("/api/v1/incidents/{id}/audit").route(web::get().to(audit_trail)));
+    cfg.service(
+        web::resource("/api/v1/incidents")
+            .route(web::post().to(create))
+            .route(web::get().to(list)),
+    )
+    .service(
+        web::resource("/api/v1/incidents/{id}")
+            .route(web::get().to(show))
+            .route(web::patch().to(patch)),
+    )
+    .service(web::resource("/api/v1/incidents/{id}/transitions").route(web::post().to(transition)))
+    .service(web::resource("/api/v1/incidents/{id}/reports").route(web::post().to(link)))
+    .service(web::resource("/api/v1/incidents/{id}/audit").route(web::get().to(audit_trail)));
 }

@@ -121,7 +121,10 @@ pub fn next_reference(conn: &mut DbConn, org_id: &str, now: DateTime<Utc>) -> Qu
 }
 
 pub fn insert(conn: &mut DbConn, row: &IncidentRow) -> QueryResult<()> {
-    diesel::insert_into(incidents::table).values(row).execute(conn).map(|_| ())
+    diesel::insert_into(incidents::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<IncidentRow>> {
@@ -140,7 +143,10 @@ pub fn by_id_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<Incid
 pub fn save(conn: &mut DbConn, row: &mut IncidentRow, now: DateTime<Utc>) -> QueryResult<()> {
     row.version += 1;
     row.updated_at = to_db(now);
-    diesel::update(incidents::table.find(&row.id)).set(&*row).execute(conn).map(|_| ())
+    diesel::update(incidents::table.find(&row.id))
+        .set(&*row)
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn add_handler(conn: &mut DbConn, incident_id: &str, user_id: &str) -> QueryResult<()> {
@@ -151,7 +157,10 @@ pub fn add_handler(conn: &mut DbConn, incident_id: &str, user_id: &str) -> Query
         .get_result(conn)?;
     if exists == 0 {
         diesel::insert_into(incident_handlers::table)
-            .values((incident_handlers::incident_id.eq(incident_id), incident_handlers::user_id.eq(user_id)))
+            .values((
+                incident_handlers::incident_id.eq(incident_id),
+                incident_handlers::user_id.eq(user_id),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -177,7 +186,9 @@ pub struct ListFilter {
 
 /// Incidents whose clock runs first, by deadline (overdue first); then the rest, newest first.
 pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<IncidentRow>> {
-    let mut q = incidents::table.filter(incidents::organisation_id.eq_any(f.org_ids.clone())).into_boxed();
+    let mut q = incidents::table
+        .filter(incidents::organisation_id.eq_any(f.org_ids.clone()))
+        .into_boxed();
     if let Some(s) = &f.state {
         q = q.filter(incidents::state.eq(s.clone()));
     }
@@ -187,14 +198,22 @@ pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<IncidentRow>> 
     let order = diesel::dsl::sql::<diesel::sql_types::Integer>(
         "CASE WHEN state IN ('new', 'triage', 'assessed', 'notification_pending') THEN 0 ELSE 1 END",
     );
-    q.order((order.asc(), incidents::ap_deadline.asc(), incidents::created_at.desc()))
-        .limit(f.limit)
-        .offset(f.offset)
-        .load(conn)
+    q.order((
+        order.asc(),
+        incidents::ap_deadline.asc(),
+        incidents::created_at.desc(),
+    ))
+    .limit(f.limit)
+    .offset(f.offset)
+    .load(conn)
 }
 
 /// Incidents whose clock runs and whose deadline is within `hours` of `now` (or past).
-pub fn clock_candidates(conn: &mut DbConn, now: DateTime<Utc>, hours: i64) -> QueryResult<Vec<IncidentRow>> {
+pub fn clock_candidates(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    hours: i64,
+) -> QueryResult<Vec<IncidentRow>> {
     incidents::table
         .filter(incidents::state.eq_any(RUNNING))
         .filter(incidents::ap_deadline.le(to_db(now + chrono::Duration::hours(hours))))

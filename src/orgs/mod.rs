@@ -40,7 +40,8 @@ pub struct OrganisationInput {
 pub fn valid_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -75,7 +76,10 @@ impl OrganisationInput {
         }
         if let Some(h) = self.processor_hours {
             if !(1..=720).contains(&h) {
-                errs.push(FieldError::new("processor_hours", "must be between 1 and 720"));
+                errs.push(FieldError::new(
+                    "processor_hours",
+                    "must be between 1 and 720",
+                ));
             }
         }
         for (name, v) in [

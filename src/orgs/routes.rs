@@ -24,7 +24,11 @@ pub async fn list(state: web::Data<AppState>, staff: Staff) -> ApiResult<HttpRes
             if staff.is_admin {
                 Ok(store::all(c)?)
             } else {
-                let ids: Vec<String> = staff.memberships.iter().map(|m| m.organisation_id.clone()).collect();
+                let ids: Vec<String> = staff
+                    .memberships
+                    .iter()
+                    .map(|m| m.organisation_id.clone())
+                    .collect();
                 Ok(store::by_ids(c, &ids)?)
             }
         })
@@ -40,9 +44,11 @@ pub async fn create(
     body: ApiJson<OrganisationInput>,
 ) -> ApiResult<HttpResponse> {
     if !staff.is_admin {
-        return Err(ApiError::Forbidden("only installation administrators create organisations".into()));
+        return Err(ApiError::Forbidden(
+            "only installation administrators create organisations".into(),
+        ));
     }
-    let input = body.0;
+    let input = body.into_inner()?;
     input.validate(true)?;
     let row = state
         .db(move |c| {
@@ -86,7 +92,11 @@ fn visible_org(c: &mut crate::db::DbConn, staff: &Staff, slug: &str) -> ApiResul
 
 #[utoipa::path(get, path = "/api/v1/organisations/{slug}", tag = "organisations", params(("slug" = String, Path)),
     responses((status = 200, body = Organisation), (status = 404)))]
-pub async fn show(state: web::Data<AppState>, staff: Staff, path: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let slug = path.into_inner();
     let row = state.db(move |c| visible_org(c, &staff, &slug)).await?;
     Ok(HttpResponse::Ok().json(Organisation::from(row)))
@@ -102,14 +112,16 @@ pub async fn patch(
     body: ApiJson<OrganisationInput>,
 ) -> ApiResult<HttpResponse> {
     let slug = path.into_inner();
-    let input = body.0;
+    let input = body.into_inner()?;
     input.validate(false)?;
     let row = state
         .db(move |c| {
             write_tx(c, |c| -> ApiResult<OrgRow> {
                 let mut row = visible_org(c, &staff, &slug)?;
                 if !(staff.is_admin || staff.has_role(&row.id, &[Role::Admin])) {
-                    return Err(ApiError::Forbidden("only the organisation's admins change its settings".into()));
+                    return Err(ApiError::Forbidden(
+                        "only the organisation's admins change its settings".into(),
+                    ));
                 }
                 let before = org_json(&row);
                 row.apply(&input);
@@ -153,20 +165,31 @@ pub struct MemberView {
 
 #[utoipa::path(get, path = "/api/v1/organisations/{slug}/members", tag = "organisations",
     params(("slug" = String, Path)), responses((status = 200, body = Vec<MemberView>), (status = 404)))]
-pub async fn members(state: web::Data<AppState>, staff: Staff, path: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn members(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let slug = path.into_inner();
     let out = state
         .db(move |c| {
             let org = visible_org(c, &staff, &slug)?;
             if !(staff.is_admin || staff.has_role(&org.id, &[Role::Admin, Role::Fg])) {
-                return Err(ApiError::Forbidden("only the organisation's admins and FG see its members".into()));
+                return Err(ApiError::Forbidden(
+                    "only the organisation's admins and FG see its members".into(),
+                ));
             }
             Ok(auth_store::members_of(c, &org.id)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(
         out.into_iter()
-            .map(|(user_id, email, display_name, role)| MemberView { user_id, email, display_name, role })
+            .map(|(user_id, email, display_name, role)| MemberView {
+                user_id,
+                email,
+                display_name,
+                role,
+            })
             .collect::<Vec<_>>(),
     ))
 }
@@ -187,13 +210,16 @@ async fn change_member(
     input: MemberInput,
     add: bool,
 ) -> ApiResult<HttpResponse> {
-    let role = Role::parse(&input.role).ok_or_else(|| ApiError::field("role", "one of: handler, fg, admin"))?;
+    let role = Role::parse(&input.role)
+        .ok_or_else(|| ApiError::field("role", "one of: handler, fg, admin"))?;
     state
         .db(move |c| {
             write_tx(c, |c| -> ApiResult<()> {
                 let org = visible_org(c, &staff, &slug)?;
                 if !(staff.is_admin || staff.has_role(&org.id, &[Role::Admin])) {
-                    return Err(ApiError::Forbidden("only the organisation's admins manage its members".into()));
+                    return Err(ApiError::Forbidden(
+                        "only the organisation's admins manage its members".into(),
+                    ));
                 }
                 let user = auth_store::user_by_email(c, &input.email)?
                     .ok_or_else(|| ApiError::field("email", "no such user"))?;
@@ -208,7 +234,12 @@ async fn change_member(
                         c,
                         &[Entry {
                             actor: staff.actor(),
-                            action: if add { "membership.added" } else { "membership.removed" }.into(),
+                            action: if add {
+                                "membership.added"
+                            } else {
+                                "membership.removed"
+                            }
+                            .into(),
                             entity_type: "organisation",
                             entity_id: org.id.clone(),
                             organisation_id: Some(org.id.clone()),
@@ -233,7 +264,7 @@ pub async fn add_member(
     path: web::Path<String>,
     body: ApiJson<MemberInput>,
 ) -> ApiResult<HttpResponse> {
-    change_member(state, staff, path.into_inner(), body.0, true).await
+    change_member(state, staff, path.into_inner(), body.into_inner()?, true).await
 }
 
 #[utoipa::path(delete, path = "/api/v1/organisations/{slug}/members", tag = "organisations", request_body = MemberInput,
@@ -244,16 +275,24 @@ pub async fn remove_member(
     path: web::Path<String>,
     body: ApiJson<MemberInput>,
 ) -> ApiResult<HttpResponse> {
-    change_member(state, staff, path.into_inner(), body.0, false).await
+    change_member(state, staff, path.into_inner(), body.into_inner()?, false).await
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/api/v1/organisations").route(web::get().to(list)).route(web::post().to(create)))
-        .service(web::resource("/api/v1/organisations/{slug}").route(web::get().to(show)).route(web::patch().to(patch)))
-        .service(
-            web::resource("/api/v1/organisations/{slug}/members")
-                .route(web::get().to(members))
-                .route(web::post().to(add_member))
-                .route(web::delete().to(remove_member)),
-        );
+    cfg.service(
+        web::resource("/api/v1/organisations")
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(
+        web::resource("/api/v1/organisations/{slug}")
+            .route(web::get().to(show))
+            .route(web::patch().to(patch)),
+    )
+    .service(
+        web::resource("/api/v1/organisations/{slug}/members")
+            .route(web::get().to(members))
+            .route(web::post().to(add_member))
+            .route(web::delete().to(remove_member)),
+    );
 }

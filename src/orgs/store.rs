@@ -52,7 +52,11 @@ impl OrgRow {
         macro_rules! opt {
             ($f:ident) => {
                 if let Some(v) = &i.$f {
-                    self.$f = if v.trim().is_empty() { None } else { Some(v.trim().to_string()) };
+                    self.$f = if v.trim().is_empty() {
+                        None
+                    } else {
+                        Some(v.trim().to_string())
+                    };
                 }
             };
         }
@@ -93,7 +97,10 @@ impl OrgRow {
 }
 
 pub fn by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<OrgRow>> {
-    organisations::table.filter(organisations::slug.eq(slug)).first(conn).optional()
+    organisations::table
+        .filter(organisations::slug.eq(slug))
+        .first(conn)
+        .optional()
 }
 
 pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<OrgRow>> {
@@ -101,7 +108,9 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<OrgRow>> {
 }
 
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<OrgRow>> {
-    organisations::table.order(organisations::name.asc()).load(conn)
+    organisations::table
+        .order(organisations::name.asc())
+        .load(conn)
 }
 
 pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<OrgRow>> {
@@ -112,11 +121,17 @@ pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<OrgRow>> {
 }
 
 pub fn insert(conn: &mut DbConn, row: &OrgRow) -> QueryResult<()> {
-    diesel::insert_into(organisations::table).values(row).execute(conn).map(|_| ())
+    diesel::insert_into(organisations::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn update(conn: &mut DbConn, row: &OrgRow) -> QueryResult<()> {
-    diesel::update(organisations::table.find(&row.id)).set(row).execute(conn).map(|_| ())
+    diesel::update(organisations::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {

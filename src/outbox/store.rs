@@ -41,7 +41,12 @@ pub struct OutboxRow {
 
 /// Queue a message inside the caller's transaction. The Message-ID is fixed now, so a retry
 /// carries the same one. Returns the row id.
-pub fn enqueue(conn: &mut DbConn, m: &NewMessage, domain: &str, now: DateTime<Utc>) -> QueryResult<String> {
+pub fn enqueue(
+    conn: &mut DbConn,
+    m: &NewMessage,
+    domain: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<String> {
     let id = new_id();
     let t = to_db(now);
     diesel::insert_into(outbox::table)
@@ -81,7 +86,9 @@ pub fn claim(
         let due = outbox::status
             .eq("queued")
             .and(outbox::next_attempt_at.le(t))
-            .or(outbox::status.eq("sending").and(outbox::claimed_until.lt(t)));
+            .or(outbox::status
+                .eq("sending")
+                .and(outbox::claimed_until.lt(t)));
         let ids: Vec<String> = match conn {
             DbConn::Pg(c) => outbox::table
                 .filter(due)
@@ -117,7 +124,13 @@ pub fn claim(
 }
 
 /// Mark a claimed message sent. Only the claiming worker can, and only while it holds the claim.
-pub fn mark_sent(conn: &mut DbConn, id: &str, worker: &str, response: &str, now: DateTime<Utc>) -> QueryResult<usize> {
+pub fn mark_sent(
+    conn: &mut DbConn,
+    id: &str,
+    worker: &str,
+    response: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
     diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
@@ -172,7 +185,10 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<OutboxRow>> {
 }
 
 pub fn count_by_status(conn: &mut DbConn, status: &str) -> QueryResult<i64> {
-    outbox::table.filter(outbox::status.eq(status)).count().get_result(conn)
+    outbox::table
+        .filter(outbox::status.eq(status))
+        .count()
+        .get_result(conn)
 }
 
 pub fn for_incident(conn: &mut DbConn, incident_id: &str) -> QueryResult<Vec<OutboxRow>> {

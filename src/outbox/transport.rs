@@ -44,7 +44,10 @@ impl Mailer {
                     .port(m.smtp_port)
                     .pool_config(PoolConfig::new().max_size(m.smtp_pool_size.max(1)));
                 if !m.smtp_user.is_empty() {
-                    b = b.credentials(Credentials::new(m.smtp_user.clone(), m.smtp_password.clone()));
+                    b = b.credentials(Credentials::new(
+                        m.smtp_user.clone(),
+                        m.smtp_password.clone(),
+                    ));
                 }
                 Mailer::Smtp(b.build())
             }
@@ -53,7 +56,9 @@ impl Mailer {
                 std::fs::create_dir_all(&m.file_dir)?;
                 Mailer::File(AsyncFileTransport::<Tokio1Executor>::new(&m.file_dir))
             }
-            other => anyhow::bail!("mail.transport: unknown transport {other:?} (smtp, file or memory)"),
+            other => {
+                anyhow::bail!("mail.transport: unknown transport {other:?} (smtp, file or memory)")
+            }
         })
     }
 
@@ -66,20 +71,32 @@ impl Mailer {
 
     /// Send one outbox row; returns the server's answer.
     pub async fn send(&self, from: &str, row: &OutboxRow) -> Result<String, SendError> {
-        let msg = build(from, row).map_err(|e| SendError { permanent: true, message: e })?;
+        let msg = build(from, row).map_err(|e| SendError {
+            permanent: true,
+            message: e,
+        })?;
         match self {
             Mailer::Smtp(t) => t
                 .send(msg)
                 .await
                 .map(|r| format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")))
-                .map_err(|e| SendError { permanent: e.is_permanent(), message: e.to_string() }),
+                .map_err(|e| SendError {
+                    permanent: e.is_permanent(),
+                    message: e.to_string(),
+                }),
             Mailer::File(t) => t
                 .send(msg)
                 .await
                 .map(|id| format!("written {id}.eml"))
-                .map_err(|e| SendError { permanent: false, message: e.to_string() }),
+                .map_err(|e| SendError {
+                    permanent: false,
+                    message: e.to_string(),
+                }),
             Mailer::Memory(store) => {
-                let mut v = store.lock().map_err(|_| SendError { permanent: false, message: "poisoned".into() })?;
+                let mut v = store.lock().map_err(|_| SendError {
+                    permanent: false,
+                    message: "poisoned".into(),
+                })?;
                 v.push(SentMail {
                     to: row.to_addr.clone(),
                     subject: row.subject.clone(),
@@ -94,15 +111,25 @@ impl Mailer {
 
 fn build(from: &str, row: &OutboxRow) -> Result<Message, String> {
     let from: Mailbox = from.parse().map_err(|e| format!("mail.from: {e}"))?;
-    let to: Mailbox = row.to_addr.parse().map_err(|e| format!("recipient address: {e}"))?;
+    let to: Mailbox = row
+        .to_addr
+        .parse()
+        .map_err(|e| format!("recipient address: {e}"))?;
     let b = Message::builder()
         .from(from)
         .to(to)
         .subject(row.subject.clone())
         .message_id(Some(row.message_id.clone()));
     let res = match &row.body_html {
-        Some(html) => b.multipart(MultiPart::alternative_plain_html(row.body_text.clone(), html.clone())),
-        None => b.singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(row.body_text.clone())),
+        Some(html) => b.multipart(MultiPart::alternative_plain_html(
+            row.body_text.clone(),
+            html.clone(),
+        )),
+        None => b.singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(row.body_text.clone()),
+        ),
     };
     res.map_err(|e| format!("building message: {e}"))
 }

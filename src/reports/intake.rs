@@ -23,13 +23,21 @@ const MAX_BATCH: usize = 512;
 impl Intake {
     /// Direct writes through the pool (PostgreSQL).
     pub fn pooled(pool: DbPool) -> Intake {
-        Intake { writer: None, pool, discard: false }
+        Intake {
+            writer: None,
+            pool,
+            discard: false,
+        }
     }
 
     /// Validate and answer but store nothing: only for the `intake_http` benchmark, which measures
     /// the HTTP path with storage switched off.
     pub fn discard(pool: DbPool) -> Intake {
-        Intake { writer: None, pool, discard: true }
+        Intake {
+            writer: None,
+            pool,
+            discard: true,
+        }
     }
 
     /// A group-commit writer thread owning `conn` (SQLite).
@@ -39,7 +47,11 @@ impl Intake {
             .name("report-writer".into())
             .spawn(move || writer_loop(conn, rx))
             .expect("spawn report writer");
-        Intake { writer: Some(tx), pool, discard: false }
+        Intake {
+            writer: Some(tx),
+            pool,
+            discard: false,
+        }
     }
 
     pub async fn submit(&self, report: NewReport) -> ApiResult<Created> {
@@ -75,7 +87,9 @@ impl Intake {
                 let pool = self.pool.clone();
                 actix_web::web::block(move || -> ApiResult<Created> {
                     let mut conn = pool.get()?;
-                    let mut v = write_tx(&mut conn, |c| store::insert_batch(c, std::slice::from_ref(&report)))?;
+                    let mut v = write_tx(&mut conn, |c| {
+                        store::insert_batch(c, std::slice::from_ref(&report))
+                    })?;
                     Ok(v.remove(0))
                 })
                 .await?
@@ -104,9 +118,11 @@ fn writer_loop(mut conn: DbConn, rx: Receiver<(NewReport, Reply)>) {
                 // One bad report must not fail the others: retry each on its own.
                 tracing::warn!(error = %e, batch = jobs.len(), "batch insert failed; retrying singly");
                 for (r, reply) in jobs {
-                    let res = write_tx(&mut conn, |c| store::insert_batch(c, std::slice::from_ref(&r)))
-                        .map(|mut v| v.remove(0))
-                        .map_err(|e: diesel::result::Error| format!("storing report: {e}"));
+                    let res = write_tx(&mut conn, |c| {
+                        store::insert_batch(c, std::slice::from_ref(&r))
+                    })
+                    .map(|mut v| v.remove(0))
+                    .map_err(|e: diesel::result::Error| format!("storing report: {e}"));
                     let _ = reply.send(res);
                 }
             }

@@ -90,7 +90,9 @@ pub fn valid_email(e: &str) -> bool {
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
                 && !domain.contains("..")
-                && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+                && domain
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
         }
         None => false,
     }
@@ -102,7 +104,9 @@ fn valid_phone(p: &str) -> bool {
 }
 
 fn clean(o: &Option<String>) -> Option<String> {
-    o.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    o.as_ref()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 impl ReportInput {
@@ -123,13 +127,17 @@ impl ReportInput {
                 format!("at most {max_description} characters"),
             ));
         }
-        let check = |errs: &mut Vec<FieldError>, name: &str, v: &Option<String>, allowed: &[&str]| {
-            if let Some(v) = v {
-                if !allowed.contains(&v.as_str()) {
-                    errs.push(FieldError::new(name, format!("one of: {}", allowed.join(", "))));
+        let check =
+            |errs: &mut Vec<FieldError>, name: &str, v: &Option<String>, allowed: &[&str]| {
+                if let Some(v) = v {
+                    if !allowed.contains(&v.as_str()) {
+                        errs.push(FieldError::new(
+                            name,
+                            format!("one of: {}", allowed.join(", ")),
+                        ));
+                    }
                 }
-            }
-        };
+            };
         check(&mut errs, "received_via", &self.received_via, &RECEIVED_VIA);
         check(&mut errs, "action_taken", &self.action_taken, &ACTIONS);
         check(&mut errs, "language", &self.language, &LANGUAGES);
@@ -185,7 +193,9 @@ impl ReportInput {
         let mut kinds = self.data_kinds.clone();
         kinds.sort();
         kinds.dedup();
-        let may_contact = self.may_contact.unwrap_or(email.is_some() || phone.is_some());
+        let may_contact = self
+            .may_contact
+            .unwrap_or(email.is_some() || phone.is_some());
         Ok(NewReport {
             channel,
             organisation_id: None,
@@ -252,7 +262,10 @@ mod tests {
 
     #[test]
     fn minimal_report_is_valid() {
-        let r = ReportInput { description: "Ik kreeg een brief voor mijn buurman".into(), ..Default::default() };
+        let r = ReportInput {
+            description: "Ik kreeg een brief voor mijn buurman".into(),
+            ..Default::default()
+        };
         let n = r.validate(10_000, today(), false).unwrap();
         assert_eq!(n.channel, "api");
         assert_eq!(n.language, "nl");
@@ -271,15 +284,28 @@ mod tests {
             ..Default::default()
         };
         let f = fields(r.validate(10_000, today(), false).unwrap_err());
-        for name in ["description", "received_via", "received_on", "contact_email", "data_kinds[1]", "channel"] {
+        for name in [
+            "description",
+            "received_via",
+            "received_on",
+            "contact_email",
+            "data_kinds[1]",
+            "channel",
+        ] {
             assert!(f.contains(&name.to_string()), "{name} missing from {f:?}");
         }
     }
 
     #[test]
     fn long_description_is_refused() {
-        let r = ReportInput { description: "x".repeat(10_001), ..Default::default() };
-        assert_eq!(fields(r.validate(10_000, today(), false).unwrap_err()), vec!["description"]);
+        let r = ReportInput {
+            description: "x".repeat(10_001),
+            ..Default::default()
+        };
+        assert_eq!(
+            fields(r.validate(10_000, today(), false).unwrap_err()),
+            vec!["description"]
+        );
     }
 
     #[test]

@@ -113,7 +113,9 @@ async fn optional_staff(req: &HttpRequest) -> ApiResult<Option<Staff>> {
         return Ok(None);
     }
     use actix_web::FromRequest;
-    Staff::from_request(req, &mut actix_web::dev::Payload::None).await.map(Some)
+    Staff::from_request(req, &mut actix_web::dev::Payload::None)
+        .await
+        .map(Some)
 }
 
 /// Take a report. Citizens need no account; staff tokens may set the channel.
@@ -125,9 +127,15 @@ pub async fn create(
     body: ApiJson<ReportInput>,
 ) -> ApiResult<HttpResponse> {
     let staff = optional_staff(&req).await?;
-    let input = body.0;
-    let today = now().with_timezone(&chrono_tz::Europe::Amsterdam).date_naive();
-    let mut new = input.validate(state.settings.limits.description_chars, today, staff.is_some())?;
+    let input = body.into_inner()?;
+    let today = now()
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
+        .date_naive();
+    let mut new = input.validate(
+        state.settings.limits.description_chars,
+        today,
+        staff.is_some(),
+    )?;
     let slug = input.organisation.clone();
     let org_id = resolve_org(&state, slug.as_deref()).await?;
     if let (Some(s), Some(org)) = (&staff, &org_id) {
@@ -159,7 +167,11 @@ async fn resolve_org(state: &AppState, slug: Option<&str>) -> ApiResult<Option<S
             .find(|(slug, _)| slug == s.trim())
             .map(|(_, id)| Some(id.clone()))
             .ok_or_else(|| ApiError::field("organisation", "unknown organisation")),
-        _ => Ok(if dir.len() == 1 { Some(dir[0].1.clone()) } else { None }),
+        _ => Ok(if dir.len() == 1 {
+            Some(dir[0].1.clone())
+        } else {
+            None
+        }),
     }
 }
 
@@ -175,7 +187,9 @@ pub async fn show(
     let reference = path.into_inner();
     let token = bearer(&req);
     if token.is_none() && req.cookie(crate::auth::extract::SESSION_COOKIE).is_none() {
-        return Err(ApiError::Unauthorized("send the follow-up token as a Bearer token".into()));
+        return Err(ApiError::Unauthorized(
+            "send the follow-up token as a Bearer token".into(),
+        ));
     }
     let r = reference.clone();
     let row = state.db(move |c| Ok(store::by_reference(c, &r)?)).await?;
@@ -196,7 +210,9 @@ pub async fn show(
         _ => return Err(ApiError::NotFound),
     };
     match row {
-        Some(row) if staff_may_see(&staff, &row) => Ok(HttpResponse::Ok().json(ReportView::from(row))),
+        Some(row) if staff_may_see(&staff, &row) => {
+            Ok(HttpResponse::Ok().json(ReportView::from(row)))
+        }
         _ => Err(ApiError::NotFound),
     }
 }
@@ -231,12 +247,18 @@ pub async fn list(
     let mut errs = vec![];
     if let Some(s) = &q.status {
         if !model::STATUSES.contains(&s.as_str()) {
-            errs.push(FieldError::new("status", format!("one of: {}", model::STATUSES.join(", "))));
+            errs.push(FieldError::new(
+                "status",
+                format!("one of: {}", model::STATUSES.join(", ")),
+            ));
         }
     }
     if let Some(c) = &q.channel {
         if !model::CHANNELS.contains(&c.as_str()) {
-            errs.push(FieldError::new("channel", format!("one of: {}", model::CHANNELS.join(", "))));
+            errs.push(FieldError::new(
+                "channel",
+                format!("one of: {}", model::CHANNELS.join(", ")),
+            ));
         }
     }
     if !errs.is_empty() {
@@ -246,7 +268,10 @@ pub async fn list(
     let mut include_unassigned = staff.is_admin;
     if let Some(slug) = &q.organisation {
         let dir = state.org_directory().await?;
-        let id = dir.iter().find(|(s, _)| s == slug).map(|(_, id)| id.clone());
+        let id = dir
+            .iter()
+            .find(|(s, _)| s == slug)
+            .map(|(_, id)| id.clone());
         match id {
             Some(id) if org_ids.contains(&id) => org_ids = vec![id],
             _ => return Err(ApiError::NotFound),
@@ -286,16 +311,22 @@ pub async fn patch(
     body: ApiJson<ReportPatch>,
 ) -> ApiResult<HttpResponse> {
     let reference = path.into_inner();
-    let p = body.0;
+    let p = body.into_inner()?;
     if let Some(s) = &p.status {
         if !["in_review", "closed", "received"].contains(&s.as_str()) {
-            return Err(ApiError::field("status", "one of: received, in_review, closed"));
+            return Err(ApiError::field(
+                "status",
+                "one of: received, in_review, closed",
+            ));
         }
     }
     let target_org = match &p.organisation {
         Some(slug) => {
             let dir = state.org_directory().await?;
-            let id = dir.iter().find(|(s, _)| s == slug).map(|(_, id)| id.clone());
+            let id = dir
+                .iter()
+                .find(|(s, _)| s == slug)
+                .map(|(_, id)| id.clone());
             match id {
                 Some(id) if staff.can_handle(&id) || staff.is_admin => Some(id),
                 _ => return Err(ApiError::field("organisation", "unknown organisation")),

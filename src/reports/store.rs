@@ -102,8 +102,12 @@ pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> QueryResult<Vec<C
     }
     for chunk in rows.chunks(200) {
         match conn {
-            DbConn::Pg(c) => diesel::insert_into(reports::table).values(chunk).execute(c)?,
-            DbConn::Sqlite(c) => diesel::insert_into(reports::table).values(chunk).execute(c)?,
+            DbConn::Pg(c) => diesel::insert_into(reports::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(reports::table)
+                .values(chunk)
+                .execute(c)?,
         };
     }
     audit::store::append(conn, &entries, t)?;
@@ -111,11 +115,16 @@ pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> QueryResult<Vec<C
 }
 
 pub fn by_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Option<ReportRow>> {
-    reports::table.filter(reports::reference.eq(reference)).first(conn).optional()
+    reports::table
+        .filter(reports::reference.eq(reference))
+        .first(conn)
+        .optional()
 }
 
 pub fn by_references(conn: &mut DbConn, refs: &[String]) -> QueryResult<Vec<ReportRow>> {
-    reports::table.filter(reports::reference.eq_any(refs)).load(conn)
+    reports::table
+        .filter(reports::reference.eq_any(refs))
+        .load(conn)
 }
 
 pub fn for_incident(conn: &mut DbConn, incident_id: &str) -> QueryResult<Vec<ReportRow>> {
@@ -140,7 +149,11 @@ pub struct ListFilter {
 pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<ReportRow>> {
     let mut q = reports::table.into_boxed();
     if f.include_unassigned {
-        q = q.filter(reports::organisation_id.eq_any(f.org_ids.clone()).or(reports::organisation_id.is_null()));
+        q = q.filter(
+            reports::organisation_id
+                .eq_any(f.org_ids.clone())
+                .or(reports::organisation_id.is_null()),
+        );
     } else {
         q = q.filter(reports::organisation_id.eq_any(f.org_ids.clone()));
     }
@@ -151,10 +164,17 @@ pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<ReportRow>> {
         q = q.filter(reports::channel.eq(c.clone()));
     }
     if let Some(text) = &f.q {
-        let pattern = format!("%{}%", text.replace('%', "").replace('_', ""));
-        q = q.filter(reports::description.like(pattern.clone()).or(reports::reference.like(pattern)));
+        let pattern = format!("%{}%", text.replace(['%', '_'], ""));
+        q = q.filter(
+            reports::description
+                .like(pattern.clone())
+                .or(reports::reference.like(pattern)),
+        );
     }
-    q.order(reports::created_at.desc()).limit(f.limit).offset(f.offset).load(conn)
+    q.order(reports::created_at.desc())
+        .limit(f.limit)
+        .offset(f.offset)
+        .load(conn)
 }
 
 pub fn update(conn: &mut DbConn, row: &ReportRow) -> QueryResult<()> {

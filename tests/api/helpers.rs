@@ -24,7 +24,9 @@ pub enum Db {
 }
 
 pub fn pg_base_url() -> Option<String> {
-    std::env::var("MELDPUNT_TEST_PG_URL").ok().filter(|s| !s.trim().is_empty())
+    std::env::var("MELDPUNT_TEST_PG_URL")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
 }
 
 static SKIP_NOTE: Once = Once::new();
@@ -43,7 +45,40 @@ pub fn note_pg_skipped() {
 pub struct TestDb {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
-    pg_drop: Option<(String, String)>,
+}
+
+static SWEEP: Once = Once::new();
+
+/// Per-test PostgreSQL databases stay while their test process runs (dropping one under a running
+/// app makes its workers wait out connection timeouts). Each run drops those of test processes that
+/// have ended.
+fn sweep_leftovers(c: &mut diesel::PgConnection) {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let names: Vec<Name> =
+        diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'meldpunt_t_%'")
+            .load(c)
+            .unwrap_or_default();
+    for n in names {
+        let pid = n
+            .datname
+            .split('_')
+            .nth(2)
+            .and_then(|p| p.parse::<u32>().ok());
+        let alive = pid
+            .map(|p| std::path::Path::new(&format!("/proc/{p}")).exists())
+            .unwrap_or(false);
+        if !alive || pid == Some(std::process::id()) {
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                n.datname
+            ));
+        }
+    }
 }
 
 impl TestDb {
@@ -52,41 +87,37 @@ impl TestDb {
             Db::Sqlite => {
                 let dir = tempfile::tempdir().expect("tempdir");
                 let url = format!("sqlite://{}", dir.path().join("meldpunt.db").display());
-                Some(TestDb { url, _dir: Some(dir), pg_drop: None })
+                Some(TestDb {
+                    url,
+                    _dir: Some(dir),
+                })
             }
             Db::Postgres => {
                 let Some(base) = pg_base_url() else {
                     note_pg_skipped();
                     return None;
                 };
-                let name = format!("meldpunt_t_{}", uuid::Uuid::new_v4().simple());
-                let mut c = diesel::PgConnection::establish(&base).expect("connect to MELDPUNT_TEST_PG_URL");
-                c.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+                let mut c = diesel::PgConnection::establish(&base)
+                    .expect("connect to MELDPUNT_TEST_PG_URL");
+                SWEEP.call_once(|| sweep_leftovers(&mut c));
+                let name = format!(
+                    "meldpunt_t_{}_{}",
+                    std::process::id(),
+                    uuid::Uuid::new_v4().simple()
+                );
+                c.batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
                 let url = match base.rfind('/') {
                     Some(i) if i > "postgres://".len() => format!("{}/{}", &base[..i], name),
                     _ => format!("{base}/{name}"),
                 };
-                Some(TestDb { url, _dir: None, pg_drop: Some((base, name)) })
+                Some(TestDb { url, _dir: None })
             }
         }
     }
 
     pub fn conn(&self) -> DbConn {
         db::connect(&self.url).expect("connect")
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some((base, name)) = self.pg_drop.take() {
-            // Best effort; .ci/run also drops leftovers.
-            let _ = std::thread::spawn(move || {
-                if let Ok(mut c) = diesel::PgConnection::establish(&base) {
-                    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-                }
-            })
-            .join();
-        }
     }
 }
 
@@ -106,11 +137,9 @@ pub fn test_settings(url: &str) -> Settings {
 
 pub struct TestApp {
     pub addr: String,
-    pub port: u16,
     pub client: reqwest::Client,
     pub state: AppState,
     pub sent: Option<Arc<Mutex<Vec<SentMail>>>>,
-    pub backend: Db,
     pub db: TestDb,
 }
 
@@ -123,7 +152,9 @@ pub async fn spawn_app_with(kind: Db, tweak: impl FnOnce(&mut Settings)) -> Opti
     let mut settings = test_settings(&db.url);
     tweak(&mut settings);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let app = Application::build_with_listener(settings, listener).await.expect("build app");
+    let app = Application::build_with_listener(settings, listener)
+        .await
+        .expect("build app");
     let port = app.port();
     let state = app.state.clone();
     let sent = app.mailer.memory();
@@ -133,7 +164,13 @@ pub async fn spawn_app_with(kind: Db, tweak: impl FnOnce(&mut Settings)) -> Opti
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    Some(TestApp { addr: format!("http://127.0.0.1:{port}"), port, client, state, sent, backend: kind, db })
+    Some(TestApp {
+        addr: format!("http://127.0.0.1:{port}"),
+        client,
+        state,
+        sent,
+        db,
+    })
 }
 
 /// Run a test body on SQLite, and on PostgreSQL when configured.
@@ -143,7 +180,9 @@ macro_rules! both {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = $crate::helpers::spawn_app($crate::helpers::Db::Sqlite).await.unwrap();
+                let app = $crate::helpers::spawn_app($crate::helpers::Db::Sqlite)
+                    .await
+                    .unwrap();
                 super::$name(app).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,11 +237,17 @@ impl TestApp {
         let u = auth_store::new_user(email, "Test Gebruiker", Some(hash), admin);
         auth_store::insert_user(&mut c, &u).unwrap();
         for (slug, role) in roles {
-            let org = org_store::by_slug(&mut c, slug).unwrap().expect("org exists");
+            let org = org_store::by_slug(&mut c, slug)
+                .unwrap()
+                .expect("org exists");
             auth_store::add_membership(&mut c, &u.id, &org.id, *role).unwrap();
         }
         let (_, token) = auth_store::create_token(&mut c, &u.id, "test").unwrap();
-        User { id: u.id, email: u.email, token }
+        User {
+            id: u.id,
+            email: u.email,
+            token,
+        }
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> reqwest::Response {
@@ -244,7 +289,10 @@ impl TestApp {
     }
 
     pub fn sent_mail(&self) -> Vec<SentMail> {
-        self.sent.as_ref().map(|s| s.lock().unwrap().clone()).unwrap_or_default()
+        self.sent
+            .as_ref()
+            .map(|s| s.lock().unwrap().clone())
+            .unwrap_or_default()
     }
 
     /// Wait (bounded) until `f` holds for the mail sent so far.
@@ -263,15 +311,29 @@ impl TestApp {
 /// Assert a problem+json response with `status` that names `field`.
 pub async fn assert_problem(r: reqwest::Response, status: u16, field: Option<&str>) -> Value {
     assert_eq!(r.status().as_u16(), status, "status");
-    let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-    assert!(ct.starts_with("application/problem+json"), "content type {ct}");
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert!(
+        ct.starts_with("application/problem+json"),
+        "content type {ct}"
+    );
     let body: Value = r.json().await.unwrap();
     if let Some(f) = field {
         let names: Vec<String> = body["errors"]
             .as_array()
-            .map(|a| a.iter().map(|e| e["field"].as_str().unwrap_or("").to_string()).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|e| e["field"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
             .unwrap_or_default();
-        assert!(names.iter().any(|n| n == f), "field {f} not named in {body}");
+        assert!(
+            names.iter().any(|n| n == f),
+            "field {f} not named in {body}"
+        );
     }
     body
 }
