@@ -129,7 +129,7 @@ impl Application {
                         ))
                         .add(("Cache-Control", "no-store")),
                 )
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::telemetry::PrivateRootSpan>::new())
                 .configure(crate::ops::configure)
                 .configure(crate::auth::routes::configure)
                 .configure(crate::orgs::routes::configure)

@@ -16,3 +16,38 @@ pub fn init() {
         b.try_init()
     };
 }
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use tracing::Span;
+use tracing_actix_web::RootSpanBuilder;
+
+/// Request spans with method, path and status only: the query string (a search term may be a
+/// name), headers and the client's address stay out of the logs.
+pub struct PrivateRootSpan;
+
+impl RootSpanBuilder for PrivateRootSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            path = %request.path(),
+            request_id = %uuid::Uuid::new_v4(),
+            status = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        match outcome {
+            Ok(resp) => {
+                span.record("status", resp.status().as_u16());
+            }
+            Err(e) => {
+                span.record("status", e.as_response_error().status_code().as_u16());
+            }
+        }
+    }
+}

@@ -53,3 +53,64 @@ async fn audit_chain_verifies_and_finds_tampering(app: TestApp) {
     );
 }
 both!(audit_chain_verifies_and_finds_tampering);
+
+/// The two migration sets describe one schema: the same tables, columns and nullability.
+#[test]
+fn sqlite_and_postgres_migrations_give_the_same_schema() {
+    use crate::helpers::{Db, TestDb};
+    use diesel::prelude::*;
+    use std::collections::BTreeSet;
+
+    #[derive(QueryableByName)]
+    struct Col {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        t: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        c: String,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        nullable: i32,
+    }
+
+    let Some(pg) = TestDb::new(Db::Postgres) else {
+        return;
+    };
+    let lite = TestDb::new(Db::Sqlite).unwrap();
+    let mut pc = pg.conn();
+    let mut sc = lite.conn();
+    meldpunt::db::run_migrations(&mut pc).unwrap();
+    meldpunt::db::run_migrations(&mut sc).unwrap();
+    let pg_cols: Vec<Col> = match &mut pc {
+        meldpunt::db::DbConn::Pg(c) => diesel::sql_query(
+            "SELECT table_name::text AS t, column_name::text AS c, \
+             CASE WHEN is_nullable = 'YES' THEN 1 ELSE 0 END AS nullable \
+             FROM information_schema.columns WHERE table_schema = 'public' \
+             AND table_name <> '__diesel_schema_migrations'",
+        )
+        .load(c)
+        .unwrap(),
+        _ => unreachable!(),
+    };
+    let lite_cols: Vec<Col> = match &mut sc {
+        meldpunt::db::DbConn::Sqlite(c) => diesel::sql_query(
+            "SELECT m.name AS t, p.name AS c, CASE WHEN p.\"notnull\" = 0 AND p.pk = 0 THEN 1 ELSE 0 END AS nullable \
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name <> '__diesel_schema_migrations' AND m.name NOT LIKE 'sqlite_%'",
+        )
+        .load(c)
+        .unwrap(),
+        _ => unreachable!(),
+    };
+    let set = |v: Vec<Col>| {
+        v.into_iter()
+            .map(|c| (c.t, c.c, c.nullable))
+            .collect::<BTreeSet<_>>()
+    };
+    let (p, s) = (set(pg_cols), set(lite_cols));
+    assert!(p.len() > 100, "{} columns", p.len());
+    let only_pg: Vec<_> = p.difference(&s).collect();
+    let only_lite: Vec<_> = s.difference(&p).collect();
+    assert!(
+        only_pg.is_empty() && only_lite.is_empty(),
+        "only in PostgreSQL: {only_pg:?}; only in SQLite: {only_lite:?}"
+    );
+}
