@@ -123,6 +123,27 @@ pub fn claim(
     })
 }
 
+/// Renew `worker`'s claim on one message for another `lease`, just before sending it. A batch's
+/// claim is taken for the whole batch at once, so a batch that takes longer than its lease has
+/// rows another worker may already have taken up: false when the claim is gone — do not send.
+pub fn renew(
+    conn: &mut DbConn,
+    id: &str,
+    worker: &str,
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::status.eq("sending"))
+            .filter(outbox::claimed_by.eq(worker)),
+    )
+    .set(outbox::claimed_until.eq(Some(to_db(now + lease))))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
 /// Mark a claimed message sent. Only the claiming worker can, and only while it holds the claim.
 pub fn mark_sent(
     conn: &mut DbConn,

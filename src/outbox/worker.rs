@@ -56,6 +56,17 @@ impl Worker {
     }
 
     async fn deliver(&self, row: OutboxRow) -> anyhow::Result<()> {
+        let (pool, id, worker) = (self.pool.clone(), row.id.clone(), self.id.clone());
+        let lease = chrono::Duration::seconds(self.settings.lease_seconds.max(1));
+        let held = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
+            let mut c = pool.get()?;
+            Ok(store::renew(&mut c, &id, &worker, lease, now())?)
+        })
+        .await??;
+        if !held {
+            tracing::warn!(id = %row.id, "outbox: claim lost before sending; another worker took it up");
+            return Ok(());
+        }
         let result = self.mailer.send(&self.from, &row).await;
         let pool = self.pool.clone();
         let worker = self.id.clone();

@@ -8,3 +8,4 @@ mod ops;
 mod orgs;
 mod outbox;
 mod reports;
+mod smtp_sink;
