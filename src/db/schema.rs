@@ -231,4 +231,42 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     outbox,
     clock_alerts,
+    attachments,
+    report_messages,
+    incident_notes,
 );
+
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        report_id -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        data -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_messages (id) {
+        id -> Text,
+        report_id -> Text,
+        author -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_notes (id) {
+        id -> Text,
+        incident_id -> Text,
+        author_id -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(incident_notes -> users (author_id));

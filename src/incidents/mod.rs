@@ -3,5 +3,7 @@ pub mod clock;
 pub mod escalation;
 pub mod lifecycle;
 pub mod model;
+pub mod notes;
 pub mod routes;
+pub mod service;
 pub mod store;

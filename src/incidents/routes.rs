@@ -3,194 +3,17 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::clock::{self, ClockStatus};
-use super::lifecycle::{self, State};
+use super::lifecycle::State;
 use super::model::{IncidentCreate, IncidentPatch};
-use super::store::{self, IncidentRow};
-use crate::audit::{self, Entry};
+use super::service::{self, load_view, view, visible, IncidentView};
+use super::store;
+use crate::audit;
 use crate::auth::Staff;
-use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
+use crate::db::{from_db, now};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
 use crate::orgs;
-use crate::reports;
 use crate::state::AppState;
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ProcessorView {
-    pub name: Option<String>,
-    pub aware_at: Option<DateTime<Utc>>,
-    pub notice_at: Option<DateTime<Utc>>,
-    pub contract_hours: Option<i32>,
-    /// Whether the processor told us within the contract's hours (null: not enough known).
-    pub on_time: Option<bool>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ClockView {
-    /// Whether the 72-hour clock still matters (the AP has not been notified, the breach not ruled out).
-    pub running: bool,
-    /// The deadline in Europe/Amsterdam, as people read it.
-    pub deadline_local: String,
-    /// The deadline as RFC 3339 with the Amsterdam offset.
-    pub deadline_amsterdam: String,
-    pub hours_left: f64,
-    pub overdue: bool,
-    pub label_nl: String,
-    pub label_en: String,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct IncidentView {
-    pub id: String,
-    pub reference: String,
-    pub organisation_id: String,
-    pub title: String,
-    pub description: String,
-    #[schema(value_type = String)]
-    pub state: State,
-    pub state_label_nl: String,
-    pub state_reason: Option<String>,
-    /// The states this incident may move to now.
-    #[schema(value_type = Vec<String>)]
-    pub allowed_transitions: Vec<State>,
-    pub breach_started_at: Option<DateTime<Utc>>,
-    pub breach_ended_at: Option<DateTime<Utc>>,
-    pub discovered_at: Option<DateTime<Utc>>,
-    pub became_aware_at: DateTime<Utc>,
-    pub awareness_established_by: Option<String>,
-    pub awareness_how: Option<String>,
-    /// became_aware_at + 72 hours, UTC.
-    pub ap_deadline: DateTime<Utc>,
-    pub clock: ClockView,
-    pub processor: ProcessorView,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-    pub reports: Vec<String>,
-}
-
-fn view(row: IncidentRow, report_refs: Vec<String>, now: DateTime<Utc>) -> IncidentView {
-    let f = row.facts();
-    let state = row.state();
-    let deadline = from_db(row.ap_deadline);
-    let ClockStatus {
-        deadline_local,
-        hours_left,
-        overdue,
-        label_nl,
-        label_en,
-        ..
-    } = clock::status(deadline, now);
-    IncidentView {
-        processor: ProcessorView {
-            on_time: f.processor_on_time(),
-            name: f.processor_name.clone(),
-            aware_at: f.processor_aware_at,
-            notice_at: f.processor_notice_at,
-            contract_hours: f.processor_contract_hours,
-        },
-        clock: ClockView {
-            running: state.clock_running(),
-            deadline_local,
-            deadline_amsterdam: clock::local_rfc3339(deadline),
-            hours_left,
-            overdue: overdue && state.clock_running(),
-            label_nl,
-            label_en,
-        },
-        id: row.id,
-        reference: row.reference,
-        organisation_id: row.organisation_id,
-        title: f.title,
-        description: f.description,
-        state,
-        state_label_nl: state.label_nl().into(),
-        state_reason: row.state_reason,
-        allowed_transitions: state.allowed().to_vec(),
-        breach_started_at: f.breach_started_at,
-        breach_ended_at: f.breach_ended_at,
-        discovered_at: f.discovered_at,
-        became_aware_at: f.became_aware_at,
-        awareness_established_by: f.awareness_established_by,
-        awareness_how: f.awareness_how,
-        ap_deadline: deadline,
-        created_at: from_db(row.created_at),
-        updated_at: from_db(row.updated_at),
-        version: row.version,
-        reports: report_refs,
-    }
-}
-
-fn load_view(c: &mut DbConn, id: &str) -> ApiResult<IncidentView> {
-    let row = store::by_id(c, id)?.ok_or(ApiError::NotFound)?;
-    let refs = reports::store::for_incident(c, id)?
-        .into_iter()
-        .map(|r| r.reference)
-        .collect();
-    Ok(view(row, refs, now()))
-}
-
-/// Link reports to an incident inside the caller's transaction, with audit entries.
-fn link_reports(
-    c: &mut DbConn,
-    staff: &Staff,
-    inc: &IncidentRow,
-    refs: &[String],
-    at: DateTime<Utc>,
-) -> ApiResult<Vec<Entry>> {
-    let mut wanted: Vec<String> = refs.iter().map(|r| r.trim().to_string()).collect();
-    wanted.sort();
-    wanted.dedup();
-    let found = reports::store::by_references(c, &wanted)?;
-    let mut entries = vec![];
-    for (i, r) in wanted.iter().enumerate() {
-        let row = found.iter().find(|f| &f.reference == r);
-        let mut row = match row {
-            Some(row)
-                if row.organisation_id.as_deref() == Some(&inc.organisation_id)
-                    || (row.organisation_id.is_none() && staff.is_admin) =>
-            {
-                row.clone()
-            }
-            _ => return Err(ApiError::field(&format!("reports[{i}]"), "unknown report")),
-        };
-        if let Some(other) = &row.incident_id {
-            if other != &inc.id {
-                return Err(ApiError::field(
-                    &format!("reports[{i}]"),
-                    "already linked to another incident",
-                ));
-            }
-            continue;
-        }
-        let before = serde_json::json!({"incident_id": null, "status": row.status, "organisation_id": row.organisation_id});
-        row.incident_id = Some(inc.id.clone());
-        row.organisation_id = Some(inc.organisation_id.clone());
-        row.status = "linked".into();
-        row.updated_at = to_db(at);
-        reports::store::update(c, &row)?;
-        entries.push(Entry {
-            actor: staff.actor(),
-            action: "incident.report_linked".into(),
-            entity_type: "incident",
-            entity_id: inc.id.clone(),
-            organisation_id: Some(inc.organisation_id.clone()),
-            before: None,
-            after: Some(serde_json::json!({"report": row.reference})),
-        });
-        entries.push(Entry {
-            actor: staff.actor(),
-            action: "report.linked".into(),
-            entity_type: "report",
-            entity_id: row.id.clone(),
-            organisation_id: Some(inc.organisation_id.clone()),
-            before: Some(before),
-            after: Some(serde_json::json!({"incident_id": inc.id, "status": "linked", "organisation_id": inc.organisation_id})),
-        });
-    }
-    Ok(entries)
-}
 
 #[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", request_body = IncidentCreate,
     responses((status = 201, body = IncidentView), (status = 401), (status = 422)))]
@@ -203,45 +26,7 @@ pub async fn create(
     let max = state.settings.limits.description_chars;
     let v = state
         .db(move |c| {
-            let org = orgs::store::by_slug(c, input.organisation.trim())?
-                .filter(|o| staff.can_handle(&o.id))
-                .ok_or_else(|| ApiError::field("organisation", "unknown organisation"))?;
-            let facts = input
-                .facts(org.processor_hours)
-                .map_err(|e| ApiError::Validation(vec![e]))?;
-            let t = now();
-            let errs = facts.validate(t, max);
-            if !errs.is_empty() {
-                return Err(ApiError::Validation(errs));
-            }
-            let id = write_tx(c, |c| -> ApiResult<String> {
-                let reference = store::next_reference(c, &org.id, t)?;
-                let row = IncidentRow::new(
-                    new_id(),
-                    org.id.clone(),
-                    reference,
-                    &facts,
-                    staff.id.clone(),
-                    t,
-                );
-                store::insert(c, &row)?;
-                store::add_handler(c, &row.id, &staff.id)?;
-                let mut entries = vec![Entry {
-                    actor: staff.actor(),
-                    action: "incident.created".into(),
-                    entity_type: "incident",
-                    entity_id: row.id.clone(),
-                    organisation_id: Some(org.id.clone()),
-                    before: None,
-                    after: Some(serde_json::json!({
-                        "reference": row.reference, "state": row.state, "facts": facts,
-                        "ap_deadline": facts.ap_deadline(),
-                    })),
-                }];
-                entries.extend(link_reports(c, &staff, &row, &input.reports, t)?);
-                audit::store::append(c, &entries, t)?;
-                Ok(row.id)
-            })?;
+            let id = service::create(c, &staff, &input, max)?;
             load_view(c, &id)
         })
         .await?;
@@ -301,17 +86,6 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(list))
 }
 
-/// Load an incident the caller may handle, or 404 (another organisation's incident does not exist).
-fn visible(c: &mut DbConn, staff: &Staff, id: &str, lock: bool) -> ApiResult<IncidentRow> {
-    let row = if lock {
-        store::by_id_for_update(c, id)?
-    } else {
-        store::by_id(c, id)?
-    };
-    row.filter(|r| staff.can_handle(&r.organisation_id))
-        .ok_or(ApiError::NotFound)
-}
-
 #[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", params(("id" = String, Path)),
     responses((status = 200, body = IncidentView), (status = 404)))]
 pub async fn show(
@@ -343,42 +117,7 @@ pub async fn patch(
     let max = state.settings.limits.description_chars;
     let v = state
         .db(move |c| {
-            write_tx(c, |c| -> ApiResult<()> {
-                let mut row = visible(c, &staff, &id, true)?;
-                if let Some(v) = p.version {
-                    if v != row.version {
-                        return Err(ApiError::Conflict(format!(
-                            "the incident was changed meanwhile (version {} now, {} sent); reload it",
-                            row.version, v
-                        )));
-                    }
-                }
-                let before = row.facts();
-                let after = p.apply(&before);
-                let t = now();
-                let errs = after.validate(t, max);
-                if !errs.is_empty() {
-                    return Err(ApiError::Validation(errs));
-                }
-                if let Some((b, a)) = before.diff(&after) {
-                    row.set_facts(&after);
-                    store::save(c, &mut row, t)?;
-                    audit::store::append(
-                        c,
-                        &[Entry {
-                            actor: staff.actor(),
-                            action: "incident.updated".into(),
-                            entity_type: "incident",
-                            entity_id: row.id.clone(),
-                            organisation_id: Some(row.organisation_id.clone()),
-                            before: Some(b),
-                            after: Some(a),
-                        }],
-                        t,
-                    )?;
-                }
-                Ok(())
-            })?;
+            service::update(c, &staff, &id, &p, max)?;
             load_view(c, &id)
         })
         .await?;
@@ -406,67 +145,9 @@ pub async fn transition(
     let id = path.into_inner();
     let input = body.into_inner()?;
     let to = State::parse(&input.to).ok_or_else(|| ApiError::field("to", "unknown state"))?;
-    if input
-        .reason
-        .as_ref()
-        .map(|r| r.chars().count() > 5000)
-        .unwrap_or(false)
-    {
-        return Err(ApiError::field("reason", "at most 5000 characters"));
-    }
     let v = state
         .db(move |c| {
-            write_tx(c, |c| -> ApiResult<()> {
-                let mut row = visible(c, &staff, &id, true)?;
-                let from = row.state();
-                lifecycle::check(from, to, input.reason.as_deref()).map_err(|e| match e {
-                    lifecycle::TransitionError::ReasonRequired { .. } => {
-                        ApiError::field("reason", &e.to_string())
-                    }
-                    other => ApiError::Conflict(other.to_string()),
-                })?;
-                let t = now();
-                let reason = input
-                    .reason
-                    .map(|r| r.trim().to_string())
-                    .filter(|r| !r.is_empty());
-                let before =
-                    serde_json::json!({"state": row.state, "state_reason": row.state_reason});
-                row.state = to.as_str().into();
-                row.state_reason = reason.clone();
-                store::save(c, &mut row, t)?;
-                let mut entries = vec![Entry {
-                    actor: staff.actor(),
-                    action: "incident.state_changed".into(),
-                    entity_type: "incident",
-                    entity_id: row.id.clone(),
-                    organisation_id: Some(row.organisation_id.clone()),
-                    before: Some(before),
-                    after: Some(serde_json::json!({"state": row.state, "state_reason": reason})),
-                }];
-                // Reporters see their report as handled once the incident is closed.
-                if to.is_closed() {
-                    for mut r in reports::store::for_incident(c, &row.id)? {
-                        if r.status != "closed" {
-                            let b = serde_json::json!({"status": r.status});
-                            r.status = "closed".into();
-                            r.updated_at = to_db(t);
-                            reports::store::update(c, &r)?;
-                            entries.push(Entry {
-                                actor: staff.actor(),
-                                action: "report.closed".into(),
-                                entity_type: "report",
-                                entity_id: r.id.clone(),
-                                organisation_id: r.organisation_id.clone(),
-                                before: Some(b),
-                                after: Some(serde_json::json!({"status": "closed"})),
-                            });
-                        }
-                    }
-                }
-                audit::store::append(c, &entries, t)?;
-                Ok(())
-            })?;
+            service::transition(c, &staff, &id, to, input.reason)?;
             load_view(c, &id)
         })
         .await?;
@@ -491,24 +172,9 @@ pub async fn link(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let input = body.into_inner()?;
-    if input.reports.is_empty() || input.reports.len() > 1000 {
-        return Err(ApiError::field(
-            "reports",
-            "give 1 to 1000 report references",
-        ));
-    }
     let v = state
         .db(move |c| {
-            write_tx(c, |c| -> ApiResult<()> {
-                let mut row = visible(c, &staff, &id, true)?;
-                let t = now();
-                let entries = link_reports(c, &staff, &row, &input.reports, t)?;
-                if !entries.is_empty() {
-                    store::save(c, &mut row, t)?;
-                    audit::store::append(c, &entries, t)?;
-                }
-                Ok(())
-            })?;
+            service::link(c, &staff, &id, &input.reports)?;
             load_view(c, &id)
         })
         .await?;
