@@ -74,6 +74,10 @@ pub struct SecuritySettings {
 pub struct LimitSettings {
     pub json_body_bytes: usize,
     pub description_chars: usize,
+    /// Public form submissions per client address per minute.
+    pub submissions_per_minute: u32,
+    /// Login attempts per client address per minute (besides the per-account throttle).
+    pub logins_per_minute: u32,
 }
 
 impl Settings {

@@ -23,7 +23,29 @@ const EMBEDDED: &[(&str, &str)] = &[
         "clock_alert/body.en",
         include_str!("../templates/mail/clock_alert/body.en.txt.hbs"),
     ),
+    (
+        "report_received/subject.nl",
+        include_str!("../templates/mail/report_received/subject.nl.hbs"),
+    ),
+    (
+        "report_received/body.nl",
+        include_str!("../templates/mail/report_received/body.nl.txt.hbs"),
+    ),
+    (
+        "report_received/subject.en",
+        include_str!("../templates/mail/report_received/subject.en.hbs"),
+    ),
+    (
+        "report_received/body.en",
+        include_str!("../templates/mail/report_received/body.en.txt.hbs"),
+    ),
 ];
+
+/// The process's templates (they are immutable once parsed).
+pub fn templates() -> &'static Templates {
+    static T: std::sync::OnceLock<Templates> = std::sync::OnceLock::new();
+    T.get_or_init(Templates::new)
+}
 
 impl Templates {
     pub fn new() -> Templates {

@@ -80,6 +80,10 @@ impl Application {
             backend,
             intake: Arc::new(intake),
             orgs: Arc::new(OrgDirectory::default()),
+            limits: Arc::new(crate::web::ratelimit::Limiters::new(
+                settings.limits.submissions_per_minute,
+                settings.limits.logins_per_minute,
+            )),
         };
         let mailer = Mailer::from_settings(&settings.mail)?;
         let (stop, stop_rx) = watch::channel(false);
@@ -125,7 +129,9 @@ impl Application {
                         .add(("X-Frame-Options", "DENY"))
                         .add((
                             "Content-Security-Policy",
-                            "default-src 'none'; frame-ancestors 'none'",
+                            // No inline scripts or styles, nothing from elsewhere (closed networks).
+                            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
                         ))
                         .add(("Cache-Control", "no-store")),
                 )

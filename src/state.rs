@@ -15,6 +15,7 @@ pub struct AppState {
     pub backend: Backend,
     pub intake: Arc<Intake>,
     pub orgs: Arc<OrgDirectory>,
+    pub limits: Arc<crate::web::ratelimit::Limiters>,
 }
 
 impl AppState {

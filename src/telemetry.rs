@@ -31,7 +31,7 @@ impl RootSpanBuilder for PrivateRootSpan {
         tracing::info_span!(
             "request",
             method = %request.method(),
-            path = %request.path(),
+            path = %loggable_path(request.path()),
             request_id = %uuid::Uuid::new_v4(),
             status = tracing::field::Empty,
         )
@@ -49,5 +49,13 @@ impl RootSpanBuilder for PrivateRootSpan {
                 span.record("status", e.as_response_error().status_code().as_u16());
             }
         }
+    }
+}
+
+/// Paths with a secret in them (the reporter's follow-up link) are logged without it.
+pub fn loggable_path(path: &str) -> String {
+    match path.strip_prefix("/volgen/") {
+        Some(rest) => format!("/volgen/{}/***", rest.split('/').next().unwrap_or("")),
+        None => path.to_string(),
     }
 }

@@ -73,6 +73,24 @@ pub struct NewReport {
     pub may_contact: bool,
     pub language: String,
     pub created_by: Option<String>,
+    /// Checked files (see `attachments::sniff`), stored in the report's transaction.
+    pub attachments: Vec<NewAttachment>,
+    /// Send the reporter an acknowledgement with the reference and follow-up link.
+    pub acknowledge: Option<Acknowledge>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Acknowledge {
+    /// e.g. `https://meldpunt.example.nl`; the follow-up link is built on it.
+    pub public_url: String,
+    pub mail_domain: String,
 }
 
 /// A plausible e-mail address: one `@`, a local part, a dotted domain, no spaces or control chars.
@@ -211,6 +229,8 @@ impl ReportInput {
             may_contact,
             language: self.language.clone().unwrap_or_else(|| "nl".into()),
             created_by: None,
+            attachments: vec![],
+            acknowledge: None,
         })
     }
 }

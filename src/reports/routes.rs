@@ -158,6 +158,11 @@ pub async fn create(
         }))
 }
 
+/// For the pages: the same resolution as the API.
+pub async fn resolve_org_public(state: &AppState, slug: Option<&str>) -> ApiResult<Option<String>> {
+    resolve_org(state, slug).await
+}
+
 /// Slug → organisation id. No slug: the only organisation if there is exactly one, else none.
 async fn resolve_org(state: &AppState, slug: Option<&str>) -> ApiResult<Option<String>> {
     let dir = state.org_directory().await?;

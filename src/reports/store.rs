@@ -45,7 +45,6 @@ pub struct Created {
 pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> QueryResult<Vec<Created>> {
     let t = now();
     let year = t.year();
-    let mut rows = Vec::with_capacity(batch.len());
     let mut created = Vec::with_capacity(batch.len());
     let mut entries = Vec::with_capacity(batch.len());
     for r in batch {
@@ -74,6 +73,10 @@ pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> QueryResult<Vec<C
             created_at: to_db(t),
             updated_at: to_db(t),
         };
+        // The row first: attachments and the outbox message refer to it.
+        diesel::insert_into(reports::table)
+            .values(&row)
+            .execute(conn)?;
         entries.push(Entry {
             actor: match &r.created_by {
                 Some(id) => Actor::User { id: id.clone() },
@@ -92,23 +95,42 @@ pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> QueryResult<Vec<C
                 "data_kinds": r.data_kinds,
             })),
         });
+        for a in &r.attachments {
+            super::attachments::insert(conn, &row.id, &a.filename, &a.content_type, &a.data)?;
+        }
+        if let (Some(ack), Some(email)) = (&r.acknowledge, &r.contact_email) {
+            let follow_url = format!(
+                "{}/volgen/{}/{}",
+                ack.public_url.trim_end_matches('/'),
+                row.reference,
+                token
+            );
+            let ctx = serde_json::json!({"reference": row.reference, "follow_url": follow_url, "name": r.contact_name});
+            let (subject, body) = crate::mail_templates::templates()
+                .render("report_received", &r.language, &ctx)
+                .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
+            crate::outbox::enqueue(
+                conn,
+                &crate::outbox::NewMessage {
+                    kind: "report_received".into(),
+                    dedupe_key: Some(format!("report_received:{}", row.id)),
+                    organisation_id: row.organisation_id.clone(),
+                    incident_id: None,
+                    to: email.clone(),
+                    subject,
+                    body_text: body,
+                    body_html: None,
+                },
+                &ack.mail_domain,
+                t,
+            )?;
+        }
         created.push(Created {
             id: row.id.clone(),
             reference: row.reference.clone(),
             follow_up_token: token,
             created_at: row.created_at,
         });
-        rows.push(row);
-    }
-    for chunk in rows.chunks(200) {
-        match conn {
-            DbConn::Pg(c) => diesel::insert_into(reports::table)
-                .values(chunk)
-                .execute(c)?,
-            DbConn::Sqlite(c) => diesel::insert_into(reports::table)
-                .values(chunk)
-                .execute(c)?,
-        };
     }
     audit::store::append(conn, &entries, t)?;
     Ok(created)

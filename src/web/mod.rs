@@ -2,6 +2,7 @@
 //! JavaScript. Shared here: rendering with the layout, the person's language, CSRF tokens, error pages.
 pub mod assets;
 pub mod public;
+pub mod ratelimit;
 pub mod staff;
 
 use std::collections::HashMap;
@@ -108,7 +109,7 @@ impl Web {
             hb.register_template_string(name, src)
                 .unwrap_or_else(|e| panic!("template {name}: {e}"));
         }
-        hb.register_helper("eq", Box::new(eq_helper));
+        hb.register_helper("eq", Box::new(eq));
         let mut messages: HashMap<Lang, Value> = HashMap::new();
         for (lang, src) in MESSAGES {
             let v: Value = serde_json::from_str(src).unwrap_or_else(|e| panic!("messages: {e}"));
@@ -195,20 +196,7 @@ impl Default for Web {
     }
 }
 
-fn eq_helper(
-    h: &handlebars::Helper,
-    _: &Handlebars,
-    _: &handlebars::Context,
-    _: &mut handlebars::RenderContext,
-    out: &mut dyn handlebars::Output,
-) -> handlebars::HelperResult {
-    let a = h.param(0).map(|p| p.value().clone());
-    let b = h.param(1).map(|p| p.value().clone());
-    if a == b {
-        out.write("true")?;
-    }
-    Ok(())
-}
+handlebars::handlebars_helper!(eq: |a: Json, b: Json| a == b);
 
 pub fn urlencode(s: &str) -> String {
     let mut out = String::new();

@@ -132,6 +132,9 @@ pub fn test_settings(url: &str) -> Settings {
     s.mail.from = "Meldpunt <meldpunt@meldpunt.test>".into();
     s.outbox.poll_interval_ms = 50;
     s.clock.interval_seconds = 1;
+    // Every test client is 127.0.0.1: tests of the limit set it low themselves.
+    s.limits.submissions_per_minute = 1000;
+    s.limits.logins_per_minute = 1000;
     s
 }
 

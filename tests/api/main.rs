@@ -7,5 +7,6 @@ mod incidents;
 mod ops;
 mod orgs;
 mod outbox;
+mod public_pages;
 mod reports;
 mod smtp_sink;
