@@ -366,6 +366,28 @@ pub async fn token_revoke(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// What is wrong with a new account's e-mail address, name and password, field by field.
+pub fn new_user_problems(
+    email: &str,
+    display_name: &str,
+    password: &str,
+) -> Vec<crate::error::FieldError> {
+    let mut errs = vec![];
+    if !crate::reports::model::valid_email(email) {
+        errs.push(crate::error::FieldError::new(
+            "email",
+            "not an e-mail address",
+        ));
+    }
+    if let Some(p) = password_problem(password) {
+        errs.push(crate::error::FieldError::new("password", p));
+    }
+    if display_name.trim().is_empty() {
+        errs.push(crate::error::FieldError::new("display_name", "required"));
+    }
+    errs
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetupInput {
@@ -384,19 +406,7 @@ pub async fn setup(
     body: ApiJson<SetupInput>,
 ) -> ApiResult<HttpResponse> {
     let input = body.into_inner()?;
-    let mut errs = vec![];
-    if !crate::reports::model::valid_email(&input.email) {
-        errs.push(crate::error::FieldError::new(
-            "email",
-            "not an e-mail address",
-        ));
-    }
-    if let Some(p) = password_problem(&input.password) {
-        errs.push(crate::error::FieldError::new("password", p));
-    }
-    if input.display_name.trim().is_empty() {
-        errs.push(crate::error::FieldError::new("display_name", "required"));
-    }
+    let errs = new_user_problems(&input.email, &input.display_name, &input.password);
     if !errs.is_empty() {
         return Err(ApiError::Validation(errs));
     }
@@ -461,19 +471,7 @@ pub async fn user_create(
             "only installation administrators create administrators".into(),
         ));
     }
-    let mut errs = vec![];
-    if !crate::reports::model::valid_email(&input.email) {
-        errs.push(crate::error::FieldError::new(
-            "email",
-            "not an e-mail address",
-        ));
-    }
-    if let Some(p) = password_problem(&input.password) {
-        errs.push(crate::error::FieldError::new("password", p));
-    }
-    if input.display_name.trim().is_empty() {
-        errs.push(crate::error::FieldError::new("display_name", "required"));
-    }
+    let mut errs = new_user_problems(&input.email, &input.display_name, &input.password);
     if let Some(l) = &input.language {
         if l != "nl" && l != "en" {
             errs.push(crate::error::FieldError::new("language", "nl or en"));

@@ -47,6 +47,35 @@ impl Posted {
     fn all(&self, k: &str) -> Vec<String> {
         self.fields.get(k).cloned().unwrap_or_default()
     }
+
+    /// The uploaded file, checked by content; `Err` holds the message key of the problem.
+    fn checked_file(&self) -> Result<Option<NewAttachment>, &'static str> {
+        if let Some(problem) = self.file_problem {
+            return Err(problem);
+        }
+        let Some((name, data)) = &self.file else {
+            return Ok(None);
+        };
+        match attachments::sniff(data) {
+            Ok(ct) => Ok(Some(NewAttachment {
+                filename: name.clone(),
+                content_type: ct.into(),
+                data: data.clone(),
+            })),
+            Err(Refused::TooLarge) => Err("err_file_size"),
+            Err(Refused::Empty) => Err("err_file_empty"),
+            Err(Refused::WrongType) => Err("err_file_type"),
+        }
+    }
+}
+
+/// The per-address limit on public submissions: a clear page with Retry-After when exceeded.
+fn limit_submissions(state: &AppState, req: &HttpRequest, lang: Lang) -> Result<(), PageError> {
+    check(&state.limits.submissions, client_ip(req)).map_err(|wait| {
+        let mut e = PageError::new(StatusCode::TOO_MANY_REQUESTS, lang, "");
+        e.retry_after = Some(wait);
+        e
+    })
 }
 
 /// Read a multipart form within limits. A file over the limit is drained, not kept, so the rest of
@@ -281,11 +310,7 @@ async fn submit(
 ) -> Result<HttpResponse, PageError> {
     let lang = Lang::of(&req);
     let w = pages();
-    if let Err(wait) = check(&state.limits.submissions, client_ip(&req)) {
-        let mut e = PageError::new(StatusCode::TOO_MANY_REQUESTS, lang, "");
-        e.retry_after = Some(wait);
-        return Err(e);
-    }
+    limit_submissions(&state, &req, lang)?;
     let posted = match read_form(&req, payload).await {
         Ok(p) => p,
         Err(_) => return Err(PageError::new(StatusCode::BAD_REQUEST, lang, "")),
@@ -349,23 +374,13 @@ async fn submit(
         }
         Err(e) => return Err(PageError::internal(lang, format!("{e}"))),
     };
-    let mut attachment = None;
-    if let Some(problem) = posted.file_problem {
-        errors.push(FieldError::new("attachment", problem));
-    } else if let Some((name, data)) = &posted.file {
-        match attachments::sniff(data) {
-            Ok(ct) => {
-                attachment = Some(NewAttachment {
-                    filename: name.clone(),
-                    content_type: ct.into(),
-                    data: data.clone(),
-                })
-            }
-            Err(Refused::TooLarge) => errors.push(FieldError::new("attachment", "err_file_size")),
-            Err(Refused::Empty) => errors.push(FieldError::new("attachment", "err_file_empty")),
-            Err(Refused::WrongType) => errors.push(FieldError::new("attachment", "err_file_type")),
+    let attachment = match posted.checked_file() {
+        Ok(a) => a,
+        Err(key) => {
+            errors.push(FieldError::new("attachment", key));
+            None
         }
-    }
+    };
     let org =
         match crate::reports::routes::resolve_org_public(&state, input.organisation.as_deref())
             .await
@@ -553,11 +568,7 @@ async fn follow_add(
 ) -> Result<HttpResponse, PageError> {
     let lang = Lang::of(&req);
     let w = pages();
-    if let Err(wait) = check(&state.limits.submissions, client_ip(&req)) {
-        let mut e = PageError::new(StatusCode::TOO_MANY_REQUESTS, lang, "");
-        e.retry_after = Some(wait);
-        return Err(e);
-    }
+    limit_submissions(&state, &req, lang)?;
     let (reference, token) = path.into_inner();
     let row = followed(&state, lang, reference, token).await?;
     let posted = read_form(&req, payload)
@@ -580,21 +591,13 @@ async fn follow_add(
         .await;
     }
     let mut errors = vec![];
-    let mut file = None;
-    if let Some(p) = posted.file_problem {
-        errors.push(("attachment".to_string(), w.t(lang, p)));
-    } else if let Some((name, data)) = &posted.file {
-        match attachments::sniff(data) {
-            Ok(ct) => file = Some((name.clone(), ct, data.clone())),
-            Err(Refused::WrongType) => {
-                errors.push(("attachment".into(), w.t(lang, "err_file_type")))
-            }
-            Err(Refused::TooLarge) => {
-                errors.push(("attachment".into(), w.t(lang, "err_file_size")))
-            }
-            Err(Refused::Empty) => errors.push(("attachment".into(), w.t(lang, "err_file_empty"))),
+    let file = match posted.checked_file() {
+        Ok(a) => a,
+        Err(key) => {
+            errors.push(("attachment".to_string(), w.t(lang, key)));
+            None
         }
-    }
+    };
     if text.chars().count() > state.settings.limits.description_chars || posted.too_long {
         errors.push(("text".into(), w.t(lang, "err_description_long")));
     }
@@ -626,8 +629,9 @@ async fn follow_add(
                     let id = attachments::add_message(c, &report_id, "reporter", &t2)?;
                     after["message_id"] = json!(id);
                 }
-                if let Some((name, ct, data)) = &file {
-                    let id = attachments::insert(c, &report_id, name, ct, data)?;
+                if let Some(a) = &file {
+                    let id =
+                        attachments::insert(c, &report_id, &a.filename, &a.content_type, &a.data)?;
                     after["attachment_id"] = json!(id);
                 }
                 crate::audit::store::append(
