@@ -42,6 +42,10 @@ fn is_json(req: &HttpRequest) -> bool {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| ApiError::field("body", "the body is not valid UTF-8"))?;
+    // The fast path; the path-tracking parser runs again only to name the failing field.
+    if let Ok(v) = serde_json::from_str::<T>(text) {
+        return Ok(v);
+    }
     let de = &mut serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

@@ -94,16 +94,12 @@ pub fn append(conn: &mut DbConn, entries: &[Entry], at: DateTime<Utc>) -> QueryR
         });
         prev = hash;
     }
-    for chunk in rows.chunks(500) {
-        // Multi-row inserts are backend-specific in diesel; the same statement on each.
-        match conn {
-            DbConn::Pg(c) => diesel::insert_into(audit_log::table)
-                .values(chunk)
-                .execute(c)?,
-            DbConn::Sqlite(c) => diesel::insert_into(audit_log::table)
-                .values(chunk)
-                .execute(c)?,
-        };
+    // Single-row inserts: the statement is prepared once and cached, where a multi-row insert is
+    // rebuilt for every batch size.
+    for row in &rows {
+        diesel::insert_into(audit_log::table)
+            .values(row)
+            .execute(conn)?;
     }
     diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
         .set((audit_head::seq.eq(seq), audit_head::hash.eq(&prev)))

@@ -180,22 +180,34 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
 /// Next value of a yearly counter (report and incident references). Runs inside the caller's
 /// write transaction: the counter row's lock serialises concurrent writers on PostgreSQL.
 pub fn next_counter(conn: &mut DbConn, scope: &str, year: i32) -> diesel::QueryResult<i64> {
+    reserve_counter(conn, scope, year, 1)
+}
+
+/// Reserve `n` consecutive values of a yearly counter at once; returns the first. One update for a
+/// whole batch of reports instead of one per report.
+pub fn reserve_counter(
+    conn: &mut DbConn,
+    scope: &str,
+    year: i32,
+    n: i64,
+) -> diesel::QueryResult<i64> {
     use diesel::prelude::*;
     use schema::counters;
     for _ in 0..3 {
-        let n = diesel::update(
+        let updated = diesel::update(
             counters::table
                 .filter(counters::scope.eq(scope))
                 .filter(counters::year.eq(year)),
         )
-        .set(counters::value.eq(counters::value + 1))
+        .set(counters::value.eq(counters::value + n))
         .execute(conn)?;
-        if n == 1 {
-            return counters::table
+        if updated == 1 {
+            let last: i64 = counters::table
                 .filter(counters::scope.eq(scope))
                 .filter(counters::year.eq(year))
                 .select(counters::value)
-                .first(conn);
+                .first(conn)?;
+            return Ok(last - n + 1);
         }
         // First of its scope this year. A savepoint, so a concurrent first insert only retries.
         let inserted = conn.transaction(|c| {
@@ -203,7 +215,7 @@ pub fn next_counter(conn: &mut DbConn, scope: &str, year: i32) -> diesel::QueryR
                 .values((
                     counters::scope.eq(scope),
                     counters::year.eq(year),
-                    counters::value.eq(1i64),
+                    counters::value.eq(n),
                 ))
                 .execute(c)
         });

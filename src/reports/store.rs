@@ -5,7 +5,7 @@ use super::model::{self, NewReport};
 use crate::audit::{self, Actor, Entry};
 use crate::auth::secrets::{random_secret, sha256_hex};
 use crate::db::schema::reports;
-use crate::db::{new_id, next_counter, now, to_db, DbConn};
+use crate::db::{new_id, now, reserve_counter, to_db, DbConn};
 
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = reports)]
@@ -47,8 +47,9 @@ pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> QueryResult<Vec<C
     let year = t.year();
     let mut created = Vec::with_capacity(batch.len());
     let mut entries = Vec::with_capacity(batch.len());
-    for r in batch {
-        let n = next_counter(conn, "report", year)?;
+    let first = reserve_counter(conn, "report", year, batch.len() as i64)?;
+    for (i, r) in batch.iter().enumerate() {
+        let n = first + i as i64;
         let token = random_secret("mpf_");
         let row = ReportRow {
             id: new_id(),
