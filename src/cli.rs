@@ -383,7 +383,7 @@ pub fn print_setup(settings: &Settings, code: &str) {
     println!("No users yet. Create the first administrator with this one-time setup code (valid {} hours):", settings.security.setup_code_hours);
     println!(
         "  curl -X POST {}/api/v1/setup -H 'Content-Type: application/json' \\",
-        settings.server.public_url.trim_end_matches('/')
+        settings.public_url_or(&settings.server.bind)
     );
     println!("       -d '{{\"setup_code\":\"{code}\",\"email\":\"you@example.nl\",\"display_name\":\"Your Name\",\"password\":\"…at least 12 characters…\"}}'");
     println!("setup code: {code}");

@@ -104,11 +104,17 @@ impl Settings {
                     .try_parsing(true),
             );
         }
-        let mut s: Settings = b.build()?.try_deserialize()?;
-        if s.server.public_url.trim().is_empty() {
-            s.server.public_url = format!("http://{}", s.server.bind);
+        Ok(b.build()?.try_deserialize()?)
+    }
+
+    /// The address people use, for links in e-mails: `server.public_url`, or else the bound address.
+    pub fn public_url_or(&self, bound: &str) -> String {
+        let u = self.server.public_url.trim();
+        if u.is_empty() {
+            format!("http://{bound}")
+        } else {
+            u.trim_end_matches('/').to_string()
         }
-        Ok(s)
     }
 
     pub fn cookie_secure(&self) -> bool {

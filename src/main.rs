@@ -19,7 +19,7 @@ fn main() -> anyhow::Result<()> {
 #[actix_web::main]
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(settings.clone()).await?;
-    let s = settings.clone();
+    let s = (*app.state.settings).clone();
     tokio::task::spawn_blocking(move || cli::setup_code_if_needed(&s)).await??;
     println!(
         "Meldpunt listening on http://{}:{} (database: {})",

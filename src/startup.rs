@@ -57,9 +57,11 @@ impl Application {
     }
 
     pub async fn build_with_listener(
-        settings: Settings,
+        mut settings: Settings,
         listener: TcpListener,
     ) -> anyhow::Result<Application> {
+        // Without a configured public address, links point at the address actually bound (not :0).
+        settings.server.public_url = settings.public_url_or(&listener.local_addr()?.to_string());
         let backend = Backend::from_url(&settings.database.url);
         let s = settings.clone();
         let (pool, applied) = tokio::task::spawn_blocking(move || prepare_database(&s)).await??;
