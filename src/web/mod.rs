@@ -90,6 +90,11 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "staff/incidents",
     "staff/incident",
     "staff/admin",
+    "staff/admin_org",
+    "staff/report",
+    "staff/expired",
+    "staff/errors",
+    "staff/switcher",
 );
 
 const MESSAGES: &[(Lang, &str)] = &[

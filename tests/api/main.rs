@@ -10,3 +10,4 @@ mod outbox;
 mod public_pages;
 mod reports;
 mod smtp_sink;
+mod staff_pages;

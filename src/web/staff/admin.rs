@@ -1,0 +1,841 @@
+//! Administration (`/staff/admin`), for installation admins and organisation admins:
+//! organisations and their settings, users and roles, and one's own API tokens. The same store
+//! functions and audit entries as the JSON API (`orgs::routes`, `auth::routes`).
+use std::collections::HashMap;
+
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use super::{
+    errors_ctx, expired, forbidden, here, local_db, localise, may_admin, notice, page_err,
+    push_err, render, render_with_csrf, signed_in, Form, Shown,
+};
+use crate::audit::{self, Actor, Entry};
+use crate::auth::routes::new_user_problems;
+use crate::auth::secrets::{hash_password, random_secret};
+use crate::auth::{store as auth_store, Role, Staff};
+use crate::db::{is_unique_violation, now, to_db, write_tx, DbConn};
+use crate::error::{ApiError, ApiResult};
+use crate::orgs::store::{self as org_store, OrgRow};
+use crate::orgs::{Organisation, OrganisationInput};
+use crate::state::AppState;
+use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError, CSRF_COOKIE};
+
+const ROLES: [Role; 3] = [Role::Handler, Role::Fg, Role::Admin];
+
+fn org_json(o: &OrgRow) -> Value {
+    serde_json::to_value(Organisation::from(o.clone())).unwrap_or_default()
+}
+
+fn user_entry(action: &str, user_id: &str, actor: Actor, after: Option<Value>) -> Entry {
+    Entry {
+        actor,
+        action: action.into(),
+        entity_type: "user",
+        entity_id: user_id.into(),
+        organisation_id: None,
+        before: None,
+        after,
+    }
+}
+
+fn may_admin_org(staff: &Staff, org: &OrgRow) -> bool {
+    staff.is_admin || staff.has_role(&org.id, &[Role::Admin])
+}
+
+/// The organisations this person administers.
+fn admin_orgs(c: &mut DbConn, staff: &Staff) -> ApiResult<Vec<OrgRow>> {
+    if staff.is_admin {
+        return Ok(org_store::all(c)?);
+    }
+    let ids: Vec<String> = staff
+        .memberships
+        .iter()
+        .filter(|m| m.effective && m.role == Role::Admin)
+        .map(|m| m.organisation_id.clone())
+        .collect();
+    Ok(org_store::by_ids(c, &ids)?)
+}
+
+/// An organisation this person administers, or 404.
+fn admin_org(c: &mut DbConn, staff: &Staff, slug: &str) -> ApiResult<OrgRow> {
+    org_store::by_slug(c, slug)?
+        .filter(|o| may_admin_org(staff, o))
+        .ok_or(ApiError::NotFound)
+}
+
+fn role_options(lang: Lang, chosen: &str) -> Vec<Value> {
+    let w = pages();
+    ROLES
+        .iter()
+        .map(|r| json!({"value": r.as_str(), "label": w.t(lang, &format!("staff_role_{}", r.as_str())), "selected": chosen == r.as_str()}))
+        .collect()
+}
+
+/// The start of every admin POST: the form, the CSRF check (a 403 page when it fails), who is
+/// signed in and whether they administer anything.
+async fn begin(
+    req: &HttpRequest,
+    lang: Lang,
+    back: &str,
+    body: &[u8],
+) -> Result<Result<(Form, Staff), HttpResponse>, PageError> {
+    let f = Form::parse(body);
+    if !csrf_ok(req, &f.get("csrf")) {
+        return Ok(Err(expired(req, lang, back)?));
+    }
+    let staff = signed_in(req, lang, back).await?;
+    if !may_admin(&staff) {
+        return Err(forbidden(lang));
+    }
+    Ok(Ok((f, staff)))
+}
+
+#[derive(Default)]
+struct Extra {
+    errors: Shown,
+    typed: HashMap<String, String>,
+    new_token: Option<(String, String)>,
+    status: Option<StatusCode>,
+    fresh_csrf: Option<(String, Cookie<'static>)>,
+}
+
+async fn admin_page(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &Staff,
+    extra: Extra,
+) -> Result<HttpResponse, PageError> {
+    let w = pages();
+    let s = staff.clone();
+    let (orgs, tokens) = state
+        .db(move |c| Ok((admin_orgs(c, &s)?, auth_store::tokens_of(c, &s.id)?)))
+        .await
+        .map_err(|e| page_err(lang, e))?;
+    let typed = |k: &str| extra.typed.get(k).cloned().unwrap_or_default();
+    let org_rows: Vec<Value> = orgs
+        .iter()
+        .map(|o| {
+            json!({
+                "name": o.name, "slug": o.slug,
+                "url": format!("/staff/admin/organisations/{}", o.slug),
+                "two_factor": w.t(lang, if o.require_2fa { "staff_yes" } else { "staff_no" }),
+                "processor_hours": o.processor_hours,
+            })
+        })
+        .collect();
+    let chosen_org = typed("user_org");
+    let user_orgs: Vec<Value> = orgs
+        .iter()
+        .map(|o| json!({"value": o.slug, "label": o.name, "selected": chosen_org == o.slug}))
+        .collect();
+    let token_rows: Vec<Value> = tokens
+        .iter()
+        .map(|t| {
+            json!({
+                "name": t.name,
+                "created": local_db(lang, t.created_at),
+                "last_used": t.last_used_at.map(|x| local_db(lang, x)).unwrap_or_else(|| w.t(lang, "staff_never")),
+                "revoked": t.revoked_at.map(|x| local_db(lang, x)),
+                "revoke_url": format!("/staff/admin/tokens/{}/revoke", t.id),
+            })
+        })
+        .collect();
+    let language = typed("language");
+    let (list, map) = errors_ctx(&extra.errors);
+    let ctx = json!({
+        "title": w.t(lang, "staff_admin_title"),
+        "notice": notice(req, lang, &["user_created", "token_revoked"]),
+        "orgs": org_rows,
+        "can_create_org": staff.is_admin,
+        "can_create_admin": staff.is_admin,
+        "typed": {
+            "org_slug": typed("org_slug"), "org_name": typed("org_name"),
+            "email": typed("email"), "display_name": typed("display_name"),
+            "is_admin": typed("is_admin") == "yes", "token_name": typed("token_name"),
+        },
+        "languages": [
+            {"value": "nl", "label": w.t(lang, "staff_language_nl"), "selected": language != "en"},
+            {"value": "en", "label": w.t(lang, "staff_language_en"), "selected": language == "en"},
+        ],
+        "user_orgs": user_orgs,
+        "roles": role_options(lang, &typed("user_role")),
+        "tokens": token_rows,
+        "new_token": extra.new_token.as_ref().map(|(name, token)| json!({"name": name, "token": token})),
+        "errors": list,
+        "err": map,
+    });
+    let status = extra.status.unwrap_or(StatusCode::OK);
+    match extra.fresh_csrf {
+        Some((token, cookie)) => render_with_csrf(
+            req,
+            lang,
+            Some(staff),
+            "staff/admin",
+            ctx,
+            status,
+            token,
+            Some(cookie),
+        ),
+        None => render(req, lang, Some(staff), "staff/admin", ctx, status),
+    }
+}
+
+pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let staff = signed_in(&req, lang, &here(&req)).await?;
+    if !may_admin(&staff) {
+        return Err(forbidden(lang));
+    }
+    admin_page(&state, &req, lang, &staff, Extra::default()).await
+}
+
+fn typed_of(f: &Form, keys: &[&str]) -> HashMap<String, String> {
+    keys.iter()
+        .map(|k| (k.to_string(), f.get(k).trim().to_string()))
+        .collect()
+}
+
+/// `POST /staff/admin/organisations`: a new organisation (installation admins).
+pub async fn org_create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let (f, staff) = match begin(&req, lang, "/staff/admin", &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    if !staff.is_admin {
+        return Err(forbidden(lang));
+    }
+    let input = OrganisationInput {
+        slug: Some(f.get("org_slug").trim().to_string()),
+        name: Some(f.get("org_name").trim().to_string()),
+        ..Default::default()
+    };
+    let rename = [("slug", "org_slug"), ("name", "org_name")];
+    let result = match input.validate(true) {
+        Err(e) => Err(e),
+        Ok(()) => {
+            let s = staff.clone();
+            state
+                .db(move |c| {
+                    let row = OrgRow::new_from(&input);
+                    write_tx(c, |c| -> ApiResult<()> {
+                        org_store::insert(c, &row).map_err(|e| {
+                            if is_unique_violation(&e) {
+                                ApiError::field("slug", "already in use")
+                            } else {
+                                e.into()
+                            }
+                        })?;
+                        audit::store::append(
+                            c,
+                            &[Entry {
+                                actor: s.actor(),
+                                action: "organisation.created".into(),
+                                entity_type: "organisation",
+                                entity_id: row.id.clone(),
+                                organisation_id: Some(row.id.clone()),
+                                before: None,
+                                after: Some(org_json(&row)),
+                            }],
+                            now(),
+                        )?;
+                        Ok(())
+                    })?;
+                    Ok(row)
+                })
+                .await
+        }
+    };
+    match result {
+        Ok(row) => {
+            state.forget_org_directory();
+            Ok(redirect(&format!(
+                "/staff/admin/organisations/{}?ok=org_created",
+                row.slug
+            )))
+        }
+        Err(ApiError::Validation(v)) => {
+            let extra = Extra {
+                errors: localise(lang, &v, &rename),
+                typed: typed_of(&f, &["org_slug", "org_name"]),
+                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                ..Default::default()
+            };
+            admin_page(&state, &req, lang, &staff, extra).await
+        }
+        Err(e) => Err(page_err(lang, e)),
+    }
+}
+
+const ORG_TEXT: [&str; 7] = [
+    "name",
+    "kvk_number",
+    "address",
+    "fg_name",
+    "fg_email",
+    "fg_phone",
+    "fg_registration_number",
+];
+
+async fn org_page_with(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &Staff,
+    slug: &str,
+    extra: Extra,
+) -> Result<HttpResponse, PageError> {
+    let w = pages();
+    let (s, sl) = (staff.clone(), slug.to_string());
+    let (org, members) = state
+        .db(move |c| {
+            let org = admin_org(c, &s, &sl)?;
+            let members = auth_store::members_of(c, &org.id)?;
+            Ok((org, members))
+        })
+        .await
+        .map_err(|e| page_err(lang, e))?;
+    let stored: HashMap<&str, String> = HashMap::from([
+        ("name", org.name.clone()),
+        ("kvk_number", org.kvk_number.clone().unwrap_or_default()),
+        ("address", org.address.clone().unwrap_or_default()),
+        ("fg_name", org.fg_name.clone().unwrap_or_default()),
+        ("fg_email", org.fg_email.clone().unwrap_or_default()),
+        ("fg_phone", org.fg_phone.clone().unwrap_or_default()),
+        (
+            "fg_registration_number",
+            org.fg_registration_number.clone().unwrap_or_default(),
+        ),
+        (
+            "processor_hours",
+            org.processor_hours
+                .map(|h| h.to_string())
+                .unwrap_or_default(),
+        ),
+    ]);
+    let settings_typed = extra.typed.contains_key("name");
+    let fields: Vec<Value> = ORG_TEXT
+        .iter()
+        .chain(["processor_hours"].iter())
+        .map(|name| {
+            let value = if settings_typed {
+                extra.typed.get(*name).cloned().unwrap_or_default()
+            } else {
+                stored.get(name).cloned().unwrap_or_default()
+            };
+            let id = format!("f-{name}");
+            let hint = super::opt_t(lang, &format!("staff_org_{name}_hint"));
+            let error = extra.errors.iter().find(|(f, _)| f == name).map(|(_, m)| m.clone());
+            json!({
+                "name": name,
+                "describedby": super::described_by(&id, hint.is_some(), error.is_some()),
+                "id": id,
+                "label": w.t(lang, &format!("staff_org_{name}")),
+                "hint": hint,
+                "type": match *name { "fg_email" => "email", "fg_phone" => "tel", "processor_hours" => "number", _ => "text" },
+                "value": value,
+                "error": error,
+                "required": *name == "name",
+            })
+        })
+        .collect();
+    let require_2fa = if settings_typed {
+        extra
+            .typed
+            .get("require_2fa")
+            .map(|v| v == "yes")
+            .unwrap_or(false)
+    } else {
+        org.require_2fa
+    };
+    let member_rows: Vec<Value> = members
+        .iter()
+        .map(|(_, email, name, role)| {
+            json!({
+                "email": email, "display_name": name, "role": role,
+                "role_label": w.t(lang, &format!("staff_role_{role}")),
+            })
+        })
+        .collect();
+    let (list, map) = errors_ctx(&extra.errors);
+    let ctx = json!({
+        "title": format!("{}: {}", w.t(lang, "staff_admin_org_title"), org.name),
+        "org_name": org.name,
+        "slug": org.slug,
+        "action": format!("/staff/admin/organisations/{}", org.slug),
+        "notice": notice(req, lang, &["org_created", "saved", "role_added", "role_removed"]),
+        "fields": fields,
+        "require_2fa": require_2fa,
+        "members": member_rows,
+        "member_email": extra.typed.get("member_email").cloned().unwrap_or_default(),
+        "roles": role_options(lang, extra.typed.get("member_role").map(|s| s.as_str()).unwrap_or("handler")),
+        "errors": list,
+        "err": map,
+    });
+    render(
+        req,
+        lang,
+        Some(staff),
+        "staff/admin_org",
+        ctx,
+        extra.status.unwrap_or(StatusCode::OK),
+    )
+}
+
+pub async fn org_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let staff = signed_in(&req, lang, &here(&req)).await?;
+    if !may_admin(&staff) {
+        return Err(forbidden(lang));
+    }
+    org_page_with(
+        &state,
+        &req,
+        lang,
+        &staff,
+        &path.into_inner(),
+        Extra::default(),
+    )
+    .await
+}
+
+/// `POST /staff/admin/organisations/{slug}`: settings, FG details, processor hours, two-factor.
+pub async fn org_update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let w = pages();
+    let slug = path.into_inner();
+    let back = format!("/staff/admin/organisations/{slug}");
+    let (f, staff) = match begin(&req, lang, &back, &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    // Authorisation before validation.
+    let (s, sl) = (staff.clone(), slug.clone());
+    state
+        .db(move |c| admin_org(c, &s, &sl))
+        .await
+        .map_err(|e| page_err(lang, e))?;
+    let mut errors: Shown = vec![];
+    let hours = match f.opt("processor_hours").map(|h| h.parse::<i32>()) {
+        None => None,
+        Some(Ok(h)) => Some(h),
+        Some(Err(_)) => {
+            push_err(
+                &mut errors,
+                "processor_hours",
+                w.t(lang, "staff_err_number"),
+            );
+            None
+        }
+    };
+    let two_factor = f.get("require_2fa") == "yes";
+    // Checked as the API checks; an empty optional field clears it.
+    let check = OrganisationInput {
+        slug: None,
+        name: Some(f.get("name").trim().to_string()),
+        kvk_number: f.opt("kvk_number"),
+        address: f.opt("address"),
+        fg_name: f.opt("fg_name"),
+        fg_email: f.opt("fg_email"),
+        fg_phone: f.opt("fg_phone"),
+        fg_registration_number: f.opt("fg_registration_number"),
+        processor_hours: hours,
+        require_2fa: Some(two_factor),
+    };
+    if let Err(ApiError::Validation(v)) = check.validate(false) {
+        for (field, msg) in localise(lang, &v, &[]) {
+            push_err(&mut errors, &field, msg);
+        }
+    }
+    let mut typed = typed_of(&f, &ORG_TEXT);
+    typed.insert("processor_hours".into(), f.get("processor_hours"));
+    typed.insert("require_2fa".into(), f.get("require_2fa"));
+    let result = if errors.is_empty() {
+        let apply = OrganisationInput {
+            kvk_number: Some(f.get("kvk_number")),
+            address: Some(f.get("address")),
+            fg_name: Some(f.get("fg_name")),
+            fg_email: Some(f.get("fg_email")),
+            fg_phone: Some(f.get("fg_phone")),
+            fg_registration_number: Some(f.get("fg_registration_number")),
+            ..check
+        };
+        let (s, sl) = (staff.clone(), slug.clone());
+        state
+            .db(move |c| {
+                write_tx(c, |c| -> ApiResult<()> {
+                    let mut row = admin_org(c, &s, &sl)?;
+                    let before = org_json(&row);
+                    row.apply(&apply);
+                    row.processor_hours = hours;
+                    let t = now();
+                    row.updated_at = to_db(t);
+                    org_store::update(c, &row)?;
+                    audit::store::append(
+                        c,
+                        &[Entry {
+                            actor: s.actor(),
+                            action: "organisation.updated".into(),
+                            entity_type: "organisation",
+                            entity_id: row.id.clone(),
+                            organisation_id: Some(row.id.clone()),
+                            before: Some(before),
+                            after: Some(org_json(&row)),
+                        }],
+                        t,
+                    )?;
+                    Ok(())
+                })
+            })
+            .await
+    } else {
+        Err(ApiError::Validation(vec![]))
+    };
+    match result {
+        Ok(()) => {
+            state.forget_org_directory();
+            Ok(redirect(&format!("{back}?ok=saved")))
+        }
+        Err(ApiError::Validation(v)) => {
+            errors.extend(localise(lang, &v, &[]));
+            let extra = Extra {
+                errors,
+                typed,
+                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                ..Default::default()
+            };
+            org_page_with(&state, &req, lang, &staff, &slug, extra).await
+        }
+        Err(e) => Err(page_err(lang, e)),
+    }
+}
+
+/// Give or take a role, with the same audit entry as the API.
+fn change_role(
+    c: &mut DbConn,
+    staff: &Staff,
+    slug: &str,
+    email: &str,
+    role: Role,
+    add: bool,
+) -> ApiResult<()> {
+    write_tx(c, |c| -> ApiResult<()> {
+        let org = admin_org(c, staff, slug)?;
+        let user = auth_store::user_by_email(c, email)?
+            .ok_or_else(|| ApiError::field("email", "no such user"))?;
+        let changed = if add {
+            auth_store::add_membership(c, &user.id, &org.id, role)?
+        } else {
+            auth_store::remove_membership(c, &user.id, &org.id, role)? > 0
+        };
+        if changed {
+            let m = json!({"user_id": user.id, "role": role.as_str()});
+            audit::store::append(
+                c,
+                &[Entry {
+                    actor: staff.actor(),
+                    action: if add {
+                        "membership.added"
+                    } else {
+                        "membership.removed"
+                    }
+                    .into(),
+                    entity_type: "organisation",
+                    entity_id: org.id.clone(),
+                    organisation_id: Some(org.id.clone()),
+                    before: if add { None } else { Some(m.clone()) },
+                    after: if add { Some(m) } else { None },
+                }],
+                now(),
+            )?;
+        }
+        Ok(())
+    })
+}
+
+async fn role_change(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: String,
+    body: web::Bytes,
+    add: bool,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let back = format!("/staff/admin/organisations/{slug}");
+    let (f, staff) = match begin(&req, lang, &back, &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let email = f.get("member_email").trim().to_string();
+    let role_s = f.get("member_role");
+    let result = match Role::parse(&role_s) {
+        None => Err(ApiError::field("member_role", "one of: handler, fg, admin")),
+        Some(role) => {
+            let (s, sl, e) = (staff.clone(), slug.clone(), email.clone());
+            state
+                .db(move |c| change_role(c, &s, &sl, &e, role, add))
+                .await
+        }
+    };
+    match result {
+        Ok(()) => Ok(redirect(&format!(
+            "{back}?ok={}",
+            if add { "role_added" } else { "role_removed" }
+        ))),
+        Err(ApiError::Validation(v)) => {
+            let extra = Extra {
+                errors: localise(lang, &v, &[("email", "member_email")]),
+                typed: typed_of(&f, &["member_email", "member_role"]),
+                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                ..Default::default()
+            };
+            org_page_with(&state, &req, lang, &staff, &slug, extra).await
+        }
+        Err(e) => Err(page_err(lang, e)),
+    }
+}
+
+pub async fn role_add(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    role_change(state, req, path.into_inner(), body, true).await
+}
+
+pub async fn role_remove(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    role_change(state, req, path.into_inner(), body, false).await
+}
+
+/// `POST /staff/admin/users`: a new account, optionally with a first role.
+pub async fn user_create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let w = pages();
+    let (f, staff) = match begin(&req, lang, "/staff/admin", &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let is_admin = f.get("is_admin") == "yes";
+    if is_admin && !staff.is_admin {
+        return Err(forbidden(lang));
+    }
+    let email = f.get("email").trim().to_string();
+    let display_name = f.get("display_name").trim().to_string();
+    let password = f.get("password");
+    let language = f.get("language");
+    let org_slug = f.get("user_org").trim().to_string();
+    let role_s = f.get("user_role");
+    let mut errors = localise(
+        lang,
+        &new_user_problems(&email, &display_name, &password),
+        &[],
+    );
+    if language != "nl" && language != "en" {
+        push_err(&mut errors, "language", w.t(lang, "staff_err_choice"));
+    }
+    let role = Role::parse(&role_s);
+    if !org_slug.is_empty() && role.is_none() {
+        push_err(&mut errors, "user_role", w.t(lang, "staff_err_choice"));
+    }
+    if org_slug.is_empty() && !role_s.is_empty() && !is_admin && !staff.is_admin {
+        push_err(&mut errors, "user_org", w.t(lang, "staff_err_organisation"));
+    }
+    let typed = typed_of(
+        &f,
+        &[
+            "email",
+            "display_name",
+            "language",
+            "user_org",
+            "user_role",
+            "is_admin",
+        ],
+    );
+    let result = if errors.is_empty() {
+        let hash = hash_password(&password).map_err(|e| page_err(lang, e.into()))?;
+        let s = staff.clone();
+        state
+            .db(move |c| {
+                let org = if org_slug.is_empty() {
+                    None
+                } else {
+                    Some(
+                        admin_org(c, &s, &org_slug)
+                            .map_err(|_| ApiError::field("user_org", "unknown organisation"))?,
+                    )
+                };
+                write_tx(c, |c| -> ApiResult<()> {
+                    let mut u = auth_store::new_user(&email, &display_name, Some(hash), is_admin);
+                    u.language = language;
+                    auth_store::insert_user(c, &u).map_err(|e| {
+                        if is_unique_violation(&e) {
+                            ApiError::field("email", "already in use")
+                        } else {
+                            e.into()
+                        }
+                    })?;
+                    let t = now();
+                    let mut entries = vec![user_entry(
+                        "user.created",
+                        &u.id,
+                        s.actor(),
+                        Some(json!({"is_admin": u.is_admin})),
+                    )];
+                    if let (Some(org), Some(role)) = (&org, role) {
+                        auth_store::add_membership(c, &u.id, &org.id, role)?;
+                        entries.push(Entry {
+                            actor: s.actor(),
+                            action: "membership.added".into(),
+                            entity_type: "organisation",
+                            entity_id: org.id.clone(),
+                            organisation_id: Some(org.id.clone()),
+                            before: None,
+                            after: Some(json!({"user_id": u.id, "role": role.as_str()})),
+                        });
+                    }
+                    audit::store::append(c, &entries, t)?;
+                    Ok(())
+                })
+            })
+            .await
+    } else {
+        Err(ApiError::Validation(vec![]))
+    };
+    match result {
+        Ok(()) => Ok(redirect("/staff/admin?ok=user_created")),
+        Err(ApiError::Validation(v)) => {
+            errors.extend(localise(lang, &v, &[]));
+            let extra = Extra {
+                errors,
+                typed,
+                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                ..Default::default()
+            };
+            admin_page(&state, &req, lang, &staff, extra).await
+        }
+        Err(e) => Err(page_err(lang, e)),
+    }
+}
+
+/// `POST /staff/admin/tokens`: a new API token, shown once on the page that answers. The answer
+/// carries a new CSRF token, so sending the form again (a refresh) is refused, not a second token.
+pub async fn token_create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let w = pages();
+    let (f, staff) = match begin(&req, lang, "/staff/admin", &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let name = f.get("token_name").trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        let extra = Extra {
+            errors: vec![("token_name".into(), w.t(lang, "staff_err_token_name"))],
+            typed: typed_of(&f, &["token_name"]),
+            status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+            ..Default::default()
+        };
+        return admin_page(&state, &req, lang, &staff, extra).await;
+    }
+    let (s, n) = (staff.clone(), name.clone());
+    let (_, token) = state
+        .db(move |c| {
+            write_tx(c, |c| -> ApiResult<(String, String)> {
+                let (id, token) = auth_store::create_token(c, &s.id, &n)?;
+                audit::store::append(
+                    c,
+                    &[user_entry(
+                        "user.token_created",
+                        &s.id,
+                        s.actor(),
+                        Some(json!({"token_id": id, "name": n})),
+                    )],
+                    now(),
+                )?;
+                Ok((id, token))
+            })
+        })
+        .await
+        .map_err(|e| page_err(lang, e))?;
+    let fresh = random_secret("");
+    let cookie = Cookie::build(CSRF_COOKIE, fresh.clone())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(req.connection_info().scheme() == "https")
+        .max_age(time::Duration::hours(12))
+        .finish();
+    let extra = Extra {
+        new_token: Some((name, token)),
+        fresh_csrf: Some((fresh, cookie)),
+        ..Default::default()
+    };
+    admin_page(&state, &req, lang, &staff, extra).await
+}
+
+/// `POST /staff/admin/tokens/{id}/revoke`: one's own tokens only.
+pub async fn token_revoke(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let (_, staff) = match begin(&req, lang, "/staff/admin", &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let id = path.into_inner();
+    state
+        .db(move |c| {
+            write_tx(c, |c| -> ApiResult<()> {
+                if auth_store::revoke_token(c, &staff.id, &id)? == 0 {
+                    return Err(ApiError::NotFound);
+                }
+                audit::store::append(
+                    c,
+                    &[user_entry(
+                        "user.token_revoked",
+                        &staff.id,
+                        staff.actor(),
+                        Some(json!({"token_id": id})),
+                    )],
+                    now(),
+                )?;
+                Ok(())
+            })
+        })
+        .await
+        .map_err(|e| page_err(lang, e))?;
+    Ok(redirect("/staff/admin?ok=token_revoked"))
+}

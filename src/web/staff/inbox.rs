@@ -1,0 +1,561 @@
+//! The inbox (`/staff/inbox`): reports newest first, personal data masked, turned into a new
+//! incident or linked to an open one; a report in full (`/staff/reports/{reference}`) and its
+//! attachments (`/staff/attachments/{id}`).
+use std::collections::HashMap;
+
+use actix_web::http::header::{
+    Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+use super::{
+    chosen_org, errors_ctx, expired, here, local_db, localise, my_orgs, page_err, parse_local,
+    push_err, query, render, signed_in, switcher_ctx, with_cookie, Form, Shown,
+};
+use crate::auth::Staff;
+use crate::db::schema::reports as reports_table;
+use crate::error::ApiError;
+use crate::incidents::model::IncidentCreate;
+use crate::incidents::service;
+use crate::incidents::store as incident_store;
+use crate::orgs::store as org_store;
+use crate::privacy;
+use crate::reports::attachments;
+use crate::reports::model::{CHANNELS, STATUSES};
+use crate::reports::store::{self as report_store, ReportRow};
+use crate::state::AppState;
+use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
+
+const PAGE: i64 = 50;
+
+/// Staff of the report's organisation; a report without one only for installation admins.
+fn may_see(staff: &Staff, row: &ReportRow) -> bool {
+    match &row.organisation_id {
+        Some(org) => staff.can_handle(org),
+        None => staff.is_admin,
+    }
+}
+
+/// The list's filters (besides the organisation, which the switcher holds).
+#[derive(Default, Clone)]
+struct Filters {
+    channel: Option<String>,
+    status: Option<String>,
+    q: Option<String>,
+    offset: i64,
+}
+
+impl Filters {
+    fn read(get: impl Fn(&str) -> Option<String>) -> Filters {
+        let known = |v: Option<String>, list: &[&str]| v.filter(|v| list.contains(&v.as_str()));
+        Filters {
+            channel: known(get("channel"), &CHANNELS),
+            status: known(get("status"), &STATUSES),
+            q: get("q")
+                .map(|s| s.trim().chars().take(200).collect::<String>())
+                .filter(|s| !s.is_empty()),
+            offset: get("offset")
+                .and_then(|s| s.parse::<i64>().ok())
+                .unwrap_or(0)
+                .clamp(0, 1_000_000),
+        }
+    }
+
+    fn pairs(&self, offset: i64) -> Vec<(&'static str, String)> {
+        let mut v = vec![];
+        if let Some(c) = &self.channel {
+            v.push(("channel", c.clone()));
+        }
+        if let Some(s) = &self.status {
+            v.push(("status", s.clone()));
+        }
+        if let Some(q) = &self.q {
+            v.push(("q", q.clone()));
+        }
+        if offset > 0 {
+            v.push(("offset", offset.to_string()));
+        }
+        v
+    }
+
+    fn url(&self, offset: i64) -> String {
+        let qs: Vec<String> = self
+            .pairs(offset)
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", crate::web::urlencode(&v)))
+            .collect();
+        if qs.is_empty() {
+            "/staff/inbox".into()
+        } else {
+            format!("/staff/inbox?{}", qs.join("&"))
+        }
+    }
+}
+
+/// What was typed into the inbox's forms, shown again with the errors.
+#[derive(Default)]
+struct Typed {
+    reports: Vec<String>,
+    title: String,
+    became_aware_at: String,
+    organisation: String,
+    incident: String,
+}
+
+fn options(lang: Lang, prefix: &str, values: &[&str], chosen: Option<&str>) -> Vec<Value> {
+    let w = pages();
+    let mut v = vec![
+        json!({"value": "", "label": w.t(lang, "staff_filter_all"), "selected": chosen.is_none()}),
+    ];
+    for x in values {
+        v.push(json!({"value": x, "label": w.t(lang, &format!("{prefix}{x}")), "selected": chosen == Some(*x)}));
+    }
+    v
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn inbox_page(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &Staff,
+    filters: Filters,
+    typed: Typed,
+    errors: Shown,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let w = pages();
+    let orgs = my_orgs(state, staff, lang).await?;
+    let (chosen, cookie) = chosen_org(req, &orgs);
+    let f = report_store::ListFilter {
+        org_ids: match &chosen {
+            Some(o) => vec![o.id.clone()],
+            None => staff.org_ids(),
+        },
+        include_unassigned: staff.is_admin && chosen.is_none(),
+        status: filters.status.clone(),
+        channel: filters.channel.clone(),
+        q: filters.q.clone(),
+        limit: PAGE + 1,
+        offset: filters.offset,
+    };
+    let inc_filter = incident_store::ListFilter {
+        org_ids: f.org_ids.clone(),
+        open_only: true,
+        limit: 500,
+        ..Default::default()
+    };
+    let (mut rows, linked, open) = state
+        .db(move |c| {
+            let rows = report_store::list(c, &f)?;
+            let mut linked: HashMap<String, String> = HashMap::new();
+            for r in &rows {
+                if let Some(id) = &r.incident_id {
+                    if !linked.contains_key(id) {
+                        if let Some(i) = incident_store::by_id(c, id)? {
+                            linked.insert(id.clone(), i.reference);
+                        }
+                    }
+                }
+            }
+            let open = incident_store::list(c, &inc_filter)?;
+            Ok((rows, linked, open))
+        })
+        .await
+        .map_err(|e| page_err(lang, e))?;
+    let more = rows.len() as i64 > PAGE;
+    rows.truncate(PAGE as usize);
+    let org_name: HashMap<&str, &str> = orgs
+        .iter()
+        .map(|o| (o.id.as_str(), o.name.as_str()))
+        .collect();
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let inc = r.incident_id.as_ref().map(|id| {
+                json!({"url": format!("/staff/incidents/{id}"), "reference": linked.get(id).cloned().unwrap_or_default()})
+            });
+            json!({
+                "reference": r.reference,
+                "url": format!("/staff/reports/{}", r.reference),
+                "received": local_db(lang, r.created_at),
+                "organisation": r.organisation_id.as_deref().and_then(|o| org_name.get(o).copied())
+                    .map(String::from).unwrap_or_else(|| w.t(lang, "staff_unassigned")),
+                "channel": w.t(lang, &format!("staff_channel_{}", r.channel)),
+                "status": w.t(lang, &format!("staff_report_status_{}", r.status)),
+                "excerpt": privacy::excerpt(&r.description, 160),
+                "contact": r.contact_email.as_deref().map(privacy::mask_email),
+                "incident": inc,
+                "checked": typed.reports.contains(&r.reference),
+                "box_id": format!("r-{}", r.reference),
+            })
+        })
+        .collect();
+    // The organisation of a new incident: what was chosen, else the switcher's, else the only one.
+    let pre = if !typed.organisation.is_empty() {
+        Some(typed.organisation.clone())
+    } else if let Some(c) = &chosen {
+        Some(c.slug.clone())
+    } else if orgs.len() == 1 {
+        Some(orgs[0].slug.clone())
+    } else {
+        None
+    };
+    let create_orgs: Vec<Value> = orgs
+        .iter()
+        .map(|o| json!({"value": o.slug, "label": o.name, "selected": pre.as_deref() == Some(o.slug.as_str())}))
+        .collect();
+    let open_list: Vec<Value> = open
+        .iter()
+        .map(|i| {
+            let org = org_name
+                .get(i.organisation_id.as_str())
+                .copied()
+                .unwrap_or("");
+            json!({
+                "value": i.id,
+                "label": format!("{} – {} ({})", i.reference, i.title, org),
+                "selected": typed.incident == i.id,
+            })
+        })
+        .collect();
+    let hidden: Vec<Value> = filters
+        .pairs(filters.offset)
+        .into_iter()
+        .map(|(k, v)| json!({"name": k, "value": v}))
+        .collect();
+    let (list, map) = errors_ctx(&errors);
+    let ctx = json!({
+        "title": w.t(lang, "staff_inbox_title"),
+        "switcher": switcher_ctx(lang, &orgs, chosen.as_ref()),
+        "switcher_action": "/staff/inbox",
+        "channels": options(lang, "staff_channel_", &CHANNELS, filters.channel.as_deref()),
+        "statuses": options(lang, "staff_report_status_", &STATUSES, filters.status.as_deref()),
+        "q": filters.q.clone().unwrap_or_default(),
+        "hidden": hidden,
+        "rows": items,
+        "empty": rows.is_empty(),
+        "next_url": if more { Some(filters.url(filters.offset + PAGE)) } else { None },
+        "prev_url": if filters.offset > 0 { Some(filters.url((filters.offset - PAGE).max(0))) } else { None },
+        "create_orgs": create_orgs,
+        "several_orgs": orgs.len() > 1,
+        "typed": {"title": typed.title, "became_aware_at": typed.became_aware_at},
+        "open_incidents": open_list,
+        "has_open": !open.is_empty(),
+        "errors": list,
+        "err": map,
+    });
+    Ok(with_cookie(
+        render(req, lang, Some(staff), "staff/inbox", ctx, status)?,
+        cookie,
+    ))
+}
+
+pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let staff = signed_in(&req, lang, &here(&req)).await?;
+    let q = query(&req);
+    let filters = Filters::read(|k| q.get(k).cloned());
+    inbox_page(
+        &state,
+        &req,
+        lang,
+        &staff,
+        filters,
+        Typed::default(),
+        vec![],
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /staff/inbox`: `action=create` makes a new incident of the chosen reports; `action=link`
+/// links them to an open incident.
+pub async fn act(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let w = pages();
+    let f = Form::parse(&body);
+    if !csrf_ok(&req, &f.get("csrf")) {
+        return expired(&req, lang, "/staff/inbox");
+    }
+    let staff = signed_in(&req, lang, "/staff/inbox").await?;
+    let filters = Filters::read(|k| f.opt(k));
+    let typed = Typed {
+        reports: f.all("reports"),
+        title: f.get("title"),
+        became_aware_at: f.get("became_aware_at"),
+        organisation: f.get("organisation"),
+        incident: f.get("incident"),
+    };
+    let mut errors: Shown = vec![];
+    let refs = typed.reports.clone();
+    if refs.is_empty() || refs.len() > 1000 {
+        push_err(
+            &mut errors,
+            "reports",
+            w.t(lang, "staff_err_select_reports"),
+        );
+    }
+    let outcome: Result<String, ApiError> = match f.get("action").as_str() {
+        "create" => {
+            let aware = match parse_local(&typed.became_aware_at) {
+                Ok(Some(t)) => Some(t),
+                Ok(None) => {
+                    push_err(
+                        &mut errors,
+                        "became_aware_at",
+                        w.t(lang, "staff_err_required"),
+                    );
+                    None
+                }
+                Err(key) => {
+                    push_err(&mut errors, "became_aware_at", w.t(lang, key));
+                    None
+                }
+            };
+            if typed.organisation.trim().is_empty() {
+                push_err(
+                    &mut errors,
+                    "organisation",
+                    w.t(lang, "staff_err_organisation"),
+                );
+            }
+            if typed.title.trim().is_empty() {
+                push_err(&mut errors, "title", w.t(lang, "staff_err_required"));
+            }
+            if !errors.is_empty() {
+                Err(ApiError::Validation(vec![]))
+            } else {
+                let input = IncidentCreate {
+                    organisation: typed.organisation.trim().to_string(),
+                    title: typed.title.clone(),
+                    description: String::new(),
+                    became_aware_at: aware,
+                    breach_started_at: None,
+                    breach_ended_at: None,
+                    discovered_at: None,
+                    awareness_established_by: None,
+                    awareness_how: None,
+                    processor_name: None,
+                    processor_aware_at: None,
+                    processor_notice_at: None,
+                    processor_contract_hours: None,
+                    reports: refs,
+                };
+                let max = state.settings.limits.description_chars;
+                let s = staff.clone();
+                state.db(move |c| service::create(c, &s, &input, max)).await
+            }
+        }
+        "link" => {
+            let id = typed.incident.trim().to_string();
+            if id.is_empty() {
+                push_err(
+                    &mut errors,
+                    "incident",
+                    w.t(lang, "staff_err_choose_incident"),
+                );
+            }
+            if !errors.is_empty() {
+                Err(ApiError::Validation(vec![]))
+            } else {
+                let s = staff.clone();
+                state
+                    .db(move |c| service::link(c, &s, &id, &refs).map(|_| id))
+                    .await
+            }
+        }
+        _ => return Err(super::bad_request(lang)),
+    };
+    match outcome {
+        Ok(id) => {
+            let ok = if f.get("action") == "create" {
+                "created"
+            } else {
+                "linked"
+            };
+            tracing::info!(incident = %id, action = ok, "inbox: reports to incident");
+            Ok(redirect(&format!("/staff/incidents/{id}?ok={ok}")))
+        }
+        Err(ApiError::Validation(v)) => {
+            errors.extend(localise(lang, &v, &[]));
+            inbox_page(
+                &state,
+                &req,
+                lang,
+                &staff,
+                filters,
+                typed,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(page_err(lang, e)),
+    }
+}
+
+fn kb(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} kB", (bytes + 1023) / 1024)
+    }
+}
+
+/// Attachments as the pages list them: name, type, size, link.
+pub(super) fn files_ctx(files: &[attachments::AttachmentInfo]) -> Vec<Value> {
+    files
+        .iter()
+        .map(|a| {
+            json!({
+                "url": format!("/staff/attachments/{}", a.id),
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": kb(a.size_bytes),
+                "report_id": a.report_id,
+            })
+        })
+        .collect()
+}
+
+/// `GET /staff/reports/{reference}`: the report in full, for staff of its organisation.
+pub async fn report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let w = pages();
+    let staff = signed_in(&req, lang, &here(&req)).await?;
+    let reference = path.into_inner();
+    let s = staff.clone();
+    let (row, files, msgs, org, inc) = state
+        .db(move |c| {
+            let row = report_store::by_reference(c, &reference)?
+                .filter(|r| may_see(&s, r))
+                .ok_or(ApiError::NotFound)?;
+            let ids = vec![row.id.clone()];
+            let files = attachments::for_reports(c, &ids)?;
+            let msgs = attachments::messages(c, &ids)?;
+            let org = match &row.organisation_id {
+                Some(id) => org_store::by_id(c, id)?,
+                None => None,
+            };
+            let inc = match &row.incident_id {
+                Some(id) => incident_store::by_id(c, id)?,
+                None => None,
+            };
+            Ok((row, files, msgs, org, inc))
+        })
+        .await
+        .map_err(|e| page_err(lang, e))?;
+    let kinds: Vec<String> = serde_json::from_str::<Vec<String>>(&row.data_kinds)
+        .unwrap_or_default()
+        .iter()
+        .map(|k| w.t(lang, &format!("staff_kind_{k}")))
+        .collect();
+    let opt_label =
+        |prefix: &str, v: &Option<String>| v.as_ref().map(|v| w.t(lang, &format!("{prefix}{v}")));
+    let messages: Vec<Value> = msgs
+        .iter()
+        .map(|m| {
+            let author = match m.author.as_str() {
+                "reporter" => w.t(lang, "staff_author_reporter"),
+                "staff" => w.t(lang, "staff_author_staff"),
+                other => other.to_string(),
+            };
+            json!({"author": author, "at": local_db(lang, m.created_at), "lines": super::lines(&m.body)})
+        })
+        .collect();
+    let ctx = json!({
+        "title": format!("{} {}", w.t(lang, "staff_report_title"), row.reference),
+        "reference": row.reference,
+        "received": local_db(lang, row.created_at),
+        "channel": w.t(lang, &format!("staff_channel_{}", row.channel)),
+        "status": w.t(lang, &format!("staff_report_status_{}", row.status)),
+        "organisation": org.map(|o| o.name).unwrap_or_else(|| w.t(lang, "staff_unassigned")),
+        "organisation_hint": row.organisation_hint,
+        "description": super::lines(&row.description),
+        "received_via": opt_label("staff_via_", &row.received_via),
+        "received_on": row.received_on.map(|d| d.format("%d-%m-%Y").to_string()),
+        "kinds": kinds,
+        "action_taken": opt_label("staff_action_", &row.action_taken),
+        "contact_name": row.contact_name,
+        "contact_email": row.contact_email,
+        "contact_phone": row.contact_phone,
+        "may_contact": if row.may_contact { w.t(lang, "staff_yes") } else { w.t(lang, "staff_no") },
+        "language": w.t(lang, &format!("staff_language_{}", row.language)),
+        "incident": inc.map(|i| json!({"url": format!("/staff/incidents/{}", i.id), "reference": i.reference, "title": i.title})),
+        "files": files_ctx(&files),
+        "messages": messages,
+    });
+    render(
+        &req,
+        lang,
+        Some(&staff),
+        "staff/report",
+        ctx,
+        StatusCode::OK,
+    )
+}
+
+/// `GET /staff/attachments/{id}`: the file as stored, as a download (never shown inline), for
+/// staff of the report's organisation.
+pub async fn attachment(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let staff = signed_in(&req, lang, &here(&req)).await?;
+    let id = path.into_inner();
+    let (info, data) = state
+        .db(move |c| {
+            let (info, data) = attachments::get(c, &id)?.ok_or(ApiError::NotFound)?;
+            let row: Option<ReportRow> = reports_table::table
+                .find(&info.report_id)
+                .first(c)
+                .optional()?;
+            match row {
+                Some(r) if may_see(&staff, &r) => Ok((info, data)),
+                _ => Err(ApiError::NotFound),
+            }
+        })
+        .await
+        .map_err(|e| page_err(lang, e))?;
+    let ascii: String = info
+        .filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_control() {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: info.filename.clone().into_bytes(),
+            }),
+        ],
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(info.content_type.clone())
+        .insert_header(disposition)
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(data))
+}

@@ -1,0 +1,652 @@
+//! Incidents: the list by time left on the 72-hour clock (`/staff/incidents`) and one incident
+//! (`/staff/incidents/{id}`) with its clock, facts, state, reports, notes and audit trail.
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::inbox::files_ctx;
+use super::{
+    chosen_org, clock_text, described_by, errors_ctx, expired, here, input_value, lines, local_db,
+    local_time, localise, my_orgs, notice, opt_t, page_err, parse_local, push_err, query, render,
+    signed_in, switcher_ctx, with_cookie, Form, Shown,
+};
+use crate::audit::store::AuditRow;
+use crate::auth::{store as auth_store, Staff};
+use crate::db::now;
+use crate::error::ApiError;
+use crate::incidents::lifecycle::{self, State};
+use crate::incidents::model::{Facts, IncidentPatch};
+use crate::incidents::{notes, service, store};
+use crate::orgs::store as org_store;
+use crate::privacy;
+use crate::reports::attachments;
+use crate::reports::store as report_store;
+use crate::state::AppState;
+use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
+
+fn state_label(lang: Lang, s: &str) -> String {
+    opt_t(lang, &format!("staff_state_{s}")).unwrap_or_else(|| s.to_string())
+}
+
+/// `GET /staff/incidents?open=all`: running clocks first, overdue at the top.
+pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let w = pages();
+    let staff = signed_in(&req, lang, &here(&req)).await?;
+    let orgs = my_orgs(&state, &staff, lang).await?;
+    let (chosen, cookie) = chosen_org(&req, &orgs);
+    let all = query(&req).get("open").map(|s| s == "all").unwrap_or(false);
+    let f = store::ListFilter {
+        org_ids: match &chosen {
+            Some(o) => vec![o.id.clone()],
+            None => staff.org_ids(),
+        },
+        open_only: !all,
+        limit: 500,
+        ..Default::default()
+    };
+    let rows = state
+        .db(move |c| Ok(store::list(c, &f)?))
+        .await
+        .map_err(|e| page_err(lang, e))?;
+    let t = now();
+    let org_name: HashMap<&str, &str> = orgs
+        .iter()
+        .map(|o| (o.id.as_str(), o.name.as_str()))
+        .collect();
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let st = r.state();
+            let deadline = crate::db::from_db(r.ap_deadline);
+            json!({
+                "url": format!("/staff/incidents/{}", r.id),
+                "reference": r.reference,
+                "title": r.title,
+                "organisation": org_name.get(r.organisation_id.as_str()).copied().unwrap_or(""),
+                "state": state_label(lang, st.as_str()),
+                "clock": clock_text(lang, deadline, t, st.clock_running()),
+                "deadline": local_time(lang, deadline),
+            })
+        })
+        .collect();
+    let ctx = json!({
+        "title": w.t(lang, "staff_incidents_title"),
+        "switcher": switcher_ctx(lang, &orgs, chosen.as_ref()),
+        "switcher_action": "/staff/incidents",
+        "show_options": [
+            {"value": "open", "label": w.t(lang, "staff_incidents_open"), "selected": !all},
+            {"value": "all", "label": w.t(lang, "staff_incidents_all"), "selected": all},
+        ],
+        "several_orgs": orgs.len() > 1,
+        "rows": items,
+        "empty": rows.is_empty(),
+    });
+    Ok(with_cookie(
+        render(
+            &req,
+            lang,
+            Some(&staff),
+            "staff/incidents",
+            ctx,
+            StatusCode::OK,
+        )?,
+        cookie,
+    ))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Area,
+    When,
+    Number,
+}
+
+/// The facts form in groups: (legend key, fields).
+const GROUPS: [(&str, &[(&str, Kind)]); 4] = [
+    (
+        "staff_group_what",
+        &[("title", Kind::Text), ("description", Kind::Area)],
+    ),
+    (
+        "staff_group_when",
+        &[
+            ("became_aware_at", Kind::When),
+            ("discovered_at", Kind::When),
+            ("breach_started_at", Kind::When),
+            ("breach_ended_at", Kind::When),
+        ],
+    ),
+    (
+        "staff_group_aware",
+        &[
+            ("awareness_established_by", Kind::Text),
+            ("awareness_how", Kind::Area),
+        ],
+    ),
+    (
+        "staff_group_processor",
+        &[
+            ("processor_name", Kind::Text),
+            ("processor_aware_at", Kind::When),
+            ("processor_notice_at", Kind::When),
+            ("processor_contract_hours", Kind::Number),
+        ],
+    ),
+];
+
+/// The facts as the form shows them (times in Amsterdam, to the minute).
+fn fact_values(f: &Facts) -> HashMap<&'static str, String> {
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    HashMap::from([
+        ("title", f.title.clone()),
+        ("description", f.description.clone()),
+        ("became_aware_at", input_value(Some(f.became_aware_at))),
+        ("discovered_at", input_value(f.discovered_at)),
+        ("breach_started_at", input_value(f.breach_started_at)),
+        ("breach_ended_at", input_value(f.breach_ended_at)),
+        ("awareness_established_by", s(&f.awareness_established_by)),
+        ("awareness_how", s(&f.awareness_how)),
+        ("processor_name", s(&f.processor_name)),
+        ("processor_aware_at", input_value(f.processor_aware_at)),
+        ("processor_notice_at", input_value(f.processor_notice_at)),
+        (
+            "processor_contract_hours",
+            f.processor_contract_hours
+                .map(|h| h.to_string())
+                .unwrap_or_default(),
+        ),
+    ])
+}
+
+/// What the incident page shows besides the stored data: errors, what was typed, a message.
+#[derive(Default)]
+struct Extra {
+    errors: Shown,
+    /// Facts as typed (shown instead of the stored ones after a validation error).
+    facts: Option<HashMap<String, String>>,
+    reason: String,
+    note: String,
+    status: Option<StatusCode>,
+}
+
+struct Loaded {
+    view: service::IncidentView,
+    facts: Facts,
+    reports: Vec<report_store::ReportRow>,
+    files: Vec<attachments::AttachmentInfo>,
+    notes: Vec<notes::Note>,
+    trail: Vec<AuditRow>,
+    names: HashMap<String, String>,
+    org: Option<org_store::OrgRow>,
+}
+
+async fn load(state: &AppState, staff: &Staff, id: &str, lang: Lang) -> Result<Loaded, PageError> {
+    let s = staff.clone();
+    let id = id.to_string();
+    state
+        .db(move |c| {
+            let row = service::visible(c, &s, &id, false)?;
+            let facts = row.facts();
+            let org = org_store::by_id(c, &row.organisation_id)?;
+            let reports = report_store::for_incident(c, &id)?;
+            let refs = reports.iter().map(|r| r.reference.clone()).collect();
+            let view = service::view(row, refs, now());
+            let ids: Vec<String> = reports.iter().map(|r| r.id.clone()).collect();
+            let files = attachments::for_reports(c, &ids)?;
+            let notes = notes::list(c, &id)?;
+            let trail = crate::audit::store::for_entity(c, "incident", &id)?;
+            let mut names = HashMap::new();
+            for r in &trail {
+                if let Some(uid) = r.actor.strip_prefix("user:") {
+                    if !names.contains_key(uid) {
+                        if let Some(u) = auth_store::user_by_id(c, uid)? {
+                            names.insert(uid.to_string(), u.display_name);
+                        }
+                    }
+                }
+            }
+            Ok(Loaded {
+                view,
+                facts,
+                reports,
+                files,
+                notes,
+                trail,
+                names,
+                org,
+            })
+        })
+        .await
+        .map_err(|e| page_err(lang, e))
+}
+
+/// A value in the audit trail as people read it.
+fn trail_value(lang: Lang, key: &str, v: &Value) -> String {
+    let w = pages();
+    match v {
+        Value::Null => w.t(lang, "staff_empty"),
+        Value::Bool(b) => w.t(lang, if *b { "staff_yes" } else { "staff_no" }),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if key == "state" => state_label(lang, s),
+        Value::String(s) => match DateTime::parse_from_rfc3339(s) {
+            Ok(t) => local_time(lang, t.with_timezone(&Utc)),
+            Err(_) => s.clone(),
+        },
+        other => other.to_string(),
+    }
+}
+
+fn trail_label(lang: Lang, key: &str) -> String {
+    opt_t(lang, &format!("staff_fact_{key}"))
+        .or_else(|| opt_t(lang, &format!("staff_field_{key}")))
+        .unwrap_or_else(|| key.to_string())
+}
+
+/// The audit trail as a timeline: when (Amsterdam), who, what in words, fields before → after.
+fn trail_ctx(lang: Lang, rows: &[AuditRow], names: &HashMap<String, String>) -> Vec<Value> {
+    let w = pages();
+    rows.iter()
+        .map(|r| {
+            let actor = if let Some(uid) = r.actor.strip_prefix("user:") {
+                names
+                    .get(uid)
+                    .cloned()
+                    .unwrap_or_else(|| w.t(lang, "staff_actor_unknown_user"))
+            } else if let Some(what) = r.actor.strip_prefix("system:") {
+                format!("{} ({what})", w.t(lang, "staff_actor_system"))
+            } else {
+                match r.actor.as_str() {
+                    "citizen" => w.t(lang, "staff_actor_citizen"),
+                    "cli" => w.t(lang, "staff_actor_cli"),
+                    other => other.to_string(),
+                }
+            };
+            let action = opt_t(lang, &format!("staff_audit_{}", r.action.replace('.', "_")))
+                .unwrap_or_else(|| r.action.clone());
+            let parse = |s: &Option<String>| {
+                s.as_deref()
+                    .and_then(|s| serde_json::from_str::<Value>(s).ok())
+                    .and_then(|v| v.as_object().cloned())
+                    .unwrap_or_default()
+            };
+            let (before, mut after) = (parse(&r.before_json), parse(&r.after_json));
+            // A new incident's facts: the ones given, one level up.
+            if let Some(Value::Object(facts)) = after.remove("facts") {
+                for (k, v) in facts {
+                    if !v.is_null() && v != "" && !after.contains_key(&k) {
+                        after.insert(k, v);
+                    }
+                }
+            }
+            let mut keys: Vec<&String> = after.keys().collect();
+            keys.extend(before.keys().filter(|k| !after.contains_key(*k)));
+            let changes: Vec<Value> = keys
+                .into_iter()
+                .filter(|k| !matches!(k.as_str(), "note_id" | "facts" | "token_id"))
+                .filter(|k| before.get(*k) != after.get(*k))
+                .filter(|k| {
+                    let nested = |v: Option<&Value>| {
+                        v.map(|v| v.is_object() || v.is_array()).unwrap_or(false)
+                    };
+                    !nested(after.get(*k)) && !nested(before.get(*k))
+                })
+                .map(|k| {
+                    json!({
+                        "field": trail_label(lang, k),
+                        "before": before.get(k).map(|v| trail_value(lang, k, v)),
+                        "after": after
+                            .get(k)
+                            .map(|v| trail_value(lang, k, v))
+                            .unwrap_or_else(|| w.t(lang, "staff_empty")),
+                    })
+                })
+                .collect();
+            json!({
+                "at": local_db(lang, r.at),
+                "actor": actor,
+                "action": action,
+                "changes": changes,
+            })
+        })
+        .collect()
+}
+
+async fn incident_page(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &Staff,
+    id: &str,
+    extra: Extra,
+) -> Result<HttpResponse, PageError> {
+    let w = pages();
+    let d = load(state, staff, id, lang).await?;
+    let v = &d.view;
+    let (list, map) = errors_ctx(&extra.errors);
+    let stored = fact_values(&d.facts);
+    let groups: Vec<Value> = GROUPS
+        .iter()
+        .map(|(legend, fields)| {
+            let fields: Vec<Value> = fields
+                .iter()
+                .map(|(name, kind)| {
+                    let value = match &extra.facts {
+                        Some(typed) => typed.get(*name).cloned().unwrap_or_default(),
+                        None => stored.get(name).cloned().unwrap_or_default(),
+                    };
+                    let id = format!("f-{name}");
+                    let hint = opt_t(lang, &format!("staff_fact_{name}_hint"));
+                    let error = extra.errors.iter().find(|(f, _)| f == name).map(|(_, m)| m.clone());
+                    json!({
+                        "name": name,
+                        "describedby": described_by(&id, hint.is_some(), error.is_some()),
+                        "id": id,
+                        "label": w.t(lang, &format!("staff_fact_{name}")),
+                        "hint": hint,
+                        "textarea": *kind == Kind::Area,
+                        "type": match kind { Kind::When => "datetime-local", Kind::Number => "number", _ => "text" },
+                        "required": matches!(*name, "title" | "became_aware_at"),
+                        "value": value,
+                        "error": error,
+                    })
+                })
+                .collect();
+            json!({"legend": w.t(lang, legend), "fields": fields})
+        })
+        .collect();
+    let current = v.state;
+    let transitions: Vec<Value> = v
+        .allowed_transitions
+        .iter()
+        .map(|s| {
+            let mut label = w
+                .t(lang, "staff_move_to")
+                .replace("{state}", &state_label(lang, s.as_str()));
+            if lifecycle::reason_required(current, *s) {
+                label = format!("{label} {}", w.t(lang, "staff_reason_needed"));
+            }
+            json!({"value": s.as_str(), "label": label})
+        })
+        .collect();
+    let t = now();
+    let clock = clock_text(lang, v.ap_deadline, t, v.clock.running);
+    let processor_on_time = v.processor.on_time.map(|ok| {
+        w.t(
+            lang,
+            if ok {
+                "staff_processor_on_time"
+            } else {
+                "staff_processor_late"
+            },
+        )
+    });
+    let reports: Vec<Value> = d
+        .reports
+        .iter()
+        .map(|r| {
+            let mine: Vec<attachments::AttachmentInfo> = d
+                .files
+                .iter()
+                .filter(|a| a.report_id == r.id)
+                .cloned()
+                .collect();
+            json!({
+                "reference": r.reference,
+                "url": format!("/staff/reports/{}", r.reference),
+                "received": local_db(lang, r.created_at),
+                "channel": w.t(lang, &format!("staff_channel_{}", r.channel)),
+                "excerpt": privacy::excerpt(&r.description, 300),
+                "files": files_ctx(&mine),
+            })
+        })
+        .collect();
+    let notes: Vec<Value> = d
+        .notes
+        .iter()
+        .map(|n| json!({"author": n.author_name, "at": local_db(lang, n.created_at), "lines": lines(&n.body)}))
+        .collect();
+    let ctx = json!({
+        "title": format!("{} {}", v.reference, v.title),
+        "id": v.id,
+        "reference": v.reference,
+        "incident_title": v.title,
+        "organisation": d.org.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+        "notice": notice(req, lang, &["created", "linked", "saved", "state", "note"]),
+        "clock": clock,
+        "clock_running": v.clock.running,
+        "deadline": local_time(lang, v.ap_deadline),
+        "became_aware": local_time(lang, v.became_aware_at),
+        "processor_on_time": processor_on_time,
+        "state": state_label(lang, current.as_str()),
+        "state_reason": v.state_reason,
+        "transitions": transitions,
+        "reason": extra.reason,
+        "groups": groups,
+        "version": v.version,
+        "reports": reports,
+        "notes": notes,
+        "note": extra.note,
+        "trail": trail_ctx(lang, &d.trail, &d.names),
+        "errors": list,
+        "err": map,
+    });
+    render(
+        req,
+        lang,
+        Some(staff),
+        "staff/incident",
+        ctx,
+        extra.status.unwrap_or(StatusCode::OK),
+    )
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let staff = signed_in(&req, lang, &here(&req)).await?;
+    incident_page(
+        &state,
+        &req,
+        lang,
+        &staff,
+        &path.into_inner(),
+        Extra::default(),
+    )
+    .await
+}
+
+/// The start of every POST on an incident: the form, the CSRF check (a 403 page when it fails),
+/// who is signed in.
+async fn begin(
+    req: &HttpRequest,
+    lang: Lang,
+    id: &str,
+    body: &[u8],
+) -> Result<Result<(Form, Staff), HttpResponse>, PageError> {
+    let f = Form::parse(body);
+    let back = format!("/staff/incidents/{id}");
+    if !csrf_ok(req, &f.get("csrf")) {
+        return Ok(Err(expired(req, lang, &back)?));
+    }
+    let staff = signed_in(req, lang, &back).await?;
+    Ok(Ok((f, staff)))
+}
+
+/// `POST /staff/incidents/{id}/facts`: change facts. Only fields that differ from what is stored
+/// are sent on, with the version the form was based on (409 when someone changed it meanwhile).
+pub async fn update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let w = pages();
+    let id = path.into_inner();
+    let (f, staff) = match begin(&req, lang, &id, &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    // Authorisation before validation: another organisation's incident does not exist.
+    let (s, i) = (staff.clone(), id.clone());
+    let row = state
+        .db(move |c| service::visible(c, &s, &i, false))
+        .await
+        .map_err(|e| page_err(lang, e))?;
+    let stored = fact_values(&row.facts());
+    let version = f
+        .get("version")
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| super::bad_request(lang))?;
+    let mut errors: Shown = vec![];
+    let mut typed: HashMap<String, String> = HashMap::new();
+    let mut p = IncidentPatch {
+        version: Some(version),
+        ..Default::default()
+    };
+    for (_, fields) in GROUPS.iter() {
+        for (name, kind) in fields.iter() {
+            let sent = f.get(name);
+            typed.insert(name.to_string(), sent.clone());
+            if !f.has(name) || sent.trim() == stored.get(name).map(|s| s.as_str()).unwrap_or("") {
+                continue;
+            }
+            let text = Some(sent.trim().to_string()).filter(|s| !s.is_empty());
+            match (*name, kind) {
+                ("title", _) => p.title = Some(sent.clone()),
+                ("description", _) => p.description = Some(sent.clone()),
+                ("awareness_established_by", _) => p.awareness_established_by = Some(text),
+                ("awareness_how", _) => p.awareness_how = Some(text),
+                ("processor_name", _) => p.processor_name = Some(text),
+                ("processor_contract_hours", _) => match text.map(|t| t.parse::<i32>()) {
+                    None => p.processor_contract_hours = Some(None),
+                    Some(Ok(h)) => p.processor_contract_hours = Some(Some(h)),
+                    Some(Err(_)) => push_err(&mut errors, name, w.t(lang, "staff_err_number")),
+                },
+                (_, Kind::When) => match parse_local(&sent) {
+                    Err(key) => push_err(&mut errors, name, w.t(lang, key)),
+                    Ok(t) => match *name {
+                        "became_aware_at" => match t {
+                            Some(t) => p.became_aware_at = Some(t),
+                            None => push_err(&mut errors, name, w.t(lang, "staff_err_required")),
+                        },
+                        "discovered_at" => p.discovered_at = Some(t),
+                        "breach_started_at" => p.breach_started_at = Some(t),
+                        "breach_ended_at" => p.breach_ended_at = Some(t),
+                        "processor_aware_at" => p.processor_aware_at = Some(t),
+                        "processor_notice_at" => p.processor_notice_at = Some(t),
+                        _ => {}
+                    },
+                },
+                _ => {}
+            }
+        }
+    }
+    let result = if errors.is_empty() {
+        let max = state.settings.limits.description_chars;
+        let (s, i) = (staff.clone(), id.clone());
+        state.db(move |c| service::update(c, &s, &i, &p, max)).await
+    } else {
+        Err(ApiError::Validation(vec![]))
+    };
+    match result {
+        Ok(()) => Ok(redirect(&format!("/staff/incidents/{id}?ok=saved"))),
+        Err(ApiError::Validation(v)) => {
+            errors.extend(localise(lang, &v, &[]));
+            let extra = Extra {
+                errors,
+                facts: Some(typed),
+                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                ..Default::default()
+            };
+            incident_page(&state, &req, lang, &staff, &id, extra).await
+        }
+        Err(ApiError::Conflict(_)) => {
+            // Show what is stored now; the person makes their change again on top of it.
+            let extra = Extra {
+                errors: vec![("facts".into(), w.t(lang, "staff_err_changed_meanwhile"))],
+                status: Some(StatusCode::CONFLICT),
+                ..Default::default()
+            };
+            incident_page(&state, &req, lang, &staff, &id, extra).await
+        }
+        Err(e) => Err(page_err(lang, e)),
+    }
+}
+
+/// `POST /staff/incidents/{id}/state`: one of the buttons for the steps allowed now.
+pub async fn transition(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let w = pages();
+    let id = path.into_inner();
+    let (f, staff) = match begin(&req, lang, &id, &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let to = State::parse(&f.get("to")).ok_or_else(|| super::bad_request(lang))?;
+    let reason = f.opt("reason");
+    let (s, i, r) = (staff.clone(), id.clone(), reason.clone());
+    let result = state
+        .db(move |c| service::transition(c, &s, &i, to, r))
+        .await;
+    let (errors, status) = match result {
+        Ok(()) => return Ok(redirect(&format!("/staff/incidents/{id}?ok=state"))),
+        Err(ApiError::Validation(v)) => (localise(lang, &v, &[]), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(ApiError::Conflict(_)) => (
+            vec![("state".into(), w.t(lang, "staff_err_transition"))],
+            StatusCode::CONFLICT,
+        ),
+        Err(e) => return Err(page_err(lang, e)),
+    };
+    let extra = Extra {
+        errors,
+        reason: reason.unwrap_or_default(),
+        status: Some(status),
+        ..Default::default()
+    };
+    incident_page(&state, &req, lang, &staff, &id, extra).await
+}
+
+/// `POST /staff/incidents/{id}/notes`: add a note to the thread.
+pub async fn note(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let id = path.into_inner();
+    let (f, staff) = match begin(&req, lang, &id, &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let text = f.get("body");
+    let (s, i, b) = (staff.clone(), id.clone(), text.clone());
+    match state.db(move |c| service::add_note(c, &s, &i, &b)).await {
+        Ok(_) => Ok(redirect(&format!("/staff/incidents/{id}?ok=note#notes"))),
+        Err(ApiError::Validation(v)) => {
+            let extra = Extra {
+                errors: localise(lang, &v, &[]),
+                note: text,
+                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                ..Default::default()
+            };
+            incident_page(&state, &req, lang, &staff, &id, extra).await
+        }
+        Err(e) => Err(page_err(lang, e)),
+    }
+}
