@@ -1,5 +1,6 @@
 //! Staff accounts: password login, sessions, API tokens, two-factor login, roles per organisation.
 pub mod extract;
+pub mod login;
 pub mod routes;
 pub mod secrets;
 pub mod store;

@@ -1,18 +1,17 @@
 //! Sign-in, sessions, two-factor login, API tokens, first-run setup and user creation.
-use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::extract::SESSION_COOKIE;
-use super::secrets::{dummy_verify, hash_password, password_problem, verify_password};
+use super::login::{self, session_cookie, LoginFailure};
+use super::secrets::{hash_password, password_problem};
 use super::store::{self, TokenInfo};
-use super::throttle::{self, Gate, Policy};
+use super::throttle::Policy;
 use super::{totp, Staff};
 use crate::audit::{self, Actor, Entry};
-use crate::db::{from_db, now, write_tx};
+use crate::db::{now, write_tx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
-use crate::privacy::mask_email;
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -43,16 +42,6 @@ fn audit_user(
     }
 }
 
-fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, token)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(state.settings.cookie_secure())
-        .max_age(time::Duration::hours(state.settings.security.session_hours))
-        .finish()
-}
-
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginInput,
     responses((status = 200, body = Staff), (status = 401), (status = 429)))]
 pub async fn login(
@@ -68,61 +57,35 @@ pub async fn login(
     };
     let (staff, token) = state
         .db(move |c| {
-            let t = now();
-            let user = match store::user_by_email(c, &input.email)? {
-                Some(u) if u.password_hash.is_some() => u,
-                _ => {
-                    dummy_verify(&input.password);
-                    return Err(ApiError::Unauthorized("wrong e-mail address or password".into()));
-                }
-            };
-            let locked = store::locked_until(&user);
-            let expired_lock = locked.map(|l| l <= t).unwrap_or(false);
-            let failed = if expired_lock { 0 } else { user.failed_logins };
-            match throttle::gate(&policy, failed, user.last_failed_at.map(from_db), locked, t) {
-                Gate::Open => {}
-                Gate::Wait(s) => {
-                    return Err(ApiError::TooManyRequests {
-                        detail: "too many failed attempts; wait before trying again".into(),
-                        retry_after: s,
-                    })
-                }
-                Gate::Locked(until) => {
-                    return Err(ApiError::TooManyRequests {
-                        detail: "the account is locked for a while after too many failed attempts".into(),
-                        retry_after: (until - t).num_seconds().max(1),
-                    })
-                }
+            // A recovery code goes where the app's code would; `authenticate` tells them apart.
+            let code = input.totp_code.clone().or(input.recovery_code.clone());
+            match login::authenticate(
+                c,
+                &policy,
+                sec.session_hours,
+                &input.email,
+                &input.password,
+                code.as_deref(),
+            )? {
+                Ok(ok) => Ok(ok),
+                Err(LoginFailure::Wrong) => Err(ApiError::Unauthorized(
+                    "wrong e-mail address or password".into(),
+                )),
+                Err(LoginFailure::CodeNeeded) => Err(ApiError::Unauthorized(
+                    "two-factor login is on: send totp_code (or recovery_code)".into(),
+                )),
+                Err(LoginFailure::Throttled {
+                    retry_after,
+                    locked,
+                }) => Err(ApiError::TooManyRequests {
+                    detail: if locked {
+                        "the account is locked for a while after too many failed attempts".into()
+                    } else {
+                        "too many failed attempts; wait before trying again".into()
+                    },
+                    retry_after,
+                }),
             }
-            let mut ok = verify_password(&input.password, user.password_hash.as_deref().unwrap_or(""));
-            if ok && user.totp_enabled {
-                let code_ok = match (&input.totp_code, &input.recovery_code, &user.totp_secret) {
-                    (Some(code), _, Some(secret)) => totp::check(secret, code, t.timestamp() as u64),
-                    (None, Some(rc), _) => store::use_recovery_code(c, &user.id, rc)?,
-                    (None, None, _) => {
-                        return Err(ApiError::Unauthorized(
-                            "two-factor login is on: send totp_code (or recovery_code)".into(),
-                        ))
-                    }
-                    _ => false,
-                };
-                ok = code_ok;
-            }
-            if !ok {
-                let (n, lock) = throttle::after_failure(&policy, failed, t);
-                store::record_failure(c, &user.id, n, t, lock)?;
-                tracing::warn!(user = %mask_email(&user.email), failures = n, locked = lock.is_some(), "failed login");
-                if lock.is_some() {
-                    write_tx(c, |c| {
-                        audit::store::append(c, &[audit_user("user.locked", &user.id, Actor::System("auth"), Some(serde_json::json!({"failures": n})))], t)
-                    })?;
-                }
-                return Err(ApiError::Unauthorized("wrong e-mail address or password".into()));
-            }
-            store::reset_failures(c, &user.id)?;
-            let token = store::create_session(c, &user.id, sec.session_hours)?;
-            let staff = store::staff(c, &user)?;
-            Ok((staff, token))
         })
         .await?;
     Ok(HttpResponse::Ok()

@@ -101,7 +101,7 @@ impl Escalator<'_> {
                     "hours_left": status.hours_left.max(0.0).floor() as i64,
                     "overdue": point.hours == 0,
                     "state": inc.state,
-                    "link": format!("{}/api/v1/incidents/{}", self.public_url.trim_end_matches('/'), inc.id),
+                    "link": format!("{}/staff/incidents/{}", self.public_url.trim_end_matches('/'), inc.id),
                 });
                 let (subject, body) = self
                     .templates

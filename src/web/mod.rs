@@ -229,17 +229,25 @@ pub fn csrf_token(req: &HttpRequest) -> (String, Option<Cookie<'static>>) {
     match req.cookie(CSRF_COOKIE) {
         Some(c) if c.value().len() >= 32 => (c.value().to_string(), None),
         _ => {
-            let token = random_secret("");
-            let cookie = Cookie::build(CSRF_COOKIE, token.clone())
-                .path("/")
-                .http_only(true)
-                .same_site(SameSite::Strict)
-                .secure(req.connection_info().scheme() == "https")
-                .max_age(time::Duration::hours(12))
-                .finish();
+            let (token, cookie) = fresh_csrf(req);
             (token, Some(cookie))
         }
     }
+}
+
+/// A new CSRF token and its cookie: on first visit, after a login, and after a form whose second
+/// sending must be refused. `Lax`, so arriving from a link elsewhere does not replace the token
+/// that forms open in other tabs carry.
+pub fn fresh_csrf(req: &HttpRequest) -> (String, Cookie<'static>) {
+    let token = random_secret("");
+    let cookie = Cookie::build(CSRF_COOKIE, token.clone())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(req.connection_info().scheme() == "https")
+        .max_age(time::Duration::hours(12))
+        .finish();
+    (token, cookie)
 }
 
 /// Whether the form's token matches the cookie.

@@ -430,15 +430,7 @@ async fn submit(
         created.follow_up_token
     );
     // A fresh CSRF token: sending the same form again (refresh, double click) is refused.
-    let fresh = actix_web::cookie::Cookie::build(
-        super::CSRF_COOKIE,
-        crate::auth::secrets::random_secret(""),
-    )
-    .path("/")
-    .http_only(true)
-    .same_site(actix_web::cookie::SameSite::Strict)
-    .secure(req.connection_info().scheme() == "https")
-    .finish();
+    let (_, fresh) = super::fresh_csrf(&req);
     let body = w.page(
         &req,
         lang,

@@ -43,7 +43,7 @@ async fn first_run_setup_code_creates_the_first_admin(app: TestApp) {
         .unwrap()
         .to_string();
     assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
     );
     let me: Value = app.get("/api/v1/me", None).await.json().await.unwrap();

@@ -303,7 +303,7 @@ async fn pages_carry_strict_security_headers(app: TestApp) {
     assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
     let cookie = h.get("set-cookie").unwrap().to_str().unwrap();
     assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
     );
     let css = app

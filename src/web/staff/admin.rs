@@ -3,7 +3,7 @@
 //! functions and audit entries as the JSON API (`orgs::routes`, `auth::routes`).
 use std::collections::HashMap;
 
-use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
@@ -14,14 +14,14 @@ use super::{
 };
 use crate::audit::{self, Actor, Entry};
 use crate::auth::routes::new_user_problems;
-use crate::auth::secrets::{hash_password, random_secret};
+use crate::auth::secrets::hash_password;
 use crate::auth::{store as auth_store, Role, Staff};
 use crate::db::{is_unique_violation, now, to_db, write_tx, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::orgs::store::{self as org_store, OrgRow};
 use crate::orgs::{Organisation, OrganisationInput};
 use crate::state::AppState;
-use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError, CSRF_COOKIE};
+use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
 
 const ROLES: [Role; 3] = [Role::Handler, Role::Fg, Role::Admin];
 
@@ -787,14 +787,7 @@ pub async fn token_create(
         })
         .await
         .map_err(|e| page_err(lang, e))?;
-    let fresh = random_secret("");
-    let cookie = Cookie::build(CSRF_COOKIE, fresh.clone())
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(req.connection_info().scheme() == "https")
-        .max_age(time::Duration::hours(12))
-        .finish();
+    let (fresh, cookie) = crate::web::fresh_csrf(&req);
     let extra = Extra {
         new_token: Some((name, token)),
         fresh_csrf: Some((fresh, cookie)),

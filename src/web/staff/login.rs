@@ -1,123 +1,16 @@
 //! `GET/POST /staff/login` and `POST /staff/logout`.
-use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::{errors_ctx, expired, push_err, query, Form, Shown};
-use crate::audit::{self, Actor, Entry};
 use crate::auth::extract::SESSION_COOKIE;
-use crate::auth::secrets::{dummy_verify, random_secret, verify_password};
-use crate::auth::throttle::{self, Gate, Policy};
-use crate::auth::{store, totp, Staff};
-use crate::db::{from_db, now, write_tx, DbConn};
-use crate::error::ApiResult;
-use crate::privacy::mask_email;
+pub use crate::auth::login::{authenticate, session_cookie, LoginFailure};
+use crate::auth::store;
+use crate::auth::throttle::Policy;
 use crate::state::AppState;
 use crate::web::ratelimit::{check, client_ip};
-use crate::web::{csrf_ok, safe_next, web as pages, Lang, PageError, CSRF_COOKIE};
-
-/// Why a login did not succeed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LoginFailure {
-    /// Unknown address, no password set, wrong password or wrong second-factor code.
-    Wrong,
-    /// The password was right; two-factor login is on and no code was given.
-    CodeNeeded,
-    /// Too many failures: wait this many seconds (`locked`: the account is locked for a while).
-    Throttled { retry_after: i64, locked: bool },
-}
-
-/// Check a login and open a session: the same rules as `POST /api/v1/auth/login` (the per-account
-/// throttle and lock, two-factor code or a recovery code, a failure recorded and a lock audited),
-/// built on the same store functions. Returns the staff member and the session cookie's value.
-///
-/// `code` is the authenticator app's six digits, or else a recovery code.
-pub fn authenticate(
-    c: &mut DbConn,
-    policy: &Policy,
-    session_hours: i64,
-    email: &str,
-    password: &str,
-    code: Option<&str>,
-) -> ApiResult<Result<(Staff, String), LoginFailure>> {
-    let t = now();
-    let user = match store::user_by_email(c, email)? {
-        Some(u) if u.password_hash.is_some() => u,
-        _ => {
-            dummy_verify(password);
-            return Ok(Err(LoginFailure::Wrong));
-        }
-    };
-    let locked = store::locked_until(&user);
-    let expired_lock = locked.map(|l| l <= t).unwrap_or(false);
-    let failed = if expired_lock { 0 } else { user.failed_logins };
-    match throttle::gate(policy, failed, user.last_failed_at.map(from_db), locked, t) {
-        Gate::Open => {}
-        Gate::Wait(s) => {
-            return Ok(Err(LoginFailure::Throttled {
-                retry_after: s.max(1),
-                locked: false,
-            }))
-        }
-        Gate::Locked(until) => {
-            return Ok(Err(LoginFailure::Throttled {
-                retry_after: (until - t).num_seconds().max(1),
-                locked: true,
-            }))
-        }
-    }
-    let mut ok = verify_password(password, user.password_hash.as_deref().unwrap_or(""));
-    if ok && user.totp_enabled {
-        let code: Option<String> = code
-            .map(|c| c.chars().filter(|c| !c.is_whitespace()).collect())
-            .filter(|c: &String| !c.is_empty());
-        ok = match (code, &user.totp_secret) {
-            (None, _) => return Ok(Err(LoginFailure::CodeNeeded)),
-            (Some(code), Some(secret)) if code.chars().all(|c| c.is_ascii_digit()) => {
-                totp::check(secret, &code, t.timestamp() as u64)
-            }
-            (Some(code), _) => store::use_recovery_code(c, &user.id, &code.to_lowercase())?,
-        };
-    }
-    if !ok {
-        let (n, lock) = throttle::after_failure(policy, failed, t);
-        store::record_failure(c, &user.id, n, t, lock)?;
-        tracing::warn!(user = %mask_email(&user.email), failures = n, locked = lock.is_some(), "failed login (page)");
-        if lock.is_some() {
-            write_tx(c, |c| {
-                audit::store::append(
-                    c,
-                    &[Entry {
-                        actor: Actor::System("auth"),
-                        action: "user.locked".into(),
-                        entity_type: "user",
-                        entity_id: user.id.clone(),
-                        organisation_id: None,
-                        before: None,
-                        after: Some(json!({"failures": n})),
-                    }],
-                    t,
-                )
-            })?;
-        }
-        return Ok(Err(LoginFailure::Wrong));
-    }
-    store::reset_failures(c, &user.id)?;
-    let token = store::create_session(c, &user.id, session_hours)?;
-    Ok(Ok((store::staff(c, &user)?, token)))
-}
-
-/// The session cookie as the JSON login sets it.
-fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, token)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(state.settings.cookie_secure())
-        .max_age(time::Duration::hours(state.settings.security.session_hours))
-        .finish()
-}
+use crate::web::{csrf_ok, safe_next, web as pages, Lang, PageError};
 
 fn login_page(
     req: &HttpRequest,
@@ -241,13 +134,7 @@ pub async fn submit(
         Ok((staff, token)) => {
             tracing::info!(user = %staff.id, "signed in (page)");
             // A new CSRF token with the new session: a token known before login is worth nothing.
-            let fresh = Cookie::build(CSRF_COOKIE, random_secret(""))
-                .path("/")
-                .http_only(true)
-                .same_site(SameSite::Strict)
-                .secure(req.connection_info().scheme() == "https")
-                .max_age(time::Duration::hours(12))
-                .finish();
+            let (_, fresh) = crate::web::fresh_csrf(&req);
             Ok(HttpResponse::SeeOther()
                 .cookie(session_cookie(&state, token))
                 .cookie(fresh)

@@ -1,0 +1,117 @@
+//! Password login with the per-account throttle and lock and the second factor: one function
+//! for the JSON API and the login page, so the two cannot drift apart.
+use actix_web::cookie::{time, Cookie, SameSite};
+use serde_json::json;
+
+use super::extract::SESSION_COOKIE;
+use super::secrets::{dummy_verify, verify_password};
+use super::throttle::{self, Gate, Policy};
+use super::{store, totp, Staff};
+use crate::audit::{self, Actor, Entry};
+use crate::db::{from_db, now, write_tx, DbConn};
+use crate::error::ApiResult;
+use crate::privacy::mask_email;
+use crate::state::AppState;
+
+/// Why a login did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginFailure {
+    /// Unknown address, no password set, wrong password or wrong second-factor code.
+    Wrong,
+    /// The password was right; two-factor login is on and no code was given.
+    CodeNeeded,
+    /// Too many failures: wait this many seconds (`locked`: the account is locked for a while).
+    Throttled { retry_after: i64, locked: bool },
+}
+
+/// Check a login and open a session: the same rules as `POST /api/v1/auth/login` (the per-account
+/// throttle and lock, two-factor code or a recovery code, a failure recorded and a lock audited),
+/// built on the same store functions. Returns the staff member and the session cookie's value.
+///
+/// `code` is the authenticator app's six digits, or else a recovery code.
+pub fn authenticate(
+    c: &mut DbConn,
+    policy: &Policy,
+    session_hours: i64,
+    email: &str,
+    password: &str,
+    code: Option<&str>,
+) -> ApiResult<Result<(Staff, String), LoginFailure>> {
+    let t = now();
+    let user = match store::user_by_email(c, email)? {
+        Some(u) if u.password_hash.is_some() => u,
+        _ => {
+            dummy_verify(password);
+            return Ok(Err(LoginFailure::Wrong));
+        }
+    };
+    let locked = store::locked_until(&user);
+    let expired_lock = locked.map(|l| l <= t).unwrap_or(false);
+    let failed = if expired_lock { 0 } else { user.failed_logins };
+    match throttle::gate(policy, failed, user.last_failed_at.map(from_db), locked, t) {
+        Gate::Open => {}
+        Gate::Wait(s) => {
+            return Ok(Err(LoginFailure::Throttled {
+                retry_after: s.max(1),
+                locked: false,
+            }))
+        }
+        Gate::Locked(until) => {
+            return Ok(Err(LoginFailure::Throttled {
+                retry_after: (until - t).num_seconds().max(1),
+                locked: true,
+            }))
+        }
+    }
+    let mut ok = verify_password(password, user.password_hash.as_deref().unwrap_or(""));
+    if ok && user.totp_enabled {
+        let code: Option<String> = code
+            .map(|c| c.chars().filter(|c| !c.is_whitespace()).collect())
+            .filter(|c: &String| !c.is_empty());
+        ok = match (code, &user.totp_secret) {
+            (None, _) => return Ok(Err(LoginFailure::CodeNeeded)),
+            (Some(code), Some(secret)) if code.chars().all(|c| c.is_ascii_digit()) => {
+                totp::check(secret, &code, t.timestamp() as u64)
+            }
+            (Some(code), _) => store::use_recovery_code(c, &user.id, &code.to_lowercase())?,
+        };
+    }
+    if !ok {
+        let (n, lock) = throttle::after_failure(policy, failed, t);
+        store::record_failure(c, &user.id, n, t, lock)?;
+        tracing::warn!(user = %mask_email(&user.email), failures = n, locked = lock.is_some(), "failed login");
+        if lock.is_some() {
+            write_tx(c, |c| {
+                audit::store::append(
+                    c,
+                    &[Entry {
+                        actor: Actor::System("auth"),
+                        action: "user.locked".into(),
+                        entity_type: "user",
+                        entity_id: user.id.clone(),
+                        organisation_id: None,
+                        before: None,
+                        after: Some(json!({"failures": n})),
+                    }],
+                    t,
+                )
+            })?;
+        }
+        return Ok(Err(LoginFailure::Wrong));
+    }
+    store::reset_failures(c, &user.id)?;
+    let token = store::create_session(c, &user.id, session_hours)?;
+    Ok(Ok((store::staff(c, &user)?, token)))
+}
+
+/// The session cookie. `Lax`, so a link from an e-mail (a clock alert) opens the page signed in;
+/// state-changing requests are protected by the CSRF token (pages) or need a JSON body (API).
+pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.cookie_secure())
+        .max_age(time::Duration::hours(state.settings.security.session_hours))
+        .finish()
+}
