@@ -1,3 +1,4 @@
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod cli;
