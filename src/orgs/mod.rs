@@ -1,5 +1,6 @@
 //! Organisations: the controllers one installation serves.
 pub mod routes;
+pub mod service;
 pub mod store;
 
 use serde::{Deserialize, Serialize};

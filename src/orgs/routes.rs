@@ -221,34 +221,7 @@ async fn change_member(
                         "only the organisation's admins manage its members".into(),
                     ));
                 }
-                let user = auth_store::user_by_email(c, &input.email)?
-                    .ok_or_else(|| ApiError::field("email", "no such user"))?;
-                let changed = if add {
-                    auth_store::add_membership(c, &user.id, &org.id, role)?
-                } else {
-                    auth_store::remove_membership(c, &user.id, &org.id, role)? > 0
-                };
-                if changed {
-                    let m = serde_json::json!({"user_id": user.id, "role": role.as_str()});
-                    audit::store::append(
-                        c,
-                        &[Entry {
-                            actor: staff.actor(),
-                            action: if add {
-                                "membership.added"
-                            } else {
-                                "membership.removed"
-                            }
-                            .into(),
-                            entity_type: "organisation",
-                            entity_id: org.id.clone(),
-                            organisation_id: Some(org.id.clone()),
-                            before: if add { None } else { Some(m.clone()) },
-                            after: if add { Some(m) } else { None },
-                        }],
-                        now(),
-                    )?;
-                }
+                super::service::change_membership(c, &staff, &org.id, &input.email, role, add)?;
                 Ok(())
             })
         })

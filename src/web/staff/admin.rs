@@ -538,34 +538,7 @@ fn change_role(
 ) -> ApiResult<()> {
     write_tx(c, |c| -> ApiResult<()> {
         let org = admin_org(c, staff, slug)?;
-        let user = auth_store::user_by_email(c, email)?
-            .ok_or_else(|| ApiError::field("email", "no such user"))?;
-        let changed = if add {
-            auth_store::add_membership(c, &user.id, &org.id, role)?
-        } else {
-            auth_store::remove_membership(c, &user.id, &org.id, role)? > 0
-        };
-        if changed {
-            let m = json!({"user_id": user.id, "role": role.as_str()});
-            audit::store::append(
-                c,
-                &[Entry {
-                    actor: staff.actor(),
-                    action: if add {
-                        "membership.added"
-                    } else {
-                        "membership.removed"
-                    }
-                    .into(),
-                    entity_type: "organisation",
-                    entity_id: org.id.clone(),
-                    organisation_id: Some(org.id.clone()),
-                    before: if add { None } else { Some(m.clone()) },
-                    after: if add { Some(m) } else { None },
-                }],
-                now(),
-            )?;
-        }
+        crate::orgs::service::change_membership(c, staff, &org.id, email, role, add)?;
         Ok(())
     })
 }

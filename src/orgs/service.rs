@@ -1,0 +1,46 @@
+//! Organisation changes shared by the API and the admin pages.
+use crate::audit::{self, Entry};
+use crate::auth::{store as auth_store, Role, Staff};
+use crate::db::{now, DbConn};
+use crate::error::{ApiError, ApiResult};
+
+/// Give or take a role in an organisation, audited; run inside the caller's write transaction,
+/// after the caller has checked that `staff` may manage `org_id`'s members.
+pub fn change_membership(
+    c: &mut DbConn,
+    staff: &Staff,
+    org_id: &str,
+    email: &str,
+    role: Role,
+    add: bool,
+) -> ApiResult<()> {
+    let user = auth_store::user_by_email(c, email)?
+        .ok_or_else(|| ApiError::field("email", "no such user"))?;
+    let changed = if add {
+        auth_store::add_membership(c, &user.id, org_id, role)?
+    } else {
+        auth_store::remove_membership(c, &user.id, org_id, role)? > 0
+    };
+    if changed {
+        let m = serde_json::json!({"user_id": user.id, "role": role.as_str()});
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: staff.actor(),
+                action: if add {
+                    "membership.added"
+                } else {
+                    "membership.removed"
+                }
+                .into(),
+                entity_type: "organisation",
+                entity_id: org_id.to_string(),
+                organisation_id: Some(org_id.to_string()),
+                before: if add { None } else { Some(m.clone()) },
+                after: if add { Some(m) } else { None },
+            }],
+            now(),
+        )?;
+    }
+    Ok(())
+}
