@@ -53,7 +53,9 @@ macro_rules! vocabulary {
 pub mod decision;
 pub mod detect;
 pub mod facts;
+pub mod routes;
 pub mod severity;
+pub mod store;
 
 /// A sentence a person can check, in Dutch (shown to staff) and English.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -234,6 +234,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     report_messages,
     incident_notes,
+    incident_facts,
+    incident_assessments,
+    incident_decisions,
 );
 
 diesel::table! {
@@ -270,3 +273,38 @@ diesel::table! {
 }
 
 diesel::joinable!(incident_notes -> users (author_id));
+
+diesel::table! {
+    incident_facts (incident_id, version) {
+        incident_id -> Text,
+        version -> BigInt,
+        facts_json -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_assessments (id) {
+        id -> Text,
+        incident_id -> Text,
+        facts_version -> BigInt,
+        severity_json -> Text,
+        proposal_json -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_decisions (id) {
+        id -> Text,
+        incident_id -> Text,
+        assessment_id -> Text,
+        outcome -> Text,
+        exception -> Nullable<Text>,
+        reasons -> Text,
+        reason_for_difference -> Nullable<Text>,
+        decided_by -> Text,
+        decided_at -> Timestamp,
+    }
+}
