@@ -97,9 +97,14 @@ pub fn append(conn: &mut DbConn, entries: &[Entry], at: DateTime<Utc>) -> QueryR
     // Single-row inserts: the statement is prepared once and cached, where a multi-row insert is
     // rebuilt for every batch size.
     for row in &rows {
-        diesel::insert_into(audit_log::table)
-            .values(row)
-            .execute(conn)?;
+        match conn {
+            DbConn::Pg(c) => diesel::insert_into(audit_log::table)
+                .values(row)
+                .execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(audit_log::table)
+                .values(row)
+                .execute(c)?,
+        };
     }
     diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
         .set((audit_head::seq.eq(seq), audit_head::hash.eq(&prev)))

@@ -75,9 +75,15 @@ pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> QueryResult<Vec<C
             updated_at: to_db(t),
         };
         // The row first: attachments and the outbox message refer to it.
-        diesel::insert_into(reports::table)
-            .values(&row)
-            .execute(conn)?;
+        // On the concrete connection, so the prepared statement is reused from its cache.
+        match conn {
+            DbConn::Pg(c) => diesel::insert_into(reports::table)
+                .values(&row)
+                .execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(reports::table)
+                .values(&row)
+                .execute(c)?,
+        };
         entries.push(Entry {
             actor: match &r.created_by {
                 Some(id) => Actor::User { id: id.clone() },
