@@ -13,7 +13,6 @@ use crate::config::Settings;
 use crate::db::{self, Backend, DbPool};
 use crate::error::ApiError;
 use crate::incidents::escalation::Escalator;
-use crate::mail_templates::Templates;
 use crate::outbox::transport::Mailer;
 use crate::outbox::worker::Worker;
 use crate::reports::intake::Intake;
@@ -186,16 +185,16 @@ fn num_workers() -> usize {
 }
 
 async fn clock_loop(pool: DbPool, settings: Settings, mut stop: watch::Receiver<bool>) {
-    let templates = Arc::new(Templates::new());
+    let templates = crate::mail_templates::templates();
     let every = std::time::Duration::from_secs(settings.clock.interval_seconds.max(1));
     loop {
-        let (pool, settings, templates) = (pool.clone(), settings.clone(), templates.clone());
+        let (pool, settings) = (pool.clone(), settings.clone());
         let res = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
             let mut c = pool.get()?;
             let domain = mail_domain(&settings.mail.from);
             Escalator {
                 hours: &settings.clock.escalation_hours,
-                templates: &templates,
+                templates,
                 public_url: &settings.server.public_url,
                 mail_domain: &domain,
             }

@@ -54,6 +54,7 @@ pub mod decision;
 pub mod detect;
 pub mod facts;
 pub mod routes;
+pub mod service;
 pub mod severity;
 pub mod store;
 
