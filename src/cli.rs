@@ -48,6 +48,21 @@ pub enum Command {
     },
     /// Print a new one-time setup code (only while no user exists).
     SetupCode,
+    /// Retention of the breach register and its evidence.
+    Retention {
+        #[command(subcommand)]
+        cmd: RetentionCmd,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RetentionCmd {
+    /// Apply the retention policies now (the service does this daily by itself).
+    Run {
+        /// Apply them as at this instant (RFC 3339), e.g. to see what a date would remove.
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 // Parsed once per process: the size difference between variants does not matter.
@@ -365,6 +380,17 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
                     Ok(1)
                 }
             }
+        }
+        Command::Retention {
+            cmd: RetentionCmd::Run { at },
+        } => {
+            let mut c = open(settings)?;
+            let s = crate::register::retention::run(&mut c, at.unwrap_or_else(db::now))?;
+            println!(
+                "evidence purged for {} incident(s): {} report(s) pseudonymised, {} attachment(s) deleted; {} register entr(y/ies) past retention deleted",
+                s.incidents_purged, s.reports_pseudonymised, s.attachments_deleted, s.register_entries_deleted
+            );
+            Ok(0)
         }
         Command::SetupCode => {
             let mut c = open(settings)?;

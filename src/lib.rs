@@ -12,6 +12,8 @@ pub mod ops;
 pub mod orgs;
 pub mod outbox;
 pub mod privacy;
+pub mod register;
+pub mod remediation;
 pub mod reports;
 pub mod serde_utc;
 pub mod startup;

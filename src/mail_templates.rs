@@ -39,6 +39,22 @@ const EMBEDDED: &[(&str, &str)] = &[
         "report_received/body.en",
         include_str!("../templates/mail/report_received/body.en.txt.hbs"),
     ),
+    (
+        "measure_overdue/subject.nl",
+        include_str!("../templates/mail/measure_overdue/subject.nl.hbs"),
+    ),
+    (
+        "measure_overdue/body.nl",
+        include_str!("../templates/mail/measure_overdue/body.nl.txt.hbs"),
+    ),
+    (
+        "measure_overdue/subject.en",
+        include_str!("../templates/mail/measure_overdue/subject.en.hbs"),
+    ),
+    (
+        "measure_overdue/body.en",
+        include_str!("../templates/mail/measure_overdue/body.en.txt.hbs"),
+    ),
 ];
 
 /// The process's templates (they are immutable once parsed).

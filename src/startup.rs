@@ -143,6 +143,8 @@ impl Application {
                 .configure(crate::reports::routes::configure)
                 .configure(crate::incidents::routes::configure)
                 .configure(crate::assessment::routes::configure)
+                .configure(crate::remediation::routes::configure)
+                .configure(crate::register::routes::configure)
                 .configure(crate::web::configure)
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::NotFound)
@@ -192,13 +194,27 @@ async fn clock_loop(pool: DbPool, settings: Settings, mut stop: watch::Receiver<
         let res = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
             let mut c = pool.get()?;
             let domain = mail_domain(&settings.mail.from);
-            Escalator {
+            let queued = Escalator {
                 hours: &settings.clock.escalation_hours,
                 templates,
                 public_url: &settings.server.public_url,
                 mail_domain: &domain,
             }
-            .run(&mut c, db::now())
+            .run(&mut c, db::now())?
+                + crate::remediation::reminders::Reminder {
+                    templates,
+                    public_url: &settings.server.public_url,
+                    mail_domain: &domain,
+                }
+                .run(&mut c, db::now())?;
+            // The daily retention run: the first instance to claim the day does it.
+            let t = db::now();
+            let day = t.with_timezone(&chrono_tz::Europe::Amsterdam).date_naive();
+            if crate::register::retention::claim_day(&mut c, "retention", day, t)? {
+                let sum = crate::register::retention::run(&mut c, t)?;
+                crate::register::retention::finish_day(&mut c, "retention", day, db::now(), &sum)?;
+            }
+            Ok(queued)
         })
         .await;
         match res {

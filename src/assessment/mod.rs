@@ -51,6 +51,7 @@ macro_rules! vocabulary {
 }
 
 pub mod decision;
+pub mod derive;
 pub mod detect;
 pub mod facts;
 pub mod routes;

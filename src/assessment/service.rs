@@ -118,6 +118,20 @@ pub fn record_facts(
 ) -> ApiResult<AssessmentResult> {
     write_tx(c, |c| -> ApiResult<AssessmentResult> {
         let inc = visible(c, staff, id, true)?;
+        record_facts_in(c, staff, &inc, facts)
+    })
+}
+
+/// As [`record_facts`], inside the caller's write transaction, for an incident it has loaded
+/// (and locked) after checking access.
+pub fn record_facts_in(
+    c: &mut DbConn,
+    staff: &Staff,
+    inc: &crate::incidents::store::IncidentRow,
+    facts: Facts,
+) -> ApiResult<AssessmentResult> {
+    let id = inc.id.as_str();
+    {
         facts.validate().map_err(problems)?;
         let sev = severity::assess(&facts);
         let proposal = decision::propose(&facts, &sev);
@@ -174,7 +188,7 @@ pub fn record_facts(
             severity: sev,
             proposal,
         })
-    })
+    }
 }
 
 pub fn load_assessment(c: &mut DbConn, staff: &Staff, id: &str) -> ApiResult<AssessmentView> {

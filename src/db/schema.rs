@@ -115,6 +115,11 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        notified_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        lessons_learned -> Nullable<Text>,
+        close_override_reason -> Nullable<Text>,
+        evidence_purged_at -> Nullable<Timestamp>,
     }
 }
 
@@ -308,3 +313,77 @@ diesel::table! {
         decided_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    retention_policies (organisation_id) {
+        organisation_id -> Text,
+        register_years -> Integer,
+        evidence_grace_days -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    measures (id) {
+        id -> Text,
+        incident_id -> Text,
+        organisation_id -> Text,
+        description -> Text,
+        owner_id -> Nullable<Text>,
+        due_on -> Date,
+        status -> Text,
+        evidence -> Nullable<Text>,
+        reminder_sent_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    processing_activities (id) {
+        id -> Text,
+        organisation_id -> Text,
+        name -> Text,
+        purposes -> Text,
+        legal_basis -> Text,
+        data_categories -> Text,
+        special_categories -> Text,
+        person_groups -> Text,
+        recipients -> Text,
+        processors -> Text,
+        retention -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    incident_activities (incident_id, activity_id) {
+        incident_id -> Text,
+        activity_id -> Text,
+    }
+}
+
+diesel::table! {
+    job_runs (job, day) {
+        job -> Text,
+        day -> Date,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        summary -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(incident_activities -> processing_activities (activity_id));
+diesel::joinable!(measures -> incidents (incident_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    incident_activities,
+    processing_activities,
+    incidents,
+    measures,
+);

@@ -131,11 +131,17 @@ pub struct TransitionInput {
     pub to: String,
     /// Required for "not_a_breach" and for reopening.
     pub reason: Option<String>,
+    /// Required when closing.
+    #[serde(default)]
+    pub lessons_learned: Option<String>,
+    /// Closing while measures are open: an FG or admin gives the reason.
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/transitions", tag = "incidents", request_body = TransitionInput,
     params(("id" = String, Path)),
-    responses((status = 200, body = IncidentView), (status = 404), (status = 409, description = "transition not allowed")))]
+    responses((status = 200, body = IncidentView), (status = 404), (status = 403, description = "override by someone not FG or admin"), (status = 409, description = "transition not allowed, or measures open"), (status = 422)))]
 pub async fn transition(
     state: web::Data<AppState>,
     staff: Staff,
@@ -147,7 +153,11 @@ pub async fn transition(
     let to = State::parse(&input.to).ok_or_else(|| ApiError::field("to", "unknown state"))?;
     let v = state
         .db(move |c| {
-            service::transition(c, &staff, &id, to, input.reason)?;
+            let close = crate::remediation::rules::CloseInput {
+                lessons_learned: input.lessons_learned,
+                override_reason: input.override_reason,
+            };
+            service::transition_with(c, &staff, &id, to, input.reason, &close)?;
             load_view(c, &id)
         })
         .await?;

@@ -9,10 +9,11 @@ use super::model::{IncidentCreate, IncidentPatch};
 use super::notes;
 use super::store::{self, IncidentRow};
 use crate::audit::{self, Entry};
-use crate::auth::Staff;
+use crate::auth::{Role, Staff};
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::orgs;
+use crate::remediation::rules::{self, CloseInput};
 use crate::reports;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -67,6 +68,15 @@ pub struct IncidentView {
     pub updated_at: DateTime<Utc>,
     pub version: i64,
     pub reports: Vec<String>,
+    /// When the AP notification was filed; with `notified_within_72h` beside it.
+    pub notified_at: Option<DateTime<Utc>>,
+    pub notified_within_72h: Option<bool>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub lessons_learned: Option<String>,
+    /// Why an FG or admin closed while measures were still open.
+    pub close_override_reason: Option<String>,
+    /// When the retention job purged the evidence (attachments, contact details, free text).
+    pub evidence_purged_at: Option<DateTime<Utc>>,
 }
 
 pub fn view(row: IncidentRow, report_refs: Vec<String>, now: DateTime<Utc>) -> IncidentView {
@@ -118,6 +128,12 @@ pub fn view(row: IncidentRow, report_refs: Vec<String>, now: DateTime<Utc>) -> I
         updated_at: from_db(row.updated_at),
         version: row.version,
         reports: report_refs,
+        notified_at: row.notified_at.map(from_db),
+        notified_within_72h: row.notified_at.map(|n| n <= row.ap_deadline),
+        closed_at: row.closed_at.map(from_db),
+        lessons_learned: row.lessons_learned,
+        close_override_reason: row.close_override_reason,
+        evidence_purged_at: row.evidence_purged_at.map(from_db),
     }
 }
 
@@ -297,12 +313,27 @@ pub fn update(
 }
 
 /// Move to another state (409 when not allowed; 422 when a reason is required and missing).
+/// Closing needs what [`transition_with`] takes; this form is for every other step.
 pub fn transition(
     c: &mut DbConn,
     staff: &Staff,
     id: &str,
     to: State,
     reason: Option<String>,
+) -> ApiResult<()> {
+    transition_with(c, staff, id, to, reason, &CloseInput::default())
+}
+
+/// Move to another state. Closing (`closed`) requires lessons learned and, while measures are
+/// open, an FG's or admin's override with a reason (409 naming the open measures otherwise).
+/// Reaching `notified` the first time records when; closing records when, reopening clears it.
+pub fn transition_with(
+    c: &mut DbConn,
+    staff: &Staff,
+    id: &str,
+    to: State,
+    reason: Option<String>,
+    close: &CloseInput,
 ) -> ApiResult<()> {
     if reason
         .as_ref()
@@ -324,7 +355,42 @@ pub fn transition(
         let reason = reason
             .map(|r| r.trim().to_string())
             .filter(|r| !r.is_empty());
-        let before = serde_json::json!({"state": row.state, "state_reason": row.state_reason});
+        let before = serde_json::json!({"state": row.state, "state_reason": row.state_reason,
+            "closed_at": row.closed_at, "lessons_learned": row.lessons_learned,
+            "close_override_reason": row.close_override_reason, "notified_at": row.notified_at});
+        if to == State::Closed {
+            let open = crate::remediation::store::open_count(c, &row.id)? as usize;
+            let may_override = staff.has_role(&row.organisation_id, &[Role::Fg, Role::Admin]);
+            let overridden = rules::check_close(open, close, may_override).map_err(|e| match e {
+                rules::CloseRefusal::Invalid(p) => crate::remediation::service::problems(p),
+                rules::CloseRefusal::MeasuresOpen(n) => ApiError::Conflict(format!(
+                    "{n} measure(s) still open: complete them, or an FG or admin closes with an override_reason"
+                )),
+                rules::CloseRefusal::OverrideNotAllowed => ApiError::Forbidden(
+                    "only an FG or admin of the organisation may close with measures open".into(),
+                ),
+            })?;
+            row.lessons_learned = close
+                .lessons_learned
+                .as_deref()
+                .map(|s| s.trim().to_string());
+            row.close_override_reason = if overridden {
+                close
+                    .override_reason
+                    .as_deref()
+                    .map(|s| s.trim().to_string())
+            } else {
+                None
+            };
+        }
+        if to.is_closed() {
+            row.closed_at = Some(to_db(t));
+        } else if from.is_closed() {
+            row.closed_at = None;
+        }
+        if to == State::Notified && row.notified_at.is_none() {
+            row.notified_at = Some(to_db(t));
+        }
         row.state = to.as_str().into();
         row.state_reason = reason.clone();
         store::save(c, &mut row, t)?;
@@ -335,7 +401,11 @@ pub fn transition(
             entity_id: row.id.clone(),
             organisation_id: Some(row.organisation_id.clone()),
             before: Some(before),
-            after: Some(serde_json::json!({"state": row.state, "state_reason": reason})),
+            after: Some(
+                serde_json::json!({"state": row.state, "state_reason": reason,
+                "closed_at": row.closed_at, "lessons_learned": row.lessons_learned,
+                "close_override_reason": row.close_override_reason, "notified_at": row.notified_at}),
+            ),
         }];
         // Reporters see their report as handled once the incident is closed.
         if to.is_closed() {

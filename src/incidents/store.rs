@@ -31,6 +31,13 @@ pub struct IncidentRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    /// When the AP notification was filed (first reached `notified`).
+    pub notified_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub lessons_learned: Option<String>,
+    /// Why it was closed while measures were still open (FG or admin).
+    pub close_override_reason: Option<String>,
+    pub evidence_purged_at: Option<NaiveDateTime>,
 }
 
 impl IncidentRow {
@@ -103,6 +110,11 @@ impl IncidentRow {
             created_at: t,
             updated_at: t,
             version: 1,
+            notified_at: None,
+            closed_at: None,
+            lessons_learned: None,
+            close_override_reason: None,
+            evidence_purged_at: None,
         };
         row.set_facts(facts);
         row

@@ -227,7 +227,12 @@ async fn life_cycle_transitions_and_denials(app: TestApp) {
         "remediation",
         "closed",
     ] {
-        let r = app.post(&t, Some(&h.token), json!({"to": to})).await;
+        let body = if to == "closed" {
+            json!({"to": to, "lessons_learned": "Adressen voortaan dubbel controleren"})
+        } else {
+            json!({"to": to})
+        };
+        let r = app.post(&t, Some(&h.token), body).await;
         assert_eq!(r.status(), 200, "to {to}");
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["state"], to);

@@ -1,0 +1,10 @@
+DROP TABLE job_runs;
+DROP TABLE incident_activities;
+DROP TABLE processing_activities;
+DROP TABLE measures;
+DROP TABLE retention_policies;
+ALTER TABLE incidents DROP COLUMN evidence_purged_at;
+ALTER TABLE incidents DROP COLUMN close_override_reason;
+ALTER TABLE incidents DROP COLUMN lessons_learned;
+ALTER TABLE incidents DROP COLUMN closed_at;
+ALTER TABLE incidents DROP COLUMN notified_at;

@@ -1,0 +1,543 @@
+//! Processing activities (Art. 30): the model, its validation, and CSV/JSON import and export.
+//! Lists of categories use the AP form's vocabulary (`assessment::facts`), so linking an incident
+//! to an activity can propose its data and people categories.
+use serde::{Deserialize, Serialize};
+
+use crate::assessment::facts::{GeneralData, PersonGroup, SpecialCategory};
+use crate::assessment::FieldProblem;
+
+/// The lawful bases of Art. 6(1) GDPR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalBasis {
+    Consent,
+    Contract,
+    LegalObligation,
+    VitalInterests,
+    PublicTask,
+    LegitimateInterests,
+}
+
+impl LegalBasis {
+    pub const ALL: [LegalBasis; 6] = [
+        LegalBasis::Consent,
+        LegalBasis::Contract,
+        LegalBasis::LegalObligation,
+        LegalBasis::VitalInterests,
+        LegalBasis::PublicTask,
+        LegalBasis::LegitimateInterests,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            LegalBasis::Consent => "consent",
+            LegalBasis::Contract => "contract",
+            LegalBasis::LegalObligation => "legal_obligation",
+            LegalBasis::VitalInterests => "vital_interests",
+            LegalBasis::PublicTask => "public_task",
+            LegalBasis::LegitimateInterests => "legitimate_interests",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LegalBasis> {
+        Self::ALL.iter().copied().find(|b| b.as_str() == s.trim())
+    }
+
+    pub fn label_nl(&self) -> &'static str {
+        match self {
+            LegalBasis::Consent => "toestemming (art. 6 lid 1 sub a)",
+            LegalBasis::Contract => "overeenkomst (sub b)",
+            LegalBasis::LegalObligation => "wettelijke verplichting (sub c)",
+            LegalBasis::VitalInterests => "vitaal belang (sub d)",
+            LegalBasis::PublicTask => "taak van algemeen belang of openbaar gezag (sub e)",
+            LegalBasis::LegitimateInterests => "gerechtvaardigd belang (sub f)",
+        }
+    }
+}
+
+/// One processing activity as entered, imported or exported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Activity {
+    pub name: String,
+    pub purposes: String,
+    #[schema(value_type = String)]
+    pub legal_basis: LegalBasis,
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub data_categories: Vec<GeneralData>,
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub special_categories: Vec<SpecialCategory>,
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub person_groups: Vec<PersonGroup>,
+    /// Recipients, including deliveries to other organisations and the agreement they rest on.
+    #[serde(default)]
+    pub recipients: String,
+    #[serde(default)]
+    pub processors: String,
+    /// How long the data are kept, in words ("7 jaar na beëindiging").
+    #[serde(default)]
+    pub retention: String,
+}
+
+const MAX_NAME: usize = 200;
+const MAX_TEXT: usize = 5_000;
+
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+impl Activity {
+    /// Trimmed texts, sorted and deduplicated lists.
+    pub fn normalised(mut self) -> Activity {
+        for s in [
+            &mut self.name,
+            &mut self.purposes,
+            &mut self.recipients,
+            &mut self.processors,
+            &mut self.retention,
+        ] {
+            *s = s.trim().to_string();
+        }
+        self.data_categories.sort();
+        self.data_categories.dedup();
+        self.special_categories.sort();
+        self.special_categories.dedup();
+        self.person_groups.sort();
+        self.person_groups.dedup();
+        self
+    }
+
+    pub fn validate(&self) -> Result<(), Vec<FieldProblem>> {
+        let mut out = vec![];
+        if self.name.trim().is_empty() || chars(&self.name) > MAX_NAME {
+            out.push(FieldProblem::new(
+                "name",
+                format!("a name of 1 to {MAX_NAME} characters"),
+                format!("een naam van 1 tot {MAX_NAME} tekens"),
+            ));
+        }
+        if self.purposes.trim().is_empty() {
+            out.push(FieldProblem::new(
+                "purposes",
+                "state the purposes of the processing",
+                "vermeld de doeleinden van de verwerking",
+            ));
+        }
+        for (field, v) in [
+            ("purposes", &self.purposes),
+            ("recipients", &self.recipients),
+            ("processors", &self.processors),
+            ("retention", &self.retention),
+        ] {
+            if chars(v) > MAX_TEXT {
+                out.push(FieldProblem::new(
+                    field,
+                    format!("at most {MAX_TEXT} characters"),
+                    format!("hoogstens {MAX_TEXT} tekens"),
+                ));
+            }
+        }
+        if self.data_categories.is_empty() && self.special_categories.is_empty() {
+            out.push(FieldProblem::new(
+                "data_categories",
+                "name at least one category of personal data",
+                "noem ten minste één categorie persoonsgegevens",
+            ));
+        }
+        if self.person_groups.is_empty() {
+            out.push(FieldProblem::new(
+                "person_groups",
+                "name at least one group of people",
+                "noem ten minste één groep betrokkenen",
+            ));
+        }
+        if out.is_empty() {
+            Ok(())
+        } else {
+            Err(out)
+        }
+    }
+
+    /// What this activity says about an incident linked to it.
+    pub fn as_source(&self) -> crate::assessment::derive::Source {
+        crate::assessment::derive::Source {
+            label: format!("verwerkingsregister: {}", self.name),
+            general_data: self.data_categories.clone(),
+            special_categories: self.special_categories.clone(),
+            groups: self.person_groups.clone(),
+        }
+    }
+}
+
+/// The CSV columns, in order. Lists are separated by `;` and use the vocabulary keys.
+pub const CSV_COLUMNS: [&str; 9] = [
+    "name",
+    "purposes",
+    "legal_basis",
+    "data_categories",
+    "special_categories",
+    "person_groups",
+    "recipients",
+    "processors",
+    "retention",
+];
+
+/// One refused row of an import: its line in the file (1 = the header) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RowProblem {
+    pub line: u64,
+    pub field: String,
+    pub message: String,
+}
+
+fn row_problem(line: u64, field: &str, message: impl Into<String>) -> RowProblem {
+    RowProblem {
+        line,
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn parse_list<T>(
+    raw: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    line: u64,
+    field: &str,
+    out: &mut Vec<RowProblem>,
+) -> Vec<T> {
+    let mut v = vec![];
+    for part in raw.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        match parse(part) {
+            Some(x) => v.push(x),
+            None => out.push(row_problem(line, field, format!("unknown value `{part}`"))),
+        }
+    }
+    v
+}
+
+pub const MAX_IMPORT_ROWS: usize = 10_000;
+
+/// Parse a CSV export (UTF-8, header row with exactly [`CSV_COLUMNS`], `,` or `;` as delimiter).
+/// All rows or none: any problem is reported with its line, and nothing is returned.
+pub fn from_csv(bytes: &[u8]) -> Result<Vec<Activity>, Vec<RowProblem>> {
+    let text = match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)) {
+        Ok(t) => t,
+        Err(e) => {
+            return Err(vec![row_problem(
+                1,
+                "file",
+                format!(
+                    "the file is not UTF-8 (invalid byte at offset {}); save it as CSV UTF-8",
+                    e.valid_up_to()
+                ),
+            )])
+        }
+    };
+    let first = text.lines().next().unwrap_or("");
+    let delimiter = if first.matches(';').count() > first.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = match rdr.headers() {
+        Ok(h) => h.iter().map(|s| s.trim().to_lowercase()).collect(),
+        Err(e) => {
+            return Err(vec![row_problem(
+                1,
+                "file",
+                format!("unreadable header: {e}"),
+            )])
+        }
+    };
+    let mut problems = vec![];
+    for col in CSV_COLUMNS {
+        if !headers.iter().any(|h| h == col) {
+            problems.push(row_problem(1, col, "column missing from the header"));
+        }
+    }
+    for h in &headers {
+        if !CSV_COLUMNS.contains(&h.as_str()) {
+            problems.push(row_problem(1, h, "unknown column"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let idx = |name: &str| headers.iter().position(|h| h == name).expect("checked");
+    let mut out = vec![];
+    let mut names = std::collections::HashMap::<String, u64>::new();
+    for rec in rdr.records() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                problems.push(row_problem(line, "row", format!("unreadable row: {e}")));
+                continue;
+            }
+        };
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        if out.len() + problems.len() >= MAX_IMPORT_ROWS {
+            problems.push(row_problem(
+                line,
+                "file",
+                format!("at most {MAX_IMPORT_ROWS} rows"),
+            ));
+            break;
+        }
+        if rec.len() != headers.len() {
+            problems.push(row_problem(
+                line,
+                "row",
+                format!(
+                    "{} fields where the header has {}",
+                    rec.len(),
+                    headers.len()
+                ),
+            ));
+            continue;
+        }
+        let get = |name: &str| rec.get(idx(name)).unwrap_or("").to_string();
+        let before = problems.len();
+        let legal_basis = match LegalBasis::parse(&get("legal_basis")) {
+            Some(b) => Some(b),
+            None => {
+                problems.push(row_problem(
+                    line,
+                    "legal_basis",
+                    format!("unknown legal basis `{}`; one of consent, contract, legal_obligation, vital_interests, public_task, legitimate_interests", get("legal_basis").trim()),
+                ));
+                None
+            }
+        };
+        let data_categories = parse_list(
+            &get("data_categories"),
+            GeneralData::parse,
+            line,
+            "data_categories",
+            &mut problems,
+        );
+        let special_categories = parse_list(
+            &get("special_categories"),
+            SpecialCategory::parse,
+            line,
+            "special_categories",
+            &mut problems,
+        );
+        let person_groups = parse_list(
+            &get("person_groups"),
+            PersonGroup::parse,
+            line,
+            "person_groups",
+            &mut problems,
+        );
+        let Some(legal_basis) = legal_basis else {
+            continue;
+        };
+        if problems.len() > before {
+            continue;
+        }
+        let a = Activity {
+            name: get("name"),
+            purposes: get("purposes"),
+            legal_basis,
+            data_categories,
+            special_categories,
+            person_groups,
+            recipients: get("recipients"),
+            processors: get("processors"),
+            retention: get("retention"),
+        }
+        .normalised();
+        if let Err(ps) = a.validate() {
+            problems.extend(
+                ps.into_iter()
+                    .map(|p| row_problem(line, &p.field, p.message)),
+            );
+            continue;
+        }
+        let key = a.name.to_lowercase();
+        if let Some(first) = names.get(&key) {
+            problems.push(row_problem(
+                line,
+                "name",
+                format!("the same name as line {first}"),
+            ));
+            continue;
+        }
+        names.insert(key, line);
+        out.push(a);
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Write activities as CSV with [`CSV_COLUMNS`] (UTF-8, `,`), which [`from_csv`] reads back.
+pub fn to_csv(activities: &[Activity]) -> String {
+    let mut w = csv::Writer::from_writer(vec![]);
+    w.write_record(CSV_COLUMNS).expect("in memory");
+    for a in activities {
+        let join = |v: Vec<&str>| v.join(";");
+        w.write_record([
+            a.name.as_str(),
+            &a.purposes,
+            a.legal_basis.as_str(),
+            &join(a.data_categories.iter().map(|c| c.as_str()).collect()),
+            &join(a.special_categories.iter().map(|c| c.as_str()).collect()),
+            &join(a.person_groups.iter().map(|c| c.as_str()).collect()),
+            &a.recipients,
+            &a.processors,
+            &a.retention,
+        ])
+        .expect("in memory");
+    }
+    String::from_utf8(w.into_inner().expect("in memory")).expect("utf-8 in, utf-8 out")
+}
+
+/// Parse a JSON import (an array of activities); all or none, problems by array position
+/// (reported as `line` = position + 1).
+pub fn from_json(bytes: &[u8]) -> Result<Vec<Activity>, Vec<RowProblem>> {
+    let raw: Vec<serde_json::Value> = serde_json::from_slice(bytes).map_err(|e| {
+        vec![row_problem(
+            e.line() as u64,
+            "file",
+            format!("not a JSON array of activities: {e}"),
+        )]
+    })?;
+    if raw.len() > MAX_IMPORT_ROWS {
+        return Err(vec![row_problem(
+            0,
+            "file",
+            format!("at most {MAX_IMPORT_ROWS} activities"),
+        )]);
+    }
+    let mut out = vec![];
+    let mut problems = vec![];
+    let mut names = std::collections::HashMap::<String, u64>::new();
+    for (i, v) in raw.into_iter().enumerate() {
+        let line = i as u64 + 1;
+        let a: Activity = match serde_path_to_error::deserialize(v) {
+            Ok(a) => a,
+            Err(e) => {
+                let path = e.path().to_string();
+                problems.push(row_problem(line, &path, e.into_inner().to_string()));
+                continue;
+            }
+        };
+        let a = a.normalised();
+        if let Err(ps) = a.validate() {
+            problems.extend(
+                ps.into_iter()
+                    .map(|p| row_problem(line, &p.field, p.message)),
+            );
+            continue;
+        }
+        let key = a.name.to_lowercase();
+        if let Some(first) = names.get(&key) {
+            problems.push(row_problem(
+                line,
+                "name",
+                format!("the same name as item {first}"),
+            ));
+            continue;
+        }
+        names.insert(key, line);
+        out.push(a);
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Activity {
+        Activity {
+            name: "Uitkeringen Participatiewet".into(),
+            purposes: "Vaststellen en betalen van bijstand".into(),
+            legal_basis: LegalBasis::LegalObligation,
+            data_categories: vec![GeneralData::Name, GeneralData::Bsn, GeneralData::Iban],
+            special_categories: vec![SpecialCategory::Health],
+            person_groups: vec![PersonGroup::Customers],
+            recipients: "Belastingdienst (gegevenslevering, convenant 2024); SVB".into(),
+            processors: "Inkomensapplicatie BV (verwerkersovereenkomst 2023)".into(),
+            retention: "10 jaar na beëindiging van de uitkering".into(),
+        }
+    }
+
+    #[test]
+    fn csv_round_trips() {
+        let csv = to_csv(&[sample()]);
+        assert!(csv.starts_with("name,purposes,legal_basis,"));
+        assert_eq!(
+            from_csv(csv.as_bytes()).unwrap(),
+            vec![sample().normalised()]
+        );
+    }
+
+    #[test]
+    fn json_round_trips() {
+        let json = serde_json::to_vec(&vec![sample()]).unwrap();
+        assert_eq!(from_json(&json).unwrap(), vec![sample().normalised()]);
+    }
+
+    #[test]
+    fn semicolon_csv_from_a_dutch_spreadsheet_is_read() {
+        let csv = "\u{feff}name;purposes;legal_basis;data_categories;special_categories;person_groups;recipients;processors;retention\n\
+                   Leerlingadministratie;Onderwijs geven;public_task;name,address;;pupils_or_students,minors;;;5 jaar\n";
+        // With `;` as delimiter, lists must use `;` too, so `name,address` is one unknown value.
+        let e = from_csv(csv.as_bytes()).unwrap_err();
+        assert_eq!(e[0].line, 2);
+        assert_eq!(e[0].field, "data_categories");
+    }
+
+    #[test]
+    fn bad_rows_are_named_by_line_and_nothing_is_returned() {
+        let good = to_csv(&[sample()]);
+        let bad = format!(
+            "{good}Tweede,Doel,magic,name,,customers,,,\nDerde,,consent,,,,,,\nUitkeringen Participatiewet,Doel,consent,name,,customers,,,\n"
+        );
+        let e = from_csv(bad.as_bytes()).unwrap_err();
+        let lines: Vec<(u64, &str)> = e.iter().map(|p| (p.line, p.field.as_str())).collect();
+        assert_eq!(
+            lines,
+            vec![
+                (3, "legal_basis"),
+                (4, "purposes"),
+                (4, "data_categories"),
+                (4, "person_groups"),
+                (5, "name")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_column_or_wrong_encoding_is_refused() {
+        let e = from_csv(b"name,purposes\nA,B\n").unwrap_err();
+        assert!(e.iter().any(|p| p.field == "legal_basis" && p.line == 1));
+        let latin1 = b"name,purposes,legal_basis,data_categories,special_categories,person_groups,recipients,processors,retention\nBe\xe9indiging,x,consent,name,,customers,,,\n";
+        let e = from_csv(latin1).unwrap_err();
+        assert_eq!(e[0].field, "file");
+        assert!(e[0].message.contains("UTF-8"));
+    }
+
+    #[test]
+    fn json_problems_name_the_item_and_field() {
+        let e = from_json(br#"[{"name":"A","purposes":"B","legal_basis":"consent","data_categories":["nope"],"person_groups":["customers"]}]"#).unwrap_err();
+        assert_eq!(e[0].line, 1);
+        assert!(e[0].field.starts_with("data_categories"), "{e:?}");
+    }
+}

@@ -1,0 +1,277 @@
+//! Retention. The register entry (the incident with its facts, decision and measures) is kept for
+//! its period after closing (default five years), while the evidence — attachments, the reporters'
+//! contact details, free text that may hold personal data — is purged or pseudonymised sooner
+//! (default: closing plus 90 days). A daily job does both and audits what it removed; what stays
+//! is enough for Art. 33(5): facts, effects, decision with reasons, measures.
+//!
+//! The rules ([`evidence_due`], [`register_expired`]) are pure; [`run`] applies them. Several
+//! instances may run the job: [`claim_day`] lets only the first start a given day's run, and every
+//! change is in a write transaction per incident, so a second run finds nothing left to do.
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::service::policy_of;
+use crate::assessment::detect;
+use crate::audit::{self, Actor, Entry};
+use crate::db::schema::{
+    attachments, incident_notes, incidents, job_runs, report_messages, reports,
+};
+use crate::db::{from_db, is_unique_violation, to_db, write_tx, DbConn};
+use crate::incidents::store::IncidentRow;
+
+/// The evidence of an incident closed at `closed_at` is due for purging at `now`.
+pub fn evidence_due(closed_at: DateTime<Utc>, grace_days: i32, now: DateTime<Utc>) -> bool {
+    now >= closed_at + Duration::days(grace_days as i64)
+}
+
+/// The register entry of an incident closed at `closed_at` has outlived its period at `now`
+/// (whole calendar years after closing; 29 February counts from 1 March in common years).
+pub fn register_expired(closed_at: DateTime<Utc>, years: i32, now: DateTime<Utc>) -> bool {
+    let d = closed_at.date_naive();
+    let y = d.year() + years;
+    let end = NaiveDate::from_ymd_opt(y, d.month(), d.day())
+        .or_else(|| NaiveDate::from_ymd_opt(y, 3, 1))
+        .expect("valid date");
+    now.date_naive() >= end
+}
+
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub incidents_purged: usize,
+    pub reports_pseudonymised: usize,
+    pub attachments_deleted: usize,
+    pub register_entries_deleted: usize,
+}
+
+/// Take `day`'s run of `job` for this instance; false when another instance has it already.
+pub fn claim_day(
+    c: &mut DbConn,
+    job: &str,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let r = diesel::insert_into(job_runs::table)
+        .values((
+            job_runs::job.eq(job),
+            job_runs::day.eq(day),
+            job_runs::started_at.eq(to_db(now)),
+        ))
+        .execute(c);
+    match r {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+pub fn finish_day(
+    c: &mut DbConn,
+    job: &str,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+    summary: &Summary,
+) -> QueryResult<()> {
+    diesel::update(job_runs::table.find((job, day)))
+        .set((
+            job_runs::finished_at.eq(Some(to_db(now))),
+            job_runs::summary.eq(Some(serde_json::to_string(summary).unwrap_or_default())),
+        ))
+        .execute(c)
+        .map(|_| ())
+}
+
+fn purge_evidence(
+    c: &mut DbConn,
+    inc: &IncidentRow,
+    now: DateTime<Utc>,
+    sum: &mut Summary,
+) -> anyhow::Result<()> {
+    write_tx(c, |c| -> anyhow::Result<()> {
+        // Re-read under the lock: another instance may have done it meanwhile.
+        let Some(mut row) = crate::incidents::store::by_id_for_update(c, &inc.id)? else {
+            return Ok(());
+        };
+        if row.evidence_purged_at.is_some() || row.closed_at.is_none() {
+            return Ok(());
+        }
+        let reps = crate::reports::store::for_incident(c, &row.id)?;
+        let rep_ids: Vec<String> = reps.iter().map(|r| r.id.clone()).collect();
+        let removed: Vec<(String, String, i64)> = attachments::table
+            .filter(attachments::report_id.eq_any(&rep_ids))
+            .select((
+                attachments::id,
+                attachments::sha256,
+                attachments::size_bytes,
+            ))
+            .load(c)?;
+        diesel::delete(attachments::table.filter(attachments::report_id.eq_any(&rep_ids)))
+            .execute(c)?;
+        for r in &reps {
+            diesel::update(reports::table.find(&r.id))
+                .set((
+                    reports::description.eq(detect::mask(&r.description)),
+                    reports::action_taken.eq(r.action_taken.as_deref().map(detect::mask)),
+                    reports::contact_name.eq(None::<String>),
+                    reports::contact_email.eq(None::<String>),
+                    reports::contact_phone.eq(None::<String>),
+                    reports::may_contact.eq(false),
+                    reports::updated_at.eq(to_db(now)),
+                ))
+                .execute(c)?;
+            let msgs: Vec<(String, String)> = report_messages::table
+                .filter(report_messages::report_id.eq(&r.id))
+                .select((report_messages::id, report_messages::body))
+                .load(c)?;
+            for (id, body) in msgs {
+                diesel::update(report_messages::table.find(id))
+                    .set(report_messages::body.eq(detect::mask(&body)))
+                    .execute(c)?;
+            }
+        }
+        let notes: Vec<(String, String)> = incident_notes::table
+            .filter(incident_notes::incident_id.eq(&row.id))
+            .select((incident_notes::id, incident_notes::body))
+            .load(c)?;
+        for (id, body) in &notes {
+            diesel::update(incident_notes::table.find(id))
+                .set(incident_notes::body.eq(detect::mask(body)))
+                .execute(c)?;
+        }
+        row.description = detect::mask(&row.description);
+        row.evidence_purged_at = Some(to_db(now));
+        crate::incidents::store::save(c, &mut row, now)?;
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: Actor::System("retention"),
+                action: "incident.evidence_purged".into(),
+                entity_type: "incident",
+                entity_id: row.id.clone(),
+                organisation_id: Some(row.organisation_id.clone()),
+                before: None,
+                after: Some(serde_json::json!({
+                    "attachments_deleted": removed.iter().map(|(id, sha, size)| serde_json::json!({"id": id, "sha256": sha, "size_bytes": size})).collect::<Vec<_>>(),
+                    "reports_pseudonymised": reps.iter().map(|r| &r.reference).collect::<Vec<_>>(),
+                    "notes_pseudonymised": notes.len(),
+                    "contact_details_removed": true,
+                })),
+            }],
+            now,
+        )?;
+        sum.incidents_purged += 1;
+        sum.reports_pseudonymised += reps.len();
+        sum.attachments_deleted += removed.len();
+        Ok(())
+    })
+}
+
+fn delete_entry(
+    c: &mut DbConn,
+    inc: &IncidentRow,
+    now: DateTime<Utc>,
+    sum: &mut Summary,
+) -> anyhow::Result<()> {
+    write_tx(c, |c| -> anyhow::Result<()> {
+        let Some(row) = crate::incidents::store::by_id_for_update(c, &inc.id)? else {
+            return Ok(());
+        };
+        let reps: Vec<String> = reports::table
+            .filter(reports::incident_id.eq(&row.id))
+            .select(reports::reference)
+            .load(c)?;
+        diesel::delete(reports::table.filter(reports::incident_id.eq(&row.id))).execute(c)?;
+        diesel::delete(incidents::table.find(&row.id)).execute(c)?;
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: Actor::System("retention"),
+                action: "incident.register_entry_expired".into(),
+                entity_type: "incident",
+                entity_id: row.id.clone(),
+                organisation_id: Some(row.organisation_id.clone()),
+                before: Some(
+                    serde_json::json!({"reference": row.reference, "closed_at": row.closed_at, "reports": reps}),
+                ),
+                after: None,
+            }],
+            now,
+        )?;
+        sum.register_entries_deleted += 1;
+        Ok(())
+    })
+}
+
+/// Apply the retention policies at `now`.
+pub fn run(c: &mut DbConn, now: DateTime<Utc>) -> anyhow::Result<Summary> {
+    let mut sum = Summary::default();
+    let closed: Vec<IncidentRow> = incidents::table
+        .filter(incidents::closed_at.is_not_null())
+        .filter(incidents::state.eq_any(["closed", "not_a_breach"]))
+        .load(c)?;
+    let mut policies = std::collections::HashMap::new();
+    for inc in closed {
+        let Some(closed_at) = inc.closed_at.map(from_db) else {
+            continue;
+        };
+        let p = match policies.get(&inc.organisation_id) {
+            Some(p) => *p,
+            None => {
+                let p = policy_of(c, &inc.organisation_id).map_err(|e| anyhow::anyhow!("{e}"))?;
+                policies.insert(inc.organisation_id.clone(), p);
+                p
+            }
+        };
+        if register_expired(closed_at, p.register_years, now) {
+            delete_entry(c, &inc, now, &mut sum)?;
+        } else if inc.evidence_purged_at.is_none()
+            && evidence_due(closed_at, p.evidence_grace_days, now)
+        {
+            purge_evidence(c, &inc, now, &mut sum)?;
+        }
+    }
+    if sum != Summary::default() {
+        tracing::info!(?sum, "retention applied");
+    }
+    Ok(sum)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn evidence_goes_after_the_grace_period() {
+        let closed = Utc.with_ymd_and_hms(2026, 1, 10, 12, 0, 0).unwrap();
+        assert!(!evidence_due(closed, 90, closed + Duration::days(89)));
+        assert!(evidence_due(closed, 90, closed + Duration::days(90)));
+        assert!(evidence_due(closed, 0, closed));
+    }
+
+    #[test]
+    fn the_register_entry_stays_whole_years() {
+        let closed = Utc.with_ymd_and_hms(2026, 3, 15, 9, 0, 0).unwrap();
+        assert!(!register_expired(
+            closed,
+            5,
+            Utc.with_ymd_and_hms(2031, 3, 14, 23, 0, 0).unwrap()
+        ));
+        assert!(register_expired(
+            closed,
+            5,
+            Utc.with_ymd_and_hms(2031, 3, 15, 0, 0, 0).unwrap()
+        ));
+        let leap = Utc.with_ymd_and_hms(2028, 2, 29, 9, 0, 0).unwrap();
+        assert!(!register_expired(
+            leap,
+            1,
+            Utc.with_ymd_and_hms(2029, 2, 28, 9, 0, 0).unwrap()
+        ));
+        assert!(register_expired(
+            leap,
+            1,
+            Utc.with_ymd_and_hms(2029, 3, 1, 0, 0, 0).unwrap()
+        ));
+    }
+}

@@ -1,0 +1,387 @@
+//! The registers over the JSON API: thin handlers over `service`.
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::activities::{self, Activity, RowProblem};
+use super::breaches::{self, Filter};
+use super::service::{self, ActivityView, DeriveOutcome, ImportOutcome, RetentionPolicy};
+use super::stats::{self, Statistics};
+use crate::auth::Staff;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::ApiJson;
+use crate::state::AppState;
+
+const MAX_IMPORT_BYTES: usize = 5 * 1024 * 1024;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct FormatQuery {
+    /// json (default) or csv.
+    pub format: Option<String>,
+}
+
+fn wants_csv(q: &Option<String>) -> ApiResult<bool> {
+    match q.as_deref() {
+        None | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(_) => Err(ApiError::field("format", "json or csv")),
+    }
+}
+
+fn csv_download(name: &str, body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}.csv\""),
+        ))
+        .body(body)
+}
+
+fn json_download(name: &str, body: impl serde::Serialize) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}.json\""),
+        ))
+        .json(body)
+}
+
+pub fn import_refusal(problems: Vec<RowProblem>) -> ApiError {
+    ApiError::Validation(
+        problems
+            .into_iter()
+            .map(|p| FieldError::new(p.field, format!("line {}: {}", p.line, p.message)))
+            .collect(),
+    )
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{slug}/activities", tag = "register",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = [ActivityView]), (status = 401), (status = 404)))]
+pub async fn list_activities(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let slug = path.into_inner();
+    let v = state
+        .db(move |c| {
+            let org = service::org_by_slug(c, &staff, &slug)?;
+            service::list_activities(c, &staff, &org)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations/{slug}/activities", tag = "register",
+    request_body = Activity, params(("slug" = String, Path)),
+    responses((status = 201, body = ActivityView), (status = 401), (status = 404), (status = 422)))]
+pub async fn create_activity(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: ApiJson<Activity>,
+) -> ApiResult<HttpResponse> {
+    let slug = path.into_inner();
+    let a = body.into_inner()?;
+    let v = state
+        .db(move |c| {
+            let org = service::org_by_slug(c, &staff, &slug)?;
+            service::create_activity(c, &staff, &org, a)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{slug}/activities/export", tag = "register",
+    params(("slug" = String, Path), FormatQuery),
+    responses((status = 200, description = "JSON array of activities, or CSV"), (status = 401), (status = 404)))]
+pub async fn export_activities(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    q: web::Query<FormatQuery>,
+) -> ApiResult<HttpResponse> {
+    let csv = wants_csv(&q.format)?;
+    let slug = path.into_inner();
+    let s2 = slug.clone();
+    let list: Vec<Activity> = state
+        .db(move |c| {
+            let org = service::org_by_slug(c, &staff, &s2)?;
+            Ok(service::list_activities(c, &staff, &org)?
+                .into_iter()
+                .map(|v| v.activity)
+                .collect())
+        })
+        .await?;
+    let name = format!("verwerkingsregister-{slug}");
+    Ok(if csv {
+        csv_download(&name, activities::to_csv(&list))
+    } else {
+        json_download(&name, list)
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations/{slug}/activities/import", tag = "register",
+    request_body(content = String, description = "CSV (text/csv, the export's columns) or JSON (application/json, an array of activities)"),
+    params(("slug" = String, Path)),
+    responses((status = 200, body = ImportOutcome), (status = 401), (status = 404), (status = 413), (status = 415),
+        (status = 422, description = "bad rows, each with its line; nothing imported")))]
+pub async fn import_activities(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if body.len() > MAX_IMPORT_BYTES {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "at most {MAX_IMPORT_BYTES} bytes"
+        )));
+    }
+    let parsed = match ct.as_str() {
+        "text/csv" => activities::from_csv(&body),
+        "application/json" => activities::from_json(&body),
+        _ => {
+            return Err(ApiError::UnsupportedMediaType(
+                "send text/csv or application/json".into(),
+            ))
+        }
+    };
+    let items = parsed.map_err(import_refusal)?;
+    let slug = path.into_inner();
+    let v = state
+        .db(move |c| {
+            let org = service::org_by_slug(c, &staff, &slug)?;
+            service::import_activities(c, &staff, &org, items)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+#[utoipa::path(get, path = "/api/v1/activities/{id}", tag = "register", params(("id" = String, Path)),
+    responses((status = 200, body = ActivityView), (status = 401), (status = 404)))]
+pub async fn get_activity(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let v = state
+        .db(move |c| service::get_activity(c, &staff, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ActivityUpdate {
+    pub version: i64,
+    #[serde(flatten)]
+    pub activity: Activity,
+}
+
+#[utoipa::path(put, path = "/api/v1/activities/{id}", tag = "register", request_body = ActivityUpdate,
+    params(("id" = String, Path)),
+    responses((status = 200, body = ActivityView), (status = 401), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_activity(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: ApiJson<ActivityUpdate>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let u = body.into_inner()?;
+    let v = state
+        .db(move |c| service::update_activity(c, &staff, &id, u.version, u.activity))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+#[utoipa::path(delete, path = "/api/v1/activities/{id}", tag = "register", params(("id" = String, Path)),
+    responses((status = 204), (status = 401), (status = 404), (status = 409, description = "incidents are linked to it")))]
+pub async fn delete_activity(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    state
+        .db(move |c| service::delete_activity(c, &staff, &id))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkActivities {
+    pub activity_ids: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/activities", tag = "register", params(("id" = String, Path)),
+    responses((status = 200, body = [ActivityView]), (status = 401), (status = 404)))]
+pub async fn incident_activities(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let v = state
+        .db(move |c| service::linked_activities(c, &staff, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+#[utoipa::path(put, path = "/api/v1/incidents/{id}/activities", tag = "register", request_body = LinkActivities,
+    params(("id" = String, Path)),
+    responses((status = 200, body = DeriveOutcome), (status = 401), (status = 404), (status = 422)))]
+pub async fn link_activities(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: ApiJson<LinkActivities>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let l = body.into_inner()?;
+    let v = state
+        .db(move |c| service::link_activities(c, &staff, &id, &l.activity_ids))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/facts/derive", tag = "register", params(("id" = String, Path)),
+    responses((status = 200, body = DeriveOutcome), (status = 401), (status = 404)))]
+pub async fn derive_facts(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let v = state
+        .db(move |c| service::derive_facts(c, &staff, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+#[derive(Deserialize)]
+pub struct RegisterQuery {
+    #[serde(flatten)]
+    pub filter: Filter,
+    /// json (default) or csv.
+    pub format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/register", tag = "register", params(Filter, FormatQuery),
+    responses((status = 200, body = [breaches::Entry]), (status = 401), (status = 404), (status = 422)))]
+pub async fn breach_register(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<RegisterQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = q.into_inner();
+    let csv = wants_csv(&q.format)?;
+    let f = q.filter;
+    let entries = state.db(move |c| service::register(c, &staff, &f)).await?;
+    Ok(if csv {
+        csv_download("register-datalekken", breaches::to_csv(&entries))
+    } else {
+        HttpResponse::Ok().json(entries)
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/register/statistics", tag = "register", params(Filter),
+    responses((status = 200, body = Statistics), (status = 401), (status = 404), (status = 422)))]
+pub async fn statistics(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<Filter>,
+) -> ApiResult<HttpResponse> {
+    let f = q.into_inner();
+    let entries = state.db(move |c| service::register(c, &staff, &f)).await?;
+    Ok(HttpResponse::Ok().json(stats::compute(&entries)))
+}
+
+#[utoipa::path(get, path = "/api/v1/organisations/{slug}/retention", tag = "register", params(("slug" = String, Path)),
+    responses((status = 200, body = RetentionPolicy), (status = 401), (status = 404)))]
+pub async fn get_retention(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let slug = path.into_inner();
+    let v = state
+        .db(move |c| {
+            let org = service::org_by_slug(c, &staff, &slug)?;
+            service::get_policy(c, &staff, &org)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+#[utoipa::path(put, path = "/api/v1/organisations/{slug}/retention", tag = "register", request_body = RetentionPolicy,
+    params(("slug" = String, Path)),
+    responses((status = 200, body = RetentionPolicy), (status = 401), (status = 403), (status = 404), (status = 422)))]
+pub async fn put_retention(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: ApiJson<RetentionPolicy>,
+) -> ApiResult<HttpResponse> {
+    let slug = path.into_inner();
+    let p = body.into_inner()?;
+    let v = state
+        .db(move |c| {
+            let org = service::org_by_slug(c, &staff, &slug)?;
+            service::set_policy(c, &staff, &org, p)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/v1/organisations/{slug}/activities")
+            .route(web::get().to(list_activities))
+            .route(web::post().to(create_activity)),
+    )
+    .service(
+        web::resource("/api/v1/organisations/{slug}/activities/export")
+            .route(web::get().to(export_activities)),
+    )
+    .service(
+        web::resource("/api/v1/organisations/{slug}/activities/import")
+            .app_data(web::PayloadConfig::new(MAX_IMPORT_BYTES + 1))
+            .route(web::post().to(import_activities)),
+    )
+    .service(
+        web::resource("/api/v1/activities/{id}")
+            .route(web::get().to(get_activity))
+            .route(web::put().to(update_activity))
+            .route(web::delete().to(delete_activity)),
+    )
+    .service(
+        web::resource("/api/v1/incidents/{id}/activities")
+            .route(web::get().to(incident_activities))
+            .route(web::put().to(link_activities)),
+    )
+    .service(
+        web::resource("/api/v1/incidents/{id}/facts/derive").route(web::post().to(derive_facts)),
+    )
+    .service(web::resource("/api/v1/register").route(web::get().to(breach_register)))
+    .service(web::resource("/api/v1/register/statistics").route(web::get().to(statistics)))
+    .service(
+        web::resource("/api/v1/organisations/{slug}/retention")
+            .route(web::get().to(get_retention))
+            .route(web::put().to(put_retention)),
+    );
+}
