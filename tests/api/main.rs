@@ -9,6 +9,7 @@ mod ops;
 mod orgs;
 mod outbox;
 mod public_pages;
+mod register;
 mod reports;
 mod smtp_sink;
 mod staff_pages;
