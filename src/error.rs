@@ -7,6 +7,9 @@ use serde::Serialize;
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// The message in Dutch, where the domain rule gives one (shown on the pages; not in the API).
+    #[serde(skip)]
+    pub message_nl: Option<String>,
 }
 
 impl FieldError {
@@ -14,6 +17,19 @@ impl FieldError {
         FieldError {
             field: field.into(),
             message: message.into(),
+            message_nl: None,
+        }
+    }
+
+    pub fn bilingual(
+        field: impl Into<String>,
+        message: impl Into<String>,
+        message_nl: impl Into<String>,
+    ) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+            message_nl: Some(message_nl.into()),
         }
     }
 }

@@ -36,7 +36,7 @@ fn problems(ps: Vec<FieldProblem>) -> ApiError {
                 } else {
                     p.field
                 };
-                FieldError::new(field, p.message)
+                FieldError::bilingual(field, p.message, p.message_nl)
             })
             .collect(),
     )

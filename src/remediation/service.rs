@@ -17,7 +17,7 @@ use crate::incidents::service::visible;
 pub fn problems(ps: Vec<FieldProblem>) -> ApiError {
     ApiError::Validation(
         ps.into_iter()
-            .map(|p| FieldError::new(p.field, p.message))
+            .map(|p| FieldError::bilingual(p.field, p.message, p.message_nl))
             .collect(),
     )
 }

@@ -10,6 +10,7 @@ mod orgs;
 mod outbox;
 mod public_pages;
 mod register;
+mod register_pages;
 mod reports;
 mod smtp_sink;
 mod staff_pages;

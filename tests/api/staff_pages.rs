@@ -11,38 +11,38 @@ use crate::helpers::{TestApp, PASSWORD};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDRtest";
 
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let at = "name=\"csrf\" value=\"";
     let i = html.find(at).expect("csrf field") + at.len();
     html[i..].split('"').next().unwrap().to_string()
 }
 
 /// The value of a hidden field, e.g. the incident's version.
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let at = format!("name=\"{name}\" value=\"");
     let i = html.find(&at).unwrap_or_else(|| panic!("field {name}")) + at.len();
     html[i..].split('"').next().unwrap().to_string()
 }
 
-fn location(r: &reqwest::Response) -> String {
+pub(crate) fn location(r: &reqwest::Response) -> String {
     r.headers()
         .get("location")
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default()
 }
 
-async fn get(app: &TestApp, path: &str) -> (u16, String) {
+pub(crate) async fn get(app: &TestApp, path: &str) -> (u16, String) {
     let r = app.client.get(app.url(path)).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-async fn get_ok(app: &TestApp, path: &str) -> String {
+pub(crate) async fn get_ok(app: &TestApp, path: &str) -> String {
     let (status, html) = get(app, path).await;
     assert_eq!(status, 200, "{path}: {html}");
     html
 }
 
-async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
     app.client
         .post(app.url(path))
         .form(form)
@@ -52,7 +52,7 @@ async fn post(app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Resp
 }
 
 /// Sign in through the login form, as a person does.
-async fn sign_in(app: &TestApp, email: &str) {
+pub(crate) async fn sign_in(app: &TestApp, email: &str) {
     let html = get_ok(app, "/staff/login").await;
     let csrf = csrf_of(&html);
     let r = post(

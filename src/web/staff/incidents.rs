@@ -165,13 +165,17 @@ fn fact_values(f: &Facts) -> HashMap<&'static str, String> {
 
 /// What the incident page shows besides the stored data: errors, what was typed, a message.
 #[derive(Default)]
-struct Extra {
-    errors: Shown,
+pub(super) struct Extra {
+    pub(super) errors: Shown,
     /// Facts as typed (shown instead of the stored ones after a validation error).
-    facts: Option<HashMap<String, String>>,
-    reason: String,
-    note: String,
-    status: Option<StatusCode>,
+    pub(super) facts: Option<HashMap<String, String>>,
+    pub(super) reason: String,
+    pub(super) note: String,
+    pub(super) status: Option<StatusCode>,
+    /// What was typed in the assessment, measure and closing forms, by field.
+    pub(super) typed: HashMap<String, String>,
+    /// The assessment facts as typed (JSON in the `Facts` shape), after an error.
+    pub(super) assess_facts: Option<Value>,
 }
 
 struct Loaded {
@@ -316,7 +320,7 @@ fn trail_ctx(lang: Lang, rows: &[AuditRow], names: &HashMap<String, String>) -> 
         .collect()
 }
 
-async fn incident_page(
+pub(super) async fn incident_page(
     state: &AppState,
     req: &HttpRequest,
     lang: Lang,
@@ -416,7 +420,11 @@ async fn incident_page(
         "reference": v.reference,
         "incident_title": v.title,
         "organisation": d.org.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
-        "notice": notice(req, lang, &["created", "linked", "saved", "state", "note"]),
+        "notice": notice(
+            req,
+            lang,
+            &["created", "linked", "saved", "state", "note", "assessed", "decided", "derived", "measure"],
+        ),
         "clock": clock,
         "clock_running": v.clock.running,
         "deadline": local_time(lang, v.ap_deadline),
@@ -432,6 +440,18 @@ async fn incident_page(
         "notes": notes,
         "note": extra.note,
         "trail": trail_ctx(lang, &d.trail, &d.names),
+        "assess": super::assess::ctx(state, staff, id, lang, &extra).await?,
+        "closing": matches!(current, State::Remediation | State::Notified | State::Assessed),
+        "closed_info": v.closed_at.map(|t| json!({
+            "at": local_time(lang, t),
+            "lessons": v.lessons_learned.as_deref().map(lines),
+            "override": v.close_override_reason,
+        })),
+        "notified_info": v.notified_at.map(|t| json!({
+            "at": local_time(lang, t),
+            "in_time": v.notified_within_72h.unwrap_or(false),
+        })),
+        "purged_at": v.evidence_purged_at.map(|t| local_time(lang, t)),
         "errors": list,
         "err": map,
     });
@@ -465,7 +485,7 @@ pub async fn show(
 
 /// The start of every POST on an incident: the form, the CSRF check (a 403 page when it fails),
 /// who is signed in.
-async fn begin(
+pub(super) async fn begin(
     req: &HttpRequest,
     lang: Lang,
     id: &str,
@@ -599,13 +619,37 @@ pub async fn transition(
     };
     let to = State::parse(&f.get("to")).ok_or_else(|| super::bad_request(lang))?;
     let reason = f.opt("reason");
+    let close = crate::remediation::rules::CloseInput {
+        lessons_learned: f.opt("lessons_learned"),
+        override_reason: f.opt("override_reason"),
+    };
+    let typed: HashMap<String, String> = [
+        ("lessons_learned".to_string(), f.get("lessons_learned")),
+        ("override_reason".to_string(), f.get("override_reason")),
+    ]
+    .into_iter()
+    .collect();
     let (s, i, r) = (staff.clone(), id.clone(), reason.clone());
     let result = state
-        .db(move |c| service::transition(c, &s, &i, to, r))
+        .db(move |c| service::transition_with(c, &s, &i, to, r, &close))
         .await;
     let (errors, status) = match result {
         Ok(()) => return Ok(redirect(&format!("/staff/incidents/{id}?ok=state"))),
         Err(ApiError::Validation(v)) => (localise(lang, &v, &[]), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(ApiError::Conflict(m)) if m.contains("measure(s) still open") => (
+            vec![(
+                "lessons_learned".into(),
+                w.t(lang, "staff_err_measures_open"),
+            )],
+            StatusCode::CONFLICT,
+        ),
+        Err(ApiError::Forbidden(_)) => (
+            vec![(
+                "override_reason".into(),
+                w.t(lang, "staff_err_override_role"),
+            )],
+            StatusCode::FORBIDDEN,
+        ),
         Err(ApiError::Conflict(_)) => (
             vec![("state".into(), w.t(lang, "staff_err_transition"))],
             StatusCode::CONFLICT,
@@ -616,6 +660,7 @@ pub async fn transition(
         errors,
         reason: reason.unwrap_or_default(),
         status: Some(status),
+        typed,
         ..Default::default()
     };
     incident_page(&state, &req, lang, &staff, &id, extra).await

@@ -4,9 +4,11 @@
 //! The rules themselves live in the domain (`incidents::service`, the stores): these handlers parse,
 //! call them and render.
 mod admin;
+mod assess;
 mod inbox;
 mod incidents;
 mod login;
+mod registers;
 
 use std::collections::HashMap;
 
@@ -55,6 +57,42 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/staff/incidents/{id}/notes",
             web::post().to(incidents::note),
+        )
+        .route(
+            "/staff/incidents/{id}/assessment",
+            web::post().to(assess::facts),
+        )
+        .route(
+            "/staff/incidents/{id}/decision",
+            web::post().to(assess::decide),
+        )
+        .route(
+            "/staff/incidents/{id}/activities",
+            web::post().to(assess::activities),
+        )
+        .route(
+            "/staff/incidents/{id}/measures",
+            web::post().to(assess::add_measure),
+        )
+        .route(
+            "/staff/incidents/{id}/measures/{mid}",
+            web::post().to(assess::change_measure),
+        )
+        .route("/staff/register", web::get().to(registers::register))
+        .route("/staff/statistics", web::get().to(registers::statistics))
+        .service(
+            web::resource("/staff/activities")
+                .route(web::get().to(registers::activities))
+                .route(web::post().to(registers::create)),
+        )
+        .route(
+            "/staff/activities/import",
+            web::post().to(registers::import),
+        )
+        .service(
+            web::resource("/staff/activities/{id}")
+                .route(web::get().to(registers::show))
+                .route(web::post().to(registers::update)),
         )
         .route("/staff/admin", web::get().to(admin::page))
         .route(
@@ -215,7 +253,12 @@ fn localise(lang: Lang, errs: &[FieldError], rename: &[(&str, &str)]) -> Shown {
             .map(|(_, to)| *to)
             .unwrap_or(base)
             .to_string();
-        push_err(&mut out, &field, field_message(lang, &e.message));
+        let message = match (&e.message_nl, lang) {
+            (Some(nl), Lang::Nl) => nl.clone(),
+            (Some(_), Lang::En) => e.message.clone(),
+            (None, _) => field_message(lang, &e.message),
+        };
+        push_err(&mut out, &field, message);
     }
     out
 }

@@ -1,0 +1,949 @@
+//! The assessment part of the incident page: the facts in the AP form's vocabulary (each with
+//! where it came from), the ENISA severity, the proposal with its reasons, the decision, the
+//! processing activities it concerns, and the remedial measures. The rules are in
+//! `assessment`, `remediation` and `register`; these handlers parse forms, call them and render.
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use serde_json::{json, Map, Value};
+
+use super::incidents::{begin, incident_page, Extra};
+use super::{localise, page_err, push_err, Form};
+use crate::assessment::decision::{Exception, Outcome};
+use crate::assessment::facts::{self as fx, Facts};
+use crate::assessment::service::{self as aservice, AssessmentView, DecisionInput};
+use crate::auth::Staff;
+use crate::error::ApiError;
+use crate::register::service as rservice;
+use crate::remediation::rules::MeasureStatus;
+use crate::remediation::service::{self as mservice, MeasureInput, MeasurePatch};
+use crate::state::AppState;
+use crate::web::redirect;
+use crate::web::{web as pages, Lang, PageError};
+
+/// How a fact is asked for on the page.
+enum Ask {
+    /// Several of a closed list (checkboxes).
+    Multi(Vec<(&'static str, &'static str, &'static str)>),
+    /// One of a closed list (a select).
+    One(Vec<(&'static str, &'static str, &'static str)>),
+    /// Yes / no / not known.
+    Tri,
+    Number,
+    Text,
+}
+
+macro_rules! opts {
+    ($t:ty) => {
+        <$t>::ALL
+            .iter()
+            .map(|v| (v.as_str(), v.label_nl(), v.label_en()))
+            .collect::<Vec<_>>()
+    };
+}
+
+/// The simple facts, in the order of the AP's form, grouped as the page shows them.
+fn groups() -> Vec<(&'static str, Vec<(&'static str, Ask)>)> {
+    vec![
+        (
+            "staff_fx_group_what",
+            vec![
+                ("kind", Ask::One(opts!(fx::IncidentKind))),
+                ("nature", Ask::Multi(opts!(fx::Nature))),
+                ("availability_loss", Ask::One(opts!(fx::AvailabilityLoss))),
+                ("how_discovered", Ask::Text),
+                ("malicious_intent", Ask::Tri),
+                ("exfiltrated", Ask::Tri),
+            ],
+        ),
+        (
+            "staff_fx_group_data",
+            vec![
+                ("general_data", Ask::Multi(opts!(fx::GeneralData))),
+                ("special_categories", Ask::Multi(opts!(fx::SpecialCategory))),
+                ("groups", Ask::Multi(opts!(fx::PersonGroup))),
+                ("records", Ask::Number),
+                ("identifiability", Ask::One(opts!(fx::Identifiability))),
+                ("controller_nature", Ask::One(opts!(fx::ControllerNature))),
+            ],
+        ),
+        (
+            "staff_fx_group_effects",
+            vec![
+                (
+                    "consequences_people",
+                    Ask::Multi(opts!(fx::PeopleConsequence)),
+                ),
+                ("consequences_org", Ask::Multi(opts!(fx::OrgConsequence))),
+                ("backup_available", Ask::Tri),
+                ("restored_without_difficulty", Ask::Tri),
+                ("integrity_recoverable", Ask::Tri),
+                ("data_already_public", Ask::Tri),
+                ("people_reachable", Ask::Tri),
+                ("risk_removing_measures", Ask::Text),
+            ],
+        ),
+    ]
+}
+
+const PROTECTION_TRIS: [&str; 3] = ["data_intact", "recent_backup", "key_not_compromised"];
+const RECIPIENT_TRIS: [&str; 4] = ["known", "trustworthy", "returned_or_deleted", "opened"];
+
+fn label(lang: Lang, o: &(&'static str, &'static str, &'static str)) -> &'static str {
+    match lang {
+        Lang::Nl => o.1,
+        Lang::En => o.2,
+    }
+}
+
+fn tri_value(v: &Value) -> &'static str {
+    match v.as_bool() {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "",
+    }
+}
+
+fn provenance(lang: Lang, fact: &Value) -> Value {
+    let w = pages();
+    match fact["provenance"].as_str() {
+        Some("derived") => json!({
+            "derived": true,
+            "text": w.t(lang, "staff_fx_derived").replace("{from}", fact["from"].as_str().unwrap_or("")),
+        }),
+        Some("entered") => json!({"entered": true, "text": w.t(lang, "staff_fx_entered")}),
+        _ => json!({"missing": true, "text": w.t(lang, "staff_fx_missing")}),
+    }
+}
+
+/// The facts form's context from facts as JSON (stored, or as typed after an error).
+fn facts_form(lang: Lang, facts: &Value, errors: &super::Shown) -> Value {
+    let w = pages();
+    let err = |name: &str| {
+        errors
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, m)| m.clone())
+    };
+    let tri_options = |cur: &str| {
+        json!([
+            {"value": "true", "label": w.t(lang, "staff_yes"), "checked": cur == "true"},
+            {"value": "false", "label": w.t(lang, "staff_no"), "checked": cur == "false"},
+            {"value": "", "label": w.t(lang, "staff_fx_unknown"), "checked": cur.is_empty()},
+        ])
+    };
+    let groups: Vec<Value> = groups()
+        .into_iter()
+        .map(|(legend, fields)| {
+            let fields: Vec<Value> = fields
+                .into_iter()
+                .map(|(name, ask)| {
+                    let fact = &facts[name];
+                    let value = &fact["value"];
+                    let mut f = json!({
+                        "name": name,
+                        "id": format!("f-{name}"),
+                        "label": w.t(lang, &format!("staff_fx_{name}")),
+                        "provenance": provenance(lang, fact),
+                        "error": err(name),
+                    });
+                    match ask {
+                        Ask::Multi(options) => {
+                            let chosen: Vec<&str> = value
+                                .as_array()
+                                .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+                                .unwrap_or_default();
+                            f["multi"] = json!(true);
+                            f["options"] = options
+                                .iter()
+                                .map(|o| json!({"value": o.0, "label": label(lang, o), "checked": chosen.contains(&o.0), "id": format!("f-{name}-{}", o.0)}))
+                                .collect();
+                        }
+                        Ask::One(options) => {
+                            let cur = value.as_str().unwrap_or("");
+                            f["one"] = json!(true);
+                            f["options"] = options
+                                .iter()
+                                .map(|o| json!({"value": o.0, "label": label(lang, o), "selected": cur == o.0}))
+                                .collect();
+                        }
+                        Ask::Tri => {
+                            f["tri"] = json!(true);
+                            f["options"] = tri_options(tri_value(value));
+                        }
+                        Ask::Number => {
+                            f["number"] = json!(true);
+                            f["value"] = json!(value.as_i64().map(|n| n.to_string()).unwrap_or_default());
+                        }
+                        Ask::Text => {
+                            f["text"] = json!(true);
+                            f["value"] = json!(value.as_str().unwrap_or(""));
+                        }
+                    }
+                    f
+                })
+                .collect();
+            json!({"legend": w.t(lang, legend), "fields": fields})
+        })
+        .collect();
+    let people = &facts["people"]["value"];
+    let (exact, min, max) = match people["type"].as_str() {
+        Some("exact") => (people["n"].as_i64(), None, None),
+        Some("range") => (None, people["min"].as_i64(), people["max"].as_i64()),
+        _ => (None, None, None),
+    };
+    let num = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+    let prot = &facts["protection"]["value"];
+    let method = prot["method"].as_str().unwrap_or("");
+    let rec = &facts["recipients"]["value"];
+    json!({
+        "groups": groups,
+        "people": {
+            "provenance": provenance(lang, &facts["people"]),
+            "exact": num(exact), "min": num(min), "max": num(max),
+            "error": err("people"),
+        },
+        "protection": {
+            "provenance": provenance(lang, &facts["protection"]),
+            "methods": opts!(fx::ProtectionMethod).iter().map(|o| json!({"value": o.0, "label": label(lang, o), "selected": method == o.0})).collect::<Vec<_>>(),
+            "technique": prot["technique"].as_str().unwrap_or(""),
+            "exception_a_claimed": prot["exception_a_claimed"].as_bool().unwrap_or(false),
+            "tris": PROTECTION_TRIS.iter().map(|n| json!({"name": n, "label": w.t(lang, &format!("staff_fx_protection_{n}")), "options": tri_options(tri_value(&prot[*n]))})).collect::<Vec<_>>(),
+            "error": err("protection"),
+        },
+        "recipients": {
+            "provenance": provenance(lang, &facts["recipients"]),
+            "tris": RECIPIENT_TRIS.iter().map(|n| json!({"name": n, "label": w.t(lang, &format!("staff_fx_recipients_{n}")), "options": tri_options(tri_value(&rec[*n]))})).collect::<Vec<_>>(),
+            "count": num(rec["count"].as_i64()),
+            "trust_basis": rec["trust_basis"].as_str().unwrap_or(""),
+            "error": err("recipients"),
+        },
+        "kind_other": facts["kind_other"].as_str().unwrap_or(""),
+    })
+}
+
+fn parse_tri(s: &str) -> Value {
+    match s {
+        "true" => json!(true),
+        "false" => json!(false),
+        _ => Value::Null,
+    }
+}
+
+fn parse_num(f: &Form, key: &str, field: &str, errs: &mut super::Shown, lang: Lang) -> Option<i64> {
+    let s = f.get(key);
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    match s.replace(['.', ' '], "").parse::<i64>() {
+        Ok(n) if n >= 0 => Some(n),
+        _ => {
+            push_err(errs, field, pages().t(lang, "staff_err_number"));
+            None
+        }
+    }
+}
+
+fn is_empty_value(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+/// One fact from the form: unchanged and not confirmed keeps its provenance (a derived fact stays
+/// derived); changed or confirmed becomes entered; nothing given becomes missing — except an empty
+/// list a person changed or confirmed, which says "none".
+fn decide_fact(current: &Value, new: Value, confirmed: bool, list: bool) -> Value {
+    let same = current["value"] == new || (is_empty_value(&new) && current.get("value").is_none());
+    if same && !confirmed {
+        return current.clone();
+    }
+    if is_empty_value(&new) && !(list && new.is_array()) {
+        return json!({"provenance": "missing"});
+    }
+    json!({"provenance": "entered", "value": new})
+}
+
+/// The facts as the form gives them, on top of the current facts (fields the form does not show
+/// stay as they are). Field errors for numbers that are not numbers.
+fn facts_from_form(f: &Form, current: &Value, lang: Lang) -> (Value, super::Shown) {
+    let mut out: Map<String, Value> = current.as_object().cloned().unwrap_or_default();
+    let mut errs = vec![];
+    let confirmed = |name: &str| f.has(&format!("confirm.{name}"));
+    for (_, fields) in groups() {
+        for (name, ask) in fields {
+            let key = format!("fx.{name}");
+            let (new, list) = match ask {
+                Ask::Multi(options) => {
+                    let chosen = f.all(&key);
+                    // Keep the form's order; ignore values that are not options.
+                    let v: Vec<&str> = options
+                        .iter()
+                        .map(|o| o.0)
+                        .filter(|o| chosen.iter().any(|c| c == o))
+                        .collect();
+                    (json!(v), true)
+                }
+                Ask::One(options) => {
+                    let v = f.get(&key);
+                    (
+                        if options.iter().any(|o| o.0 == v) {
+                            json!(v)
+                        } else {
+                            Value::Null
+                        },
+                        false,
+                    )
+                }
+                Ask::Tri => (parse_tri(&f.get(&key)), false),
+                Ask::Number => (
+                    parse_num(f, &key, name, &mut errs, lang)
+                        .map(|n| json!(n))
+                        .unwrap_or(Value::Null),
+                    false,
+                ),
+                Ask::Text => {
+                    let v = f.get(&key).trim().to_string();
+                    (if v.is_empty() { Value::Null } else { json!(v) }, false)
+                }
+            };
+            let cur = current
+                .get(name)
+                .cloned()
+                .unwrap_or(json!({"provenance": "missing"}));
+            out.insert(
+                name.to_string(),
+                decide_fact(&cur, new, confirmed(name), list),
+            );
+        }
+    }
+    // The number of people: exact, or a minimum with an optional maximum.
+    let exact = parse_num(f, "fx.people_exact", "people", &mut errs, lang);
+    let min = parse_num(f, "fx.people_min", "people", &mut errs, lang);
+    let max = parse_num(f, "fx.people_max", "people", &mut errs, lang);
+    let people = match (exact, min, max) {
+        (Some(n), _, _) => json!({"type": "exact", "n": n}),
+        (None, Some(min), max) => json!({"type": "range", "min": min, "max": max}),
+        (None, None, Some(max)) => json!({"type": "range", "min": 0, "max": max}),
+        _ => Value::Null,
+    };
+    let cur = current
+        .get("people")
+        .cloned()
+        .unwrap_or(json!({"provenance": "missing"}));
+    out.insert(
+        "people".into(),
+        decide_fact(&cur, people, confirmed("people"), false),
+    );
+    // Protection beforehand.
+    let method = f.get("fx.protection_method");
+    let protection = if fx::ProtectionMethod::parse(&method).is_some() {
+        let mut p = json!({
+            "method": method,
+            "technique": Some(f.get("fx.protection_technique").trim().to_string()).filter(|s| !s.is_empty()),
+            "exception_a_claimed": f.has("fx.protection_exception_a_claimed"),
+        });
+        for n in PROTECTION_TRIS {
+            p[n] = parse_tri(&f.get(&format!("fx.protection_{n}")));
+        }
+        p
+    } else {
+        Value::Null
+    };
+    let cur = current
+        .get("protection")
+        .cloned()
+        .unwrap_or(json!({"provenance": "missing"}));
+    let cur_norm = normalise_object(&cur);
+    out.insert(
+        "protection".into(),
+        decide_fact(&cur_norm, protection, confirmed("protection"), false),
+    );
+    // Recipients.
+    let mut rec = json!({});
+    for n in RECIPIENT_TRIS {
+        rec[n] = parse_tri(&f.get(&format!("fx.recipients_{n}")));
+    }
+    rec["count"] = parse_num(f, "fx.recipients_count", "recipients", &mut errs, lang)
+        .map(|n| json!(n))
+        .unwrap_or(Value::Null);
+    rec["trust_basis"] = Some(f.get("fx.recipients_trust_basis").trim().to_string())
+        .filter(|s| !s.is_empty())
+        .map(Value::String)
+        .unwrap_or(Value::Null);
+    let all_null = rec
+        .as_object()
+        .map(|o| o.values().all(|v| v.is_null()))
+        .unwrap_or(true);
+    let rec = if all_null { Value::Null } else { rec };
+    let cur = current
+        .get("recipients")
+        .cloned()
+        .unwrap_or(json!({"provenance": "missing"}));
+    let cur_norm = normalise_object(&cur);
+    out.insert(
+        "recipients".into(),
+        decide_fact(&cur_norm, rec, confirmed("recipients"), false),
+    );
+    let other = f.get("fx.kind_other").trim().to_string();
+    out.insert(
+        "kind_other".into(),
+        if other.is_empty() {
+            Value::Null
+        } else {
+            json!(other)
+        },
+    );
+    (Value::Object(out), errs)
+}
+
+/// A stored composite fact with every optional key present (null when absent), so it compares
+/// equal to the same value read back from the form.
+fn normalise_object(fact: &Value) -> Value {
+    let mut f = fact.clone();
+    if let Some(v) = f.get_mut("value").and_then(|v| v.as_object_mut()) {
+        for k in [
+            "technique",
+            "data_intact",
+            "recent_backup",
+            "key_not_compromised",
+            "known",
+            "trustworthy",
+            "returned_or_deleted",
+            "opened",
+            "count",
+            "trust_basis",
+        ] {
+            if !v.contains_key(k) {
+                // Only keys of this kind of object: protection has a method, recipients do not.
+                let is_protection = v.contains_key("method");
+                let protection_key = [
+                    "technique",
+                    "data_intact",
+                    "recent_backup",
+                    "key_not_compromised",
+                ]
+                .contains(&k);
+                if is_protection == protection_key {
+                    v.insert(k.into(), Value::Null);
+                }
+            }
+        }
+        if v.contains_key("method") && !v.contains_key("exception_a_claimed") {
+            v.insert("exception_a_claimed".into(), json!(false));
+        }
+    }
+    f
+}
+
+/// What the assessment part of the incident page shows.
+pub async fn ctx(
+    state: &AppState,
+    staff: &Staff,
+    id: &str,
+    lang: Lang,
+    extra: &Extra,
+) -> Result<Value, PageError> {
+    let w = pages();
+    let (s, i) = (staff.clone(), id.to_string());
+    let (view, measures, linked, all_acts, members, org_id, facts_json) = state
+        .db(move |c| {
+            let view: AssessmentView = aservice::load_assessment(c, &s, &i)?;
+            let measures = mservice::list(c, &s, &i)?;
+            let linked = rservice::linked_activities(c, &s, &i)?;
+            let inc = crate::incidents::service::visible(c, &s, &i, false)?;
+            let all = rservice::list_activities(c, &s, &inc.organisation_id)?;
+            let members = crate::auth::store::members_of(c, &inc.organisation_id)?;
+            let facts_json = serde_json::to_value(view.facts.clone().unwrap_or_default())
+                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok((
+                view,
+                measures,
+                linked,
+                all,
+                members,
+                inc.organisation_id,
+                facts_json,
+            ))
+        })
+        .await
+        .map_err(|e| page_err(lang, e))?;
+    let facts = extra.assess_facts.clone().unwrap_or(facts_json);
+    let mut owners: Vec<(String, String)> = members.into_iter().map(|m| (m.0, m.2)).collect();
+    owners.sort_by(|a, b| a.1.cmp(&b.1));
+    owners.dedup_by(|a, b| a.0 == b.0);
+    let typed = |k: &str| extra.typed.get(k).cloned().unwrap_or_default();
+    let severity = view.severity.as_ref().map(|s| {
+        json!({
+            "score": format!("{:.2}", s.score).replace('.', if lang == Lang::Nl { "," } else { "." }),
+            "band": match lang { Lang::Nl => s.band.label_nl(), Lang::En => s.band.label_en() },
+            "reasons": s.reasons.iter().map(|r| if lang == Lang::Nl { r.nl.clone() } else { r.en.clone() }).collect::<Vec<_>>(),
+        })
+    });
+    let proposal = view.proposal.as_ref().map(|p| {
+        json!({
+            "outcome": match lang { Lang::Nl => p.outcome.label_nl(), Lang::En => p.outcome.label_en() },
+            "outcome_key": p.outcome.as_str(),
+            "exception": p.exception.map(|e| match lang { Lang::Nl => e.label_nl(), Lang::En => e.label_en() }),
+            "reasons": p.reasons.iter().map(|r| if lang == Lang::Nl { r.nl.clone() } else { r.en.clone() }).collect::<Vec<_>>(),
+            "missing": view.facts.as_ref().map(|f| f.missing().iter().map(|m| w.t(lang, &format!("staff_fx_{m}"))).collect::<Vec<_>>()).unwrap_or_default(),
+        })
+    });
+    let proposed = view
+        .proposal
+        .as_ref()
+        .map(|p| p.outcome.as_str())
+        .unwrap_or("");
+    let chosen_outcome = extra
+        .typed
+        .get("outcome")
+        .cloned()
+        .unwrap_or_else(|| proposed.to_string());
+    let decision = view.decision.as_ref().map(|d| {
+        let outcome = Outcome::parse(&d.outcome);
+        json!({
+            "outcome": outcome.map(|o| match lang { Lang::Nl => o.label_nl(), Lang::En => o.label_en() }).unwrap_or(""),
+            "exception": d.exception.as_deref().and_then(Exception::parse).map(|e| match lang { Lang::Nl => e.label_nl(), Lang::En => e.label_en() }),
+            "reasons": super::lines(&d.reasons),
+            "reason_for_difference": d.reason_for_difference.as_deref().map(super::lines),
+            "at": super::local_time(lang, d.decided_at),
+            "outdated": view.assessment_id.as_deref() != Some(d.assessment_id.as_str()),
+        })
+    });
+    let today = mservice::today_nl(crate::db::now());
+    let open_measures = measures
+        .iter()
+        .filter(|m| {
+            MeasureStatus::parse(&m.status)
+                .map(|s| s.is_open())
+                .unwrap_or(true)
+        })
+        .count();
+    let measures: Vec<Value> = measures
+        .iter()
+        .map(|m| {
+            let status = MeasureStatus::parse(&m.status).unwrap_or(MeasureStatus::Open);
+            json!({
+                "id": m.id,
+                "description": super::lines(&m.description),
+                "owner": m.owner_name.clone().unwrap_or_else(|| w.t(lang, "staff_measure_no_owner")),
+                "due": m.due_on.format("%d-%m-%Y").to_string(),
+                "due_value": m.due_on.to_string(),
+                "status": match lang { Lang::Nl => status.label_nl(), Lang::En => status.label_en() },
+                "overdue": m.overdue,
+                "evidence": m.evidence.as_deref().map(super::lines),
+                "version": m.version,
+                "statuses": MeasureStatus::ALL.iter().map(|s| json!({"value": s.as_str(), "label": match lang { Lang::Nl => s.label_nl(), Lang::En => s.label_en() }, "selected": *s == status})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let linked_ids: Vec<&str> = linked.iter().map(|a| a.id.as_str()).collect();
+    Ok(json!({
+        "facts": facts_form(lang, &facts, &extra.errors),
+        "facts_version": view.facts_version,
+        "severity": severity,
+        "proposal": proposal,
+        "history": view.history.iter().map(|h| json!({
+            "version": h.version,
+            "at": super::local_time(lang, h.created_at),
+            "band": match lang { Lang::Nl => h.band.label_nl(), Lang::En => h.band.label_en() },
+            "outcome": match lang { Lang::Nl => h.outcome.label_nl(), Lang::En => h.outcome.label_en() },
+        })).collect::<Vec<_>>(),
+        "decision": decision,
+        "outcomes": Outcome::ALL.iter().map(|o| json!({"value": o.as_str(), "label": match lang { Lang::Nl => o.label_nl(), Lang::En => o.label_en() }, "selected": o.as_str() == chosen_outcome, "proposed": o.as_str() == proposed})).collect::<Vec<_>>(),
+        "exceptions": Exception::ALL.iter().map(|e| json!({"value": e.as_str(), "label": match lang { Lang::Nl => e.label_nl(), Lang::En => e.label_en() }, "selected": extra.typed.get("exception").map(|x| x == e.as_str()).unwrap_or(false)})).collect::<Vec<_>>(),
+        "reasons": typed("reasons"),
+        "reason_for_difference": typed("reason_for_difference"),
+        "measures": measures,
+        "open_measures": open_measures,
+        "today": today.to_string(),
+        "owners": owners.iter().map(|(id, name)| json!({"id": id, "name": name, "selected": extra.typed.get("owner_id") == Some(id)})).collect::<Vec<_>>(),
+        "measure_description": typed("measure_description"),
+        "measure_due": typed("measure_due"),
+        "activities": all_acts.iter().map(|a| json!({"id": a.id, "name": a.activity.name, "checked": linked_ids.contains(&a.id.as_str()), "input_id": format!("f-act-{}", a.id)})).collect::<Vec<_>>(),
+        "linked": linked.iter().map(|a| a.activity.name.clone()).collect::<Vec<_>>(),
+        "org_id": org_id,
+        "lessons_learned": typed("lessons_learned"),
+        "override_reason": typed("override_reason"),
+    }))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn again(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &Staff,
+    id: &str,
+    errors: super::Shown,
+    typed: HashMap<String, String>,
+    facts: Option<Value>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    // `people.max` is shown at the people fields.
+    let mut shown: super::Shown = vec![];
+    for (f, m) in errors {
+        let base = f.split('.').next().unwrap_or(&f).to_string();
+        push_err(&mut shown, &base, m);
+    }
+    let extra = Extra {
+        errors: shown,
+        typed,
+        assess_facts: facts,
+        status: Some(status),
+        ..Default::default()
+    };
+    incident_page(state, req, lang, staff, id, extra).await
+}
+
+fn shown_for(lang: Lang, e: ApiError) -> Result<(super::Shown, StatusCode), PageError> {
+    match e {
+        ApiError::Validation(v) => Ok((localise(lang, &v, &[]), StatusCode::UNPROCESSABLE_ENTITY)),
+        ApiError::Conflict(_) => Ok((
+            vec![(
+                "assessment".into(),
+                pages().t(lang, "staff_err_changed_meanwhile"),
+            )],
+            StatusCode::CONFLICT,
+        )),
+        other => Err(page_err(lang, other)),
+    }
+}
+
+/// `POST /staff/incidents/{id}/assessment`: record the facts (a new version).
+pub async fn facts(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let id = path.into_inner();
+    let (f, staff) = match begin(&req, lang, &id, &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let (s, i) = (staff.clone(), id.clone());
+    let current: Value = state
+        .db(move |c| {
+            let v = aservice::load_assessment(c, &s, &i)?;
+            serde_json::to_value(v.facts.unwrap_or_default())
+                .map_err(|e| ApiError::Internal(e.to_string()))
+        })
+        .await
+        .map_err(|e| page_err(lang, e))?;
+    let (typed, mut errs) = facts_from_form(&f, &current, lang);
+    let parsed: Result<Facts, _> = serde_json::from_value(typed.clone());
+    let facts = match parsed {
+        Ok(p) if errs.is_empty() => p,
+        Ok(_) => {
+            return again(
+                &state,
+                &req,
+                lang,
+                &staff,
+                &id,
+                errs,
+                HashMap::new(),
+                Some(typed),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => {
+            push_err(
+                &mut errs,
+                "assessment",
+                format!("{}: {e}", pages().t(lang, "staff_err_invalid")),
+            );
+            return again(
+                &state,
+                &req,
+                lang,
+                &staff,
+                &id,
+                errs,
+                HashMap::new(),
+                Some(typed),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let (s, i) = (staff.clone(), id.clone());
+    match state
+        .db(move |c| aservice::record_facts(c, &s, &i, facts))
+        .await
+    {
+        Ok(_) => Ok(redirect(&format!(
+            "/staff/incidents/{id}?ok=assessed#assessment"
+        ))),
+        Err(e) => {
+            let (errors, status) = shown_for(lang, e)?;
+            again(
+                &state,
+                &req,
+                lang,
+                &staff,
+                &id,
+                errors,
+                HashMap::new(),
+                Some(typed),
+                status,
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /staff/incidents/{id}/decision`: the person's decision with reasons.
+pub async fn decide(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let id = path.into_inner();
+    let (f, staff) = match begin(&req, lang, &id, &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let typed: HashMap<String, String> =
+        ["outcome", "exception", "reasons", "reason_for_difference"]
+            .iter()
+            .map(|k| (k.to_string(), f.get(k)))
+            .collect();
+    let Some(outcome) = Outcome::parse(&f.get("outcome")) else {
+        let errs = vec![("outcome".to_string(), pages().t(lang, "staff_err_choice"))];
+        return again(
+            &state,
+            &req,
+            lang,
+            &staff,
+            &id,
+            errs,
+            typed,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let input: DecisionInput = match serde_json::from_value(json!({
+        "outcome": outcome.as_str(),
+        "exception": f.opt("exception"),
+        "reasons": f.get("reasons"),
+        "reason_for_difference": f.opt("reason_for_difference"),
+    })) {
+        Ok(i) => i,
+        Err(_) => {
+            let errs = vec![("exception".to_string(), pages().t(lang, "staff_err_choice"))];
+            return again(
+                &state,
+                &req,
+                lang,
+                &staff,
+                &id,
+                errs,
+                typed,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let (s, i) = (staff.clone(), id.clone());
+    match state
+        .db(move |c| aservice::record_decision(c, &s, &i, input))
+        .await
+    {
+        Ok(_) => Ok(redirect(&format!(
+            "/staff/incidents/{id}?ok=decided#decision"
+        ))),
+        Err(e) => {
+            let (errors, status) = shown_for(lang, e)?;
+            again(&state, &req, lang, &staff, &id, errors, typed, None, status).await
+        }
+    }
+}
+
+/// `POST /staff/incidents/{id}/activities`: the processing activities it concerns.
+pub async fn activities(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let id = path.into_inner();
+    let (f, staff) = match begin(&req, lang, &id, &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let ids = f.all("activity");
+    let derive_only = f.has("derive");
+    let (s, i) = (staff.clone(), id.clone());
+    let r = state
+        .db(move |c| {
+            if derive_only {
+                rservice::derive_facts(c, &s, &i)
+            } else {
+                rservice::link_activities(c, &s, &i, &ids)
+            }
+        })
+        .await;
+    match r {
+        Ok(_) => Ok(redirect(&format!(
+            "/staff/incidents/{id}?ok=derived#assessment"
+        ))),
+        Err(e) => {
+            let (errors, status) = shown_for(lang, e)?;
+            again(
+                &state,
+                &req,
+                lang,
+                &staff,
+                &id,
+                errors,
+                HashMap::new(),
+                None,
+                status,
+            )
+            .await
+        }
+    }
+}
+
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%d-%m-%Y"))
+        .ok()
+}
+
+/// `POST /staff/incidents/{id}/measures`: add a measure.
+pub async fn add_measure(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let id = path.into_inner();
+    let (f, staff) = match begin(&req, lang, &id, &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let typed: HashMap<String, String> = [
+        ("measure_description", f.get("description")),
+        ("measure_due", f.get("due_on")),
+        ("owner_id", f.get("owner_id")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let Some(due_on) = parse_date(&f.get("due_on")) else {
+        let errs = vec![("due_on".to_string(), pages().t(lang, "staff_err_date"))];
+        return again(
+            &state,
+            &req,
+            lang,
+            &staff,
+            &id,
+            errs,
+            typed,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let input = MeasureInput {
+        description: f.get("description"),
+        due_on,
+        owner_id: f.opt("owner_id"),
+        status: None,
+        evidence: None,
+    };
+    let (s, i) = (staff.clone(), id.clone());
+    match state.db(move |c| mservice::create(c, &s, &i, input)).await {
+        Ok(_) => Ok(redirect(&format!(
+            "/staff/incidents/{id}?ok=measure#measures"
+        ))),
+        Err(e) => {
+            let (errors, status) = shown_for(lang, e)?;
+            again(&state, &req, lang, &staff, &id, errors, typed, None, status).await
+        }
+    }
+}
+
+/// `POST /staff/incidents/{id}/measures/{mid}`: change a measure's status and evidence.
+pub async fn change_measure(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let (id, mid) = path.into_inner();
+    let (f, staff) = match begin(&req, lang, &id, &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let version: i64 = f
+        .get("version")
+        .parse()
+        .map_err(|_| super::bad_request(lang))?;
+    let status = MeasureStatus::parse(&f.get("status"));
+    let due_on = f.opt("due_on").and_then(|d| parse_date(&d));
+    let patch = MeasurePatch {
+        version,
+        description: None,
+        due_on,
+        owner_id: None,
+        status,
+        evidence: Some(f.get("evidence")),
+    };
+    let (s, m, i) = (staff.clone(), mid.clone(), id.clone());
+    let r = state
+        .db(move |c| {
+            // The measure must belong to this incident (the URL says which).
+            let row = crate::remediation::store::by_id(c, &m)?.ok_or(ApiError::NotFound)?;
+            if row.incident_id != i {
+                return Err(ApiError::NotFound);
+            }
+            mservice::update(c, &s, &m, patch)
+        })
+        .await;
+    match r {
+        Ok(_) => Ok(redirect(&format!(
+            "/staff/incidents/{id}?ok=measure#measures"
+        ))),
+        Err(e) => {
+            let (mut errors, status) = shown_for(lang, e)?;
+            for e in errors.iter_mut() {
+                if e.0 == "evidence" {
+                    e.0 = format!("evidence-{mid}");
+                }
+            }
+            again(
+                &state,
+                &req,
+                lang,
+                &staff,
+                &id,
+                errors,
+                HashMap::new(),
+                None,
+                status,
+            )
+            .await
+        }
+    }
+}
