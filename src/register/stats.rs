@@ -115,30 +115,31 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A horizontal bar chart: one labelled bar per count, the number at its end.
+/// A horizontal bar chart: per count its label on a line, the bar below it, the number at its end.
 pub fn bar_chart(id: &str, title: &str, counts: &[Count]) -> String {
-    let row = 28;
-    let label_w = 330;
-    let bar_w = 300;
-    let h = 30 + row * counts.len().max(1);
+    let row = 46;
+    let bar_w = 540;
+    let h = 20 + row * counts.len().max(1);
     let max = counts.iter().map(|c| c.count).max().unwrap_or(0).max(1);
     let mut s = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{id}-t" viewBox="0 0 {w} {h}" width="100%" class="chart"><title id="{id}-t">{t}</title>"#,
-        w = label_w + bar_w + 60,
+        w = bar_w + 60,
         t = esc(title)
     );
     if counts.is_empty() {
         s.push_str(r##"<text x="0" y="20" fill="#333" font-size="14">Geen gegevens in deze periode</text>"##);
     }
     for (i, c) in counts.iter().enumerate() {
-        let y = 10 + i * row;
+        let y = 6 + i * row;
         let w = (c.count * bar_w / max).max(2);
         s.push_str(&format!(
-            r##"<text x="0" y="{ty}" fill="#1a1a1a" font-size="13">{label}</text><rect x="{label_w}" y="{y}" width="{w}" height="18" fill="#154273"><title>{label}: {n}</title></rect><text x="{nx}" y="{ty}" fill="#1a1a1a" font-size="13">{n}</text>"##,
+            r##"<text x="0" y="{ty}" fill="#1a1a1a" font-size="14">{label}</text><rect x="0" y="{by}" width="{w}" height="18" fill="#154273"><title>{label}: {n}</title></rect><text x="{nx}" y="{ny}" fill="#1a1a1a" font-size="14">{n}</text>"##,
             ty = y + 14,
+            by = y + 20,
+            ny = y + 34,
             label = esc(&c.label),
             n = c.count,
-            nx = label_w + w + 6,
+            nx = w + 6,
         ));
     }
     s.push_str("</svg>");

@@ -34,7 +34,7 @@ const HANDLER = {
 };
 const REFERENCE = /^M-(\d{4})-\d{6}$/;
 const AXE_PAGES = ['start', 'form', 'form-errors', 'confirmation', 'follow', 'login', 'inbox',
-  'incidents', 'incident'];
+  'incidents', 'incident', 'incident-assessed', 'register', 'statistics', 'activities'];
 
 let server;
 let browser;
@@ -354,6 +354,30 @@ describe('Meldpunt in a browser', { timeout: 600_000 }, () => {
       assert.ok((await row.innerText()).includes(NL.staff_state_triage), 'the list shows the incident in triage');
       await axeCheck(page, 'incidents');
       await shoot(page, 'incidents');
+
+      // The assessment on the incident page: facts in the AP form's terms → a proposal; a measure.
+      await page.goto(`${server.base}${incidentPath}`);
+      await main.locator('#f-kind').selectOption('letter_wrong_recipient');
+      await main.getByRole('checkbox', { name: 'vertrouwelijkheid: mogelijk ingezien door onbevoegden', exact: true }).check();
+      for (const d of ['naam', 'adres', 'burgerservicenummer (BSN)']) {
+        await main.locator('#f-general_data').getByRole('checkbox', { name: d, exact: true }).check();
+      }
+      await main.getByLabel(NL.staff_fx_people_exact, { exact: true }).fill('1');
+      await navigateBy(page, () => main.getByRole('button', { name: NL.staff_fx_save, exact: true }).click());
+      assert.ok((await main.innerText()).includes('melden bij de AP en de betrokkenen informeren'), 'the proposal is shown');
+      await main.getByLabel(NL.staff_measure_description, { exact: true }).fill('Adresbestand controleren');
+      await main.locator('#f-measure_due_on').fill('2030-01-31');
+      await navigateBy(page, () => main.getByRole('button', { name: NL.staff_measure_add, exact: true }).last().click());
+      assert.ok((await main.innerText()).includes('Adresbestand controleren'), 'the measure is listed');
+      await axeCheck(page, 'incident-assessed');
+      await shoot(page, 'incident-assessed');
+
+      for (const [name, url] of [['register', '/staff/register'], ['statistics', '/staff/statistics'], ['activities', '/staff/activities']]) {
+        await page.goto(`${server.base}${url}`);
+        await page.getByRole('heading', { level: 1 }).first().waitFor();
+        await axeCheck(page, name);
+        await shoot(page, name);
+      }
 
       // The reports are now linked to the incident, so the inbox offers no box for them.
       await page.goto(`${server.base}/staff/inbox`);

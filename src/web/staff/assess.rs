@@ -850,7 +850,10 @@ pub async fn add_measure(
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     let Some(due_on) = parse_date(&f.get("due_on")) else {
-        let errs = vec![("due_on".to_string(), pages().t(lang, "staff_err_date"))];
+        let errs = vec![(
+            "measure_due_on".to_string(),
+            pages().t(lang, "staff_err_date"),
+        )];
         return again(
             &state,
             &req,
@@ -878,6 +881,11 @@ pub async fn add_measure(
         ))),
         Err(e) => {
             let (errors, status) = shown_for(lang, e)?;
+            // The add form's fields carry a prefix (the page has other descriptions).
+            let errors = errors
+                .into_iter()
+                .map(|(f, m)| (format!("measure_{f}"), m))
+                .collect();
             again(&state, &req, lang, &staff, &id, errors, typed, None, status).await
         }
     }
