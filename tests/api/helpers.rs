@@ -107,9 +107,25 @@ impl TestDb {
                 );
                 c.batch_execute(&format!("CREATE DATABASE {name}"))
                     .expect("create test database");
-                let url = match base.rfind('/') {
-                    Some(i) if i > "postgres://".len() => format!("{}/{}", &base[..i], name),
-                    _ => format!("{base}/{name}"),
+                // Loopback tests do not need TLS; without it, no OpenSSL state is in use on the
+                // pools' threads when the test process exits (libpq would otherwise negotiate TLS
+                // with a server that offers it, as Debian's does).
+                let (path, query) = match base.split_once('?') {
+                    Some((p, q)) => (p, q.to_string()),
+                    None => (base.as_str(), String::new()),
+                };
+                let query = if query.contains("sslmode") {
+                    query
+                } else if query.is_empty() {
+                    "sslmode=disable".to_string()
+                } else {
+                    format!("{query}&sslmode=disable")
+                };
+                let url = match path.rfind('/') {
+                    Some(i) if i > "postgres://".len() => {
+                        format!("{}/{}?{query}", &path[..i], name)
+                    }
+                    _ => format!("{path}/{name}?{query}"),
                 };
                 Some(TestDb { url, _dir: None })
             }
