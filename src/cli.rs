@@ -387,8 +387,8 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
             let mut c = open(settings)?;
             let s = crate::register::retention::run(&mut c, at.unwrap_or_else(db::now))?;
             println!(
-                "evidence purged for {} incident(s): {} report(s) pseudonymised, {} attachment(s) deleted; {} register entr(y/ies) past retention deleted",
-                s.incidents_purged, s.reports_pseudonymised, s.attachments_deleted, s.register_entries_deleted
+                "evidence purged for {} incident(s) and {} unlinked closed report(s): {} report(s) pseudonymised, {} attachment(s) deleted; {} register entr(y/ies) past retention deleted",
+                s.incidents_purged, s.unlinked_reports_purged, s.reports_pseudonymised, s.attachments_deleted, s.register_entries_deleted
             );
             Ok(0)
         }

@@ -39,6 +39,8 @@ pub fn register_expired(closed_at: DateTime<Utc>, years: i32, now: DateTime<Utc>
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
 pub struct Summary {
     pub incidents_purged: usize,
+    /// Closed reports that never became part of an incident, purged the same way.
+    pub unlinked_reports_purged: usize,
     pub reports_pseudonymised: usize,
     pub attachments_deleted: usize,
     pub register_entries_deleted: usize,
@@ -202,6 +204,89 @@ fn delete_entry(
     })
 }
 
+/// Closed reports never linked to an incident: after their organisation's grace period (the
+/// default for reports nobody assigned) since their last change, the same purge as for an
+/// incident's evidence. Only reports with something left to purge are touched.
+fn purge_unlinked_reports(
+    c: &mut DbConn,
+    now: DateTime<Utc>,
+    policies: &mut std::collections::HashMap<String, super::service::RetentionPolicy>,
+    sum: &mut Summary,
+) -> anyhow::Result<()> {
+    let candidates: Vec<crate::reports::store::ReportRow> = reports::table
+        .filter(reports::incident_id.is_null())
+        .filter(reports::status.eq("closed"))
+        .load(c)?;
+    for r in candidates {
+        let grace = match &r.organisation_id {
+            Some(o) => match policies.get(o) {
+                Some(p) => p.evidence_grace_days,
+                None => {
+                    let p = policy_of(c, o).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    policies.insert(o.clone(), p);
+                    p.evidence_grace_days
+                }
+            },
+            None => super::service::RetentionPolicy::default().evidence_grace_days,
+        };
+        if !evidence_due(from_db(r.updated_at), grace, now) {
+            continue;
+        }
+        let files: i64 = attachments::table
+            .filter(attachments::report_id.eq(&r.id))
+            .count()
+            .get_result(c)?;
+        let masked = detect::mask(&r.description);
+        let has_contact =
+            r.contact_name.is_some() || r.contact_email.is_some() || r.contact_phone.is_some();
+        if files == 0 && !has_contact && masked == r.description {
+            continue;
+        }
+        write_tx(c, |c| -> anyhow::Result<()> {
+            diesel::delete(attachments::table.filter(attachments::report_id.eq(&r.id)))
+                .execute(c)?;
+            diesel::update(reports::table.find(&r.id))
+                .set((
+                    reports::description.eq(&masked),
+                    reports::action_taken.eq(r.action_taken.as_deref().map(detect::mask)),
+                    reports::contact_name.eq(None::<String>),
+                    reports::contact_email.eq(None::<String>),
+                    reports::contact_phone.eq(None::<String>),
+                    reports::may_contact.eq(false),
+                ))
+                .execute(c)?;
+            let msgs: Vec<(String, String)> = report_messages::table
+                .filter(report_messages::report_id.eq(&r.id))
+                .select((report_messages::id, report_messages::body))
+                .load(c)?;
+            for (id, body) in msgs {
+                diesel::update(report_messages::table.find(id))
+                    .set(report_messages::body.eq(detect::mask(&body)))
+                    .execute(c)?;
+            }
+            audit::store::append(
+                c,
+                &[Entry {
+                    actor: Actor::System("retention"),
+                    action: "report.evidence_purged".into(),
+                    entity_type: "report",
+                    entity_id: r.id.clone(),
+                    organisation_id: r.organisation_id.clone(),
+                    before: None,
+                    after: Some(
+                        serde_json::json!({"reference": r.reference, "attachments_deleted": files, "contact_details_removed": has_contact}),
+                    ),
+                }],
+                now,
+            )?;
+            Ok(())
+        })?;
+        sum.unlinked_reports_purged += 1;
+        sum.attachments_deleted += files as usize;
+    }
+    Ok(())
+}
+
 /// Apply the retention policies at `now`.
 pub fn run(c: &mut DbConn, now: DateTime<Utc>) -> anyhow::Result<Summary> {
     let mut sum = Summary::default();
@@ -230,6 +315,7 @@ pub fn run(c: &mut DbConn, now: DateTime<Utc>) -> anyhow::Result<Summary> {
             purge_evidence(c, &inc, now, &mut sum)?;
         }
     }
+    purge_unlinked_reports(c, now, &mut policies, &mut sum)?;
     if sum != Summary::default() {
         tracing::info!(?sum, "retention applied");
     }

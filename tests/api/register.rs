@@ -982,9 +982,32 @@ async fn retention_purges_evidence_then_the_entry(app: TestApp) {
         .await;
     assert_eq!(r.status(), 200);
 
+    // A report that never became an incident, closed: purged on the same schedule.
+    let r = app
+        .post(
+            "/api/v1/reports",
+            Some(&h.token),
+            json!({
+                "description": "Geen datalek, wel mijn gegevens", "organisation": "oost",
+                "contact_name": "Piet Melder", "contact_phone": "0612345678"
+            }),
+        )
+        .await;
+    let loose: Value = r.json().await.unwrap();
+    let loose_ref = loose["reference"].as_str().unwrap().to_string();
+    let r = app
+        .patch(
+            &format!("/api/v1/reports/{loose_ref}"),
+            Some(&h.token),
+            json!({"status": "closed"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+
     // Before the grace period nothing happens.
     let s = meldpunt::register::retention::run(&mut c, Utc::now() + Duration::days(29)).unwrap();
     assert_eq!(s.incidents_purged, 0);
+    assert_eq!(s.unlinked_reports_purged, 0);
     // After it: attachments gone, contact details gone, the BSN masked; the entry stays whole.
     let s = meldpunt::register::retention::run(&mut c, Utc::now() + Duration::days(31)).unwrap();
     assert_eq!(
@@ -995,9 +1018,17 @@ async fn retention_purges_evidence_then_the_entry(app: TestApp) {
         ),
         (1, 1, 1)
     );
+    assert_eq!(s.unlinked_reports_purged, 1);
+    let (lname, lphone): (Option<String>, Option<String>) = reports::table
+        .filter(reports::reference.eq(&loose_ref))
+        .select((reports::contact_name, reports::contact_phone))
+        .first(&mut c)
+        .unwrap();
+    assert_eq!((lname, lphone), (None, None));
     let again =
         meldpunt::register::retention::run(&mut c, Utc::now() + Duration::days(32)).unwrap();
     assert_eq!(again.incidents_purged, 0, "done once");
+    assert_eq!(again.unlinked_reports_purged, 0, "done once");
     let n: i64 = attachments::table
         .filter(attachments::report_id.eq(&rep_id))
         .count()
