@@ -80,6 +80,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         crate::auth::routes::totp_begin,
         crate::auth::routes::totp_confirm,
         crate::auth::routes::totp_disable,
+        crate::auth::routes::password_change,
         crate::auth::routes::token_create,
         crate::auth::routes::token_list,
         crate::auth::routes::token_revoke,

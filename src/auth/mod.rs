@@ -1,4 +1,5 @@
 //! Staff accounts: password login, sessions, API tokens, two-factor login, roles per organisation.
+pub mod account;
 pub mod extract;
 pub mod login;
 pub mod routes;

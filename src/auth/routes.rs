@@ -7,7 +7,7 @@ use super::login::{self, session_cookie, LoginFailure};
 use super::secrets::{hash_password, password_problem};
 use super::store::{self, TokenInfo};
 use super::throttle::Policy;
-use super::{totp, Staff};
+use super::Staff;
 use crate::audit::{self, Actor, Entry};
 use crate::db::{now, write_tx};
 use crate::error::{ApiError, ApiResult};
@@ -132,20 +132,12 @@ pub struct TotpSetup {
 /// Start turning on two-factor login: a new secret for the authenticator app (not active until confirmed).
 #[utoipa::path(post, path = "/api/v1/me/totp", tag = "auth", responses((status = 200, body = TotpSetup)))]
 pub async fn totp_begin(state: web::Data<AppState>, staff: Staff) -> ApiResult<HttpResponse> {
-    if staff.totp_enabled {
-        return Err(ApiError::Conflict(
-            "two-factor login is already on; turn it off first".into(),
-        ));
-    }
-    let secret = totp::new_secret();
-    let url = totp::otpauth_url(&secret, &staff.email)?;
-    let s = secret.clone();
-    state
-        .db(move |c| Ok(store::set_totp(c, &staff.id, Some(&s), false)?))
+    let (secret, otpauth_url) = state
+        .db(move |c| super::account::begin_totp(c, &staff))
         .await?;
     Ok(HttpResponse::Ok().json(TotpSetup {
         secret,
-        otpauth_url: url,
+        otpauth_url,
     }))
 }
 
@@ -170,35 +162,7 @@ pub async fn totp_confirm(
 ) -> ApiResult<HttpResponse> {
     let code = body.into_inner()?.code;
     let codes = state
-        .db(move |c| {
-            let user = store::user_by_id(c, &staff.id)?.ok_or(ApiError::NotFound)?;
-            let secret = user
-                .totp_secret
-                .filter(|_| !user.totp_enabled)
-                .ok_or_else(|| ApiError::Conflict("start with POST /api/v1/me/totp".into()))?;
-            let t = now();
-            if !totp::check(&secret, &code, t.timestamp() as u64) {
-                return Err(ApiError::field(
-                    "code",
-                    "the code does not match; check the app and the clock",
-                ));
-            }
-            write_tx(c, |c| -> ApiResult<Vec<String>> {
-                store::set_totp(c, &staff.id, Some(&secret), true)?;
-                let codes = store::new_recovery_codes(c, &staff.id)?;
-                audit::store::append(
-                    c,
-                    &[audit_user(
-                        "user.totp_enabled",
-                        &staff.id,
-                        staff.actor(),
-                        None,
-                    )],
-                    t,
-                )?;
-                Ok(codes)
-            })
-        })
+        .db(move |c| super::account::confirm_totp(c, &staff, &code))
         .await?;
     Ok(HttpResponse::Ok().json(RecoveryCodes {
         recovery_codes: codes,
@@ -214,30 +178,30 @@ pub async fn totp_disable(
 ) -> ApiResult<HttpResponse> {
     let code = body.into_inner()?.code;
     state
+        .db(move |c| super::account::disable_totp(c, &staff, &code))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordInput {
+    pub current_password: String,
+    /// At least 12 characters.
+    pub new_password: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordInput,
+    responses((status = 204, description = "changed; every session of the user has ended"), (status = 401), (status = 422)))]
+pub async fn password_change(
+    state: web::Data<AppState>,
+    staff: Staff,
+    body: ApiJson<PasswordInput>,
+) -> ApiResult<HttpResponse> {
+    let p = body.into_inner()?;
+    state
         .db(move |c| {
-            let user = store::user_by_id(c, &staff.id)?.ok_or(ApiError::NotFound)?;
-            let t = now();
-            let ok = match (&user.totp_secret, user.totp_enabled) {
-                (Some(s), true) => totp::check(s, &code, t.timestamp() as u64),
-                _ => return Err(ApiError::Conflict("two-factor login is not on".into())),
-            };
-            if !ok {
-                return Err(ApiError::field("code", "the code does not match"));
-            }
-            write_tx(c, |c| -> ApiResult<()> {
-                store::set_totp(c, &staff.id, None, false)?;
-                audit::store::append(
-                    c,
-                    &[audit_user(
-                        "user.totp_disabled",
-                        &staff.id,
-                        staff.actor(),
-                        None,
-                    )],
-                    t,
-                )?;
-                Ok(())
-            })
+            super::account::change_password(c, &staff, &p.current_password, &p.new_password)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -491,6 +455,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(totp_disable)),
         )
         .route("/api/v1/me/totp/confirm", web::post().to(totp_confirm))
+        .route("/api/v1/me/password", web::post().to(password_change))
         .service(
             web::resource("/api/v1/me/tokens")
                 .route(web::post().to(token_create))

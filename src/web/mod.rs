@@ -95,6 +95,7 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "staff/activities",
     "staff/activity",
     "staff/activity_form",
+    "staff/account",
     "staff/period_filter",
     "staff/admin",
     "staff/admin_org",

@@ -1,6 +1,7 @@
 //! Integration tests over HTTP: one binary, every test on SQLite and (when configured) PostgreSQL.
 mod helpers;
 
+mod account;
 mod assessment;
 mod auth;
 mod cli;

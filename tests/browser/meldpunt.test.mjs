@@ -34,7 +34,7 @@ const HANDLER = {
 };
 const REFERENCE = /^M-(\d{4})-\d{6}$/;
 const AXE_PAGES = ['start', 'form', 'form-errors', 'confirmation', 'follow', 'login', 'inbox',
-  'incidents', 'incident', 'incident-assessed', 'register', 'statistics', 'activities'];
+  'incidents', 'incident', 'incident-assessed', 'register', 'statistics', 'activities', 'account'];
 
 let server;
 let browser;
@@ -372,7 +372,7 @@ describe('Meldpunt in a browser', { timeout: 600_000 }, () => {
       await axeCheck(page, 'incident-assessed');
       await shoot(page, 'incident-assessed');
 
-      for (const [name, url] of [['register', '/staff/register'], ['statistics', '/staff/statistics'], ['activities', '/staff/activities']]) {
+      for (const [name, url] of [['register', '/staff/register'], ['statistics', '/staff/statistics'], ['activities', '/staff/activities'], ['account', '/staff/account']]) {
         await page.goto(`${server.base}${url}`);
         await page.getByRole('heading', { level: 1 }).first().waitFor();
         await axeCheck(page, name);

@@ -3,6 +3,7 @@
 //! who is signed in and what they may do, then the input; a success redirects (POST-redirect-GET).
 //! The rules themselves live in the domain (`incidents::service`, the stores): these handlers parse,
 //! call them and render.
+mod account;
 mod admin;
 mod assess;
 mod inbox;
@@ -78,6 +79,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/staff/incidents/{id}/measures/{mid}",
             web::post().to(assess::change_measure),
         )
+        .route("/staff/account", web::get().to(account::show))
+        .route("/staff/account/password", web::post().to(account::password))
+        .route("/staff/account/totp", web::post().to(account::totp))
         .route("/staff/register", web::get().to(registers::register))
         .route("/staff/statistics", web::get().to(registers::statistics))
         .service(

@@ -1,0 +1,138 @@
+//! One's own account: change the password, turn two-factor login on (secret → confirm with a code
+//! → recovery codes, shown once) and off. Shared by the API (`/api/v1/me/…`) and the account page;
+//! each change audited.
+use super::{secrets, store, totp, Staff};
+use crate::audit::{self, Actor, Entry};
+use crate::db::{now, write_tx, DbConn};
+use crate::error::{ApiError, ApiResult, FieldError};
+
+fn audit_user(action: &str, user_id: &str, actor: Actor) -> Entry {
+    Entry {
+        actor,
+        action: action.into(),
+        entity_type: "user",
+        entity_id: user_id.into(),
+        organisation_id: None,
+        before: None,
+        after: None,
+    }
+}
+
+pub const MIN_PASSWORD: usize = 12;
+
+/// Change the password: the current one must match; the new one has at least 12 characters and
+/// differs from it. Every session of the person ends (a page gives its user a new one).
+pub fn change_password(c: &mut DbConn, staff: &Staff, current: &str, new: &str) -> ApiResult<()> {
+    let user = store::user_by_id(c, &staff.id)?.ok_or(ApiError::NotFound)?;
+    let ok = user
+        .password_hash
+        .as_deref()
+        .map(|h| secrets::verify_password(current, h))
+        .unwrap_or(false);
+    if !ok {
+        return Err(ApiError::Validation(vec![FieldError::bilingual(
+            "current_password",
+            "the current password is not right",
+            "het huidige wachtwoord klopt niet",
+        )]));
+    }
+    if new.chars().count() < MIN_PASSWORD || new.chars().count() > 1000 {
+        return Err(ApiError::Validation(vec![FieldError::bilingual(
+            "new_password",
+            "at least 12 characters",
+            "ten minste 12 tekens",
+        )]));
+    }
+    if new == current {
+        return Err(ApiError::Validation(vec![FieldError::bilingual(
+            "new_password",
+            "choose a password that differs from the current one",
+            "kies een ander wachtwoord dan het huidige",
+        )]));
+    }
+    let hash = secrets::hash_password(new).map_err(|e| ApiError::Internal(e.to_string()))?;
+    write_tx(c, |c| -> ApiResult<()> {
+        store::set_password(c, &staff.id, &hash)?;
+        store::delete_sessions_of(c, &staff.id)?;
+        audit::store::append(
+            c,
+            &[audit_user(
+                "user.password_changed",
+                &staff.id,
+                staff.actor(),
+            )],
+            now(),
+        )?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Start turning two-factor login on: a new secret (not yet in force) and its otpauth URL.
+pub fn begin_totp(c: &mut DbConn, staff: &Staff) -> ApiResult<(String, String)> {
+    if staff.totp_enabled {
+        return Err(ApiError::Conflict(
+            "two-factor login is already on; turn it off first".into(),
+        ));
+    }
+    let secret = totp::new_secret();
+    let url = totp::otpauth_url(&secret, &staff.email)?;
+    store::set_totp(c, &staff.id, Some(&secret), false)?;
+    Ok((secret, url))
+}
+
+/// The secret being set up (begun, not yet confirmed), if any.
+pub fn pending_totp(c: &mut DbConn, staff: &Staff) -> ApiResult<Option<String>> {
+    let user = store::user_by_id(c, &staff.id)?.ok_or(ApiError::NotFound)?;
+    Ok(user.totp_secret.filter(|_| !user.totp_enabled))
+}
+
+/// Confirm with a code from the app: two-factor login is on; returns the recovery codes.
+pub fn confirm_totp(c: &mut DbConn, staff: &Staff, code: &str) -> ApiResult<Vec<String>> {
+    let secret = pending_totp(c, staff)?
+        .ok_or_else(|| ApiError::Conflict("start with POST /api/v1/me/totp".into()))?;
+    let t = now();
+    if !totp::check(&secret, code, t.timestamp() as u64) {
+        return Err(ApiError::Validation(vec![FieldError::bilingual(
+            "code",
+            "the code does not match; check the app and the clock",
+            "de code klopt niet; kijk in de app en of de klok van uw telefoon goed staat",
+        )]));
+    }
+    write_tx(c, |c| -> ApiResult<Vec<String>> {
+        store::set_totp(c, &staff.id, Some(&secret), true)?;
+        let codes = store::new_recovery_codes(c, &staff.id)?;
+        audit::store::append(
+            c,
+            &[audit_user("user.totp_enabled", &staff.id, staff.actor())],
+            t,
+        )?;
+        Ok(codes)
+    })
+}
+
+/// Turn two-factor login off, with a current code from the app.
+pub fn disable_totp(c: &mut DbConn, staff: &Staff, code: &str) -> ApiResult<()> {
+    let user = store::user_by_id(c, &staff.id)?.ok_or(ApiError::NotFound)?;
+    let t = now();
+    let ok = match (&user.totp_secret, user.totp_enabled) {
+        (Some(s), true) => totp::check(s, code, t.timestamp() as u64),
+        _ => return Err(ApiError::Conflict("two-factor login is not on".into())),
+    };
+    if !ok {
+        return Err(ApiError::Validation(vec![FieldError::bilingual(
+            "code",
+            "the code does not match",
+            "de code klopt niet",
+        )]));
+    }
+    write_tx(c, |c| -> ApiResult<()> {
+        store::set_totp(c, &staff.id, None, false)?;
+        audit::store::append(
+            c,
+            &[audit_user("user.totp_disabled", &staff.id, staff.actor())],
+            t,
+        )?;
+        Ok(())
+    })
+}

@@ -1,0 +1,313 @@
+//! `/staff/account`: one's own password and two-factor login. The rules are in `auth::account`.
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::{
+    errors_ctx, expired, here, localise, notice, page_err, render, signed_in, Form, Shown,
+};
+use crate::auth::{account, login::session_cookie, store as auth_store, Staff};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
+
+/// The QR code of an otpauth URL as an SVG (scanned by the authenticator app), or none.
+fn qr_svg(url: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .dark_color(qrcode::render::svg::Color("#000000"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build();
+    // Inline in HTML: without the XML declaration.
+    svg.find("<svg").map(|i| svg[i..].to_string())
+}
+
+/// The secret in groups of four, as people type it.
+fn grouped(secret: &str) -> String {
+    secret
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+struct Shown2 {
+    errors: Shown,
+    setup: Option<(String, String)>,
+    recovery: Option<Vec<String>>,
+    status: StatusCode,
+}
+
+async fn page(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &Staff,
+    extra: Shown2,
+) -> Result<HttpResponse, PageError> {
+    let w = pages();
+    let s = staff.clone();
+    let pending = state
+        .db(move |c| account::pending_totp(c, &s))
+        .await
+        .map_err(|e| page_err(lang, e))?;
+    let setup = match (&extra.setup, &pending) {
+        (Some(x), _) => Some(x.clone()),
+        (None, Some(secret)) => crate::auth::totp::otpauth_url(secret, &staff.email)
+            .ok()
+            .map(|u| (secret.clone(), u)),
+        _ => None,
+    };
+    let (list, map) = errors_ctx(&extra.errors);
+    let ctx = json!({
+        "title": w.t(lang, "staff_account_title"),
+        "email": staff.email,
+        "name": staff.display_name,
+        "totp_on": staff.totp_enabled,
+        "setup": setup.as_ref().map(|(secret, url)| json!({
+            "secret": grouped(secret),
+            "url": url,
+            "qr": qr_svg(url),
+        })),
+        "recovery": extra.recovery,
+        "notice": notice(req, lang, &["password", "totp_off"]),
+        "errors": list,
+        "err": map,
+    });
+    render(req, lang, Some(staff), "staff/account", ctx, extra.status)
+}
+
+/// `GET /staff/account`.
+pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let staff = signed_in(&req, lang, &here(&req)).await?;
+    page(
+        &state,
+        &req,
+        lang,
+        &staff,
+        Shown2 {
+            errors: vec![],
+            setup: None,
+            recovery: None,
+            status: StatusCode::OK,
+        },
+    )
+    .await
+}
+
+async fn begin(
+    req: &HttpRequest,
+    lang: Lang,
+    body: &[u8],
+) -> Result<Result<(Form, Staff), HttpResponse>, PageError> {
+    let f = Form::parse(body);
+    if !csrf_ok(req, &f.get("csrf")) {
+        return Ok(Err(expired(req, lang, "/staff/account")?));
+    }
+    let staff = signed_in(req, lang, "/staff/account").await?;
+    Ok(Ok((f, staff)))
+}
+
+fn shown(lang: Lang, e: ApiError) -> Result<(Shown, StatusCode), PageError> {
+    match e {
+        ApiError::Validation(v) => Ok((localise(lang, &v, &[]), StatusCode::UNPROCESSABLE_ENTITY)),
+        ApiError::Conflict(_) => Ok((
+            vec![(
+                "code".into(),
+                pages().t(lang, "staff_err_changed_meanwhile"),
+            )],
+            StatusCode::CONFLICT,
+        )),
+        other => Err(page_err(lang, other)),
+    }
+}
+
+/// `POST /staff/account/password`: every session ends; this browser gets a new one.
+pub async fn password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let (f, staff) = match begin(&req, lang, &body).await? {
+        Ok(x) => x,
+        Err(r) => return Ok(r),
+    };
+    if f.get("new_password") != f.get("repeat_password") {
+        let errs = vec![(
+            "repeat_password".to_string(),
+            pages().t(lang, "staff_err_repeat"),
+        )];
+        return page(
+            &state,
+            &req,
+            lang,
+            &staff,
+            Shown2 {
+                errors: errs,
+                setup: None,
+                recovery: None,
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+            },
+        )
+        .await;
+    }
+    let (s, cur, new) = (
+        staff.clone(),
+        f.get("current_password"),
+        f.get("new_password"),
+    );
+    let hours = state.settings.security.session_hours;
+    let r = state
+        .db(move |c| {
+            account::change_password(c, &s, &cur, &new)?;
+            Ok(auth_store::create_session(c, &s.id, hours)?)
+        })
+        .await;
+    match r {
+        Ok(token) => {
+            let mut resp = redirect("/staff/account?ok=password");
+            let _ = resp.add_cookie(&session_cookie(&state, token));
+            Ok(resp)
+        }
+        Err(e) => {
+            let (errors, status) = shown(lang, e)?;
+            page(
+                &state,
+                &req,
+                lang,
+                &staff,
+                Shown2 {
+                    errors,
+                    setup: None,
+                    recovery: None,
+                    status,
+                },
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /staff/account/totp`: `step` = begin, confirm (with `code`) or disable (with `code`).
+pub async fn totp(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let (f, staff) = match begin(&req, lang, &body).await? {
+        Ok(x) => x,
+        Err(r) => return Ok(r),
+    };
+    let code: String = f
+        .get("code")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let s = staff.clone();
+    match f.get("step").as_str() {
+        "begin" => {
+            let r = state.db(move |c| account::begin_totp(c, &s)).await;
+            match r {
+                Ok(setup) => {
+                    page(
+                        &state,
+                        &req,
+                        lang,
+                        &staff,
+                        Shown2 {
+                            errors: vec![],
+                            setup: Some(setup),
+                            recovery: None,
+                            status: StatusCode::OK,
+                        },
+                    )
+                    .await
+                }
+                Err(e) => {
+                    let (errors, status) = shown(lang, e)?;
+                    page(
+                        &state,
+                        &req,
+                        lang,
+                        &staff,
+                        Shown2 {
+                            errors,
+                            setup: None,
+                            recovery: None,
+                            status,
+                        },
+                    )
+                    .await
+                }
+            }
+        }
+        "confirm" => {
+            let r = state.db(move |c| account::confirm_totp(c, &s, &code)).await;
+            match r {
+                Ok(codes) => {
+                    // Shown once, on this response only; the page now shows two-factor login on.
+                    let mut me = staff.clone();
+                    me.totp_enabled = true;
+                    page(
+                        &state,
+                        &req,
+                        lang,
+                        &me,
+                        Shown2 {
+                            errors: vec![],
+                            setup: None,
+                            recovery: Some(codes),
+                            status: StatusCode::OK,
+                        },
+                    )
+                    .await
+                }
+                Err(e) => {
+                    let (errors, status) = shown(lang, e)?;
+                    page(
+                        &state,
+                        &req,
+                        lang,
+                        &staff,
+                        Shown2 {
+                            errors,
+                            setup: None,
+                            recovery: None,
+                            status,
+                        },
+                    )
+                    .await
+                }
+            }
+        }
+        "disable" => {
+            let r = state.db(move |c| account::disable_totp(c, &s, &code)).await;
+            match r {
+                Ok(()) => Ok(redirect("/staff/account?ok=totp_off")),
+                Err(e) => {
+                    let (errors, status) = shown(lang, e)?;
+                    page(
+                        &state,
+                        &req,
+                        lang,
+                        &staff,
+                        Shown2 {
+                            errors,
+                            setup: None,
+                            recovery: None,
+                            status,
+                        },
+                    )
+                    .await
+                }
+            }
+        }
+        _ => Err(super::bad_request(lang)),
+    }
+}
