@@ -3,4 +3,5 @@ pub mod attachments;
 pub mod intake;
 pub mod model;
 pub mod routes;
+pub mod service;
 pub mod store;

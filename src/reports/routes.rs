@@ -5,11 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{self, ReportInput, ReporterView};
 use super::store::{self, ReportRow};
-use crate::audit::{self, Entry};
 use crate::auth::extract::bearer;
 use crate::auth::secrets::{same_digest, sha256_hex};
 use crate::auth::Staff;
-use crate::db::{from_db, now, to_db, write_tx};
+use crate::db::{from_db, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::ApiJson;
 use crate::privacy;
@@ -222,12 +221,7 @@ pub async fn show(
     }
 }
 
-fn staff_may_see(staff: &Staff, row: &ReportRow) -> bool {
-    match &row.organisation_id {
-        Some(org) => staff.can_handle(org),
-        None => staff.is_admin,
-    }
-}
+use super::service::staff_may_see;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
@@ -317,14 +311,6 @@ pub async fn patch(
 ) -> ApiResult<HttpResponse> {
     let reference = path.into_inner();
     let p = body.into_inner()?;
-    if let Some(s) = &p.status {
-        if !["in_review", "closed", "received"].contains(&s.as_str()) {
-            return Err(ApiError::field(
-                "status",
-                "one of: received, in_review, closed",
-            ));
-        }
-    }
     let target_org = match &p.organisation {
         Some(slug) => {
             let dir = state.org_directory().await?;
@@ -342,41 +328,13 @@ pub async fn patch(
     let row = state
         .db(move |c| {
             write_tx(c, |c| {
-                let mut row = store::by_reference(c, &reference)?.ok_or(ApiError::NotFound)?;
-                if !staff_may_see(&staff, &row) {
-                    return Err(ApiError::NotFound);
-                }
-                let before = serde_json::json!({"organisation_id": row.organisation_id, "status": row.status});
-                if let Some(org) = target_org {
-                    if row.organisation_id.is_some() && row.organisation_id.as_deref() != Some(&org) && !staff.is_admin {
-                        return Err(ApiError::field("organisation", "the report already belongs to an organisation"));
-                    }
-                    row.organisation_id = Some(org);
-                }
-                if let Some(s) = p.status {
-                    if row.status == "linked" {
-                        return Err(ApiError::Conflict("the report is linked to an incident; its status follows the incident".into()));
-                    }
-                    row.status = s;
-                }
-                let t = now();
-                row.updated_at = to_db(t);
-                store::update(c, &row)?;
-                let after = serde_json::json!({"organisation_id": row.organisation_id, "status": row.status});
-                audit::store::append(
+                super::service::update_in(
                     c,
-                    &[Entry {
-                        actor: staff.actor(),
-                        action: "report.updated".into(),
-                        entity_type: "report",
-                        entity_id: row.id.clone(),
-                        organisation_id: row.organisation_id.clone(),
-                        before: Some(before),
-                        after: Some(after),
-                    }],
-                    t,
-                )?;
-                Ok(row)
+                    &staff,
+                    &reference,
+                    target_org.as_deref(),
+                    p.status.as_deref(),
+                )
             })
         })
         .await?;

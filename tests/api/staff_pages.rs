@@ -943,3 +943,108 @@ async fn admin_manages_organisations_users_and_tokens(app: TestApp) {
     );
 }
 both!(admin_manages_organisations_users_and_tokens);
+
+async fn inbox_assigns_unassigned_reports_and_closes_others(app: TestApp) {
+    app.create_org("oost");
+    app.create_org("west");
+    app.create_user_full("beheer@meldpunt.nl", &[], true);
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    app.create_user("h@west.nl", &[("west", Role::Handler)]);
+    // A citizen who did not know the organisation; another for oost that is no breach.
+    let r = app
+        .post(
+            "/api/v1/reports",
+            None,
+            json!({"description": "Brief van een gemeente, weet niet welke"}),
+        )
+        .await;
+    let loose: Value = r.json().await.unwrap();
+    let loose = loose["reference"].as_str().unwrap().to_string();
+    let spam = report(&app, "oost", "Reclame, geen datalek", "x@example.nl").await;
+
+    sign_in(&app, "beheer@meldpunt.nl").await;
+    let html = get_ok(&app, "/staff/inbox").await;
+    assert!(html.contains(&loose));
+    let csrf = csrf_of(&html);
+    // No organisation chosen: the form comes back saying so, nothing changes.
+    let r = post(
+        &app,
+        "/staff/inbox",
+        &[
+            ("csrf", &csrf),
+            ("reports", &loose),
+            ("action", "assign"),
+            ("assign_to", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let r = post(
+        &app,
+        "/staff/inbox",
+        &[
+            ("csrf", &csrf),
+            ("reports", &loose),
+            ("action", "assign"),
+            ("assign_to", "oost"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/staff/inbox?ok=assigned");
+    let v: Value = app
+        .get(&format!("/api/v1/reports/{loose}"), Some(&h.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(v["organisation_id"].is_string(), "{v}");
+
+    // A handler of another organisation cannot touch oost's reports.
+    let r = post(&app, "/staff/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status(), 303);
+    sign_in(&app, "h@west.nl").await;
+    let html = get_ok(&app, "/staff/inbox").await;
+    let csrf = csrf_of(&html);
+    let r = post(
+        &app,
+        "/staff/inbox",
+        &[("csrf", &csrf), ("reports", &spam), ("action", "close")],
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    let r = post(
+        &app,
+        "/staff/inbox",
+        &[
+            ("csrf", &csrf),
+            ("reports", &spam),
+            ("action", "assign"),
+            ("assign_to", "oost"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 422, "west may not assign to oost");
+
+    // Oost's handler closes the one that is no breach.
+    let r = post(&app, "/staff/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status(), 303);
+    sign_in(&app, "h@oost.nl").await;
+    let html = get_ok(&app, "/staff/inbox").await;
+    let csrf = csrf_of(&html);
+    let r = post(
+        &app,
+        "/staff/inbox",
+        &[("csrf", &csrf), ("reports", &spam), ("action", "close")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let v: Value = app
+        .get(&format!("/api/v1/reports/{spam}"), Some(&h.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["status"], "closed");
+}
+both!(inbox_assigns_unassigned_reports_and_closes_others);

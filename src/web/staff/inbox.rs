@@ -204,6 +204,22 @@ async fn inbox_page(
     } else {
         None
     };
+    // Where reports can be assigned: for installation administrators every organisation.
+    let assign_orgs: Vec<Value> = if staff.is_admin {
+        let dir = state.org_directory().await.map_err(|e| page_err(lang, e))?;
+        let ids: Vec<String> = dir.iter().map(|(_, id)| id.clone()).collect();
+        let all = state
+            .db(move |c| Ok(crate::orgs::store::by_ids(c, &ids)?))
+            .await
+            .map_err(|e| page_err(lang, e))?;
+        all.iter()
+            .map(|o| json!({"value": o.slug, "label": o.name}))
+            .collect()
+    } else {
+        orgs.iter()
+            .map(|o| json!({"value": o.slug, "label": o.name}))
+            .collect()
+    };
     let create_orgs: Vec<Value> = orgs
         .iter()
         .map(|o| json!({"value": o.slug, "label": o.name, "selected": pre.as_deref() == Some(o.slug.as_str())}))
@@ -241,6 +257,8 @@ async fn inbox_page(
         "next_url": if more { Some(filters.url(filters.offset + PAGE)) } else { None },
         "prev_url": if filters.offset > 0 { Some(filters.url((filters.offset - PAGE).max(0))) } else { None },
         "create_orgs": create_orgs,
+        "assign_orgs": assign_orgs,
+        "notice": super::notice(req, lang, &["assigned", "closed"]),
         "several_orgs": orgs.len() > 1,
         "typed": {"title": typed.title, "became_aware_at": typed.became_aware_at},
         "open_incidents": open_list,
@@ -370,6 +388,65 @@ pub async fn act(
                 state
                     .db(move |c| service::link(c, &s, &id, &refs).map(|_| id))
                     .await
+            }
+        }
+        "assign" | "close" => {
+            let closing = f.get("action") == "close";
+            let slug = f.get("assign_to");
+            let target = if closing {
+                None
+            } else {
+                // Installation administrators may assign to any organisation; others to their own.
+                let dir = state.org_directory().await.map_err(|e| page_err(lang, e))?;
+                let id = dir
+                    .iter()
+                    .find(|(s, _)| *s == slug)
+                    .map(|(_, id)| id.clone());
+                match id {
+                    Some(id) if staff.is_admin || staff.can_handle(&id) => Some(id),
+                    _ => {
+                        push_err(
+                            &mut errors,
+                            "assign_to",
+                            w.t(lang, "staff_err_organisation"),
+                        );
+                        None
+                    }
+                }
+            };
+            if !errors.is_empty() {
+                Err(ApiError::Validation(vec![]))
+            } else {
+                let s = staff.clone();
+                let status = if closing { Some("closed") } else { None };
+                let n = refs.len();
+                let r = state
+                    .db(move |c| {
+                        crate::reports::service::update_many(
+                            c,
+                            &s,
+                            &refs,
+                            target.as_deref(),
+                            status,
+                        )
+                    })
+                    .await;
+                match r {
+                    Ok(_) => {
+                        let ok = if closing { "closed" } else { "assigned" };
+                        tracing::info!(reports = n, action = ok, "inbox: reports updated");
+                        return Ok(redirect(&format!("/staff/inbox?ok={ok}")));
+                    }
+                    Err(ApiError::Conflict(_)) => {
+                        push_err(
+                            &mut errors,
+                            "reports",
+                            w.t(lang, "staff_err_already_linked"),
+                        );
+                        Err(ApiError::Validation(vec![]))
+                    }
+                    Err(e) => Err(e),
+                }
             }
         }
         _ => return Err(super::bad_request(lang)),

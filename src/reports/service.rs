@@ -1,0 +1,101 @@
+//! Report operations shared by the API and the inbox: assign to an organisation, set the status.
+//! Each change audited in its transaction; another organisation's report does not exist for the
+//! caller; unassigned reports are the installation administrators'.
+use super::store::{self, ReportRow};
+use crate::audit::{self, Entry};
+use crate::auth::Staff;
+use crate::db::{now, to_db, write_tx, DbConn};
+use crate::error::{ApiError, ApiResult};
+
+pub fn staff_may_see(staff: &Staff, row: &ReportRow) -> bool {
+    match &row.organisation_id {
+        Some(org) => staff.can_handle(org),
+        None => staff.is_admin,
+    }
+}
+
+pub const STATUSES: [&str; 3] = ["received", "in_review", "closed"];
+
+/// Assign (`target_org`: an organisation id the caller may act for, checked by the caller) and/or
+/// set the status of one report, inside the caller's transaction.
+pub fn update_in(
+    c: &mut DbConn,
+    staff: &Staff,
+    reference: &str,
+    target_org: Option<&str>,
+    status: Option<&str>,
+) -> ApiResult<ReportRow> {
+    if let Some(s) = status {
+        if !STATUSES.contains(&s) {
+            return Err(ApiError::field(
+                "status",
+                "one of: received, in_review, closed",
+            ));
+        }
+    }
+    let mut row = store::by_reference(c, reference)?.ok_or(ApiError::NotFound)?;
+    if !staff_may_see(staff, &row) {
+        return Err(ApiError::NotFound);
+    }
+    let before = serde_json::json!({"organisation_id": row.organisation_id, "status": row.status});
+    if let Some(org) = target_org {
+        if row.organisation_id.is_some()
+            && row.organisation_id.as_deref() != Some(org)
+            && !staff.is_admin
+        {
+            return Err(ApiError::field(
+                "organisation",
+                "the report already belongs to an organisation",
+            ));
+        }
+        row.organisation_id = Some(org.to_string());
+    }
+    if let Some(s) = status {
+        if row.status == "linked" {
+            return Err(ApiError::Conflict(
+                "the report is linked to an incident; its status follows the incident".into(),
+            ));
+        }
+        row.status = s.to_string();
+    }
+    let t = now();
+    row.updated_at = to_db(t);
+    store::update(c, &row)?;
+    let after = serde_json::json!({"organisation_id": row.organisation_id, "status": row.status});
+    audit::store::append(
+        c,
+        &[Entry {
+            actor: staff.actor(),
+            action: "report.updated".into(),
+            entity_type: "report",
+            entity_id: row.id.clone(),
+            organisation_id: row.organisation_id.clone(),
+            before: Some(before),
+            after: Some(after),
+        }],
+        t,
+    )?;
+    Ok(row)
+}
+
+/// The same for several reports at once: all or none.
+pub fn update_many(
+    c: &mut DbConn,
+    staff: &Staff,
+    references: &[String],
+    target_org: Option<&str>,
+    status: Option<&str>,
+) -> ApiResult<Vec<ReportRow>> {
+    if references.is_empty() || references.len() > 1000 {
+        return Err(ApiError::field(
+            "reports",
+            "give 1 to 1000 report references",
+        ));
+    }
+    write_tx(c, |c| {
+        references
+            .iter()
+            .map(|r| update_in(c, staff, r, target_org, status))
+            .collect()
+    })
+}
