@@ -68,6 +68,16 @@ pub struct SecuritySettings {
     pub lock_after: i32,
     pub lock_minutes: i64,
     pub setup_code_hours: i64,
+    /// Base64 of 32 random bytes: encrypts the two-factor secrets. The same on every instance.
+    #[serde(default)]
+    pub secret_key: String,
+    /// Used (and created) when `secret_key` is empty.
+    #[serde(default = "default_key_file")]
+    pub key_file: String,
+}
+
+fn default_key_file() -> String {
+    "data/meldpunt.key".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]

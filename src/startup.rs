@@ -62,6 +62,7 @@ impl Application {
         // Without a configured public address, links point at the address actually bound (not :0).
         settings.server.public_url = settings.public_url_or(&listener.local_addr()?.to_string());
         let backend = Backend::from_url(&settings.database.url);
+        crate::auth::sealing::install(crate::auth::sealing::key_from_settings(&settings)?);
         let s = settings.clone();
         let (pool, applied) = tokio::task::spawn_blocking(move || prepare_database(&s)).await??;
         for m in &applied {

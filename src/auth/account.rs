@@ -84,7 +84,11 @@ pub fn begin_totp(c: &mut DbConn, staff: &Staff) -> ApiResult<(String, String)> 
 /// The secret being set up (begun, not yet confirmed), if any.
 pub fn pending_totp(c: &mut DbConn, staff: &Staff) -> ApiResult<Option<String>> {
     let user = store::user_by_id(c, &staff.id)?.ok_or(ApiError::NotFound)?;
-    Ok(user.totp_secret.filter(|_| !user.totp_enabled))
+    if user.totp_enabled {
+        return Ok(None);
+    }
+    user.totp_plain()
+        .map_err(|e| ApiError::Internal(format!("two-factor secret: {e}")))
 }
 
 /// Confirm with a code from the app: two-factor login is on; returns the recovery codes.
@@ -115,7 +119,10 @@ pub fn confirm_totp(c: &mut DbConn, staff: &Staff, code: &str) -> ApiResult<Vec<
 pub fn disable_totp(c: &mut DbConn, staff: &Staff, code: &str) -> ApiResult<()> {
     let user = store::user_by_id(c, &staff.id)?.ok_or(ApiError::NotFound)?;
     let t = now();
-    let ok = match (&user.totp_secret, user.totp_enabled) {
+    let secret = user
+        .totp_plain()
+        .map_err(|e| ApiError::Internal(format!("two-factor secret: {e}")))?;
+    let ok = match (&secret, user.totp_enabled) {
         (Some(s), true) => totp::check(s, code, t.timestamp() as u64),
         _ => return Err(ApiError::Conflict("two-factor login is not on".into())),
     };

@@ -68,7 +68,10 @@ pub fn authenticate(
         let code: Option<String> = code
             .map(|c| c.chars().filter(|c| !c.is_whitespace()).collect())
             .filter(|c: &String| !c.is_empty());
-        ok = match (code, &user.totp_secret) {
+        let secret = user
+            .totp_plain()
+            .map_err(|e| crate::error::ApiError::Internal(format!("two-factor secret: {e}")))?;
+        ok = match (code, &secret) {
             (None, _) => return Ok(Err(LoginFailure::CodeNeeded)),
             (Some(code), Some(secret)) if code.chars().all(|c| c.is_ascii_digit()) => {
                 totp::check(secret, &code, t.timestamp() as u64)

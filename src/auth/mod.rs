@@ -3,6 +3,7 @@ pub mod account;
 pub mod extract;
 pub mod login;
 pub mod routes;
+pub mod sealing;
 pub mod secrets;
 pub mod store;
 pub mod throttle;

@@ -26,6 +26,16 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
 }
 
+impl UserRow {
+    /// The two-factor secret in the clear (stored sealed), if any.
+    pub fn totp_plain(&self) -> anyhow::Result<Option<String>> {
+        self.totp_secret
+            .as_deref()
+            .map(super::sealing::open)
+            .transpose()
+    }
+}
+
 pub fn normalise_email(e: &str) -> String {
     e.trim().to_lowercase()
 }
@@ -202,15 +212,23 @@ pub fn set_password(conn: &mut DbConn, user_id: &str, hash: &str) -> QueryResult
         .map(|_| ())
 }
 
+/// Store (sealed, see [`super::sealing`]) or clear a user's two-factor secret.
 pub fn set_totp(
     conn: &mut DbConn,
     user_id: &str,
     secret: Option<&str>,
     enabled: bool,
 ) -> QueryResult<()> {
+    let sealed = match secret {
+        Some(s) => Some(
+            super::sealing::seal(s)
+                .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?,
+        ),
+        None => None,
+    };
     diesel::update(users::table.find(user_id))
         .set((
-            users::totp_secret.eq(secret),
+            users::totp_secret.eq(sealed),
             users::totp_enabled.eq(enabled),
         ))
         .execute(conn)

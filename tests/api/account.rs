@@ -99,6 +99,21 @@ async fn password_and_two_factor_through_the_account_page(app: TestApp) {
     let html = r.text().await.unwrap();
     assert!(html.contains("<svg"), "a QR code to scan");
     let secret = secret_of(&html);
+    {
+        use diesel::prelude::*;
+        use meldpunt::db::schema::users;
+        let stored: Option<String> = users::table
+            .filter(users::email.eq("h@oost.nl"))
+            .select(users::totp_secret)
+            .first(&mut app.conn())
+            .unwrap();
+        let stored = stored.unwrap();
+        assert!(stored.starts_with("v1:"), "sealed at rest");
+        assert!(
+            !stored.contains(&secret),
+            "the secret is not in the database in the clear"
+        );
+    }
     let r = post(
         &app,
         "/staff/account/totp",

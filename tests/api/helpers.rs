@@ -148,6 +148,8 @@ pub fn test_settings(url: &str) -> Settings {
     s.mail.from = "Meldpunt <meldpunt@meldpunt.test>".into();
     s.outbox.poll_interval_ms = 50;
     s.clock.interval_seconds = 1;
+    // A fixed key for the two-factor secrets (base64 of 32 bytes of 0x2a).
+    s.security.secret_key = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=".into();
     // Every test client is 127.0.0.1: tests of the limit set it low themselves.
     s.limits.submissions_per_minute = 1000;
     s.limits.logins_per_minute = 1000;
