@@ -132,11 +132,15 @@ pub fn next_reference(conn: &mut DbConn, org_id: &str, now: DateTime<Utc>) -> Qu
     Ok(reference(year, n))
 }
 
+/// Through the concrete connection: diesel's `MultiConnection` wrapper prepares the statement
+/// anew on every call, the concrete connection caches it (measured: `cargo bench --bench orm`).
 pub fn insert(conn: &mut DbConn, row: &IncidentRow) -> QueryResult<()> {
-    diesel::insert_into(incidents::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
+    let q = diesel::insert_into(incidents::table).values(row);
+    match conn {
+        DbConn::Sqlite(c) => q.execute(c),
+        DbConn::Pg(c) => q.execute(c),
+    }
+    .map(|_| ())
 }
 
 pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<IncidentRow>> {
@@ -155,10 +159,12 @@ pub fn by_id_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<Incid
 pub fn save(conn: &mut DbConn, row: &mut IncidentRow, now: DateTime<Utc>) -> QueryResult<()> {
     row.version += 1;
     row.updated_at = to_db(now);
-    diesel::update(incidents::table.find(&row.id))
-        .set(&*row)
-        .execute(conn)
-        .map(|_| ())
+    let q = diesel::update(incidents::table.find(&row.id)).set(&*row);
+    match conn {
+        DbConn::Sqlite(c) => q.execute(c),
+        DbConn::Pg(c) => q.execute(c),
+    }
+    .map(|_| ())
 }
 
 pub fn add_handler(conn: &mut DbConn, incident_id: &str, user_id: &str) -> QueryResult<()> {
