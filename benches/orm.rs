@@ -216,13 +216,9 @@ fn baseline_list(path: &Path, org: &str, queries: usize) -> anyhow::Result<f64> 
                 for (slot, col) in text.iter_mut().zip(text_cols) {
                     *slot = r.get(col)?;
                 }
-                let _rest: (
-                    Option<String>,
-                    Option<String>,
-                    Option<String>,
-                    Option<String>,
-                    Option<String>,
-                ) = (r.get(22)?, r.get(23)?, r.get(24)?, r.get(25)?, r.get(26)?);
+                for col in 22..27 {
+                    let _: Option<String> = r.get(col)?;
+                }
                 Ok(RawRow {
                     text,
                     hours: r.get(17)?,
