@@ -143,6 +143,7 @@ impl Application {
                 .configure(crate::reports::routes::configure)
                 .configure(crate::incidents::routes::configure)
                 .configure(crate::assessment::routes::configure)
+                .configure(crate::notifications::routes::configure)
                 .configure(crate::web::configure)
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::NotFound)
