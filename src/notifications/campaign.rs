@@ -60,6 +60,8 @@ pub fn import(
     bytes: &[u8],
     mut progress: impl FnMut(usize, usize),
 ) -> ApiResult<ImportReport> {
+    // Another organisation's incident does not exist, whatever the file holds.
+    visible(c, staff, incident_id, false)?;
     let parsed = recipients::parse(bytes).map_err(import_error)?;
     write_tx(c, |c| -> ApiResult<ImportReport> {
         let inc = visible(c, staff, incident_id, true)?;
