@@ -67,12 +67,11 @@ fn staff(c: &mut DbConn, email: &str) -> anyhow::Result<Staff> {
 /// A one-line progress bar on stderr.
 pub fn bar(what: &str, done: usize, total: usize) {
     let width = 30;
-    let filled = if total == 0 {
-        width
-    } else {
-        done * width / total
-    };
-    let pct = if total == 0 { 100 } else { done * 100 / total };
+    let filled = (done * width)
+        .checked_div(total)
+        .unwrap_or(width)
+        .min(width);
+    let pct = (done * 100).checked_div(total).unwrap_or(100);
     eprint!(
         "\r{what} [{}{}] {pct:>3}% {done}/{total}",
         "#".repeat(filled),

@@ -17,6 +17,22 @@ use crate::both;
 use crate::helpers::{assert_problem, spawn_app_with, Db, TestApp, User};
 use crate::smtp_sink::SmtpSink;
 
+/// Like `both!`, but hands the test a backend: the app it spawns runs no outbox worker of its own.
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Db::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                super::$name($crate::helpers::Db::Postgres).await
+            }
+        }
+    };
+}
+
 fn e(v: Value) -> Value {
     json!({"provenance": "entered", "value": v})
 }
@@ -831,13 +847,12 @@ fn smtp_worker(app: &TestApp, port: u16) -> Arc<Worker> {
     ))
 }
 
-async fn campaign_app(n: usize) -> (TestApp, String, User) {
-    let app = spawn_app_with(Db::Sqlite, |s| {
+async fn campaign_app(kind: Db, n: usize) -> Option<(TestApp, String, User)> {
+    let app = spawn_app_with(kind, |s| {
         s.outbox.enabled = false;
         s.clock.enabled = false;
     })
-    .await
-    .unwrap();
+    .await?;
     app.create_org("oost");
     let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
     let f = app.create_user("fg@oost.nl", &[("oost", Role::Fg)]);
@@ -862,7 +877,7 @@ async fn campaign_app(n: usize) -> (TestApp, String, User) {
         "/api/v1/incidents/{id}/campaigns/{}",
         p["id"].as_str().unwrap()
     );
-    (app, url, h)
+    Some((app, url, h))
 }
 
 async fn wait_done(app: &TestApp, url: &str, h: &User, sink: &SmtpSink, limit: Duration) -> Value {
@@ -893,13 +908,14 @@ fn accepted_once(sink: &SmtpSink) -> HashMap<String, usize> {
 
 /// 300 recipients, three workers, a 451 for some, a 550 for one, a connection dropped mid-DATA:
 /// every deliverable message arrives exactly once; the refused one is failed with the reason.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_campaign_is_delivered_exactly_once_by_three_workers_through_failures() {
+async fn a_campaign_is_delivered_exactly_once_by_three_workers_through_failures(kind: Db) {
     let sink = SmtpSink::start().await;
     sink.fail_next(5);
     sink.stall_on(40);
     sink.reject_recipient("p7@example.test");
-    let (app, url, h) = campaign_app(300).await;
+    let Some((app, url, h)) = campaign_app(kind, 300).await else {
+        return;
+    };
     let (stop, rx) = watch::channel(false);
     let workers: Vec<_> = (0..3)
         .map(|_| tokio::spawn(smtp_worker(&app, sink.port()).run(rx.clone())))
@@ -938,17 +954,19 @@ async fn a_campaign_is_delivered_exactly_once_by_three_workers_through_failures(
         }
     }
 }
+on_both!(a_campaign_is_delivered_exactly_once_by_three_workers_through_failures);
 
 /// The server is down when the campaign starts: attempts fail and are retried; once it is up every
 /// message arrives once. Pause stops claiming; a rate limit holds.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn server_down_then_up_pause_resume_and_rate() {
+async fn server_down_then_up_pause_resume_and_rate(kind: Db) {
     // A free port with nothing listening yet.
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let (app, url, h) = campaign_app(60).await;
+    let Some((app, url, h)) = campaign_app(kind, 60).await else {
+        return;
+    };
     let (stop, rx) = watch::channel(false);
     let workers: Vec<_> = (0..2)
         .map(|_| tokio::spawn(smtp_worker(&app, port).run(rx.clone())))
@@ -1039,3 +1057,4 @@ async fn server_down_then_up_pause_resume_and_rate() {
     assert_eq!(p["sent"], 60, "{p}");
     assert_eq!(accepted_once(&sink).len(), 60);
 }
+on_both!(server_down_then_up_pause_resume_and_rate);
