@@ -17,7 +17,11 @@ pub const TEMPLATES: &[(&str, &str, bool)] = &[
     ("email_body.en", "email.en.txt.hbs", false),
     ("letter.nl", "letter.nl.html.hbs", true),
     ("letter.en", "letter.en.html.hbs", true),
+    ("ap_print", "ap_print.nl.html.hbs", true),
 ];
+
+/// The print stylesheet (A4) of the AP draft's printable page.
+pub const PRINT_CSS: &str = include_str!("../../templates/notices/print.css");
 
 fn embedded(file: &str) -> &'static str {
     match file {
@@ -28,6 +32,7 @@ fn embedded(file: &str) -> &'static str {
         "email.en.txt.hbs" => include_str!("../../templates/notices/email.en.txt.hbs"),
         "letter.nl.html.hbs" => include_str!("../../templates/notices/letter.nl.html.hbs"),
         "letter.en.html.hbs" => include_str!("../../templates/notices/letter.en.html.hbs"),
+        "ap_print.nl.html.hbs" => include_str!("../../templates/notices/ap_print.nl.html.hbs"),
         _ => "",
     }
 }

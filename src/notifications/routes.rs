@@ -392,6 +392,89 @@ async fn put_settings(
     Ok(HttpResponse::Ok().json(v))
 }
 
+/// The AP answer set as a printable page (A4 print stylesheet), for the dossier. Signed-in staff
+/// only; without a session the browser goes to the login page.
+async fn print_page(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    use actix_web::FromRequest;
+    let staff = match Staff::from_request(&req, &mut actix_web::dev::Payload::None).await {
+        Ok(s) => s,
+        Err(ApiError::Unauthorized(_)) => {
+            let next: String = req
+                .path()
+                .chars()
+                .map(|c| {
+                    if c == '/' {
+                        "%2F".to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+            return Ok(HttpResponse::SeeOther()
+                .insert_header(("Location", format!("/staff/login?next={next}")))
+                .finish());
+        }
+        Err(e) => return Err(e),
+    };
+    let (id, nid) = path.into_inner();
+    let ctx = ctx(&state);
+    let dir = ctx.template_dir.clone();
+    let html = state
+        .db(move |c| {
+            let v = service::load_draft(c, &ctx, &staff, &id, &nid)?;
+            let Some(draft) = v.answers.as_ref() else {
+                return Err(ApiError::NotFound);
+            };
+            let inc = crate::incidents::service::visible(c, &staff, &id, false)?;
+            let slug = crate::orgs::store::by_id(c, &inc.organisation_id)?
+                .map(|o| o.slug)
+                .unwrap_or_default();
+            let t = super::render::NoticeTemplates::for_org(dir.as_deref(), &slug)
+                .map_err(service::template_error)?;
+            let approval = match (v.approval.state.as_str(), v.approval.valid) {
+                ("filed", _) => "afgetekend en gemeld".to_string(),
+                ("approved", true) => format!(
+                    "afgetekend op {}",
+                    v.approval
+                        .decided_at
+                        .map(crate::incidents::clock::local_display)
+                        .unwrap_or_default()
+                ),
+                ("void", _) => "VERVALLEN: de inhoud is na het aftekenen gewijzigd".to_string(),
+                ("rejected", _) => format!(
+                    "afgewezen: {}",
+                    v.approval.remarks.clone().unwrap_or_default()
+                ),
+                _ => "nog niet afgetekend".to_string(),
+            };
+            t.render(
+                "ap_print",
+                &serde_json::json!({
+                    "draft": draft,
+                    "sha256": v.content_sha256,
+                    "approval": approval,
+                    "filing": v.filing.as_ref().map(|f| f.label_nl.clone()),
+                }),
+            )
+            .map_err(service::template_error)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Content-Type", "text/html; charset=utf-8"))
+        .body(html))
+}
+
+async fn print_css() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Content-Type", "text/css; charset=utf-8"))
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(super::render::PRINT_CSS)
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     const N: &str = "/api/v1/incidents/{id}/notifications";
     const C: &str = "/api/v1/incidents/{id}/campaigns";
@@ -424,6 +507,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource(format!("{C}/{{cid}}/letters.csv")).route(web::get().to(letters_index)))
     .service(web::resource(format!("{C}/{{cid}}/letters/{{rid}}")).route(web::get().to(letter)))
     .service(web::resource(format!("{C}/{{cid}}/printed")).route(web::post().to(printed)))
+    .route(
+        "/staff/incidents/{id}/notifications/{nid}/print",
+        web::get().to(print_page),
+    )
+    .route("/staff/notice-print.css", web::get().to(print_css))
     .service(
         web::resource("/api/v1/organisations/{org}/notice-settings")
             .route(web::get().to(get_settings))

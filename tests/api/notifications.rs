@@ -329,6 +329,31 @@ async fn ap_answer_set_sign_off_and_filing(app: TestApp) {
         .iter()
         .any(|e| e["action"] == "incident.state_changed" && e["after"]["state"] == "notified"));
 
+    // The printable page for the dossier (A4 print stylesheet); without a session: to the login.
+    let pp = format!("/staff/incidents/{id}/notifications/{did}/print");
+    let page = app.get(&pp, Some(&h.token)).await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("<h2>10. Vervolg</h2>") && page.contains("M-2026-000123"),
+        "{page}"
+    );
+    assert!(page.contains(&hash2) && page.contains("/staff/notice-print.css"));
+    let r = app.get(&pp, None).await;
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/staff/login"));
+    assert_problem(app.get(&pp, Some(&w.token)).await, 404, None).await;
+    let css = app
+        .get("/staff/notice-print.css", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(css.contains("size: A4"));
+
     // A supplement refers to the earlier number; the FG who drafted it cannot approve it…
     let s = json_ok(
         app.post(
