@@ -294,9 +294,17 @@ pub fn start(
         };
         let templates =
             NoticeTemplates::for_org(ctx.template_dir.as_deref(), &slug).map_err(template_error)?;
-        let commons = [
-            letters::common("nl", &org, &inc.reference, facts.as_ref(), &input_d),
-            letters::common("en", &org, &inc.reference, facts.as_ref(), &input_d),
+        // One handlebars context per language, the recipient swapped in per message.
+        let mut contexts = Vec::with_capacity(2);
+        for lang in ["nl", "en"] {
+            let common = letters::common(lang, &org, &inc.reference, facts.as_ref(), &input_d);
+            let v = serde_json::to_value(common)
+                .map_err(|e| ApiError::Internal(format!("letter context: {e}")))?;
+            contexts.push(handlebars::Context::from(v));
+        }
+        const NAMES: [[&str; 3]; 2] = [
+            ["email_subject.nl", "email_body.nl", "letter.nl"],
+            ["email_subject.en", "email_body.en", "letter.en"],
         ];
         let campaign_id = new_id();
         let kind = outbox_kind(&campaign_id);
@@ -323,23 +331,17 @@ pub fn start(
             let mut msgs = Vec::with_capacity(chunk.len());
             let mut rows = Vec::with_capacity(chunk.len());
             for r in chunk {
-                let common = if r.language == "en" {
-                    &commons[1]
-                } else {
-                    &commons[0]
-                };
-                let rc = recipient_ctx(r)?;
-                let lc = LetterCtx {
-                    common,
-                    recipient: &rc,
-                };
+                let li = usize::from(r.language == "en");
+                if let Some(o) = contexts[li].data_mut().as_object_mut() {
+                    o.insert("recipient".into(), recipient_value(r)?);
+                }
+                let hctx = &contexts[li];
                 if let Some(to) = &r.email {
-                    let lang = &r.language;
                     let subject = templates
-                        .render(&format!("email_subject.{lang}"), &lc)
+                        .render_ctx(NAMES[li][0], hctx)
                         .map_err(|e| recipient_error(r, e))?;
                     let body = templates
-                        .render(&format!("email_body.{lang}"), &lc)
+                        .render_ctx(NAMES[li][1], hctx)
                         .map_err(|e| recipient_error(r, e))?;
                     msgs.push(NewMessage {
                         kind: kind.clone(),
@@ -353,9 +355,8 @@ pub fn start(
                     });
                 } else {
                     // Rendered now to refuse a template that does not render for this recipient.
-                    let lang = &r.language;
                     templates
-                        .render(&format!("letter.{lang}"), &lc)
+                        .render_ctx(NAMES[li][2], hctx)
                         .map_err(|e| recipient_error(r, e))?;
                 }
                 rows.push(MessageRow {
@@ -405,6 +406,18 @@ pub fn start(
             letters: letters_n,
         })
     })
+}
+
+/// A recipient as the templates see them, straight to JSON (as `RecipientCtx` serialises).
+fn recipient_value(r: &RecipientRow) -> ApiResult<serde_json::Value> {
+    let extra: serde_json::Value = serde_json::from_str(&r.extra_json)
+        .map_err(|e| ApiError::Internal(format!("stored recipient extra: {e}")))?;
+    Ok(serde_json::json!({
+        "name": r.name,
+        "email": r.email.as_deref().unwrap_or(""),
+        "postal_address": r.postal_address.as_deref().unwrap_or(""),
+        "extra": extra,
+    }))
 }
 
 fn recipient_error(r: &RecipientRow, e: super::render::TemplateError) -> ApiError {

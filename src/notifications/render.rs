@@ -104,6 +104,29 @@ impl NoticeTemplates {
         }
     }
 
+    /// Render with a context already in handlebars' form: no serialisation per call (campaigns
+    /// keep one context per language and only swap the recipient in it).
+    pub fn render_ctx(
+        &self,
+        name: &str,
+        ctx: &handlebars::Context,
+    ) -> Result<String, TemplateError> {
+        let (file, html) = TEMPLATES
+            .iter()
+            .find(|t| t.0 == name)
+            .map(|t| (t.1, t.2))
+            .ok_or_else(|| TemplateError {
+                template: name.into(),
+                message: "no such template".into(),
+            })?;
+        let reg = if html { &self.html } else { &self.text };
+        reg.render_with_context(name, ctx)
+            .map_err(|e| TemplateError {
+                template: file.to_string(),
+                message: e.to_string(),
+            })
+    }
+
     pub fn render<T: Serialize>(&self, name: &str, ctx: &T) -> Result<String, TemplateError> {
         let file = TEMPLATES
             .iter()

@@ -223,8 +223,12 @@ pub fn campaigns(c: &mut DbConn, incident_id: &str) -> QueryResult<Vec<CampaignR
 
 /// Recipients of this incident already in a campaign on `channel`.
 pub fn reached(c: &mut DbConn, incident_id: &str) -> QueryResult<Vec<(String, String)>> {
+    let campaigns: Vec<String> = notice_campaigns::table
+        .filter(notice_campaigns::incident_id.eq(incident_id))
+        .select(notice_campaigns::id)
+        .load(c)?;
     notice_messages::table
-        .filter(notice_messages::incident_id.eq(incident_id))
+        .filter(notice_messages::campaign_id.eq_any(campaigns))
         .select((notice_messages::recipient_id, notice_messages::channel))
         .load(c)
 }
