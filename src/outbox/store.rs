@@ -132,12 +132,6 @@ pub fn claim(
     let until = to_db(now + lease);
     conn.transaction(|conn| {
         crate::db::begin_write(conn)?;
-        let due = outbox::status
-            .eq("queued")
-            .and(outbox::next_attempt_at.le(t))
-            .or(outbox::status
-                .eq("sending")
-                .and(outbox::claimed_until.lt(t)));
         // Kinds that are paused or used up their messages for this minute are not claimed.
         let mut gates = load_gates(conn, now)?;
         let blocked: Vec<String> = gates
@@ -145,9 +139,18 @@ pub fn claim(
             .filter(|g| g.budget() == Some(0))
             .map(|g| g.kind.clone())
             .collect();
-        let picked: Vec<(String, String)> = match conn {
+        // Two queries, each served in order by the (status, next_attempt_at) index and stopped by its
+        // LIMIT: one `(queued AND due) OR (sending AND lease over)` query sorts every due row before the
+        // LIMIT — 100,000 rows per claim with a large campaign queued. Rows whose worker died first.
+        let expired = outbox::status
+            .eq("sending")
+            .and(outbox::claimed_until.lt(t));
+        let queued = outbox::status
+            .eq("queued")
+            .and(outbox::next_attempt_at.le(t));
+        let mut picked: Vec<(String, String)> = match conn {
             DbConn::Pg(c) => outbox::table
-                .filter(due)
+                .filter(expired)
                 .filter(outbox::kind.ne_all(&blocked))
                 .order(outbox::next_attempt_at.asc())
                 .limit(n)
@@ -156,13 +159,35 @@ pub fn claim(
                 .skip_locked()
                 .load(c)?,
             DbConn::Sqlite(c) => outbox::table
-                .filter(due)
+                .filter(expired)
                 .filter(outbox::kind.ne_all(&blocked))
                 .order(outbox::next_attempt_at.asc())
                 .limit(n)
                 .select((outbox::id, outbox::kind))
                 .load(c)?,
         };
+        let rest = n - picked.len() as i64;
+        if rest > 0 {
+            let more: Vec<(String, String)> = match conn {
+                DbConn::Pg(c) => outbox::table
+                    .filter(queued)
+                    .filter(outbox::kind.ne_all(&blocked))
+                    .order(outbox::next_attempt_at.asc())
+                    .limit(rest)
+                    .select((outbox::id, outbox::kind))
+                    .for_update()
+                    .skip_locked()
+                    .load(c)?,
+                DbConn::Sqlite(c) => outbox::table
+                    .filter(queued)
+                    .filter(outbox::kind.ne_all(&blocked))
+                    .order(outbox::next_attempt_at.asc())
+                    .limit(rest)
+                    .select((outbox::id, outbox::kind))
+                    .load(c)?,
+            };
+            picked.extend(more);
+        }
         let ids = take_within_budgets(picked, &mut gates);
         if ids.is_empty() {
             return Ok(vec![]);
