@@ -48,6 +48,11 @@ pub enum Command {
     },
     /// Print a new one-time setup code (only while no user exists).
     SetupCode,
+    /// Letters and e-mails to affected people: import recipients, start, follow, print.
+    Campaign {
+        #[command(subcommand)]
+        cmd: crate::notifications::cli::CampaignCmd,
+    },
     /// Retention of the breach register and its evidence.
     Retention {
         #[command(subcommand)]
@@ -141,6 +146,7 @@ fn open(settings: &Settings) -> anyhow::Result<DbConn> {
 pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
     match cmd {
         Command::Serve => unreachable!("serve is handled by main"),
+        Command::Campaign { cmd } => crate::notifications::cli::run(cmd, settings),
         Command::Migrate => {
             let mut c = db::connect(&settings.database.url)?;
             let applied = db::run_migrations(&mut c)?;

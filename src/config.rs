@@ -13,6 +13,7 @@ pub struct Settings {
     pub clock: ClockSettings,
     pub security: SecuritySettings,
     pub limits: LimitSettings,
+    pub notifications: NotificationSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -88,6 +89,22 @@ pub struct LimitSettings {
     pub submissions_per_minute: u32,
     /// Login attempts per client address per minute (besides the per-account throttle).
     pub logins_per_minute: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NotificationSettings {
+    /// Per-organisation overrides of `templates/notices/*`: `<template_dir>/<slug>/<file>`.
+    /// Empty: the embedded templates only.
+    pub template_dir: String,
+    /// Largest recipients CSV accepted, in bytes.
+    pub max_csv_bytes: usize,
+}
+
+impl NotificationSettings {
+    pub fn template_dir(&self) -> Option<std::path::PathBuf> {
+        let d = self.template_dir.trim();
+        (!d.is_empty()).then(|| std::path::PathBuf::from(d))
+    }
 }
 
 impl Settings {

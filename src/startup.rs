@@ -146,6 +146,7 @@ impl Application {
                 .configure(crate::assessment::routes::configure)
                 .configure(crate::remediation::routes::configure)
                 .configure(crate::register::routes::configure)
+                .configure(crate::notifications::routes::configure)
                 .configure(crate::web::configure)
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::NotFound)

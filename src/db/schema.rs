@@ -387,3 +387,91 @@ diesel::allow_tables_to_appear_in_same_query!(
     incidents,
     measures,
 );
+
+// Notifications (issue 5, migration 2026-11-23-000006_notifications).
+diesel::table! {
+    notice_settings (organisation_id) {
+        organisation_id -> Text,
+        contact_email -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        website -> Nullable<Text>,
+        allow_self_signoff -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notice_drafts (id) {
+        id -> Text,
+        incident_id -> Text,
+        organisation_id -> Text,
+        purpose -> Text,
+        kind -> Text,
+        input_json -> Text,
+        status -> Text,
+        content_sha256 -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        remarks -> Nullable<Text>,
+        ap_number -> Nullable<Text>,
+        filed_at -> Nullable<Timestamp>,
+        filed_by -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notice_recipients (id) {
+        id -> Text,
+        incident_id -> Text,
+        line_no -> BigInt,
+        name -> Text,
+        email -> Nullable<Text>,
+        postal_address -> Nullable<Text>,
+        language -> Text,
+        extra_json -> Text,
+        dedupe_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notice_campaigns (id) {
+        id -> Text,
+        incident_id -> Text,
+        draft_id -> Text,
+        content_sha256 -> Text,
+        per_minute -> Nullable<Integer>,
+        emails -> BigInt,
+        letters -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notice_messages (campaign_id, recipient_id, channel) {
+        campaign_id -> Text,
+        recipient_id -> Text,
+        incident_id -> Text,
+        channel -> Text,
+        outbox_id -> Nullable<Text>,
+        status -> Text,
+        printed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox_gates (kind) {
+        kind -> Text,
+        paused -> Bool,
+        per_minute -> Nullable<Integer>,
+        window_start -> Timestamp,
+        window_count -> Integer,
+    }
+}
+
+diesel::joinable!(notice_messages -> notice_recipients (recipient_id));
+diesel::allow_tables_to_appear_in_same_query!(notice_messages, notice_recipients, outbox);

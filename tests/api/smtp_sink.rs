@@ -84,9 +84,15 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Listen on 127.0.0.1 on a free port and serve until dropped.
     pub async fn start() -> SmtpSink {
-        let listener = TcpListener::bind("127.0.0.1:0")
+        Self::start_on(0).await
+    }
+
+    /// Listen on a given port of 127.0.0.1 (0: any free one): a server that comes up where clients
+    /// already try to connect.
+    pub async fn start_on(port: u16) -> SmtpSink {
+        let listener = TcpListener::bind(("127.0.0.1", port))
             .await
-            .expect("smtp sink: bind 127.0.0.1:0");
+            .expect("smtp sink: bind 127.0.0.1");
         let port = listener.local_addr().expect("smtp sink: local addr").port();
         let (release, _) = watch::channel(0u64);
         let inner = Arc::new(Inner {

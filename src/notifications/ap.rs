@@ -1,0 +1,904 @@
+//! The answer set for the AP's notification form (`regulation.md` §3), built from what Meldpunt
+//! knows about the incident: its row (timeline, description, processor), the latest assessment
+//! facts (in the form's vocabulary, each with its provenance), the decision, the organisation and
+//! what the person drafting adds (reporter, kind of notification, reason for delay).
+//!
+//! Ten chapters in the form's order and numbering; every answer is **recorded** (entered by a
+//! person), **derived** (proposed from a source, not yet confirmed) or **missing**. Pure: no web,
+//! database or template code here.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::assessment::decision::{Exception, Outcome};
+use crate::assessment::facts::{Fact, Facts, PeopleCount};
+use crate::assessment::severity::Severity;
+use crate::assessment::FieldProblem;
+use crate::incidents::clock;
+
+/// The kinds of notification the AP accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// A first notification with all answers.
+    InitialComplete,
+    /// A first notification in phases (Art. 33(4)): answers may still be missing.
+    InitialProvisional,
+    /// A supplement (aanvulling) to an earlier notification, by its AP number.
+    Supplement,
+    /// Withdrawal (intrekking) of an earlier notification, with reasons.
+    Withdrawal,
+}
+
+impl NoticeKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            NoticeKind::InitialComplete => "initial_complete",
+            NoticeKind::InitialProvisional => "initial_provisional",
+            NoticeKind::Supplement => "supplement",
+            NoticeKind::Withdrawal => "withdrawal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<NoticeKind> {
+        [
+            NoticeKind::InitialComplete,
+            NoticeKind::InitialProvisional,
+            NoticeKind::Supplement,
+            NoticeKind::Withdrawal,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    pub fn label_nl(&self) -> &'static str {
+        match self {
+            NoticeKind::InitialComplete => "nieuwe melding (volledig)",
+            NoticeKind::InitialProvisional => "nieuwe melding (voorlopig, wordt aangevuld)",
+            NoticeKind::Supplement => "aanvulling op een eerdere melding",
+            NoticeKind::Withdrawal => "intrekking van een eerdere melding",
+        }
+    }
+
+    pub fn is_initial(&self) -> bool {
+        matches!(
+            self,
+            NoticeKind::InitialComplete | NoticeKind::InitialProvisional
+        )
+    }
+
+    /// Supplements and withdrawals refer to the earlier notification's AP number.
+    pub fn refers_to_earlier(&self) -> bool {
+        !self.is_initial()
+    }
+}
+
+/// What the person drafting adds to the facts. Stored with the draft as JSON.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct DraftInput {
+    pub reporter_name: Option<String>,
+    pub reporter_function: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub reporter_email: Option<String>,
+    /// The AP number (meldingsnummer) of the notification this one supplements or withdraws.
+    pub earlier_ap_number: Option<String>,
+    /// Why the notification is withdrawn (withdrawal only).
+    pub withdrawal_reasons: Option<String>,
+    /// Why the notification comes after the 72 hours.
+    pub delay_reason: Option<String>,
+    /// Reported to other supervisors (AFM, DNB, IGJ, …), in words.
+    pub other_supervisors: Option<String>,
+    /// People in other countries affected.
+    pub people_abroad: Option<bool>,
+    /// Reported to privacy supervisors in other countries.
+    pub foreign_supervisors: Option<String>,
+    /// A description of the people affected (chapter 7).
+    pub people_description: Option<String>,
+    /// Measures taken or proposed (chapter 10), when not in the facts.
+    pub measures: Option<String>,
+    /// Letters and e-mails: what happened, in plain words for the people affected.
+    pub what_happened: Option<String>,
+    /// Letters and e-mails: what people can do themselves.
+    pub advice: Option<String>,
+    /// Letters and e-mails: the likely consequences, in plain words (else derived from the facts).
+    pub consequences: Option<String>,
+}
+
+impl DraftInput {
+    pub fn clean(mut self) -> DraftInput {
+        fn c(s: &mut Option<String>) {
+            *s = s
+                .take()
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty());
+        }
+        c(&mut self.reporter_name);
+        c(&mut self.reporter_function);
+        c(&mut self.reporter_phone);
+        c(&mut self.reporter_email);
+        c(&mut self.earlier_ap_number);
+        c(&mut self.withdrawal_reasons);
+        c(&mut self.delay_reason);
+        c(&mut self.other_supervisors);
+        c(&mut self.foreign_supervisors);
+        c(&mut self.people_description);
+        c(&mut self.measures);
+        c(&mut self.what_happened);
+        c(&mut self.advice);
+        c(&mut self.consequences);
+        self
+    }
+
+    /// Field lengths (each at most 10,000 characters).
+    pub fn validate(&self) -> Vec<FieldProblem> {
+        let mut out = vec![];
+        for (name, v) in [
+            ("reporter_name", &self.reporter_name),
+            ("reporter_function", &self.reporter_function),
+            ("reporter_phone", &self.reporter_phone),
+            ("reporter_email", &self.reporter_email),
+            ("earlier_ap_number", &self.earlier_ap_number),
+            ("withdrawal_reasons", &self.withdrawal_reasons),
+            ("delay_reason", &self.delay_reason),
+            ("other_supervisors", &self.other_supervisors),
+            ("foreign_supervisors", &self.foreign_supervisors),
+            ("people_description", &self.people_description),
+            ("measures", &self.measures),
+            ("what_happened", &self.what_happened),
+            ("advice", &self.advice),
+            ("consequences", &self.consequences),
+        ] {
+            if v.as_ref()
+                .map(|s| s.chars().count() > 10_000)
+                .unwrap_or(false)
+            {
+                out.push(FieldProblem::new(
+                    name,
+                    "at most 10000 characters",
+                    "hoogstens 10000 tekens",
+                ));
+            }
+        }
+        if let Some(e) = &self.reporter_email {
+            if !crate::reports::model::valid_email(e) {
+                out.push(FieldProblem::new(
+                    "reporter_email",
+                    "not an e-mail address",
+                    "geen e-mailadres",
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// The incident as the form needs it (from the incident's row).
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentPart {
+    pub reference: String,
+    pub title: String,
+    pub description: String,
+    pub breach_started_at: Option<DateTime<Utc>>,
+    pub breach_ended_at: Option<DateTime<Utc>>,
+    pub discovered_at: Option<DateTime<Utc>>,
+    pub became_aware_at: DateTime<Utc>,
+    pub awareness_how: Option<String>,
+    pub processor_name: Option<String>,
+}
+
+/// The organisation as the form needs it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OrgPart {
+    pub name: String,
+    pub address: Option<String>,
+    pub kvk_number: Option<String>,
+    pub fg_name: Option<String>,
+    pub fg_email: Option<String>,
+    pub fg_phone: Option<String>,
+    pub fg_registration_number: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub website: Option<String>,
+}
+
+/// The decision as the form needs it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionPart {
+    pub outcome: Outcome,
+    pub exception: Option<Exception>,
+    pub reasons: String,
+}
+
+pub struct ApSource<'a> {
+    pub kind: NoticeKind,
+    pub input: &'a DraftInput,
+    pub incident: &'a IncidentPart,
+    pub facts: Option<&'a Facts>,
+    pub severity: Option<&'a Severity>,
+    pub decision: Option<&'a DecisionPart>,
+    pub org: &'a OrgPart,
+    /// When the answer set is (or was) filed; `now` for a draft. Decides "after the 72 hours".
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Recorded,
+    Derived,
+    Missing,
+}
+
+impl Status {
+    pub fn label_nl(&self) -> &'static str {
+        match self {
+            Status::Recorded => "vastgelegd",
+            Status::Derived => "afgeleid, nog bevestigen",
+            Status::Missing => "ontbreekt",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    /// "4.6": chapter and question.
+    pub number: String,
+    pub question: String,
+    /// The text to copy into the form; empty when missing.
+    pub answer: String,
+    pub status: Status,
+    pub status_label: String,
+    /// Where a derived answer came from (or why it is missing); empty otherwise.
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Chapter {
+    pub number: u8,
+    pub title: String,
+    pub answers: Vec<Answer>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApDraft {
+    pub kind: NoticeKind,
+    pub kind_label: String,
+    pub organisation: String,
+    pub reference: String,
+    pub title: String,
+    pub deadline_local: String,
+    /// After the 72 hours (at the draft's moment).
+    pub late: bool,
+    pub chapters: Vec<Chapter>,
+    pub recorded: usize,
+    pub derived: usize,
+    pub missing: usize,
+    /// What must be put right before the FG can sign off (field, message).
+    pub blocking: Vec<FieldProblem>,
+}
+
+fn local(t: DateTime<Utc>) -> String {
+    clock::local_display(t)
+}
+
+struct Builder {
+    chapter: u8,
+    q: u8,
+    chapters: Vec<Chapter>,
+}
+
+impl Builder {
+    fn chapter(&mut self, number: u8, title: &str) {
+        self.chapter = number;
+        self.q = 0;
+        self.chapters.push(Chapter {
+            number,
+            title: title.into(),
+            answers: vec![],
+        });
+    }
+
+    fn push(&mut self, question: &str, answer: String, status: Status, source: String) {
+        self.q += 1;
+        let number = format!("{}.{}", self.chapter, self.q);
+        let answer = if status == Status::Missing {
+            String::new()
+        } else {
+            answer
+        };
+        if let Some(c) = self.chapters.last_mut() {
+            c.answers.push(Answer {
+                number,
+                question: question.into(),
+                answer,
+                status,
+                status_label: status.label_nl().into(),
+                source,
+            });
+        }
+    }
+
+    fn recorded(&mut self, question: &str, answer: impl Into<String>) {
+        self.push(question, answer.into(), Status::Recorded, String::new());
+    }
+
+    fn derived(&mut self, question: &str, answer: impl Into<String>, from: impl Into<String>) {
+        self.push(question, answer.into(), Status::Derived, from.into());
+    }
+
+    fn missing(&mut self, question: &str, why: impl Into<String>) {
+        self.push(question, String::new(), Status::Missing, why.into());
+    }
+
+    fn opt(&mut self, question: &str, v: &Option<String>, why: &str) {
+        match v {
+            Some(s) if !s.trim().is_empty() => self.recorded(question, s.trim()),
+            _ => self.missing(question, why),
+        }
+    }
+
+    /// An answer from an assessment fact, with its provenance.
+    fn fact<T>(&mut self, question: &str, f: Option<&Fact<T>>, show: impl Fn(&T) -> String) {
+        match f {
+            Some(Fact::Entered { value }) => self.recorded(question, show(value)),
+            Some(Fact::Derived { value, from }) => {
+                self.derived(question, show(value), from.clone())
+            }
+            Some(Fact::Missing) => self.missing(question, "niet vastgelegd in de feiten"),
+            None => self.missing(question, "nog geen feiten vastgelegd"),
+        }
+    }
+}
+
+fn list<T>(items: &[T], label: impl Fn(&T) -> &'static str) -> String {
+    if items.is_empty() {
+        "geen".into()
+    } else {
+        items.iter().map(label).collect::<Vec<_>>().join("; ")
+    }
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "ja" } else { "nee" }.into()
+}
+
+/// Build the answer set. Pure: the same source gives the same answers.
+pub fn build(s: &ApSource) -> ApDraft {
+    let mut b = Builder {
+        chapter: 0,
+        q: 0,
+        chapters: vec![],
+    };
+    let f = s.facts;
+    let inp = s.input;
+    let deadline = clock::ap_deadline(s.incident.became_aware_at);
+    let late = s.kind.is_initial() && s.at > deadline;
+    let mut blocking = vec![];
+
+    // 1. Introduction.
+    b.chapter(1, "Inleiding");
+    b.recorded("Soort melding", s.kind.label_nl());
+    if s.kind.refers_to_earlier() {
+        b.opt(
+            "Meldingsnummer van de eerdere melding",
+            &inp.earlier_ap_number,
+            "vereist bij een aanvulling of intrekking",
+        );
+        if inp.earlier_ap_number.is_none() {
+            blocking.push(FieldProblem::new(
+                "earlier_ap_number",
+                "a supplement or withdrawal refers to the earlier notification's AP number",
+                "een aanvulling of intrekking verwijst naar het meldingsnummer van de eerdere melding",
+            ));
+        }
+    }
+    if s.kind == NoticeKind::Withdrawal {
+        b.opt(
+            "Reden van intrekking",
+            &inp.withdrawal_reasons,
+            "vereist bij een intrekking",
+        );
+        if inp.withdrawal_reasons.is_none() {
+            blocking.push(FieldProblem::new(
+                "withdrawal_reasons",
+                "a withdrawal needs its reasons",
+                "een intrekking heeft een reden nodig",
+            ));
+        }
+    }
+    b.derived(
+        "Wettelijke grondslag",
+        "AVG (Algemene verordening gegevensbescherming)",
+        "uitgangspunt van Meldpunt; Wpg of Telecommunicatiewet alleen als die van toepassing zijn",
+    );
+    b.opt(
+        "Gemeld bij andere toezichthouders",
+        &inp.other_supervisors,
+        "niet opgegeven",
+    );
+
+    // 2. International.
+    b.chapter(2, "Internationaal");
+    match inp.people_abroad {
+        Some(v) => b.recorded("Betrokkenen in andere landen", yes_no(v)),
+        None => b.missing("Betrokkenen in andere landen", "niet opgegeven"),
+    }
+    b.opt(
+        "Gemeld bij privacytoezichthouders in andere landen",
+        &inp.foreign_supervisors,
+        "niet opgegeven",
+    );
+
+    // 3. Controller.
+    b.chapter(3, "Verwerkingsverantwoordelijke");
+    b.recorded("Naam organisatie", s.org.name.clone());
+    b.opt("Adres", &s.org.address, "niet ingesteld bij de organisatie");
+    b.opt(
+        "KvK-nummer",
+        &s.org.kvk_number,
+        "niet ingesteld bij de organisatie",
+    );
+    b.opt(
+        "Registratienummer FG",
+        &s.org.fg_registration_number,
+        "niet ingesteld bij de organisatie",
+    );
+    b.fact(
+        "Sector",
+        f.map(|f| &f.controller_nature),
+        |v: &crate::assessment::facts::ControllerNature| v.label_nl().into(),
+    );
+    let reporter = [
+        inp.reporter_name.as_deref(),
+        inp.reporter_function.as_deref(),
+        inp.reporter_phone.as_deref(),
+    ];
+    if reporter.iter().all(|x| x.is_some()) {
+        let mut r = reporter
+            .iter()
+            .flatten()
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if let Some(e) = &inp.reporter_email {
+            r.push_str(&format!(", {e}"));
+        }
+        b.recorded("Melder (naam, functie, telefoon, e-mail)", r);
+    } else {
+        b.missing(
+            "Melder (naam, functie, telefoon, e-mail)",
+            "naam, functie en telefoonnummer van de melder zijn verplicht",
+        );
+    }
+    let fg: Vec<&str> = [&s.org.fg_name, &s.org.fg_email, &s.org.fg_phone]
+        .into_iter()
+        .flatten()
+        .map(|x| x.as_str())
+        .collect();
+    if s.org.fg_name.is_some() {
+        b.recorded("Functionaris gegevensbescherming (contact)", fg.join(", "));
+    } else {
+        b.missing(
+            "Functionaris gegevensbescherming (contact)",
+            "geen FG ingesteld bij de organisatie",
+        );
+    }
+    match &s.incident.processor_name {
+        Some(p) => b.recorded(
+            "Andere betrokken organisaties (verwerker, ontvanger)",
+            p.clone(),
+        ),
+        None => b.missing(
+            "Andere betrokken organisaties (verwerker, ontvanger)",
+            "geen verwerker vastgelegd",
+        ),
+    }
+
+    // 4. Timeline.
+    b.chapter(4, "Tijdlijn");
+    let t = |b: &mut Builder, q: &str, v: Option<DateTime<Utc>>| match v {
+        Some(v) => b.recorded(q, local(v)),
+        None => b.missing(q, "niet vastgelegd bij het incident"),
+    };
+    t(
+        &mut b,
+        "Mogelijk begin van het lek",
+        s.incident.breach_started_at,
+    );
+    t(
+        &mut b,
+        "Mogelijk einde van het lek",
+        s.incident.breach_ended_at,
+    );
+    t(&mut b, "Ontdekt op", s.incident.discovered_at);
+    b.recorded(
+        "Kennisname (start van de 72 uur)",
+        local(s.incident.became_aware_at),
+    );
+    match f.map(|f| &f.how_discovered) {
+        Some(Fact::Entered { value }) => b.recorded("Hoe ontdekt", value.clone()),
+        Some(Fact::Derived { value, from }) => {
+            b.derived("Hoe ontdekt", value.clone(), from.clone())
+        }
+        _ => match &s.incident.awareness_how {
+            Some(h) => b.recorded("Hoe ontdekt", h.clone()),
+            None => b.missing("Hoe ontdekt", "niet vastgelegd"),
+        },
+    }
+    if late {
+        match &inp.delay_reason {
+            Some(r) => b.recorded("Reden voor melding na 72 uur", r.clone()),
+            None => {
+                b.missing(
+                    "Reden voor melding na 72 uur",
+                    format!(
+                        "de 72 uur zijn verstreken op {}: reden verplicht",
+                        local(deadline)
+                    ),
+                );
+                blocking.push(FieldProblem::new(
+                    "delay_reason",
+                    "the 72 hours have passed: give the reason for the delay before sign-off",
+                    "de 72 uur zijn verstreken: geef de reden voor de vertraging vóór het aftekenen",
+                ));
+            }
+        }
+    } else {
+        b.recorded(
+            "Reden voor melding na 72 uur",
+            format!(
+                "niet van toepassing (binnen 72 uur, uiterlijk {})",
+                local(deadline)
+            ),
+        );
+    }
+
+    // 5. The breach.
+    b.chapter(5, "Het datalek");
+    match f.map(|f| (&f.nature, f.form_nature())) {
+        Some((Fact::Missing, _)) | None => b.missing("Aard van het lek", "niet vastgelegd"),
+        Some((fact, natures)) => {
+            let text = list(&natures, |n| n.label_nl());
+            if fact.is_derived() {
+                let from = match fact {
+                    Fact::Derived { from, .. } => from.clone(),
+                    _ => String::new(),
+                };
+                b.derived("Aard van het lek", text, from)
+            } else {
+                b.recorded("Aard van het lek", text)
+            }
+        }
+    }
+    let kind_other = f.and_then(|f| f.kind_other.clone());
+    b.fact("Soort incident", f.map(|f| &f.kind), |k| {
+        if *k == crate::assessment::facts::IncidentKind::Other {
+            format!("anders: {}", kind_other.clone().unwrap_or_default())
+        } else {
+            k.label_nl().into()
+        }
+    });
+    if s.incident.description.trim().is_empty() {
+        b.missing("Omschrijving", "geen omschrijving bij het incident");
+    } else {
+        b.recorded(
+            "Omschrijving",
+            format!("{}\n{}", s.incident.title, s.incident.description.trim()),
+        );
+    }
+
+    // 6. Personal data.
+    b.chapter(6, "Persoonsgegevens");
+    b.fact(
+        "Soorten persoonsgegevens",
+        f.map(|f| &f.general_data),
+        |v| {
+            let mut opts: Vec<_> = v.iter().map(|g| g.form_option()).collect();
+            opts.dedup();
+            list(&opts, |g| g.label_nl())
+        },
+    );
+    b.fact(
+        "Bijzondere persoonsgegevens (art. 9 AVG)",
+        f.map(|f| &f.special_categories),
+        |v| list(v, |c| c.label_nl()),
+    );
+    b.fact("Aantal records", f.map(|f| &f.records), |n| n.to_string());
+
+    // 7. People affected.
+    b.chapter(7, "Betrokkenen");
+    b.fact("Groepen betrokkenen", f.map(|f| &f.groups), |v| {
+        list(v, |g| g.label_nl())
+    });
+    b.opt(
+        "Omschrijving betrokkenen",
+        &inp.people_description,
+        "niet opgegeven",
+    );
+    b.fact("Aantal betrokkenen", f.map(|f| &f.people), |p| match p {
+        PeopleCount::Exact { n } => format!("precies {n}"),
+        PeopleCount::Range {
+            min,
+            max: Some(max),
+        } => format!("minimaal {min}, maximaal {max}"),
+        PeopleCount::Range { min, max: None } => format!("minimaal {min}, maximum onbekend"),
+    });
+
+    // 8. Protection beforehand.
+    b.chapter(8, "Beveiliging vooraf");
+    b.fact(
+        "Waren de gegevens beveiligd",
+        f.map(|f| &f.protection),
+        |p| match &p.technique {
+            Some(t) if !t.trim().is_empty() => format!("{} ({})", p.method.label_nl(), t.trim()),
+            _ => p.method.label_nl().into(),
+        },
+    );
+
+    // 9. Consequences.
+    b.chapter(9, "Gevolgen");
+    b.fact(
+        "Gevolgen voor betrokkenen",
+        f.map(|f| &f.consequences_people),
+        |v| list(v, |c| c.label_nl()),
+    );
+    b.fact(
+        "Gevolgen voor de organisatie",
+        f.map(|f| &f.consequences_org),
+        |v| list(v, |c| c.label_nl()),
+    );
+    match s.severity {
+        Some(sev) => b.derived(
+            "Ernst van de gevolgen",
+            format!(
+                "{} (ENISA-score {:.2}, {})",
+                sev.band.form_label_nl(),
+                sev.score,
+                sev.band.label_nl()
+            ),
+            "ENISA-methode op de vastgelegde feiten; de FG beslist",
+        ),
+        None => b.missing("Ernst van de gevolgen", "nog geen beoordeling"),
+    }
+
+    // 10. Follow-up.
+    b.chapter(10, "Vervolg");
+    match s.decision {
+        Some(d) => {
+            let text = match (d.outcome, d.exception) {
+                (Outcome::NotifyApAndDataSubjects, _) => {
+                    "ja, de betrokkenen worden geïnformeerd per brief en/of e-mail".to_string()
+                }
+                (Outcome::NotifyApAndPublicCommunication, _) => {
+                    "nee, individueel informeren vergt onevenredige inspanning: openbare mededeling (art. 34 lid 3 onder c)".to_string()
+                }
+                (_, Some(e)) => format!("nee: {}", e.label_nl()),
+                _ => format!("nee: geen hoog risico voor de betrokkenen ({})", d.reasons),
+            };
+            b.recorded("Zijn de betrokkenen geïnformeerd", text)
+        }
+        None => b.missing(
+            "Zijn de betrokkenen geïnformeerd",
+            "nog geen besluit vastgelegd",
+        ),
+    }
+    match (&inp.measures, f.map(|f| &f.risk_removing_measures)) {
+        (Some(m), _) => b.recorded("Genomen maatregelen", m.clone()),
+        (None, Some(Fact::Entered { value })) => b.recorded("Genomen maatregelen", value.clone()),
+        (None, Some(Fact::Derived { value, from })) => {
+            b.derived("Genomen maatregelen", value.clone(), from.clone())
+        }
+        _ => b.missing("Genomen maatregelen", "niet opgegeven"),
+    }
+
+    let all: Vec<&Answer> = b.chapters.iter().flat_map(|c| c.answers.iter()).collect();
+    let count = |st: Status| all.iter().filter(|a| a.status == st).count();
+    let (recorded, derived, missing) = (
+        count(Status::Recorded),
+        count(Status::Derived),
+        count(Status::Missing),
+    );
+    if s.kind == NoticeKind::InitialComplete && f.is_none() {
+        blocking.push(FieldProblem::new(
+            "kind",
+            "no facts recorded yet: record the facts or file a provisional notification",
+            "nog geen feiten vastgelegd: leg de feiten vast of doe een voorlopige melding",
+        ));
+    }
+    let reporter_missing = all
+        .iter()
+        .any(|a| a.number == "3.6" && a.status == Status::Missing);
+    if reporter_missing && s.kind != NoticeKind::Withdrawal {
+        blocking.push(FieldProblem::new(
+            "reporter_name",
+            "the AP requires the reporter's name, function and phone number",
+            "de AP vraagt verplicht naam, functie en telefoonnummer van de melder",
+        ));
+    }
+    ApDraft {
+        kind: s.kind,
+        kind_label: s.kind.label_nl().into(),
+        organisation: s.org.name.clone(),
+        reference: s.incident.reference.clone(),
+        title: s.incident.title.clone(),
+        deadline_local: local(deadline),
+        late,
+        chapters: b.chapters,
+        recorded,
+        derived,
+        missing,
+        blocking,
+    }
+}
+
+/// "within" or "after" the 72 hours for a filing at `filed_at`.
+pub fn within_72_hours(became_aware_at: DateTime<Utc>, filed_at: DateTime<Utc>) -> bool {
+    filed_at <= clock::ap_deadline(became_aware_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assessment::facts::{GeneralData, IncidentKind, Nature};
+    use chrono::{Duration, TimeZone};
+
+    fn incident(aware: DateTime<Utc>) -> IncidentPart {
+        IncidentPart {
+            reference: "INC-2026-0001".into(),
+            title: "Brief naar verkeerd adres".into(),
+            description: "Een brief met BSN ging naar de buren.".into(),
+            breach_started_at: None,
+            breach_ended_at: None,
+            discovered_at: Some(aware - Duration::hours(1)),
+            became_aware_at: aware,
+            awareness_how: Some("melding van een burger".into()),
+            processor_name: None,
+        }
+    }
+
+    fn org() -> OrgPart {
+        OrgPart {
+            name: "Gemeente Oost".into(),
+            fg_name: Some("F. Gerritsen".into()),
+            fg_email: Some("fg@oost.example.nl".into()),
+            ..Default::default()
+        }
+    }
+
+    fn reporter() -> DraftInput {
+        DraftInput {
+            reporter_name: Some("P. Jansen".into()),
+            reporter_function: Some("privacy officer".into()),
+            reporter_phone: Some("010-1234567".into()),
+            ..Default::default()
+        }
+    }
+
+    fn answer<'a>(d: &'a ApDraft, n: &str) -> &'a Answer {
+        d.chapters
+            .iter()
+            .flat_map(|c| c.answers.iter())
+            .find(|a| a.number == n)
+            .unwrap_or_else(|| panic!("no answer {n}"))
+    }
+
+    #[test]
+    fn ten_chapters_in_the_forms_order_with_provenance() {
+        let aware = Utc.with_ymd_and_hms(2026, 10, 24, 8, 0, 0).unwrap();
+        let facts = Facts {
+            nature: Fact::entered(vec![Nature::Confidentiality]),
+            kind: Fact::entered(IncidentKind::LetterWrongRecipient),
+            general_data: Fact::derived(vec![GeneralData::Name, GeneralData::Bsn], "detector"),
+            ..Default::default()
+        };
+        let input = reporter();
+        let inc = incident(aware);
+        let o = org();
+        let d = build(&ApSource {
+            kind: NoticeKind::InitialProvisional,
+            input: &input,
+            incident: &inc,
+            facts: Some(&facts),
+            severity: None,
+            decision: None,
+            org: &o,
+            at: aware + Duration::hours(2),
+        });
+        let numbers: Vec<u8> = d.chapters.iter().map(|c| c.number).collect();
+        assert_eq!(numbers, (1..=10).collect::<Vec<u8>>());
+        assert_eq!(d.chapters[3].title, "Tijdlijn");
+        assert_eq!(answer(&d, "5.1").status, Status::Recorded);
+        assert_eq!(
+            answer(&d, "5.1").answer,
+            "mogelijk ingezien door onbevoegden"
+        );
+        let data = answer(&d, "6.1");
+        assert_eq!(data.status, Status::Derived);
+        assert_eq!(data.source, "detector");
+        assert!(
+            data.answer.contains("burgerservicenummer"),
+            "{}",
+            data.answer
+        );
+        assert_eq!(answer(&d, "7.3").status, Status::Missing);
+        assert_eq!(answer(&d, "7.3").answer, "");
+        assert_eq!(answer(&d, "3.1").answer, "Gemeente Oost");
+        assert!(!d.late);
+        assert!(answer(&d, "4.6").answer.starts_with("niet van toepassing"));
+        assert!(d.blocking.is_empty(), "{:?}", d.blocking);
+        assert_eq!(
+            d.recorded + d.derived + d.missing,
+            d.chapters.iter().map(|c| c.answers.len()).sum::<usize>()
+        );
+    }
+
+    #[test]
+    fn after_72_hours_a_delay_reason_is_required() {
+        let aware = Utc.with_ymd_and_hms(2026, 10, 24, 8, 0, 0).unwrap();
+        let mut input = reporter();
+        let inc = incident(aware);
+        let o = org();
+        let src = |input: &DraftInput, at| {
+            build(&ApSource {
+                kind: NoticeKind::InitialProvisional,
+                input,
+                incident: &inc,
+                facts: None,
+                severity: None,
+                decision: None,
+                org: &o,
+                at,
+            })
+        };
+        let d = src(&input, aware + Duration::hours(73));
+        assert!(d.late);
+        assert_eq!(answer(&d, "4.6").status, Status::Missing);
+        assert!(d.blocking.iter().any(|p| p.field == "delay_reason"));
+        input.delay_reason = Some("de verwerker meldde het pas na vier dagen".into());
+        let d = src(&input, aware + Duration::hours(73));
+        assert_eq!(answer(&d, "4.6").status, Status::Recorded);
+        assert!(d.blocking.is_empty(), "{:?}", d.blocking);
+        // Exactly at the deadline is still within.
+        assert!(within_72_hours(aware, aware + Duration::hours(72)));
+        assert!(!within_72_hours(
+            aware,
+            aware + Duration::hours(72) + Duration::seconds(1)
+        ));
+    }
+
+    #[test]
+    fn supplements_and_withdrawals_refer_to_the_earlier_number() {
+        let aware = Utc.with_ymd_and_hms(2026, 10, 24, 8, 0, 0).unwrap();
+        let inc = incident(aware);
+        let o = org();
+        let mut input = reporter();
+        let mk = |kind, input: &DraftInput| {
+            build(&ApSource {
+                kind,
+                input,
+                incident: &inc,
+                facts: None,
+                severity: None,
+                decision: None,
+                org: &o,
+                // Late, but a supplement needs no delay reason.
+                at: aware + Duration::hours(100),
+            })
+        };
+        let d = mk(NoticeKind::Supplement, &input);
+        let fields: Vec<&str> = d.blocking.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, vec!["earlier_ap_number"]);
+        let d = mk(NoticeKind::Withdrawal, &input);
+        let fields: Vec<&str> = d.blocking.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, vec!["earlier_ap_number", "withdrawal_reasons"]);
+        input.earlier_ap_number = Some("M-2026-123456".into());
+        input.withdrawal_reasons = Some("achteraf geen persoonsgegevens".into());
+        let d = mk(NoticeKind::Withdrawal, &input);
+        assert!(d.blocking.is_empty());
+        assert_eq!(answer(&d, "1.2").answer, "M-2026-123456");
+        assert_eq!(answer(&d, "1.3").answer, "achteraf geen persoonsgegevens");
+        // A complete initial notification without facts cannot be signed off.
+        let d = mk(NoticeKind::InitialComplete, &input);
+        assert!(d.blocking.iter().any(|p| p.field == "kind"));
+    }
+}

@@ -1,0 +1,709 @@
+//! Recipients and campaigns: import a CSV (all or nothing), then — with a valid FG sign-off of the
+//! letter and e-mail — queue one e-mail per recipient with an address into the outbox (each with a
+//! dedupe key per incident and recipient, so no recipient is queued twice) and mark a letter ready
+//! for the post room for each recipient with only a postal address. Throttling and pause act
+//! through the outbox's gate for the campaign's kind (`campaign:<id>`), which the claim honours.
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::letters::{self, LetterCtx};
+use super::recipients::{self, BadRow, Duplicate, ImportError};
+use super::render::NoticeTemplates;
+use super::service::{self, org_part, recipient_ctx, template_error, Ctx};
+use super::store::{self, CampaignRow, MessageRow, RecipientRow};
+use crate::audit::{self, Entry};
+use crate::auth::Staff;
+use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::incidents::service::visible;
+use crate::outbox::{self, NewMessage};
+
+/// The outbox kind of a campaign's e-mails (and of its gate).
+pub fn outbox_kind(campaign_id: &str) -> String {
+    format!("campaign:{campaign_id}")
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ImportReport {
+    pub imported: usize,
+    /// Rows that repeat an earlier row of the file (kept once).
+    #[schema(value_type = Vec<Object>)]
+    pub duplicates: Vec<Duplicate>,
+    /// Rows already imported for this incident earlier (line numbers), not imported again.
+    pub already_present: Vec<u64>,
+    pub extra_columns: Vec<String>,
+    pub total_recipients: i64,
+}
+
+/// An import refused: the file's problem, or every bad row with its line number.
+pub fn import_error(e: ImportError) -> ApiError {
+    match e {
+        ImportError::File(m) => ApiError::Validation(vec![FieldError::new("csv", m)]),
+        ImportError::Rows(rows) => ApiError::Validation(
+            rows.into_iter()
+                .map(|b: BadRow| {
+                    FieldError::new(format!("line {}: {}", b.line, b.field), b.message)
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Import recipients for an incident; nothing is stored unless the whole file is good.
+/// `progress(done, total)` is called while rows are written.
+pub fn import(
+    c: &mut DbConn,
+    staff: &Staff,
+    incident_id: &str,
+    bytes: &[u8],
+    mut progress: impl FnMut(usize, usize),
+) -> ApiResult<ImportReport> {
+    // Another organisation's incident does not exist, whatever the file holds.
+    visible(c, staff, incident_id, false)?;
+    let parsed = recipients::parse(bytes).map_err(import_error)?;
+    write_tx(c, |c| -> ApiResult<ImportReport> {
+        let inc = visible(c, staff, incident_id, true)?;
+        let existing_cols = service::extra_columns(c, &inc.id)?;
+        let existing: HashSet<String> = store::recipient_keys(c, &inc.id)?.into_iter().collect();
+        if !existing.is_empty()
+            && existing_cols != {
+                let mut s = parsed.extra_columns.clone();
+                s.sort();
+                s
+            }
+        {
+            return Err(ApiError::field(
+                "csv",
+                &format!(
+                    "the recipients already imported have the extra columns [{}]; this file has [{}]",
+                    existing_cols.join(", "),
+                    parsed.extra_columns.join(", ")
+                ),
+            ));
+        }
+        let t = to_db(now());
+        let mut already = vec![];
+        let mut rows = Vec::with_capacity(parsed.rows.len());
+        for r in &parsed.rows {
+            if existing.contains(&r.key) {
+                already.push(r.line);
+                continue;
+            }
+            let extra: BTreeMap<&str, &str> = parsed
+                .extra_columns
+                .iter()
+                .map(|s| s.as_str())
+                .zip(r.extra.iter().map(|s| s.as_str()))
+                .collect();
+            rows.push(RecipientRow {
+                id: new_id(),
+                incident_id: inc.id.clone(),
+                line_no: r.line as i64,
+                name: r.name.clone(),
+                email: r.email.clone(),
+                postal_address: r.postal_address.clone(),
+                language: r.language.clone(),
+                extra_json: serde_json::to_string(&extra)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                dedupe_key: r.key.clone(),
+                created_at: t,
+            });
+        }
+        let total = rows.len();
+        for (i, chunk) in rows.chunks(5000).enumerate() {
+            store::insert_recipients(c, chunk)?;
+            progress((i * 5000 + chunk.len()).min(total), total);
+        }
+        let all = existing.len() + total;
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: staff.actor(),
+                action: "notice.recipients_imported".into(),
+                entity_type: "incident",
+                entity_id: inc.id.clone(),
+                organisation_id: Some(inc.organisation_id.clone()),
+                before: None,
+                // Counts only: the recipients' personal data stay out of the audit trail.
+                after: Some(serde_json::json!({
+                    "imported": total, "duplicates": parsed.duplicates.len(),
+                    "already_present": already.len(), "total": all,
+                })),
+            }],
+            from_db(t),
+        )?;
+        Ok(ImportReport {
+            imported: total,
+            duplicates: parsed.duplicates,
+            already_present: already,
+            extra_columns: parsed.extra_columns,
+            total_recipients: all as i64,
+        })
+    })
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecipientView {
+    pub id: String,
+    pub line: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub postal_address: Option<String>,
+    pub language: String,
+    #[schema(value_type = Object)]
+    pub extra: BTreeMap<String, String>,
+}
+
+pub fn list_recipients(
+    c: &mut DbConn,
+    staff: &Staff,
+    incident_id: &str,
+    offset: i64,
+    limit: i64,
+) -> ApiResult<(i64, Vec<RecipientView>)> {
+    let inc = visible(c, staff, incident_id, false)?;
+    let all = store::recipients(c, &inc.id)?;
+    let total = all.len() as i64;
+    let page = all
+        .into_iter()
+        .skip(offset.max(0) as usize)
+        .take(limit.clamp(1, 1000) as usize)
+        .map(|r| {
+            Ok(RecipientView {
+                extra: serde_json::from_str(&r.extra_json)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                id: r.id,
+                line: r.line_no,
+                name: r.name,
+                email: r.email,
+                postal_address: r.postal_address,
+                language: r.language,
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok((total, page))
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCampaign {
+    /// The signed-off communication draft.
+    pub draft_id: String,
+    /// Messages per minute (the provider's limit); none: as fast as the workers go.
+    #[serde(default)]
+    pub per_minute: Option<i32>,
+    /// Only recipients not reached by an earlier campaign (otherwise such recipients are refused).
+    #[serde(default)]
+    pub only_new: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Progress {
+    pub id: String,
+    pub draft_id: String,
+    pub content_sha256: String,
+    pub created_at: DateTime<Utc>,
+    pub paused: bool,
+    pub per_minute: Option<i32>,
+    pub emails: i64,
+    pub queued: i64,
+    pub sending: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub letters: i64,
+    pub letters_ready: i64,
+    pub letters_printed: i64,
+    /// E-mails sent in the last minute.
+    pub rate_per_minute: f64,
+    /// At the current rate; null when nothing moves or nothing is left.
+    pub eta_seconds: Option<f64>,
+    pub done: bool,
+}
+
+pub struct Started {
+    pub campaign_id: String,
+    pub emails: usize,
+    pub letters: usize,
+}
+
+/// Start a campaign: approval rechecked, every e-mail rendered and queued, letters marked ready —
+/// in one transaction, so a template error or a recipient already reached leaves nothing queued.
+#[allow(clippy::too_many_arguments)]
+pub fn start(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    staff: &Staff,
+    incident_id: &str,
+    input: NewCampaign,
+    mail_domain: &str,
+    mut progress: impl FnMut(usize, usize),
+) -> ApiResult<Started> {
+    if let Some(p) = input.per_minute {
+        if !(1..=1_000_000).contains(&p) {
+            return Err(ApiError::field("per_minute", "between 1 and 1000000"));
+        }
+    }
+    service::settle(c, ctx, staff, incident_id, &input.draft_id, None)?;
+    write_tx(c, |c| -> ApiResult<Started> {
+        let inc = visible(c, staff, incident_id, true)?;
+        let mut d = store::draft(c, &inc.id, &input.draft_id)?
+            .ok_or_else(|| ApiError::field("draft_id", "no such draft for this incident"))?;
+        if d.purpose != "communication" {
+            return Err(ApiError::field(
+                "draft_id",
+                "a campaign sends a communication draft (letter and e-mail)",
+            ));
+        }
+        let t = now();
+        let rendered = service::require_valid_approval(c, ctx, staff.actor(), &inc, &mut d, t)?;
+        let recipients = store::recipients(c, &inc.id)?;
+        if recipients.is_empty() {
+            return Err(ApiError::Conflict(
+                "no recipients imported for this incident".into(),
+            ));
+        }
+        let reached: HashSet<String> = store::reached(c, &inc.id)?
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
+        let (todo, done): (Vec<&RecipientRow>, Vec<&RecipientRow>) =
+            recipients.iter().partition(|r| !reached.contains(&r.id));
+        if !done.is_empty() && !input.only_new {
+            return Err(ApiError::Conflict(format!(
+                "{} of the {} recipients were already in an earlier campaign for this incident: nobody gets the message twice (send with only_new to reach the others)",
+                done.len(),
+                recipients.len()
+            )));
+        }
+        if todo.is_empty() {
+            return Err(ApiError::Conflict(
+                "every recipient was already reached by an earlier campaign".into(),
+            ));
+        }
+        let input_d: super::ap::DraftInput =
+            serde_json::from_str(&d.input_json).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let (slug, org, _) = org_part(c, &inc.organisation_id)?;
+        let facts = match crate::assessment::store::latest_facts(c, &inc.id)? {
+            Some(r) => Some(
+                serde_json::from_str::<crate::assessment::facts::Facts>(&r.facts_json)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let templates =
+            NoticeTemplates::for_org(ctx.template_dir.as_deref(), &slug).map_err(template_error)?;
+        // One handlebars context per language, the recipient swapped in per message.
+        let mut contexts = Vec::with_capacity(2);
+        for lang in ["nl", "en"] {
+            let common = letters::common(lang, &org, &inc.reference, facts.as_ref(), &input_d);
+            let v = serde_json::to_value(common)
+                .map_err(|e| ApiError::Internal(format!("letter context: {e}")))?;
+            contexts.push(handlebars::Context::from(v));
+        }
+        const NAMES: [[&str; 3]; 2] = [
+            ["email_subject.nl", "email_body.nl", "letter.nl"],
+            ["email_subject.en", "email_body.en", "letter.en"],
+        ];
+        let campaign_id = new_id();
+        let kind = outbox_kind(&campaign_id);
+        let emails = todo.iter().filter(|r| r.email.is_some()).count();
+        let letters_n = todo.len() - emails;
+        store::insert_campaign(
+            c,
+            &CampaignRow {
+                id: campaign_id.clone(),
+                incident_id: inc.id.clone(),
+                draft_id: d.id.clone(),
+                content_sha256: rendered.sha256.clone(),
+                per_minute: input.per_minute,
+                emails: emails as i64,
+                letters: letters_n as i64,
+                created_by: staff.id.clone(),
+                created_at: to_db(t),
+            },
+        )?;
+        crate::outbox::store::set_gate(c, &kind, false, input.per_minute, t)?;
+        let total = todo.len();
+        let mut done_n = 0;
+        for chunk in todo.chunks(1000) {
+            let mut msgs = Vec::with_capacity(chunk.len());
+            let mut rows = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                let li = usize::from(r.language == "en");
+                if let Some(o) = contexts[li].data_mut().as_object_mut() {
+                    o.insert("recipient".into(), recipient_value(r)?);
+                }
+                let hctx = &contexts[li];
+                if let Some(to) = &r.email {
+                    let subject = templates
+                        .render_ctx(NAMES[li][0], hctx)
+                        .map_err(|e| recipient_error(r, e))?;
+                    let body = templates
+                        .render_ctx(NAMES[li][1], hctx)
+                        .map_err(|e| recipient_error(r, e))?;
+                    msgs.push(NewMessage {
+                        kind: kind.clone(),
+                        dedupe_key: Some(format!("notice:{}:{}:email", inc.id, r.id)),
+                        organisation_id: Some(inc.organisation_id.clone()),
+                        incident_id: Some(inc.id.clone()),
+                        to: to.clone(),
+                        subject: subject.trim().to_string(),
+                        body_text: body,
+                        body_html: None,
+                    });
+                } else {
+                    // Rendered now to refuse a template that does not render for this recipient.
+                    templates
+                        .render_ctx(NAMES[li][2], hctx)
+                        .map_err(|e| recipient_error(r, e))?;
+                }
+                rows.push(MessageRow {
+                    campaign_id: campaign_id.clone(),
+                    recipient_id: r.id.clone(),
+                    incident_id: inc.id.clone(),
+                    channel: if r.email.is_some() { "email" } else { "letter" }.into(),
+                    outbox_id: None,
+                    status: if r.email.is_some() { "queued" } else { "ready" }.into(),
+                    printed_at: None,
+                });
+            }
+            let ids = outbox::store::enqueue_batch(c, &msgs, mail_domain, t).map_err(|e| {
+                if crate::db::is_unique_violation(&e) {
+                    ApiError::Conflict("a recipient is already queued for this incident".into())
+                } else {
+                    e.into()
+                }
+            })?;
+            let mut ids = ids.into_iter();
+            for row in rows.iter_mut().filter(|r| r.channel == "email") {
+                row.outbox_id = ids.next();
+            }
+            store::insert_messages(c, &rows)?;
+            done_n += chunk.len();
+            progress(done_n, total);
+        }
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: staff.actor(),
+                action: "notice.campaign_started".into(),
+                entity_type: "incident",
+                entity_id: inc.id.clone(),
+                organisation_id: Some(inc.organisation_id.clone()),
+                before: None,
+                after: Some(serde_json::json!({
+                    "campaign_id": campaign_id, "draft_id": d.id, "content_sha256": rendered.sha256,
+                    "emails": emails, "letters": letters_n, "per_minute": input.per_minute,
+                })),
+            }],
+            t,
+        )?;
+        Ok(Started {
+            campaign_id,
+            emails,
+            letters: letters_n,
+        })
+    })
+}
+
+/// A recipient as the templates see them, straight to JSON (as `RecipientCtx` serialises).
+fn recipient_value(r: &RecipientRow) -> ApiResult<serde_json::Value> {
+    let extra: serde_json::Value = serde_json::from_str(&r.extra_json)
+        .map_err(|e| ApiError::Internal(format!("stored recipient extra: {e}")))?;
+    Ok(serde_json::json!({
+        "name": r.name,
+        "email": r.email.as_deref().unwrap_or(""),
+        "postal_address": r.postal_address.as_deref().unwrap_or(""),
+        "extra": extra,
+    }))
+}
+
+fn recipient_error(r: &RecipientRow, e: super::render::TemplateError) -> ApiError {
+    ApiError::Validation(vec![FieldError::new(
+        "template",
+        format!(
+            "{} (recipient on line {}): {}",
+            e.template, r.line_no, e.message
+        ),
+    )])
+}
+
+/// Counts, rate and time left.
+pub fn progress(c: &mut DbConn, staff: &Staff, incident_id: &str, id: &str) -> ApiResult<Progress> {
+    let inc = visible(c, staff, incident_id, false)?;
+    let camp = store::campaign(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+    progress_of(c, &camp)
+}
+
+pub fn progress_of(c: &mut DbConn, camp: &CampaignRow) -> ApiResult<Progress> {
+    let counts: BTreeMap<String, i64> = store::email_counts(c, &camp.id)?.into_iter().collect();
+    let letters: BTreeMap<String, i64> = store::letter_counts(c, &camp.id)?.into_iter().collect();
+    let get = |m: &BTreeMap<String, i64>, k: &str| m.get(k).copied().unwrap_or(0);
+    let gate = crate::outbox::store::gate(c, &outbox_kind(&camp.id))?;
+    let t = now();
+    let window = chrono::Duration::seconds(60);
+    let recent = store::sent_since(c, &camp.id, to_db(t - window))?;
+    let (queued, sending, sent, failed) = (
+        get(&counts, "queued"),
+        get(&counts, "sending"),
+        get(&counts, "sent"),
+        get(&counts, "failed"),
+    );
+    let left = queued + sending;
+    let rate = recent as f64;
+    Ok(Progress {
+        id: camp.id.clone(),
+        draft_id: camp.draft_id.clone(),
+        content_sha256: camp.content_sha256.clone(),
+        created_at: from_db(camp.created_at),
+        paused: gate.as_ref().map(|g| g.paused).unwrap_or(false),
+        per_minute: gate.as_ref().and_then(|g| g.per_minute),
+        emails: camp.emails,
+        queued,
+        sending,
+        sent,
+        failed,
+        letters: camp.letters,
+        letters_ready: get(&letters, "ready"),
+        letters_printed: get(&letters, "printed"),
+        rate_per_minute: rate,
+        eta_seconds: (rate > 0.0 && left > 0).then(|| left as f64 / rate * 60.0),
+        done: left == 0,
+    })
+}
+
+/// Pause or resume a campaign (and optionally change its rate).
+pub fn control(
+    c: &mut DbConn,
+    staff: &Staff,
+    incident_id: &str,
+    id: &str,
+    paused: bool,
+    per_minute: Option<Option<i32>>,
+) -> ApiResult<Progress> {
+    if let Some(Some(p)) = per_minute {
+        if !(1..=1_000_000).contains(&p) {
+            return Err(ApiError::field("per_minute", "between 1 and 1000000"));
+        }
+    }
+    write_tx(c, |c| -> ApiResult<Progress> {
+        let inc = visible(c, staff, incident_id, true)?;
+        let camp = store::campaign(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+        let kind = outbox_kind(&camp.id);
+        let g = crate::outbox::store::gate(c, &kind)?;
+        let before_rate = g.as_ref().and_then(|g| g.per_minute);
+        let rate = per_minute.unwrap_or(before_rate);
+        crate::outbox::store::set_gate(c, &kind, paused, rate, now())?;
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: staff.actor(),
+                action: if paused {
+                    "notice.campaign_paused"
+                } else {
+                    "notice.campaign_resumed"
+                }
+                .into(),
+                entity_type: "incident",
+                entity_id: inc.id.clone(),
+                organisation_id: Some(inc.organisation_id.clone()),
+                before: Some(
+                    serde_json::json!({"campaign_id": camp.id, "paused": g.as_ref().map(|g| g.paused), "per_minute": before_rate}),
+                ),
+                after: Some(
+                    serde_json::json!({"campaign_id": camp.id, "paused": paused, "per_minute": rate}),
+                ),
+            }],
+            now(),
+        )?;
+        progress_of(c, &camp)
+    })
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MessageStatus {
+    pub recipient_id: String,
+    pub line: i64,
+    pub name: String,
+    pub channel: String,
+    /// queued, sent, failed (e-mail); ready, printed (letter).
+    pub status: String,
+    pub smtp_response: Option<String>,
+    pub message_id: Option<String>,
+    pub error: Option<String>,
+    pub attempts: Option<i32>,
+    pub printed_at: Option<DateTime<Utc>>,
+}
+
+pub fn messages(
+    c: &mut DbConn,
+    staff: &Staff,
+    incident_id: &str,
+    id: &str,
+    offset: i64,
+    limit: i64,
+) -> ApiResult<Vec<MessageStatus>> {
+    let inc = visible(c, staff, incident_id, false)?;
+    let camp = store::campaign(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+    let rows = store::message_page(c, &camp.id, offset.max(0), limit.clamp(1, 1000))?;
+    Ok(rows
+        .into_iter()
+        .map(|(m, r, o)| {
+            let (status, resp, err, mid, attempts) = match o {
+                Some((st, resp, err, mid, att)) => {
+                    let st = match st.as_str() {
+                        "sending" => "queued".to_string(),
+                        other => other.to_string(),
+                    };
+                    let sent = st == "sent";
+                    (st, resp, err, sent.then_some(mid), Some(att))
+                }
+                None => (m.status.clone(), None, None, None, None),
+            };
+            MessageStatus {
+                recipient_id: r.id,
+                line: r.line_no,
+                name: r.name,
+                channel: m.channel,
+                status,
+                smtp_response: resp,
+                message_id: mid,
+                error: err,
+                attempts,
+                printed_at: m.printed_at.map(from_db),
+            }
+        })
+        .collect())
+}
+
+/// One print-ready letter (HTML with an A4 print stylesheet) per recipient, and the CSV index for
+/// the post room. The sign-off is checked again first.
+pub struct LetterFile {
+    pub file_name: String,
+    pub recipient_id: String,
+    pub html: String,
+}
+
+pub fn letters_output(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    staff: &Staff,
+    incident_id: &str,
+    id: &str,
+) -> ApiResult<(Vec<LetterFile>, String)> {
+    let inc = visible(c, staff, incident_id, false)?;
+    let camp = store::campaign(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+    service::settle(c, ctx, staff, incident_id, &camp.draft_id, None)?;
+    write_tx(c, |c| -> ApiResult<(Vec<LetterFile>, String)> {
+        let inc = visible(c, staff, incident_id, true)?;
+        let mut d = store::draft(c, &inc.id, &camp.draft_id)?.ok_or(ApiError::NotFound)?;
+        let r = service::require_valid_approval(c, ctx, staff.actor(), &inc, &mut d, now())?;
+        if r.sha256 != camp.content_sha256 {
+            return Err(ApiError::Conflict(
+                "the signed-off content differs from the campaign's: start a new campaign".into(),
+            ));
+        }
+        let input_d: super::ap::DraftInput =
+            serde_json::from_str(&d.input_json).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let (slug, org, _) = org_part(c, &inc.organisation_id)?;
+        let facts = match crate::assessment::store::latest_facts(c, &inc.id)? {
+            Some(r) => Some(
+                serde_json::from_str::<crate::assessment::facts::Facts>(&r.facts_json)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let t =
+            NoticeTemplates::for_org(ctx.template_dir.as_deref(), &slug).map_err(template_error)?;
+        let commons = [
+            letters::common("nl", &org, &inc.reference, facts.as_ref(), &input_d),
+            letters::common("en", &org, &inc.reference, facts.as_ref(), &input_d),
+        ];
+        let mut files = vec![];
+        let mut index = String::from("file,line,name,postal_address,language,status\r\n");
+        for (i, (m, rec)) in store::letters(c, &camp.id)?.into_iter().enumerate() {
+            let common = if rec.language == "en" {
+                &commons[1]
+            } else {
+                &commons[0]
+            };
+            let rc = recipient_ctx(&rec)?;
+            let html = t
+                .render(
+                    &format!("letter.{}", rec.language),
+                    &LetterCtx {
+                        common,
+                        recipient: &rc,
+                    },
+                )
+                .map_err(|e| recipient_error(&rec, e))?;
+            let file_name = format!("letter-{:06}-line{}.html", i + 1, rec.line_no);
+            index.push_str(&format!(
+                "{},{},{},{},{},{}\r\n",
+                file_name,
+                rec.line_no,
+                csv_field(&rec.name),
+                csv_field(rec.postal_address.as_deref().unwrap_or("")),
+                rec.language,
+                m.status
+            ));
+            files.push(LetterFile {
+                file_name,
+                recipient_id: rec.id,
+                html,
+            });
+        }
+        Ok((files, index))
+    })
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r', ';']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The post room printed the letters: they are marked printed (audited with the count).
+pub fn mark_printed(
+    c: &mut DbConn,
+    staff: &Staff,
+    incident_id: &str,
+    id: &str,
+) -> ApiResult<usize> {
+    write_tx(c, |c| -> ApiResult<usize> {
+        let inc = visible(c, staff, incident_id, true)?;
+        let camp = store::campaign(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+        let t = now();
+        let n = store::mark_letters_printed(c, &camp.id, to_db(t))?;
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: staff.actor(),
+                action: "notice.letters_printed".into(),
+                entity_type: "incident",
+                entity_id: inc.id.clone(),
+                organisation_id: Some(inc.organisation_id.clone()),
+                before: None,
+                after: Some(serde_json::json!({"campaign_id": camp.id, "printed": n})),
+            }],
+            t,
+        )?;
+        Ok(n)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn index_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("Bakker"), "Bakker");
+        assert_eq!(csv_field("Straat 1\n1000 AA"), "\"Straat 1\n1000 AA\"");
+        assert_eq!(csv_field("a \"b\""), "\"a \"\"b\"\"\"");
+    }
+}

@@ -1,0 +1,252 @@
+//! What the letter and the e-mail to affected people say (Art. 34, `regulation.md` §1): what
+//! happened, which data, likely consequences, measures taken, what people can do themselves, and
+//! the contact and FG details — filled from the incident's facts, the draft and the organisation's
+//! settings. Pure: the template does the wording.
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::ap::{DraftInput, OrgPart};
+use crate::assessment::facts::Facts;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OrgCtx {
+    pub name: String,
+    pub address: String,
+    pub contact_email: String,
+    pub contact_phone: String,
+    pub website: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FgCtx {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentCtx {
+    pub reference: String,
+}
+
+/// One recipient as the templates see them. `extra` holds the CSV's further columns.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecipientCtx {
+    pub name: String,
+    pub email: String,
+    pub postal_address: String,
+    pub extra: BTreeMap<String, String>,
+}
+
+/// The recipient-independent part, built once per campaign.
+#[derive(Debug, Clone, Serialize)]
+pub struct Common {
+    pub organisation: OrgCtx,
+    pub fg: FgCtx,
+    pub incident: IncidentCtx,
+    pub what_happened: String,
+    pub data: Vec<String>,
+    pub consequences: String,
+    pub measures: String,
+    pub advice: String,
+}
+
+/// The whole context for one recipient in one language.
+#[derive(Serialize)]
+pub struct LetterCtx<'a> {
+    #[serde(flatten)]
+    pub common: &'a Common,
+    pub recipient: &'a RecipientCtx,
+}
+
+/// What the draft still lacks for a letter (field, message): sign-off is refused until given.
+pub fn missing(input: &DraftInput, org: &OrgPart) -> Vec<(&'static str, &'static str)> {
+    let mut out = vec![];
+    if input.what_happened.is_none() {
+        out.push(("what_happened", "say in plain words what happened"));
+    }
+    if input.measures.is_none() {
+        out.push(("measures", "say which measures were taken"));
+    }
+    if input.advice.is_none() {
+        out.push(("advice", "say what people can do themselves"));
+    }
+    if org.fg_name.is_none() {
+        out.push((
+            "fg_name",
+            "the organisation has no FG set: letters must name the FG",
+        ));
+    }
+    if org.contact_email.is_none() && org.contact_phone.is_none() && org.fg_email.is_none() {
+        out.push((
+            "contact_email",
+            "the organisation has no contact e-mail or phone for questions",
+        ));
+    }
+    out
+}
+
+/// The common part in `lang` ("nl" or "en").
+pub fn common(
+    lang: &str,
+    org: &OrgPart,
+    reference: &str,
+    facts: Option<&Facts>,
+    input: &DraftInput,
+) -> Common {
+    let en = lang == "en";
+    let data = facts
+        .map(|f| {
+            let mut v: Vec<String> = f
+                .general_data
+                .items()
+                .iter()
+                .map(|g| if en { g.label_en() } else { g.label_nl() }.to_string())
+                .collect();
+            v.extend(
+                f.special_categories
+                    .items()
+                    .iter()
+                    .map(|c| if en { c.label_en() } else { c.label_nl() }.to_string()),
+            );
+            v
+        })
+        .unwrap_or_default();
+    let consequences = input.consequences.clone().unwrap_or_else(|| {
+        let items: Vec<String> = facts
+            .map(|f| {
+                f.consequences_people
+                    .items()
+                    .iter()
+                    .map(|c| if en { c.label_en() } else { c.label_nl() }.to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if items.is_empty() {
+            if en {
+                "We do not yet know of any consequences.".into()
+            } else {
+                "Er zijn ons nog geen gevolgen bekend.".into()
+            }
+        } else {
+            items.join("; ")
+        }
+    });
+    let s = |o: &Option<String>| o.clone().unwrap_or_default();
+    Common {
+        organisation: OrgCtx {
+            name: org.name.clone(),
+            address: s(&org.address),
+            contact_email: s(&org.contact_email).to_string(),
+            contact_phone: s(&org.contact_phone),
+            website: s(&org.website),
+        },
+        fg: FgCtx {
+            name: s(&org.fg_name),
+            email: s(&org.fg_email),
+            phone: s(&org.fg_phone),
+        },
+        incident: IncidentCtx {
+            reference: reference.to_string(),
+        },
+        what_happened: s(&input.what_happened),
+        data,
+        consequences,
+        measures: s(&input.measures),
+        advice: s(&input.advice),
+    }
+}
+
+/// A fictional recipient for the FG's sample, with every extra column the list has.
+pub fn sample_recipient(lang: &str, extra_columns: &[String]) -> RecipientCtx {
+    RecipientCtx {
+        name: if lang == "en" {
+            "J. Sample"
+        } else {
+            "J. Voorbeeld"
+        }
+        .into(),
+        email: "j.voorbeeld@example.nl".into(),
+        postal_address: "Voorbeeldstraat 1\n1234 AB Voorbeeldstad".into(),
+        extra: extra_columns
+            .iter()
+            .map(|c| (c.clone(), format!("[{c}]")))
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assessment::facts::{Fact, GeneralData};
+    use crate::notifications::render::NoticeTemplates;
+
+    #[test]
+    fn letters_and_emails_render_in_both_languages_with_every_part() {
+        let org = OrgPart {
+            name: "Gemeente Oost".into(),
+            fg_name: Some("F. Gerritsen".into()),
+            fg_email: Some("fg@oost.example.nl".into()),
+            contact_phone: Some("14 010".into()),
+            ..Default::default()
+        };
+        let facts = Facts {
+            general_data: Fact::entered(vec![GeneralData::Name, GeneralData::Bsn]),
+            ..Default::default()
+        };
+        let input = DraftInput {
+            what_happened: Some("Een brief ging naar het verkeerde adres.".into()),
+            measures: Some("De brief is teruggehaald.".into()),
+            advice: Some("Let op verdachte post.".into()),
+            ..Default::default()
+        };
+        assert!(missing(&input, &org).is_empty());
+        let t = NoticeTemplates::embedded();
+        for lang in ["nl", "en"] {
+            let c = common(lang, &org, "INC-2026-0001", Some(&facts), &input);
+            let r = RecipientCtx {
+                name: "A. <Bakker>".into(),
+                email: "a@example.nl".into(),
+                postal_address: "Dorpsstraat 2\n1000 AA Oost".into(),
+                extra: BTreeMap::new(),
+            };
+            let ctx = LetterCtx {
+                common: &c,
+                recipient: &r,
+            };
+            let body = t.render(&format!("email_body.{lang}"), &ctx).unwrap();
+            assert!(body.contains("A. <Bakker>"), "text mail is not escaped");
+            assert!(body.contains("F. Gerritsen") && body.contains("14 010"));
+            assert!(body.contains("INC-2026-0001"));
+            let letter = t.render(&format!("letter.{lang}"), &ctx).unwrap();
+            assert!(
+                letter.contains("A. &lt;Bakker&gt;"),
+                "letters are HTML-escaped"
+            );
+            assert!(letter.contains("size: A4"));
+            if lang == "nl" {
+                assert!(body.contains("burgerservicenummer (BSN)"));
+                assert!(letter.contains("Wat kunt u zelf doen?"));
+            } else {
+                assert!(body.contains("citizen service number (BSN)"));
+                assert!(letter.contains("What can you do yourself?"));
+            }
+        }
+        let none = DraftInput::default();
+        let fields: Vec<&str> = missing(&none, &OrgPart::default())
+            .iter()
+            .map(|m| m.0)
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                "what_happened",
+                "measures",
+                "advice",
+                "fg_name",
+                "contact_email"
+            ]
+        );
+    }
+}

@@ -1,0 +1,417 @@
+//! Recipients from a CSV file: columns `name`, `email`, `postal_address`, `language` (any order,
+//! header required) and any further columns, which the templates can use as
+//! `recipient.extra.<column>`. Comma or semicolon separated (Excel in Dutch writes semicolons),
+//! RFC 4180 quoting, UTF-8 (with or without BOM).
+//!
+//! All or nothing: a file with any bad row yields the list of bad rows with their line numbers and
+//! nothing is imported. Duplicates (same e-mail address, or without one the same name and address)
+//! are kept once and reported. Pure: no database code here.
+use serde::Serialize;
+
+pub const REQUIRED: [&str; 4] = ["name", "email", "postal_address", "language"];
+pub const MAX_ROWS: usize = 1_000_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BadRow {
+    pub line: u64,
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportError {
+    /// The file as a whole is unusable (encoding, header).
+    File(String),
+    /// These rows are bad; nothing is imported.
+    Rows(Vec<BadRow>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub line: u64,
+    pub name: String,
+    pub email: Option<String>,
+    pub postal_address: Option<String>,
+    pub language: String,
+    /// Values of the extra columns, in `Parsed::extra_columns` order.
+    pub extra: Vec<String>,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Duplicate {
+    pub line: u64,
+    pub same_as_line: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    pub extra_columns: Vec<String>,
+    pub rows: Vec<Row>,
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// Split CSV text into records with the line each starts on.
+fn records(text: &str, sep: u8) -> Result<Vec<(u64, Vec<String>)>, BadRow> {
+    let b = text.as_bytes();
+    let mut out = vec![];
+    let mut i = 0;
+    let mut line: u64 = 1;
+    while i < b.len() {
+        let start_line = line;
+        let mut fields = vec![];
+        let mut field = String::new();
+        loop {
+            // One field.
+            if i < b.len() && b[i] == b'"' {
+                i += 1;
+                let mut start = i;
+                loop {
+                    if i >= b.len() {
+                        return Err(BadRow {
+                            line: start_line,
+                            field: "file".into(),
+                            message: "a quoted field is not closed".into(),
+                        });
+                    }
+                    match b[i] {
+                        b'"' if i + 1 < b.len() && b[i + 1] == b'"' => {
+                            field.push_str(&text[start..=i]);
+                            i += 2;
+                            start = i;
+                        }
+                        b'"' => {
+                            field.push_str(&text[start..i]);
+                            i += 1;
+                            break;
+                        }
+                        b'\n' => {
+                            line += 1;
+                            i += 1;
+                        }
+                        _ => i += 1,
+                    }
+                }
+                // Anything up to the separator after a closing quote is kept as is.
+                let s = i;
+                while i < b.len() && b[i] != sep && b[i] != b'\n' && b[i] != b'\r' {
+                    i += 1;
+                }
+                field.push_str(&text[s..i]);
+            } else {
+                let s = i;
+                while i < b.len() && b[i] != sep && b[i] != b'\n' && b[i] != b'\r' {
+                    i += 1;
+                }
+                field.push_str(&text[s..i]);
+            }
+            fields.push(std::mem::take(&mut field));
+            if i < b.len() && b[i] == sep {
+                i += 1;
+                continue;
+            }
+            // End of record.
+            if i < b.len() && b[i] == b'\r' {
+                i += 1;
+            }
+            if i < b.len() && b[i] == b'\n' {
+                i += 1;
+            }
+            line += 1;
+            break;
+        }
+        // Blank lines are skipped.
+        if !(fields.len() == 1 && fields[0].trim().is_empty()) {
+            out.push((start_line, fields));
+        }
+    }
+    Ok(out)
+}
+
+/// The text of an uploaded file: UTF-8 (a BOM is dropped); anything else is a clear error.
+pub fn decode(bytes: &[u8]) -> Result<&str, ImportError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(ImportError::File(
+            "the file is UTF-16: save it as CSV UTF-8 (comma or semicolon separated)".into(),
+        ));
+    }
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let upto = &bytes[..e.valid_up_to()];
+        let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
+        ImportError::File(format!(
+            "the file is not UTF-8 (first bad byte on line {line}, e.g. Windows-1252 or Latin-1): save it as CSV UTF-8"
+        ))
+    })
+}
+
+fn valid_column(c: &str) -> bool {
+    !c.is_empty()
+        && c.len() <= 64
+        && c.chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Parse and validate a whole file.
+pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
+    let text = decode(bytes)?;
+    let first_line = text.lines().next().unwrap_or("");
+    let sep = if first_line.contains(';') && !first_line.contains(',') {
+        b';'
+    } else {
+        b','
+    };
+    let recs = records(text, sep).map_err(|b| ImportError::Rows(vec![b]))?;
+    let Some(((_, header), rest)) = recs.split_first() else {
+        return Err(ImportError::File(
+            "the file is empty: a header line is required".into(),
+        ));
+    };
+    let header: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
+    let mut idx = [0usize; 4];
+    let mut absent = vec![];
+    for (k, name) in REQUIRED.iter().enumerate() {
+        match header.iter().position(|h| h == name) {
+            Some(p) => idx[k] = p,
+            None => absent.push(*name),
+        }
+    }
+    if !absent.is_empty() {
+        return Err(ImportError::File(format!(
+            "missing column(s) in the header: {} (required: {})",
+            absent.join(", "),
+            REQUIRED.join(", ")
+        )));
+    }
+    let mut extra_idx = vec![];
+    let mut extra_columns = vec![];
+    for (p, h) in header.iter().enumerate() {
+        if REQUIRED.contains(&h.as_str()) {
+            if header.iter().filter(|x| *x == h).count() > 1 {
+                return Err(ImportError::File(format!("column {h} appears twice")));
+            }
+            continue;
+        }
+        if !valid_column(h) {
+            return Err(ImportError::File(format!(
+                "column {h:?}: extra column names use lowercase letters, digits and _ (they become recipient.extra.<name> in the templates)"
+            )));
+        }
+        if extra_columns.contains(h) {
+            return Err(ImportError::File(format!("column {h} appears twice")));
+        }
+        extra_idx.push(p);
+        extra_columns.push(h.clone());
+    }
+    if rest.len() > MAX_ROWS {
+        return Err(ImportError::File(format!(
+            "at most {MAX_ROWS} rows per file"
+        )));
+    }
+    let mut bad = vec![];
+    let mut rows = Vec::with_capacity(rest.len());
+    let mut seen: std::collections::HashMap<String, u64> =
+        std::collections::HashMap::with_capacity(rest.len());
+    let mut duplicates = vec![];
+    for (line, fields) in rest {
+        let line = *line;
+        if fields.len() != header.len() {
+            bad.push(BadRow {
+                line,
+                field: "row".into(),
+                message: format!("{} fields, the header has {}", fields.len(), header.len()),
+            });
+            continue;
+        }
+        let get = |k: usize| fields[idx[k]].trim();
+        let mut row_bad = false;
+        let mut flag = |field: &str, message: &str| {
+            bad.push(BadRow {
+                line,
+                field: field.into(),
+                message: message.into(),
+            });
+            row_bad = true;
+        };
+        let name = get(0);
+        if name.is_empty() {
+            flag("name", "a name is required");
+        } else if name.chars().count() > 200 {
+            flag("name", "at most 200 characters");
+        }
+        let email = Some(get(1)).filter(|e| !e.is_empty());
+        if let Some(e) = email {
+            if !crate::reports::model::valid_email(e) || e.parse::<lettre::Address>().is_err() {
+                flag("email", "not an e-mail address");
+            }
+        }
+        let address = Some(get(2)).filter(|a| !a.is_empty());
+        if address.map(|a| a.chars().count() > 500).unwrap_or(false) {
+            flag("postal_address", "at most 500 characters");
+        }
+        if email.is_none() && address.is_none() {
+            flag(
+                "email",
+                "the recipient has neither an e-mail address nor a postal address",
+            );
+        }
+        let language = match get(3).to_lowercase().as_str() {
+            "" | "nl" | "nederlands" | "dutch" => "nl",
+            "en" | "engels" | "english" => "en",
+            _ => {
+                flag("language", "use nl or en");
+                "nl"
+            }
+        };
+        if row_bad {
+            continue;
+        }
+        let key = match email {
+            Some(e) => format!("e:{}", e.to_lowercase()),
+            None => format!("a:{}|{}", collapse(name), collapse(address.unwrap_or(""))),
+        };
+        if let Some(first) = seen.get(&key) {
+            duplicates.push(Duplicate {
+                line,
+                same_as_line: *first,
+            });
+            continue;
+        }
+        seen.insert(key.clone(), line);
+        rows.push(Row {
+            line,
+            name: name.to_string(),
+            email: email.map(str::to_string),
+            postal_address: address.map(|a| a.replace("\\n", "\n")),
+            language: language.into(),
+            extra: extra_idx
+                .iter()
+                .map(|p| fields[*p].trim().to_string())
+                .collect(),
+            key,
+        });
+    }
+    if !bad.is_empty() {
+        return Err(ImportError::Rows(bad));
+    }
+    Ok(Parsed {
+        extra_columns,
+        rows,
+        duplicates,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_quotes_semicolons_bom_and_extra_columns() {
+        let csv = "\u{feff}name;email;postal_address;language;client_number\r\n\
+                   \"Bakker; A.\";a@example.nl;\"Dorpsstraat 2\n1000 AA Oost\";nl;123\r\n\
+                   B. de Vries;;Kerkweg 1 9999 ZZ West;EN;456\r\n\
+                   \r\n\
+                   \"C \"\"Cees\"\" Jansen\";C@Example.nl;;;789\r\n";
+        let p = parse(csv.as_bytes()).unwrap();
+        assert_eq!(p.extra_columns, vec!["client_number"]);
+        assert_eq!(p.rows.len(), 3);
+        assert_eq!(p.rows[0].name, "Bakker; A.");
+        assert_eq!(
+            p.rows[0].postal_address.as_deref(),
+            Some("Dorpsstraat 2\n1000 AA Oost")
+        );
+        assert_eq!(p.rows[1].line, 4, "the quoted newline counts as a line");
+        assert_eq!(p.rows[1].language, "en");
+        assert_eq!(p.rows[1].email, None);
+        assert_eq!(p.rows[2].name, "C \"Cees\" Jansen");
+        assert_eq!(p.rows[2].line, 6);
+        assert_eq!(p.rows[2].extra, vec!["789"]);
+    }
+
+    #[test]
+    fn bad_rows_are_all_reported_with_line_numbers_and_nothing_is_kept() {
+        let csv = "name,email,postal_address,language\n\
+                   A,a@example.nl,,nl\n\
+                   ,b@example.nl,,nl\n\
+                   C,not-an-address,,nl\n\
+                   D,,,nl\n\
+                   E,e@example.nl,,fr\n\
+                   F,f@example.nl\n";
+        match parse(csv.as_bytes()) {
+            Err(ImportError::Rows(bad)) => {
+                let got: Vec<(u64, &str)> =
+                    bad.iter().map(|b| (b.line, b.field.as_str())).collect();
+                assert_eq!(
+                    got,
+                    vec![
+                        (3, "name"),
+                        (4, "email"),
+                        (5, "email"),
+                        (6, "language"),
+                        (7, "row")
+                    ]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn duplicates_are_kept_once_and_reported() {
+        let csv = "name,email,postal_address,language\n\
+                   A,a@example.nl,,nl\n\
+                   A again,A@EXAMPLE.NL,,nl\n\
+                   B,,Straat 1  Dorp,nl\n\
+                   b,,straat 1 dorp,nl\n";
+        let p = parse(csv.as_bytes()).unwrap();
+        assert_eq!(p.rows.len(), 2);
+        assert_eq!(
+            p.duplicates,
+            vec![
+                Duplicate {
+                    line: 3,
+                    same_as_line: 2
+                },
+                Duplicate {
+                    line: 5,
+                    same_as_line: 4
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn wrong_encoding_and_missing_columns_are_clear_errors() {
+        let latin1 = b"name,email,postal_address,language\nJos\xe9,j@example.nl,,nl\n";
+        match parse(latin1) {
+            Err(ImportError::File(m)) => {
+                assert!(m.contains("not UTF-8") && m.contains("line 2"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(b"\xff\xfen\x00a\x00") {
+            Err(ImportError::File(m)) => assert!(m.contains("UTF-16"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        match parse(b"name,email\nA,a@example.nl\n") {
+            Err(ImportError::File(m)) => {
+                assert!(m.contains("postal_address, language"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(b"name,email,postal_address,language,Client Nr\n") {
+            Err(ImportError::File(m)) => {
+                assert!(m.contains("Client Nr") || m.contains("client nr"), "{m}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(parse(b""), Err(ImportError::File(_))));
+    }
+}

@@ -1,0 +1,222 @@
+//! The notice templates (`templates/notices/`): embedded in the binary, each optionally replaced per
+//! organisation by a file `<override_dir>/<organisation slug>/<file name>`. STRICT mode: a template
+//! that uses a variable the context does not have is an error, never an empty gap in a letter.
+//! Plain-text templates (the AP draft, e-mails) are not escaped; the letters (HTML) are.
+use std::path::Path;
+
+use handlebars::Handlebars;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// (name, file name, is HTML).
+pub const TEMPLATES: &[(&str, &str, bool)] = &[
+    ("ap_draft", "ap_draft.nl.txt.hbs", false),
+    ("email_subject.nl", "email.nl.subject.hbs", false),
+    ("email_body.nl", "email.nl.txt.hbs", false),
+    ("email_subject.en", "email.en.subject.hbs", false),
+    ("email_body.en", "email.en.txt.hbs", false),
+    ("letter.nl", "letter.nl.html.hbs", true),
+    ("letter.en", "letter.en.html.hbs", true),
+    ("ap_print", "ap_print.nl.html.hbs", true),
+];
+
+/// The print stylesheet (A4) of the AP draft's printable page.
+pub const PRINT_CSS: &str = include_str!("../../templates/notices/print.css");
+
+fn embedded(file: &str) -> &'static str {
+    match file {
+        "ap_draft.nl.txt.hbs" => include_str!("../../templates/notices/ap_draft.nl.txt.hbs"),
+        "email.nl.subject.hbs" => include_str!("../../templates/notices/email.nl.subject.hbs"),
+        "email.nl.txt.hbs" => include_str!("../../templates/notices/email.nl.txt.hbs"),
+        "email.en.subject.hbs" => include_str!("../../templates/notices/email.en.subject.hbs"),
+        "email.en.txt.hbs" => include_str!("../../templates/notices/email.en.txt.hbs"),
+        "letter.nl.html.hbs" => include_str!("../../templates/notices/letter.nl.html.hbs"),
+        "letter.en.html.hbs" => include_str!("../../templates/notices/letter.en.html.hbs"),
+        "ap_print.nl.html.hbs" => include_str!("../../templates/notices/ap_print.nl.html.hbs"),
+        _ => "",
+    }
+}
+
+/// A template that does not parse or does not render, named.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("template {template}: {message}")]
+pub struct TemplateError {
+    pub template: String,
+    pub message: String,
+}
+
+pub struct NoticeTemplates {
+    text: Handlebars<'static>,
+    html: Handlebars<'static>,
+    /// Which templates came from the organisation's directory.
+    pub overridden: Vec<String>,
+}
+
+impl NoticeTemplates {
+    /// The embedded templates only (parsed once per process).
+    pub fn embedded() -> &'static NoticeTemplates {
+        static T: std::sync::OnceLock<NoticeTemplates> = std::sync::OnceLock::new();
+        T.get_or_init(|| NoticeTemplates::load(None, "").expect("embedded notice templates parse"))
+    }
+
+    /// The embedded templates with the organisation's overrides, read now from
+    /// `<dir>/<slug>/<file>`: a changed file changes the rendered content (and so voids a sign-off).
+    pub fn load(dir: Option<&Path>, slug: &str) -> Result<NoticeTemplates, TemplateError> {
+        let mut text = Handlebars::new();
+        text.set_strict_mode(true);
+        text.register_escape_fn(handlebars::no_escape);
+        let mut html = Handlebars::new();
+        html.set_strict_mode(true);
+        let mut overridden = vec![];
+        for (name, file, is_html) in TEMPLATES {
+            let mut src = embedded(file).to_string();
+            if let Some(d) = dir.filter(|_| !slug.is_empty()) {
+                let p = d.join(slug).join(file);
+                if p.is_file() {
+                    src = std::fs::read_to_string(&p).map_err(|e| TemplateError {
+                        template: file.to_string(),
+                        message: format!("cannot read the organisation's template: {e}"),
+                    })?;
+                    overridden.push(file.to_string());
+                }
+            }
+            let reg = if *is_html { &mut html } else { &mut text };
+            reg.register_template_string(name, src)
+                .map_err(|e| TemplateError {
+                    template: file.to_string(),
+                    message: e.to_string(),
+                })?;
+        }
+        Ok(NoticeTemplates {
+            text,
+            html,
+            overridden,
+        })
+    }
+
+    /// Load for an organisation; the embedded set (no file access) when there is no directory.
+    pub fn for_org(dir: Option<&Path>, slug: &str) -> Result<OrgTemplates, TemplateError> {
+        match dir {
+            Some(d) if d.join(slug).is_dir() => Ok(OrgTemplates::Owned(Box::new(
+                NoticeTemplates::load(Some(d), slug)?,
+            ))),
+            _ => Ok(OrgTemplates::Embedded(NoticeTemplates::embedded())),
+        }
+    }
+
+    /// Render with a context already in handlebars' form: no serialisation per call (campaigns
+    /// keep one context per language and only swap the recipient in it).
+    pub fn render_ctx(
+        &self,
+        name: &str,
+        ctx: &handlebars::Context,
+    ) -> Result<String, TemplateError> {
+        let (file, html) = TEMPLATES
+            .iter()
+            .find(|t| t.0 == name)
+            .map(|t| (t.1, t.2))
+            .ok_or_else(|| TemplateError {
+                template: name.into(),
+                message: "no such template".into(),
+            })?;
+        let reg = if html { &self.html } else { &self.text };
+        reg.render_with_context(name, ctx)
+            .map_err(|e| TemplateError {
+                template: file.to_string(),
+                message: e.to_string(),
+            })
+    }
+
+    pub fn render<T: Serialize>(&self, name: &str, ctx: &T) -> Result<String, TemplateError> {
+        let file = TEMPLATES
+            .iter()
+            .find(|t| t.0 == name)
+            .map(|t| (t.1, t.2))
+            .ok_or_else(|| TemplateError {
+                template: name.into(),
+                message: "no such template".into(),
+            })?;
+        let reg = if file.1 { &self.html } else { &self.text };
+        reg.render(name, ctx).map_err(|e| TemplateError {
+            template: file.0.to_string(),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// The templates an organisation uses: the shared embedded set, or its own.
+pub enum OrgTemplates {
+    Embedded(&'static NoticeTemplates),
+    Owned(Box<NoticeTemplates>),
+}
+
+impl std::ops::Deref for OrgTemplates {
+    type Target = NoticeTemplates;
+    fn deref(&self) -> &NoticeTemplates {
+        match self {
+            OrgTemplates::Embedded(t) => t,
+            OrgTemplates::Owned(t) => t,
+        }
+    }
+}
+
+/// SHA-256 of content, lower-case hex: what a sign-off binds to.
+pub fn sha256_hex(content: &str) -> String {
+    hex::encode(Sha256::digest(content.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_templates_parse_and_strict_mode_refuses_unknown_variables() {
+        let t = NoticeTemplates::embedded();
+        let err = t
+            .render("email_subject.nl", &serde_json::json!({"organisation": {}}))
+            .unwrap_err();
+        assert_eq!(err.template, "email.nl.subject.hbs");
+        assert!(err.message.contains("strict"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_organisations_directory_overrides_one_template() {
+        let dir = tempfile_dir();
+        std::fs::create_dir_all(dir.join("oost")).unwrap();
+        std::fs::write(
+            dir.join("oost/email.nl.subject.hbs"),
+            "Let op: {{organisation.name}}",
+        )
+        .unwrap();
+        let t = NoticeTemplates::for_org(Some(&dir), "oost").unwrap();
+        let ctx =
+            serde_json::json!({"organisation": {"name": "Oost"}, "incident": {"reference": "X"}});
+        assert_eq!(t.render("email_subject.nl", &ctx).unwrap(), "Let op: Oost");
+        assert_eq!(t.overridden, vec!["email.nl.subject.hbs".to_string()]);
+        // Another organisation keeps the embedded text.
+        let t = NoticeTemplates::for_org(Some(&dir), "west").unwrap();
+        assert!(t
+            .render("email_subject.nl", &ctx)
+            .unwrap()
+            .starts_with("Belangrijk"));
+        // A template that does not parse is named.
+        std::fs::write(dir.join("oost/letter.nl.html.hbs"), "{{#if x}}").unwrap();
+        let err = NoticeTemplates::for_org(Some(&dir), "oost").err().unwrap();
+        assert_eq!(err.template, "letter.nl.html.hbs");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("meldpunt-notice-{}", crate::db::new_id()));
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn hashes_are_hex_sha256() {
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

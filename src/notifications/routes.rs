@@ -1,0 +1,520 @@
+//! Notifications over the JSON API: thin handlers over `service` and `campaign`.
+use actix_web::{web, HttpResponse};
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use super::ap::DraftInput;
+use super::campaign::{self, NewCampaign};
+use super::service::{self, Ctx, Decision, FilingInput, NewDraft, SettingsInput};
+use crate::auth::Staff;
+use crate::error::{ApiError, ApiResult};
+use crate::http::ApiJson;
+use crate::state::AppState;
+
+pub fn ctx(state: &AppState) -> Ctx {
+    Ctx {
+        template_dir: state.settings.notifications.template_dir(),
+    }
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let ctx = ctx(&state);
+    let v = state
+        .db(move |c| service::list(c, &ctx, &staff, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: ApiJson<NewDraft>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let input = body.into_inner()?;
+    let ctx = ctx(&state);
+    let v = state
+        .db(move |c| service::create_draft(c, &ctx, &staff, &id, input))
+        .await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
+async fn show(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, nid) = path.into_inner();
+    let ctx = ctx(&state);
+    let v = state
+        .db(move |c| service::load_draft(c, &ctx, &staff, &id, &nid))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// The exact content as plain text (what the FG reads and the hash covers).
+async fn content(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, nid) = path.into_inner();
+    let ctx = ctx(&state);
+    let v = state
+        .db(move |c| service::load_draft(c, &ctx, &staff, &id, &nid))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Content-Type", "text/plain; charset=utf-8"))
+        .insert_header(("X-Content-SHA256", v.content_sha256.clone()))
+        .body(v.content))
+}
+
+async fn update(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    body: ApiJson<DraftInput>,
+) -> ApiResult<HttpResponse> {
+    let (id, nid) = path.into_inner();
+    let input = body.into_inner()?;
+    let ctx = ctx(&state);
+    let v = state
+        .db(move |c| service::update_draft(c, &ctx, &staff, &id, &nid, input))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+async fn approve(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    body: ApiJson<Decision>,
+) -> ApiResult<HttpResponse> {
+    decide(state, staff, path, body, true).await
+}
+
+async fn reject(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    body: ApiJson<Decision>,
+) -> ApiResult<HttpResponse> {
+    decide(state, staff, path, body, false).await
+}
+
+async fn decide(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    body: ApiJson<Decision>,
+    approve: bool,
+) -> ApiResult<HttpResponse> {
+    let (id, nid) = path.into_inner();
+    let input = body.into_inner()?;
+    let ctx = ctx(&state);
+    let v = state
+        .db(move |c| service::decide(c, &ctx, &staff, &id, &nid, approve, input))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+async fn filing(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    body: ApiJson<FilingInput>,
+) -> ApiResult<HttpResponse> {
+    let (id, nid) = path.into_inner();
+    let input = body.into_inner()?;
+    let ctx = ctx(&state);
+    let v = state
+        .db(move |c| service::record_filing(c, &ctx, &staff, &id, &nid, input))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+#[derive(Deserialize)]
+struct PreviewQuery {
+    recipient: String,
+}
+
+async fn preview(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    q: web::Query<PreviewQuery>,
+) -> ApiResult<HttpResponse> {
+    let (id, nid) = path.into_inner();
+    let rid = q.into_inner().recipient;
+    let ctx = ctx(&state);
+    let v = state
+        .db(move |c| service::preview(c, &ctx, &staff, &id, &nid, &rid))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// Upload the recipients CSV as the request body (text/csv).
+async fn import(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    mut payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let max = state.settings.notifications.max_csv_bytes;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("reading the upload: {e}")))?;
+        if body.len() + chunk.len() > max {
+            return Err(ApiError::PayloadTooLarge(format!(
+                "the CSV is larger than {max} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let v = state
+        .db(move |c| campaign::import(c, &staff, &id, &body, |_, _| {}))
+        .await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
+#[derive(Deserialize)]
+struct Page {
+    offset: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn recipients(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    q: web::Query<Page>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let q = q.into_inner();
+    let (total, page) = state
+        .db(move |c| {
+            campaign::list_recipients(
+                c,
+                &staff,
+                &id,
+                q.offset.unwrap_or(0),
+                q.limit.unwrap_or(100),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"total": total, "recipients": page})))
+}
+
+async fn start_campaign(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: ApiJson<NewCampaign>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let input = body.into_inner()?;
+    let ctx = ctx(&state);
+    let domain = crate::startup::mail_domain(&state.settings.mail.from);
+    let v = state
+        .db(move |c| {
+            let s = campaign::start(c, &ctx, &staff, &id, input, &domain, |_, _| {})?;
+            campaign::progress(c, &staff, &id, &s.campaign_id)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
+async fn campaign_progress(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, cid) = path.into_inner();
+    let v = state
+        .db(move |c| campaign::progress(c, &staff, &id, &cid))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+async fn pause(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    control(state, staff, path, true).await
+}
+
+async fn resume(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    control(state, staff, path, false).await
+}
+
+async fn control(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    paused: bool,
+) -> ApiResult<HttpResponse> {
+    let (id, cid) = path.into_inner();
+    let v = state
+        .db(move |c| campaign::control(c, &staff, &id, &cid, paused, None))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rate {
+    per_minute: Option<i32>,
+}
+
+async fn set_rate(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    body: ApiJson<Rate>,
+) -> ApiResult<HttpResponse> {
+    let (id, cid) = path.into_inner();
+    let rate = body.into_inner()?.per_minute;
+    let v = state
+        .db(move |c| {
+            let p = campaign::progress(c, &staff, &id, &cid)?;
+            campaign::control(c, &staff, &id, &cid, p.paused, Some(rate))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+async fn messages(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    q: web::Query<Page>,
+) -> ApiResult<HttpResponse> {
+    let (id, cid) = path.into_inner();
+    let q = q.into_inner();
+    let v = state
+        .db(move |c| {
+            campaign::messages(
+                c,
+                &staff,
+                &id,
+                &cid,
+                q.offset.unwrap_or(0),
+                q.limit.unwrap_or(100),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// The CSV index of the letters for the post room.
+async fn letters_index(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, cid) = path.into_inner();
+    let ctx = ctx(&state);
+    let (_, index) = state
+        .db(move |c| campaign::letters_output(c, &ctx, &staff, &id, &cid))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Content-Type", "text/csv; charset=utf-8"))
+        .body(index))
+}
+
+/// One letter, print-ready HTML (A4 print stylesheet).
+async fn letter(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, cid, rid) = path.into_inner();
+    let ctx = ctx(&state);
+    let (files, _) = state
+        .db(move |c| campaign::letters_output(c, &ctx, &staff, &id, &cid))
+        .await?;
+    let f = files
+        .into_iter()
+        .find(|f| f.recipient_id == rid)
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Content-Type", "text/html; charset=utf-8"))
+        .body(f.html))
+}
+
+async fn printed(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, cid) = path.into_inner();
+    let n = state
+        .db(move |c| campaign::mark_printed(c, &staff, &id, &cid))
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"printed": n})))
+}
+
+async fn get_settings(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let org = path.into_inner();
+    let v = state
+        .db(move |c| service::get_settings(c, &staff, &org))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+async fn put_settings(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: ApiJson<SettingsInput>,
+) -> ApiResult<HttpResponse> {
+    let org = path.into_inner();
+    let input = body.into_inner()?;
+    let v = state
+        .db(move |c| service::put_settings(c, &staff, &org, input))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// The AP answer set as a printable page (A4 print stylesheet), for the dossier. Signed-in staff
+/// only; without a session the browser goes to the login page.
+async fn print_page(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    use actix_web::FromRequest;
+    let staff = match Staff::from_request(&req, &mut actix_web::dev::Payload::None).await {
+        Ok(s) => s,
+        Err(ApiError::Unauthorized(_)) => {
+            let next: String = req
+                .path()
+                .chars()
+                .map(|c| {
+                    if c == '/' {
+                        "%2F".to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+            return Ok(HttpResponse::SeeOther()
+                .insert_header(("Location", format!("/staff/login?next={next}")))
+                .finish());
+        }
+        Err(e) => return Err(e),
+    };
+    let (id, nid) = path.into_inner();
+    let ctx = ctx(&state);
+    let dir = ctx.template_dir.clone();
+    let html = state
+        .db(move |c| {
+            let v = service::load_draft(c, &ctx, &staff, &id, &nid)?;
+            let Some(draft) = v.answers.as_ref() else {
+                return Err(ApiError::NotFound);
+            };
+            let inc = crate::incidents::service::visible(c, &staff, &id, false)?;
+            let slug = crate::orgs::store::by_id(c, &inc.organisation_id)?
+                .map(|o| o.slug)
+                .unwrap_or_default();
+            let t = super::render::NoticeTemplates::for_org(dir.as_deref(), &slug)
+                .map_err(service::template_error)?;
+            let approval = match (v.approval.state.as_str(), v.approval.valid) {
+                ("filed", _) => "afgetekend en gemeld".to_string(),
+                ("approved", true) => format!(
+                    "afgetekend op {}",
+                    v.approval
+                        .decided_at
+                        .map(crate::incidents::clock::local_display)
+                        .unwrap_or_default()
+                ),
+                ("void", _) => "VERVALLEN: de inhoud is na het aftekenen gewijzigd".to_string(),
+                ("rejected", _) => format!(
+                    "afgewezen: {}",
+                    v.approval.remarks.clone().unwrap_or_default()
+                ),
+                _ => "nog niet afgetekend".to_string(),
+            };
+            t.render(
+                "ap_print",
+                &serde_json::json!({
+                    "draft": draft,
+                    "sha256": v.content_sha256,
+                    "approval": approval,
+                    "filing": v.filing.as_ref().map(|f| f.label_nl.clone()),
+                }),
+            )
+            .map_err(service::template_error)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Content-Type", "text/html; charset=utf-8"))
+        .body(html))
+}
+
+async fn print_css() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Content-Type", "text/css; charset=utf-8"))
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(super::render::PRINT_CSS)
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    const N: &str = "/api/v1/incidents/{id}/notifications";
+    const C: &str = "/api/v1/incidents/{id}/campaigns";
+    cfg.service(
+        web::resource(N)
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(
+        web::resource(format!("{N}/{{nid}}"))
+            .route(web::get().to(show))
+            .route(web::patch().to(update)),
+    )
+    .service(web::resource(format!("{N}/{{nid}}/content")).route(web::get().to(content)))
+    .service(web::resource(format!("{N}/{{nid}}/approve")).route(web::post().to(approve)))
+    .service(web::resource(format!("{N}/{{nid}}/reject")).route(web::post().to(reject)))
+    .service(web::resource(format!("{N}/{{nid}}/filing")).route(web::post().to(filing)))
+    .service(web::resource(format!("{N}/{{nid}}/preview")).route(web::get().to(preview)))
+    .service(
+        web::resource("/api/v1/incidents/{id}/recipients")
+            .route(web::post().to(import))
+            .route(web::get().to(recipients)),
+    )
+    .service(web::resource(C).route(web::post().to(start_campaign)))
+    .service(web::resource(format!("{C}/{{cid}}")).route(web::get().to(campaign_progress)))
+    .service(web::resource(format!("{C}/{{cid}}/pause")).route(web::post().to(pause)))
+    .service(web::resource(format!("{C}/{{cid}}/resume")).route(web::post().to(resume)))
+    .service(web::resource(format!("{C}/{{cid}}/rate")).route(web::put().to(set_rate)))
+    .service(web::resource(format!("{C}/{{cid}}/messages")).route(web::get().to(messages)))
+    .service(web::resource(format!("{C}/{{cid}}/letters.csv")).route(web::get().to(letters_index)))
+    .service(web::resource(format!("{C}/{{cid}}/letters/{{rid}}")).route(web::get().to(letter)))
+    .service(web::resource(format!("{C}/{{cid}}/printed")).route(web::post().to(printed)))
+    .route(
+        "/staff/incidents/{id}/notifications/{nid}/print",
+        web::get().to(print_page),
+    )
+    .route("/staff/notice-print.css", web::get().to(print_css))
+    .service(
+        web::resource("/api/v1/organisations/{org}/notice-settings")
+            .route(web::get().to(get_settings))
+            .route(web::put().to(put_settings)),
+    );
+}

@@ -1,0 +1,1008 @@
+//! Notification operations shared by the API and the CLI: drafts (the AP answer set, the letters and
+//! e-mails), the FG's sign-off bound to the SHA-256 of the exact rendered content, recording the
+//! filing at the AP, recipients and campaigns. Every change is audited in its transaction.
+//!
+//! The sign-off is checked again — the content rendered anew and hashed — on every read and before
+//! every filing or campaign: a change of facts, settings or templates that changes the content
+//! voids it, and the void is written to the audit trail with both hashes.
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ap::{
+    self, ApDraft, ApSource, DecisionPart, DraftInput, IncidentPart, NoticeKind, OrgPart,
+};
+use super::letters::{self, LetterCtx, RecipientCtx};
+use super::render::{sha256_hex, NoticeTemplates, TemplateError};
+use super::store::{self, DraftRow, RecipientRow, SettingsRow};
+use crate::assessment::decision::{Exception, Outcome};
+use crate::assessment::facts::Facts;
+use crate::assessment::severity::Severity;
+use crate::assessment::store as astore;
+use crate::assessment::FieldProblem;
+use crate::audit::{self, Actor, Entry};
+use crate::auth::{Role, Staff};
+use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::incidents::lifecycle::State;
+use crate::incidents::service::visible;
+use crate::incidents::store::IncidentRow;
+use crate::orgs::store as org_store;
+
+/// What the operations need from the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Ctx {
+    pub template_dir: Option<PathBuf>,
+}
+
+pub fn template_error(e: TemplateError) -> ApiError {
+    ApiError::Validation(vec![FieldError::new(
+        "template",
+        format!("{}: {}", e.template, e.message),
+    )])
+}
+
+fn problems(ps: Vec<FieldProblem>) -> ApiError {
+    ApiError::Validation(
+        ps.into_iter()
+            .map(|p| FieldError::new(p.field, p.message))
+            .collect(),
+    )
+}
+
+fn parse_stored<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> ApiResult<T> {
+    serde_json::from_str(s).map_err(|e| ApiError::Internal(format!("stored {what}: {e}")))
+}
+
+/// The organisation's part of every notice: its row plus the notice settings.
+pub fn org_part(c: &mut DbConn, org_id: &str) -> ApiResult<(String, OrgPart, SettingsRow)> {
+    let o = org_store::by_id(c, org_id)?.ok_or(ApiError::NotFound)?;
+    let s = store::settings(c, org_id)?.unwrap_or_else(|| SettingsRow {
+        organisation_id: org_id.to_string(),
+        updated_at: to_db(now()),
+        ..Default::default()
+    });
+    Ok((
+        o.slug.clone(),
+        OrgPart {
+            name: o.name,
+            address: o.address,
+            kvk_number: o.kvk_number,
+            fg_name: o.fg_name,
+            fg_email: o.fg_email,
+            fg_phone: o.fg_phone,
+            fg_registration_number: o.fg_registration_number,
+            contact_email: s.contact_email.clone(),
+            contact_phone: s.contact_phone.clone(),
+            website: s.website.clone(),
+        },
+        s,
+    ))
+}
+
+fn incident_part(inc: &IncidentRow) -> IncidentPart {
+    let f = inc.facts();
+    IncidentPart {
+        reference: inc.reference.clone(),
+        title: f.title,
+        description: f.description,
+        breach_started_at: f.breach_started_at,
+        breach_ended_at: f.breach_ended_at,
+        discovered_at: f.discovered_at,
+        became_aware_at: f.became_aware_at,
+        awareness_how: f.awareness_how,
+        processor_name: f.processor_name,
+    }
+}
+
+/// The incident's latest assessment facts, severity and decision.
+fn assessment(
+    c: &mut DbConn,
+    incident_id: &str,
+) -> ApiResult<(Option<Facts>, Option<Severity>, Option<DecisionPart>)> {
+    let facts = match astore::latest_facts(c, incident_id)? {
+        Some(r) => Some(parse_stored::<Facts>("facts", &r.facts_json)?),
+        None => None,
+    };
+    let severity = match astore::latest_assessment(c, incident_id)? {
+        Some(r) => Some(parse_stored::<Severity>("severity", &r.severity_json)?),
+        None => None,
+    };
+    let decision = match astore::latest_decision(c, incident_id)? {
+        Some(d) => Some(DecisionPart {
+            outcome: Outcome::parse(&d.outcome)
+                .ok_or_else(|| ApiError::Internal("stored decision outcome".into()))?,
+            exception: d.exception.as_deref().and_then(Exception::parse),
+            reasons: d.reasons,
+        }),
+        None => None,
+    };
+    Ok((facts, severity, decision))
+}
+
+/// The columns of the recipient list beyond the required four (from the first recipient).
+pub fn extra_columns(c: &mut DbConn, incident_id: &str) -> ApiResult<Vec<String>> {
+    Ok(match store::first_recipient(c, incident_id)? {
+        Some(r) => {
+            let m: std::collections::BTreeMap<String, String> =
+                parse_stored("recipient extra", &r.extra_json)?;
+            m.into_keys().collect()
+        }
+        None => vec![],
+    })
+}
+
+/// The exact content a draft stands for now, its hash, and what blocks its sign-off.
+pub struct Rendered {
+    pub content: String,
+    pub sha256: String,
+    pub blocking: Vec<FieldProblem>,
+    pub ap: Option<ApDraft>,
+}
+
+/// Render a draft now (`at` decides "after the 72 hours" for the AP draft).
+pub fn render_draft(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    inc: &IncidentRow,
+    d: &DraftRow,
+    at: DateTime<Utc>,
+) -> ApiResult<Rendered> {
+    let input: DraftInput = parse_stored("draft input", &d.input_json)?;
+    let (slug, org, _) = org_part(c, &inc.organisation_id)?;
+    let (facts, severity, decision) = assessment(c, &inc.id)?;
+    let t = NoticeTemplates::for_org(ctx.template_dir.as_deref(), &slug).map_err(template_error)?;
+    if d.purpose == "ap" {
+        let kind = NoticeKind::parse(&d.kind)
+            .ok_or_else(|| ApiError::Internal("stored notice kind".into()))?;
+        let part = incident_part(inc);
+        let draft = ap::build(&ApSource {
+            kind,
+            input: &input,
+            incident: &part,
+            facts: facts.as_ref(),
+            severity: severity.as_ref(),
+            decision: decision.as_ref(),
+            org: &org,
+            at,
+        });
+        let content = t.render("ap_draft", &draft).map_err(template_error)?;
+        Ok(Rendered {
+            sha256: sha256_hex(&content),
+            content,
+            blocking: draft.blocking.clone(),
+            ap: Some(draft),
+        })
+    } else {
+        let extra = extra_columns(c, &inc.id)?;
+        let mut content = String::new();
+        for lang in ["nl", "en"] {
+            let common = letters::common(lang, &org, &inc.reference, facts.as_ref(), &input);
+            let sample = letters::sample_recipient(lang, &extra);
+            let lc = LetterCtx {
+                common: &common,
+                recipient: &sample,
+            };
+            for name in ["email_subject", "email_body", "letter"] {
+                let part = t
+                    .render(&format!("{name}.{lang}"), &lc)
+                    .map_err(template_error)?;
+                content.push_str(&format!("===== {name}.{lang} =====\n{part}\n"));
+            }
+        }
+        let blocking = letters::missing(&input, &org)
+            .into_iter()
+            .map(|(f, m)| FieldProblem::new(f, m, m))
+            .collect();
+        Ok(Rendered {
+            sha256: sha256_hex(&content),
+            content,
+            blocking,
+            ap: None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FilingView {
+    pub ap_number: String,
+    pub filed_at: DateTime<Utc>,
+    pub filed_at_local: String,
+    pub within_72_hours: bool,
+    /// "gemeld op … (binnen de 72 uur)".
+    pub label_nl: String,
+    pub label_en: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ApprovalView {
+    /// none, pending, approved (valid), rejected, void (content changed after sign-off), filed.
+    pub state: String,
+    pub valid: bool,
+    /// The hash the FG approved (or rejected).
+    pub approved_sha256: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub remarks: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DraftView {
+    pub id: String,
+    pub incident_id: String,
+    /// ap or communication.
+    pub purpose: String,
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub input: DraftInput,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    /// The exact content the FG signs off, and its SHA-256 (send this hash to approve).
+    pub content: String,
+    pub content_sha256: String,
+    #[schema(value_type = Object)]
+    pub answers: Option<ApDraft>,
+    /// What must be put right before sign-off.
+    #[schema(value_type = Vec<Object>)]
+    pub blocking: Vec<FieldProblem>,
+    pub approval: ApprovalView,
+    pub filing: Option<FilingView>,
+}
+
+pub fn filing_view(inc: &IncidentRow, d: &DraftRow) -> Option<FilingView> {
+    let (num, at) = (d.ap_number.clone()?, from_db(d.filed_at?));
+    let within = ap::within_72_hours(from_db(inc.became_aware_at), at);
+    let local = crate::incidents::clock::local_display(at);
+    Some(FilingView {
+        label_nl: format!(
+            "gemeld bij de AP op {local} onder nummer {num} ({} de 72 uur)",
+            if within { "binnen" } else { "na" }
+        ),
+        label_en: format!(
+            "notified to the AP at {local} as number {num} ({} the 72 hours)",
+            if within { "within" } else { "after" }
+        ),
+        ap_number: num,
+        filed_at: at,
+        filed_at_local: local,
+        within_72_hours: within,
+    })
+}
+
+fn view(inc: &IncidentRow, d: &DraftRow, r: Rendered) -> ApiResult<DraftView> {
+    let valid = matches!(d.status.as_str(), "approved" | "filed")
+        && d.content_sha256.as_deref() == Some(r.sha256.as_str());
+    Ok(DraftView {
+        id: d.id.clone(),
+        incident_id: d.incident_id.clone(),
+        purpose: d.purpose.clone(),
+        kind: d.kind.clone(),
+        input: parse_stored("draft input", &d.input_json)?,
+        created_by: d.created_by.clone(),
+        created_at: from_db(d.created_at),
+        content: r.content,
+        content_sha256: r.sha256,
+        answers: r.ap,
+        blocking: r.blocking,
+        approval: ApprovalView {
+            state: d.status.clone(),
+            valid: valid || d.status == "filed",
+            approved_sha256: d.content_sha256.clone(),
+            decided_by: d.decided_by.clone(),
+            decided_at: d.decided_at.map(from_db),
+            remarks: d.remarks.clone(),
+        },
+        filing: filing_view(inc, d),
+    })
+}
+
+/// The moment a draft's content is judged at: its filing time once filed, else now.
+fn moment(d: &DraftRow) -> DateTime<Utc> {
+    d.filed_at.map(from_db).unwrap_or_else(now)
+}
+
+/// Inside a write transaction: an approved draft whose content changed becomes void, audited with
+/// both hashes. Returns the current rendering.
+fn recheck(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    actor: Actor,
+    inc: &IncidentRow,
+    d: &mut DraftRow,
+    at: DateTime<Utc>,
+) -> ApiResult<Rendered> {
+    let r = render_draft(c, ctx, inc, d, at)?;
+    if d.status == "approved" && d.content_sha256.as_deref() != Some(r.sha256.as_str()) {
+        let t = now();
+        d.status = "void".into();
+        d.updated_at = to_db(t);
+        store::save_draft(c, d)?;
+        audit::store::append(
+            c,
+            &[Entry {
+                actor,
+                action: "notice.approval_voided".into(),
+                entity_type: "incident",
+                entity_id: inc.id.clone(),
+                organisation_id: Some(inc.organisation_id.clone()),
+                before: Some(serde_json::json!({
+                    "draft_id": d.id, "status": "approved", "content_sha256": d.content_sha256,
+                })),
+                after: Some(serde_json::json!({
+                    "draft_id": d.id, "status": "void", "content_sha256": r.sha256,
+                    "reason": "the rendered content changed after sign-off (facts, settings or template)",
+                })),
+            }],
+            t,
+        )?;
+    }
+    Ok(r)
+}
+
+/// Record a void in its own transaction (so that the refusal that follows does not roll it back).
+pub fn settle(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    staff: &Staff,
+    incident_id: &str,
+    id: &str,
+    at: Option<DateTime<Utc>>,
+) -> ApiResult<()> {
+    write_tx(c, |c| -> ApiResult<()> {
+        let inc = visible(c, staff, incident_id, true)?;
+        if let Some(mut d) = store::draft(c, &inc.id, id)? {
+            let at = at.unwrap_or_else(|| moment(&d));
+            recheck(c, ctx, staff.actor(), &inc, &mut d, at)?;
+        }
+        Ok(())
+    })
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDraft {
+    /// ap (the answer set for the AP's form) or communication (letter and e-mail to the people).
+    pub purpose: String,
+    /// For ap: initial_complete, initial_provisional, supplement or withdrawal.
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub input: DraftInput,
+}
+
+fn entry(staff: &Staff, inc: &IncidentRow, action: &str, after: serde_json::Value) -> Entry {
+    Entry {
+        actor: staff.actor(),
+        action: action.into(),
+        entity_type: "incident",
+        entity_id: inc.id.clone(),
+        organisation_id: Some(inc.organisation_id.clone()),
+        before: None,
+        after: Some(after),
+    }
+}
+
+pub fn create_draft(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    staff: &Staff,
+    incident_id: &str,
+    input: NewDraft,
+) -> ApiResult<DraftView> {
+    let kind = match input.purpose.as_str() {
+        "ap" => {
+            let k = input
+                .kind
+                .as_deref()
+                .ok_or_else(|| ApiError::field("kind", "required for an AP notification"))?;
+            NoticeKind::parse(k)
+                .ok_or_else(|| {
+                    ApiError::field(
+                        "kind",
+                        "one of initial_complete, initial_provisional, supplement, withdrawal",
+                    )
+                })?
+                .as_str()
+                .to_string()
+        }
+        "communication" => "letter_email".to_string(),
+        _ => return Err(ApiError::field("purpose", "ap or communication")),
+    };
+    let di = input.input.clean();
+    let ps = di.validate();
+    if !ps.is_empty() {
+        return Err(problems(ps));
+    }
+    write_tx(c, |c| -> ApiResult<DraftView> {
+        let inc = visible(c, staff, incident_id, true)?;
+        let t = now();
+        let row = DraftRow {
+            id: new_id(),
+            incident_id: inc.id.clone(),
+            organisation_id: inc.organisation_id.clone(),
+            purpose: input.purpose.clone(),
+            kind,
+            input_json: serde_json::to_string(&di)
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+            status: "pending".into(),
+            content_sha256: None,
+            decided_by: None,
+            decided_at: None,
+            remarks: None,
+            ap_number: None,
+            filed_at: None,
+            filed_by: None,
+            created_by: staff.id.clone(),
+            created_at: to_db(t),
+            updated_at: to_db(t),
+        };
+        // A template that does not render is refused before anything is stored.
+        let r = render_draft(c, ctx, &inc, &row, t)?;
+        store::insert_draft(c, &row)?;
+        audit::store::append(
+            c,
+            &[entry(
+                staff,
+                &inc,
+                "notice.drafted",
+                serde_json::json!({"draft_id": row.id, "purpose": row.purpose, "kind": row.kind,
+                    "content_sha256": r.sha256}),
+            )],
+            t,
+        )?;
+        view(&inc, &row, r)
+    })
+}
+
+/// Change what the drafter added; an approval of other content becomes void.
+pub fn update_draft(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    staff: &Staff,
+    incident_id: &str,
+    id: &str,
+    input: DraftInput,
+) -> ApiResult<DraftView> {
+    let di = input.clean();
+    let ps = di.validate();
+    if !ps.is_empty() {
+        return Err(problems(ps));
+    }
+    write_tx(c, |c| -> ApiResult<DraftView> {
+        let inc = visible(c, staff, incident_id, true)?;
+        let mut d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+        if d.status == "filed" {
+            return Err(ApiError::Conflict(
+                "this notification was filed; draft a supplement instead".into(),
+            ));
+        }
+        let before: serde_json::Value = parse_stored("draft input", &d.input_json)?;
+        d.input_json = serde_json::to_string(&di).map_err(|e| ApiError::Internal(e.to_string()))?;
+        d.updated_at = to_db(now());
+        store::save_draft(c, &d)?;
+        let r = recheck(c, ctx, staff.actor(), &inc, &mut d, now())?;
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: staff.actor(),
+                action: "notice.draft_updated".into(),
+                entity_type: "incident",
+                entity_id: inc.id.clone(),
+                organisation_id: Some(inc.organisation_id.clone()),
+                before: Some(serde_json::json!({"draft_id": d.id, "input": before})),
+                after: Some(
+                    serde_json::json!({"draft_id": d.id, "input": di, "content_sha256": r.sha256}),
+                ),
+            }],
+            now(),
+        )?;
+        view(&inc, &d, r)
+    })
+}
+
+/// Read one draft: rendered anew; a sign-off of other content is voided (and audited) now.
+pub fn load_draft(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    staff: &Staff,
+    incident_id: &str,
+    id: &str,
+) -> ApiResult<DraftView> {
+    let inc = visible(c, staff, incident_id, false)?;
+    let d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+    let r = render_draft(c, ctx, &inc, &d, moment(&d))?;
+    if d.status == "approved" && d.content_sha256.as_deref() != Some(r.sha256.as_str()) {
+        return write_tx(c, |c| -> ApiResult<DraftView> {
+            let inc = visible(c, staff, incident_id, true)?;
+            let mut d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+            let r = recheck(c, ctx, Actor::System("notice-check"), &inc, &mut d, now())?;
+            view(&inc, &d, r)
+        });
+    }
+    view(&inc, &d, r)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NotificationsView {
+    /// The incident's state now.
+    pub state: String,
+    /// The first filing of an initial notification: notified at …, within / after 72 hours.
+    pub notified: Option<FilingView>,
+    pub drafts: Vec<DraftView>,
+}
+
+pub fn list(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    staff: &Staff,
+    incident_id: &str,
+) -> ApiResult<NotificationsView> {
+    let inc = visible(c, staff, incident_id, false)?;
+    let rows = store::drafts(c, &inc.id)?;
+    let mut drafts = vec![];
+    for d in &rows {
+        drafts.push(load_draft(c, ctx, staff, incident_id, &d.id)?);
+    }
+    let notified = rows
+        .iter()
+        .filter(|d| d.purpose == "ap" && d.kind.starts_with("initial") && d.status == "filed")
+        .filter_map(|d| filing_view(&inc, d))
+        .min_by_key(|f| f.filed_at);
+    Ok(NotificationsView {
+        state: inc.state.clone(),
+        notified,
+        drafts,
+    })
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    /// The SHA-256 of the content the FG read (`content_sha256` of the draft as shown).
+    #[serde(default)]
+    pub content_sha256: Option<String>,
+    #[serde(default)]
+    pub remarks: Option<String>,
+}
+
+/// The FG approves (`approve`) or rejects the content with this hash.
+pub fn decide(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    staff: &Staff,
+    incident_id: &str,
+    id: &str,
+    approve: bool,
+    input: Decision,
+) -> ApiResult<DraftView> {
+    let remarks = input
+        .remarks
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if remarks
+        .as_ref()
+        .map(|r| r.chars().count() > 10_000)
+        .unwrap_or(false)
+    {
+        return Err(ApiError::field("remarks", "at most 10000 characters"));
+    }
+    if !approve && remarks.is_none() {
+        return Err(ApiError::field(
+            "remarks",
+            "say why the content is rejected",
+        ));
+    }
+    let Some(hash) = input.content_sha256.map(|h| h.trim().to_ascii_lowercase()) else {
+        return Err(ApiError::field(
+            "content_sha256",
+            "send the SHA-256 of the content you read (content_sha256 of the draft)",
+        ));
+    };
+    settle(c, ctx, staff, incident_id, id, None)?;
+    write_tx(c, |c| -> ApiResult<DraftView> {
+        let inc = visible(c, staff, incident_id, true)?;
+        let mut d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+        if !staff.has_role(&inc.organisation_id, &[Role::Fg]) {
+            return Err(ApiError::Forbidden(
+                "only the organisation's FG signs off notifications".into(),
+            ));
+        }
+        let (_, _, settings) = org_part(c, &inc.organisation_id)?;
+        if approve && d.created_by == staff.id && !settings.allow_self_signoff {
+            return Err(ApiError::Forbidden(
+                "you drafted this notification: another FG must approve it (or the organisation allows self sign-off)".into(),
+            ));
+        }
+        if d.status == "filed" {
+            return Err(ApiError::Conflict(
+                "this notification was already filed".into(),
+            ));
+        }
+        let t = now();
+        let r = recheck(c, ctx, staff.actor(), &inc, &mut d, t)?;
+        if r.sha256 != hash {
+            return Err(ApiError::Conflict(format!(
+                "the content changed since you read it (now {}, you read {hash}): read it again before signing off",
+                r.sha256
+            )));
+        }
+        if approve && !r.blocking.is_empty() {
+            return Err(problems(r.blocking));
+        }
+        let before = serde_json::json!({"draft_id": d.id, "status": d.status, "content_sha256": d.content_sha256});
+        d.status = if approve { "approved" } else { "rejected" }.into();
+        d.content_sha256 = Some(r.sha256.clone());
+        d.decided_by = Some(staff.id.clone());
+        d.decided_at = Some(to_db(t));
+        d.remarks = remarks.clone();
+        d.updated_at = to_db(t);
+        store::save_draft(c, &d)?;
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: staff.actor(),
+                action: if approve {
+                    "notice.approved"
+                } else {
+                    "notice.rejected"
+                }
+                .into(),
+                entity_type: "incident",
+                entity_id: inc.id.clone(),
+                organisation_id: Some(inc.organisation_id.clone()),
+                before: Some(before),
+                after: Some(serde_json::json!({"draft_id": d.id, "status": d.status,
+                    "content_sha256": r.sha256, "remarks": remarks})),
+            }],
+            t,
+        )?;
+        view(&inc, &d, r)
+    })
+}
+
+/// Inside a write transaction: the draft's approval is valid for its content now, or a 409 that says
+/// why (never approved, rejected, or voided by a change — recorded).
+pub fn require_valid_approval(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    actor: Actor,
+    inc: &IncidentRow,
+    d: &mut DraftRow,
+    at: DateTime<Utc>,
+) -> ApiResult<Rendered> {
+    let r = recheck(c, ctx, actor, inc, d, at)?;
+    match d.status.as_str() {
+        "approved" => Ok(r),
+        "void" => Err(ApiError::Conflict(format!(
+            "the FG's sign-off is void: the content changed after it was approved (approved {}, now {}); the FG must sign off again",
+            d.content_sha256.clone().unwrap_or_default(),
+            r.sha256
+        ))),
+        "rejected" => Err(ApiError::Conflict(
+            "the FG rejected this content: change it and ask for sign-off again".into(),
+        )),
+        "filed" => Err(ApiError::Conflict("already filed".into())),
+        _ => Err(ApiError::Conflict(
+            "not signed off by the FG yet: nothing is filed or sent without a valid sign-off"
+                .into(),
+        )),
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FilingInput {
+    /// The AP's notification number (meldingsnummer).
+    #[serde(default)]
+    pub ap_number: Option<String>,
+    /// When it was filed at the AP.
+    #[serde(default)]
+    pub filed_at: Option<DateTime<Utc>>,
+}
+
+/// Record that the signed-off answer set was filed at the AP. An initial notification moves the
+/// incident to `notified` (through the incident service, audited).
+pub fn record_filing(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    staff: &Staff,
+    incident_id: &str,
+    id: &str,
+    input: FilingInput,
+) -> ApiResult<DraftView> {
+    let num = input
+        .ap_number
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
+    let mut errs = vec![];
+    match &num {
+        None => errs.push(FieldError::new(
+            "ap_number",
+            "the AP's notification number is required",
+        )),
+        Some(n) if n.chars().count() > 100 => {
+            errs.push(FieldError::new("ap_number", "at most 100 characters"))
+        }
+        _ => {}
+    }
+    let t = now();
+    match input.filed_at {
+        None => errs.push(FieldError::new("filed_at", "when was it filed at the AP")),
+        Some(f) if f > t + chrono::Duration::minutes(5) => {
+            errs.push(FieldError::new("filed_at", "lies in the future"))
+        }
+        _ => {}
+    }
+    if !errs.is_empty() {
+        return Err(ApiError::Validation(errs));
+    }
+    let (num, filed_at) = (num.unwrap_or_default(), input.filed_at.unwrap_or(t));
+    settle(c, ctx, staff, incident_id, id, Some(filed_at))?;
+    write_tx(c, |c| -> ApiResult<DraftView> {
+        let inc = visible(c, staff, incident_id, true)?;
+        let mut d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+        if d.purpose != "ap" {
+            return Err(ApiError::Conflict("only AP notifications are filed".into()));
+        }
+        if filed_at < from_db(inc.became_aware_at) {
+            return Err(ApiError::field(
+                "filed_at",
+                "lies before the moment of awareness",
+            ));
+        }
+        let r = require_valid_approval(c, ctx, staff.actor(), &inc, &mut d, filed_at)?;
+        d.status = "filed".into();
+        d.ap_number = Some(num.clone());
+        d.filed_at = Some(to_db(filed_at));
+        d.filed_by = Some(staff.id.clone());
+        d.updated_at = to_db(t);
+        store::save_draft(c, &d)?;
+        let f = filing_view(&inc, &d).ok_or_else(|| ApiError::Internal("filing".into()))?;
+        audit::store::append(
+            c,
+            &[entry(
+                staff,
+                &inc,
+                "notice.filed",
+                serde_json::json!({"draft_id": d.id, "kind": d.kind, "ap_number": num,
+                    "filed_at": filed_at, "within_72_hours": f.within_72_hours,
+                    "content_sha256": r.sha256}),
+            )],
+            t,
+        )?;
+        if d.kind.starts_with("initial") {
+            let reason = Some(f.label_nl.clone());
+            let state = inc.state();
+            if state == State::Assessed {
+                crate::incidents::service::transition(
+                    c,
+                    staff,
+                    &inc.id,
+                    State::NotificationPending,
+                    None,
+                )?;
+            }
+            if matches!(state, State::Assessed | State::NotificationPending) {
+                crate::incidents::service::transition(c, staff, &inc.id, State::Notified, reason)?;
+            } else if state.clock_running() {
+                return Err(ApiError::Conflict(format!(
+                    "the incident is {}: assess it before recording a notification",
+                    state.as_str()
+                )));
+            }
+            // The register counts from the filing time, not from when it was recorded here.
+            if let Some(mut row) = crate::incidents::store::by_id_for_update(c, &inc.id)? {
+                let at = to_db(filed_at);
+                if row.notified_at.map(|n| at < n).unwrap_or(true) {
+                    let before = serde_json::json!({"notified_at": row.notified_at});
+                    row.notified_at = Some(at);
+                    crate::incidents::store::save(c, &mut row, t)?;
+                    crate::audit::store::append(
+                        c,
+                        &[crate::audit::Entry {
+                            actor: staff.actor(),
+                            action: "incident.notified_at".into(),
+                            entity_type: "incident",
+                            entity_id: row.id.clone(),
+                            organisation_id: Some(row.organisation_id.clone()),
+                            before: Some(before),
+                            after: Some(serde_json::json!({"notified_at": row.notified_at})),
+                        }],
+                        t,
+                    )?;
+                }
+            }
+        }
+        let inc = visible(c, staff, incident_id, false)?;
+        view(&inc, &d, r)
+    })
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsInput {
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub website: Option<String>,
+    pub allow_self_signoff: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SettingsView {
+    pub organisation_id: String,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub website: Option<String>,
+    pub allow_self_signoff: bool,
+}
+
+fn settings_view(s: &SettingsRow) -> SettingsView {
+    SettingsView {
+        organisation_id: s.organisation_id.clone(),
+        contact_email: s.contact_email.clone(),
+        contact_phone: s.contact_phone.clone(),
+        website: s.website.clone(),
+        allow_self_signoff: s.allow_self_signoff,
+    }
+}
+
+pub fn get_settings(c: &mut DbConn, staff: &Staff, org_id: &str) -> ApiResult<SettingsView> {
+    if !staff.can_handle(org_id) && !staff.is_admin {
+        return Err(ApiError::NotFound);
+    }
+    let (_, _, s) = org_part(c, org_id)?;
+    Ok(settings_view(&s))
+}
+
+/// An organisation's admin (or an installation admin) sets the notice settings.
+pub fn put_settings(
+    c: &mut DbConn,
+    staff: &Staff,
+    org_id: &str,
+    input: SettingsInput,
+) -> ApiResult<SettingsView> {
+    if !staff.can_handle(org_id) && !staff.is_admin {
+        return Err(ApiError::NotFound);
+    }
+    if !staff.is_admin && !staff.has_role(org_id, &[Role::Admin]) {
+        return Err(ApiError::Forbidden(
+            "only the organisation's admins change its settings".into(),
+        ));
+    }
+    let mut errs = vec![];
+    let clean = |v: Option<String>| v.map(|s| s.trim().to_string());
+    let (email, phone, web) = (
+        clean(input.contact_email),
+        clean(input.contact_phone),
+        clean(input.website),
+    );
+    if let Some(e) = email.as_ref().filter(|e| !e.is_empty()) {
+        if !crate::reports::model::valid_email(e) {
+            errs.push(FieldError::new("contact_email", "not an e-mail address"));
+        }
+    }
+    for (n, v) in [("contact_phone", &phone), ("website", &web)] {
+        if v.as_ref().map(|s| s.chars().count() > 300).unwrap_or(false) {
+            errs.push(FieldError::new(n, "at most 300 characters"));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(ApiError::Validation(errs));
+    }
+    write_tx(c, |c| -> ApiResult<SettingsView> {
+        let (_, _, mut s) = org_part(c, org_id)?;
+        let before = serde_json::to_value(settings_view(&s)).unwrap_or_default();
+        let set = |cur: &mut Option<String>, v: Option<String>| {
+            if let Some(v) = v {
+                *cur = (!v.is_empty()).then_some(v);
+            }
+        };
+        set(&mut s.contact_email, email);
+        set(&mut s.contact_phone, phone);
+        set(&mut s.website, web);
+        if let Some(b) = input.allow_self_signoff {
+            s.allow_self_signoff = b;
+        }
+        let t = now();
+        s.updated_at = to_db(t);
+        store::save_settings(c, &s)?;
+        let v = settings_view(&s);
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: staff.actor(),
+                action: "organisation.notice_settings_changed".into(),
+                entity_type: "organisation",
+                entity_id: org_id.to_string(),
+                organisation_id: Some(org_id.to_string()),
+                before: Some(before),
+                after: Some(serde_json::to_value(&v).unwrap_or_default()),
+            }],
+            t,
+        )?;
+        Ok(v)
+    })
+}
+
+/// A recipient as the templates see them.
+pub fn recipient_ctx(r: &RecipientRow) -> ApiResult<RecipientCtx> {
+    Ok(RecipientCtx {
+        name: r.name.clone(),
+        email: r.email.clone().unwrap_or_default(),
+        postal_address: r.postal_address.clone().unwrap_or_default(),
+        extra: parse_stored("recipient extra", &r.extra_json)?,
+    })
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Preview {
+    pub recipient_id: String,
+    pub language: String,
+    pub email_subject: Option<String>,
+    pub email_body: Option<String>,
+    pub letter_html: Option<String>,
+}
+
+/// What one recipient would get from a communication draft.
+pub fn preview(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    staff: &Staff,
+    incident_id: &str,
+    draft_id: &str,
+    recipient_id: &str,
+) -> ApiResult<Preview> {
+    let inc = visible(c, staff, incident_id, false)?;
+    let d = store::draft(c, &inc.id, draft_id)?.ok_or(ApiError::NotFound)?;
+    if d.purpose != "communication" {
+        return Err(ApiError::Conflict(
+            "only letters and e-mails have a preview per recipient".into(),
+        ));
+    }
+    let r = store::recipient(c, &inc.id, recipient_id)?
+        .ok_or_else(|| ApiError::field("recipient", "no such recipient for this incident"))?;
+    let input: DraftInput = parse_stored("draft input", &d.input_json)?;
+    let (slug, org, _) = org_part(c, &inc.organisation_id)?;
+    let (facts, _, _) = assessment(c, &inc.id)?;
+    let t = NoticeTemplates::for_org(ctx.template_dir.as_deref(), &slug).map_err(template_error)?;
+    let common = letters::common(&r.language, &org, &inc.reference, facts.as_ref(), &input);
+    let rc = recipient_ctx(&r)?;
+    let lc = LetterCtx {
+        common: &common,
+        recipient: &rc,
+    };
+    let lang = r.language.clone();
+    let (subject, body) = if r.email.is_some() {
+        (
+            Some(
+                t.render(&format!("email_subject.{lang}"), &lc)
+                    .map_err(template_error)?
+                    .trim()
+                    .to_string(),
+            ),
+            Some(
+                t.render(&format!("email_body.{lang}"), &lc)
+                    .map_err(template_error)?,
+            ),
+        )
+    } else {
+        (None, None)
+    };
+    let letter = if r.email.is_none() {
+        Some(
+            t.render(&format!("letter.{lang}"), &lc)
+                .map_err(template_error)?,
+        )
+    } else {
+        None
+    };
+    Ok(Preview {
+        recipient_id: r.id,
+        language: lang,
+        email_subject: subject,
+        email_body: body,
+        letter_html: letter,
+    })
+}
