@@ -308,3 +308,27 @@ diesel::table! {
         decided_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    mail_messages (id) {
+        id -> Text,
+        scope -> Text,
+        organisation_id -> Nullable<Text>,
+        source -> Text,
+        message_id -> Text,
+        content_sha256 -> Text,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+        id_collision -> Bool,
+        from_addr -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        report_id -> Nullable<Text>,
+        incident_id -> Nullable<Text>,
+        outbox_id -> Nullable<Text>,
+        details_json -> Text,
+        size_bytes -> BigInt,
+        raw -> Binary,
+        received_at -> Timestamp,
+    }
+}
