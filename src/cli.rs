@@ -48,6 +48,23 @@ pub enum Command {
     },
     /// Print a new one-time setup code (only while no user exists).
     SetupCode,
+    /// The meldpunt mailbox.
+    Mail {
+        #[command(subcommand)]
+        cmd: MailCmd,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum MailCmd {
+    /// Take in .eml and mbox files (`-` reads stdin); prints what became of each message.
+    Ingest {
+        /// Organisation slug (default: mailbox.organisation).
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
 }
 
 // Parsed once per process: the size difference between variants does not matter.
@@ -365,6 +382,19 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
                     Ok(1)
                 }
             }
+        }
+        Command::Mail {
+            cmd: MailCmd::Ingest { org, files },
+        } => {
+            let mut c = open(settings)?;
+            let org = match crate::mailbox::cli::organisation(&mut c, settings, org.as_deref())? {
+                Ok(o) => o,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(2);
+                }
+            };
+            crate::mailbox::cli::ingest_files(&mut c, settings, org, &files, &mut std::io::stdout())
         }
         Command::SetupCode => {
             let mut c = open(settings)?;

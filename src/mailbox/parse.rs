@@ -371,20 +371,21 @@ fn read_dsn(m: &Message) -> Dsn {
                     }
                 }
             }
-            ("message", "rfc822") | ("message", "global") => {
-                if dsn.original_message_id.is_none() {
-                    if let Some(inner) = p.message() {
-                        dsn.original_message_id = inner.message_id().map(normalise_id);
-                    }
+            ("message", "rfc822") | ("message", "global") if dsn.original_message_id.is_none() => {
+                if let Some(inner) = p.message() {
+                    dsn.original_message_id = inner.message_id().map(normalise_id);
                 }
             }
-            ("text", "rfc822-headers") | ("message", "rfc822-headers") => {
-                if dsn.original_message_id.is_none() {
-                    let raw = p.contents();
-                    if let Some(h) = parser().parse_headers(raw) {
-                        dsn.original_message_id = h.message_id().map(normalise_id);
-                    }
-                }
+            ("text", "rfc822-headers") | ("message", "rfc822-headers")
+                if dsn.original_message_id.is_none() =>
+            {
+                // The headers alone, often without the blank line that ends a header block.
+                let mut raw = p.contents().to_vec();
+                raw.extend_from_slice(b"\r\n\r\n");
+                dsn.original_message_id = parser()
+                    .parse_headers(&raw)
+                    .and_then(|h| h.message_id().map(normalise_id))
+                    .filter(|s| !s.is_empty());
             }
             _ => {}
         }
@@ -641,20 +642,27 @@ pub fn references_in(s: &str) -> (Vec<String>, Vec<String>) {
     let end_ok = |i: usize| i >= b.len() || !b[i].is_ascii_alphanumeric();
     let mut i = 0;
     while i < b.len() {
-        if word(i) && b[i..].starts_with(b"M-") && digits(i + 2, 4) && b.get(i + 6) == Some(&b'-') {
-            if digits(i + 7, 6) && end_ok(i + 13) {
-                reports.push(s[i..i + 13].to_string());
-                i += 13;
-                continue;
-            }
-        }
-        if word(i) && b[i..].starts_with(b"DL-") && digits(i + 3, 4) && b.get(i + 7) == Some(&b'-')
+        if word(i)
+            && b[i..].starts_with(b"M-")
+            && digits(i + 2, 4)
+            && b.get(i + 6) == Some(&b'-')
+            && digits(i + 7, 6)
+            && end_ok(i + 13)
         {
-            if digits(i + 8, 4) && end_ok(i + 12) {
-                incidents.push(s[i..i + 12].to_string());
-                i += 12;
-                continue;
-            }
+            reports.push(s[i..i + 13].to_string());
+            i += 13;
+            continue;
+        }
+        if word(i)
+            && b[i..].starts_with(b"DL-")
+            && digits(i + 3, 4)
+            && b.get(i + 7) == Some(&b'-')
+            && digits(i + 8, 4)
+            && end_ok(i + 12)
+        {
+            incidents.push(s[i..i + 12].to_string());
+            i += 12;
+            continue;
         }
         i += 1;
     }
@@ -809,7 +817,7 @@ mod tests {
             .find(|a| a.forwarded)
             .expect("forwarded pdf");
         assert_eq!(pdf.filename, "beschikking.pdf");
-        assert_eq!(m.depth, 2);
+        assert_eq!(m.depth, 3, "mixed → related → image");
     }
 
     #[test]

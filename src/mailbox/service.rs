@@ -426,6 +426,9 @@ fn checked_attachments(m: &ParsedMail) -> Vec<NewAttachment> {
         .collect()
 }
 
+/// (report id, incident id) a message belongs to.
+type Thread = (Option<String>, Option<String>);
+
 /// Where a person's message belongs: (report id, incident id), looked up by In-Reply-To /
 /// References (our outbox or a stored message) and by our references in the subject.
 fn thread(
@@ -433,7 +436,7 @@ fn thread(
     m: &ParsedMail,
     ctx: &Context,
     scope: &str,
-) -> Result<Option<(Option<String>, Option<String>)>, DieselError> {
+) -> Result<Option<Thread>, DieselError> {
     let mut ids: Vec<String> = m.in_reply_to.clone();
     ids.extend(m.references.iter().rev().cloned());
     if let Some((_, key, incident, org, _)) = store::outbox_by_message_ids(c, &ids)? {

@@ -5,6 +5,7 @@ mod assessment;
 mod auth;
 mod cli;
 mod incidents;
+mod mailbox;
 mod ops;
 mod orgs;
 mod outbox;
