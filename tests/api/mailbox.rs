@@ -707,3 +707,296 @@ async fn cli_ingest_sqlite() {
 async fn cli_ingest_postgres() {
     cli_ingests_eml_mbox_and_stdin(Db::Postgres).await
 }
+
+/// A Dovecot of the test's own: config, users and mail in a temp dir, on a free port of
+/// 127.0.0.1, running as the current user, stopped on drop.
+struct Dovecot {
+    dir: tempfile::TempDir,
+    port: u16,
+    child: Option<std::process::Child>,
+    /// Owner of the mail folders.
+    mail_uid: u32,
+}
+
+const DOVECOT: &str = "/usr/sbin/dovecot";
+
+impl Dovecot {
+    /// None (and a SKIPPED note) when Dovecot is not installed, unless MELDPUNT_REQUIRE_IMAP=1.
+    fn start() -> Option<Dovecot> {
+        if !std::path::Path::new(DOVECOT).exists() {
+            if std::env::var("MELDPUNT_REQUIRE_IMAP").as_deref() == Ok("1") {
+                panic!("MELDPUNT_REQUIRE_IMAP=1 but {DOVECOT} is missing (apt-get install dovecot-core dovecot-imapd)");
+            }
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\nNOTE: IMAP tests SKIPPED: {DOVECOT} is not installed (apt-get install dovecot-core dovecot-imapd).\n"
+            );
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let d = dir.path().display().to_string();
+        let me = unsafe { libc::getuid() };
+        let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
+        for sub in ["run", "state", "mail", "home"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        // Dovecot runs as the current user. As root it will not run its login process or touch
+        // mail as root: then the login process runs as Debian's dovenull, internal services as
+        // dovecot, and the mail user is nobody, owning the test's mail folders.
+        let (login_user, internal_user, uid, gid) = if me == 0 {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+            for sub in ["mail", "home"] {
+                let p = std::ffi::CString::new(format!("{d}/{sub}")).unwrap();
+                unsafe { libc::chown(p.as_ptr(), 65534, 65534) };
+            }
+            ("dovenull".to_string(), "dovecot".to_string(), 65534, 65534)
+        } else {
+            (user.clone(), user.clone(), me, unsafe { libc::getgid() })
+        };
+        std::fs::write(
+            dir.path().join("passwd"),
+            format!("meldpunt:{{PLAIN}}imap-test-password:{uid}:{gid}::{d}/home/meldpunt::\n"),
+        )
+        .unwrap();
+        let conf = format!(
+            r#"base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_login_user = {login_user}
+default_internal_user = {internal_user}
+default_internal_group = {internal_user}
+mail_location = maildir:{d}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = {d}/passwd
+}}
+userdb {{
+  driver = passwd-file
+  args = {d}/passwd
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+  chroot =
+}}
+service anvil {{
+  chroot =
+}}
+"#
+        );
+        std::fs::write(dir.path().join("dovecot.conf"), conf).unwrap();
+        let mut dc = Dovecot {
+            dir,
+            port,
+            child: None,
+            mail_uid: uid,
+        };
+        dc.spawn();
+        Some(dc)
+    }
+
+    fn spawn(&mut self) {
+        let child = std::process::Command::new(DOVECOT)
+            .arg("-F")
+            .arg("-c")
+            .arg(self.dir.path().join("dovecot.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start dovecot");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let log = std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default();
+        panic!("dovecot did not listen on {}: {log}", self.port);
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        // Wait until the port is free again (child processes end with the master).
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Deliver a message into the user's INBOX (Maildir new/).
+    fn deliver(&self, name: &str, raw: &[u8]) {
+        let base = self.dir.path().join("mail/meldpunt");
+        for sub in ["", "new", "cur", "tmp"] {
+            let p = base.join(sub);
+            if !p.exists() {
+                std::fs::create_dir_all(&p).unwrap();
+                let c = std::ffi::CString::new(p.display().to_string()).unwrap();
+                unsafe { libc::chown(c.as_ptr(), self.mail_uid, self.mail_uid) };
+            }
+        }
+        std::fs::write(base.join(format!("new/{name}.test")), raw).unwrap();
+    }
+
+    fn count(&self, folder: &str) -> usize {
+        let base = self.dir.path().join("mail/meldpunt");
+        let base = if folder == "INBOX" {
+            base
+        } else {
+            base.join(format!(".{folder}"))
+        };
+        ["new", "cur"]
+            .iter()
+            .map(|s| {
+                std::fs::read_dir(base.join(s))
+                    .map(|r| r.count())
+                    .unwrap_or(0)
+            })
+            .sum()
+    }
+
+    fn account(&self) -> meldpunt::config::ImapAccount {
+        meldpunt::config::ImapAccount {
+            name: "test".into(),
+            host: "127.0.0.1".into(),
+            port: self.port,
+            tls: "none".into(),
+            user: "meldpunt".into(),
+            password: "imap-test-password".into(),
+            password_env: String::new(),
+            folder: "INBOX".into(),
+            processed_folder: "Processed".into(),
+            organisation: "oost".into(),
+        }
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn numbered(i: usize) -> Vec<u8> {
+    format!(
+        "From: imap{i}@example.nl\r\nSubject: Brief {i}\r\nMessage-ID: <imap-{i}@example.nl>\r\n\r\nIk kreeg brief {i}, die was niet voor mij.\r\n"
+    )
+    .into_bytes()
+}
+
+async fn imap_messages_are_taken_once_and_the_worker_survives_a_restart(app: TestApp) {
+    let Some(mut dc) = Dovecot::start() else {
+        return;
+    };
+    let org = app.create_org("oost");
+    let ctx = ctx(&app, Some(org));
+    for i in 0..5 {
+        dc.deliver(&format!("m{i}"), &numbered(i));
+    }
+    dc.deliver("junk", &fixture("no_headers.eml"));
+    let account = dc.account();
+    let max = app.state.settings.mailbox.max_message_bytes;
+    // Two instances at once on the same mailbox.
+    let (a, b) = tokio::join!(
+        meldpunt::mailbox::imap::poll_once(&app.state.pool, &account, &ctx, max),
+        meldpunt::mailbox::imap::poll_once(&app.state.pool, &account, &ctx, max)
+    );
+    let all: Vec<Outcome> = a
+        .unwrap()
+        .into_iter()
+        .chain(b.unwrap())
+        .map(|i| i.outcome)
+        .collect();
+    let reports = all
+        .iter()
+        .filter(|o| matches!(o, Outcome::Report { .. }))
+        .count();
+    assert_eq!(reports, 5, "{all:?}");
+    assert_eq!(
+        all.iter()
+            .filter(|o| matches!(o, Outcome::Quarantined { .. }))
+            .count(),
+        1,
+        "{all:?}"
+    );
+    assert!(all.iter().all(|o| matches!(
+        o,
+        Outcome::Report { .. } | Outcome::Quarantined { .. } | Outcome::Duplicate
+    )));
+    assert_eq!(dc.count("INBOX"), 0, "everything moved out of the inbox");
+    // Both instances may move the same message in the same instant (Dovecot lets both): the
+    // processed folder may then hold a copy twice; the database holds each message once.
+    assert!(dc.count("Processed") >= 6);
+    let again = meldpunt::mailbox::imap::poll_once(&app.state.pool, &account, &ctx, max)
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "nothing is taken twice");
+
+    // The worker: a server restart in the middle is survived.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut settings = (*app.state.settings).clone();
+    settings.mailbox.organisation = "oost".into();
+    let worker = tokio::spawn(meldpunt::mailbox::imap::run(
+        app.state.pool.clone(),
+        settings,
+        account.clone(),
+        std::time::Duration::from_millis(200),
+        stop_rx,
+    ));
+    dc.deliver("m5", &numbered(5));
+    let count_reports = || {
+        let mut c = app.conn();
+        reports::table
+            .filter(reports::channel.eq("mailbox"))
+            .count()
+            .get_result::<i64>(&mut c)
+            .unwrap()
+    };
+    let mut n = 0;
+    for _ in 0..100 {
+        n = count_reports();
+        if n == 6 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(n, 6);
+    dc.stop();
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    dc.deliver("m6", &numbered(6));
+    dc.spawn();
+    for _ in 0..150 {
+        n = count_reports();
+        if n == 7 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(n, 7, "taken in after the server came back");
+    stop_tx.send(true).unwrap();
+    worker.await.unwrap();
+    assert_eq!(dc.count("INBOX"), 0);
+}
+both!(imap_messages_are_taken_once_and_the_worker_survives_a_restart);
