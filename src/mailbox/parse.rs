@@ -959,6 +959,36 @@ mod tests {
         }
         let e = parse(deep.as_bytes(), &Limits::default()).unwrap_err();
         assert!(e.0.contains("nesting depth"), "{e}");
+        // 400 multiparts inside each other.
+        let mut nested = String::from("From: a@example.nl\r\nSubject: genest\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n");
+        for i in 1..400 {
+            nested.push_str(&format!(
+                "--b{}\r\nContent-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n",
+                i - 1
+            ));
+        }
+        nested.push_str("--b399\r\nContent-Type: text/plain\r\n\r\nkern\r\n");
+        let e = parse(nested.as_bytes(), &Limits::default()).unwrap_err();
+        assert!(e.0.contains("nesting depth"), "{e}");
+    }
+
+    #[test]
+    fn archives_are_never_unpacked() {
+        // A zip (a "zip bomb" or not) is refused as an attachment by its content and kept only in
+        // the raw message; nothing is decompressed.
+        let zip = b"PK\x03\x04\x14\x00\x00\x00\x08\x00compressed...";
+        let raw = format!(
+            "From: a@example.nl\r\nSubject: zip\r\nContent-Type: multipart/mixed; boundary=\"z\"\r\n\r\n--z\r\nContent-Type: text/plain\r\n\r\nzie bijlage\r\n--z\r\nContent-Type: application/zip; name=\"brief.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--z--\r\n",
+            {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD.encode(zip)
+            }
+        );
+        let m = parse(raw.as_bytes(), &Limits::default()).unwrap();
+        assert_eq!(m.attachments.len(), 1);
+        assert_eq!(m.attachments[0].content_type, None);
+        assert_eq!(m.attachments[0].size, zip.len());
+        assert!(m.attachments[0].data.is_empty());
     }
 
     #[test]
