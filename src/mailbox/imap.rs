@@ -251,7 +251,7 @@ pub async fn run(
             Ok(done) => {
                 backoff = Duration::from_secs(1);
                 for i in &done {
-                    tracing::info!(account = %account.name, outcome = %i.outcome, "imap: message taken in");
+                    tracing::info!(account = %account.name, outcome = %crate::assessment::detect::mask(&i.outcome.to_string()), "imap: message taken in");
                 }
                 every
             }

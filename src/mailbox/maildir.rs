@@ -116,7 +116,7 @@ pub async fn run(
             let done = poll_once(&mut c, &dir2, &ctx2)?;
             for (name, r) in &done {
                 match r {
-                    Ok(i) => tracing::info!(file = %name, outcome = %i.outcome, "maildir: message taken in"),
+                    Ok(i) => tracing::info!(file = %name, outcome = %crate::assessment::detect::mask(&i.outcome.to_string()), "maildir: message taken in"),
                     Err(e) => tracing::warn!(file = %name, error = %e, "maildir: message not stored"),
                 }
             }

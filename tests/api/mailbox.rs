@@ -1000,3 +1000,59 @@ async fn imap_messages_are_taken_once_and_the_worker_survives_a_restart(app: Tes
     assert_eq!(dc.count("INBOX"), 0);
 }
 both!(imap_messages_are_taken_once_and_the_worker_survives_a_restart);
+
+/// A BSN-like number that passes the eleven-test, made here (no real person's number in the repo).
+fn generated_bsn(seed: u32) -> String {
+    for n in seed * 100..seed * 100 + 100 {
+        let s = format!("{:08}", 10_000_000 + n % 89_999_999);
+        let d: Vec<i32> = s.bytes().map(|b| (b - b'0') as i32).collect();
+        let sum: i32 = d.iter().enumerate().map(|(i, x)| x * (9 - i as i32)).sum();
+        let check = sum % 11;
+        if check <= 9 && sum != 0 {
+            return format!("{s}{check}");
+        }
+    }
+    unreachable!()
+}
+
+async fn personal_data_in_mail_is_detected_and_masked_in_lists(app: TestApp) {
+    app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let bsn = generated_bsn(4242);
+    assert!(meldpunt::assessment::detect::is_valid_bsn(&bsn), "{bsn}");
+    let raw = format!(
+        "From: Jan <jan.jansen@example.nl>\r\nSubject: Brief met BSN\r\nMessage-ID: <bsn-1@example.nl>\r\n\r\nIn de brief staat het BSN {bsn} van mijn buurman.\r\n"
+    );
+    let v = upload_ok(&app, &h.token, raw.into_bytes()).await;
+    let reference = v["reference"].as_str().unwrap();
+    let rep: Value = app
+        .get(&format!("/api/v1/reports/{reference}"), Some(&h.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rep["data_kinds"], serde_json::json!(["bsn"]));
+    let list: Value = app
+        .get("/api/v1/reports?channel=mailbox", Some(&h.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let excerpt = list[0]["excerpt"].as_str().unwrap();
+    assert!(!excerpt.contains(&bsn), "{excerpt}");
+    let mut c = app.conn();
+    let details: String = mail_messages::table
+        .select(mail_messages::details_json)
+        .first(&mut c)
+        .unwrap();
+    let d: Value = serde_json::from_str(&details).unwrap();
+    assert!(
+        d["proposed_categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "bsn"),
+        "{d}"
+    );
+}
+both!(personal_data_in_mail_is_detected_and_masked_in_lists);
