@@ -465,7 +465,7 @@ fn collect_attachments(m: &Message, forwarded: bool, limits: &Limits, out: &mut 
         };
         out.push(Attachment {
             filename: crate::reports::attachments::clean_filename(&filename),
-            declared_type: format!("{t}/{s}"),
+            declared_type: clean_line(&format!("{t}/{s}")).chars().take(100).collect(),
             content_type,
             size: data.len(),
             sha256: sha256_hex(data),
@@ -1015,5 +1015,23 @@ mod tests {
             "en"
         );
         assert_eq!(language(""), "nl");
+    }
+}
+
+#[cfg(test)]
+mod fuzz_findings {
+    use super::*;
+
+    /// Found by `cargo fuzz` (fuzz/): NUL bytes reached the report text.
+    #[test]
+    fn nul_bytes_never_reach_the_report_text() {
+        let raw = std::fs::read(format!(
+            "{}/tests/fixtures/mail/fuzz_nul_in_text.eml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let m = parse(&raw, &Limits::default()).unwrap();
+        let d = crate::mailbox::service::description(&m, 2_000);
+        assert!(!d.contains('\0'), "{d:?}\n{m:?}");
     }
 }

@@ -388,6 +388,8 @@ pub fn description(m: &ParsedMail, max_chars: usize) -> String {
         d.push_str("\n\nNiet overgenomen bijlagen (staan in de bewaarde e-mail):\n");
         d.push_str(&refused.join("\n"));
     }
+    // Whatever a header carried: no control characters but newlines and tabs in stored text.
+    let mut d = parse::clean(&d);
     if d.chars().count() > max_chars {
         let note = "\n[ingekort; de volledige tekst staat in de bewaarde e-mail]";
         let keep = max_chars.saturating_sub(note.chars().count());
