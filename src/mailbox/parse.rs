@@ -516,6 +516,18 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<ParsedMail, Refusal> {
             limits.max_parts, boundary_lines
         )));
     }
+    // mail-parser 0.11.9 can panic on some malformed multiparts (found by cargo fuzz: "Invalid
+    // part ID, could not find multipart"): such a message goes to the quarantine instead.
+    let parsed = std::panic::catch_unwind(|| parse_checked(raw, limits));
+    match parsed {
+        Ok(r) => r,
+        Err(_) => Err(Refusal(
+            "the MIME structure could not be read (the parser failed on it)".into(),
+        )),
+    }
+}
+
+fn parse_checked(raw: &[u8], limits: &Limits) -> Result<ParsedMail, Refusal> {
     let m = parser()
         .parse(raw)
         .ok_or_else(|| Refusal("not an e-mail message: no headers found".into()))?;
@@ -1033,5 +1045,17 @@ mod fuzz_findings {
         let m = parse(&raw, &Limits::default()).unwrap();
         let d = crate::mailbox::service::description(&m, 2_000);
         assert!(!d.contains('\0'), "{d:?}\n{m:?}");
+    }
+
+    /// Found by `cargo fuzz`: mail-parser itself panics on this message; it is refused instead.
+    #[test]
+    fn a_panic_in_mail_parser_becomes_a_refusal() {
+        let raw = std::fs::read(format!(
+            "{}/tests/fixtures/mail/fuzz_parser_panic.eml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let e = parse(&raw, &Limits::default()).unwrap_err();
+        assert!(e.0.contains("MIME structure"), "{e}");
     }
 }
