@@ -422,6 +422,16 @@ async fn quarantine_is_visible_to_staff_of_the_organisation_only(app: TestApp) {
     assert_problem(r, 404, None).await;
     let r = app.get("/api/v1/mail/quarantine", None).await;
     assert_problem(r, 401, None).await;
+
+    // A message on which mail-parser itself panics (found by fuzzing): quarantined, not a 500.
+    let v = upload_ok(&app, &h.token, fixture("fuzz_parser_panic.eml")).await;
+    assert_eq!(v["outcome"], "quarantined", "{v}");
+    assert!(
+        v["reason"].as_str().unwrap().contains("MIME structure"),
+        "{v}"
+    );
+    let v = upload_ok(&app, &h.token, fixture("plain_nl.eml")).await;
+    assert_eq!(v["outcome"], "report", "the next message goes on: {v}");
 }
 both!(quarantine_is_visible_to_staff_of_the_organisation_only);
 
