@@ -58,6 +58,11 @@ pub enum Command {
         #[command(subcommand)]
         cmd: RetentionCmd,
     },
+    /// The meldpunt mailbox.
+    Mail {
+        #[command(subcommand)]
+        cmd: MailCmd,
+    },
 }
 
 #[derive(Subcommand)]
@@ -67,6 +72,18 @@ pub enum RetentionCmd {
         /// Apply them as at this instant (RFC 3339), e.g. to see what a date would remove.
         #[arg(long)]
         at: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum MailCmd {
+    /// Take in .eml and mbox files (`-` reads stdin); prints what became of each message.
+    Ingest {
+        /// Organisation slug (default: mailbox.organisation).
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(required = true)]
+        files: Vec<String>,
     },
 }
 
@@ -397,6 +414,19 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
                 s.incidents_purged, s.unlinked_reports_purged, s.reports_pseudonymised, s.attachments_deleted, s.register_entries_deleted
             );
             Ok(0)
+        }
+        Command::Mail {
+            cmd: MailCmd::Ingest { org, files },
+        } => {
+            let mut c = open(settings)?;
+            let org = match crate::mailbox::cli::organisation(&mut c, settings, org.as_deref())? {
+                Ok(o) => o,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(2);
+                }
+            };
+            crate::mailbox::cli::ingest_files(&mut c, settings, org, &files, &mut std::io::stdout())
         }
         Command::SetupCode => {
             let mut c = open(settings)?;

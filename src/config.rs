@@ -14,6 +14,8 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub limits: LimitSettings,
     pub notifications: NotificationSettings,
+    #[serde(default)]
+    pub mailbox: MailboxSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -105,6 +107,77 @@ impl NotificationSettings {
         let d = self.template_dir.trim();
         (!d.is_empty()).then(|| std::path::PathBuf::from(d))
     }
+}
+
+/// The meldpunt mailbox (`src/mailbox`): where mail comes from, its limits and who may upload it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct MailboxSettings {
+    /// Slug of the organisation the mailbox belongs to (CLI, Maildir, IMAP, gateway uploads).
+    pub organisation: String,
+    /// Our own addresses, comma-separated (the `mail.from` address counts always).
+    pub own_addresses: String,
+    /// Bearer token of a mail gateway (an MTA piping mail to `POST /api/v1/mail`); empty: none.
+    pub gateway_token: String,
+    /// Send the sender an acknowledgement with the reference.
+    pub acknowledge: bool,
+    pub max_message_bytes: usize,
+    pub max_parts: usize,
+    pub max_depth: usize,
+    pub max_attachment_bytes: usize,
+    /// A Maildir folder to poll (new/ → cur/); empty: none.
+    pub maildir: String,
+    pub poll_seconds: u64,
+    /// IMAP mailboxes to poll (only from a config file: `[[mailbox.imap]]`).
+    pub imap: Vec<ImapAccount>,
+}
+
+impl Default for MailboxSettings {
+    fn default() -> Self {
+        MailboxSettings {
+            organisation: String::new(),
+            own_addresses: String::new(),
+            gateway_token: String::new(),
+            acknowledge: true,
+            max_message_bytes: 25 * 1024 * 1024,
+            max_parts: 500,
+            max_depth: 8,
+            max_attachment_bytes: 10 * 1024 * 1024,
+            maildir: String::new(),
+            poll_seconds: 30,
+            imap: vec![],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ImapAccount {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    /// tls, starttls or none (none: only for 127.0.0.1 in tests)
+    pub tls: String,
+    pub user: String,
+    /// The password, or empty to read it from the environment variable named in `password_env`.
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub password_env: String,
+    #[serde(default = "inbox")]
+    pub folder: String,
+    #[serde(default = "processed")]
+    pub processed_folder: String,
+    /// Organisation slug for this mailbox; empty: `mailbox.organisation`.
+    #[serde(default)]
+    pub organisation: String,
+}
+
+fn inbox() -> String {
+    "INBOX".into()
+}
+
+fn processed() -> String {
+    "Processed".into()
 }
 
 impl Settings {

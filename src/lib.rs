@@ -8,6 +8,7 @@ pub mod error;
 pub mod http;
 pub mod incidents;
 pub mod mail_templates;
+pub mod mailbox;
 pub mod notifications;
 pub mod ops;
 pub mod orgs;

@@ -106,6 +106,7 @@ impl Application {
                 stop_rx.clone(),
             )));
         }
+        tasks.extend(crate::mailbox::spawn_workers(&pool, &settings, &stop_rx)?);
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state.clone());
         let workers = if settings.server.workers == 0 {
@@ -147,6 +148,7 @@ impl Application {
                 .configure(crate::remediation::routes::configure)
                 .configure(crate::register::routes::configure)
                 .configure(crate::notifications::routes::configure)
+                .configure(crate::mailbox::routes::configure)
                 .configure(crate::web::configure)
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::NotFound)

@@ -475,3 +475,27 @@ diesel::table! {
 
 diesel::joinable!(notice_messages -> notice_recipients (recipient_id));
 diesel::allow_tables_to_appear_in_same_query!(notice_messages, notice_recipients, outbox);
+
+diesel::table! {
+    mail_messages (id) {
+        id -> Text,
+        scope -> Text,
+        organisation_id -> Nullable<Text>,
+        source -> Text,
+        message_id -> Text,
+        content_sha256 -> Text,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+        id_collision -> Bool,
+        from_addr -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        report_id -> Nullable<Text>,
+        incident_id -> Nullable<Text>,
+        outbox_id -> Nullable<Text>,
+        details_json -> Text,
+        size_bytes -> BigInt,
+        raw -> Binary,
+        received_at -> Timestamp,
+    }
+}

@@ -15,7 +15,7 @@ use super::service::policy_of;
 use crate::assessment::detect;
 use crate::audit::{self, Actor, Entry};
 use crate::db::schema::{
-    attachments, incident_notes, incidents, job_runs, report_messages, reports,
+    attachments, incident_notes, incidents, job_runs, mail_messages, report_messages, reports,
 };
 use crate::db::{from_db, is_unique_violation, to_db, write_tx, DbConn};
 use crate::incidents::store::IncidentRow;
@@ -83,6 +83,36 @@ pub fn finish_day(
         .map(|_| ())
 }
 
+/// Raw mail that came with these reports or this incident: the bytes and the sender go, the
+/// subject is masked; the row stays (Message-ID, hash, outcome) so threading and duplicates still
+/// work. Returns how many messages were purged.
+fn purge_mail(
+    c: &mut DbConn,
+    report_ids: &[String],
+    incident_id: Option<&str>,
+) -> QueryResult<usize> {
+    let mut q = mail_messages::table
+        .filter(mail_messages::report_id.eq_any(report_ids))
+        .into_boxed();
+    if let Some(i) = incident_id {
+        q = q.or_filter(mail_messages::incident_id.eq(i));
+    }
+    let rows: Vec<(String, Option<String>)> = q
+        .select((mail_messages::id, mail_messages::subject))
+        .load(c)?;
+    for (id, subject) in &rows {
+        diesel::update(mail_messages::table.find(id))
+            .set((
+                mail_messages::raw.eq(Vec::<u8>::new()),
+                mail_messages::from_addr.eq(None::<String>),
+                mail_messages::subject.eq(subject.as_deref().map(detect::mask)),
+                mail_messages::details_json.eq("{}"),
+            ))
+            .execute(c)?;
+    }
+    Ok(rows.len())
+}
+
 fn purge_evidence(
     c: &mut DbConn,
     inc: &IncidentRow,
@@ -131,6 +161,7 @@ fn purge_evidence(
                     .execute(c)?;
             }
         }
+        let mails = purge_mail(c, &rep_ids, Some(&row.id))?;
         let notes: Vec<(String, String)> = incident_notes::table
             .filter(incident_notes::incident_id.eq(&row.id))
             .select((incident_notes::id, incident_notes::body))
@@ -156,6 +187,7 @@ fn purge_evidence(
                     "attachments_deleted": removed.iter().map(|(id, sha, size)| serde_json::json!({"id": id, "sha256": sha, "size_bytes": size})).collect::<Vec<_>>(),
                     "reports_pseudonymised": reps.iter().map(|r| &r.reference).collect::<Vec<_>>(),
                     "notes_pseudonymised": notes.len(),
+                    "raw_mails_purged": mails,
                     "contact_details_removed": true,
                 })),
             }],
@@ -182,6 +214,18 @@ fn delete_entry(
             .filter(reports::incident_id.eq(&row.id))
             .select(reports::reference)
             .load(c)?;
+        let rep_ids: Vec<String> = reports::table
+            .filter(reports::incident_id.eq(&row.id))
+            .select(reports::id)
+            .load(c)?;
+        diesel::delete(
+            mail_messages::table.filter(
+                mail_messages::report_id
+                    .eq_any(&rep_ids)
+                    .or(mail_messages::incident_id.eq(&row.id)),
+            ),
+        )
+        .execute(c)?;
         diesel::delete(reports::table.filter(reports::incident_id.eq(&row.id))).execute(c)?;
         diesel::delete(incidents::table.find(&row.id)).execute(c)?;
         audit::store::append(
@@ -239,12 +283,18 @@ fn purge_unlinked_reports(
         let masked = detect::mask(&r.description);
         let has_contact =
             r.contact_name.is_some() || r.contact_email.is_some() || r.contact_phone.is_some();
-        if files == 0 && !has_contact && masked == r.description {
+        let raw_mail: i64 = mail_messages::table
+            .filter(mail_messages::report_id.eq(&r.id))
+            .filter(mail_messages::from_addr.is_not_null())
+            .count()
+            .get_result(c)?;
+        if files == 0 && !has_contact && masked == r.description && raw_mail == 0 {
             continue;
         }
         write_tx(c, |c| -> anyhow::Result<()> {
             diesel::delete(attachments::table.filter(attachments::report_id.eq(&r.id)))
                 .execute(c)?;
+            purge_mail(c, std::slice::from_ref(&r.id), None)?;
             diesel::update(reports::table.find(&r.id))
                 .set((
                     reports::description.eq(&masked),

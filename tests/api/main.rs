@@ -6,6 +6,7 @@ mod assessment;
 mod auth;
 mod cli;
 mod incidents;
+mod mailbox;
 mod notifications;
 mod ops;
 mod orgs;

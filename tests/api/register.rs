@@ -964,14 +964,35 @@ async fn retention_purges_evidence_then_the_entry(app: TestApp) {
         ))
         .execute(&mut c)
         .unwrap();
+    // The same breach also reported by e-mail to the meldpunt mailbox.
+    let mail = format!(
+        "From: Jan Melder <jan.melder@example.nl>\r\nTo: meldpunt@oost.example.nl\r\nSubject: Brief met BSN {bsn}\r\n\
+         Message-ID: <retentie-1@example.nl>\r\nDate: Mon, 23 Nov 2026 09:00:00 +0100\r\n\r\n\
+         Ik kreeg een brief van een ander, met BSN {bsn}.\r\n"
+    );
+    let r = app
+        .client
+        .post(app.url("/api/v1/mail?organisation=oost"))
+        .header("Content-Type", "message/rfc822")
+        .bearer_auth(&h.token)
+        .body(mail.into_bytes())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let mailed: Value = r.json().await.unwrap();
+    let mailed_ref = mailed["reference"].as_str().unwrap().to_string();
+
     let inc = app.open_incident(&h, "oost", 3).await;
     let id = inc["id"].as_str().unwrap();
-    app.post(
-        &format!("/api/v1/incidents/{id}/reports"),
-        Some(&h.token),
-        json!({"reports": [reference]}),
-    )
-    .await;
+    let r = app
+        .post(
+            &format!("/api/v1/incidents/{id}/reports"),
+            Some(&h.token),
+            json!({"reports": [reference, mailed_ref]}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
     walk_to(&app, id, &h.token, &["triage", "assessed"]).await;
     let r = app
         .post(
@@ -1016,8 +1037,26 @@ async fn retention_purges_evidence_then_the_entry(app: TestApp) {
             s.attachments_deleted,
             s.reports_pseudonymised
         ),
-        (1, 1, 1)
+        (1, 1, 2)
     );
+    {
+        use meldpunt::db::schema::mail_messages;
+        let (raw, from, subject): (Vec<u8>, Option<String>, Option<String>) = mail_messages::table
+            .filter(mail_messages::message_id.like("%retentie-1@example.nl%"))
+            .select((
+                mail_messages::raw,
+                mail_messages::from_addr,
+                mail_messages::subject,
+            ))
+            .first(&mut c)
+            .unwrap();
+        assert!(raw.is_empty(), "the raw mail is gone");
+        assert_eq!(from, None);
+        assert!(
+            !subject.unwrap_or_default().contains(&bsn),
+            "the subject is masked"
+        );
+    }
     assert_eq!(s.unlinked_reports_purged, 1);
     let (lname, lphone): (Option<String>, Option<String>) = reports::table
         .filter(reports::reference.eq(&loose_ref))

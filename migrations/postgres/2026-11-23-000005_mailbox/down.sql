@@ -1,0 +1,2 @@
+DROP INDEX IF EXISTS outbox_message_id;
+DROP TABLE mail_messages;

@@ -1,0 +1,723 @@
+//! Taking in one raw message: parse, classify, thread, store — all in one write transaction, so a
+//! message is either stored with everything that follows from it, or not at all.
+//!
+//! - The raw bytes are always kept (`mail_messages.raw`), also for a quarantined message.
+//! - The same Message-ID with the same content (SHA-256) in the same organisation is a duplicate
+//!   and changes nothing. The same Message-ID with different content is a new message, flagged
+//!   `id_collision`, and never overwrites the other.
+//! - A message without Message-ID gets `sha256:<hash>` as its key, so the same bytes twice are
+//!   still stored once.
+use chrono::{DateTime, Utc};
+use diesel::result::Error as DieselError;
+
+use super::parse::{self, Kind, Limits, ParsedMail};
+use super::store::{self, NewMail};
+use crate::assessment::detect;
+use crate::audit::{self, Actor, Entry};
+use crate::db::{is_unique_violation, new_id, to_db, write_tx, DbConn};
+use crate::privacy::mask_email;
+use crate::reports::model::{valid_email, Acknowledge, NewAttachment, NewReport};
+
+/// Where a message comes from and what to do with it.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub organisation_id: Option<String>,
+    /// `upload`, `cli`, `maildir:<path>`, `imap:<name>`.
+    pub source: String,
+    pub own_addresses: Vec<String>,
+    pub limits: Limits,
+    /// Send an acknowledgement to the sender of a new report.
+    pub acknowledge: Option<Acknowledge>,
+    pub max_description: usize,
+}
+
+impl Context {
+    pub fn from_settings(
+        s: &crate::config::Settings,
+        organisation_id: Option<String>,
+        source: &str,
+    ) -> Context {
+        let m = &s.mailbox;
+        let mut own: Vec<String> = m
+            .own_addresses
+            .split(',')
+            .map(|a| a.trim().to_lowercase())
+            .filter(|a| !a.is_empty())
+            .collect();
+        if let Some(a) = address_of(&s.mail.from) {
+            own.push(a);
+        }
+        Context {
+            organisation_id,
+            source: source.to_string(),
+            own_addresses: own,
+            limits: Limits {
+                max_bytes: m.max_message_bytes,
+                max_parts: m.max_parts,
+                max_depth: m.max_depth,
+                max_attachment_bytes: m.max_attachment_bytes,
+            },
+            acknowledge: m.acknowledge.then(|| Acknowledge {
+                public_url: s.public_url_or(&s.server.bind),
+                mail_domain: crate::startup::mail_domain(&s.mail.from),
+            }),
+            max_description: s.limits.description_chars,
+        }
+    }
+}
+
+/// `Name <a@b>` or `a@b` → `a@b`, lower case.
+pub fn address_of(from: &str) -> Option<String> {
+    let a = match (from.rfind('<'), from.rfind('>')) {
+        (Some(s), Some(e)) if e > s => &from[s + 1..e],
+        _ => from,
+    };
+    let a = a.trim().to_lowercase();
+    valid_email(&a).then_some(a)
+}
+
+/// What became of a message: one line each for the command line.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Report {
+        reference: String,
+        acknowledged: bool,
+        id_collision: bool,
+    },
+    JoinedReport {
+        reference: String,
+    },
+    JoinedIncident {
+        reference: String,
+    },
+    AutoReply {
+        reason: String,
+    },
+    Bounce {
+        outbox_id: Option<String>,
+        reason: String,
+    },
+    Own,
+    Duplicate,
+    Quarantined {
+        reason: String,
+    },
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Report {
+                reference,
+                acknowledged,
+                id_collision,
+            } => {
+                write!(f, "new report {reference}")?;
+                if *acknowledged {
+                    write!(f, " (acknowledgement queued)")?;
+                }
+                if *id_collision {
+                    write!(
+                        f,
+                        " [flagged: Message-ID used before by a different message]"
+                    )?;
+                }
+                Ok(())
+            }
+            Outcome::JoinedReport { reference } => write!(f, "joined report {reference}"),
+            Outcome::JoinedIncident { reference } => write!(f, "joined incident {reference}"),
+            Outcome::AutoReply { reason } => write!(f, "auto-reply ignored ({reason})"),
+            Outcome::Bounce {
+                outbox_id: Some(id),
+                reason,
+            } => write!(f, "bounce: outbox {id} marked failed ({reason})"),
+            Outcome::Bounce {
+                outbox_id: None,
+                reason,
+            } => write!(
+                f,
+                "bounce of a message we did not send (kept, nothing to mark): {reason}"
+            ),
+            Outcome::Own => write!(f, "mail from our own address ignored"),
+            Outcome::Duplicate => write!(f, "duplicate (already stored)"),
+            Outcome::Quarantined { reason } => write!(f, "quarantined: {reason}"),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Ingested {
+    pub outcome: Outcome,
+    /// The stored row (none for a duplicate).
+    pub mail_id: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("database: {0}")]
+    Db(#[from] DieselError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Take in one raw message.
+pub fn ingest(conn: &mut DbConn, raw: &[u8], ctx: &Context) -> Result<Ingested, IngestError> {
+    let hash = parse::sha256_hex(raw);
+    let parsed = parse::parse(raw, &ctx.limits);
+    let message_id = parsed
+        .as_ref()
+        .ok()
+        .and_then(|m| m.message_id.clone())
+        .unwrap_or_else(|| format!("sha256:{hash}"));
+    let scope = ctx.organisation_id.clone().unwrap_or_default();
+    let res = write_tx(conn, |c| -> Result<Ingested, IngestError> {
+        let known = store::hashes_for(c, &scope, &message_id)?;
+        if known.contains(&hash) {
+            return Ok(Ingested {
+                outcome: Outcome::Duplicate,
+                mail_id: None,
+            });
+        }
+        let collision = !known.is_empty();
+        let mut row = NewMail {
+            id: new_id(),
+            scope: scope.clone(),
+            organisation_id: ctx.organisation_id.clone(),
+            source: ctx.source.chars().take(200).collect(),
+            message_id: message_id.clone(),
+            content_sha256: hash.clone(),
+            outcome: String::new(),
+            reason: None,
+            id_collision: collision,
+            from_addr: None,
+            subject: None,
+            sent_at: None,
+            report_id: None,
+            incident_id: None,
+            outbox_id: None,
+            details_json: "{}".into(),
+            size_bytes: raw.len() as i64,
+            raw: raw.to_vec(),
+            received_at: store::now_db(),
+        };
+        let outcome = match &parsed {
+            Err(refusal) => {
+                row.outcome = "quarantined".into();
+                row.reason = Some(refusal.0.clone());
+                Outcome::Quarantined {
+                    reason: refusal.0.clone(),
+                }
+            }
+            Ok(m) => {
+                row.from_addr = m.from.as_ref().and_then(|p| p.address.clone());
+                row.subject = Some(m.subject.chars().take(500).collect());
+                row.sent_at = m.date.map(to_db);
+                row.details_json = details(m).to_string();
+                handle(c, m, ctx, &mut row)?
+            }
+        };
+        store::insert(c, &row)?;
+        Ok(Ingested {
+            outcome,
+            mail_id: Some(row.id),
+        })
+    });
+    match res {
+        // A concurrent worker stored the same message first.
+        Err(IngestError::Db(e)) if is_unique_violation(&e) => Ok(Ingested {
+            outcome: Outcome::Duplicate,
+            mail_id: None,
+        }),
+        other => other,
+    }
+}
+
+/// Take in a message that failed to store (e.g. a database constraint tripped by its content):
+/// keep it raw in the quarantine with the reason, so nothing is lost and the next one goes on.
+pub fn quarantine_after_error(
+    conn: &mut DbConn,
+    raw: &[u8],
+    ctx: &Context,
+    reason: &str,
+) -> Result<Ingested, IngestError> {
+    let hash = parse::sha256_hex(raw);
+    let scope = ctx.organisation_id.clone().unwrap_or_default();
+    let row = NewMail {
+        id: new_id(),
+        scope: scope.clone(),
+        organisation_id: ctx.organisation_id.clone(),
+        source: ctx.source.chars().take(200).collect(),
+        message_id: format!("error:{hash}"),
+        content_sha256: hash,
+        outcome: "quarantined".into(),
+        reason: Some(reason.chars().take(1000).collect()),
+        id_collision: false,
+        from_addr: None,
+        subject: None,
+        sent_at: None,
+        report_id: None,
+        incident_id: None,
+        outbox_id: None,
+        details_json: "{}".into(),
+        size_bytes: raw.len() as i64,
+        raw: raw.to_vec(),
+        received_at: store::now_db(),
+    };
+    match write_tx(conn, |c| store::insert(c, &row)) {
+        Ok(()) => Ok(Ingested {
+            outcome: Outcome::Quarantined {
+                reason: reason.to_string(),
+            },
+            mail_id: Some(row.id),
+        }),
+        Err(e) if is_unique_violation(&e) => Ok(Ingested {
+            outcome: Outcome::Duplicate,
+            mail_id: None,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `ingest`, and when storing fails for any reason but the database being unreachable, the
+/// quarantine with the reason. Workers call this so one bad message never blocks the next.
+pub fn ingest_or_quarantine(
+    conn: &mut DbConn,
+    raw: &[u8],
+    ctx: &Context,
+) -> Result<Ingested, IngestError> {
+    match ingest(conn, raw, ctx) {
+        Ok(i) => Ok(i),
+        Err(e) => {
+            tracing::warn!(error = %e, "mailbox: storing a message failed; quarantining it");
+            quarantine_after_error(conn, raw, ctx, &format!("could not be stored: {e}"))
+        }
+    }
+}
+
+fn details(m: &ParsedMail) -> serde_json::Value {
+    let matches = detect::find(&m.text);
+    let categories: Vec<String> = detect::propose_categories(&matches)
+        .iter()
+        .map(|c| format!("{c:?}").to_lowercase())
+        .collect();
+    serde_json::json!({
+        "from": m.from,
+        "reply_to": m.reply_to,
+        "to": m.to,
+        "date": m.date,
+        "in_reply_to": m.in_reply_to,
+        "references": m.references,
+        "attachments": m.attachments.iter().map(|a| serde_json::json!({
+            "filename": a.filename,
+            "declared_type": a.declared_type,
+            "content_type": a.content_type,
+            "size": a.size,
+            "sha256": a.sha256,
+            "inline": a.inline,
+            "forwarded": a.forwarded,
+            "refused": a.refused,
+        })).collect::<Vec<_>>(),
+        "forwarded": m.forwarded,
+        "dsn": m.dsn,
+        "auto_reply": m.auto_reply,
+        "proposed_categories": categories,
+        "parts": m.parts,
+        "depth": m.depth,
+    })
+}
+
+fn fmt_date(d: &Option<DateTime<Utc>>) -> String {
+    d.map(|d| {
+        d.with_timezone(&chrono_tz::Europe::Amsterdam)
+            .format("%d-%m-%Y %H:%M")
+            .to_string()
+    })
+    .unwrap_or_else(|| "onbekend".into())
+}
+
+/// The report's text: the mail's subject and text, then each forwarded message with its own
+/// sender, recipients and date, as evidence.
+pub fn description(m: &ParsedMail, max_chars: usize) -> String {
+    let mut d = String::new();
+    if !m.subject.is_empty() {
+        d.push_str(&format!("Onderwerp: {}\n", m.subject));
+    }
+    if let Some(f) = &m.from {
+        d.push_str(&format!("Van: {}\n", f.display()));
+    }
+    d.push_str(&format!("Datum: {}\n\n", fmt_date(&m.date)));
+    d.push_str(if m.text.is_empty() {
+        "(geen tekst)"
+    } else {
+        &m.text
+    });
+    for f in &m.forwarded {
+        d.push_str("\n\n--- Doorgestuurd bericht (bewijs) ---\n");
+        if let Some(p) = &f.from {
+            d.push_str(&format!("Van: {}\n", p.display()));
+        }
+        let to: Vec<String> = f.to.iter().map(|p| p.display()).collect();
+        if !to.is_empty() {
+            d.push_str(&format!("Aan: {}\n", to.join(", ")));
+        }
+        let cc: Vec<String> = f.cc.iter().map(|p| p.display()).collect();
+        if !cc.is_empty() {
+            d.push_str(&format!("Cc: {}\n", cc.join(", ")));
+        }
+        d.push_str(&format!("Datum: {}\n", fmt_date(&f.date)));
+        if let Some(s) = &f.subject {
+            d.push_str(&format!("Onderwerp: {s}\n"));
+        }
+        d.push('\n');
+        d.push_str(&f.text);
+    }
+    let refused: Vec<String> = m
+        .attachments
+        .iter()
+        .filter_map(|a| {
+            a.refused.as_ref().map(|r| {
+                format!(
+                    "{} ({}, {} bytes): {r}",
+                    a.filename, a.declared_type, a.size
+                )
+            })
+        })
+        .collect();
+    if !refused.is_empty() {
+        d.push_str("\n\nNiet overgenomen bijlagen (staan in de bewaarde e-mail):\n");
+        d.push_str(&refused.join("\n"));
+    }
+    // Whatever a header carried: no control characters but newlines and tabs in stored text.
+    let mut d = parse::clean(&d);
+    if d.chars().count() > max_chars {
+        let note = "\n[ingekort; de volledige tekst staat in de bewaarde e-mail]";
+        let keep = max_chars.saturating_sub(note.chars().count());
+        d = d.chars().take(keep).collect::<String>() + note;
+    }
+    d
+}
+
+fn data_kinds(text: &str) -> Vec<String> {
+    let mut v: Vec<String> = detect::find(text)
+        .iter()
+        .filter_map(|m| match m.kind {
+            detect::DetectedKind::Bsn => Some("bsn"),
+            detect::DetectedKind::Iban => Some("financial"),
+            detect::DetectedKind::DateOfBirth => Some("date_of_birth"),
+            // Phone numbers and addresses are in every signature: not proposed from mail.
+            _ => None,
+        })
+        .map(String::from)
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn checked_attachments(m: &ParsedMail) -> Vec<NewAttachment> {
+    m.attachments
+        .iter()
+        .filter_map(|a| {
+            a.content_type.map(|ct| NewAttachment {
+                filename: a.filename.clone(),
+                content_type: ct.to_string(),
+                data: a.data.clone(),
+            })
+        })
+        .collect()
+}
+
+/// (report id, incident id) a message belongs to.
+type Thread = (Option<String>, Option<String>);
+
+/// Where a person's message belongs: (report id, incident id), looked up by In-Reply-To /
+/// References (our outbox or a stored message) and by our references in the subject.
+fn thread(
+    c: &mut DbConn,
+    m: &ParsedMail,
+    ctx: &Context,
+    scope: &str,
+) -> Result<Option<Thread>, DieselError> {
+    let mut ids: Vec<String> = m.in_reply_to.clone();
+    ids.extend(m.references.iter().rev().cloned());
+    if let Some((_, key, incident, org, _)) = store::outbox_by_message_ids(c, &ids)? {
+        if org == ctx.organisation_id || ctx.organisation_id.is_none() {
+            if let Some(rid) = key
+                .as_deref()
+                .and_then(|k| k.strip_prefix("report_received:"))
+            {
+                return Ok(Some((Some(rid.to_string()), None)));
+            }
+            if incident.is_some() {
+                return Ok(Some((None, incident)));
+            }
+        }
+    }
+    if let Some(found) = store::thread_of_stored(c, scope, &ids)? {
+        return Ok(Some(found));
+    }
+    let (reports, incidents) = parse::references_in(&m.subject);
+    if let Some(r) = reports.first() {
+        if let Some(row) = crate::reports::store::by_reference(c, r)? {
+            if row.organisation_id == ctx.organisation_id {
+                return Ok(Some((Some(row.id), None)));
+            }
+        }
+    }
+    if let (Some(r), Some(org)) = (incidents.first(), &ctx.organisation_id) {
+        if let Some((id, _)) = store::incident_by_reference(c, org, r)? {
+            return Ok(Some((None, Some(id))));
+        }
+    }
+    Ok(None)
+}
+
+fn system() -> Actor {
+    Actor::System("mailbox")
+}
+
+fn handle(
+    c: &mut DbConn,
+    m: &ParsedMail,
+    ctx: &Context,
+    row: &mut NewMail,
+) -> Result<Outcome, IngestError> {
+    let now = crate::db::now();
+    match parse::classify(m, &ctx.own_addresses) {
+        Kind::Own => {
+            row.outcome = "own".into();
+            Ok(Outcome::Own)
+        }
+        Kind::AutoReply(reason) => {
+            row.outcome = "auto_reply".into();
+            row.reason = Some(reason.clone());
+            Ok(Outcome::AutoReply { reason })
+        }
+        Kind::Bounce(dsn) => {
+            row.outcome = "bounce".into();
+            let reason = dsn.reason();
+            row.reason = Some(reason.clone());
+            let ids: Vec<String> = dsn.original_message_id.iter().cloned().collect();
+            let target = store::outbox_by_message_ids(c, &ids)?;
+            let mut outbox_id = None;
+            if let Some((id, _, incident, org, status)) = target {
+                store::outbox_bounced(c, &id, &reason)?;
+                audit::store::append(
+                    c,
+                    &[Entry {
+                        actor: system(),
+                        action: "outbox.bounced".into(),
+                        entity_type: "outbox",
+                        entity_id: id.clone(),
+                        organisation_id: org,
+                        before: Some(serde_json::json!({"status": status})),
+                        after: Some(serde_json::json!({
+                            "status": "failed",
+                            "status_code": dsn.status,
+                            "incident_id": incident,
+                            "mail_id": row.id,
+                        })),
+                    }],
+                    now,
+                )?;
+                row.outbox_id = Some(id.clone());
+                outbox_id = Some(id);
+            }
+            Ok(Outcome::Bounce { outbox_id, reason })
+        }
+        Kind::Person => {
+            let scope = row.scope.clone();
+            if let Some((report_id, incident_id)) = thread(c, m, ctx, &scope)? {
+                return join(c, m, row, report_id, incident_id, now);
+            }
+            new_report(c, m, ctx, row)
+        }
+    }
+}
+
+fn join(
+    c: &mut DbConn,
+    m: &ParsedMail,
+    row: &mut NewMail,
+    report_id: Option<String>,
+    incident_id: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Outcome, IngestError> {
+    if let Some(rid) = report_id {
+        let Some(report) = store::report_by_id(c, &rid)? else {
+            return Err(IngestError::Other("threaded report vanished".into()));
+        };
+        let body = description(m, 20_000);
+        let msg_id = crate::reports::attachments::add_message(c, &rid, "reporter", &body)?;
+        let mut att_ids = vec![];
+        for a in checked_attachments(m) {
+            att_ids.push(crate::reports::attachments::insert(
+                c,
+                &rid,
+                &a.filename,
+                &a.content_type,
+                &a.data,
+            )?);
+        }
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: system(),
+                action: "report.mail_received".into(),
+                entity_type: "report",
+                entity_id: rid.clone(),
+                organisation_id: report.organisation_id.clone(),
+                before: None,
+                after: Some(serde_json::json!({
+                    "mail_id": row.id,
+                    "report_message_id": msg_id,
+                    "attachments": att_ids,
+                    "id_collision": row.id_collision,
+                })),
+            }],
+            now,
+        )?;
+        row.outcome = "joined_report".into();
+        row.report_id = Some(rid);
+        row.incident_id = report.incident_id.clone();
+        return Ok(Outcome::JoinedReport {
+            reference: report.reference,
+        });
+    }
+    let Some(iid) = incident_id else {
+        return Err(IngestError::Other("nothing to join".into()));
+    };
+    let Some(inc) = crate::incidents::store::by_id(c, &iid)? else {
+        return Err(IngestError::Other("threaded incident vanished".into()));
+    };
+    // The mail itself is the incident's message (mail_messages.incident_id); the trail says so.
+    audit::store::append(
+        c,
+        &[Entry {
+            actor: system(),
+            action: "incident.mail_received".into(),
+            entity_type: "incident",
+            entity_id: iid.clone(),
+            organisation_id: Some(inc.organisation_id.clone()),
+            before: None,
+            after: Some(serde_json::json!({
+                "mail_id": row.id,
+                "from": row.from_addr.as_deref().map(mask_email),
+                "attachments": m.attachments.len(),
+                "id_collision": row.id_collision,
+            })),
+        }],
+        now,
+    )?;
+    row.outcome = "joined_incident".into();
+    row.incident_id = Some(iid);
+    Ok(Outcome::JoinedIncident {
+        reference: inc.reference,
+    })
+}
+
+fn new_report(
+    c: &mut DbConn,
+    m: &ParsedMail,
+    ctx: &Context,
+    row: &mut NewMail,
+) -> Result<Outcome, IngestError> {
+    let sender = m
+        .from
+        .as_ref()
+        .and_then(|p| p.address.clone())
+        .filter(|a| valid_email(a));
+    let ackable = sender
+        .as_deref()
+        .map(|a| !parse::is_no_reply(a))
+        .unwrap_or(false);
+    let lang_text = format!("{} {}", m.subject, m.text);
+    let report = NewReport {
+        channel: "mailbox".into(),
+        organisation_id: ctx.organisation_id.clone(),
+        organisation_hint: None,
+        description: description(m, ctx.max_description.max(200)),
+        received_via: if m.forwarded.is_empty() {
+            None
+        } else {
+            Some("email".into())
+        },
+        received_on: None,
+        data_kinds: data_kinds(&m.text),
+        action_taken: None,
+        contact_name: m
+            .from
+            .as_ref()
+            .and_then(|p| p.name.clone())
+            .map(|n| n.chars().take(200).collect()),
+        contact_email: sender.clone(),
+        contact_phone: None,
+        may_contact: sender.is_some(),
+        language: parse::language(&lang_text).into(),
+        created_by: None,
+        attachments: checked_attachments(m),
+        acknowledge: if ackable {
+            ctx.acknowledge.clone()
+        } else {
+            None
+        },
+    };
+    let acknowledged = report.acknowledge.is_some() && report.contact_email.is_some();
+    let created = crate::reports::store::insert_batch(c, std::slice::from_ref(&report))?;
+    let created = created
+        .into_iter()
+        .next()
+        .ok_or_else(|| IngestError::Other("report not created".into()))?;
+    row.outcome = "report".into();
+    row.report_id = Some(created.id.clone());
+    tracing::info!(reference = %created.reference, from = %sender.as_deref().map(mask_email).unwrap_or_default(),
+        "mailbox: new report");
+    Ok(Outcome::Report {
+        reference: created.reference,
+        acknowledged,
+        id_collision: row.id_collision,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_of_from_lines() {
+        assert_eq!(
+            address_of("Meldpunt <Meldpunt@Gemeente.example>").as_deref(),
+            Some("meldpunt@gemeente.example")
+        );
+        assert_eq!(address_of("x@y.nl").as_deref(), Some("x@y.nl"));
+        assert_eq!(address_of("geen adres"), None);
+    }
+
+    #[test]
+    fn description_keeps_forwarded_evidence_and_is_bounded() {
+        let raw = std::fs::read(format!(
+            "{}/tests/fixtures/mail/forwarded.eml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let m = parse::parse(&raw, &Limits::default()).unwrap();
+        let d = description(&m, 10_000);
+        assert!(d.contains("--- Doorgestuurd bericht (bewijs) ---"), "{d}");
+        assert!(d.contains("Van: Afdeling Sociale Zaken <sociale.zaken@gemeente.example>"));
+        assert!(d.contains("Aan: Klaas Klaassen <klaas@example.net>"));
+        assert!(d.contains("Datum: 16-11-2026 16:45"), "{d}");
+        let short = description(&m, 250);
+        assert!(short.chars().count() <= 250);
+        assert!(short.ends_with("bewaarde e-mail]"));
+    }
+
+    #[test]
+    fn outcome_lines() {
+        assert_eq!(
+            Outcome::Quarantined { reason: "x".into() }.to_string(),
+            "quarantined: x"
+        );
+        assert_eq!(Outcome::Duplicate.to_string(), "duplicate (already stored)");
+    }
+}

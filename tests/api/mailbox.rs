@@ -1,0 +1,1068 @@
+//! The meldpunt mailbox over HTTP, the command line and a Maildir folder, against real databases.
+use diesel::prelude::*;
+use meldpunt::auth::Role;
+use meldpunt::db::schema::{
+    attachments, audit_log, mail_messages, outbox, report_messages, reports,
+};
+use meldpunt::mailbox::service::{self, Context, Outcome};
+use serde_json::Value;
+
+use crate::both;
+use crate::helpers::{assert_problem, spawn_app_with, Db, TestApp};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/mail/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+async fn upload(
+    app: &TestApp,
+    token: Option<&str>,
+    query: &str,
+    raw: Vec<u8>,
+) -> reqwest::Response {
+    let mut r = app
+        .client
+        .post(app.url(&format!("/api/v1/mail{query}")))
+        .header("Content-Type", "message/rfc822")
+        .body(raw);
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    r.send().await.unwrap()
+}
+
+async fn upload_ok(app: &TestApp, token: &str, raw: Vec<u8>) -> Value {
+    let r = upload(app, Some(token), "?organisation=oost", raw).await;
+    let status = r.status().as_u16();
+    let v: Value = r.json().await.unwrap();
+    assert!(status == 200 || status == 201, "{status} {v}");
+    v
+}
+
+fn ctx(app: &TestApp, org: Option<String>) -> Context {
+    Context::from_settings(&app.state.settings, org, "test")
+}
+
+/// The outbox Message-ID (without brackets) of the acknowledgement of a report.
+fn ack_message_id(app: &TestApp, report_ref: &str) -> String {
+    let mut c = app.conn();
+    let rid: String = reports::table
+        .filter(reports::reference.eq(report_ref))
+        .select(reports::id)
+        .first(&mut c)
+        .unwrap();
+    let mid: String = outbox::table
+        .filter(outbox::dedupe_key.eq(format!("report_received:{rid}")))
+        .select(outbox::message_id)
+        .first(&mut c)
+        .unwrap();
+    mid.trim_matches(|c| c == '<' || c == '>').to_string()
+}
+
+async fn mail_becomes_report_with_attachments_and_one_acknowledgement(app: TestApp) {
+    app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let r = upload(
+        &app,
+        Some(&h.token),
+        "?organisation=oost",
+        fixture("plain_nl.eml"),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["outcome"], "report", "{v}");
+    assert_eq!(v["acknowledged"], true);
+    let reference = v["reference"].as_str().unwrap().to_string();
+
+    let rep: Value = app
+        .get(&format!("/api/v1/reports/{reference}"), Some(&h.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rep["channel"], "mailbox");
+    assert_eq!(rep["contact_email"], "jan.jansen@example.nl");
+    assert_eq!(rep["contact_name"], "Jan Jansen");
+    assert_eq!(rep["language"], "nl");
+    let d = rep["description"].as_str().unwrap();
+    assert!(
+        d.contains("Onderwerp: Brief voor mijn buurman ontvangen"),
+        "{d}"
+    );
+    assert!(d.contains("voor mijn buurman bedoeld"), "{d}");
+    // The fake JPEG (an executable) is not taken over, but named.
+    assert!(d.contains("foto.jpg"), "{d}");
+
+    let mut c = app.conn();
+    let rid: String = reports::table
+        .filter(reports::reference.eq(&reference))
+        .select(reports::id)
+        .first(&mut c)
+        .unwrap();
+    let types: Vec<String> = attachments::table
+        .filter(attachments::report_id.eq(&rid))
+        .select(attachments::content_type)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(types, vec!["application/pdf"]);
+    let (outcome, raw): (String, Vec<u8>) = mail_messages::table
+        .filter(mail_messages::report_id.eq(&rid))
+        .select((mail_messages::outcome, mail_messages::raw))
+        .first(&mut c)
+        .unwrap();
+    assert_eq!(outcome, "report");
+    assert_eq!(
+        raw,
+        fixture("plain_nl.eml"),
+        "the raw message is kept byte for byte"
+    );
+
+    let sent = app
+        .wait_for_mail(|m| m.iter().any(|m| m.to == "jan.jansen@example.nl"))
+        .await;
+    let ack: Vec<_> = sent
+        .iter()
+        .filter(|m| m.to == "jan.jansen@example.nl")
+        .collect();
+    assert_eq!(ack.len(), 1);
+    assert!(ack[0].subject.contains(&reference), "{}", ack[0].subject);
+    assert!(ack[0].body_text.contains("Dank u wel"), "Dutch by default");
+
+    // The same message again: stored once, no second report, no second acknowledgement.
+    let v = upload_ok(&app, &h.token, fixture("plain_nl.eml")).await;
+    assert_eq!(v["outcome"], "duplicate");
+    let n: i64 = reports::table.count().get_result(&mut c).unwrap();
+    assert_eq!(n, 1);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        app.sent_mail()
+            .iter()
+            .filter(|m| m.to == "jan.jansen@example.nl")
+            .count(),
+        1
+    );
+}
+both!(mail_becomes_report_with_attachments_and_one_acknowledgement);
+
+async fn english_html_mail_is_acknowledged_in_english_and_forwarded_mail_is_evidence(app: TestApp) {
+    app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let v = upload_ok(&app, &h.token, fixture("html_only_en.eml")).await;
+    assert_eq!(v["outcome"], "report");
+    let sent = app
+        .wait_for_mail(|m| m.iter().any(|m| m.to == "mary.smith@example.org"))
+        .await;
+    let ack = sent
+        .iter()
+        .find(|m| m.to == "mary.smith@example.org")
+        .unwrap();
+    assert!(
+        ack.body_text.contains("Thank you for your report"),
+        "{}",
+        ack.body_text
+    );
+
+    let v = upload_ok(&app, &h.token, fixture("forwarded.eml")).await;
+    let reference = v["reference"].as_str().unwrap();
+    let rep: Value = app
+        .get(&format!("/api/v1/reports/{reference}"), Some(&h.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let d = rep["description"].as_str().unwrap();
+    assert!(d.contains("Doorgestuurd bericht"), "{d}");
+    assert!(d.contains("sociale.zaken@gemeente.example"), "{d}");
+    assert!(d.contains("Klaas Klaassen <klaas@example.net>"), "{d}");
+    assert_eq!(rep["received_via"], "email");
+    let mut c = app.conn();
+    let n: i64 = attachments::table
+        .inner_join(reports::table.on(reports::id.eq(attachments::report_id)))
+        .filter(reports::reference.eq(reference))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(n, 2, "the inline image and the forwarded mail's PDF");
+}
+both!(english_html_mail_is_acknowledged_in_english_and_forwarded_mail_is_evidence);
+
+async fn replies_join_reports_and_incidents_and_bounces_fail_the_outbox_row(app: TestApp) {
+    let org = app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let v = upload_ok(&app, &h.token, fixture("plain_nl.eml")).await;
+    let reference = v["reference"].as_str().unwrap().to_string();
+    app.wait_for_mail(|m| m.iter().any(|m| m.to == "jan.jansen@example.nl"))
+        .await;
+    let mut c = app.conn();
+
+    // By the reference in the subject.
+    let raw = String::from_utf8(fixture("reply_subject.eml"))
+        .unwrap()
+        .replace("M-2026-000001", &reference);
+    let v = upload_ok(&app, &h.token, raw.into_bytes()).await;
+    assert_eq!(v["outcome"], "joined_report", "{v}");
+    assert_eq!(v["reference"], reference.as_str());
+
+    // By In-Reply-To: the Message-ID of our acknowledgement.
+    let mid = ack_message_id(&app, &reference);
+    let raw = String::from_utf8(fixture("reply_header.eml"))
+        .unwrap()
+        .replace("REPLACE-ME@meldpunt.test", &mid);
+    let v = upload_ok(&app, &h.token, raw.into_bytes()).await;
+    assert_eq!(v["outcome"], "joined_report", "{v}");
+    let bodies: Vec<String> = report_messages::table
+        .inner_join(reports::table.on(reports::id.eq(report_messages::report_id)))
+        .filter(reports::reference.eq(&reference))
+        .select(report_messages::body)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(bodies.len(), 2);
+    assert!(bodies.iter().any(|b| b.contains("vernietigd")));
+    assert!(bodies.iter().any(|b| b.contains("aanvulling")));
+    let n: i64 = reports::table.count().get_result(&mut c).unwrap();
+    assert_eq!(n, 1, "replies are not new reports");
+    let audited: i64 = audit_log::table
+        .filter(audit_log::action.eq("report.mail_received"))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(audited, 2);
+
+    // An incident reference in the subject joins the incident, audited.
+    let inc = app.open_incident(&h, "oost", 1).await;
+    let iref = inc["reference"].as_str().unwrap();
+    let raw = format!(
+        "From: Jan <jan.jansen@example.nl>\r\nSubject: Vraag over {iref}\r\nMessage-ID: <inc-1@example.nl>\r\n\r\nHoe staat het ervoor?\r\n"
+    );
+    let v = upload_ok(&app, &h.token, raw.into_bytes()).await;
+    assert_eq!(v["outcome"], "joined_incident", "{v}");
+    assert_eq!(v["reference"], iref);
+    let iid = inc["id"].as_str().unwrap();
+    let n: i64 = audit_log::table
+        .filter(audit_log::action.eq("incident.mail_received"))
+        .filter(audit_log::entity_id.eq(iid))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(n, 1);
+    let linked: i64 = mail_messages::table
+        .filter(mail_messages::incident_id.eq(iid))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(linked, 1);
+
+    // A bounce of our acknowledgement marks its outbox row failed, with the reason.
+    let raw = String::from_utf8(fixture("bounce.eml"))
+        .unwrap()
+        .replace("REPLACE-ME@meldpunt.test", &mid);
+    let v = upload_ok(&app, &h.token, raw.into_bytes()).await;
+    assert_eq!(v["outcome"], "bounce", "{v}");
+    let (status, err): (String, Option<String>) = outbox::table
+        .filter(outbox::message_id.eq(format!("<{mid}>")))
+        .select((outbox::status, outbox::last_error))
+        .first(&mut c)
+        .unwrap();
+    assert_eq!(status, "failed");
+    assert!(err.unwrap().contains("User unknown"));
+    assert!(v["outbox_id"].as_str().is_some(), "{v}");
+
+    // Auto-replies and our own mail: stored, no report, no acknowledgement.
+    let before = app.sent_mail().len();
+    for (f, want) in [
+        ("autoreply.eml", "auto_reply"),
+        ("out_of_office.eml", "auto_reply"),
+        ("bulk.eml", "auto_reply"),
+        ("own.eml", "own"),
+    ] {
+        let v = upload_ok(&app, &h.token, fixture(f)).await;
+        assert_eq!(v["outcome"], want, "{f}: {v}");
+    }
+    let n: i64 = reports::table.count().get_result(&mut c).unwrap();
+    assert_eq!(n, 1);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.sent_mail().len(), before);
+    let stored: i64 = mail_messages::table
+        .filter(mail_messages::organisation_id.eq(&org))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(stored, 9);
+}
+both!(replies_join_reports_and_incidents_and_bounces_fail_the_outbox_row);
+
+async fn a_forged_message_id_never_overwrites_the_other(app: TestApp) {
+    app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let first = upload_ok(&app, &h.token, fixture("plain_nl.eml")).await;
+    let forged = String::from_utf8(fixture("html_only_en.eml"))
+        .unwrap()
+        .replace("<html-en-1@example.org>", "<plain-nl-1@example.nl>");
+    let second = upload_ok(&app, &h.token, forged.clone().into_bytes()).await;
+    assert_eq!(second["outcome"], "report");
+    assert_eq!(second["id_collision"], true);
+    assert_ne!(second["reference"], first["reference"]);
+    // Each of the two, sent again, is a duplicate.
+    assert_eq!(
+        upload_ok(&app, &h.token, forged.into_bytes()).await["outcome"],
+        "duplicate"
+    );
+    assert_eq!(
+        upload_ok(&app, &h.token, fixture("plain_nl.eml")).await["outcome"],
+        "duplicate"
+    );
+    let mut c = app.conn();
+    let rows: Vec<(String, bool)> = mail_messages::table
+        .filter(mail_messages::message_id.eq("plain-nl-1@example.nl"))
+        .select((mail_messages::content_sha256, mail_messages::id_collision))
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_ne!(rows[0].0, rows[1].0);
+    assert_eq!(rows.iter().filter(|r| r.1).count(), 1);
+}
+both!(a_forged_message_id_never_overwrites_the_other);
+
+async fn upload_is_refused_to_strangers_and_checked(app: TestApp) {
+    app.create_org("oost");
+    app.create_org("west");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let fg = app.create_user("fg@oost.nl", &[("oost", Role::Fg)]);
+    let r = upload(&app, None, "?organisation=oost", fixture("plain_nl.eml")).await;
+    assert_problem(r, 401, None).await;
+    let r = upload(
+        &app,
+        Some("nonsense"),
+        "?organisation=oost",
+        fixture("plain_nl.eml"),
+    )
+    .await;
+    assert_problem(r, 401, None).await;
+    let r = upload(
+        &app,
+        Some(&fg.token),
+        "?organisation=oost",
+        fixture("plain_nl.eml"),
+    )
+    .await;
+    assert_problem(r, 403, None).await;
+    let r = upload(
+        &app,
+        Some(&h.token),
+        "?organisation=west",
+        fixture("plain_nl.eml"),
+    )
+    .await;
+    assert_problem(r, 422, Some("organisation")).await;
+    let r = upload(&app, Some(&h.token), "", fixture("plain_nl.eml")).await;
+    assert_problem(r, 422, Some("organisation")).await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/mail?organisation=oost"))
+        .bearer_auth(&h.token)
+        .header("Content-Type", "text/plain")
+        .body("From: a@b.nl\r\n\r\nx")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(r, 415, None).await;
+    let mut c = app.conn();
+    let n: i64 = mail_messages::table.count().get_result(&mut c).unwrap();
+    assert_eq!(n, 0, "nothing stored from refused uploads");
+}
+both!(upload_is_refused_to_strangers_and_checked);
+
+async fn quarantine_is_visible_to_staff_of_the_organisation_only(app: TestApp) {
+    app.create_org("oost");
+    app.create_org("west");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let w = app.create_user("w@west.nl", &[("west", Role::Handler)]);
+    let v = upload_ok(&app, &h.token, fixture("no_headers.eml")).await;
+    assert_eq!(v["outcome"], "quarantined");
+    assert!(v["reason"].as_str().unwrap().contains("no headers"));
+    let mail_id = v["mail_id"].as_str().unwrap().to_string();
+
+    let list: Value = app
+        .get("/api/v1/mail/quarantine", Some(&h.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = list.as_array().unwrap();
+    assert_eq!(items.len(), 1, "{list}");
+    assert!(items[0]["reason"].as_str().unwrap().contains("no headers"));
+    let raw = app
+        .get(&format!("/api/v1/mail/{mail_id}/raw"), Some(&h.token))
+        .await;
+    assert_eq!(raw.status(), 200);
+    assert_eq!(
+        raw.bytes().await.unwrap().to_vec(),
+        fixture("no_headers.eml")
+    );
+
+    let other: Value = app
+        .get("/api/v1/mail/quarantine", Some(&w.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(other.as_array().unwrap().len(), 0);
+    let r = app
+        .get(&format!("/api/v1/mail/{mail_id}/raw"), Some(&w.token))
+        .await;
+    assert_problem(r, 404, None).await;
+    let r = app
+        .get("/api/v1/mail/quarantine?organisation=oost", Some(&w.token))
+        .await;
+    assert_problem(r, 404, None).await;
+    let r = app.get("/api/v1/mail/quarantine", None).await;
+    assert_problem(r, 401, None).await;
+
+    // A message on which mail-parser itself panics (found by fuzzing): quarantined, not a 500.
+    let v = upload_ok(&app, &h.token, fixture("fuzz_parser_panic.eml")).await;
+    assert_eq!(v["outcome"], "quarantined", "{v}");
+    assert!(
+        v["reason"].as_str().unwrap().contains("MIME structure"),
+        "{v}"
+    );
+    let v = upload_ok(&app, &h.token, fixture("plain_nl.eml")).await;
+    assert_eq!(v["outcome"], "report", "the next message goes on: {v}");
+}
+both!(quarantine_is_visible_to_staff_of_the_organisation_only);
+
+async fn hostile_mail_ends_in_quarantine_or_a_report_and_the_next_goes_on(app: TestApp) {
+    let org = app.create_org("oost");
+    let ctx = ctx(&app, Some(org));
+    let pool = app.state.pool.clone();
+    let outcomes = tokio::task::spawn_blocking(move || {
+        let mut c = pool.get().unwrap();
+        let mut out = vec![];
+        // 50 MB: over the 25 MB limit, kept raw in the quarantine.
+        let mut big = b"From: groot@example.nl\r\nSubject: groot\r\nMessage-ID: <big@example.nl>\r\n\r\n".to_vec();
+        big.resize(50 * 1024 * 1024, b'a');
+        out.push(service::ingest_or_quarantine(&mut c, &big, &ctx).unwrap().outcome);
+        drop(big);
+        // 10,000 parts.
+        let mut many = String::from("From: veel@example.nl\r\nSubject: veel\r\nMessage-ID: <many@example.nl>\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n");
+        for i in 0..10_000 {
+            many.push_str(&format!("--b\r\nContent-Type: text/plain\r\n\r\ndeel {i}\r\n"));
+        }
+        many.push_str("--b--\r\n");
+        out.push(service::ingest_or_quarantine(&mut c, many.as_bytes(), &ctx).unwrap().outcome);
+        // NUL bytes in headers and body (PostgreSQL refuses NUL in text: they must be cleaned).
+        let nul = b"From: Ja\x00n <jan@example.nl>\r\nSubject: Brief\x00 ontvangen\r\nMessage-ID: <nul\x00@example.nl>\r\n\r\nIk kreeg\x00 een brief.\r\n";
+        out.push(service::ingest_or_quarantine(&mut c, nul, &ctx).unwrap().outcome);
+        // No Date, no From, no Message-ID.
+        let bare = b"Subject: zonder afzender\r\n\r\nIk kreeg een brief die niet voor mij was.\r\n";
+        out.push(service::ingest_or_quarantine(&mut c, bare, &ctx).unwrap().outcome);
+        out.push(service::ingest_or_quarantine(&mut c, bare, &ctx).unwrap().outcome);
+        // Malformed MIME, garbage, and then an ordinary message still goes through.
+        out.push(service::ingest_or_quarantine(&mut c, &fixture("malformed.eml"), &ctx).unwrap().outcome);
+        out.push(service::ingest_or_quarantine(&mut c, &fixture("no_headers.eml"), &ctx).unwrap().outcome);
+        out.push(service::ingest_or_quarantine(&mut c, &fixture("plain_nl.eml"), &ctx).unwrap().outcome);
+        out
+    })
+    .await
+    .unwrap();
+    let kinds: Vec<String> = outcomes
+        .iter()
+        .map(|o| match o {
+            Outcome::Quarantined { reason } => format!("quarantined: {reason}"),
+            Outcome::Report { acknowledged, .. } => format!("report ack={acknowledged}"),
+            o => format!("{o:?}"),
+        })
+        .collect();
+    assert!(
+        kinds[0].starts_with("quarantined") && kinds[0].contains("exceeds the limit"),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds[1].starts_with("quarantined") && kinds[1].contains("MIME parts"),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds[2], "report ack=true", "{kinds:?}");
+    assert_eq!(
+        kinds[3], "report ack=false",
+        "no sender, no acknowledgement: {kinds:?}"
+    );
+    assert_eq!(
+        outcomes[4],
+        Outcome::Duplicate,
+        "same bytes without Message-ID: stored once"
+    );
+    assert_eq!(
+        kinds[5], "report ack=true",
+        "malformed but readable: {kinds:?}"
+    );
+    assert!(kinds[6].starts_with("quarantined"), "{kinds:?}");
+    assert_eq!(kinds[7], "report ack=true", "{kinds:?}");
+    let mut c = app.conn();
+    let big: i64 = mail_messages::table
+        .filter(mail_messages::message_id.like("sha256:%"))
+        .filter(mail_messages::outcome.eq("quarantined"))
+        .select(mail_messages::size_bytes)
+        .order(mail_messages::size_bytes.desc())
+        .first(&mut c)
+        .unwrap();
+    assert_eq!(big, 50 * 1024 * 1024, "the oversized message is kept raw");
+}
+both!(hostile_mail_ends_in_quarantine_or_a_report_and_the_next_goes_on);
+
+async fn maildir_is_read_once_by_several_workers(app: TestApp) {
+    let org = app.create_org("oost");
+    let ctx = ctx(&app, Some(org));
+    let dir = tempfile::tempdir().unwrap();
+    for d in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(dir.path().join(d)).unwrap();
+    }
+    for i in 0..12 {
+        let raw = format!(
+            "From: melder{i}@example.nl\r\nSubject: Brief {i}\r\nMessage-ID: <md-{i}@example.nl>\r\n\r\nIk kreeg brief nummer {i} van een ander.\r\n"
+        );
+        std::fs::write(dir.path().join(format!("new/1700000000.{i}.host")), raw).unwrap();
+    }
+    let mut handles = vec![];
+    for _ in 0..3 {
+        let (pool, path, ctx) = (
+            app.state.pool.clone(),
+            dir.path().to_path_buf(),
+            ctx.clone(),
+        );
+        handles.push(tokio::task::spawn_blocking(move || {
+            let mut c = pool.get().unwrap();
+            meldpunt::mailbox::maildir::poll_once(&mut c, &path, &ctx).unwrap()
+        }));
+    }
+    let mut handled = 0;
+    for h in handles {
+        for (_, r) in h.await.unwrap() {
+            let r = r.unwrap();
+            assert!(
+                matches!(r.outcome, Outcome::Report { .. }),
+                "{:?}",
+                r.outcome
+            );
+            handled += 1;
+        }
+    }
+    assert_eq!(handled, 12, "each message taken by exactly one worker");
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("new")).unwrap().count(),
+        0
+    );
+    let cur: Vec<String> = std::fs::read_dir(dir.path().join("cur"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(cur.len(), 12);
+    assert!(cur.iter().all(|n| n.ends_with(":2,S")), "{cur:?}");
+    let mut c = app.conn();
+    let n: i64 = reports::table
+        .filter(reports::channel.eq("mailbox"))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(n, 12);
+}
+both!(maildir_is_read_once_by_several_workers);
+
+async fn gateway_token(kind: Db) {
+    let Some(app) = spawn_app_with(kind, |s| {
+        s.mailbox.gateway_token = "gw-secret-token-0123456789".into();
+        s.mailbox.organisation = "oost".into();
+    })
+    .await
+    else {
+        return;
+    };
+    app.create_org("oost");
+    app.create_org("west");
+    let r = upload(
+        &app,
+        Some("gw-secret-token-0123456789"),
+        "",
+        fixture("plain_nl.eml"),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let r = upload(
+        &app,
+        Some("gw-secret-token-0123456789"),
+        "?organisation=west",
+        fixture("html_only_en.eml"),
+    )
+    .await;
+    assert_problem(r, 422, Some("organisation")).await;
+    let r = upload(
+        &app,
+        Some("gw-secret-token-wrong"),
+        "",
+        fixture("html_only_en.eml"),
+    )
+    .await;
+    assert_problem(r, 401, None).await;
+    let mut c = app.conn();
+    let orgs: Vec<Option<String>> = mail_messages::table
+        .select(mail_messages::organisation_id)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(orgs.len(), 1);
+    assert!(orgs[0].is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_token_sqlite() {
+    gateway_token(Db::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_token_postgres() {
+    gateway_token(Db::Postgres).await
+}
+
+async fn cli_ingests_eml_mbox_and_stdin(kind: Db) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let Some(app) = spawn_app_with(kind, |_| {}).await else {
+        return;
+    };
+    app.create_org("oost");
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let run = |args: &[&str], stdin: Option<&[u8]>| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_meldpunt"))
+            .args(args)
+            .current_dir(tempfile::tempdir().unwrap().path())
+            .env("MELDPUNT__DATABASE__URL", &app.db.url)
+            .env("MELDPUNT__MAIL__FROM", "Meldpunt <meldpunt@meldpunt.test>")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(s) = stdin {
+            child.stdin.take().unwrap().write_all(s).unwrap();
+        }
+        drop(child.stdin.take());
+        let o = child.wait_with_output().unwrap();
+        (
+            o.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ),
+        )
+    };
+    let f = |n: &str| format!("{dir}/tests/fixtures/mail/{n}");
+    let (code, out) = run(
+        &[
+            "mail",
+            "ingest",
+            "--org",
+            "oost",
+            &f("plain_nl.eml"),
+            &f("mbox_two.mbox"),
+            &f("autoreply.eml"),
+            &f("own.eml"),
+            &f("no_headers.eml"),
+            &f("plain_nl.eml"),
+            "-",
+        ],
+        Some(&fixture("html_only_en.eml")),
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 8, "{out}");
+    assert!(lines[0].contains("plain_nl.eml: new report M-"), "{out}");
+    assert!(lines[1].contains("mbox_two.mbox#1: new report M-"), "{out}");
+    assert!(lines[2].contains("mbox_two.mbox#2: new report M-"), "{out}");
+    assert!(lines[3].contains("auto-reply ignored"), "{out}");
+    assert!(lines[4].contains("own address"), "{out}");
+    assert!(
+        lines[5].contains("quarantined: not an e-mail message"),
+        "{out}"
+    );
+    assert!(lines[6].contains("duplicate"), "{out}");
+    assert!(lines[7].starts_with("stdin: new report M-"), "{out}");
+    let (code, out) = run(
+        &["mail", "ingest", "--org", "nergens", &f("plain_nl.eml")],
+        None,
+    );
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("no organisation"), "{out}");
+    let mut c = app.conn();
+    let body: String = reports::table
+        .filter(reports::description.like("%Eerste%"))
+        .select(reports::description)
+        .first(&mut c)
+        .unwrap();
+    assert!(
+        body.contains("From here on it is quoted."),
+        "mbox >From unquoted: {body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_ingest_sqlite() {
+    cli_ingests_eml_mbox_and_stdin(Db::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_ingest_postgres() {
+    cli_ingests_eml_mbox_and_stdin(Db::Postgres).await
+}
+
+/// A Dovecot of the test's own: config, users and mail in a temp dir, on a free port of
+/// 127.0.0.1, running as the current user, stopped on drop.
+struct Dovecot {
+    dir: tempfile::TempDir,
+    port: u16,
+    child: Option<std::process::Child>,
+    /// Owner of the mail folders.
+    mail_uid: u32,
+}
+
+const DOVECOT: &str = "/usr/sbin/dovecot";
+
+impl Dovecot {
+    /// None (and a SKIPPED note) when Dovecot is not installed, unless MELDPUNT_REQUIRE_IMAP=1.
+    fn start() -> Option<Dovecot> {
+        if !std::path::Path::new(DOVECOT).exists() {
+            if std::env::var("MELDPUNT_REQUIRE_IMAP").as_deref() == Ok("1") {
+                panic!("MELDPUNT_REQUIRE_IMAP=1 but {DOVECOT} is missing (apt-get install dovecot-core dovecot-imapd)");
+            }
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\nNOTE: IMAP tests SKIPPED: {DOVECOT} is not installed (apt-get install dovecot-core dovecot-imapd).\n"
+            );
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let d = dir.path().display().to_string();
+        let me = unsafe { libc::getuid() };
+        let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
+        for sub in ["run", "state", "mail", "home"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        // Dovecot runs as the current user. As root it will not run its login process or touch
+        // mail as root: then the login process runs as Debian's dovenull, internal services as
+        // dovecot, and the mail user is nobody, owning the test's mail folders.
+        let (login_user, internal_user, uid, gid) = if me == 0 {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+            for sub in ["mail", "home"] {
+                let p = std::ffi::CString::new(format!("{d}/{sub}")).unwrap();
+                unsafe { libc::chown(p.as_ptr(), 65534, 65534) };
+            }
+            ("dovenull".to_string(), "dovecot".to_string(), 65534, 65534)
+        } else {
+            (user.clone(), user.clone(), me, unsafe { libc::getgid() })
+        };
+        std::fs::write(
+            dir.path().join("passwd"),
+            format!("meldpunt:{{PLAIN}}imap-test-password:{uid}:{gid}::{d}/home/meldpunt::\n"),
+        )
+        .unwrap();
+        let conf = format!(
+            r#"base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_login_user = {login_user}
+default_internal_user = {internal_user}
+default_internal_group = {internal_user}
+mail_location = maildir:{d}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = {d}/passwd
+}}
+userdb {{
+  driver = passwd-file
+  args = {d}/passwd
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+  chroot =
+}}
+service anvil {{
+  chroot =
+}}
+"#
+        );
+        std::fs::write(dir.path().join("dovecot.conf"), conf).unwrap();
+        let mut dc = Dovecot {
+            dir,
+            port,
+            child: None,
+            mail_uid: uid,
+        };
+        dc.spawn();
+        Some(dc)
+    }
+
+    fn spawn(&mut self) {
+        let child = std::process::Command::new(DOVECOT)
+            .arg("-F")
+            .arg("-c")
+            .arg(self.dir.path().join("dovecot.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start dovecot");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let log = std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default();
+        panic!("dovecot did not listen on {}: {log}", self.port);
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        // Wait until the port is free again (child processes end with the master).
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Deliver a message into the user's INBOX (Maildir new/).
+    fn deliver(&self, name: &str, raw: &[u8]) {
+        let base = self.dir.path().join("mail/meldpunt");
+        for sub in ["", "new", "cur", "tmp"] {
+            let p = base.join(sub);
+            if !p.exists() {
+                std::fs::create_dir_all(&p).unwrap();
+                let c = std::ffi::CString::new(p.display().to_string()).unwrap();
+                unsafe { libc::chown(c.as_ptr(), self.mail_uid, self.mail_uid) };
+            }
+        }
+        std::fs::write(base.join(format!("new/{name}.test")), raw).unwrap();
+    }
+
+    fn count(&self, folder: &str) -> usize {
+        let base = self.dir.path().join("mail/meldpunt");
+        let base = if folder == "INBOX" {
+            base
+        } else {
+            base.join(format!(".{folder}"))
+        };
+        ["new", "cur"]
+            .iter()
+            .map(|s| {
+                std::fs::read_dir(base.join(s))
+                    .map(|r| r.count())
+                    .unwrap_or(0)
+            })
+            .sum()
+    }
+
+    fn account(&self) -> meldpunt::config::ImapAccount {
+        meldpunt::config::ImapAccount {
+            name: "test".into(),
+            host: "127.0.0.1".into(),
+            port: self.port,
+            tls: "none".into(),
+            user: "meldpunt".into(),
+            password: "imap-test-password".into(),
+            password_env: String::new(),
+            folder: "INBOX".into(),
+            processed_folder: "Processed".into(),
+            organisation: "oost".into(),
+        }
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn numbered(i: usize) -> Vec<u8> {
+    format!(
+        "From: imap{i}@example.nl\r\nSubject: Brief {i}\r\nMessage-ID: <imap-{i}@example.nl>\r\n\r\nIk kreeg brief {i}, die was niet voor mij.\r\n"
+    )
+    .into_bytes()
+}
+
+async fn imap_messages_are_taken_once_and_the_worker_survives_a_restart(app: TestApp) {
+    let Some(mut dc) = Dovecot::start() else {
+        return;
+    };
+    let org = app.create_org("oost");
+    let ctx = ctx(&app, Some(org));
+    for i in 0..5 {
+        dc.deliver(&format!("m{i}"), &numbered(i));
+    }
+    dc.deliver("junk", &fixture("no_headers.eml"));
+    let account = dc.account();
+    let max = app.state.settings.mailbox.max_message_bytes;
+    // Two instances at once on the same mailbox.
+    let (a, b) = tokio::join!(
+        meldpunt::mailbox::imap::poll_once(&app.state.pool, &account, &ctx, max),
+        meldpunt::mailbox::imap::poll_once(&app.state.pool, &account, &ctx, max)
+    );
+    let all: Vec<Outcome> = a
+        .unwrap()
+        .into_iter()
+        .chain(b.unwrap())
+        .map(|i| i.outcome)
+        .collect();
+    let reports = all
+        .iter()
+        .filter(|o| matches!(o, Outcome::Report { .. }))
+        .count();
+    assert_eq!(reports, 5, "{all:?}");
+    assert_eq!(
+        all.iter()
+            .filter(|o| matches!(o, Outcome::Quarantined { .. }))
+            .count(),
+        1,
+        "{all:?}"
+    );
+    assert!(all.iter().all(|o| matches!(
+        o,
+        Outcome::Report { .. } | Outcome::Quarantined { .. } | Outcome::Duplicate
+    )));
+    assert_eq!(dc.count("INBOX"), 0, "everything moved out of the inbox");
+    // Both instances may move the same message in the same instant (Dovecot lets both): the
+    // processed folder may then hold a copy twice; the database holds each message once.
+    assert!(dc.count("Processed") >= 6);
+    let again = meldpunt::mailbox::imap::poll_once(&app.state.pool, &account, &ctx, max)
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "nothing is taken twice");
+
+    // The worker: a server restart in the middle is survived.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut settings = (*app.state.settings).clone();
+    settings.mailbox.organisation = "oost".into();
+    let worker = tokio::spawn(meldpunt::mailbox::imap::run(
+        app.state.pool.clone(),
+        settings,
+        account.clone(),
+        std::time::Duration::from_millis(200),
+        stop_rx,
+    ));
+    dc.deliver("m5", &numbered(5));
+    let count_reports = || {
+        let mut c = app.conn();
+        reports::table
+            .filter(reports::channel.eq("mailbox"))
+            .count()
+            .get_result::<i64>(&mut c)
+            .unwrap()
+    };
+    let mut n = 0;
+    for _ in 0..100 {
+        n = count_reports();
+        if n == 6 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(n, 6);
+    dc.stop();
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    dc.deliver("m6", &numbered(6));
+    dc.spawn();
+    for _ in 0..150 {
+        n = count_reports();
+        if n == 7 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(n, 7, "taken in after the server came back");
+    stop_tx.send(true).unwrap();
+    worker.await.unwrap();
+    assert_eq!(dc.count("INBOX"), 0);
+}
+both!(imap_messages_are_taken_once_and_the_worker_survives_a_restart);
+
+/// A BSN-like number that passes the eleven-test, made here (no real person's number in the repo).
+fn generated_bsn(seed: u32) -> String {
+    for n in seed * 100..seed * 100 + 100 {
+        let s = format!("{:08}", 10_000_000 + n % 89_999_999);
+        let d: Vec<i32> = s.bytes().map(|b| (b - b'0') as i32).collect();
+        let sum: i32 = d.iter().enumerate().map(|(i, x)| x * (9 - i as i32)).sum();
+        let check = sum % 11;
+        if check <= 9 && sum != 0 {
+            return format!("{s}{check}");
+        }
+    }
+    unreachable!()
+}
+
+async fn personal_data_in_mail_is_detected_and_masked_in_lists(app: TestApp) {
+    app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let bsn = generated_bsn(4242);
+    assert!(meldpunt::assessment::detect::is_valid_bsn(&bsn), "{bsn}");
+    let raw = format!(
+        "From: Jan <jan.jansen@example.nl>\r\nSubject: Brief met BSN\r\nMessage-ID: <bsn-1@example.nl>\r\n\r\nIn de brief staat het BSN {bsn} van mijn buurman.\r\n"
+    );
+    let v = upload_ok(&app, &h.token, raw.into_bytes()).await;
+    let reference = v["reference"].as_str().unwrap();
+    let rep: Value = app
+        .get(&format!("/api/v1/reports/{reference}"), Some(&h.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rep["data_kinds"], serde_json::json!(["bsn"]));
+    let list: Value = app
+        .get("/api/v1/reports?channel=mailbox", Some(&h.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let excerpt = list[0]["excerpt"].as_str().unwrap();
+    assert!(!excerpt.contains(&bsn), "{excerpt}");
+    let mut c = app.conn();
+    let details: String = mail_messages::table
+        .select(mail_messages::details_json)
+        .first(&mut c)
+        .unwrap();
+    let d: Value = serde_json::from_str(&details).unwrap();
+    assert!(
+        d["proposed_categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "bsn"),
+        "{d}"
+    );
+}
+both!(personal_data_in_mail_is_detected_and_masked_in_lists);
