@@ -15,7 +15,8 @@ use super::service::policy_of;
 use crate::assessment::detect;
 use crate::audit::{self, Actor, Entry};
 use crate::db::schema::{
-    attachments, incident_notes, incidents, job_runs, mail_messages, report_messages, reports,
+    attachments, incident_notes, incidents, job_runs, mail_messages, notice_recipients,
+    report_messages, reports,
 };
 use crate::db::{from_db, is_unique_violation, to_db, write_tx, DbConn};
 use crate::incidents::store::IncidentRow;
@@ -162,6 +163,29 @@ fn purge_evidence(
             }
         }
         let mails = purge_mail(c, &rep_ids, Some(&row.id))?;
+        // The people told of the breach (issue 5): who they were goes, how many stays; the
+        // de-duplication key becomes its hash, so a later import still finds the duplicates.
+        let people: Vec<(String, String)> = notice_recipients::table
+            .filter(notice_recipients::incident_id.eq(&row.id))
+            .filter(
+                notice_recipients::email
+                    .is_not_null()
+                    .or(notice_recipients::postal_address.is_not_null())
+                    .or(notice_recipients::name.ne("")),
+            )
+            .select((notice_recipients::id, notice_recipients::dedupe_key))
+            .load(c)?;
+        for (id, key) in &people {
+            diesel::update(notice_recipients::table.find(id))
+                .set((
+                    notice_recipients::name.eq(""),
+                    notice_recipients::email.eq(None::<String>),
+                    notice_recipients::postal_address.eq(None::<String>),
+                    notice_recipients::extra_json.eq("{}"),
+                    notice_recipients::dedupe_key.eq(crate::auth::secrets::sha256_hex(key)),
+                ))
+                .execute(c)?;
+        }
         let notes: Vec<(String, String)> = incident_notes::table
             .filter(incident_notes::incident_id.eq(&row.id))
             .select((incident_notes::id, incident_notes::body))
@@ -188,6 +212,7 @@ fn purge_evidence(
                     "reports_pseudonymised": reps.iter().map(|r| &r.reference).collect::<Vec<_>>(),
                     "notes_pseudonymised": notes.len(),
                     "raw_mails_purged": mails,
+                    "notified_people_pseudonymised": people.len(),
                     "contact_details_removed": true,
                 })),
             }],

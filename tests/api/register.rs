@@ -994,6 +994,25 @@ async fn retention_purges_evidence_then_the_entry(app: TestApp) {
         .await;
     assert_eq!(r.status(), 200);
     walk_to(&app, id, &h.token, &["triage", "assessed"]).await;
+    // One person told of the breach (issue 5's recipient list).
+    {
+        use meldpunt::db::schema::notice_recipients;
+        diesel::insert_into(notice_recipients::table)
+            .values((
+                notice_recipients::id.eq("rcpt-1"),
+                notice_recipients::incident_id.eq(id),
+                notice_recipients::line_no.eq(2i64),
+                notice_recipients::name.eq("Ria Betrokkene"),
+                notice_recipients::email.eq(Some("ria.betrokkene@example.nl")),
+                notice_recipients::postal_address.eq(Some("Dorpsstraat 1, 1234 AB Oost")),
+                notice_recipients::language.eq("nl"),
+                notice_recipients::extra_json.eq("{\"dossier\":\"123\"}"),
+                notice_recipients::dedupe_key.eq("e:ria.betrokkene@example.nl"),
+                notice_recipients::created_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(&mut c)
+            .unwrap();
+    }
     let r = app
         .post(
             &format!("/api/v1/incidents/{id}/transitions"),
@@ -1051,6 +1070,20 @@ async fn retention_purges_evidence_then_the_entry(app: TestApp) {
             .first(&mut c)
             .unwrap();
         assert!(raw.is_empty(), "the raw mail is gone");
+        use meldpunt::db::schema::notice_recipients;
+        let (name, email, addr, key): (String, Option<String>, Option<String>, String) =
+            notice_recipients::table
+                .find("rcpt-1")
+                .select((
+                    notice_recipients::name,
+                    notice_recipients::email,
+                    notice_recipients::postal_address,
+                    notice_recipients::dedupe_key,
+                ))
+                .first(&mut c)
+                .unwrap();
+        assert_eq!((name.as_str(), email, addr), ("", None, None));
+        assert!(!key.contains("ria"), "the key is a hash now");
         assert_eq!(from, None);
         assert!(
             !subject.unwrap_or_default().contains(&bsn),
