@@ -187,3 +187,14 @@ impl From<anyhow::Error> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A JSON value stored as text, read back; a stored value that no longer parses is an internal
+/// error naming what it was.
+pub fn parse_stored<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> ApiResult<T> {
+    serde_json::from_str(s).map_err(|e| ApiError::Internal(format!("stored {what}: {e}")))
+}
+
+/// A value as JSON text for storing.
+pub fn to_json<T: Serialize>(v: &T) -> ApiResult<String> {
+    serde_json::to_string(v).map_err(|e| ApiError::Internal(format!("serialise: {e}")))
+}

@@ -87,6 +87,17 @@ pub struct FieldProblem {
     pub message_nl: String,
 }
 
+/// Refused input from a domain rule as the API's 422, each field with its Dutch message too.
+impl From<Vec<FieldProblem>> for crate::error::ApiError {
+    fn from(ps: Vec<FieldProblem>) -> Self {
+        crate::error::ApiError::Validation(
+            ps.into_iter()
+                .map(|p| crate::error::FieldError::bilingual(p.field, p.message, p.message_nl))
+                .collect(),
+        )
+    }
+}
+
 impl FieldProblem {
     pub fn new(field: &str, message: impl Into<String>, message_nl: impl Into<String>) -> Self {
         FieldProblem {

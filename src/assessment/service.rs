@@ -13,33 +13,18 @@ use super::FieldProblem;
 use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{parse_stored, to_json, ApiError, ApiResult, FieldError};
 use crate::incidents::service::visible;
 
 const MAX_REASON_CHARS: usize = 10_000;
 
-fn parse_stored<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> ApiResult<T> {
-    serde_json::from_str(s).map_err(|e| ApiError::Internal(format!("stored {what}: {e}")))
-}
-
-fn to_json<T: Serialize>(v: &T) -> ApiResult<String> {
-    serde_json::to_string(v).map_err(|e| ApiError::Internal(format!("serialise: {e}")))
-}
-
-fn problems(ps: Vec<FieldProblem>) -> ApiError {
-    ApiError::Validation(
-        ps.into_iter()
-            .map(|p| {
-                // The API's name for the reason of a difference.
-                let field = if p.field == "difference_reason" {
-                    "reason_for_difference".to_string()
-                } else {
-                    p.field
-                };
-                FieldError::bilingual(field, p.message, p.message_nl)
-            })
-            .collect(),
-    )
+/// The domain's problems as the API's error; the API calls the reason for a difference
+/// `reason_for_difference`.
+fn problems(mut ps: Vec<FieldProblem>) -> ApiError {
+    for p in ps.iter_mut().filter(|p| p.field == "difference_reason") {
+        p.field = "reason_for_difference".into();
+    }
+    ps.into()
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -13,6 +13,12 @@ pub fn ap_deadline(became_aware_at: DateTime<Utc>) -> DateTime<Utc> {
     became_aware_at + Duration::hours(AP_HOURS)
 }
 
+/// Whether a notification at `notified_at` met the 72 hours counted from awareness (the deadline
+/// itself still counts). The one rule for the incident view, the register and the AP draft.
+pub fn notified_in_time(became_aware_at: DateTime<Utc>, notified_at: DateTime<Utc>) -> bool {
+    notified_at <= ap_deadline(became_aware_at)
+}
+
 /// The deadline shown as people in the Netherlands read it, e.g. `di 27-10-2026 09:00 (CET)`.
 pub fn local_display(t: DateTime<Utc>) -> String {
     let local = t.with_timezone(&Amsterdam);
@@ -119,6 +125,16 @@ pub fn due_escalations(
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn notified_in_time_up_to_and_including_the_deadline() {
+        let aware = Utc.with_ymd_and_hms(2026, 10, 24, 8, 0, 0).unwrap();
+        assert!(notified_in_time(aware, aware + Duration::hours(72)));
+        assert!(!notified_in_time(
+            aware,
+            aware + Duration::hours(72) + Duration::seconds(1)
+        ));
+    }
 
     fn ams(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         Amsterdam

@@ -129,7 +129,9 @@ pub fn view(row: IncidentRow, report_refs: Vec<String>, now: DateTime<Utc>) -> I
         version: row.version,
         reports: report_refs,
         notified_at: row.notified_at.map(from_db),
-        notified_within_72h: row.notified_at.map(|n| n <= row.ap_deadline),
+        notified_within_72h: row
+            .notified_at
+            .map(|n| clock::notified_in_time(f.became_aware_at, from_db(n))),
         closed_at: row.closed_at.map(from_db),
         lessons_learned: row.lessons_learned,
         close_override_reason: row.close_override_reason,
@@ -362,7 +364,7 @@ pub fn transition_with(
             let open = crate::remediation::store::open_count(c, &row.id)? as usize;
             let may_override = staff.has_role(&row.organisation_id, &[Role::Fg, Role::Admin]);
             let overridden = rules::check_close(open, close, may_override).map_err(|e| match e {
-                rules::CloseRefusal::Invalid(p) => crate::remediation::service::problems(p),
+                rules::CloseRefusal::Invalid(p) => p.into(),
                 rules::CloseRefusal::MeasuresOpen(n) => ApiError::Conflict(format!(
                     "{n} measure(s) still open: complete them, or an FG or admin closes with an override_reason"
                 )),

@@ -733,7 +733,7 @@ pub fn build(s: &ApSource) -> ApDraft {
 
 /// "within" or "after" the 72 hours for a filing at `filed_at`.
 pub fn within_72_hours(became_aware_at: DateTime<Utc>, filed_at: DateTime<Utc>) -> bool {
-    filed_at <= clock::ap_deadline(became_aware_at)
+    clock::notified_in_time(became_aware_at, filed_at)
 }
 
 #[cfg(test)]

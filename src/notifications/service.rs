@@ -24,7 +24,7 @@ use crate::assessment::FieldProblem;
 use crate::audit::{self, Actor, Entry};
 use crate::auth::{Role, Staff};
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{parse_stored, ApiError, ApiResult, FieldError};
 use crate::incidents::lifecycle::State;
 use crate::incidents::service::visible;
 use crate::incidents::store::IncidentRow;
@@ -41,18 +41,6 @@ pub fn template_error(e: TemplateError) -> ApiError {
         "template",
         format!("{}: {}", e.template, e.message),
     )])
-}
-
-fn problems(ps: Vec<FieldProblem>) -> ApiError {
-    ApiError::Validation(
-        ps.into_iter()
-            .map(|p| FieldError::new(p.field, p.message))
-            .collect(),
-    )
-}
-
-fn parse_stored<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> ApiResult<T> {
-    serde_json::from_str(s).map_err(|e| ApiError::Internal(format!("stored {what}: {e}")))
 }
 
 /// The organisation's part of every notice: its row plus the notice settings.
@@ -413,7 +401,7 @@ pub fn create_draft(
     let di = input.input.clean();
     let ps = di.validate();
     if !ps.is_empty() {
-        return Err(problems(ps));
+        return Err(ps.into());
     }
     write_tx(c, |c| -> ApiResult<DraftView> {
         let inc = visible(c, staff, incident_id, true)?;
@@ -468,7 +456,7 @@ pub fn update_draft(
     let di = input.clean();
     let ps = di.validate();
     if !ps.is_empty() {
-        return Err(problems(ps));
+        return Err(ps.into());
     }
     write_tx(c, |c| -> ApiResult<DraftView> {
         let inc = visible(c, staff, incident_id, true)?;
@@ -629,7 +617,7 @@ pub fn decide(
             )));
         }
         if approve && !r.blocking.is_empty() {
-            return Err(problems(r.blocking));
+            return Err(r.blocking.into());
         }
         let before = serde_json::json!({"draft_id": d.id, "status": d.status, "content_sha256": d.content_sha256});
         d.status = if approve { "approved" } else { "rejected" }.into();

@@ -17,7 +17,7 @@ impl Timeliness {
     pub fn of(aware: DateTime<Utc>, notified: Option<DateTime<Utc>>) -> Timeliness {
         match notified {
             None => Timeliness::NotNotified,
-            Some(n) if n <= aware + chrono::Duration::hours(72) => Timeliness::Within,
+            Some(n) if crate::incidents::clock::notified_in_time(aware, n) => Timeliness::Within,
             Some(_) => Timeliness::After,
         }
     }

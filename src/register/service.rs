@@ -22,7 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::incidents::service::visible;
 use crate::incidents::store::IncidentRow;
 use crate::remediation::rules::{is_overdue, MeasureStatus};
-use crate::remediation::service::{problems, today_nl};
+use crate::remediation::service::today_nl;
 
 #[derive(Queryable, Insertable, AsChangeset, Debug, Clone)]
 #[diesel(table_name = processing_activities)]
@@ -181,7 +181,7 @@ pub fn create_activity(
 ) -> ApiResult<ActivityView> {
     own_org(staff, org_id)?;
     let a = a.normalised();
-    a.validate().map_err(problems)?;
+    a.validate().map_err(ApiError::from)?;
     write_tx(c, |c| -> ApiResult<ActivityView> {
         if name_taken(c, org_id, &a.name, None)? {
             return Err(ApiError::field(
@@ -235,7 +235,7 @@ pub fn update_activity(
     a: Activity,
 ) -> ApiResult<ActivityView> {
     let a = a.normalised();
-    a.validate().map_err(problems)?;
+    a.validate().map_err(ApiError::from)?;
     write_tx(c, |c| -> ApiResult<ActivityView> {
         let mut row: ActivityRow = processing_activities::table
             .find(id)

@@ -6,21 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{self, MeasureDraft, MeasureStatus};
 use super::store::{self, MeasureRow};
-use crate::assessment::FieldProblem;
 use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::schema::memberships;
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult};
 use crate::incidents::service::visible;
-
-pub fn problems(ps: Vec<FieldProblem>) -> ApiError {
-    ApiError::Validation(
-        ps.into_iter()
-            .map(|p| FieldError::bilingual(p.field, p.message, p.message_nl))
-            .collect(),
-    )
-}
 
 /// Today in the Netherlands (due dates are calendar dates there).
 pub fn today_nl(t: DateTime<Utc>) -> NaiveDate {
@@ -157,7 +148,7 @@ pub fn create(
         },
         today,
     )
-    .map_err(problems)?;
+    .map_err(ApiError::from)?;
     let owner = input.owner_id.filter(|o| !o.trim().is_empty());
     write_tx(c, |c| -> ApiResult<MeasureView> {
         let inc = visible(c, staff, incident_id, true)?;
@@ -246,7 +237,7 @@ pub fn update(
             },
             today,
         )
-        .map_err(problems)?;
+        .map_err(ApiError::from)?;
         m.completed_at = if status.is_open() {
             None
         } else {
