@@ -498,6 +498,33 @@ pub struct Facts {
     pub how_discovered: Fact<String>,
 }
 
+/// A fact as a person sent it back on a form, in its JSON shape (`{"provenance": …, "value": …}`):
+/// unchanged and not confirmed keeps its provenance (a derived fact stays derived); changed or
+/// confirmed becomes entered; nothing given becomes missing — except an empty list, which a person
+/// who changed or confirmed it means as "none".
+pub fn settle(
+    current: &serde_json::Value,
+    new: serde_json::Value,
+    confirmed: bool,
+) -> serde_json::Value {
+    use serde_json::{json, Value};
+    let empty = match &new {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    };
+    let same = current["value"] == new || (empty && current.get("value").is_none());
+    if same && !confirmed {
+        return current.clone();
+    }
+    if empty && !new.is_array() {
+        return json!({"provenance": "missing"});
+    }
+    json!({"provenance": "entered", "value": new})
+}
+
 fn problem(field: &str, en: &str, nl: &str) -> FieldProblem {
     FieldProblem::new(field, en, nl)
 }
@@ -819,6 +846,40 @@ impl Facts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_form_settles_provenance() {
+        use serde_json::json;
+        let derived = json!({"provenance": "derived", "value": ["bsn"], "from": "melding M-1"});
+        // Unchanged, not confirmed: still derived.
+        assert_eq!(settle(&derived, json!(["bsn"]), false), derived);
+        // Confirmed or changed: entered.
+        assert_eq!(
+            settle(&derived, json!(["bsn"]), true),
+            json!({"provenance": "entered", "value": ["bsn"]})
+        );
+        assert_eq!(
+            settle(&derived, json!(["bsn", "name"]), false)["provenance"],
+            "entered"
+        );
+        // An emptied list says "none"; an emptied value is missing.
+        assert_eq!(
+            settle(&derived, json!([]), false),
+            json!({"provenance": "entered", "value": []})
+        );
+        let kind = json!({"provenance": "entered", "value": "other"});
+        assert_eq!(
+            settle(&kind, serde_json::Value::Null, false),
+            json!({"provenance": "missing"})
+        );
+        // Missing and left empty: still missing, unless an empty list is confirmed.
+        let missing = json!({"provenance": "missing"});
+        assert_eq!(settle(&missing, json!([]), false), missing);
+        assert_eq!(
+            settle(&missing, json!([]), true),
+            json!({"provenance": "entered", "value": []})
+        );
+    }
 
     fn fields(r: Result<(), Vec<FieldProblem>>) -> Vec<String> {
         r.unwrap_err().into_iter().map(|p| p.field).collect()

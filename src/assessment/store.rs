@@ -107,3 +107,53 @@ pub fn latest_decision(c: &mut DbConn, incident_id: &str) -> QueryResult<Option<
         .first(c)
         .optional()
 }
+
+/// For many incidents at once (the register): the newest facts, assessment and decision of each,
+/// in three queries per 500 incidents instead of three per incident. Same order as the single
+/// lookups above: the last row per incident wins.
+pub struct Latest {
+    pub facts: std::collections::HashMap<String, FactsRow>,
+    pub assessments: std::collections::HashMap<String, AssessmentRow>,
+    pub decisions: std::collections::HashMap<String, DecisionRow>,
+}
+
+pub fn latest_for(c: &mut DbConn, incident_ids: &[String]) -> QueryResult<Latest> {
+    let mut out = Latest {
+        facts: Default::default(),
+        assessments: Default::default(),
+        decisions: Default::default(),
+    };
+    for chunk in incident_ids.chunks(500) {
+        let facts: Vec<FactsRow> = incident_facts::table
+            .filter(incident_facts::incident_id.eq_any(chunk))
+            .order((incident_facts::incident_id, incident_facts::version.asc()))
+            .load(c)?;
+        for f in facts {
+            out.facts.insert(f.incident_id.clone(), f);
+        }
+        let assessments: Vec<AssessmentRow> = incident_assessments::table
+            .filter(incident_assessments::incident_id.eq_any(chunk))
+            .order((
+                incident_assessments::incident_id,
+                incident_assessments::facts_version.asc(),
+                incident_assessments::created_at.asc(),
+                incident_assessments::id.asc(),
+            ))
+            .load(c)?;
+        for a in assessments {
+            out.assessments.insert(a.incident_id.clone(), a);
+        }
+        let decisions: Vec<DecisionRow> = incident_decisions::table
+            .filter(incident_decisions::incident_id.eq_any(chunk))
+            .order((
+                incident_decisions::incident_id,
+                incident_decisions::decided_at.asc(),
+                incident_decisions::id.asc(),
+            ))
+            .load(c)?;
+        for d in decisions {
+            out.decisions.insert(d.incident_id.clone(), d);
+        }
+    }
+    Ok(out)
+}

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::activities::{Activity, LegalBasis, RowProblem};
 use super::breaches::{Entry, Filter, MeasureSummary, Timeliness};
 use crate::assessment::derive::{self, Source};
-use crate::assessment::facts::{Facts, GeneralData, PersonGroup, SpecialCategory};
+use crate::assessment::facts::Facts;
 use crate::assessment::service::{record_facts_in, AssessmentResult};
 use crate::assessment::{detect, store as astore};
 use crate::audit::{self, Entry as AuditEntry};
@@ -18,7 +18,7 @@ use crate::db::schema::{
     incident_activities, incidents, processing_activities, retention_policies,
 };
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{parse_stored, ApiError, ApiResult};
 use crate::incidents::service::visible;
 use crate::incidents::store::IncidentRow;
 use crate::remediation::rules::{is_overdue, MeasureStatus};
@@ -49,29 +49,14 @@ fn json<T: Serialize>(v: &T) -> String {
 
 impl ActivityRow {
     pub fn activity(&self) -> ApiResult<Activity> {
-        let parse = |what: &str, s: &str| -> ApiResult<serde_json::Value> {
-            serde_json::from_str(s).map_err(|e| ApiError::Internal(format!("stored {what}: {e}")))
-        };
         Ok(Activity {
             name: self.name.clone(),
             purposes: self.purposes.clone(),
             legal_basis: LegalBasis::parse(&self.legal_basis)
                 .ok_or_else(|| ApiError::Internal("stored legal basis".into()))?,
-            data_categories: serde_json::from_value::<Vec<GeneralData>>(parse(
-                "categories",
-                &self.data_categories,
-            )?)
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
-            special_categories: serde_json::from_value::<Vec<SpecialCategory>>(parse(
-                "special",
-                &self.special_categories,
-            )?)
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
-            person_groups: serde_json::from_value::<Vec<PersonGroup>>(parse(
-                "groups",
-                &self.person_groups,
-            )?)
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
+            data_categories: parse_stored("data categories", &self.data_categories)?,
+            special_categories: parse_stored("special categories", &self.special_categories)?,
+            person_groups: parse_stored("person groups", &self.person_groups)?,
             recipients: self.recipients.clone(),
             processors: self.processors.clone(),
             retention: self.retention.clone(),
@@ -439,8 +424,7 @@ fn sources(c: &mut DbConn, inc: &IncidentRow) -> ApiResult<(Vec<String>, Vec<Sou
 fn rederive(c: &mut DbConn, staff: &Staff, inc: &IncidentRow) -> ApiResult<DeriveOutcome> {
     let (ids, srcs) = sources(c, inc)?;
     let current: Facts = match astore::latest_facts(c, &inc.id)? {
-        Some(f) => serde_json::from_str(&f.facts_json)
-            .map_err(|e| ApiError::Internal(format!("stored facts: {e}")))?,
+        Some(f) => parse_stored("facts", &f.facts_json)?,
         None => Facts::default(),
     };
     let proposed = derive::propose(&current, &srcs);
@@ -589,36 +573,34 @@ pub fn register(c: &mut DbConn, staff: &Staff, f: &Filter) -> ApiResult<Vec<Entr
             .map(|o| (o.id, o.name))
             .collect();
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut measures = crate::remediation::store::for_incidents(c, &ids)?;
+    let mut measures: std::collections::HashMap<String, Vec<_>> = Default::default();
+    for m in crate::remediation::store::for_incidents(c, &ids)? {
+        measures.entry(m.incident_id.clone()).or_default().push(m);
+    }
+    let mut latest = astore::latest_for(c, &ids)?;
     let today = today_nl(now());
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let facts: Option<Facts> = match astore::latest_facts(c, &r.id)? {
-            Some(fr) => serde_json::from_str(&fr.facts_json).ok(),
+        let facts: Option<Facts> = match latest.facts.remove(&r.id) {
+            Some(fr) => Some(parse_stored("facts", &fr.facts_json)?),
             None => None,
         };
-        let assessment = astore::latest_assessment(c, &r.id)?;
-        let (band, score, proposal) = match &assessment {
+        let (band, score, proposal) = match latest.assessments.remove(&r.id) {
             Some(a) => {
-                let sev: Option<crate::assessment::severity::Severity> =
-                    serde_json::from_str(&a.severity_json).ok();
-                let prop: Option<crate::assessment::decision::Proposal> =
-                    serde_json::from_str(&a.proposal_json).ok();
+                let sev: crate::assessment::severity::Severity =
+                    parse_stored("severity", &a.severity_json)?;
+                let prop: crate::assessment::decision::Proposal =
+                    parse_stored("proposal", &a.proposal_json)?;
                 (
-                    sev.as_ref().map(|s| s.band.as_str().to_string()),
-                    sev.map(|s| s.score),
-                    prop.map(|p| p.outcome.as_str().to_string()),
+                    Some(sev.band.as_str().to_string()),
+                    Some(sev.score),
+                    Some(prop.outcome.as_str().to_string()),
                 )
             }
             None => (None, None, None),
         };
-        let decision = astore::latest_decision(c, &r.id)?;
-        let mine: Vec<_> = {
-            let (m, rest): (Vec<_>, Vec<_>) =
-                measures.into_iter().partition(|m| m.incident_id == r.id);
-            measures = rest;
-            m
-        };
+        let decision = latest.decisions.remove(&r.id);
+        let mine = measures.remove(&r.id).unwrap_or_default();
         let summaries: Vec<MeasureSummary> = mine
             .iter()
             .map(|m| {

@@ -314,13 +314,9 @@ pub async fn patch(
     let target_org = match &p.organisation {
         Some(slug) => {
             let dir = state.org_directory().await?;
-            let id = dir
-                .iter()
-                .find(|(s, _)| s == slug)
-                .map(|(_, id)| id.clone());
-            match id {
-                Some(id) if staff.can_handle(&id) || staff.is_admin => Some(id),
-                _ => return Err(ApiError::field("organisation", "unknown organisation")),
+            match super::service::assignable_org(&dir, &staff, slug) {
+                Some(id) => Some(id),
+                None => return Err(ApiError::field("organisation", "unknown organisation")),
             }
         }
         None => None,

@@ -14,6 +14,15 @@ pub fn staff_may_see(staff: &Staff, row: &ReportRow) -> bool {
     }
 }
 
+/// The organisation (by slug) a report may be assigned to by this person: one they work for, or
+/// any for an installation administrator. `None`: unknown or not theirs.
+pub fn assignable_org(dir: &[(String, String)], staff: &Staff, slug: &str) -> Option<String> {
+    dir.iter()
+        .find(|(s, _)| s == slug)
+        .map(|(_, id)| id.clone())
+        .filter(|id| staff.is_admin || staff.can_handle(id))
+}
+
 pub const STATUSES: [&str; 3] = ["received", "in_review", "closed"];
 
 /// Assign (`target_org`: an organisation id the caller may act for, checked by the caller) and/or

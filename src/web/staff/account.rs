@@ -41,6 +41,17 @@ struct Shown2 {
     status: StatusCode,
 }
 
+impl Shown2 {
+    fn ok(setup: Option<(String, String)>, recovery: Option<Vec<String>>) -> Shown2 {
+        Shown2 {
+            errors: vec![],
+            setup,
+            recovery,
+            status: StatusCode::OK,
+        }
+    }
+}
+
 async fn page(
     state: &AppState,
     req: &HttpRequest,
@@ -84,19 +95,7 @@ async fn page(
 pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let lang = Lang::of(&req);
     let staff = signed_in(&req, lang, &here(&req)).await?;
-    page(
-        &state,
-        &req,
-        lang,
-        &staff,
-        Shown2 {
-            errors: vec![],
-            setup: None,
-            recovery: None,
-            status: StatusCode::OK,
-        },
-    )
-    .await
+    page(&state, &req, lang, &staff, Shown2::ok(None, None)).await
 }
 
 async fn begin(
@@ -149,9 +148,8 @@ pub async fn password(
             &staff,
             Shown2 {
                 errors: errs,
-                setup: None,
-                recovery: None,
                 status: StatusCode::UNPROCESSABLE_ENTITY,
+                ..Shown2::ok(None, None)
             },
         )
         .await;
@@ -174,22 +172,7 @@ pub async fn password(
             let _ = resp.add_cookie(&session_cookie(&state, token));
             Ok(resp)
         }
-        Err(e) => {
-            let (errors, status) = shown(lang, e)?;
-            page(
-                &state,
-                &req,
-                lang,
-                &staff,
-                Shown2 {
-                    errors,
-                    setup: None,
-                    recovery: None,
-                    status,
-                },
-            )
-            .await
-        }
+        Err(e) => failed(&state, &req, lang, &staff, e).await,
     }
 }
 
@@ -210,104 +193,54 @@ pub async fn totp(
         .filter(|c| !c.is_whitespace())
         .collect();
     let s = staff.clone();
-    match f.get("step").as_str() {
-        "begin" => {
-            let r = state.db(move |c| account::begin_totp(c, &s)).await;
-            match r {
-                Ok(setup) => {
-                    page(
-                        &state,
-                        &req,
-                        lang,
-                        &staff,
-                        Shown2 {
-                            errors: vec![],
-                            setup: Some(setup),
-                            recovery: None,
-                            status: StatusCode::OK,
-                        },
-                    )
-                    .await
-                }
-                Err(e) => {
-                    let (errors, status) = shown(lang, e)?;
-                    page(
-                        &state,
-                        &req,
-                        lang,
-                        &staff,
-                        Shown2 {
-                            errors,
-                            setup: None,
-                            recovery: None,
-                            status,
-                        },
-                    )
-                    .await
-                }
-            }
-        }
-        "confirm" => {
-            let r = state.db(move |c| account::confirm_totp(c, &s, &code)).await;
-            match r {
-                Ok(codes) => {
-                    // Shown once, on this response only; the page now shows two-factor login on.
-                    let mut me = staff.clone();
-                    me.totp_enabled = true;
-                    page(
-                        &state,
-                        &req,
-                        lang,
-                        &me,
-                        Shown2 {
-                            errors: vec![],
-                            setup: None,
-                            recovery: Some(codes),
-                            status: StatusCode::OK,
-                        },
-                    )
-                    .await
-                }
-                Err(e) => {
-                    let (errors, status) = shown(lang, e)?;
-                    page(
-                        &state,
-                        &req,
-                        lang,
-                        &staff,
-                        Shown2 {
-                            errors,
-                            setup: None,
-                            recovery: None,
-                            status,
-                        },
-                    )
-                    .await
-                }
-            }
-        }
+    // What to show after the step (the same page each time), or where to go.
+    let outcome: Result<Shown2, ApiError> = match f.get("step").as_str() {
+        "begin" => state
+            .db(move |c| account::begin_totp(c, &s))
+            .await
+            .map(|setup| Shown2::ok(Some(setup), None)),
+        // The recovery codes are shown once, on this response only.
+        "confirm" => state
+            .db(move |c| account::confirm_totp(c, &s, &code))
+            .await
+            .map(|codes| Shown2::ok(None, Some(codes))),
         "disable" => {
-            let r = state.db(move |c| account::disable_totp(c, &s, &code)).await;
-            match r {
+            return match state.db(move |c| account::disable_totp(c, &s, &code)).await {
                 Ok(()) => Ok(redirect("/staff/account?ok=totp_off")),
-                Err(e) => {
-                    let (errors, status) = shown(lang, e)?;
-                    page(
-                        &state,
-                        &req,
-                        lang,
-                        &staff,
-                        Shown2 {
-                            errors,
-                            setup: None,
-                            recovery: None,
-                            status,
-                        },
-                    )
-                    .await
-                }
-            }
+                Err(e) => failed(&state, &req, lang, &staff, e).await,
+            };
         }
-        _ => Err(super::bad_request(lang)),
+        _ => return Err(super::bad_request(lang)),
+    };
+    match outcome {
+        Ok(shown2) => {
+            let mut me = staff.clone();
+            me.totp_enabled = shown2.recovery.is_some() || staff.totp_enabled;
+            page(&state, &req, lang, &me, shown2).await
+        }
+        Err(e) => failed(&state, &req, lang, &staff, e).await,
     }
+}
+
+/// The account page again with the error of a refused step.
+async fn failed(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &Staff,
+    e: ApiError,
+) -> Result<HttpResponse, PageError> {
+    let (errors, status) = shown(lang, e)?;
+    page(
+        state,
+        req,
+        lang,
+        staff,
+        Shown2 {
+            errors,
+            status,
+            ..Shown2::ok(None, None)
+        },
+    )
+    .await
 }

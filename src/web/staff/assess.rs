@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use super::incidents::{begin, incident_page, Extra};
 use super::{localise, page_err, push_err, Form};
 use crate::assessment::decision::{Exception, Outcome};
-use crate::assessment::facts::{self as fx, Facts};
+use crate::assessment::facts::{self as fx, settle, Facts};
 use crate::assessment::service::{self as aservice, AssessmentView, DecisionInput};
 use crate::auth::Staff;
 use crate::error::ApiError;
@@ -247,30 +247,6 @@ fn parse_num(f: &Form, key: &str, field: &str, errs: &mut super::Shown, lang: La
     }
 }
 
-fn is_empty_value(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::String(s) => s.trim().is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-        _ => false,
-    }
-}
-
-/// One fact from the form: unchanged and not confirmed keeps its provenance (a derived fact stays
-/// derived); changed or confirmed becomes entered; nothing given becomes missing — except an empty
-/// list a person changed or confirmed, which says "none".
-fn decide_fact(current: &Value, new: Value, confirmed: bool, list: bool) -> Value {
-    let same = current["value"] == new || (is_empty_value(&new) && current.get("value").is_none());
-    if same && !confirmed {
-        return current.clone();
-    }
-    if is_empty_value(&new) && !(list && new.is_array()) {
-        return json!({"provenance": "missing"});
-    }
-    json!({"provenance": "entered", "value": new})
-}
-
 /// The facts as the form gives them, on top of the current facts (fields the form does not show
 /// stay as they are). Field errors for numbers that are not numbers.
 fn facts_from_form(f: &Form, current: &Value, lang: Lang) -> (Value, super::Shown) {
@@ -280,7 +256,7 @@ fn facts_from_form(f: &Form, current: &Value, lang: Lang) -> (Value, super::Show
     for (_, fields) in groups() {
         for (name, ask) in fields {
             let key = format!("fx.{name}");
-            let (new, list) = match ask {
+            let new = match ask {
                 Ask::Multi(options) => {
                     let chosen = f.all(&key);
                     // Keep the form's order; ignore values that are not options.
@@ -289,39 +265,34 @@ fn facts_from_form(f: &Form, current: &Value, lang: Lang) -> (Value, super::Show
                         .map(|o| o.0)
                         .filter(|o| chosen.iter().any(|c| c == o))
                         .collect();
-                    (json!(v), true)
+                    json!(v)
                 }
                 Ask::One(options) => {
                     let v = f.get(&key);
-                    (
-                        if options.iter().any(|o| o.0 == v) {
-                            json!(v)
-                        } else {
-                            Value::Null
-                        },
-                        false,
-                    )
+                    if options.iter().any(|o| o.0 == v) {
+                        json!(v)
+                    } else {
+                        Value::Null
+                    }
                 }
-                Ask::Tri => (parse_tri(&f.get(&key)), false),
-                Ask::Number => (
-                    parse_num(f, &key, name, &mut errs, lang)
-                        .map(|n| json!(n))
-                        .unwrap_or(Value::Null),
-                    false,
-                ),
+                Ask::Tri => parse_tri(&f.get(&key)),
+                Ask::Number => parse_num(f, &key, name, &mut errs, lang)
+                    .map(|n| json!(n))
+                    .unwrap_or(Value::Null),
                 Ask::Text => {
                     let v = f.get(&key).trim().to_string();
-                    (if v.is_empty() { Value::Null } else { json!(v) }, false)
+                    if v.is_empty() {
+                        Value::Null
+                    } else {
+                        json!(v)
+                    }
                 }
             };
             let cur = current
                 .get(name)
                 .cloned()
                 .unwrap_or(json!({"provenance": "missing"}));
-            out.insert(
-                name.to_string(),
-                decide_fact(&cur, new, confirmed(name), list),
-            );
+            out.insert(name.to_string(), settle(&cur, new, confirmed(name)));
         }
     }
     // The number of people: exact, or a minimum with an optional maximum.
@@ -338,10 +309,7 @@ fn facts_from_form(f: &Form, current: &Value, lang: Lang) -> (Value, super::Show
         .get("people")
         .cloned()
         .unwrap_or(json!({"provenance": "missing"}));
-    out.insert(
-        "people".into(),
-        decide_fact(&cur, people, confirmed("people"), false),
-    );
+    out.insert("people".into(), settle(&cur, people, confirmed("people")));
     // Protection beforehand.
     let method = f.get("fx.protection_method");
     let protection = if fx::ProtectionMethod::parse(&method).is_some() {
@@ -364,7 +332,7 @@ fn facts_from_form(f: &Form, current: &Value, lang: Lang) -> (Value, super::Show
     let cur_norm = normalise_object(&cur);
     out.insert(
         "protection".into(),
-        decide_fact(&cur_norm, protection, confirmed("protection"), false),
+        settle(&cur_norm, protection, confirmed("protection")),
     );
     // Recipients.
     let mut rec = json!({});
@@ -390,7 +358,7 @@ fn facts_from_form(f: &Form, current: &Value, lang: Lang) -> (Value, super::Show
     let cur_norm = normalise_object(&cur);
     out.insert(
         "recipients".into(),
-        decide_fact(&cur_norm, rec, confirmed("recipients"), false),
+        settle(&cur_norm, rec, confirmed("recipients")),
     );
     let other = f.get("fx.kind_other").trim().to_string();
     out.insert(
@@ -575,32 +543,66 @@ pub async fn ctx(
     }))
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn again(
-    state: &AppState,
-    req: &HttpRequest,
+fn back<'a>(
+    state: &'a AppState,
+    req: &'a HttpRequest,
     lang: Lang,
-    staff: &Staff,
-    id: &str,
-    errors: super::Shown,
-    typed: HashMap<String, String>,
-    facts: Option<Value>,
-    status: StatusCode,
-) -> Result<HttpResponse, PageError> {
-    // `people.max` is shown at the people fields.
-    let mut shown: super::Shown = vec![];
-    for (f, m) in errors {
-        let base = f.split('.').next().unwrap_or(&f).to_string();
-        push_err(&mut shown, &base, m);
+    staff: &'a Staff,
+    id: &'a str,
+) -> Back<'a> {
+    Back {
+        state,
+        req,
+        lang,
+        staff,
+        id,
     }
-    let extra = Extra {
-        errors: shown,
-        typed,
-        assess_facts: facts,
-        status: Some(status),
-        ..Default::default()
-    };
-    incident_page(state, req, lang, staff, id, extra).await
+}
+
+/// The incident page shown again after a refused form, with what was typed.
+struct Back<'a> {
+    state: &'a AppState,
+    req: &'a HttpRequest,
+    lang: Lang,
+    staff: &'a Staff,
+    id: &'a str,
+}
+
+impl Back<'_> {
+    async fn page(
+        &self,
+        errors: super::Shown,
+        typed: HashMap<String, String>,
+        facts: Option<Value>,
+        status: StatusCode,
+    ) -> Result<HttpResponse, PageError> {
+        // `people.max` is shown at the people fields.
+        let mut shown: super::Shown = vec![];
+        for (f, m) in errors {
+            let base = f.split('.').next().unwrap_or(&f).to_string();
+            push_err(&mut shown, &base, m);
+        }
+        let extra = Extra {
+            errors: shown,
+            typed,
+            assess_facts: facts,
+            status: Some(status),
+            ..Default::default()
+        };
+        incident_page(self.state, self.req, self.lang, self.staff, self.id, extra).await
+    }
+
+    /// A domain refusal (422 field errors, 409 changed meanwhile) as the page; other errors as
+    /// error pages.
+    async fn refused(
+        &self,
+        e: ApiError,
+        typed: HashMap<String, String>,
+        facts: Option<Value>,
+    ) -> Result<HttpResponse, PageError> {
+        let (errors, status) = shown_for(self.lang, e)?;
+        self.page(errors, typed, facts, status).await
+    }
 }
 
 fn shown_for(lang: Lang, e: ApiError) -> Result<(super::Shown, StatusCode), PageError> {
@@ -644,18 +646,14 @@ pub async fn facts(
     let facts = match parsed {
         Ok(p) if errs.is_empty() => p,
         Ok(_) => {
-            return again(
-                &state,
-                &req,
-                lang,
-                &staff,
-                &id,
-                errs,
-                HashMap::new(),
-                Some(typed),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            return back(&state, &req, lang, &staff, &id)
+                .page(
+                    errs,
+                    HashMap::new(),
+                    Some(typed),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
         }
         Err(e) => {
             push_err(
@@ -663,18 +661,14 @@ pub async fn facts(
                 "assessment",
                 format!("{}: {e}", pages().t(lang, "staff_err_invalid")),
             );
-            return again(
-                &state,
-                &req,
-                lang,
-                &staff,
-                &id,
-                errs,
-                HashMap::new(),
-                Some(typed),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return back(&state, &req, lang, &staff, &id)
+                .page(
+                    errs,
+                    HashMap::new(),
+                    Some(typed),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
         }
     };
     let (s, i) = (staff.clone(), id.clone());
@@ -686,19 +680,9 @@ pub async fn facts(
             "/staff/incidents/{id}?ok=assessed#assessment"
         ))),
         Err(e) => {
-            let (errors, status) = shown_for(lang, e)?;
-            again(
-                &state,
-                &req,
-                lang,
-                &staff,
-                &id,
-                errors,
-                HashMap::new(),
-                Some(typed),
-                status,
-            )
-            .await
+            back(&state, &req, lang, &staff, &id)
+                .refused(e, HashMap::new(), Some(typed))
+                .await
         }
     }
 }
@@ -723,18 +707,9 @@ pub async fn decide(
             .collect();
     let Some(outcome) = Outcome::parse(&f.get("outcome")) else {
         let errs = vec![("outcome".to_string(), pages().t(lang, "staff_err_choice"))];
-        return again(
-            &state,
-            &req,
-            lang,
-            &staff,
-            &id,
-            errs,
-            typed,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return back(&state, &req, lang, &staff, &id)
+            .page(errs, typed, None, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     };
     let input: DecisionInput = match serde_json::from_value(json!({
         "outcome": outcome.as_str(),
@@ -745,18 +720,9 @@ pub async fn decide(
         Ok(i) => i,
         Err(_) => {
             let errs = vec![("exception".to_string(), pages().t(lang, "staff_err_choice"))];
-            return again(
-                &state,
-                &req,
-                lang,
-                &staff,
-                &id,
-                errs,
-                typed,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return back(&state, &req, lang, &staff, &id)
+                .page(errs, typed, None, StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
         }
     };
     let (s, i) = (staff.clone(), id.clone());
@@ -768,8 +734,9 @@ pub async fn decide(
             "/staff/incidents/{id}?ok=decided#decision"
         ))),
         Err(e) => {
-            let (errors, status) = shown_for(lang, e)?;
-            again(&state, &req, lang, &staff, &id, errors, typed, None, status).await
+            back(&state, &req, lang, &staff, &id)
+                .refused(e, typed, None)
+                .await
         }
     }
 }
@@ -804,19 +771,9 @@ pub async fn activities(
             "/staff/incidents/{id}?ok=derived#assessment"
         ))),
         Err(e) => {
-            let (errors, status) = shown_for(lang, e)?;
-            again(
-                &state,
-                &req,
-                lang,
-                &staff,
-                &id,
-                errors,
-                HashMap::new(),
-                None,
-                status,
-            )
-            .await
+            back(&state, &req, lang, &staff, &id)
+                .refused(e, HashMap::new(), None)
+                .await
         }
     }
 }
@@ -854,18 +811,9 @@ pub async fn add_measure(
             "measure_due_on".to_string(),
             pages().t(lang, "staff_err_date"),
         )];
-        return again(
-            &state,
-            &req,
-            lang,
-            &staff,
-            &id,
-            errs,
-            typed,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return back(&state, &req, lang, &staff, &id)
+            .page(errs, typed, None, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     };
     let input = MeasureInput {
         description: f.get("description"),
@@ -886,7 +834,9 @@ pub async fn add_measure(
                 .into_iter()
                 .map(|(f, m)| (format!("measure_{f}"), m))
                 .collect();
-            again(&state, &req, lang, &staff, &id, errors, typed, None, status).await
+            back(&state, &req, lang, &staff, &id)
+                .page(errors, typed, None, status)
+                .await
         }
     }
 }
@@ -940,18 +890,9 @@ pub async fn change_measure(
                     e.0 = format!("evidence-{mid}");
                 }
             }
-            again(
-                &state,
-                &req,
-                lang,
-                &staff,
-                &id,
-                errors,
-                HashMap::new(),
-                None,
-                status,
-            )
-            .await
+            back(&state, &req, lang, &staff, &id)
+                .page(errors, HashMap::new(), None, status)
+                .await
         }
     }
 }

@@ -398,12 +398,9 @@ pub async fn act(
             } else {
                 // Installation administrators may assign to any organisation; others to their own.
                 let dir = state.org_directory().await.map_err(|e| page_err(lang, e))?;
-                let id = dir
-                    .iter()
-                    .find(|(s, _)| *s == slug)
-                    .map(|(_, id)| id.clone());
+                let id = crate::reports::service::assignable_org(&dir, &staff, &slug);
                 match id {
-                    Some(id) if staff.is_admin || staff.can_handle(&id) => Some(id),
+                    Some(id) => Some(id),
                     _ => {
                         push_err(
                             &mut errors,
