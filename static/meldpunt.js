@@ -10,3 +10,15 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+// A running campaign's progress: reload every N seconds while nobody is typing (the page also has a
+// link to reload by hand and one to turn this off).
+document.addEventListener("DOMContentLoaded", function () {
+  var el = document.querySelector("[data-refresh]");
+  if (!el) { return; }
+  var secs = parseInt(el.getAttribute("data-refresh"), 10) || 10;
+  setTimeout(function tick() {
+    var a = document.activeElement;
+    if (a && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName)) { setTimeout(tick, secs * 1000); return; }
+    window.location.reload();
+  }, secs * 1000);
+});

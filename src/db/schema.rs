@@ -499,3 +499,23 @@ diesel::table! {
         received_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    public_notices (id) {
+        id -> Text,
+        slug -> Text,
+        incident_id -> Text,
+        organisation_id -> Text,
+        draft_id -> Text,
+        content_sha256 -> Text,
+        title_nl -> Text,
+        title_en -> Text,
+        html_nl -> Text,
+        html_en -> Text,
+        published_by -> Text,
+        published_at -> Timestamp,
+        withdrawn_by -> Nullable<Text>,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawn_reason -> Nullable<Text>,
+    }
+}

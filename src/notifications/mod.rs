@@ -10,6 +10,7 @@ pub mod ap;
 pub mod campaign;
 pub mod cli;
 pub mod letters;
+pub mod public;
 pub mod recipients;
 pub mod render;
 pub mod routes;

@@ -18,6 +18,8 @@ pub const TEMPLATES: &[(&str, &str, bool)] = &[
     ("letter.nl", "letter.nl.html.hbs", true),
     ("letter.en", "letter.en.html.hbs", true),
     ("ap_print", "ap_print.nl.html.hbs", true),
+    ("public_notice.nl", "public_notice.nl.html.hbs", true),
+    ("public_notice.en", "public_notice.en.html.hbs", true),
 ];
 
 /// The print stylesheet (A4) of the AP draft's printable page.
@@ -33,6 +35,12 @@ fn embedded(file: &str) -> &'static str {
         "letter.nl.html.hbs" => include_str!("../../templates/notices/letter.nl.html.hbs"),
         "letter.en.html.hbs" => include_str!("../../templates/notices/letter.en.html.hbs"),
         "ap_print.nl.html.hbs" => include_str!("../../templates/notices/ap_print.nl.html.hbs"),
+        "public_notice.nl.html.hbs" => {
+            include_str!("../../templates/notices/public_notice.nl.html.hbs")
+        }
+        "public_notice.en.html.hbs" => {
+            include_str!("../../templates/notices/public_notice.en.html.hbs")
+        }
         _ => "",
     }
 }

@@ -162,6 +162,26 @@ pub fn render_draft(
             blocking: draft.blocking.clone(),
             ap: Some(draft),
         })
+    } else if d.kind == super::public::KIND {
+        // A public notice (Art. 34(3)(c)): the page text in both languages, no recipient.
+        let mut content = String::new();
+        for lang in ["nl", "en"] {
+            let common = letters::common(lang, &org, &inc.reference, facts.as_ref(), &input);
+            let part = t
+                .render(&format!("public_notice.{lang}"), &common)
+                .map_err(template_error)?;
+            content.push_str(&format!("===== public_notice.{lang} =====\n{part}\n"));
+        }
+        let blocking = letters::missing(&input, &org)
+            .into_iter()
+            .map(|(f, m)| FieldProblem::new(f, m, m))
+            .collect();
+        Ok(Rendered {
+            sha256: sha256_hex(&content),
+            content,
+            blocking,
+            ap: None,
+        })
     } else {
         let extra = extra_columns(c, &inc.id)?;
         let mut content = String::new();
@@ -396,7 +416,14 @@ pub fn create_draft(
                 .to_string()
         }
         "communication" => "letter_email".to_string(),
-        _ => return Err(ApiError::field("purpose", "ap or communication")),
+        // A public notice is a communication (same sign-off, same settings) of its own kind.
+        "public" => super::public::KIND.to_string(),
+        _ => return Err(ApiError::field("purpose", "ap, communication or public")),
+    };
+    let purpose = if input.purpose == "public" {
+        "communication".to_string()
+    } else {
+        input.purpose.clone()
     };
     let di = input.input.clean();
     let ps = di.validate();
@@ -410,7 +437,7 @@ pub fn create_draft(
             id: new_id(),
             incident_id: inc.id.clone(),
             organisation_id: inc.organisation_id.clone(),
-            purpose: input.purpose.clone(),
+            purpose,
             kind,
             input_json: serde_json::to_string(&di)
                 .map_err(|e| ApiError::Internal(e.to_string()))?,
@@ -944,7 +971,7 @@ pub fn preview(
 ) -> ApiResult<Preview> {
     let inc = visible(c, staff, incident_id, false)?;
     let d = store::draft(c, &inc.id, draft_id)?.ok_or(ApiError::NotFound)?;
-    if d.purpose != "communication" {
+    if d.purpose != "communication" || d.kind == super::public::KIND {
         return Err(ApiError::Conflict(
             "only letters and e-mails have a preview per recipient".into(),
         ));

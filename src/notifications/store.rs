@@ -331,3 +331,49 @@ pub fn mark_letters_printed(
     ))
     .execute(c)
 }
+
+/// How many recipients an incident has (the staff pages show counts, not 100,000 rows).
+pub fn recipient_count(c: &mut DbConn, incident_id: &str) -> QueryResult<i64> {
+    notice_recipients::table
+        .filter(notice_recipients::incident_id.eq(incident_id))
+        .count()
+        .get_result(c)
+}
+
+/// One page of recipients in list order.
+pub fn recipient_page(
+    c: &mut DbConn,
+    incident_id: &str,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<RecipientRow>> {
+    notice_recipients::table
+        .filter(notice_recipients::incident_id.eq(incident_id))
+        .order(notice_recipients::line_no.asc())
+        .offset(offset)
+        .limit(limit)
+        .load(c)
+}
+
+/// A campaign's e-mails that failed after their retries: recipient line and name, the reason.
+pub fn failed_messages(
+    c: &mut DbConn,
+    campaign_id: &str,
+    limit: i64,
+) -> QueryResult<Vec<(i64, String, Option<String>, Option<String>, i32)>> {
+    notice_messages::table
+        .inner_join(notice_recipients::table)
+        .inner_join(outbox::table.on(notice_messages::outbox_id.eq(outbox::id.nullable())))
+        .filter(notice_messages::campaign_id.eq(campaign_id))
+        .filter(outbox::status.eq("failed"))
+        .order(notice_recipients::line_no.asc())
+        .limit(limit)
+        .select((
+            notice_recipients::line_no,
+            notice_recipients::name,
+            outbox::last_error,
+            outbox::smtp_response,
+            outbox::attempts,
+        ))
+        .load(c)
+}

@@ -1,6 +1,7 @@
 //! Server-rendered pages (handlebars, `templates/web/`), Dutch first and English, working without
 //! JavaScript. Shared here: rendering with the layout, the person's language, CSRF tokens, error pages.
 pub mod assets;
+pub mod notices;
 pub mod public;
 pub mod ratelimit;
 pub mod staff;
@@ -103,6 +104,15 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "staff/expired",
     "staff/errors",
     "staff/switcher",
+    "staff/notifications_section",
+    "staff/notification_new",
+    "staff/notification",
+    "staff/signoff",
+    "staff/recipients",
+    "staff/recipient_preview",
+    "staff/campaign",
+    "public/notice",
+    "public/notices",
 );
 
 const MESSAGES: &[(Lang, &str)] = &[
@@ -388,6 +398,7 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     assets::configure(cfg);
     public::configure(cfg);
     staff::configure(cfg);
+    notices::configure(cfg);
 }
 
 #[cfg(test)]

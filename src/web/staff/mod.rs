@@ -9,6 +9,7 @@ mod assess;
 mod inbox;
 mod incidents;
 mod login;
+mod notifications;
 mod registers;
 
 use std::collections::HashMap;
@@ -121,7 +122,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/staff/admin/tokens/{id}/revoke",
             web::post().to(admin::token_revoke),
-        );
+        )
+        .configure(notifications::configure);
 }
 
 async fn home() -> HttpResponse {

@@ -1,0 +1,294 @@
+//! Public notices (Art. 34(3)(c) AVG): when telling every person individually would take a
+//! disproportionate effort, the organisation informs them by a public communication instead.
+//!
+//! The text is a draft of kind [`KIND`] (a communication, so the same FG sign-off bound to the
+//! SHA-256 of the exact rendered content applies). Publishing requires a valid sign-off and keeps
+//! the signed-off text exactly as approved (both languages) under a public slug; a later change of
+//! facts voids the draft's sign-off but never changes what was published. A withdrawn notice stays
+//! on record (the public page says it was withdrawn). Every step is audited.
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::service::{self, org_part, Ctx};
+use super::store;
+use crate::audit::{self, Entry};
+use crate::auth::Staff;
+use crate::db::schema::public_notices;
+use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
+use crate::error::{ApiError, ApiResult};
+use crate::incidents::service::visible;
+
+/// The draft kind of a public notice (purpose `communication`).
+pub const KIND: &str = "public_notice";
+
+#[derive(Queryable, Insertable, AsChangeset, Debug, Clone)]
+#[diesel(table_name = public_notices, treat_none_as_null = true)]
+pub struct PublicNoticeRow {
+    pub id: String,
+    pub slug: String,
+    pub incident_id: String,
+    pub organisation_id: String,
+    pub draft_id: String,
+    pub content_sha256: String,
+    pub title_nl: String,
+    pub title_en: String,
+    pub html_nl: String,
+    pub html_en: String,
+    pub published_by: String,
+    pub published_at: chrono::NaiveDateTime,
+    pub withdrawn_by: Option<String>,
+    pub withdrawn_at: Option<chrono::NaiveDateTime>,
+    pub withdrawn_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublicNoticeView {
+    pub id: String,
+    pub slug: String,
+    /// The public address (Dutch); `/notices/{slug}` is the same page.
+    pub url: String,
+    pub draft_id: String,
+    pub content_sha256: String,
+    pub title_nl: String,
+    pub title_en: String,
+    pub published_at: DateTime<Utc>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawn_reason: Option<String>,
+}
+
+impl PublicNoticeRow {
+    pub fn view(&self) -> PublicNoticeView {
+        PublicNoticeView {
+            id: self.id.clone(),
+            slug: self.slug.clone(),
+            url: format!("/bekendmaking/{}", self.slug),
+            draft_id: self.draft_id.clone(),
+            content_sha256: self.content_sha256.clone(),
+            title_nl: self.title_nl.clone(),
+            title_en: self.title_en.clone(),
+            published_at: from_db(self.published_at),
+            withdrawn_at: self.withdrawn_at.map(from_db),
+            withdrawn_reason: self.withdrawn_reason.clone(),
+        }
+    }
+}
+
+/// A slug from the organisation's slug and the incident's reference: lower-case letters, digits and
+/// dashes only.
+pub fn slug_for(org_slug: &str, reference: &str) -> String {
+    let raw = format!("{org_slug}-{reference}").to_lowercase();
+    let mut out = String::new();
+    for ch in raw.chars() {
+        let ch = if ch.is_ascii_alphanumeric() { ch } else { '-' };
+        if ch == '-' && (out.is_empty() || out.ends_with('-')) {
+            continue;
+        }
+        out.push(ch);
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// The two languages out of the signed-off content (as `service::render_draft` writes it).
+pub fn split_content(content: &str) -> Option<(String, String)> {
+    let nl_mark = "===== public_notice.nl =====\n";
+    let en_mark = "===== public_notice.en =====\n";
+    let a = content.find(nl_mark)? + nl_mark.len();
+    let b = content.find(en_mark)?;
+    if b < a {
+        return None;
+    }
+    let nl = content[a..b].trim_end().to_string();
+    let en = content[b + en_mark.len()..].trim_end().to_string();
+    Some((nl, en))
+}
+
+pub fn for_incident(c: &mut DbConn, incident_id: &str) -> QueryResult<Vec<PublicNoticeRow>> {
+    public_notices::table
+        .filter(public_notices::incident_id.eq(incident_id))
+        .order((public_notices::published_at.asc(), public_notices::id.asc()))
+        .load(c)
+}
+
+pub fn by_slug(c: &mut DbConn, slug: &str) -> QueryResult<Option<PublicNoticeRow>> {
+    public_notices::table
+        .filter(public_notices::slug.eq(slug))
+        .first(c)
+        .optional()
+}
+
+/// The notices in force (not withdrawn), newest first.
+pub fn current(c: &mut DbConn, limit: i64) -> QueryResult<Vec<PublicNoticeRow>> {
+    public_notices::table
+        .filter(public_notices::withdrawn_at.is_null())
+        .order((
+            public_notices::published_at.desc(),
+            public_notices::id.desc(),
+        ))
+        .limit(limit)
+        .load(c)
+}
+
+/// The incident's public notices (staff; another organisation's incident: 404).
+pub fn list(c: &mut DbConn, staff: &Staff, incident_id: &str) -> ApiResult<Vec<PublicNoticeView>> {
+    let inc = visible(c, staff, incident_id, false)?;
+    Ok(for_incident(c, &inc.id)?.iter().map(|r| r.view()).collect())
+}
+
+/// Publish the signed-off public notice draft `draft_id`: refused without a valid FG sign-off of
+/// exactly its content now, and while another notice of the incident is in force.
+pub fn publish(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    staff: &Staff,
+    incident_id: &str,
+    draft_id: &str,
+) -> ApiResult<PublicNoticeView> {
+    service::settle(c, ctx, staff, incident_id, draft_id, None)?;
+    write_tx(c, |c| -> ApiResult<PublicNoticeView> {
+        let inc = visible(c, staff, incident_id, true)?;
+        let mut d = store::draft(c, &inc.id, draft_id)?.ok_or(ApiError::NotFound)?;
+        if d.kind != KIND {
+            return Err(ApiError::field(
+                "draft_id",
+                "only a public notice draft is published",
+            ));
+        }
+        let t = now();
+        let r = service::require_valid_approval(c, ctx, staff.actor(), &inc, &mut d, t)?;
+        let existing = for_incident(c, &inc.id)?;
+        if existing.iter().any(|n| n.withdrawn_at.is_none()) {
+            return Err(ApiError::Conflict(
+                "a public notice of this incident is in force: withdraw it before publishing another"
+                    .into(),
+            ));
+        }
+        let (html_nl, html_en) = split_content(&r.content)
+            .ok_or_else(|| ApiError::Internal("public notice content".into()))?;
+        let (org_slug, org, _) = org_part(c, &inc.organisation_id)?;
+        let base = slug_for(&org_slug, &inc.reference);
+        let mut slug = base.clone();
+        let mut n = 1;
+        while by_slug(c, &slug)?.is_some() {
+            n += 1;
+            slug = format!("{base}-{n}");
+        }
+        let row = PublicNoticeRow {
+            id: new_id(),
+            slug,
+            incident_id: inc.id.clone(),
+            organisation_id: inc.organisation_id.clone(),
+            draft_id: d.id.clone(),
+            content_sha256: r.sha256.clone(),
+            title_nl: format!("Datalek bij {} ({})", org.name, inc.reference),
+            title_en: format!("Data breach at {} ({})", org.name, inc.reference),
+            html_nl,
+            html_en,
+            published_by: staff.id.clone(),
+            published_at: to_db(t),
+            withdrawn_by: None,
+            withdrawn_at: None,
+            withdrawn_reason: None,
+        };
+        diesel::insert_into(public_notices::table)
+            .values(&row)
+            .execute(c)?;
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: staff.actor(),
+                action: "notice.public_published".into(),
+                entity_type: "incident",
+                entity_id: inc.id.clone(),
+                organisation_id: Some(inc.organisation_id.clone()),
+                before: None,
+                after: Some(serde_json::json!({
+                    "public_notice_id": row.id, "slug": row.slug, "draft_id": d.id,
+                    "content_sha256": r.sha256,
+                })),
+            }],
+            t,
+        )?;
+        Ok(row.view())
+    })
+}
+
+/// Withdraw a published notice, with the reason: the public page then says it was withdrawn; the
+/// record stays.
+pub fn withdraw(
+    c: &mut DbConn,
+    staff: &Staff,
+    incident_id: &str,
+    notice_id: &str,
+    reason: Option<String>,
+) -> ApiResult<PublicNoticeView> {
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    let Some(reason) = reason else {
+        return Err(ApiError::field(
+            "reason",
+            "required: say why it is withdrawn",
+        ));
+    };
+    if reason.chars().count() > 2000 {
+        return Err(ApiError::field("reason", "at most 2000 characters"));
+    }
+    write_tx(c, |c| -> ApiResult<PublicNoticeView> {
+        let inc = visible(c, staff, incident_id, true)?;
+        let mut row: PublicNoticeRow = public_notices::table
+            .filter(public_notices::id.eq(notice_id))
+            .filter(public_notices::incident_id.eq(&inc.id))
+            .first(c)
+            .optional()?
+            .ok_or(ApiError::NotFound)?;
+        if row.withdrawn_at.is_some() {
+            return Err(ApiError::Conflict("already withdrawn".into()));
+        }
+        let t = now();
+        row.withdrawn_by = Some(staff.id.clone());
+        row.withdrawn_at = Some(to_db(t));
+        row.withdrawn_reason = Some(reason.clone());
+        diesel::update(public_notices::table.find(&row.id))
+            .set(&row)
+            .execute(c)?;
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: staff.actor(),
+                action: "notice.public_withdrawn".into(),
+                entity_type: "incident",
+                entity_id: inc.id.clone(),
+                organisation_id: Some(inc.organisation_id.clone()),
+                before: Some(serde_json::json!({"public_notice_id": row.id, "withdrawn_at": null})),
+                after: Some(serde_json::json!({
+                    "public_notice_id": row.id, "slug": row.slug, "withdrawn_at": t,
+                    "reason": reason,
+                })),
+            }],
+            t,
+        )?;
+        Ok(row.view())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_plain() {
+        assert_eq!(slug_for("oost", "MP-2026-0001"), "oost-mp-2026-0001");
+        assert_eq!(slug_for("a b", "X/Y  Z"), "a-b-x-y-z");
+    }
+
+    #[test]
+    fn content_splits_into_its_languages() {
+        let c = "===== public_notice.nl =====\n<h1>NL</h1>\n\n===== public_notice.en =====\n<h1>EN</h1>\n";
+        assert_eq!(
+            split_content(c),
+            Some(("<h1>NL</h1>".to_string(), "<h1>EN</h1>".to_string()))
+        );
+        assert_eq!(split_content("nothing"), None);
+    }
+}
