@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod incidents;
 mod mailbox;
+mod notification_pages;
 mod notifications;
 mod ops;
 mod orgs;
