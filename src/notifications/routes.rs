@@ -5,7 +5,11 @@ use serde::Deserialize;
 
 use super::ap::DraftInput;
 use super::campaign::{self, NewCampaign};
-use super::service::{self, Ctx, Decision, FilingInput, NewDraft, SettingsInput};
+use super::campaign::{ImportReport, MessageStatus, Progress};
+use super::service::{
+    self, Ctx, Decision, DraftView, FilingInput, NewDraft, NotificationsView, Preview,
+    SettingsInput, SettingsView,
+};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
@@ -17,7 +21,8 @@ pub fn ctx(state: &AppState) -> Ctx {
     }
 }
 
-async fn list(
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/notifications", tag = "notifications", params(("id" = String, Path, description = "the incident")), responses((status = 200, body = NotificationsView), (status = 401), (status = 404)))]
+pub async fn list(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
@@ -30,7 +35,8 @@ async fn list(
     Ok(HttpResponse::Ok().json(v))
 }
 
-async fn create(
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/notifications", tag = "notifications", request_body = NewDraft, params(("id" = String, Path, description = "the incident")), responses((status = 201, body = DraftView), (status = 401), (status = 404), (status = 422)))]
+pub async fn create(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
@@ -45,7 +51,8 @@ async fn create(
     Ok(HttpResponse::Created().json(v))
 }
 
-async fn show(
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/notifications/{nid}", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("nid" = String, Path, description = "the notification draft")), responses((status = 200, body = DraftView), (status = 401), (status = 404)))]
+pub async fn show(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
@@ -59,7 +66,8 @@ async fn show(
 }
 
 /// The exact content as plain text (what the FG reads and the hash covers).
-async fn content(
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/notifications/{nid}/content", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("nid" = String, Path, description = "the notification draft")), responses((status = 200, description = "the exact content (text/plain); its SHA-256 in X-Content-SHA256", content_type = "text/plain"), (status = 401), (status = 404)))]
+pub async fn content(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
@@ -75,7 +83,8 @@ async fn content(
         .body(v.content))
 }
 
-async fn update(
+#[utoipa::path(patch, path = "/api/v1/incidents/{id}/notifications/{nid}", tag = "notifications", request_body = DraftInput, params(("id" = String, Path, description = "the incident"), ("nid" = String, Path, description = "the notification draft")), responses((status = 200, body = DraftView), (status = 401), (status = 404), (status = 409), (status = 422)))]
+pub async fn update(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
@@ -90,7 +99,8 @@ async fn update(
     Ok(HttpResponse::Ok().json(v))
 }
 
-async fn approve(
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/notifications/{nid}/approve", tag = "notifications", request_body = Decision, params(("id" = String, Path, description = "the incident"), ("nid" = String, Path, description = "the notification draft")), responses((status = 200, body = DraftView), (status = 401), (status = 403, description = "not the organisation's FG, or the FG drafted it"), (status = 404), (status = 409, description = "the content changed since it was read"), (status = 422)))]
+pub async fn approve(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
@@ -99,7 +109,8 @@ async fn approve(
     decide(state, staff, path, body, true).await
 }
 
-async fn reject(
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/notifications/{nid}/reject", tag = "notifications", request_body = Decision, params(("id" = String, Path, description = "the incident"), ("nid" = String, Path, description = "the notification draft")), responses((status = 200, body = DraftView), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn reject(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
@@ -124,7 +135,8 @@ async fn decide(
     Ok(HttpResponse::Ok().json(v))
 }
 
-async fn filing(
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/notifications/{nid}/filing", tag = "notifications", request_body = FilingInput, params(("id" = String, Path, description = "the incident"), ("nid" = String, Path, description = "the notification draft")), responses((status = 200, body = DraftView), (status = 401), (status = 404), (status = 409, description = "no valid sign-off"), (status = 422)))]
+pub async fn filing(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
@@ -140,11 +152,12 @@ async fn filing(
 }
 
 #[derive(Deserialize)]
-struct PreviewQuery {
+pub struct PreviewQuery {
     recipient: String,
 }
 
-async fn preview(
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/notifications/{nid}/preview", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("nid" = String, Path, description = "the notification draft"), ("recipient" = String, Query)), responses((status = 200, body = Preview), (status = 401), (status = 404), (status = 409), (status = 422)))]
+pub async fn preview(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
@@ -160,7 +173,8 @@ async fn preview(
 }
 
 /// Upload the recipients CSV as the request body (text/csv).
-async fn import(
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/recipients", tag = "notifications", request_body(content = String, content_type = "text/csv", description = "name,email,postal_address,language and extra columns"), params(("id" = String, Path, description = "the incident")), responses((status = 201, body = ImportReport), (status = 401), (status = 404), (status = 413), (status = 422, description = "every bad row with its line number; nothing imported")))]
+pub async fn import(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
@@ -185,12 +199,13 @@ async fn import(
 }
 
 #[derive(Deserialize)]
-struct Page {
+pub struct Page {
     offset: Option<i64>,
     limit: Option<i64>,
 }
 
-async fn recipients(
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/recipients", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("offset" = Option<i64>, Query), ("limit" = Option<i64>, Query)), responses((status = 200, description = "{total, recipients: [RecipientView]}"), (status = 401), (status = 404)))]
+pub async fn recipients(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
@@ -212,7 +227,8 @@ async fn recipients(
     Ok(HttpResponse::Ok().json(serde_json::json!({"total": total, "recipients": page})))
 }
 
-async fn start_campaign(
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/campaigns", tag = "notifications", request_body = NewCampaign, params(("id" = String, Path, description = "the incident")), responses((status = 201, body = Progress), (status = 401), (status = 404), (status = 409, description = "no valid sign-off, or recipients already reached"), (status = 422)))]
+pub async fn start_campaign(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
@@ -231,7 +247,8 @@ async fn start_campaign(
     Ok(HttpResponse::Created().json(v))
 }
 
-async fn campaign_progress(
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/campaigns/{cid}", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("cid" = String, Path, description = "the campaign")), responses((status = 200, body = Progress), (status = 401), (status = 404)))]
+pub async fn campaign_progress(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
@@ -243,7 +260,8 @@ async fn campaign_progress(
     Ok(HttpResponse::Ok().json(v))
 }
 
-async fn pause(
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/campaigns/{cid}/pause", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("cid" = String, Path, description = "the campaign")), responses((status = 200, body = Progress), (status = 401), (status = 404)))]
+pub async fn pause(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
@@ -251,7 +269,8 @@ async fn pause(
     control(state, staff, path, true).await
 }
 
-async fn resume(
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/campaigns/{cid}/resume", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("cid" = String, Path, description = "the campaign")), responses((status = 200, body = Progress), (status = 401), (status = 404)))]
+pub async fn resume(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
@@ -274,11 +293,12 @@ async fn control(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Rate {
+pub struct Rate {
     per_minute: Option<i32>,
 }
 
-async fn set_rate(
+#[utoipa::path(put, path = "/api/v1/incidents/{id}/campaigns/{cid}/rate", tag = "notifications", request_body(content = Object, description = "{\"per_minute\": 600} or null for no limit"), params(("id" = String, Path, description = "the incident"), ("cid" = String, Path, description = "the campaign")), responses((status = 200, body = Progress), (status = 401), (status = 404), (status = 422)))]
+pub async fn set_rate(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
@@ -295,7 +315,8 @@ async fn set_rate(
     Ok(HttpResponse::Ok().json(v))
 }
 
-async fn messages(
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/campaigns/{cid}/messages", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("cid" = String, Path, description = "the campaign"), ("offset" = Option<i64>, Query), ("limit" = Option<i64>, Query)), responses((status = 200, body = [MessageStatus]), (status = 401), (status = 404)))]
+pub async fn messages(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
@@ -319,7 +340,8 @@ async fn messages(
 }
 
 /// The CSV index of the letters for the post room.
-async fn letters_index(
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/campaigns/{cid}/letters.csv", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("cid" = String, Path, description = "the campaign")), responses((status = 200, description = "CSV index of the letters", content_type = "text/csv"), (status = 401), (status = 404), (status = 409)))]
+pub async fn letters_index(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
@@ -335,7 +357,8 @@ async fn letters_index(
 }
 
 /// One letter, print-ready HTML (A4 print stylesheet).
-async fn letter(
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/campaigns/{cid}/letters/{rid}", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("cid" = String, Path, description = "the campaign"), ("rid" = String, Path)), responses((status = 200, description = "one letter, print-ready HTML", content_type = "text/html"), (status = 401), (status = 404), (status = 409)))]
+pub async fn letter(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String, String)>,
@@ -354,7 +377,8 @@ async fn letter(
         .body(f.html))
 }
 
-async fn printed(
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/campaigns/{cid}/printed", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("cid" = String, Path, description = "the campaign")), responses((status = 200, description = "{printed: n}"), (status = 401), (status = 404)))]
+pub async fn printed(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
@@ -366,7 +390,8 @@ async fn printed(
     Ok(HttpResponse::Ok().json(serde_json::json!({"printed": n})))
 }
 
-async fn get_settings(
+#[utoipa::path(get, path = "/api/v1/organisations/{org}/notice-settings", tag = "notifications", params(("org" = String, Path, description = "organisation id")), responses((status = 200, body = SettingsView), (status = 401), (status = 404)))]
+pub async fn get_settings(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
@@ -378,7 +403,8 @@ async fn get_settings(
     Ok(HttpResponse::Ok().json(v))
 }
 
-async fn put_settings(
+#[utoipa::path(put, path = "/api/v1/organisations/{org}/notice-settings", tag = "notifications", request_body = SettingsInput, params(("org" = String, Path, description = "organisation id")), responses((status = 200, body = SettingsView), (status = 401), (status = 403), (status = 404), (status = 422)))]
+pub async fn put_settings(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,

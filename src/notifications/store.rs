@@ -356,6 +356,7 @@ pub fn recipient_page(
 }
 
 /// A campaign's e-mails that failed after their retries: recipient line and name, the reason.
+#[allow(clippy::type_complexity)]
 pub fn failed_messages(
     c: &mut DbConn,
     campaign_id: &str,

@@ -40,7 +40,7 @@ async fn index(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespo
     let rows = state
         .db(|c| Ok(public::current(c, 500)?))
         .await
-        .map_err(|e| PageError::from(e))?;
+        .map_err(PageError::from)?;
     let w = pages();
     let base = if lang == Lang::Nl {
         "/bekendmaking"
@@ -75,7 +75,7 @@ async fn show(
     let row = state
         .db(move |c| Ok(public::by_slug(c, &slug)?))
         .await
-        .map_err(|e| PageError::from(e))?
+        .map_err(PageError::from)?
         .ok_or_else(|| PageError::not_found(lang))?;
     let w = pages();
     let title = if lang == Lang::Nl {

@@ -26,15 +26,19 @@ const NL = messages('nl');
 const EN = messages('en');
 
 const ORGS = [
-  { slug: 'gemeente-oost', name: 'Gemeente Oost' },
+  { slug: 'gemeente-oost', name: 'Gemeente Oost', fgName: 'F. Gerritsen', fgEmail: 'fg@oost.example' },
   { slug: 'waterschap-west', name: 'Waterschap West' },
 ];
 const HANDLER = {
   email: 'behandelaar@oost.example', password: 'lang-genoeg-wachtwoord-42', org: 'gemeente-oost',
 };
+const FG = {
+  email: 'fg@oost.example', password: 'nog-een-lang-wachtwoord-7', org: 'gemeente-oost',
+};
 const REFERENCE = /^M-(\d{4})-\d{6}$/;
 const AXE_PAGES = ['start', 'form', 'form-errors', 'confirmation', 'follow', 'login', 'inbox',
-  'incidents', 'incident', 'incident-assessed', 'register', 'statistics', 'activities', 'account'];
+  'incidents', 'incident', 'incident-assessed', 'register', 'statistics', 'activities', 'account',
+  'notification-new', 'fg-signoff', 'campaign', 'public-notice', 'public-notices'];
 
 let server;
 let browser;
@@ -103,7 +107,7 @@ async function confirmation(page, t) {
 describe('Meldpunt in a browser', { timeout: 600_000 }, () => {
   before(async () => {
     clearScreenshots();
-    server = await startServer({ orgs: ORGS, handler: HANDLER });
+    server = await startServer({ orgs: ORGS, handler: HANDLER, fg: FG });
     browser = await launch();
   });
 
@@ -389,6 +393,86 @@ describe('Meldpunt in a browser', { timeout: 600_000 }, () => {
       await navigateBy(page, () => page.getByRole('banner').getByRole('button', { name: NL.nav_logout }).click());
       await page.goto(`${server.base}/staff/inbox`);
       assert.equal(new URL(page.url()).pathname, '/staff/login', 'logged out: the inbox asks to log in again');
+    });
+  });
+
+  it('a public notice and a letter campaign: drafted, signed off by the FG, published, sent', { timeout: 240_000 }, async () => {
+    let incidentPath;
+    let letterDraft;
+    let noticeDraft;
+    const login = async (page, who) => {
+      await page.goto(`${server.base}/staff/login`);
+      await page.locator('input[name=email]').fill(who.email);
+      await page.locator('input[name=password]').fill(who.password);
+      await navigateBy(page, () => page.getByRole('button', { name: NL.staff_login_button, exact: true }).click());
+    };
+    const draft = async (page, kind) => {
+      await page.goto(`${server.base}${incidentPath}/notifications/new`);
+      const main = page.locator('main');
+      await main.locator(`#f-kind-${kind}`).check();
+      await main.getByLabel(NL.staff_nf_field_what_happened, { exact: true }).fill('Een brief is naar een verkeerd adres gestuurd.');
+      await main.getByLabel(NL.staff_nf_field_advice, { exact: true }).fill('Let op verdachte post.');
+      await main.getByLabel(NL.staff_nf_field_measures, { exact: true }).fill('De brief is teruggehaald.');
+      await navigateBy(page, () => main.getByRole('button', { name: NL.staff_nf_create, exact: true }).click());
+      const m = new URL(page.url()).pathname.match(/\/notifications\/([^/]+)$/);
+      assert.ok(m, `drafting leads to the notification page, not ${page.url()}`);
+      return new URL(page.url()).pathname;
+    };
+    await flow('notices-handler', { locale: 'nl-NL' }, async (page) => {
+      await login(page, HANDLER);
+      await page.goto(`${server.base}/staff/incidents`);
+      const link = page.locator('main table a').first();
+      incidentPath = await link.getAttribute('href');
+      await page.goto(`${server.base}${incidentPath}/notifications/new`);
+      await page.getByRole('heading', { level: 1, name: NL.staff_nf_new_title }).waitFor();
+      await axeCheck(page, 'notification-new');
+      await shoot(page, 'notification-new');
+      letterDraft = await draft(page, 'letter_email');
+      noticeDraft = await draft(page, 'public_notice');
+    });
+    await flow('notices-fg', { locale: 'nl-NL' }, async (page) => {
+      await login(page, FG);
+      for (const d of [letterDraft, noticeDraft]) {
+        await page.goto(`${server.base}${d}/signoff`);
+        await page.getByRole('heading', { level: 1 }).first().waitFor();
+        if (d === noticeDraft) {
+          await axeCheck(page, 'fg-signoff');
+          await shoot(page, 'fg-signoff');
+        }
+        await navigateBy(page, () => page.getByRole('button', { name: NL.staff_nf_approve, exact: true }).click());
+        assert.ok((await page.locator('main').innerText()).includes(NL.staff_ok_approved), 'signed off');
+      }
+    });
+    await flow('notices-send', { locale: 'nl-NL' }, async (page) => {
+      await login(page, HANDLER);
+      const main = page.locator('main');
+      // The public notice goes online.
+      await page.goto(`${server.base}${noticeDraft}`);
+      await navigateBy(page, () => main.getByRole('button', { name: NL.staff_nf_publish_button, exact: true }).click());
+      const href = await main.locator('a[href^="/bekendmaking/"]').first().getAttribute('href');
+      // Recipients from a CSV file, then a campaign.
+      await page.goto(`${server.base}${incidentPath}/recipients`);
+      await main.locator('#f-file').setInputFiles({
+        name: 'ontvangers.csv', mimeType: 'text/csv',
+        buffer: Buffer.from('name,email,postal_address,language\nAnna,anna@example.nl,,nl\nBert,,Dorpsstraat 1 Oost,en\n'),
+      });
+      await navigateBy(page, () => main.getByRole('button', { name: NL.staff_nf_upload_button, exact: true }).click());
+      assert.ok((await main.innerText()).includes(NL.staff_nf_imported), 'imported');
+      await main.locator('#f-draft_id').selectOption({ index: 0 });
+      await navigateBy(page, () => main.getByRole('button', { name: NL.staff_nf_campaign_start, exact: true }).click());
+      await page.getByRole('heading', { level: 1, name: NL.staff_nf_campaign_title }).waitFor();
+      await axeCheck(page, 'campaign');
+      await shoot(page, 'campaign');
+      // The public side, without login.
+      await navigateBy(page, () => page.getByRole('banner').getByRole('button', { name: NL.nav_logout }).click());
+      const res = await page.goto(`${server.base}${href}`);
+      assert.equal(res.status(), 200);
+      assert.ok((await main.innerText()).includes('Datalek bij Gemeente Oost'));
+      await axeCheck(page, 'public-notice');
+      await shoot(page, 'public-notice');
+      await page.goto(`${server.base}/bekendmakingen`);
+      await page.getByRole('heading', { level: 1, name: NL.pub_notices_title }).waitFor();
+      await axeCheck(page, 'public-notices');
     });
   });
 

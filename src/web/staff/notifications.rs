@@ -360,6 +360,7 @@ async fn late(
     ))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn new_page(
     state: &AppState,
     req: &HttpRequest,
@@ -807,6 +808,7 @@ fn parts_ctx(lang: Lang, content: &str) -> Vec<Value> {
         .collect()
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn signoff_page(
     state: &AppState,
     req: &HttpRequest,
@@ -1495,6 +1497,7 @@ fn eta_text(lang: Lang, secs: Option<f64>) -> Option<String> {
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn campaign_page(
     state: &AppState,
     req: &HttpRequest,

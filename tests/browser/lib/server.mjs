@@ -55,13 +55,19 @@ function cli(bin, env, args, input) {
  * Create a temp dir, seed two organisations and a handler, start `meldpunt serve`, and wait for
  * "Meldpunt listening on http://127.0.0.1:PORT".
  */
-export async function startServer({ orgs, handler }) {
+export async function startServer({ orgs, handler, fg }) {
   const bin = binaryPath();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meldpunt-browser-'));
   const env = serverEnv(dir);
-  for (const o of orgs) cli(bin, env, ['org', 'create', o.slug, '--name', o.name]);
+  for (const o of orgs) {
+    const extra = o.fgName ? ['--fg-name', o.fgName, '--fg-email', o.fgEmail] : [];
+    cli(bin, env, ['org', 'create', o.slug, '--name', o.name, ...extra]);
+  }
   cli(bin, env, ['user', 'create', '--email', handler.email, '--role', 'handler', '--org', handler.org],
     `${handler.password}\n`);
+  if (fg) {
+    cli(bin, env, ['user', 'create', '--email', fg.email, '--role', 'fg', '--org', fg.org], `${fg.password}\n`);
+  }
 
   const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
