@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod ops;
 pub mod orgs;
 pub mod outbox;
+pub mod pdf;
 pub mod privacy;
 pub mod register;
 pub mod remediation;
