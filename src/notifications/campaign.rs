@@ -586,17 +586,92 @@ pub struct LetterFile {
     pub html: String,
 }
 
-pub fn letters_output(
+/// A campaign's letters, checked against the sign-off, ready to be rendered one at a time: no
+/// transaction stays open and no more than one letter is in memory while 100,000 are written.
+pub struct Letters {
+    templates: super::render::OrgTemplates,
+    commons: [letters::Common; 2],
+    rows: Vec<(MessageRow, RecipientRow)>,
+    pub reference: String,
+    pub organisation: String,
+}
+
+/// The CSV index's header; `pdf_pages` is the letter's page range in the merged PDF.
+pub const LETTERS_INDEX_HEADER: &str =
+    "file,line,name,postal_address,language,status,pdf_pages\r\n";
+
+impl Letters {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn recipient(&self, i: usize) -> &RecipientRow {
+        &self.rows[i].1
+    }
+
+    pub fn position(&self, recipient_id: &str) -> Option<usize> {
+        self.rows.iter().position(|(_, r)| r.id == recipient_id)
+    }
+
+    /// Letter `i` rendered with the signed-off template.
+    pub fn render(&self, i: usize) -> ApiResult<LetterFile> {
+        let (_, rec) = &self.rows[i];
+        let common = if rec.language == "en" {
+            &self.commons[1]
+        } else {
+            &self.commons[0]
+        };
+        let rc = recipient_ctx(rec)?;
+        let html = self
+            .templates
+            .render(
+                &format!("letter.{}", rec.language),
+                &LetterCtx {
+                    common,
+                    recipient: &rc,
+                },
+            )
+            .map_err(|e| recipient_error(rec, e))?;
+        Ok(LetterFile {
+            file_name: format!("letter-{:06}-line{}.html", i + 1, rec.line_no),
+            recipient_id: rec.id.clone(),
+            html,
+        })
+    }
+
+    /// Letter `i`'s row in the CSV index, with its pages (first, last) in the merged PDF.
+    pub fn index_row(&self, i: usize, file_name: &str, pages: (usize, usize)) -> String {
+        let (m, rec) = &self.rows[i];
+        format!(
+            "{},{},{},{},{},{},{}-{}\r\n",
+            file_name,
+            rec.line_no,
+            csv_field(&rec.name),
+            csv_field(rec.postal_address.as_deref().unwrap_or("")),
+            rec.language,
+            m.status,
+            pages.0,
+            pages.1
+        )
+    }
+}
+
+/// Check the campaign's sign-off and load its letters (see [`Letters`]).
+pub fn prepare_letters(
     c: &mut DbConn,
     ctx: &Ctx,
     staff: &Staff,
     incident_id: &str,
     id: &str,
-) -> ApiResult<(Vec<LetterFile>, String)> {
+) -> ApiResult<Letters> {
     let inc = visible(c, staff, incident_id, false)?;
     let camp = store::campaign(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
     service::settle(c, ctx, staff, incident_id, &camp.draft_id, None)?;
-    write_tx(c, |c| -> ApiResult<(Vec<LetterFile>, String)> {
+    write_tx(c, |c| -> ApiResult<Letters> {
         let inc = visible(c, staff, incident_id, true)?;
         let mut d = store::draft(c, &inc.id, &camp.draft_id)?.ok_or(ApiError::NotFound)?;
         let r = service::require_valid_approval(c, ctx, staff.actor(), &inc, &mut d, now())?;
@@ -615,48 +690,42 @@ pub fn letters_output(
             ),
             None => None,
         };
-        let t =
+        let templates =
             NoticeTemplates::for_org(ctx.template_dir.as_deref(), &slug).map_err(template_error)?;
         let commons = [
             letters::common("nl", &org, &inc.reference, facts.as_ref(), &input_d),
             letters::common("en", &org, &inc.reference, facts.as_ref(), &input_d),
         ];
-        let mut files = vec![];
-        let mut index = String::from("file,line,name,postal_address,language,status\r\n");
-        for (i, (m, rec)) in store::letters(c, &camp.id)?.into_iter().enumerate() {
-            let common = if rec.language == "en" {
-                &commons[1]
-            } else {
-                &commons[0]
-            };
-            let rc = recipient_ctx(&rec)?;
-            let html = t
-                .render(
-                    &format!("letter.{}", rec.language),
-                    &LetterCtx {
-                        common,
-                        recipient: &rc,
-                    },
-                )
-                .map_err(|e| recipient_error(&rec, e))?;
-            let file_name = format!("letter-{:06}-line{}.html", i + 1, rec.line_no);
-            index.push_str(&format!(
-                "{},{},{},{},{},{}\r\n",
-                file_name,
-                rec.line_no,
-                csv_field(&rec.name),
-                csv_field(rec.postal_address.as_deref().unwrap_or("")),
-                rec.language,
-                m.status
-            ));
-            files.push(LetterFile {
-                file_name,
-                recipient_id: rec.id,
-                html,
-            });
-        }
-        Ok((files, index))
+        Ok(Letters {
+            templates,
+            commons,
+            rows: store::letters(c, &camp.id)?,
+            reference: inc.reference.clone(),
+            organisation: org.name.clone(),
+        })
     })
+}
+
+pub fn letters_output(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    staff: &Staff,
+    incident_id: &str,
+    id: &str,
+) -> ApiResult<(Vec<LetterFile>, String)> {
+    let l = prepare_letters(c, ctx, staff, incident_id, id)?;
+    let mut files = vec![];
+    let mut index = String::from(LETTERS_INDEX_HEADER);
+    let mut page = 0;
+    for i in 0..l.len() {
+        let f = l.render(i)?;
+        // Where the letter lands in the merged PDF (letters.pdf): laid out the same way.
+        let n = super::pdf::letter_pages(&f.html);
+        index.push_str(&l.index_row(i, &f.file_name, (page + 1, page + n)));
+        page += n;
+        files.push(f);
+    }
+    Ok((files, index))
 }
 
 fn csv_field(s: &str) -> String {

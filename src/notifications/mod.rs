@@ -5,11 +5,12 @@
 //!
 //! Pure modules: [`ap`] (the answer set), [`letters`] (what the letter says), [`recipients`] (CSV
 //! parsing and validation), [`render`] (templates, hashing). Database and HTTP: [`store`],
-//! [`service`], [`campaign`], [`routes`].
+//! [`service`], [`campaign`], [`routes`], [`pdf`] (the PDFs).
 pub mod ap;
 pub mod campaign;
 pub mod cli;
 pub mod letters;
+pub mod pdf;
 pub mod public;
 pub mod recipients;
 pub mod render;

@@ -425,26 +425,9 @@ async fn print_page(
     req: actix_web::HttpRequest,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    use actix_web::FromRequest;
-    let staff = match Staff::from_request(&req, &mut actix_web::dev::Payload::None).await {
+    let staff = match super::pdf::staff_or_login(&req).await {
         Ok(s) => s,
-        Err(ApiError::Unauthorized(_)) => {
-            let next: String = req
-                .path()
-                .chars()
-                .map(|c| {
-                    if c == '/' {
-                        "%2F".to_string()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect();
-            return Ok(HttpResponse::SeeOther()
-                .insert_header(("Location", format!("/staff/login?next={next}")))
-                .finish());
-        }
-        Err(e) => return Err(e),
+        Err(r) => return r,
     };
     let (id, nid) = path.into_inner();
     let ctx = ctx(&state);
@@ -461,22 +444,7 @@ async fn print_page(
                 .unwrap_or_default();
             let t = super::render::NoticeTemplates::for_org(dir.as_deref(), &slug)
                 .map_err(service::template_error)?;
-            let approval = match (v.approval.state.as_str(), v.approval.valid) {
-                ("filed", _) => "afgetekend en gemeld".to_string(),
-                ("approved", true) => format!(
-                    "afgetekend op {}",
-                    v.approval
-                        .decided_at
-                        .map(crate::incidents::clock::local_display)
-                        .unwrap_or_default()
-                ),
-                ("void", _) => "VERVALLEN: de inhoud is na het aftekenen gewijzigd".to_string(),
-                ("rejected", _) => format!(
-                    "afgewezen: {}",
-                    v.approval.remarks.clone().unwrap_or_default()
-                ),
-                _ => "nog niet afgetekend".to_string(),
-            };
+            let approval = super::pdf::approval_nl(&v.approval);
             t.render(
                 "ap_print",
                 &serde_json::json!({
@@ -504,6 +472,7 @@ async fn print_css() -> HttpResponse {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     const N: &str = "/api/v1/incidents/{id}/notifications";
     const C: &str = "/api/v1/incidents/{id}/campaigns";
+    super::pdf::configure(cfg);
     cfg.service(
         web::resource(N)
             .route(web::get().to(list))

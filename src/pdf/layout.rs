@@ -191,10 +191,10 @@ pub fn wrap(runs: &[Run], width: f32, size: f32) -> Vec<Vec<(Font, Vec<u8>)>> {
     }
 
     let flush = |group: &mut Vec<(Font, Vec<u8>)>,
-                     spaced: bool,
-                     line: &mut Vec<(Font, Vec<u8>)>,
-                     lines: &mut Vec<Vec<(Font, Vec<u8>)>>,
-                     x: &mut f32| {
+                 spaced: bool,
+                 line: &mut Vec<(Font, Vec<u8>)>,
+                 lines: &mut Vec<Vec<(Font, Vec<u8>)>>,
+                 x: &mut f32| {
         if group.is_empty() {
             return;
         }

@@ -12,6 +12,7 @@ mod notifications;
 mod ops;
 mod orgs;
 mod outbox;
+mod pdf;
 mod public_pages;
 mod register;
 mod register_pages;

@@ -61,7 +61,7 @@ async fn put(app: &TestApp, path: &str, token: Option<&str>, body: Value) -> req
     r.send().await.expect("request")
 }
 
-async fn json_ok(r: reqwest::Response, status: u16) -> Value {
+pub(crate) async fn json_ok(r: reqwest::Response, status: u16) -> Value {
     let s = r.status().as_u16();
     let v: Value = r.json().await.unwrap_or(Value::Null);
     assert_eq!(s, status, "{v}");
@@ -69,7 +69,7 @@ async fn json_ok(r: reqwest::Response, status: u16) -> Value {
 }
 
 /// An incident aware `hours_ago`, assessed, with facts and a decision to tell the people.
-async fn assessed_incident(app: &TestApp, h: &User, hours_ago: i64) -> String {
+pub(crate) async fn assessed_incident(app: &TestApp, h: &User, hours_ago: i64) -> String {
     let inc = app.open_incident(h, "oost", hours_ago).await;
     let id = inc["id"].as_str().unwrap().to_string();
     let t = format!("/api/v1/incidents/{id}/transitions");
@@ -100,7 +100,7 @@ async fn assessed_incident(app: &TestApp, h: &User, hours_ago: i64) -> String {
     id
 }
 
-fn reporter() -> Value {
+pub(crate) fn reporter() -> Value {
     json!({"reporter_name": "P. Jansen", "reporter_function": "privacy officer",
            "reporter_phone": "010-1234567", "reporter_email": "p.jansen@oost.example.nl"})
 }
@@ -496,7 +496,12 @@ async fn after_72_hours_a_delay_reason_is_required(app: TestApp) {
 }
 both!(after_72_hours_a_delay_reason_is_required);
 
-async fn upload(app: &TestApp, id: &str, token: Option<&str>, body: Vec<u8>) -> reqwest::Response {
+pub(crate) async fn upload(
+    app: &TestApp,
+    id: &str,
+    token: Option<&str>,
+    body: Vec<u8>,
+) -> reqwest::Response {
     let mut r = app
         .client
         .post(app.url(&format!("/api/v1/incidents/{id}/recipients")))
@@ -509,7 +514,7 @@ async fn upload(app: &TestApp, id: &str, token: Option<&str>, body: Vec<u8>) -> 
 }
 
 /// A communication draft signed off by the FG; returns its id.
-async fn signed_off_letters(app: &TestApp, id: &str, h: &User, f: &User) -> String {
+pub(crate) async fn signed_off_letters(app: &TestApp, id: &str, h: &User, f: &User) -> String {
     let n = format!("/api/v1/incidents/{id}/notifications");
     let d = json_ok(
         app.post(
