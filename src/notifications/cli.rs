@@ -47,7 +47,8 @@ pub enum CampaignCmd {
         #[arg(long)]
         watch: bool,
     },
-    /// Write the campaign's letters (one HTML file per recipient, A4) and index.csv to a folder.
+    /// Write the campaign's letters (one HTML file per recipient, A4), letters.pdf (all of them,
+    /// merged) and index.csv to a folder.
     Letters {
         incident: String,
         campaign: String,
@@ -204,7 +205,17 @@ pub fn run(cmd: CampaignCmd, settings: &Settings) -> anyhow::Result<i32> {
                 bar("writing letters", i + 1, total);
             }
             std::fs::write(out.join("index.csv"), index)?;
-            println!("{total} letters and index.csv written to {}", out.display());
+            // The same letters merged into one PDF (the index's pdf_pages point into it).
+            let l = campaign::prepare_letters(&mut c, &ctx, &s, &incident, &id).map_err(api)?;
+            let file = std::io::BufWriter::new(std::fs::File::create(out.join("letters.pdf"))?);
+            let mut file = super::pdf::write_letters(&l, file, chrono::Utc::now(), |i, _, _| {
+                bar("writing letters.pdf", i + 1, total)
+            })?;
+            std::io::Write::flush(&mut file)?;
+            println!(
+                "{total} letters, letters.pdf and index.csv written to {}",
+                out.display()
+            );
         }
     }
     Ok(0)

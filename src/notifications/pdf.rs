@@ -237,7 +237,8 @@ async fn staff_ap_pdf(
     ap_draft_pdf(&state, staff, id, nid).await
 }
 
-/// Write letters `range` of `l` into one PDF; the index gets each letter's page range.
+/// Write every letter of `l` into one PDF, one at a time; `each` hears of each letter's page
+/// range (index, file name, (first, last)).
 pub fn write_letters<W: Write>(
     l: &Letters,
     out: W,
