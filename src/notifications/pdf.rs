@@ -96,7 +96,7 @@ pub fn ap_blocks(d: &ApDraft, sha256: &str, approval: &str, filing: Option<&str>
                 a.answer.clone()
             })]));
             if !a.source.is_empty() {
-                b.push(Block::Small(vec![Run::plain(a.source.clone())]));
+                b.push(Block::Indented(vec![Run::oblique(a.source.clone())]));
             }
         }
     }

@@ -293,7 +293,7 @@ pub fn layout(blocks: &[Block]) -> Vec<Page> {
                 f.lines(left + mm(10.0), BODY, wrap(runs, width - mm(10.0), BODY));
             }
             Block::Small(runs) => {
-                f.lines(left + mm(10.0), SMALL, wrap(runs, width - mm(10.0), SMALL));
+                f.lines(left, SMALL, wrap(runs, width, SMALL));
             }
             Block::ListItem(marker, runs) => {
                 f.space(BODY * 0.2);
