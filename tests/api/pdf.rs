@@ -397,6 +397,33 @@ async fn letters_as_pdf(app: TestApp) {
         let address = row[3].lines().next().unwrap();
         assert!(text.contains(address), "{address}");
     }
+    // The CLI writes the same merged PDF and index beside the HTML letters.
+    let out = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_meldpunt"))
+        .args([
+            "campaign",
+            "letters",
+            &id,
+            &cid,
+            "--as",
+            "h@oost.nl",
+            "--out",
+        ])
+        .arg(out.path())
+        .env("MELDPUNT__DATABASE__URL", &app.db.url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("index.csv")).unwrap(),
+        idx
+    );
+    let cli_pdf = std::fs::read(out.path().join("letters.pdf")).unwrap();
+    assert_eq!(structure(&cli_pdf).unwrap().pages, ranges[2].1);
+    if let (Some((a, _)), Some((b, _))) = (&merged_text, poppler(&cli_pdf)) {
+        assert_eq!(a, &b);
+    }
     // Letters are fetched, not printed: the status stays until the post room says so.
     tokio::time::sleep(Duration::from_millis(10)).await;
     let progress = json_ok(app.get(&c, Some(&h.token)).await, 200).await;
