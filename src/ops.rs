@@ -107,6 +107,9 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         crate::notifications::routes::printed,
         crate::notifications::routes::get_settings,
         crate::notifications::routes::put_settings,
+        crate::notifications::pdf::api_ap_pdf,
+        crate::notifications::pdf::merged_letters,
+        crate::notifications::pdf::one_letter,
     ),
     components(schemas(crate::reports::model::ReporterView, crate::auth::Membership))
 )]

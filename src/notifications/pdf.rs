@@ -214,7 +214,8 @@ async fn ap_draft_pdf(
 }
 
 /// `GET /api/v1/incidents/{id}/notifications/{nid}/pdf`: the AP answer set as PDF.
-async fn api_ap_pdf(
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/notifications/{nid}/pdf", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("nid" = String, Path, description = "the notification draft")), responses((status = 200, description = "the AP answer set as A4 PDF for the dossier", content_type = "application/pdf"), (status = 401), (status = 404)))]
+pub async fn api_ap_pdf(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
@@ -303,7 +304,8 @@ impl Write for ChannelWriter {
 /// `GET /api/v1/incidents/{id}/campaigns/{cid}/letters.pdf`: every letter of the campaign in one
 /// PDF, streamed. The sign-off is checked before the first byte; the CSV index (letters.csv) gives
 /// each letter's pages.
-async fn merged_letters(
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/campaigns/{cid}/letters.pdf", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("cid" = String, Path, description = "the campaign")), responses((status = 200, description = "every letter of the campaign in one PDF, streamed; pages per letter in letters.csv", content_type = "application/pdf"), (status = 401), (status = 404), (status = 409)))]
+pub async fn merged_letters(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
@@ -345,7 +347,8 @@ async fn merged_letters(
 }
 
 /// `GET /api/v1/incidents/{id}/campaigns/{cid}/letters/{rid}.pdf`: one recipient's letter.
-async fn one_letter(
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/campaigns/{cid}/letters/{rid}.pdf", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("cid" = String, Path, description = "the campaign"), ("rid" = String, Path, description = "the recipient")), responses((status = 200, description = "one letter as A4 PDF", content_type = "application/pdf"), (status = 401), (status = 404), (status = 409)))]
+pub async fn one_letter(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String, String)>,

@@ -397,6 +397,25 @@ async fn letters_as_pdf(app: TestApp) {
         let address = row[3].lines().next().unwrap();
         assert!(text.contains(address), "{address}");
     }
+    // The campaign page links to the merged PDF; the OpenAPI document lists the routes.
+    let page = app
+        .get(
+            &format!("/staff/incidents/{id}/campaigns/{cid}"),
+            Some(&h.token),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("{c}/letters.pdf")), "{page}");
+    let spec = json_ok(app.get("/api/v1/openapi.json", None).await, 200).await;
+    for p in [
+        "/api/v1/incidents/{id}/campaigns/{cid}/letters.pdf",
+        "/api/v1/incidents/{id}/campaigns/{cid}/letters/{rid}.pdf",
+        "/api/v1/incidents/{id}/notifications/{nid}/pdf",
+    ] {
+        assert!(spec["paths"][p]["get"].is_object(), "{p}");
+    }
     // The CLI writes the same merged PDF and index beside the HTML letters.
     let out = tempfile::tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_meldpunt"))

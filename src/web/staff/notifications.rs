@@ -1559,6 +1559,7 @@ async fn campaign_page(
             "status": t(lang, &format!("staff_nf_letter_{st}")),
         })).collect::<Vec<_>>(),
         "letters_csv": format!("/api/v1/incidents/{id}/campaigns/{cid}/letters.csv"),
+        "letters_pdf": format!("/api/v1/incidents/{id}/campaigns/{cid}/letters.pdf"),
         "has_ready_letters": p.letters_ready > 0,
         "errors": list,
         "err": map,
