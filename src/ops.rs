@@ -85,6 +85,11 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         crate::auth::routes::token_list,
         crate::auth::routes::token_revoke,
         crate::auth::routes::user_create,
+        crate::mailbox::routes::upload,
+        crate::mailbox::routes::quarantine,
+        crate::mailbox::routes::raw,
+        crate::mailbox::routes::incident_mail,
+        crate::mailbox::routes::mail_attachment,
     ),
     components(schemas(crate::reports::model::ReporterView, crate::auth::Membership))
 )]

@@ -103,6 +103,7 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "staff/expired",
     "staff/errors",
     "staff/switcher",
+    "staff/mail_replies",
 );
 
 const MESSAGES: &[(Lang, &str)] = &[
@@ -112,6 +113,8 @@ const MESSAGES: &[(Lang, &str)] = &[
     (Lang::En, include_str!("../../locales/en/common.json")),
     (Lang::En, include_str!("../../locales/en/public.json")),
     (Lang::En, include_str!("../../locales/en/staff.json")),
+    (Lang::Nl, include_str!("../../locales/nl/mail.json")),
+    (Lang::En, include_str!("../../locales/en/mail.json")),
 ];
 
 impl Web {
