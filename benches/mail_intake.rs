@@ -1,5 +1,5 @@
 //! `mail_intake` (see `/work/shared/design/benchmarks.md`): parse and store a corpus of e-mail
-//! messages through `mailbox::service::ingest` (parse, classify, thread lookup, report with
+//! messages through `mailbox::service::ingest_batch` in batches of 50 as a poll delivers them (parse, classify, thread lookup, report with
 //! attachments, acknowledgement in the outbox, raw message kept, audit) into SQLite (WAL,
 //! synchronous=NORMAL, a fresh database per round), against a bare `mail-parser` parse of the same
 //! corpus in the same run. Interleaved (product, baseline, product, …), median of the pair ratios.
@@ -197,10 +197,14 @@ fn product(corpus: &[Vec<u8>], dir: &std::path::Path, round: usize) -> anyhow::R
     meldpunt::orgs::store::insert(&mut c, &org)?;
     let ctx = Context::from_settings(&settings, Some(org.id.clone()), "bench");
     let t = Instant::now();
-    for raw in corpus {
-        let r = service::ingest(&mut c, raw, &ctx)?;
-        if !matches!(r.outcome, Outcome::Report { .. }) {
-            anyhow::bail!("unexpected outcome {:?}", r.outcome);
+    // As a poll or a command-line run delivers them: batches in one transaction each.
+    let raws: Vec<&[u8]> = corpus.iter().map(|m| m.as_slice()).collect();
+    for batch in meldpunt::mailbox::cli::batches(&raws) {
+        for r in service::ingest_batch(&mut c, batch, &ctx)? {
+            match r {
+                Ok(i) if matches!(i.outcome, Outcome::Report { .. }) => {}
+                other => anyhow::bail!("unexpected outcome {other:?}"),
+            }
         }
     }
     let rate = corpus.len() as f64 / t.elapsed().as_secs_f64();
@@ -244,6 +248,49 @@ fn parse_only(corpus: &[Vec<u8>]) -> f64 {
     (corpus.len() * passes) as f64 / t.elapsed().as_secs_f64()
 }
 
+/// Informational: µs per message of each step of the parse side, to see where time goes.
+fn breakdown(corpus: &[Vec<u8>]) {
+    let limits = meldpunt::mailbox::parse::Limits::default();
+    let time = |name: &str, f: &dyn Fn(&[u8])| {
+        let t = Instant::now();
+        let mut n = 0;
+        while n == 0 || t.elapsed().as_secs_f64() < 0.5 {
+            for raw in corpus {
+                f(raw);
+            }
+            n += 1;
+        }
+        let us = t.elapsed().as_secs_f64() * 1e6 / (n * corpus.len()) as f64;
+        println!("  (informational) {name:<44} {us:>7.1} µs/msg");
+    };
+    let p = mail_parser::MessageParser::default();
+    time("bare mail-parser parse + body_text", &|raw| {
+        let m = p.parse(raw).expect("parses");
+        std::hint::black_box(m.body_text(0).map(|t| t.len()));
+    });
+    time("mailbox::parse::parse", &|raw| {
+        std::hint::black_box(meldpunt::mailbox::parse::parse(raw, &limits).is_ok());
+    });
+    time("sha256 of the raw message", &|raw| {
+        std::hint::black_box(meldpunt::mailbox::parse::sha256_hex(raw));
+    });
+    let parsed: Vec<_> = corpus
+        .iter()
+        .map(|r| meldpunt::mailbox::parse::parse(r, &limits).expect("parses"))
+        .collect();
+    let i = std::cell::Cell::new(0usize);
+    time("detect::find on the text", &|_| {
+        let m = &parsed[i.get() % parsed.len()];
+        i.set(i.get() + 1);
+        std::hint::black_box(meldpunt::assessment::detect::find(&m.text));
+    });
+    time("report text (description)", &|_| {
+        let m = &parsed[i.get() % parsed.len()];
+        i.set(i.get() + 1);
+        std::hint::black_box(service::description(m, 10_000));
+    });
+}
+
 fn main() -> anyhow::Result<()> {
     let n: usize = env_or("MAIL_BENCH_MESSAGES", 600);
     let rounds: usize = env_or("MAIL_BENCH_ROUNDS", 5usize).max(1);
@@ -277,6 +324,7 @@ fn main() -> anyhow::Result<()> {
     }
     let po = parse_only(&corpus);
     println!("  (informational) product parse + classify + text, no storage: {po:.0} msgs/s");
+    breakdown(&corpus);
     println!("  product  msgs/s {}", spread(&pr, 0));
     println!("  baseline msgs/s {}", spread(&br, 0));
     println!("  ratio           {}", spread(&rr, 3));

@@ -130,6 +130,8 @@ pub struct MailboxSettings {
     pub poll_seconds: u64,
     /// IMAP mailboxes to poll (only from a config file: `[[mailbox.imap]]`).
     pub imap: Vec<ImapAccount>,
+    /// clamd to scan attachments with: a UNIX socket path or `host:port`; empty: no scanning.
+    pub clamd_socket: String,
 }
 
 impl Default for MailboxSettings {
@@ -146,6 +148,7 @@ impl Default for MailboxSettings {
             maildir: String::new(),
             poll_seconds: 30,
             imap: vec![],
+            clamd_socket: String::new(),
         }
     }
 }

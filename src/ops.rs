@@ -110,6 +110,11 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         crate::notifications::pdf::api_ap_pdf,
         crate::notifications::pdf::merged_letters,
         crate::notifications::pdf::one_letter,
+        crate::mailbox::routes::upload,
+        crate::mailbox::routes::quarantine,
+        crate::mailbox::routes::raw,
+        crate::mailbox::routes::incident_mail,
+        crate::mailbox::routes::mail_attachment,
     ),
     components(schemas(crate::reports::model::ReporterView, crate::auth::Membership))
 )]

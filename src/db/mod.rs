@@ -194,19 +194,19 @@ pub fn reserve_counter(
     use diesel::prelude::*;
     use schema::counters;
     for _ in 0..3 {
-        let updated = diesel::update(
+        // One statement (UPDATE … RETURNING) on the concrete connection, cached once prepared.
+        let bump = diesel::update(
             counters::table
                 .filter(counters::scope.eq(scope))
                 .filter(counters::year.eq(year)),
         )
         .set(counters::value.eq(counters::value + n))
-        .execute(conn)?;
-        if updated == 1 {
-            let last: i64 = counters::table
-                .filter(counters::scope.eq(scope))
-                .filter(counters::year.eq(year))
-                .select(counters::value)
-                .first(conn)?;
+        .returning(counters::value);
+        let last: Option<i64> = match conn {
+            DbConn::Pg(c) => bump.get_result(c).optional()?,
+            DbConn::Sqlite(c) => bump.get_result(c).optional()?,
+        };
+        if let Some(last) = last {
             return Ok(last - n + 1);
         }
         // First of its scope this year. A savepoint, so a concurrent first insert only retries.

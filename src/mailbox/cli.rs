@@ -17,6 +17,31 @@ pub fn split_messages(data: Vec<u8>) -> Vec<Vec<u8>> {
     }
 }
 
+/// Messages per transaction, and bytes: a poll or a command-line run is stored in batches this
+/// large at most.
+pub const BATCH_MESSAGES: usize = 50;
+pub const BATCH_BYTES: usize = 64 * 1024 * 1024;
+
+/// Split messages into consecutive batches of at most [`BATCH_MESSAGES`] messages and (unless a
+/// single message is larger) [`BATCH_BYTES`] bytes.
+pub fn batches<T: AsRef<[u8]>>(msgs: &[T]) -> Vec<&[T]> {
+    let mut out = vec![];
+    let (mut start, mut bytes) = (0, 0usize);
+    for (i, m) in msgs.iter().enumerate() {
+        let n = m.as_ref().len();
+        if i > start && (i - start >= BATCH_MESSAGES || bytes + n > BATCH_BYTES) {
+            out.push(&msgs[start..i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += n;
+    }
+    if start < msgs.len() {
+        out.push(&msgs[start..]);
+    }
+    out
+}
+
 /// Resolve `--org` (or `mailbox.organisation`) to an id; `Err` is the message for the user.
 pub fn organisation(
     conn: &mut DbConn,
@@ -64,20 +89,59 @@ pub fn ingest_files(
         let ctx = Context::from_settings(settings, org.clone(), "cli");
         let msgs = split_messages(data);
         let many = msgs.len() > 1;
-        for (i, raw) in msgs.iter().enumerate() {
-            let label = if many {
+        let label = |i: usize| {
+            if many {
                 format!("{name}#{}", i + 1)
             } else {
                 name.to_string()
-            };
-            match service::ingest_or_quarantine(conn, raw, &ctx) {
-                Ok(r) => writeln!(out, "{label}: {}", r.outcome)?,
+            }
+        };
+        // A batch at a time in one transaction (a savepoint per message), bounded in count and
+        // bytes; each line is printed once its batch is committed.
+        let mut i = 0;
+        for batch in batches(&msgs) {
+            let raws: Vec<&[u8]> = batch.iter().map(|m| m.as_slice()).collect();
+            match service::ingest_batch(conn, &raws, &ctx) {
+                Ok(results) => {
+                    for r in results {
+                        match r {
+                            Ok(r) => writeln!(out, "{}: {}", label(i), r.outcome)?,
+                            Err(e) => {
+                                writeln!(out, "{}: NOT STORED: {e}", label(i))?;
+                                code = 1;
+                            }
+                        }
+                        i += 1;
+                    }
+                }
                 Err(e) => {
-                    writeln!(out, "{label}: NOT STORED: {e}")?;
+                    for _ in batch {
+                        writeln!(out, "{}: NOT STORED: {e}", label(i))?;
+                        i += 1;
+                    }
                     code = 1;
                 }
             }
         }
     }
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_bounded_by_count_and_bytes() {
+        let msgs: Vec<Vec<u8>> = (0..120).map(|_| vec![b'x'; 10]).collect();
+        let b = batches(&msgs);
+        assert_eq!(
+            b.iter().map(|b| b.len()).collect::<Vec<_>>(),
+            vec![50, 50, 20]
+        );
+        let big: Vec<Vec<u8>> = (0..3).map(|_| vec![b'x'; BATCH_BYTES - 1]).collect();
+        assert_eq!(batches(&big).len(), 3);
+        let none: Vec<Vec<u8>> = vec![];
+        assert!(batches(&none).is_empty());
+    }
 }

@@ -1,5 +1,6 @@
 //! IMAP polling: every message in the configured folder is fetched (without setting \Seen),
-//! stored, and then moved to the processed folder (`UID MOVE`; servers without MOVE: copy, flag
+//! stored — a batch of messages in one transaction, a savepoint each — and only after that commit
+//! moved to the processed folder (`UID MOVE`; servers without MOVE: copy, flag
 //! \Deleted and expunge). Only a message that is stored is moved, so a crash in between means it
 //! is fetched again — harmless, as the same Message-ID and content are a duplicate. Several
 //! instances may poll the same mailbox: both may fetch a message, one stores it, the other finds a
@@ -20,8 +21,9 @@ use crate::db::DbPool;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
-/// Messages taken per poll; the rest wait for the next.
-const BATCH: usize = 50;
+/// Messages taken per poll; the rest wait for the next. They are stored in batches of
+/// [`super::cli::BATCH_MESSAGES`] in one transaction each.
+const BATCH: usize = 200;
 
 fn password(a: &ImapAccount) -> anyhow::Result<String> {
     if !a.password.is_empty() {
@@ -131,7 +133,10 @@ async fn take_messages<T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Sen
         .await??
         .has_str("MOVE");
     let mut out = vec![];
-    for uid in uids {
+    // Fetched messages: (uid, raw, size when only the header was taken).
+    let mut pending: Vec<(String, Vec<u8>, Option<usize>)> = vec![];
+    let mut pending_bytes = 0usize;
+    for (i, uid) in uids.iter().enumerate() {
         let set = uid.to_string();
         // The size first: a message far over the limit is not downloaded whole.
         let sizes: Vec<_> = timed("FETCH size", async {
@@ -142,7 +147,8 @@ async fn take_messages<T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Sen
         })
         .await??;
         let size = sizes.iter().find_map(|f| f.size).unwrap_or(0) as usize;
-        let query = if size > max_bytes.saturating_mul(2) {
+        let too_big = size > max_bytes.saturating_mul(2);
+        let query = if too_big {
             "(UID BODY.PEEK[HEADER])"
         } else {
             "(UID BODY.PEEK[])"
@@ -154,35 +160,97 @@ async fn take_messages<T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Sen
                 .await
         })
         .await??;
-        let Some(raw) = fetched
+        // None: gone meanwhile (another instance moved it).
+        if let Some(raw) = fetched
             .iter()
             .find_map(|f| f.body().or_else(|| f.header()).map(|b| b.to_vec()))
-        else {
-            // Gone meanwhile (another instance moved it).
-            continue;
-        };
-        let (pool2, ctx2) = (pool.clone(), ctx.clone());
-        let too_big = size > max_bytes.saturating_mul(2);
-        let ingested = tokio::task::spawn_blocking(move || -> anyhow::Result<Ingested> {
-            let mut c = pool2.get()?;
-            if too_big {
-                Ok(service::quarantine_after_error(
-                    &mut c,
-                    &raw,
-                    &ctx2,
-                    &format!(
-                        "message of {size} bytes on the IMAP server: only its header was fetched"
-                    ),
-                )?)
-            } else {
-                Ok(service::ingest_or_quarantine(&mut c, &raw, &ctx2)?)
-            }
-        })
-        .await??;
-        move_processed(s, &set, &account.processed_folder, has_move).await?;
-        out.push(ingested);
+        {
+            pending_bytes += raw.len();
+            pending.push((set, raw, too_big.then_some(size)));
+        }
+        let last = i + 1 == uids.len();
+        if !pending.is_empty()
+            && (last
+                || pending.len() >= super::cli::BATCH_MESSAGES
+                || pending_bytes >= super::cli::BATCH_BYTES)
+        {
+            store_and_move(
+                s,
+                account,
+                pool,
+                ctx,
+                std::mem::take(&mut pending),
+                has_move,
+                &mut out,
+            )
+            .await?;
+            pending_bytes = 0;
+        }
     }
     Ok(out)
+}
+
+/// What became of each message of a batch (`Err`: not stored at all).
+type Stored = Vec<Result<Ingested, String>>;
+
+/// Store fetched messages in one transaction, and only after its commit move each stored one to
+/// the processed folder. A message that could not be stored at all stays in the inbox.
+async fn store_and_move<T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send>(
+    s: &mut Session<T>,
+    account: &ImapAccount,
+    pool: &DbPool,
+    ctx: &Context,
+    batch: Vec<(String, Vec<u8>, Option<usize>)>,
+    has_move: bool,
+    out: &mut Vec<Ingested>,
+) -> anyhow::Result<()> {
+    let (pool2, ctx2) = (pool.clone(), ctx.clone());
+    let (sets, results) = tokio::task::spawn_blocking(
+        move || -> anyhow::Result<(Vec<String>, Stored)> {
+            let mut c = pool2.get()?;
+            let mut sets = vec![];
+            let mut results = vec![];
+            let mut whole = vec![];
+            for (set, raw, header_only) in &batch {
+                match header_only {
+                    Some(size) => {
+                        let r = service::quarantine_after_error(
+                            &mut c,
+                            raw,
+                            &ctx2,
+                            &format!(
+                                "message of {size} bytes on the IMAP server: only its header was fetched"
+                            ),
+                        )?;
+                        sets.push(set.clone());
+                        results.push(Ok(r));
+                    }
+                    None => whole.push((set.clone(), raw.as_slice())),
+                }
+            }
+            let raws: Vec<&[u8]> = whole.iter().map(|(_, r)| *r).collect();
+            if !raws.is_empty() {
+                // Committed when this returns Ok; Err: nothing stored, nothing moved.
+                let stored = service::ingest_batch(&mut c, &raws, &ctx2)?;
+                sets.extend(whole.iter().map(|(set, _)| set.clone()));
+                results.extend(stored);
+            }
+            Ok((sets, results))
+        },
+    )
+    .await??;
+    for (set, r) in sets.iter().zip(results) {
+        match r {
+            Ok(i) => {
+                move_processed(s, set, &account.processed_folder, has_move).await?;
+                out.push(i);
+            }
+            Err(e) => {
+                tracing::warn!(account = %account.name, error = %e, "imap: message not stored; left in the inbox")
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn move_processed<T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send>(

@@ -69,33 +69,48 @@ fn filetime_now(p: &Path) -> std::io::Result<()> {
     f.set_modified(std::time::SystemTime::now())
 }
 
-/// Read every new message once; returns (file name, result) per message handled.
+/// Read every new message once; returns (file name, result) per message handled. The messages
+/// are stored a batch at a time in one transaction (a savepoint each); a file is marked seen only
+/// after its batch is committed.
 pub fn poll_once(
     conn: &mut DbConn,
     dir: &Path,
     ctx: &Context,
 ) -> std::io::Result<Vec<(String, Result<Ingested, String>)>> {
     let mut out = vec![];
+    let mut read: Vec<(PathBuf, String, Vec<u8>)> = vec![];
     for path in claim(dir)? {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        let raw = match std::fs::read(&path) {
-            Ok(r) => r,
+        match std::fs::read(&path) {
+            Ok(r) => read.push((path, name, r)),
+            Err(e) => out.push((name, Err(format!("cannot read: {e}")))),
+        }
+    }
+    let raws: Vec<&[u8]> = read.iter().map(|(_, _, r)| r.as_slice()).collect();
+    let mut at = 0;
+    for batch in super::cli::batches(&raws) {
+        let files = &read[at..at + batch.len()];
+        at += batch.len();
+        match service::ingest_batch(conn, batch, ctx) {
+            Ok(results) => {
+                for ((path, name, _), r) in files.iter().zip(results) {
+                    if r.is_ok() {
+                        let seen = path.with_file_name(format!("{}:2,S", base(name)));
+                        std::fs::rename(path, &seen)?;
+                    }
+                    // Not stored at all: stays claimed and unseen, retried after STALE.
+                    out.push((name.clone(), r));
+                }
+            }
+            // Nothing of the batch stored (database down): all stay claimed and unseen.
             Err(e) => {
-                out.push((name, Err(format!("cannot read: {e}"))));
-                continue;
+                for (_, name, _) in files {
+                    out.push((name.clone(), Err(e.to_string())));
+                }
             }
-        };
-        match service::ingest_or_quarantine(conn, &raw, ctx) {
-            Ok(r) => {
-                let seen = path.with_file_name(format!("{}:2,S", base(&name)));
-                std::fs::rename(&path, &seen)?;
-                out.push((name, Ok(r)));
-            }
-            // Not stored (database down): stays claimed and unseen, retried after STALE.
-            Err(e) => out.push((name, Err(e.to_string()))),
         }
     }
     Ok(out)

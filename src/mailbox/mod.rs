@@ -7,10 +7,12 @@
 //!   (BLOB on SQLite, BYTEA on PostgreSQL), also when quarantined.
 //! - [`routes`]: `POST /api/v1/mail` (raw upload), `GET /api/v1/mail/quarantine`.
 //! - [`maildir`], [`imap`]: pollers; [`cli`]: `meldpunt mail ingest`.
+pub mod clamav;
 pub mod cli;
 pub mod imap;
 pub mod maildir;
 pub mod parse;
+pub mod replies;
 pub mod routes;
 pub mod service;
 pub mod store;

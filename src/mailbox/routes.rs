@@ -45,6 +45,11 @@ async fn org_id(state: &AppState, slug: &str) -> ApiResult<Option<String>> {
 }
 
 /// Take one raw message (`Content-Type: message/rfc822`).
+#[utoipa::path(post, path = "/api/v1/mail", tag = "mailbox",
+    params(("organisation" = Option<String>, Query, description = "organisation slug; default mailbox.organisation")),
+    request_body(content = Vec<u8>, content_type = "message/rfc822", description = "the raw e-mail"),
+    responses((status = 201, description = "a new report"), (status = 200, description = "joined, auto-reply, bounce, own, duplicate or quarantined"),
+        (status = 401), (status = 403), (status = 413), (status = 415), (status = 422)))]
 pub async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -143,6 +148,9 @@ pub struct QuarantineQuery {
 }
 
 /// Quarantined messages of the caller's organisations, with the reason; senders masked.
+#[utoipa::path(get, path = "/api/v1/mail/quarantine", tag = "mailbox",
+    params(("organisation" = Option<String>, Query), ("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query)),
+    responses((status = 200, description = "quarantined messages"), (status = 401), (status = 404)))]
 pub async fn quarantine(
     state: web::Data<AppState>,
     staff: Staff,
@@ -184,6 +192,8 @@ pub async fn quarantine(
 }
 
 /// The raw message, for staff of its organisation.
+#[utoipa::path(get, path = "/api/v1/mail/{id}/raw", tag = "mailbox", params(("id" = String, Path)),
+    responses((status = 200, content_type = "message/rfc822"), (status = 401), (status = 404)))]
 pub async fn raw(
     state: web::Data<AppState>,
     staff: Staff,
@@ -211,8 +221,99 @@ pub async fn raw(
     }
 }
 
+/// E-mails that joined an incident or one of its reports by threading, newest first, with their
+/// text and attachments (download URLs; infected ones withheld, with the signature's name).
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/mail", tag = "mailbox", params(("id" = String, Path)),
+    responses((status = 200, description = "e-mails joined to the incident or its reports, newest first"), (status = 401), (status = 404)))]
+pub async fn incident_mail(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let limits = service::limits(&state.settings);
+    let list = state
+        .db(move |c| {
+            crate::incidents::service::visible(c, &staff, &id, false)?;
+            let ids: Vec<String> = crate::reports::store::for_incident(c, &id)?
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
+            Ok(super::replies::load(c, Some(&id), &ids, &limits)?)
+        })
+        .await?;
+    let items: Vec<serde_json::Value> = list
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(r).unwrap_or_default();
+            for (i, a) in r.attachments.iter().enumerate() {
+                v["attachments"][i]["url"] = serde_json::json!(a
+                    .available
+                    .then(|| format!("/api/v1/mail/{}/attachments/{}", r.mail_id, a.index)));
+            }
+            v
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(items))
+}
+
+/// Attachment `n` of a stored e-mail, for staff who may see its report or incident; an infected or
+/// unchecked file is never served.
+#[utoipa::path(get, path = "/api/v1/mail/{id}/attachments/{n}", tag = "mailbox",
+    params(("id" = String, Path), ("n" = usize, Path, description = "the attachment's index in the message")),
+    responses((status = 200, description = "the file as a download"), (status = 401), (status = 404)))]
+pub async fn mail_attachment(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, usize)>,
+) -> ApiResult<HttpResponse> {
+    let (id, index) = path.into_inner();
+    let limits = service::limits(&state.settings);
+    let (name, ct, data) = state
+        .db(move |c| {
+            let d =
+                super::replies::attachment(c, &id, index, &limits)?.ok_or(ApiError::NotFound)?;
+            let may = match (&d.report_id, &d.incident_id) {
+                (Some(rid), _) => store::report_by_id(c, rid)?
+                    .map(|r| match &r.organisation_id {
+                        Some(o) => staff.can_handle(o),
+                        None => staff.is_admin,
+                    })
+                    .unwrap_or(false),
+                (None, Some(iid)) => store::incident_org(c, iid)?
+                    .map(|o| staff.can_handle(&o))
+                    .unwrap_or(false),
+                _ => false,
+            };
+            if !may {
+                return Err(ApiError::NotFound);
+            }
+            d.file.ok_or(ApiError::NotFound)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(ct)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}\"",
+                name.replace(
+                    |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
+                    "_"
+                )
+            ),
+        ))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(data))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/mail").route(web::post().to(upload)))
         .service(web::resource("/api/v1/mail/quarantine").route(web::get().to(quarantine)))
-        .service(web::resource("/api/v1/mail/{id}/raw").route(web::get().to(raw)));
+        .service(web::resource("/api/v1/mail/{id}/raw").route(web::get().to(raw)))
+        .service(
+            web::resource("/api/v1/mail/{id}/attachments/{n}")
+                .route(web::get().to(mail_attachment)),
+        )
+        .service(web::resource("/api/v1/incidents/{id}/mail").route(web::get().to(incident_mail)));
 }

@@ -9,6 +9,7 @@
 //!   still stored once.
 use chrono::{DateTime, Utc};
 use diesel::result::Error as DieselError;
+use diesel::Connection;
 
 use super::parse::{self, Kind, Limits, ParsedMail};
 use super::store::{self, NewMail};
@@ -29,6 +30,8 @@ pub struct Context {
     /// Send an acknowledgement to the sender of a new report.
     pub acknowledge: Option<Acknowledge>,
     pub max_description: usize,
+    /// clamd to scan attachments with (`mailbox.clamd_socket`); none: not scanned.
+    pub clamd: Option<super::clamav::Target>,
 }
 
 impl Context {
@@ -51,18 +54,25 @@ impl Context {
             organisation_id,
             source: source.to_string(),
             own_addresses: own,
-            limits: Limits {
-                max_bytes: m.max_message_bytes,
-                max_parts: m.max_parts,
-                max_depth: m.max_depth,
-                max_attachment_bytes: m.max_attachment_bytes,
-            },
+            limits: limits(s),
             acknowledge: m.acknowledge.then(|| Acknowledge {
                 public_url: s.public_url_or(&s.server.bind),
                 mail_domain: crate::startup::mail_domain(&s.mail.from),
             }),
             max_description: s.limits.description_chars,
+            clamd: super::clamav::Target::parse(&m.clamd_socket),
         }
+    }
+}
+
+/// The parser's limits from `[mailbox]`.
+pub fn limits(s: &crate::config::Settings) -> Limits {
+    let m = &s.mailbox;
+    Limits {
+        max_bytes: m.max_message_bytes,
+        max_parts: m.max_parts,
+        max_depth: m.max_depth,
+        max_attachment_bytes: m.max_attachment_bytes,
     }
 }
 
@@ -161,8 +171,61 @@ pub enum IngestError {
     Other(String),
 }
 
-/// Take in one raw message.
-pub fn ingest(conn: &mut DbConn, raw: &[u8], ctx: &Context) -> Result<Ingested, IngestError> {
+/// A message read and judged before the transaction: parsing, hashing and detection take no
+/// database lock.
+struct Prepared<'a> {
+    raw: &'a [u8],
+    hash: String,
+    parsed: Result<ParsedMail, parse::Refusal>,
+    message_id: String,
+    /// Personal data found in the text (once, for the report's data kinds and the details).
+    found: Vec<detect::Match>,
+    /// Virus scan per attachment (by index); empty when no scanner is configured.
+    scans: Vec<Option<Scan>>,
+}
+
+/// What the virus scanner said of one attachment we would keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scan {
+    Clean,
+    Infected(String),
+    /// clamd could not be asked; the attachment is kept and marked.
+    NotScanned(String),
+}
+
+/// Scan every attachment we would keep (checked type) with clamd, before any database lock.
+pub fn scan_attachments(m: &ParsedMail, ctx: &Context) -> Vec<Option<Scan>> {
+    let Some(target) = &ctx.clamd else {
+        return vec![];
+    };
+    let mut unreachable: Option<String> = None;
+    m.attachments
+        .iter()
+        .map(|a| {
+            a.content_type?;
+            // clamd down: do not wait for the timeout once per attachment.
+            if let Some(e) = &unreachable {
+                return Some(Scan::NotScanned(e.clone()));
+            }
+            Some(
+                match super::clamav::scan(target, &a.data, super::clamav::TIMEOUT) {
+                    Ok(super::clamav::Verdict::Clean) => Scan::Clean,
+                    Ok(super::clamav::Verdict::Infected(sig)) => {
+                        tracing::warn!(signature = %sig, "mailbox: infected attachment quarantined");
+                        Scan::Infected(sig)
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "mailbox: attachment not scanned");
+                        unreachable = Some(e.clone());
+                        Scan::NotScanned(e)
+                    }
+                },
+            )
+        })
+        .collect()
+}
+
+fn prepare<'a>(raw: &'a [u8], ctx: &Context) -> Prepared<'a> {
     let hash = parse::sha256_hex(raw);
     let parsed = parse::parse(raw, &ctx.limits);
     let message_id = parsed
@@ -170,58 +233,33 @@ pub fn ingest(conn: &mut DbConn, raw: &[u8], ctx: &Context) -> Result<Ingested, 
         .ok()
         .and_then(|m| m.message_id.clone())
         .unwrap_or_else(|| format!("sha256:{hash}"));
-    let scope = ctx.organisation_id.clone().unwrap_or_default();
+    let found = parsed
+        .as_ref()
+        .map(|m| detect::find(&m.text))
+        .unwrap_or_default();
+    let scans = parsed
+        .as_ref()
+        .map(|m| scan_attachments(m, ctx))
+        .unwrap_or_default();
+    Prepared {
+        raw,
+        hash,
+        parsed,
+        message_id,
+        found,
+        scans,
+    }
+}
+
+/// Take in one raw message (a batch of one: see [`ingest_batch`]). A message that cannot be
+/// stored is an error here; [`ingest_or_quarantine`] quarantines it instead.
+pub fn ingest(conn: &mut DbConn, raw: &[u8], ctx: &Context) -> Result<Ingested, IngestError> {
+    let p = prepare(raw, ctx);
     let res = write_tx(conn, |c| -> Result<Ingested, IngestError> {
-        let known = store::hashes_for(c, &scope, &message_id)?;
-        if known.contains(&hash) {
-            return Ok(Ingested {
-                outcome: Outcome::Duplicate,
-                mail_id: None,
-            });
-        }
-        let collision = !known.is_empty();
-        let mut row = NewMail {
-            id: new_id(),
-            scope: scope.clone(),
-            organisation_id: ctx.organisation_id.clone(),
-            source: ctx.source.chars().take(200).collect(),
-            message_id: message_id.clone(),
-            content_sha256: hash.clone(),
-            outcome: String::new(),
-            reason: None,
-            id_collision: collision,
-            from_addr: None,
-            subject: None,
-            sent_at: None,
-            report_id: None,
-            incident_id: None,
-            outbox_id: None,
-            details_json: "{}".into(),
-            size_bytes: raw.len() as i64,
-            raw: raw.to_vec(),
-            received_at: store::now_db(),
-        };
-        let outcome = match &parsed {
-            Err(refusal) => {
-                row.outcome = "quarantined".into();
-                row.reason = Some(refusal.0.clone());
-                Outcome::Quarantined {
-                    reason: refusal.0.clone(),
-                }
-            }
-            Ok(m) => {
-                row.from_addr = m.from.as_ref().and_then(|p| p.address.clone());
-                row.subject = Some(m.subject.chars().take(500).collect());
-                row.sent_at = m.date.map(to_db);
-                row.details_json = details(m).to_string();
-                handle(c, m, ctx, &mut row)?
-            }
-        };
-        store::insert(c, &row)?;
-        Ok(Ingested {
-            outcome,
-            mail_id: Some(row.id),
-        })
+        let mut audit = vec![];
+        let i = ingest_prepared(c, &p, ctx, &mut audit)?;
+        audit::store::append(c, &audit, crate::db::now())?;
+        Ok(i)
     });
     match res {
         // A concurrent worker stored the same message first.
@@ -233,19 +271,132 @@ pub fn ingest(conn: &mut DbConn, raw: &[u8], ctx: &Context) -> Result<Ingested, 
     }
 }
 
-/// Take in a message that failed to store (e.g. a database constraint tripped by its content):
-/// keep it raw in the quarantine with the reason, so nothing is lost and the next one goes on.
-pub fn quarantine_after_error(
+/// Take in a batch of messages (one IMAP or Maildir poll, one command-line run) in ONE write
+/// transaction, each message in a savepoint of its own: a message that fails to store rolls back
+/// only itself and is kept raw in the quarantine with the reason, the others are kept. The
+/// result per message is `Err` only when not even the quarantine could hold it. The whole batch
+/// is durable when this returns `Ok`; callers mark messages processed (IMAP move, Maildir `S`)
+/// only after that. `Err` (database unreachable, commit failed): nothing of the batch is stored.
+pub fn ingest_batch(
     conn: &mut DbConn,
+    raws: &[&[u8]],
+    ctx: &Context,
+) -> Result<Vec<Result<Ingested, String>>, IngestError> {
+    let prepared: Vec<Prepared> = raws.iter().map(|r| prepare(r, ctx)).collect();
+    write_tx(conn, |c| {
+        let mut audit = vec![];
+        let mut out = Vec::with_capacity(prepared.len());
+        for p in &prepared {
+            let mut mine = vec![];
+            // A nested transaction is a SAVEPOINT: an error rolls back this message only.
+            let r = c.transaction(|c| ingest_prepared(c, p, ctx, &mut mine));
+            out.push(match r {
+                Ok(i) => {
+                    audit.append(&mut mine);
+                    Ok(i)
+                }
+                Err(IngestError::Db(e)) if is_unique_violation(&e) => Ok(Ingested {
+                    outcome: Outcome::Duplicate,
+                    mail_id: None,
+                }),
+                Err(e) => {
+                    tracing::warn!(error = %e, "mailbox: storing a message failed; quarantining it");
+                    let reason = format!("could not be stored: {e}");
+                    match c.transaction(|c| quarantine_row(c, p.raw, ctx, &reason)) {
+                        Ok(i) => Ok(i),
+                        Err(e) if is_unique_violation(&e) => Ok(Ingested {
+                            outcome: Outcome::Duplicate,
+                            mail_id: None,
+                        }),
+                        Err(e) => Err(format!("not stored: {e}")),
+                    }
+                }
+            });
+        }
+        // One look at the chain head for the whole batch.
+        audit::store::append(c, &audit, crate::db::now())?;
+        Ok(out)
+    })
+}
+
+fn ingest_prepared(
+    c: &mut DbConn,
+    p: &Prepared,
+    ctx: &Context,
+    audit: &mut Vec<Entry>,
+) -> Result<Ingested, IngestError> {
+    let scope = ctx.organisation_id.clone().unwrap_or_default();
+    let known = store::hashes_for(c, &scope, &p.message_id)?;
+    if known.contains(&p.hash) {
+        return Ok(Ingested {
+            outcome: Outcome::Duplicate,
+            mail_id: None,
+        });
+    }
+    let collision = !known.is_empty();
+    let mut row = NewMail {
+        id: new_id(),
+        scope,
+        organisation_id: ctx.organisation_id.clone(),
+        source: ctx.source.chars().take(200).collect(),
+        message_id: p.message_id.clone(),
+        content_sha256: p.hash.clone(),
+        outcome: String::new(),
+        reason: None,
+        id_collision: collision,
+        from_addr: None,
+        subject: None,
+        sent_at: None,
+        report_id: None,
+        incident_id: None,
+        outbox_id: None,
+        details_json: "{}".into(),
+        size_bytes: p.raw.len() as i64,
+        raw: p.raw,
+        received_at: store::now_db(),
+    };
+    let outcome = match &p.parsed {
+        Err(refusal) => {
+            row.outcome = "quarantined".into();
+            row.reason = Some(refusal.0.clone());
+            Outcome::Quarantined {
+                reason: refusal.0.clone(),
+            }
+        }
+        Ok(m) => {
+            row.from_addr = m.from.as_ref().and_then(|p| p.address.clone());
+            row.subject = Some(m.subject.chars().take(500).collect());
+            row.sent_at = m.date.map(to_db);
+            row.details_json = details(m, &p.found, &p.scans).to_string();
+            if let Some(Scan::NotScanned(e)) = p
+                .scans
+                .iter()
+                .flatten()
+                .find(|s| matches!(s, Scan::NotScanned(_)))
+            {
+                row.reason = Some(format!("attachments not scanned for viruses: {e}"));
+            }
+            handle(c, m, p, ctx, &mut row, audit)?
+        }
+    };
+    store::insert(c, &row)?;
+    Ok(Ingested {
+        outcome,
+        mail_id: Some(row.id),
+    })
+}
+
+fn quarantine_row(
+    c: &mut DbConn,
     raw: &[u8],
     ctx: &Context,
     reason: &str,
-) -> Result<Ingested, IngestError> {
+) -> Result<Ingested, DieselError> {
     let hash = parse::sha256_hex(raw);
     let scope = ctx.organisation_id.clone().unwrap_or_default();
     let row = NewMail {
         id: new_id(),
-        scope: scope.clone(),
+        scope,
         organisation_id: ctx.organisation_id.clone(),
         source: ctx.source.chars().take(200).collect(),
         message_id: format!("error:{hash}"),
@@ -261,16 +412,28 @@ pub fn quarantine_after_error(
         outbox_id: None,
         details_json: "{}".into(),
         size_bytes: raw.len() as i64,
-        raw: raw.to_vec(),
+        raw,
         received_at: store::now_db(),
     };
-    match write_tx(conn, |c| store::insert(c, &row)) {
-        Ok(()) => Ok(Ingested {
-            outcome: Outcome::Quarantined {
-                reason: reason.to_string(),
-            },
-            mail_id: Some(row.id),
-        }),
+    store::insert(c, &row)?;
+    Ok(Ingested {
+        outcome: Outcome::Quarantined {
+            reason: reason.to_string(),
+        },
+        mail_id: Some(row.id),
+    })
+}
+
+/// Take in a message that failed to store (e.g. a database constraint tripped by its content):
+/// keep it raw in the quarantine with the reason, so nothing is lost and the next one goes on.
+pub fn quarantine_after_error(
+    conn: &mut DbConn,
+    raw: &[u8],
+    ctx: &Context,
+    reason: &str,
+) -> Result<Ingested, IngestError> {
+    match write_tx(conn, |c| quarantine_row(c, raw, ctx, reason)) {
+        Ok(i) => Ok(i),
         Err(e) if is_unique_violation(&e) => Ok(Ingested {
             outcome: Outcome::Duplicate,
             mail_id: None,
@@ -286,18 +449,24 @@ pub fn ingest_or_quarantine(
     raw: &[u8],
     ctx: &Context,
 ) -> Result<Ingested, IngestError> {
-    match ingest(conn, raw, ctx) {
-        Ok(i) => Ok(i),
-        Err(e) => {
-            tracing::warn!(error = %e, "mailbox: storing a message failed; quarantining it");
-            quarantine_after_error(conn, raw, ctx, &format!("could not be stored: {e}"))
-        }
+    match ingest_batch(conn, &[raw], ctx)?.pop() {
+        Some(Ok(i)) => Ok(i),
+        Some(Err(e)) => Err(IngestError::Other(e)),
+        None => Err(IngestError::Other("nothing taken in".into())),
     }
 }
 
-fn details(m: &ParsedMail) -> serde_json::Value {
-    let matches = detect::find(&m.text);
-    let categories: Vec<String> = detect::propose_categories(&matches)
+fn scan_json(s: Option<&Option<Scan>>) -> (Option<&'static str>, Option<String>) {
+    match s {
+        Some(Some(Scan::Clean)) => (Some("clean"), None),
+        Some(Some(Scan::Infected(sig))) => (Some("infected"), Some(sig.clone())),
+        Some(Some(Scan::NotScanned(e))) => (Some("not_scanned"), Some(e.clone())),
+        _ => (None, None),
+    }
+}
+
+fn details(m: &ParsedMail, found: &[detect::Match], scans: &[Option<Scan>]) -> serde_json::Value {
+    let categories: Vec<String> = detect::propose_categories(found)
         .iter()
         .map(|c| format!("{c:?}").to_lowercase())
         .collect();
@@ -308,7 +477,12 @@ fn details(m: &ParsedMail) -> serde_json::Value {
         "date": m.date,
         "in_reply_to": m.in_reply_to,
         "references": m.references,
-        "attachments": m.attachments.iter().map(|a| serde_json::json!({
+        "attachments": m.attachments.iter().enumerate().map(|(i, a)| {
+            let (scan, detail) = scan_json(scans.get(i));
+            serde_json::json!({
+            "scan": scan,
+            "signature": if scan == Some("infected") { detail.clone() } else { None },
+            "scan_error": if scan == Some("not_scanned") { detail } else { None },
             "filename": a.filename,
             "declared_type": a.declared_type,
             "content_type": a.content_type,
@@ -317,7 +491,7 @@ fn details(m: &ParsedMail) -> serde_json::Value {
             "inline": a.inline,
             "forwarded": a.forwarded,
             "refused": a.refused,
-        })).collect::<Vec<_>>(),
+        })}).collect::<Vec<_>>(),
         "forwarded": m.forwarded,
         "dsn": m.dsn,
         "auto_reply": m.auto_reply,
@@ -339,6 +513,12 @@ fn fmt_date(d: &Option<DateTime<Utc>>) -> String {
 /// The report's text: the mail's subject and text, then each forwarded message with its own
 /// sender, recipients and date, as evidence.
 pub fn description(m: &ParsedMail, max_chars: usize) -> String {
+    description_scanned(m, max_chars, &[])
+}
+
+/// [`description`], saying which attachments were withheld as infected (with the signature) and
+/// which could not be scanned.
+pub fn description_scanned(m: &ParsedMail, max_chars: usize, scans: &[Option<Scan>]) -> String {
     let mut d = String::new();
     if !m.subject.is_empty() {
         d.push_str(&format!("Onderwerp: {}\n", m.subject));
@@ -375,8 +555,15 @@ pub fn description(m: &ParsedMail, max_chars: usize) -> String {
     let refused: Vec<String> = m
         .attachments
         .iter()
-        .filter_map(|a| {
-            a.refused.as_ref().map(|r| {
+        .enumerate()
+        .filter_map(|(i, a)| {
+            let why = match scans.get(i) {
+                Some(Some(Scan::Infected(sig))) => Some(format!(
+                    "besmet met een virus volgens ClamAV ({sig}); in quarantaine, niet te downloaden"
+                )),
+                _ => a.refused.clone(),
+            };
+            why.map(|r| {
                 format!(
                     "{} ({}, {} bytes): {r}",
                     a.filename, a.declared_type, a.size
@@ -388,6 +575,19 @@ pub fn description(m: &ParsedMail, max_chars: usize) -> String {
         d.push_str("\n\nNiet overgenomen bijlagen (staan in de bewaarde e-mail):\n");
         d.push_str(&refused.join("\n"));
     }
+    let unscanned: Vec<&str> = m
+        .attachments
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| matches!(scans.get(*i), Some(Some(Scan::NotScanned(_)))))
+        .map(|(_, a)| a.filename.as_str())
+        .collect();
+    if !unscanned.is_empty() {
+        d.push_str(&format!(
+            "\n\nLet op: niet op virussen gescand (virusscanner niet bereikbaar): {}",
+            unscanned.join(", ")
+        ));
+    }
     // Whatever a header carried: no control characters but newlines and tabs in stored text.
     let mut d = parse::clean(&d);
     if d.chars().count() > max_chars {
@@ -398,8 +598,8 @@ pub fn description(m: &ParsedMail, max_chars: usize) -> String {
     d
 }
 
-fn data_kinds(text: &str) -> Vec<String> {
-    let mut v: Vec<String> = detect::find(text)
+fn data_kinds(found: &[detect::Match]) -> Vec<String> {
+    let mut v: Vec<String> = found
         .iter()
         .filter_map(|m| match m.kind {
             detect::DetectedKind::Bsn => Some("bsn"),
@@ -415,10 +615,13 @@ fn data_kinds(text: &str) -> Vec<String> {
     v
 }
 
-fn checked_attachments(m: &ParsedMail) -> Vec<NewAttachment> {
+/// The attachments to keep with the report: a checked type, and not infected.
+fn checked_attachments(m: &ParsedMail, scans: &[Option<Scan>]) -> Vec<NewAttachment> {
     m.attachments
         .iter()
-        .filter_map(|a| {
+        .enumerate()
+        .filter(|(i, _)| !matches!(scans.get(*i), Some(Some(Scan::Infected(_)))))
+        .filter_map(|(_, a)| {
             a.content_type.map(|ct| NewAttachment {
                 filename: a.filename.clone(),
                 content_type: ct.to_string(),
@@ -480,10 +683,11 @@ fn system() -> Actor {
 fn handle(
     c: &mut DbConn,
     m: &ParsedMail,
+    p: &Prepared,
     ctx: &Context,
     row: &mut NewMail,
+    audit: &mut Vec<Entry>,
 ) -> Result<Outcome, IngestError> {
-    let now = crate::db::now();
     match parse::classify(m, &ctx.own_addresses) {
         Kind::Own => {
             row.outcome = "own".into();
@@ -503,24 +707,20 @@ fn handle(
             let mut outbox_id = None;
             if let Some((id, _, incident, org, status)) = target {
                 store::outbox_bounced(c, &id, &reason)?;
-                audit::store::append(
-                    c,
-                    &[Entry {
-                        actor: system(),
-                        action: "outbox.bounced".into(),
-                        entity_type: "outbox",
-                        entity_id: id.clone(),
-                        organisation_id: org,
-                        before: Some(serde_json::json!({"status": status})),
-                        after: Some(serde_json::json!({
-                            "status": "failed",
-                            "status_code": dsn.status,
-                            "incident_id": incident,
-                            "mail_id": row.id,
-                        })),
-                    }],
-                    now,
-                )?;
+                audit.push(Entry {
+                    actor: system(),
+                    action: "outbox.bounced".into(),
+                    entity_type: "outbox",
+                    entity_id: id.clone(),
+                    organisation_id: org,
+                    before: Some(serde_json::json!({"status": status})),
+                    after: Some(serde_json::json!({
+                        "status": "failed",
+                        "status_code": dsn.status,
+                        "incident_id": incident,
+                        "mail_id": row.id,
+                    })),
+                });
                 row.outbox_id = Some(id.clone());
                 outbox_id = Some(id);
             }
@@ -529,9 +729,9 @@ fn handle(
         Kind::Person => {
             let scope = row.scope.clone();
             if let Some((report_id, incident_id)) = thread(c, m, ctx, &scope)? {
-                return join(c, m, row, report_id, incident_id, now);
+                return join(c, m, &p.scans, row, report_id, incident_id, audit);
             }
-            new_report(c, m, ctx, row)
+            new_report(c, m, p, ctx, row, audit)
         }
     }
 }
@@ -539,19 +739,20 @@ fn handle(
 fn join(
     c: &mut DbConn,
     m: &ParsedMail,
+    scans: &[Option<Scan>],
     row: &mut NewMail,
     report_id: Option<String>,
     incident_id: Option<String>,
-    now: DateTime<Utc>,
+    audit: &mut Vec<Entry>,
 ) -> Result<Outcome, IngestError> {
     if let Some(rid) = report_id {
         let Some(report) = store::report_by_id(c, &rid)? else {
             return Err(IngestError::Other("threaded report vanished".into()));
         };
-        let body = description(m, 20_000);
+        let body = description_scanned(m, 20_000, scans);
         let msg_id = crate::reports::attachments::add_message(c, &rid, "reporter", &body)?;
         let mut att_ids = vec![];
-        for a in checked_attachments(m) {
+        for a in checked_attachments(m, scans) {
             att_ids.push(crate::reports::attachments::insert(
                 c,
                 &rid,
@@ -560,24 +761,20 @@ fn join(
                 &a.data,
             )?);
         }
-        audit::store::append(
-            c,
-            &[Entry {
-                actor: system(),
-                action: "report.mail_received".into(),
-                entity_type: "report",
-                entity_id: rid.clone(),
-                organisation_id: report.organisation_id.clone(),
-                before: None,
-                after: Some(serde_json::json!({
-                    "mail_id": row.id,
-                    "report_message_id": msg_id,
-                    "attachments": att_ids,
-                    "id_collision": row.id_collision,
-                })),
-            }],
-            now,
-        )?;
+        audit.push(Entry {
+            actor: system(),
+            action: "report.mail_received".into(),
+            entity_type: "report",
+            entity_id: rid.clone(),
+            organisation_id: report.organisation_id.clone(),
+            before: None,
+            after: Some(serde_json::json!({
+                "mail_id": row.id,
+                "report_message_id": msg_id,
+                "attachments": att_ids,
+                "id_collision": row.id_collision,
+            })),
+        });
         row.outcome = "joined_report".into();
         row.report_id = Some(rid);
         row.incident_id = report.incident_id.clone();
@@ -592,24 +789,20 @@ fn join(
         return Err(IngestError::Other("threaded incident vanished".into()));
     };
     // The mail itself is the incident's message (mail_messages.incident_id); the trail says so.
-    audit::store::append(
-        c,
-        &[Entry {
-            actor: system(),
-            action: "incident.mail_received".into(),
-            entity_type: "incident",
-            entity_id: iid.clone(),
-            organisation_id: Some(inc.organisation_id.clone()),
-            before: None,
-            after: Some(serde_json::json!({
-                "mail_id": row.id,
-                "from": row.from_addr.as_deref().map(mask_email),
-                "attachments": m.attachments.len(),
-                "id_collision": row.id_collision,
-            })),
-        }],
-        now,
-    )?;
+    audit.push(Entry {
+        actor: system(),
+        action: "incident.mail_received".into(),
+        entity_type: "incident",
+        entity_id: iid.clone(),
+        organisation_id: Some(inc.organisation_id.clone()),
+        before: None,
+        after: Some(serde_json::json!({
+            "mail_id": row.id,
+            "from": row.from_addr.as_deref().map(mask_email),
+            "attachments": m.attachments.len(),
+            "id_collision": row.id_collision,
+        })),
+    });
     row.outcome = "joined_incident".into();
     row.incident_id = Some(iid);
     Ok(Outcome::JoinedIncident {
@@ -620,8 +813,10 @@ fn join(
 fn new_report(
     c: &mut DbConn,
     m: &ParsedMail,
+    p: &Prepared,
     ctx: &Context,
     row: &mut NewMail,
+    audit: &mut Vec<Entry>,
 ) -> Result<Outcome, IngestError> {
     let sender = m
         .from
@@ -637,14 +832,14 @@ fn new_report(
         channel: "mailbox".into(),
         organisation_id: ctx.organisation_id.clone(),
         organisation_hint: None,
-        description: description(m, ctx.max_description.max(200)),
+        description: description_scanned(m, ctx.max_description.max(200), &p.scans),
         received_via: if m.forwarded.is_empty() {
             None
         } else {
             Some("email".into())
         },
         received_on: None,
-        data_kinds: data_kinds(&m.text),
+        data_kinds: data_kinds(&p.found),
         action_taken: None,
         contact_name: m
             .from
@@ -656,7 +851,7 @@ fn new_report(
         may_contact: sender.is_some(),
         language: parse::language(&lang_text).into(),
         created_by: None,
-        attachments: checked_attachments(m),
+        attachments: checked_attachments(m, &p.scans),
         acknowledge: if ackable {
             ctx.acknowledge.clone()
         } else {
@@ -664,7 +859,8 @@ fn new_report(
         },
     };
     let acknowledged = report.acknowledge.is_some() && report.contact_email.is_some();
-    let created = crate::reports::store::insert_batch(c, std::slice::from_ref(&report))?;
+    let created =
+        crate::reports::store::insert_batch_deferred(c, std::slice::from_ref(&report), audit)?;
     let created = created
         .into_iter()
         .next()

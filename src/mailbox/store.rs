@@ -7,7 +7,7 @@ use crate::db::{to_db, DbConn};
 
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = mail_messages)]
-pub struct NewMail {
+pub struct NewMail<'a> {
     pub id: String,
     pub scope: String,
     pub organisation_id: Option<String>,
@@ -25,7 +25,8 @@ pub struct NewMail {
     pub outbox_id: Option<String>,
     pub details_json: String,
     pub size_bytes: i64,
-    pub raw: Vec<u8>,
+    /// Borrowed: the raw message is written straight from the caller's buffer, not copied.
+    pub raw: &'a [u8],
     pub received_at: NaiveDateTime,
 }
 
@@ -86,20 +87,32 @@ const INFO: InfoColumns = (
     mail_messages::received_at,
 );
 
+/// Run `$body` on the concrete connection (`$c`), so hot statements are prepared once and
+/// taken from the connection's statement cache instead of going through the `MultiConnection`
+/// wrapper's per-call serialisation.
+macro_rules! concrete {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            DbConn::Pg($c) => $body,
+            DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+
 pub fn insert(conn: &mut DbConn, m: &NewMail) -> QueryResult<()> {
-    diesel::insert_into(mail_messages::table)
+    concrete!(conn, |c| diesel::insert_into(mail_messages::table)
         .values(m)
-        .execute(conn)
-        .map(|_| ())
+        .execute(c)
+        .map(|_| ()))
 }
 
 /// Content hashes already stored under this Message-ID in this scope.
 pub fn hashes_for(conn: &mut DbConn, scope: &str, message_id: &str) -> QueryResult<Vec<String>> {
-    mail_messages::table
+    concrete!(conn, |c| mail_messages::table
         .filter(mail_messages::scope.eq(scope))
         .filter(mail_messages::message_id.eq(message_id))
         .select(mail_messages::content_sha256)
-        .load(conn)
+        .load(c))
 }
 
 /// What a message we stored earlier (by Message-ID) belongs to: (report id, incident id).

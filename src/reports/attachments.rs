@@ -71,18 +71,25 @@ pub fn insert(
     data: &[u8],
 ) -> QueryResult<String> {
     let id = new_id();
-    diesel::insert_into(attachments::table)
-        .values((
-            attachments::id.eq(&id),
-            attachments::report_id.eq(report_id),
-            attachments::filename.eq(clean_filename(filename)),
-            attachments::content_type.eq(content_type),
-            attachments::size_bytes.eq(data.len() as i64),
-            attachments::sha256.eq(hex::encode(Sha256::digest(data))),
-            attachments::data.eq(data),
-            attachments::created_at.eq(to_db(now())),
-        ))
-        .execute(conn)?;
+    let row = (
+        attachments::id.eq(&id),
+        attachments::report_id.eq(report_id),
+        attachments::filename.eq(clean_filename(filename)),
+        attachments::content_type.eq(content_type),
+        attachments::size_bytes.eq(data.len() as i64),
+        attachments::sha256.eq(hex::encode(Sha256::digest(data))),
+        attachments::data.eq(data),
+        attachments::created_at.eq(to_db(now())),
+    );
+    // On the concrete connection: the prepared statement is reused from its cache.
+    match conn {
+        DbConn::Pg(c) => diesel::insert_into(attachments::table)
+            .values(row)
+            .execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_into(attachments::table)
+            .values(row)
+            .execute(c)?,
+    };
     Ok(id)
 }
 

@@ -43,10 +43,22 @@ pub struct Created {
 
 /// Store a batch of reports with their audit records. Runs inside the caller's write transaction.
 pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> QueryResult<Vec<Created>> {
+    let mut entries = Vec::with_capacity(batch.len());
+    let created = insert_batch_deferred(conn, batch, &mut entries)?;
+    audit::store::append(conn, &entries, now())?;
+    Ok(created)
+}
+
+/// As [`insert_batch`], but the audit entries are handed to the caller, who appends them to the
+/// chain in the same transaction (the mailbox appends a whole poll's entries at once).
+pub fn insert_batch_deferred(
+    conn: &mut DbConn,
+    batch: &[NewReport],
+    entries: &mut Vec<Entry>,
+) -> QueryResult<Vec<Created>> {
     let t = now();
     let year = t.year();
     let mut created = Vec::with_capacity(batch.len());
-    let mut entries = Vec::with_capacity(batch.len());
     let first = reserve_counter(conn, "report", year, batch.len() as i64)?;
     for (i, r) in batch.iter().enumerate() {
         let n = first + i as i64;
@@ -139,7 +151,6 @@ pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> QueryResult<Vec<C
             created_at: row.created_at,
         });
     }
-    audit::store::append(conn, &entries, t)?;
     Ok(created)
 }
 

@@ -113,6 +113,7 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "staff/campaign",
     "public/notice",
     "public/notices",
+    "staff/mail_replies",
 );
 
 const MESSAGES: &[(Lang, &str)] = &[
@@ -122,6 +123,8 @@ const MESSAGES: &[(Lang, &str)] = &[
     (Lang::En, include_str!("../../locales/en/common.json")),
     (Lang::En, include_str!("../../locales/en/public.json")),
     (Lang::En, include_str!("../../locales/en/staff.json")),
+    (Lang::Nl, include_str!("../../locales/nl/mail.json")),
+    (Lang::En, include_str!("../../locales/en/mail.json")),
 ];
 
 impl Web {

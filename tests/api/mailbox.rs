@@ -4,7 +4,7 @@ use meldpunt::auth::Role;
 use meldpunt::db::schema::{
     attachments, audit_log, mail_messages, outbox, report_messages, reports,
 };
-use meldpunt::mailbox::service::{self, Context, Outcome};
+use meldpunt::mailbox::service::{self, Context, Ingested, Outcome};
 use serde_json::Value;
 
 use crate::both;
@@ -1066,3 +1066,477 @@ async fn personal_data_in_mail_is_detected_and_masked_in_lists(app: TestApp) {
     );
 }
 both!(personal_data_in_mail_is_detected_and_masked_in_lists);
+
+/// A message with PDF attachments (name, bytes).
+fn mail_with_pdfs(head: &str, text: &str, pdfs: &[(&str, &[u8])]) -> Vec<u8> {
+    use base64::Engine;
+    let mut m = format!(
+        "{head}MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n--b0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
+    );
+    for (name, data) in pdfs {
+        m.push_str(&format!(
+            "--b0\r\nContent-Type: application/pdf; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+            base64::engine::general_purpose::STANDARD.encode(data)
+        ));
+    }
+    m.push_str("--b0--\r\n");
+    m.into_bytes()
+}
+
+/// The `href`s on a page that start with `prefix`.
+fn links(html: &str, prefix: &str) -> Vec<String> {
+    html.match_indices(&format!("href=\"{prefix}"))
+        .map(|(i, _)| {
+            let rest = &html[i + 6..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+async fn mail_replies_show_on_the_incident_and_report_pages_for_their_organisation_only(
+    app: TestApp,
+) {
+    use crate::staff_pages::{get, get_ok, post, sign_in};
+    app.create_org("oost");
+    app.create_org("west");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let w = app.create_user("h@west.nl", &[("west", Role::Handler)]);
+    let v = upload_ok(&app, &h.token, fixture("plain_nl.eml")).await;
+    let reference = v["reference"].as_str().unwrap().to_string();
+
+    // A citizen's reply to our acknowledgement, with a scan.
+    let mid = ack_message_id(&app, &reference);
+    let scan: &[u8] = b"%PDF-1.4\nscan van de brief\n%%EOF\n";
+    let raw = mail_with_pdfs(
+        &format!("From: Jan Jansen <jan.jansen@example.nl>\r\nTo: meldpunt@meldpunt.test\r\nSubject: Re: uw melding\r\nDate: Mon, 23 Nov 2026 10:00:00 +0100\r\nMessage-ID: <reply-scan@example.nl>\r\nIn-Reply-To: <{mid}>\r\n"),
+        "Hierbij de scan van de brief.",
+        &[("scan.pdf", scan)],
+    );
+    assert_eq!(
+        upload_ok(&app, &h.token, raw).await["outcome"],
+        "joined_report"
+    );
+
+    // Two follow-ups on an incident (its reference in the subject), the second with a file.
+    let inc = app.open_incident(&h, "oost", 1).await;
+    let (iid, iref) = (
+        inc["id"].as_str().unwrap().to_string(),
+        inc["reference"].as_str().unwrap().to_string(),
+    );
+    let raw = format!(
+        "From: Verwerker <support@verwerker.example>\r\nSubject: Eerste vraag over {iref}\r\nDate: Mon, 23 Nov 2026 11:00:00 +0100\r\nMessage-ID: <inc-a@verwerker.example>\r\n\r\nWanneer hoort u meer?\r\n"
+    );
+    assert_eq!(
+        upload_ok(&app, &h.token, raw.into_bytes()).await["outcome"],
+        "joined_incident"
+    );
+    let logboek: &[u8] = b"%PDF-1.4\nlogboek van de verwerker\n%%EOF\n";
+    let raw = mail_with_pdfs(
+        &format!("From: Verwerker <support@verwerker.example>\r\nSubject: Tweede bericht over {iref}\r\nDate: Mon, 23 Nov 2026 12:00:00 +0100\r\nMessage-ID: <inc-b@verwerker.example>\r\n"),
+        "Het logboek zit in de bijlage.",
+        &[("logboek.pdf", logboek)],
+    );
+    assert_eq!(
+        upload_ok(&app, &h.token, raw).await["outcome"],
+        "joined_incident"
+    );
+
+    sign_in(&app, "h@oost.nl").await;
+    let page = get_ok(&app, &format!("/staff/incidents/{iid}")).await;
+    let (a, b) = (
+        page.find("Tweede bericht over")
+            .expect("newest reply shown"),
+        page.find("Eerste vraag over").expect("older reply shown"),
+    );
+    assert!(a < b, "newest first");
+    assert!(page.contains("Het logboek zit in de bijlage."));
+    assert!(page.contains("Wanneer hoort u meer?"));
+    // The sender masked, as elsewhere in lists on this page.
+    assert!(page.contains("s***@verwerker.example"), "{page}");
+    assert!(!page.contains("support@verwerker.example"));
+    let inc_files = links(&page, "/staff/mail/");
+    assert_eq!(inc_files.len(), 1, "{inc_files:?}");
+    let r = app.client.get(app.url(&inc_files[0])).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(r.bytes().await.unwrap().as_ref(), logboek);
+
+    let page = get_ok(&app, &format!("/staff/reports/{reference}")).await;
+    assert!(page.contains("Hierbij de scan van de brief."), "{page}");
+    assert!(page.contains("jan.jansen@example.nl"));
+    let rep_files = links(&page, "/staff/mail/");
+    assert_eq!(rep_files.len(), 1, "{rep_files:?}");
+    let r = app.client.get(app.url(&rep_files[0])).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), scan);
+
+    // The JSON view of the incident's mail: newest first, with download URLs for API tokens.
+    let list: Value = app
+        .get(&format!("/api/v1/incidents/{iid}/mail"), Some(&h.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert!(list[0]["subject"].as_str().unwrap().starts_with("Tweede"));
+    assert_eq!(list[0]["attachments"][0]["filename"], "logboek.pdf");
+    let url = list[0]["attachments"][0]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app.get(&url, Some(&h.token)).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), logboek);
+
+    // Another organisation's staff: nothing of it exists.
+    assert_problem(app.get(&url, Some(&w.token)).await, 404, None).await;
+    assert_problem(
+        app.get(&format!("/api/v1/incidents/{iid}/mail"), Some(&w.token))
+            .await,
+        404,
+        None,
+    )
+    .await;
+    // Without a token or session (a client without the signed-in cookie): 401.
+    let bare = reqwest::Client::new();
+    for path in [format!("/api/v1/incidents/{iid}/mail"), url.clone()] {
+        let r = bare.get(app.url(&path)).send().await.unwrap();
+        assert_problem(r, 401, None).await;
+    }
+    let html = get_ok(&app, "/staff/inbox").await;
+    let csrf = crate::staff_pages::csrf_of(&html);
+    assert_eq!(
+        post(&app, "/staff/logout", &[("csrf", &csrf)])
+            .await
+            .status(),
+        303
+    );
+    sign_in(&app, "h@west.nl").await;
+    for path in [
+        format!("/staff/incidents/{iid}"),
+        format!("/staff/reports/{reference}"),
+        inc_files[0].clone(),
+        rep_files[0].clone(),
+    ] {
+        let (status, body) = get(&app, &path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(!body.contains("logboek") && !body.contains("scan van de brief"));
+    }
+}
+both!(mail_replies_show_on_the_incident_and_report_pages_for_their_organisation_only);
+
+/// A clamd of the test's own: a database folder holding only the test's signature (no virus
+/// database is downloaded), a UNIX socket in a temp dir; stopped on drop.
+struct Clamd {
+    dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+const CLAMD: &str = "/usr/sbin/clamd";
+/// A harmless marker the test signature matches.
+const MARKER: &str = "MELDPUNT-CLAMAV-TESTMARKER-7f3a";
+
+impl Clamd {
+    /// None (and a SKIPPED note) when clamd is not installed, unless MELDPUNT_REQUIRE_CLAMAV=1.
+    fn start() -> Option<Clamd> {
+        if !std::path::Path::new(CLAMD).exists() {
+            if std::env::var("MELDPUNT_REQUIRE_CLAMAV").as_deref() == Ok("1") {
+                panic!("MELDPUNT_REQUIRE_CLAMAV=1 but {CLAMD} is missing (apt-get install clamav-daemon)");
+            }
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\nNOTE: ClamAV test SKIPPED: {CLAMD} is not installed (apt-get install clamav-daemon).\n"
+            );
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().display().to_string();
+        std::fs::create_dir_all(dir.path().join("db")).unwrap();
+        let hex: String = MARKER.bytes().map(|b| format!("{b:02x}")).collect();
+        std::fs::write(
+            dir.path().join("db/meldpunt-test.ndb"),
+            format!("Meldpunt.Test.Marker:0:*:{hex}\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("clamd.conf"),
+            format!(
+                "LocalSocket {d}/clamd.sock\nDatabaseDirectory {d}/db\nTemporaryDirectory {d}\nLogFile {d}/clamd.log\nForeground yes\n"
+            ),
+        )
+        .unwrap();
+        let child = std::process::Command::new(CLAMD)
+            .arg("-c")
+            .arg(dir.path().join("clamd.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let c = Clamd { dir, child };
+        for _ in 0..300 {
+            if let Ok(mut s) = std::os::unix::net::UnixStream::connect(c.socket()) {
+                use std::io::{Read, Write};
+                let mut pong = [0u8; 5];
+                if s.write_all(b"zPING\0").is_ok()
+                    && s.read_exact(&mut pong).is_ok()
+                    && &pong[..4] == b"PONG"
+                {
+                    return Some(c);
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let log = std::fs::read_to_string(c.dir.path().join("clamd.log")).unwrap_or_default();
+        panic!("clamd did not start: {log}");
+    }
+
+    fn socket(&self) -> String {
+        self.dir.path().join("clamd.sock").display().to_string()
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Clamd {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn clamav_withholds_infected_attachments_and_keeps_mail_when_clamd_is_down(app: TestApp) {
+    use crate::staff_pages::{get, get_ok, sign_in};
+    use meldpunt::mailbox::clamav::Target;
+    let Some(mut clamd) = Clamd::start() else {
+        return;
+    };
+    let org = app.create_org("oost");
+    app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let mut ctx = ctx(&app, Some(org));
+    ctx.clamd = Some(Target::Unix(clamd.socket()));
+    let infected = format!("%PDF-1.4\n{MARKER}\n%%EOF\n").into_bytes();
+    let clean: &[u8] = b"%PDF-1.4\nnormale brief\n%%EOF\n";
+
+    // A new report: the infected file is withheld (not stored as an attachment), the clean one
+    // kept; the report says which and why, with the signature's name.
+    let raw = mail_with_pdfs(
+        "From: Jan Jansen <jan.jansen@example.nl>\r\nSubject: Brief met bijlagen\r\nDate: Mon, 23 Nov 2026 10:00:00 +0100\r\nMessage-ID: <clam-1@example.nl>\r\n",
+        "Zie de bijlagen.",
+        &[("besmet.pdf", &infected), ("schoon.pdf", clean)],
+    );
+    let mut c = app.conn();
+    let res = service::ingest_batch(&mut c, &[&raw], &ctx).unwrap();
+    let Ok(i) = &res[0] else { panic!("{res:?}") };
+    let Outcome::Report { reference, .. } = &i.outcome else {
+        panic!("{:?}", i.outcome)
+    };
+    let (rid, desc): (String, String) = reports::table
+        .filter(reports::reference.eq(reference))
+        .select((reports::id, reports::description))
+        .first(&mut c)
+        .unwrap();
+    let names: Vec<String> = attachments::table
+        .filter(attachments::report_id.eq(&rid))
+        .select(attachments::filename)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(names, vec!["schoon.pdf"]);
+    assert!(desc.contains("besmet.pdf"), "{desc}");
+    assert!(desc.contains("Meldpunt.Test.Marker"), "{desc}");
+    let details: String = mail_messages::table
+        .filter(mail_messages::report_id.eq(&rid))
+        .select(mail_messages::details_json)
+        .first(&mut c)
+        .unwrap();
+    let details: Value = serde_json::from_str(&details).unwrap();
+    assert_eq!(details["attachments"][0]["scan"], "infected");
+    assert_eq!(
+        details["attachments"][0]["signature"],
+        "Meldpunt.Test.Marker.UNOFFICIAL"
+    );
+    assert_eq!(details["attachments"][1]["scan"], "clean");
+
+    // A reply with an infected file: staff see the signature, the file is not served.
+    let raw = mail_with_pdfs(
+        &format!("From: Jan Jansen <jan.jansen@example.nl>\r\nSubject: Re: {reference}\r\nDate: Mon, 23 Nov 2026 11:00:00 +0100\r\nMessage-ID: <clam-2@example.nl>\r\n"),
+        "Nog een bestand.",
+        &[("nog-een.pdf", &infected)],
+    );
+    let res = service::ingest_batch(&mut c, &[&raw], &ctx).unwrap();
+    assert!(
+        matches!(
+            &res[0],
+            Ok(Ingested {
+                outcome: Outcome::JoinedReport { .. },
+                ..
+            })
+        ),
+        "{res:?}"
+    );
+    let n: i64 = attachments::table
+        .filter(attachments::report_id.eq(&rid))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(n, 1, "the infected reply attachment is not stored");
+    sign_in(&app, "h@oost.nl").await;
+    let page = get_ok(&app, &format!("/staff/reports/{reference}")).await;
+    assert!(
+        page.contains("in quarantaine: virus gevonden: Meldpunt.Test.Marker.UNOFFICIAL"),
+        "{page}"
+    );
+    assert!(links(&page, "/staff/mail/").is_empty(), "no download link");
+    let mail_id = res[0].as_ref().unwrap().mail_id.clone().unwrap();
+    let (status, _) = get(&app, &format!("/staff/mail/{mail_id}/attachments/0")).await;
+    assert_eq!(status, 404, "an infected attachment is never served");
+
+    // clamd gone: the message is kept, its attachment too, marked "not scanned" for staff.
+    clamd.stop();
+    let raw = mail_with_pdfs(
+        &format!("From: Jan Jansen <jan.jansen@example.nl>\r\nSubject: Re: {reference}\r\nDate: Mon, 23 Nov 2026 12:00:00 +0100\r\nMessage-ID: <clam-3@example.nl>\r\n"),
+        "Nu zonder scanner.",
+        &[("later.pdf", clean)],
+    );
+    let res = service::ingest_batch(&mut c, &[&raw], &ctx).unwrap();
+    let i = res[0].as_ref().expect("kept although clamd is down");
+    assert!(matches!(i.outcome, Outcome::JoinedReport { .. }), "{i:?}");
+    let reason: Option<String> = mail_messages::table
+        .filter(mail_messages::id.eq(i.mail_id.clone().unwrap()))
+        .select(mail_messages::reason)
+        .first(&mut c)
+        .unwrap();
+    assert!(reason.unwrap().contains("not scanned"));
+    let page = get_ok(&app, &format!("/staff/reports/{reference}")).await;
+    assert!(page.contains("niet op virussen gescand"), "{page}");
+    assert_eq!(links(&page, "/staff/mail/").len(), 1, "kept and served");
+    // And a new report while clamd is down: kept with its attachment, the text says so.
+    let raw = mail_with_pdfs(
+        "From: Piet <piet@example.nl>\r\nSubject: Nieuwe melding\r\nMessage-ID: <clam-4@example.nl>\r\n",
+        "Weer een brief.",
+        &[("brief.pdf", clean)],
+    );
+    let res = service::ingest_batch(&mut c, &[&raw], &ctx).unwrap();
+    let Ok(Ingested {
+        outcome: Outcome::Report { reference, .. },
+        ..
+    }) = &res[0]
+    else {
+        panic!("{res:?}")
+    };
+    let desc: String = reports::table
+        .filter(reports::reference.eq(reference))
+        .select(reports::description)
+        .first(&mut c)
+        .unwrap();
+    assert!(desc.contains("niet op virussen gescand"), "{desc}");
+}
+both!(clamav_withholds_infected_attachments_and_keeps_mail_when_clamd_is_down);
+
+async fn a_batch_keeps_the_good_messages_when_one_fails(app: TestApp) {
+    use diesel::connection::SimpleConnection;
+    let org = app.create_org("oost");
+    let ctx = ctx(&app, Some(org));
+    let mut c = app.conn();
+    // A real database error for one message, half-way through storing it (after its report row
+    // was written): a trigger refusing a report whose text holds a marker.
+    match &mut c {
+        meldpunt::db::DbConn::Sqlite(s) => s
+            .batch_execute(
+                "CREATE TRIGGER fail_me BEFORE INSERT ON attachments \
+                 WHEN NEW.filename = 'fail-me.pdf' BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END;",
+            )
+            .unwrap(),
+        meldpunt::db::DbConn::Pg(p) => p
+            .batch_execute(
+                "CREATE FUNCTION fail_me() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.filename = 'fail-me.pdf' THEN RAISE EXCEPTION 'refused by test trigger'; END IF; \
+                 RETURN NEW; END $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER fail_me BEFORE INSERT ON attachments FOR EACH ROW EXECUTE FUNCTION fail_me();",
+            )
+            .unwrap(),
+    }
+    let good: Vec<Vec<u8>> = (0..3).map(|i| {
+        format!("From: Melder {i} <melder{i}@example.nl>\r\nSubject: Brief {i}\r\nMessage-ID: <batch-{i}@example.nl>\r\n\r\nVerkeerde brief {i}.\r\n").into_bytes()
+    }).collect();
+    let bad = mail_with_pdfs(
+        "From: Melder X <melderx@example.nl>\r\nSubject: Brief X\r\nMessage-ID: <batch-x@example.nl>\r\n",
+        "Met bijlage.",
+        &[("fail-me.pdf", b"%PDF-1.4\nx\n")],
+    );
+    let raws: Vec<&[u8]> = vec![&good[0], &bad, &good[1], &good[1], &good[2]];
+    let res = service::ingest_batch(&mut c, &raws, &ctx).unwrap();
+    let outcomes: Vec<String> = res
+        .iter()
+        .map(|r| match r {
+            Ok(i) => format!("{:?}", i.outcome)
+                .split([' ', '{'])
+                .next()
+                .unwrap()
+                .to_string(),
+            Err(e) => e.clone(),
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["Report", "Quarantined", "Report", "Duplicate", "Report"]
+    );
+    let Ok(Ingested {
+        outcome: Outcome::Quarantined { reason },
+        ..
+    }) = &res[1]
+    else {
+        unreachable!()
+    };
+    assert!(reason.contains("refused by test trigger"), "{reason}");
+    // The failed message left nothing behind but its quarantined raw copy.
+    let n: i64 = reports::table.count().get_result(&mut c).unwrap();
+    assert_eq!(n, 3);
+    let n: i64 = outbox::table.count().get_result(&mut c).unwrap();
+    assert_eq!(n, 3, "no acknowledgement for the rolled-back report");
+    let kept: Vec<(String, Vec<u8>)> = mail_messages::table
+        .filter(mail_messages::outcome.eq("quarantined"))
+        .select((mail_messages::outcome, mail_messages::raw))
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].1, bad);
+    let received: i64 = audit_log::table
+        .filter(audit_log::action.eq("report.received"))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(received, 3, "no audit record of the rolled-back report");
+    let v = meldpunt::audit::store::verify(&mut c).unwrap();
+    assert!(v.broken.is_none(), "the audit chain holds after a batch");
+}
+both!(a_batch_keeps_the_good_messages_when_one_fails);
+
+async fn mailbox_routes_are_in_the_openapi_document(app: TestApp) {
+    let doc: Value = app
+        .get("/api/v1/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    for (p, method) in [
+        ("/api/v1/mail", "post"),
+        ("/api/v1/mail/quarantine", "get"),
+        ("/api/v1/mail/{id}/raw", "get"),
+        ("/api/v1/mail/{id}/attachments/{n}", "get"),
+        ("/api/v1/incidents/{id}/mail", "get"),
+    ] {
+        assert!(
+            doc["paths"][p].get(method).is_some(),
+            "{method} {p} missing from OpenAPI"
+        );
+    }
+}
+both!(mailbox_routes_are_in_the_openapi_document);

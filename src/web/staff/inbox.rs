@@ -32,7 +32,7 @@ use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
 const PAGE: i64 = 50;
 
 /// Staff of the report's organisation; a report without one only for installation admins.
-fn may_see(staff: &Staff, row: &ReportRow) -> bool {
+pub(super) fn may_see(staff: &Staff, row: &ReportRow) -> bool {
     match &row.organisation_id {
         Some(org) => staff.can_handle(org),
         None => staff.is_admin,
@@ -476,7 +476,7 @@ pub async fn act(
     }
 }
 
-fn kb(bytes: i64) -> String {
+pub(super) fn kb(bytes: i64) -> String {
     if bytes >= 1024 * 1024 {
         format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
     } else {
@@ -511,7 +511,8 @@ pub async fn report(
     let staff = signed_in(&req, lang, &here(&req)).await?;
     let reference = path.into_inner();
     let s = staff.clone();
-    let (row, files, msgs, org, inc) = state
+    let limits = crate::mailbox::service::limits(&state.settings);
+    let (row, files, msgs, org, inc, replies) = state
         .db(move |c| {
             let row = report_store::by_reference(c, &reference)?
                 .filter(|r| may_see(&s, r))
@@ -519,6 +520,7 @@ pub async fn report(
             let ids = vec![row.id.clone()];
             let files = attachments::for_reports(c, &ids)?;
             let msgs = attachments::messages(c, &ids)?;
+            let replies = crate::mailbox::replies::load(c, None, &ids, &limits)?;
             let org = match &row.organisation_id {
                 Some(id) => org_store::by_id(c, id)?,
                 None => None,
@@ -527,7 +529,7 @@ pub async fn report(
                 Some(id) => incident_store::by_id(c, id)?,
                 None => None,
             };
-            Ok((row, files, msgs, org, inc))
+            Ok((row, files, msgs, org, inc, replies))
         })
         .await
         .map_err(|e| page_err(lang, e))?;
@@ -570,6 +572,7 @@ pub async fn report(
         "incident": inc.map(|i| json!({"url": format!("/staff/incidents/{}", i.id), "reference": i.reference, "title": i.title})),
         "files": files_ctx(&files),
         "messages": messages,
+        "mail_replies": super::mail::ctx(lang, &replies, false, &HashMap::new()),
     });
     render(
         &req,
@@ -605,8 +608,12 @@ pub async fn attachment(
         })
         .await
         .map_err(|e| page_err(lang, e))?;
-    let ascii: String = info
-        .filename
+    Ok(download(&info.filename, &info.content_type, data))
+}
+
+/// A stored file as a download (never shown inline), its name safe in the header.
+pub(super) fn download(filename: &str, content_type: &str, data: Vec<u8>) -> HttpResponse {
+    let ascii: String = filename
         .chars()
         .map(|c| {
             if c.is_ascii() && !c.is_control() {
@@ -623,13 +630,13 @@ pub async fn attachment(
             DispositionParam::FilenameExt(ExtendedValue {
                 charset: Charset::Ext("UTF-8".into()),
                 language_tag: None,
-                value: info.filename.clone().into_bytes(),
+                value: filename.to_string().into_bytes(),
             }),
         ],
     };
-    Ok(HttpResponse::Ok()
-        .content_type(info.content_type.clone())
+    HttpResponse::Ok()
+        .content_type(content_type.to_string())
         .insert_header(disposition)
         .insert_header(("X-Content-Type-Options", "nosniff"))
-        .body(data))
+        .body(data)
 }

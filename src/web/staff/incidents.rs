@@ -187,11 +187,13 @@ struct Loaded {
     trail: Vec<AuditRow>,
     names: HashMap<String, String>,
     org: Option<org_store::OrgRow>,
+    replies: Vec<crate::mailbox::replies::Reply>,
 }
 
 async fn load(state: &AppState, staff: &Staff, id: &str, lang: Lang) -> Result<Loaded, PageError> {
     let s = staff.clone();
     let id = id.to_string();
+    let limits = crate::mailbox::service::limits(&state.settings);
     state
         .db(move |c| {
             let row = service::visible(c, &s, &id, false)?;
@@ -202,6 +204,7 @@ async fn load(state: &AppState, staff: &Staff, id: &str, lang: Lang) -> Result<L
             let view = service::view(row, refs, now());
             let ids: Vec<String> = reports.iter().map(|r| r.id.clone()).collect();
             let files = attachments::for_reports(c, &ids)?;
+            let replies = crate::mailbox::replies::load(c, Some(&id), &ids, &limits)?;
             let notes = notes::list(c, &id)?;
             let trail = crate::audit::store::for_entity(c, "incident", &id)?;
             let mut names = HashMap::new();
@@ -223,6 +226,7 @@ async fn load(state: &AppState, staff: &Staff, id: &str, lang: Lang) -> Result<L
                 trail,
                 names,
                 org,
+                replies,
             })
         })
         .await
@@ -437,6 +441,12 @@ pub(super) async fn incident_page(
         "groups": groups,
         "version": v.version,
         "reports": reports,
+        "mail_replies": super::mail::ctx(
+            lang,
+            &d.replies,
+            true,
+            &d.reports.iter().map(|r| (r.id.clone(), r.reference.clone())).collect(),
+        ),
         "notes": notes,
         "note": extra.note,
         "trail": trail_ctx(lang, &d.trail, &d.names),

@@ -9,6 +9,7 @@ mod assess;
 mod inbox;
 mod incidents;
 mod login;
+mod mail;
 mod notifications;
 mod registers;
 
@@ -46,6 +47,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/staff/reports/{reference}", web::get().to(inbox::report))
         .route("/staff/attachments/{id}", web::get().to(inbox::attachment))
+        .route(
+            "/staff/mail/{id}/attachments/{n}",
+            web::get().to(mail::attachment),
+        )
         .route("/staff/incidents", web::get().to(incidents::list))
         .route("/staff/incidents/{id}", web::get().to(incidents::show))
         .route(
