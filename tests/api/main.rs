@@ -15,5 +15,6 @@ mod public_pages;
 mod register;
 mod register_pages;
 mod reports;
+mod sending;
 mod smtp_sink;
 mod staff_pages;
