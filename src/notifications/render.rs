@@ -256,7 +256,9 @@ mod tests {
     #[test]
     fn only_plain_paths_outside_recipient_count_as_recipient_free() {
         use super::recipient_free;
-        assert!(recipient_free("Let op: {{organisation.name}} ({{ incident.reference }})"));
+        assert!(recipient_free(
+            "Let op: {{organisation.name}} ({{ incident.reference }})"
+        ));
         assert!(recipient_free("no variables at all"));
         assert!(recipient_free("{{{organisation.name}}}"));
         for dependent in [

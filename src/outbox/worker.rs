@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::{watch, Mutex};
 
-use super::store::{self, Outcome, OutboxRow};
+use super::store::{self, OutboxRow, Outcome};
 use super::transport::{Mailer, SendError};
 use crate::config::OutboxSettings;
 use crate::db::{now, DbPool};
@@ -53,7 +53,11 @@ impl Worker {
     /// the claim does, so no send is still under way when another worker may take the row up.
     pub async fn run_once(&self) -> anyhow::Result<usize> {
         let pool = self.pool.clone();
-        let (id, n, lease) = (self.id.clone(), self.settings.batch_size.max(1), self.lease());
+        let (id, n, lease) = (
+            self.id.clone(),
+            self.settings.batch_size.max(1),
+            self.lease(),
+        );
         let claimed_at = now();
         let rows = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<OutboxRow>> {
             let mut c = pool.get()?;
@@ -116,7 +120,10 @@ impl Worker {
         if renew {
             let lost = b.held.len() - held.len();
             if lost > 0 {
-                tracing::warn!(lost, "outbox: claims lost before sending; another worker took them up");
+                tracing::warn!(
+                    lost,
+                    "outbox: claims lost before sending; another worker took them up"
+                );
             }
             b.held = held.into_iter().collect();
             b.until = t + lease;

@@ -905,7 +905,13 @@ pub(crate) async fn campaign_app(kind: Db, n: usize) -> Option<(TestApp, String,
     Some((app, url, h))
 }
 
-pub(crate) async fn wait_done(app: &TestApp, url: &str, h: &User, sink: &SmtpSink, limit: Duration) -> Value {
+pub(crate) async fn wait_done(
+    app: &TestApp,
+    url: &str,
+    h: &User,
+    sink: &SmtpSink,
+    limit: Duration,
+) -> Value {
     let start = Instant::now();
     loop {
         let p = json_ok(app.get(url, Some(&h.token)).await, 200).await;

@@ -366,7 +366,11 @@ async fn crash_mid_send_loses_nothing_and_resends_at_most_one_batch(kind: Db) {
             n => panic!("row {} accepted {n} times\n{}", r.id, sink.summary()),
         }
     }
-    assert_eq!(accepted.len(), 40, "the sink accepted Message-IDs no row has");
+    assert_eq!(
+        accepted.len(),
+        40,
+        "the sink accepted Message-IDs no row has"
+    );
     assert_eq!(
         twice, unmarked_accepted,
         "sent twice: exactly the accepted-but-unwritten ones"
