@@ -249,19 +249,22 @@ pub fn start(
     // A campaign writes ~1.3 KB a recipient in one transaction: with SQLite's default 2 MB page
     // cache the pages spill to the WAL and are read back while the transaction runs. A larger
     // cache for this transaction only (restored after, and its memory released).
-    let big_cache = matches!(c, DbConn::Sqlite(_));
-    if big_cache {
+    if let DbConn::Sqlite(s) = c {
         use diesel::connection::SimpleConnection;
-        if let DbConn::Sqlite(s) = c {
-            s.batch_execute("PRAGMA cache_size = -131072")?;
-        }
+        s.batch_execute("PRAGMA cache_size = -131072")?;
     }
-    let res = start_tx(c, ctx, staff, incident_id, input, mail_domain, &mut progress);
-    if big_cache {
+    let res = start_tx(
+        c,
+        ctx,
+        staff,
+        incident_id,
+        input,
+        mail_domain,
+        &mut progress,
+    );
+    if let DbConn::Sqlite(s) = c {
         use diesel::connection::SimpleConnection;
-        if let DbConn::Sqlite(s) = c {
-            s.batch_execute("PRAGMA cache_size = -2000; PRAGMA shrink_memory")?;
-        }
+        s.batch_execute("PRAGMA cache_size = -2000; PRAGMA shrink_memory")?;
     }
     res
 }
