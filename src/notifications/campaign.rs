@@ -246,39 +246,6 @@ pub fn start(
         }
     }
     service::settle(c, ctx, staff, incident_id, &input.draft_id, None)?;
-    // A campaign writes ~1.3 KB a recipient in one transaction: with SQLite's default 2 MB page
-    // cache the pages spill to the WAL and are read back while the transaction runs. A larger
-    // cache for this transaction only (restored after, and its memory released).
-    if let DbConn::Sqlite(s) = c {
-        use diesel::connection::SimpleConnection;
-        s.batch_execute("PRAGMA cache_size = -131072")?;
-    }
-    let res = start_tx(
-        c,
-        ctx,
-        staff,
-        incident_id,
-        input,
-        mail_domain,
-        &mut progress,
-    );
-    if let DbConn::Sqlite(s) = c {
-        use diesel::connection::SimpleConnection;
-        s.batch_execute("PRAGMA cache_size = -2000; PRAGMA shrink_memory")?;
-    }
-    res
-}
-
-#[allow(clippy::too_many_arguments)]
-fn start_tx(
-    c: &mut DbConn,
-    ctx: &Ctx,
-    staff: &Staff,
-    incident_id: &str,
-    input: NewCampaign,
-    mail_domain: &str,
-    progress: &mut impl FnMut(usize, usize),
-) -> ApiResult<Started> {
     write_tx(c, |c| -> ApiResult<Started> {
         let inc = visible(c, staff, incident_id, true)?;
         let mut d = store::draft(c, &inc.id, &input.draft_id)?
