@@ -155,6 +155,12 @@ fn draft_input() -> DraftInput {
 
 /// A new incident with `n` recipients and a signed-off communication draft: (incident, draft).
 fn breach(w: &World, c: &mut DbConn, n: usize) -> (String, String) {
+    let (id, did, _) = breach_timed(w, c, n);
+    (id, did)
+}
+
+/// As [`breach`], also returning the seconds the CSV import took.
+fn breach_timed(w: &World, c: &mut DbConn, n: usize) -> (String, String, f64) {
     let input: meldpunt::incidents::model::IncidentCreate =
         serde_json::from_value(serde_json::json!({
             "organisation": "oost", "title": "Bestand naar verkeerde ontvanger",
@@ -168,7 +174,10 @@ fn breach(w: &World, c: &mut DbConn, n: usize) -> (String, String) {
     }))
     .unwrap();
     meldpunt::assessment::service::record_facts(c, &w.handler, &id, facts).unwrap();
-    campaign::import(c, &w.handler, &id, &csv(n), |_, _| {}).unwrap();
+    let file = csv(n);
+    let t0 = Instant::now();
+    campaign::import(c, &w.handler, &id, &file, |_, _| {}).unwrap();
+    let import = t0.elapsed().as_secs_f64();
     let d = service::create_draft(
         c,
         &w.ctx,
@@ -194,7 +203,7 @@ fn breach(w: &World, c: &mut DbConn, n: usize) -> (String, String) {
         },
     )
     .unwrap();
-    (id, d.id)
+    (id, d.id, import)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -568,9 +577,12 @@ async fn breach_100k(rounds: usize, n: usize) -> Line {
         let s = sink(false).await;
         let start = Instant::now();
         let (pool2, w2) = (pool.clone(), w.clone());
-        tokio::task::spawn_blocking(move || {
+        let (import, prep, queue) = tokio::task::spawn_blocking(move || {
             let mut c = pool2.get().unwrap();
-            let (id, did) = breach(&w2, &mut c, n);
+            let t0 = Instant::now();
+            let (id, did, import) = breach_timed(&w2, &mut c, n);
+            let prep = t0.elapsed().as_secs_f64();
+            let t1 = Instant::now();
             campaign::start(
                 &mut c,
                 &w2.ctx,
@@ -585,11 +597,18 @@ async fn breach_100k(rounds: usize, n: usize) -> Line {
                 |_, _| {},
             )
             .unwrap();
+            (import, prep - import, t1.elapsed().as_secs_f64())
         })
         .await
         .unwrap();
+        let t2 = Instant::now();
         run_workers(&pool, s.port, 2, n).await;
+        let deliver = t2.elapsed().as_secs_f64();
         let p = start.elapsed().as_secs_f64();
+        println!(
+            "  breach_100k round {} phases: import {import:.2} s, incident + facts + draft + sign-off {prep:.2} s, campaign start (render + queue) {queue:.2} s, delivery {deliver:.2} s",
+            round + 1
+        );
         drop(s);
         // Baselines: split the CSV, render, lettre to a quick-ACK sink over two connections.
         let b0 = Instant::now();

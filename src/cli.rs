@@ -53,6 +53,11 @@ pub enum Command {
         #[command(subcommand)]
         cmd: crate::notifications::cli::CampaignCmd,
     },
+    /// The e-mail outbox: `outbox work` runs delivery workers without the web service.
+    Outbox {
+        #[command(subcommand)]
+        cmd: OutboxCmd,
+    },
     /// Retention of the breach register and its evidence.
     Retention {
         #[command(subcommand)]
@@ -148,6 +153,16 @@ pub enum TokenCmd {
 }
 
 #[derive(Subcommand)]
+pub enum OutboxCmd {
+    /// Deliver queued e-mail until SIGTERM / Ctrl-C (no web service; any number may run).
+    Work {
+        /// Workers in this process.
+        #[arg(long, default_value_t = 1)]
+        workers: usize,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum AuditCmd {
     /// Recompute the whole chain; exit 0 when intact, 1 naming the first broken record.
     Verify,
@@ -164,6 +179,9 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
     match cmd {
         Command::Serve => unreachable!("serve is handled by main"),
         Command::Campaign { cmd } => crate::notifications::cli::run(cmd, settings),
+        Command::Outbox {
+            cmd: OutboxCmd::Work { workers },
+        } => crate::outbox::cli::work(settings, workers),
         Command::Migrate => {
             let mut c = db::connect(&settings.database.url)?;
             let applied = db::run_migrations(&mut c)?;

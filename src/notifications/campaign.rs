@@ -306,6 +306,25 @@ pub fn start(
             ["email_subject.nl", "email_body.nl", "letter.nl"],
             ["email_subject.en", "email_body.en", "letter.en"],
         ];
+        // A subject that cannot depend on the recipient (plain paths outside `recipient`) is
+        // rendered once per language; otherwise per recipient like the body.
+        let mut fixed_subjects: [Option<String>; 2] = [None, None];
+        for (li, fixed) in fixed_subjects.iter_mut().enumerate() {
+            if templates.is_recipient_free(NAMES[li][0]) {
+                *fixed = Some(
+                    templates
+                        .render_ctx(NAMES[li][0], &contexts[li])
+                        .map_err(|e| {
+                            ApiError::Validation(vec![FieldError::new(
+                                "template",
+                                format!("{}: {}", e.template, e.message),
+                            )])
+                        })?
+                        .trim()
+                        .to_string(),
+                );
+            }
+        }
         let campaign_id = new_id();
         let kind = outbox_kind(&campaign_id);
         let emails = todo.iter().filter(|r| r.email.is_some()).count();
@@ -337,9 +356,14 @@ pub fn start(
                 }
                 let hctx = &contexts[li];
                 if let Some(to) = &r.email {
-                    let subject = templates
-                        .render_ctx(NAMES[li][0], hctx)
-                        .map_err(|e| recipient_error(r, e))?;
+                    let subject = match &fixed_subjects[li] {
+                        Some(s) => s.clone(),
+                        None => templates
+                            .render_ctx(NAMES[li][0], hctx)
+                            .map_err(|e| recipient_error(r, e))?
+                            .trim()
+                            .to_string(),
+                    };
                     let body = templates
                         .render_ctx(NAMES[li][1], hctx)
                         .map_err(|e| recipient_error(r, e))?;
@@ -349,7 +373,7 @@ pub fn start(
                         organisation_id: Some(inc.organisation_id.clone()),
                         incident_id: Some(inc.id.clone()),
                         to: to.clone(),
-                        subject: subject.trim().to_string(),
+                        subject,
                         body_text: body,
                         body_html: None,
                     });
@@ -459,7 +483,11 @@ pub fn progress_of(c: &mut DbConn, camp: &CampaignRow) -> ApiResult<Progress> {
         content_sha256: camp.content_sha256.clone(),
         created_at: from_db(camp.created_at),
         paused: gate.as_ref().map(|g| g.paused).unwrap_or(false),
-        per_minute: gate.as_ref().and_then(|g| g.per_minute),
+        // A finished campaign's gate is removed by the outbox: its rate is then the campaign's own.
+        per_minute: match &gate {
+            Some(g) => g.per_minute,
+            None => camp.per_minute,
+        },
         emails: camp.emails,
         queued,
         sending,
@@ -493,7 +521,7 @@ pub fn control(
         let camp = store::campaign(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
         let kind = outbox_kind(&camp.id);
         let g = crate::outbox::store::gate(c, &kind)?;
-        let before_rate = g.as_ref().and_then(|g| g.per_minute);
+        let before_rate = g.as_ref().map_or(camp.per_minute, |g| g.per_minute);
         let rate = per_minute.unwrap_or(before_rate);
         crate::outbox::store::set_gate(c, &kind, paused, rate, now())?;
         audit::store::append(

@@ -58,6 +58,37 @@ pub struct NoticeTemplates {
     html: Handlebars<'static>,
     /// Which templates came from the organisation's directory.
     pub overridden: Vec<String>,
+    /// Templates whose output cannot depend on the recipient (see [`recipient_free`]).
+    recipient_free: Vec<&'static str>,
+}
+
+/// True when every `{{…}}` of a template is a plain path not under `recipient` (no helpers, blocks,
+/// partials, `this`, `../` or `@root`): its output is then the same for every recipient and a
+/// campaign renders it once. Conservative: anything else counts as recipient-dependent.
+pub fn recipient_free(src: &str) -> bool {
+    let mut rest = src;
+    while let Some(i) = rest.find("{{") {
+        if rest[..i].ends_with('\\') {
+            return false;
+        }
+        let after = &rest[i + 2..];
+        let Some(j) = after.find("}}") else {
+            return false;
+        };
+        let inner = after[..j].trim_matches(|c: char| c == '{' || c == '~' || c.is_whitespace());
+        let first = inner.split('.').next().unwrap_or("");
+        let plain = !inner.is_empty()
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+            && !inner.starts_with(|c: char| c.is_ascii_digit())
+            && !matches!(first, "recipient" | "this" | "");
+        if !plain {
+            return false;
+        }
+        rest = after[j + 2..].trim_start_matches('}');
+    }
+    true
 }
 
 impl NoticeTemplates {
@@ -76,6 +107,7 @@ impl NoticeTemplates {
         let mut html = Handlebars::new();
         html.set_strict_mode(true);
         let mut overridden = vec![];
+        let mut free = vec![];
         for (name, file, is_html) in TEMPLATES {
             let mut src = embedded(file).to_string();
             if let Some(d) = dir.filter(|_| !slug.is_empty()) {
@@ -88,6 +120,9 @@ impl NoticeTemplates {
                     overridden.push(file.to_string());
                 }
             }
+            if recipient_free(&src) {
+                free.push(*name);
+            }
             let reg = if *is_html { &mut html } else { &mut text };
             reg.register_template_string(name, src)
                 .map_err(|e| TemplateError {
@@ -99,6 +134,7 @@ impl NoticeTemplates {
             text,
             html,
             overridden,
+            recipient_free: free,
         })
     }
 
@@ -110,6 +146,11 @@ impl NoticeTemplates {
             ))),
             _ => Ok(OrgTemplates::Embedded(NoticeTemplates::embedded())),
         }
+    }
+
+    /// Whether the template's output is the same for every recipient ([`recipient_free`]).
+    pub fn is_recipient_free(&self, name: &str) -> bool {
+        self.recipient_free.contains(&name)
     }
 
     /// Render with a context already in handlebars' form: no serialisation per call (campaigns
@@ -218,6 +259,34 @@ mod tests {
         let d = std::env::temp_dir().join(format!("meldpunt-notice-{}", crate::db::new_id()));
         std::fs::create_dir_all(&d).unwrap();
         d
+    }
+
+    #[test]
+    fn only_plain_paths_outside_recipient_count_as_recipient_free() {
+        use super::recipient_free;
+        assert!(recipient_free(
+            "Let op: {{organisation.name}} ({{ incident.reference }})"
+        ));
+        assert!(recipient_free("no variables at all"));
+        assert!(recipient_free("{{{organisation.name}}}"));
+        for dependent in [
+            "Beste {{recipient.name}}",
+            "{{#if recipient.name}}x{{/if}}",
+            "{{#each this}}{{@key}}{{/each}}",
+            "{{this}}",
+            "{{lookup @root \"recipient\"}}",
+            "{{> partial}}",
+            "{{../recipient}}",
+            "{{@root.recipient.name}}",
+            "\\{{organisation.name}}",
+            "{{organisation.name",
+        ] {
+            assert!(!recipient_free(dependent), "{dependent}");
+        }
+        let t = super::NoticeTemplates::embedded();
+        assert!(t.is_recipient_free("email_subject.nl"));
+        assert!(t.is_recipient_free("email_subject.en"));
+        assert!(!t.is_recipient_free("email_body.nl"));
     }
 
     #[test]

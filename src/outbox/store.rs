@@ -241,6 +241,17 @@ fn load_gates(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<Vec<Gate>> {
             .load(c)?,
         DbConn::Sqlite(c) => outbox_gates::table.load(c)?,
     };
+    if !gates.is_empty() {
+        // A gate whose kind has nothing left to send (a finished campaign) is removed, so claims
+        // do not read the gates of every campaign ever run. On PostgreSQL the rows are locked
+        // above already (in one order), so this takes no lock in another order.
+        let gone: Vec<GateKind> = diesel::sql_query(
+            "DELETE FROM outbox_gates WHERE NOT EXISTS (SELECT 1 FROM outbox o \
+             WHERE o.kind = outbox_gates.kind AND o.status IN ('queued', 'sending')) RETURNING kind",
+        )
+        .load(conn)?;
+        gates.retain(|g| !gone.iter().any(|k| k.kind == g.kind));
+    }
     let t = to_db(now);
     for g in &mut gates {
         if t - g.window_start >= Duration::minutes(1) || t < g.window_start {
@@ -249,6 +260,12 @@ fn load_gates(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<Vec<Gate>> {
         }
     }
     Ok(gates)
+}
+
+#[derive(QueryableByName)]
+struct GateKind {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    kind: String,
 }
 
 /// Keep the picked rows each kind's budget allows, counting them into the gates.
@@ -397,6 +414,55 @@ pub fn mark_failed(
             ))
             .execute(conn),
     }
+}
+
+/// What became of one claimed message, waiting to be written.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Accepted by the SMTP server with this answer.
+    Sent(String),
+    /// Not accepted: back to the queue after the delay, or failed for good (`None`).
+    Failed {
+        error: String,
+        retry_in: Option<Duration>,
+    },
+}
+
+/// Write several outcomes and renew `worker`'s claim on the rows it still holds, in one
+/// transaction (one commit for many messages). Returns which of `renew` are still held: a row whose
+/// claim was lost (another worker took it up after the lease ran out) must not be sent.
+pub fn settle(
+    conn: &mut DbConn,
+    worker: &str,
+    outcomes: &[(String, Outcome)],
+    renew: &[String],
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> QueryResult<(usize, Vec<String>)> {
+    conn.transaction(|conn| {
+        crate::db::begin_write(conn)?;
+        let mut marked = 0;
+        for (id, o) in outcomes {
+            marked += match o {
+                Outcome::Sent(resp) => mark_sent(conn, id, worker, resp, now)?,
+                Outcome::Failed { error, retry_in } => {
+                    mark_failed(conn, id, worker, error, *retry_in, now)?
+                }
+            };
+        }
+        if renew.is_empty() {
+            return Ok((marked, vec![]));
+        }
+        let mine = outbox::table
+            .filter(outbox::id.eq_any(renew))
+            .filter(outbox::status.eq("sending"))
+            .filter(outbox::claimed_by.eq(worker));
+        diesel::update(mine.clone())
+            .set(outbox::claimed_until.eq(Some(to_db(now + lease))))
+            .execute(conn)?;
+        let held = mine.select(outbox::id).load(conn)?;
+        Ok((marked, held))
+    })
 }
 
 pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<OutboxRow>> {

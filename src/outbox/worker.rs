@@ -2,14 +2,27 @@
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use futures_util::stream::{self, StreamExt};
-use tokio::sync::watch;
+use std::collections::HashSet;
 
-use super::store::{self, OutboxRow};
-use super::transport::Mailer;
+use chrono::{DateTime, Utc};
+use futures_util::stream::{self, StreamExt};
+use tokio::sync::{watch, Mutex};
+
+use super::store::{self, OutboxRow, Outcome};
+use super::transport::{Mailer, SendError};
 use crate::config::OutboxSettings;
 use crate::db::{now, DbPool};
 use crate::privacy::mask_email;
+
+/// A claimed batch while it is delivered.
+struct Batch {
+    /// The end of this worker's lease on the rows it holds.
+    until: DateTime<Utc>,
+    /// Claimed rows not yet sent or failed.
+    held: HashSet<String>,
+    /// Outcomes not yet written.
+    outcomes: Vec<(String, Outcome)>,
+}
 
 pub struct Worker {
     pub id: String,
@@ -32,72 +45,142 @@ impl Worker {
     }
 
     /// Claim and deliver one batch; returns how many rows were claimed.
+    ///
+    /// One commit claims the batch, one writes its outcomes: the sends in between are not marked
+    /// one by one. Before each send the worker checks its lease (known locally: it set it); with
+    /// less than half of it left it writes the outcomes so far and renews the claim on the rows it
+    /// still holds in one commit, and it gives every send a timeout that ends a quarter lease before
+    /// the claim does, so no send is still under way when another worker may take the row up.
     pub async fn run_once(&self) -> anyhow::Result<usize> {
         let pool = self.pool.clone();
         let (id, n, lease) = (
             self.id.clone(),
             self.settings.batch_size.max(1),
-            chrono::Duration::seconds(self.settings.lease_seconds.max(1)),
+            self.lease(),
         );
+        let claimed_at = now();
         let rows = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<OutboxRow>> {
             let mut c = pool.get()?;
-            Ok(store::claim(&mut c, &id, n, lease, now())?)
+            Ok(store::claim(&mut c, &id, n, lease, claimed_at)?)
         })
         .await??;
         let count = rows.len();
+        if count == 0 {
+            return Ok(0);
+        }
+        let batch = Mutex::new(Batch {
+            until: claimed_at + lease,
+            held: rows.iter().map(|r| r.id.clone()).collect(),
+            outcomes: Vec::with_capacity(count),
+        });
         stream::iter(rows)
-            .for_each_concurrent(self.settings.concurrency.max(1), |row| async move {
-                if let Err(e) = self.deliver(row).await {
-                    tracing::error!(error = %e, "outbox: recording a delivery failed");
+            .for_each_concurrent(self.settings.concurrency.max(1), |row| {
+                let batch = &batch;
+                async move {
+                    if let Err(e) = self.deliver(row, batch).await {
+                        tracing::error!(error = %e, "outbox: recording a delivery failed");
+                    }
                 }
             })
             .await;
+        let mut b = batch.into_inner();
+        self.settle(&mut b, false).await?;
         Ok(count)
     }
 
-    async fn deliver(&self, row: OutboxRow) -> anyhow::Result<()> {
-        let (pool, id, worker) = (self.pool.clone(), row.id.clone(), self.id.clone());
-        let lease = chrono::Duration::seconds(self.settings.lease_seconds.max(1));
-        let held = tokio::task::spawn_blocking(move || -> anyhow::Result<bool> {
-            let mut c = pool.get()?;
-            Ok(store::renew(&mut c, &id, &worker, lease, now())?)
-        })
-        .await??;
-        if !held {
-            tracing::warn!(id = %row.id, "outbox: claim lost before sending; another worker took it up");
+    fn lease(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.settings.lease_seconds.max(1))
+    }
+
+    /// Write the outcomes gathered so far and, with `renew`, extend the claim on the rows still
+    /// held (dropping those whose claim was lost).
+    async fn settle(&self, b: &mut Batch, renew: bool) -> anyhow::Result<()> {
+        let outcomes = std::mem::take(&mut b.outcomes);
+        let ids: Vec<String> = if renew {
+            b.held.iter().cloned().collect()
+        } else {
+            vec![]
+        };
+        if outcomes.is_empty() && ids.is_empty() {
             return Ok(());
         }
-        let result = self.mailer.send(&self.from, &row).await;
-        let pool = self.pool.clone();
-        let worker = self.id.clone();
-        let max_attempts = self.settings.max_attempts;
-        let base = self.settings.backoff_base_seconds;
-        let to = mask_email(&row.to_addr);
-        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let (pool, worker, lease, t) = (self.pool.clone(), self.id.clone(), self.lease(), now());
+        let n_out = outcomes.len();
+        let (marked, held) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
             let mut c = pool.get()?;
-            match result {
-                Ok(resp) => {
-                    let n = store::mark_sent(&mut c, &row.id, &worker, &resp, now())?;
-                    if n == 0 {
-                        tracing::warn!(id = %row.id, "outbox: claim lost before marking sent");
-                    } else {
-                        tracing::info!(id = %row.id, kind = %row.kind, to = %to, "outbox: sent");
-                    }
-                }
-                Err(e) => {
-                    let retry = if e.permanent || row.attempts >= max_attempts {
-                        None
-                    } else {
-                        Some(store::backoff(base, row.attempts))
-                    };
-                    tracing::warn!(id = %row.id, to = %to, attempts = row.attempts, permanent = e.permanent,
-                        retry = retry.is_some(), error = %e.message, "outbox: delivery failed");
-                    store::mark_failed(&mut c, &row.id, &worker, &e.message, retry, now())?;
+            Ok(store::settle(&mut c, &worker, &outcomes, &ids, lease, t)?)
+        })
+        .await??;
+        if marked < n_out {
+            tracing::warn!(
+                lost = n_out - marked,
+                "outbox: claims lost before the outcome was written"
+            );
+        }
+        if renew {
+            let lost = b.held.len() - held.len();
+            if lost > 0 {
+                tracing::warn!(
+                    lost,
+                    "outbox: claims lost before sending; another worker took them up"
+                );
+            }
+            b.held = held.into_iter().collect();
+            b.until = t + lease;
+        }
+        Ok(())
+    }
+
+    async fn deliver(&self, row: OutboxRow, batch: &Mutex<Batch>) -> anyhow::Result<()> {
+        let lease = self.lease();
+        let deadline = {
+            let mut b = batch.lock().await;
+            if b.held.contains(&row.id) && b.until - now() < lease / 2 {
+                self.settle(&mut b, true).await?;
+            }
+            if !b.held.contains(&row.id) {
+                tracing::warn!(id = %row.id, "outbox: claim lost before sending; another worker took it up");
+                return Ok(());
+            }
+            b.until - lease / 4
+        };
+        let budget = (deadline - now())
+            .to_std()
+            .unwrap_or(StdDuration::from_millis(1));
+        let result = match tokio::time::timeout(budget, self.mailer.send(&self.from, &row)).await {
+            Ok(r) => r,
+            Err(_) => Err(SendError {
+                permanent: false,
+                message: format!("no answer from the SMTP server within {budget:?}"),
+            }),
+        };
+        let to = mask_email(&row.to_addr);
+        let outcome = match result {
+            Ok(resp) => {
+                tracing::info!(id = %row.id, kind = %row.kind, to = %to, "outbox: sent");
+                Outcome::Sent(resp)
+            }
+            Err(e) => {
+                let retry = if e.permanent || row.attempts >= self.settings.max_attempts {
+                    None
+                } else {
+                    Some(store::backoff(
+                        self.settings.backoff_base_seconds,
+                        row.attempts,
+                    ))
+                };
+                tracing::warn!(id = %row.id, to = %to, attempts = row.attempts, permanent = e.permanent,
+                    retry = retry.is_some(), error = %e.message, "outbox: delivery failed");
+                Outcome::Failed {
+                    error: e.message,
+                    retry_in: retry,
                 }
             }
-            Ok(())
-        })
-        .await?
+        };
+        let mut b = batch.lock().await;
+        b.held.remove(&row.id);
+        b.outcomes.push((row.id, outcome));
+        Ok(())
     }
 
     /// Poll until `stop` turns true; a claimed batch is finished before stopping.

@@ -15,7 +15,7 @@ use super::service::policy_of;
 use crate::assessment::detect;
 use crate::audit::{self, Actor, Entry};
 use crate::db::schema::{
-    attachments, incident_notes, incidents, job_runs, mail_messages, notice_recipients,
+    attachments, incident_notes, incidents, job_runs, mail_messages, notice_recipients, outbox,
     report_messages, reports,
 };
 use crate::db::{from_db, is_unique_violation, to_db, write_tx, DbConn};
@@ -186,6 +186,22 @@ fn purge_evidence(
                 ))
                 .execute(c)?;
         }
+        // The outbox's copies of the incident's e-mails that are done with (sent or failed): the
+        // address and the text go; kind, status, Message-ID, times and the server's answer stay.
+        let copies = diesel::update(
+            outbox::table
+                .filter(outbox::incident_id.eq(&row.id))
+                .filter(outbox::status.eq_any(["sent", "failed"]))
+                .filter(outbox::to_addr.ne("")),
+        )
+        .set((
+            outbox::to_addr.eq(""),
+            outbox::subject.eq(""),
+            outbox::body_text.eq(""),
+            outbox::body_html.eq(None::<String>),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(c)?;
         let notes: Vec<(String, String)> = incident_notes::table
             .filter(incident_notes::incident_id.eq(&row.id))
             .select((incident_notes::id, incident_notes::body))
@@ -213,6 +229,7 @@ fn purge_evidence(
                     "notes_pseudonymised": notes.len(),
                     "raw_mails_purged": mails,
                     "notified_people_pseudonymised": people.len(),
+                    "sent_emails_purged": copies,
                     "contact_details_removed": true,
                 })),
             }],
@@ -252,6 +269,7 @@ fn delete_entry(
         )
         .execute(c)?;
         diesel::delete(reports::table.filter(reports::incident_id.eq(&row.id))).execute(c)?;
+        diesel::delete(outbox::table.filter(outbox::incident_id.eq(&row.id))).execute(c)?;
         diesel::delete(incidents::table.find(&row.id)).execute(c)?;
         audit::store::append(
             c,

@@ -17,5 +17,6 @@ mod public_pages;
 mod register;
 mod register_pages;
 mod reports;
+mod sending;
 mod smtp_sink;
 mod staff_pages;

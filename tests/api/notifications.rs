@@ -877,7 +877,7 @@ fn smtp_worker(app: &TestApp, port: u16) -> Arc<Worker> {
     ))
 }
 
-async fn campaign_app(kind: Db, n: usize) -> Option<(TestApp, String, User)> {
+pub(crate) async fn campaign_app(kind: Db, n: usize) -> Option<(TestApp, String, User)> {
     let app = spawn_app_with(kind, |s| {
         s.outbox.enabled = false;
         s.clock.enabled = false;
@@ -910,7 +910,13 @@ async fn campaign_app(kind: Db, n: usize) -> Option<(TestApp, String, User)> {
     Some((app, url, h))
 }
 
-async fn wait_done(app: &TestApp, url: &str, h: &User, sink: &SmtpSink, limit: Duration) -> Value {
+pub(crate) async fn wait_done(
+    app: &TestApp,
+    url: &str,
+    h: &User,
+    sink: &SmtpSink,
+    limit: Duration,
+) -> Value {
     let start = Instant::now();
     loop {
         let p = json_ok(app.get(url, Some(&h.token)).await, 200).await;

@@ -1013,6 +1013,45 @@ async fn retention_purges_evidence_then_the_entry(app: TestApp) {
             .execute(&mut c)
             .unwrap();
     }
+    // The e-mail she was sent (through the outbox: queued, claimed, accepted, written).
+    let sent_mail = {
+        use meldpunt::outbox::store::{self as ob, Outcome};
+        let t = meldpunt::db::now();
+        let oid = meldpunt::db::write_tx(&mut c, |c| {
+            meldpunt::outbox::enqueue(
+                c,
+                &meldpunt::outbox::NewMessage {
+                    kind: "campaign:retentie".into(),
+                    dedupe_key: Some(format!("notice:{id}:rcpt-1:email")),
+                    organisation_id: None,
+                    incident_id: Some(id.to_string()),
+                    to: "ria.betrokkene@example.nl".into(),
+                    subject: "Uw gegevens".into(),
+                    body_text: format!("Beste Ria Betrokkene, uw BSN {bsn} ..."),
+                    body_html: None,
+                },
+                "meldpunt.test",
+                t,
+            )
+        })
+        .unwrap();
+        let claimed = ob::claim(&mut c, "w", 100, chrono::Duration::seconds(60), t).unwrap();
+        assert!(claimed.iter().any(|r| r.id == oid));
+        let outcomes: Vec<(String, Outcome)> = claimed
+            .iter()
+            .map(|r| (r.id.clone(), Outcome::Sent("250 ok".into())))
+            .collect();
+        ob::settle(
+            &mut c,
+            "w",
+            &outcomes,
+            &[],
+            chrono::Duration::seconds(60),
+            t,
+        )
+        .unwrap();
+        oid
+    };
     let r = app
         .post(
             &format!("/api/v1/incidents/{id}/transitions"),
@@ -1089,6 +1128,19 @@ async fn retention_purges_evidence_then_the_entry(app: TestApp) {
             !subject.unwrap_or_default().contains(&bsn),
             "the subject is masked"
         );
+        let copy = meldpunt::outbox::store::by_id(&mut c, &sent_mail)
+            .unwrap()
+            .expect("the outbox row stays");
+        assert_eq!(
+            (
+                copy.to_addr.as_str(),
+                copy.body_text.as_str(),
+                copy.status.as_str()
+            ),
+            ("", "", "sent"),
+            "the outbox's copy of the sent e-mail is purged: {copy:?}"
+        );
+        assert_eq!(copy.smtp_response.as_deref(), Some("250 ok"));
     }
     assert_eq!(s.unlinked_reports_purged, 1);
     let (lname, lphone): (Option<String>, Option<String>) = reports::table
@@ -1133,6 +1185,12 @@ async fn retention_purges_evidence_then_the_entry(app: TestApp) {
     let s = meldpunt::register::retention::run(&mut c, Utc::now() + Duration::days(5 * 366 + 1))
         .unwrap();
     assert_eq!(s.register_entries_deleted, 1);
+    assert!(
+        meldpunt::outbox::store::by_id(&mut c, &sent_mail)
+            .unwrap()
+            .is_none(),
+        "the outbox row goes with the register entry"
+    );
     assert_problem(
         app.get(&format!("/api/v1/incidents/{id}"), Some(&h.token))
             .await,
