@@ -756,6 +756,20 @@ pub fn letters_output(
     Ok((files, index))
 }
 
+/// One recipient's letter, rendered alone (not the whole campaign to serve one).
+pub fn one_letter(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    staff: &Staff,
+    incident_id: &str,
+    id: &str,
+    recipient_id: &str,
+) -> ApiResult<LetterFile> {
+    let l = prepare_letters(c, ctx, staff, incident_id, id)?;
+    let i = l.position(recipient_id).ok_or(ApiError::NotFound)?;
+    l.render(i)
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r', ';']) {
         format!("\"{}\"", s.replace('"', "\"\""))

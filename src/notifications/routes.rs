@@ -365,13 +365,9 @@ pub async fn letter(
 ) -> ApiResult<HttpResponse> {
     let (id, cid, rid) = path.into_inner();
     let ctx = ctx(&state);
-    let (files, _) = state
-        .db(move |c| campaign::letters_output(c, &ctx, &staff, &id, &cid))
+    let f = state
+        .db(move |c| campaign::one_letter(c, &ctx, &staff, &id, &cid, &rid))
         .await?;
-    let f = files
-        .into_iter()
-        .find(|f| f.recipient_id == rid)
-        .ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Type", "text/html; charset=utf-8"))
         .body(f.html))

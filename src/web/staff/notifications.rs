@@ -1656,17 +1656,13 @@ pub async fn letter(
     let staff = signed_in(&req, lang, &here(&req)).await?;
     let (id, cid, rid) = path.into_inner();
     let ctx = nctx(&state);
-    let (files, _) = state
-        .db(move |c| campaign::letters_output(c, &ctx, &staff, &id, &cid))
+    let f = state
+        .db(move |c| campaign::one_letter(c, &ctx, &staff, &id, &cid, &rid))
         .await
         .map_err(|e| match e {
             ApiError::Conflict(_) => PageError::new(StatusCode::CONFLICT, lang, ""),
             other => page_err(lang, other),
         })?;
-    let f = files
-        .into_iter()
-        .find(|f| f.recipient_id == rid)
-        .ok_or_else(|| PageError::not_found(lang))?;
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Type", "text/html; charset=utf-8"))
         .body(f.html))
