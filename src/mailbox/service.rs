@@ -622,10 +622,12 @@ fn checked_attachments(m: &ParsedMail, scans: &[Option<Scan>]) -> Vec<NewAttachm
         .enumerate()
         .filter(|(i, _)| !matches!(scans.get(*i), Some(Some(Scan::Infected(_)))))
         .filter_map(|(_, a)| {
+            // The parser has hashed the bytes already.
             a.content_type.map(|ct| NewAttachment {
                 filename: a.filename.clone(),
                 content_type: ct.to_string(),
                 data: a.data.clone(),
+                sha256: a.sha256.clone(),
             })
         })
         .collect()
@@ -753,13 +755,7 @@ fn join(
         let msg_id = crate::reports::attachments::add_message(c, &rid, "reporter", &body)?;
         let mut att_ids = vec![];
         for a in checked_attachments(m, scans) {
-            att_ids.push(crate::reports::attachments::insert(
-                c,
-                &rid,
-                &a.filename,
-                &a.content_type,
-                &a.data,
-            )?);
+            att_ids.push(crate::reports::attachments::insert(c, &rid, &a)?);
         }
         audit.push(Entry {
             actor: system(),

@@ -1,8 +1,8 @@
 //! Photos and scans that come with a report: checked by content (not by name), at most 10 MB,
 //! stored in the database with their SHA-256, shown only to staff.
+use super::model::NewAttachment;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::db::schema::{attachments, report_messages};
 use crate::db::{new_id, now, to_db, DbConn};
@@ -63,22 +63,16 @@ pub struct AttachmentInfo {
 }
 
 /// Store a checked attachment inside the caller's transaction; returns its id.
-pub fn insert(
-    conn: &mut DbConn,
-    report_id: &str,
-    filename: &str,
-    content_type: &str,
-    data: &[u8],
-) -> QueryResult<String> {
+pub fn insert(conn: &mut DbConn, report_id: &str, a: &NewAttachment) -> QueryResult<String> {
     let id = new_id();
     let row = (
         attachments::id.eq(&id),
         attachments::report_id.eq(report_id),
-        attachments::filename.eq(clean_filename(filename)),
-        attachments::content_type.eq(content_type),
-        attachments::size_bytes.eq(data.len() as i64),
-        attachments::sha256.eq(hex::encode(Sha256::digest(data))),
-        attachments::data.eq(data),
+        attachments::filename.eq(clean_filename(&a.filename)),
+        attachments::content_type.eq(&a.content_type),
+        attachments::size_bytes.eq(a.data.len() as i64),
+        attachments::sha256.eq(&a.sha256),
+        attachments::data.eq(&a.data),
         attachments::created_at.eq(to_db(now())),
     );
     // On the concrete connection: the prepared statement is reused from its cache.

@@ -84,6 +84,21 @@ pub struct NewAttachment {
     pub filename: String,
     pub content_type: String,
     pub data: Vec<u8>,
+    /// SHA-256 (hex) of `data`, computed once where the bytes come in.
+    pub sha256: String,
+}
+
+impl NewAttachment {
+    pub fn new(filename: String, content_type: String, data: Vec<u8>) -> NewAttachment {
+        use sha2::{Digest, Sha256};
+        let sha256 = hex::encode(Sha256::digest(&data));
+        NewAttachment {
+            filename,
+            content_type,
+            data,
+            sha256,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -115,7 +115,7 @@ pub fn insert_batch_deferred(
             })),
         });
         for a in &r.attachments {
-            super::attachments::insert(conn, &row.id, &a.filename, &a.content_type, &a.data)?;
+            super::attachments::insert(conn, &row.id, a)?;
         }
         if let (Some(ack), Some(email)) = (&r.acknowledge, &r.contact_email) {
             let follow_url = format!(

@@ -57,11 +57,11 @@ impl Posted {
             return Ok(None);
         };
         match attachments::sniff(data) {
-            Ok(ct) => Ok(Some(NewAttachment {
-                filename: name.clone(),
-                content_type: ct.into(),
-                data: data.clone(),
-            })),
+            Ok(ct) => Ok(Some(NewAttachment::new(
+                name.clone(),
+                ct.into(),
+                data.clone(),
+            ))),
             Err(Refused::TooLarge) => Err("err_file_size"),
             Err(Refused::Empty) => Err("err_file_empty"),
             Err(Refused::WrongType) => Err("err_file_type"),
@@ -622,8 +622,7 @@ async fn follow_add(
                     after["message_id"] = json!(id);
                 }
                 if let Some(a) = &file {
-                    let id =
-                        attachments::insert(c, &report_id, &a.filename, &a.content_type, &a.data)?;
+                    let id = attachments::insert(c, &report_id, a)?;
                     after["attachment_id"] = json!(id);
                 }
                 crate::audit::store::append(

@@ -4,6 +4,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use chrono_tz::Europe::Amsterdam;
 use meldpunt::auth::{store as auth_store, totp, Role};
+use meldpunt::reports::model::NewAttachment;
 use serde_json::{json, Value};
 
 use crate::both;
@@ -588,12 +589,18 @@ async fn another_organisations_data_is_not_found(app: TestApp) {
     let theirs = meldpunt::reports::store::by_reference(&mut c, &theirs_ref)
         .unwrap()
         .unwrap();
-    let mine_file =
-        meldpunt::reports::attachments::insert(&mut c, &mine.id, "brief ü.png", "image/png", PNG)
-            .unwrap();
-    let theirs_file =
-        meldpunt::reports::attachments::insert(&mut c, &theirs.id, "brief.png", "image/png", PNG)
-            .unwrap();
+    let mine_file = meldpunt::reports::attachments::insert(
+        &mut c,
+        &mine.id,
+        &NewAttachment::new("brief ü.png".into(), "image/png".into(), PNG.to_vec()),
+    )
+    .unwrap();
+    let theirs_file = meldpunt::reports::attachments::insert(
+        &mut c,
+        &theirs.id,
+        &NewAttachment::new("brief.png".into(), "image/png".into(), PNG.to_vec()),
+    )
+    .unwrap();
     sign_in(&app, "h@oost.nl").await;
 
     // One's own: the report in full, the file as a download with its stored type.
