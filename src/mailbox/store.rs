@@ -154,11 +154,19 @@ pub fn outbox_by_message_ids(
         String,
     )>,
 > {
-    if ids.is_empty() {
+    // Our Message-IDs are `<{outbox id}@{domain}>` (outbox::store): the local part is the row's
+    // primary key, so no index on message_id is needed; the full Message-ID must still match.
+    let keys: Vec<&str> = ids
+        .iter()
+        .filter_map(|i| i.split_once('@').map(|(local, _)| local))
+        .filter(|local| uuid::Uuid::try_parse(local).is_ok())
+        .collect();
+    if keys.is_empty() {
         return Ok(None);
     }
     let bracketed: Vec<String> = ids.iter().map(|i| format!("<{i}>")).collect();
     outbox::table
+        .filter(outbox::id.eq_any(&keys))
         .filter(outbox::message_id.eq_any(&bracketed))
         .select((
             outbox::id,

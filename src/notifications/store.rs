@@ -182,15 +182,22 @@ pub fn insert_recipients(c: &mut DbConn, rows: &[RecipientRow]) -> QueryResult<(
 }
 
 pub fn insert_messages(c: &mut DbConn, rows: &[MessageRow]) -> QueryResult<()> {
-    for chunk in rows.chunks(CHUNK) {
-        match c {
-            DbConn::Sqlite(s) => diesel::insert_into(notice_messages::table)
-                .values(chunk)
-                .execute(s)?,
-            DbConn::Pg(p) => diesel::insert_into(notice_messages::table)
-                .values(chunk)
-                .execute(p)?,
-        };
+    match c {
+        // One cached single-row statement per row on SQLite (see outbox::store::enqueue_batch).
+        DbConn::Sqlite(s) => {
+            for row in rows {
+                diesel::insert_into(notice_messages::table)
+                    .values(row)
+                    .execute(s)?;
+            }
+        }
+        DbConn::Pg(p) => {
+            for chunk in rows.chunks(CHUNK) {
+                diesel::insert_into(notice_messages::table)
+                    .values(chunk)
+                    .execute(p)?;
+            }
+        }
     }
     Ok(())
 }

@@ -81,40 +81,68 @@ pub fn enqueue_batch(
 ) -> QueryResult<Vec<String>> {
     let t = to_db(now);
     let mut ids = Vec::with_capacity(msgs.len());
-    // 14 columns a row: 500 rows stay below SQLite's 32,766 bound parameters.
-    for chunk in msgs.chunks(500) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|m| {
+    match conn {
+        // SQLite: one cached single-row statement per message. A multi-row INSERT is prepared anew
+        // for every chunk, and SQLite gives a statement that writes many rows a statement journal
+        // (every page it touches copied once more) so that it can be undone alone; a one-row
+        // INSERT needs neither. Measured with `cargo bench --bench notifications letters_queue`.
+        DbConn::Sqlite(c) => {
+            for m in msgs {
                 let id = new_id();
-                let row = (
-                    outbox::id.eq(id.clone()),
-                    outbox::kind.eq(&m.kind),
-                    outbox::dedupe_key.eq(&m.dedupe_key),
-                    outbox::organisation_id.eq(&m.organisation_id),
-                    outbox::incident_id.eq(&m.incident_id),
-                    outbox::to_addr.eq(&m.to),
-                    outbox::subject.eq(&m.subject),
-                    outbox::body_text.eq(&m.body_text),
-                    outbox::body_html.eq(&m.body_html),
-                    outbox::message_id.eq(format!("<{id}@{domain}>")),
-                    outbox::status.eq("queued"),
-                    outbox::attempts.eq(0),
-                    outbox::next_attempt_at.eq(t),
-                    outbox::created_at.eq(t),
-                );
+                diesel::insert_into(outbox::table)
+                    .values((
+                        outbox::id.eq(&id),
+                        outbox::kind.eq(&m.kind),
+                        outbox::dedupe_key.eq(&m.dedupe_key),
+                        outbox::organisation_id.eq(&m.organisation_id),
+                        outbox::incident_id.eq(&m.incident_id),
+                        outbox::to_addr.eq(&m.to),
+                        outbox::subject.eq(&m.subject),
+                        outbox::body_text.eq(&m.body_text),
+                        outbox::body_html.eq(&m.body_html),
+                        outbox::message_id.eq(format!("<{id}@{domain}>")),
+                        outbox::status.eq("queued"),
+                        outbox::attempts.eq(0),
+                        outbox::next_attempt_at.eq(t),
+                        outbox::created_at.eq(t),
+                    ))
+                    .execute(c)?;
                 ids.push(id);
-                row
-            })
-            .collect();
-        match conn {
-            DbConn::Sqlite(c) => diesel::insert_into(outbox::table)
-                .values(&rows)
-                .execute(c)?,
-            DbConn::Pg(c) => diesel::insert_into(outbox::table)
-                .values(&rows)
-                .execute(c)?,
-        };
+            }
+        }
+        // PostgreSQL: every statement is a round trip, so multi-row INSERTs; 14 columns a row,
+        // 500 rows stay far below the 65,535 bound parameters.
+        DbConn::Pg(c) => {
+            for chunk in msgs.chunks(500) {
+                let rows: Vec<_> = chunk
+                    .iter()
+                    .map(|m| {
+                        let id = new_id();
+                        let row = (
+                            outbox::id.eq(id.clone()),
+                            outbox::kind.eq(&m.kind),
+                            outbox::dedupe_key.eq(&m.dedupe_key),
+                            outbox::organisation_id.eq(&m.organisation_id),
+                            outbox::incident_id.eq(&m.incident_id),
+                            outbox::to_addr.eq(&m.to),
+                            outbox::subject.eq(&m.subject),
+                            outbox::body_text.eq(&m.body_text),
+                            outbox::body_html.eq(&m.body_html),
+                            outbox::message_id.eq(format!("<{id}@{domain}>")),
+                            outbox::status.eq("queued"),
+                            outbox::attempts.eq(0),
+                            outbox::next_attempt_at.eq(t),
+                            outbox::created_at.eq(t),
+                        );
+                        ids.push(id);
+                        row
+                    })
+                    .collect();
+                diesel::insert_into(outbox::table)
+                    .values(&rows)
+                    .execute(c)?;
+            }
+        }
     }
     Ok(ids)
 }
