@@ -68,9 +68,11 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
 pub fn apply_pragmas(conn: &mut DbConn, synchronous_full: bool) -> diesel::QueryResult<()> {
     if let DbConn::Sqlite(c) = conn {
         let sync = if synchronous_full { "FULL" } else { "NORMAL" };
+        // temp_store = MEMORY: savepoint and statement journals stay in memory instead of going
+        // to a temporary file (they are needed only while the transaction runs).
         c.batch_execute(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; \
-             PRAGMA busy_timeout = 10000;"
+             PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 10000;"
         ))?;
     }
     Ok(())
