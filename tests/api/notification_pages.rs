@@ -620,6 +620,24 @@ async fn letters_recipients_and_campaign_through_the_pages(app: TestApp) {
 }
 both!(letters_recipients_and_campaign_through_the_pages);
 
+/// Record the decision to communicate publicly instead of telling each person (Art. 34(3)(c)):
+/// the only decision under which a public notice may be published.
+pub(crate) async fn decide_public_communication(app: &TestApp, h: &User, id: &str) {
+    let r = app
+        .post(
+            &format!("/api/v1/incidents/{id}/decision"),
+            Some(&h.token),
+            json!({
+                "outcome": "notify_ap_and_public_communication",
+                "exception": "c",
+                "reasons": "Geen adressen bekend van de betrokkenen",
+                "reason_for_difference": "Individueel informeren vergt een onevenredige inspanning",
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+}
+
 async fn public_notice_only_after_sign_off_and_withdrawable(app: TestApp) {
     app.create_org("oost");
     app.create_org("west");
@@ -634,6 +652,41 @@ async fn public_notice_only_after_sign_off_and_withdrawable(app: TestApp) {
     let csrf = handler.csrf().await;
     let nid = letter_draft(&handler, &id, &csrf, "public_notice").await;
     let npage = format!("/staff/incidents/{id}/notifications/{nid}");
+
+    // The incident's decision is to tell each person: the page says a public notice needs the
+    // decision of Art. 34(3)(c), and publishing is refused with that reason, in Dutch…
+    let html = handler.get_ok(&npage).await;
+    assert!(
+        html.contains("Publiceren kan pas als de huidige beslissing")
+            && html.contains(&format!("/staff/incidents/{id}#decision")),
+        "{html}"
+    );
+    let (s, body) = handler
+        .submit(&format!("{npage}/publish"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(s, 409);
+    assert!(
+        body.contains("art. 34 lid 3 onder c") && body.contains("Leg die beslissing eerst vast"),
+        "{body}"
+    );
+    // … and in English for an English browser.
+    let r = handler
+        .client
+        .post(app.url(&format!("{npage}/publish")))
+        .header("Accept-Language", "en")
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("current decision is a public communication"),
+        "{body}"
+    );
+    decide_public_communication(&app, &h, &id).await;
+    let html = handler.get_ok(&npage).await;
+    assert!(!html.contains("Publiceren kan pas als de huidige beslissing"));
 
     // Not public before sign-off: publishing is refused, the index is empty.
     let (s, body) = handler

@@ -195,6 +195,8 @@ fn conflict_message(lang: Lang, m: &str) -> String {
         "staff_nf_err_filed"
     } else if m.starts_with("a public notice of this incident is in force") {
         "staff_nf_err_notice_in_force"
+    } else if m.contains("a public notice is published only when") {
+        "staff_nf_err_public_decision"
     } else if m.starts_with("already withdrawn") {
         "staff_nf_err_withdrawn"
     } else if m.contains("assess it before") {
@@ -499,6 +501,8 @@ struct Loaded {
     names: HashMap<String, String>,
     notices: Vec<public::PublicNoticeView>,
     recipients: i64,
+    /// The incident's current decision allows a public notice (Art. 34(3)(c)).
+    public_decided: bool,
 }
 
 async fn load(
@@ -523,6 +527,13 @@ async fn load(
                 .filter(|p| p.draft_id == view.id)
                 .collect();
             let recipients = store::recipient_count(c, &inc.id)?;
+            let decision = crate::assessment::store::latest_decision(c, &inc.id)?;
+            let public_decided = public::decision_refusal(
+                decision
+                    .as_ref()
+                    .map(|d| (d.outcome.as_str(), d.exception.as_deref())),
+            )
+            .is_none();
             Ok(Loaded {
                 view,
                 reference: inc.reference.clone(),
@@ -532,6 +543,7 @@ async fn load(
                 names,
                 notices,
                 recipients,
+                public_decided,
             })
         })
         .await
@@ -616,7 +628,9 @@ async fn notification_page(
         "signoff_url": format!("{base}/signoff"),
         "recipients_url": format!("/staff/incidents/{id}/recipients"),
         "recipients": d.recipients,
-        "may_publish": is_public && v.approval.state == "approved" && v.approval.valid && !in_force,
+        "may_publish": is_public && d.public_decided && v.approval.state == "approved" && v.approval.valid && !in_force,
+        "needs_public_decision": is_public && !d.public_decided,
+        "decision_url": format!("/staff/incidents/{id}#decision"),
         "notices": notices,
         "errors": list,
         "err": map,
