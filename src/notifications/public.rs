@@ -8,7 +8,7 @@
 //! on record (the public page says it was withdrawn). Every step is audited.
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::service::{self, org_part, Ctx};
 use super::store;
@@ -56,6 +56,23 @@ pub struct PublicNoticeView {
     pub published_at: DateTime<Utc>,
     pub withdrawn_at: Option<DateTime<Utc>>,
     pub withdrawn_reason: Option<String>,
+}
+
+/// `POST /api/v1/incidents/{id}/public-notices`: which signed-off public notice draft to publish.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishInput {
+    /// The public notice draft (kind `public_notice`), signed off by the FG.
+    pub draft_id: String,
+}
+
+/// `POST /api/v1/incidents/{id}/public-notices/{nid}/withdraw`: why it is withdrawn.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawInput {
+    /// Required, at most 2000 characters; shown on the public page.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 impl PublicNoticeRow {
