@@ -328,28 +328,48 @@ async fn ap_notification_through_the_pages(app: TestApp) {
     assert_eq!(s, 303, "{loc}");
     assert!(loc.contains("ok=approved"));
 
-    // Filing: the number is required; then Amsterdam time is stored as UTC.
+    // Filing: the number is required; the form comes back with what was typed (the time
+    // included), the message at the field…
     let html = handler.get_ok(&npage).await;
     assert!(html.contains("afgetekend door de FG") && html.contains("f-ap_number"));
-    let (s, body) = handler
-        .submit(
-            &format!("{npage}/filing"),
-            &[("csrf", &csrf), ("ap_number", ""), ("filed_at", "")],
-        )
-        .await;
-    assert_eq!(s, 422);
-    assert!(body.contains("href=\"#f-ap_number\""));
+    let an_hour_ago = (chrono::Utc::now() - chrono::Duration::hours(1))
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
     let (s, body) = handler
         .submit(
             &format!("{npage}/filing"),
             &[
                 ("csrf", &csrf),
-                ("ap_number", "M-1"),
+                ("ap_number", ""),
+                ("filed_at", &an_hour_ago),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(body.contains("href=\"#f-ap_number\""));
+    assert!(
+        body.contains(&format!("name=\"filed_at\" value=\"{an_hour_ago}\"")),
+        "the typed time is kept: {body}"
+    );
+    // … and a time that is not one keeps the number and the text typed.
+    let (s, body) = handler
+        .submit(
+            &format!("{npage}/filing"),
+            &[
+                ("csrf", &csrf),
+                ("ap_number", "AP-2026-777"),
                 ("filed_at", "gisteren"),
             ],
         )
         .await;
     assert_eq!(s, 422, "{body}");
+    assert!(body.contains("href=\"#f-filed_at\""), "{body}");
+    assert!(
+        body.contains("name=\"ap_number\" value=\"AP-2026-777\"")
+            && body.contains("name=\"filed_at\" value=\"gisteren\""),
+        "the typed values are kept: {body}"
+    );
     let now_local = chrono::Utc::now()
         .with_timezone(&chrono_tz::Europe::Amsterdam)
         .format("%Y-%m-%dT%H:%M")
