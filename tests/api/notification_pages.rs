@@ -515,6 +515,34 @@ async fn letters_recipients_and_campaign_through_the_pages(app: TestApp) {
     assert_eq!(s, 422, "{body}");
     assert!(body.contains("Regel 3 (email): geen e-mailadres"), "{body}");
     assert!(body.contains("href=\"#f-file\""));
+    // Problems the page used to show in the parser's English are in Dutch too: a recipient
+    // without any address, a line with a field too many, a column twice.
+    let (s, body) = handler
+        .upload(
+            &rpage,
+            &csrf,
+            b"name,email,postal_address,language\nCarla,,,nl\nDirk,d@example.nl,,nl,extra\n",
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    assert!(
+        body.contains(
+            "Regel 2 (email): een ontvanger heeft een e-mailadres of een postadres nodig"
+        ) && body.contains("Regel 3 (hele regel): 5 velden, terwijl de kopregel er 4 heeft"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("neither") && !body.contains("fields, the header"),
+        "no English on the Dutch page: {body}"
+    );
+    let (s, body) = handler
+        .upload(&rpage, &csrf, b"name,email,postal_address,language,email\n")
+        .await;
+    assert_eq!(s, 422, "{body}");
+    assert!(
+        body.contains("De kolom email komt twee keer voor."),
+        "{body}"
+    );
     let (s, body) = handler.upload(&rpage, &csrf, b"").await;
     assert_eq!(s, 422);
     assert!(body.contains("Kies een bestand"));
@@ -583,7 +611,14 @@ async fn letters_recipients_and_campaign_through_the_pages(app: TestApp) {
         )
         .await;
     assert_eq!(s, 409);
-    assert!(body.contains("al in een eerdere verzending"), "{body}");
+    assert!(
+        body.contains("2 van de 2 ontvangers zaten al in een eerdere verzending"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("recipients were already"),
+        "no English: {body}"
+    );
     // Pause and resume, the rate; bad rate shown at its field.
     let (s, loc) = handler
         .submit(&cpage, &[("csrf", &csrf), ("action", "pause")])
