@@ -1569,6 +1569,43 @@ pub async fn start(
     }
 }
 
+/// Rows per page of a campaign's failed e-mails and of its letters.
+const CAMPAIGN_PAGE: i64 = 200;
+
+/// Which page of a list of `total` rows is shown (`?page=N`, from 1; out of range → the nearest).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Paging {
+    page: i64,
+    pages: i64,
+}
+
+impl Paging {
+    fn new(asked: i64, total: i64) -> Paging {
+        let pages = ((total.max(0) + CAMPAIGN_PAGE - 1) / CAMPAIGN_PAGE).max(1);
+        Paging {
+            page: asked.clamp(1, pages),
+            pages,
+        }
+    }
+
+    fn offset(&self) -> i64 {
+        (self.page - 1) * CAMPAIGN_PAGE
+    }
+
+    /// The links and "page x of y" for the template; nothing when it all fits on one page.
+    fn ctx(&self, lang: Lang, url: impl Fn(i64) -> String) -> Option<Value> {
+        (self.pages > 1).then(|| {
+            json!({
+                "label": t(lang, "staff_nf_page_of")
+                    .replace("{page}", &self.page.to_string())
+                    .replace("{pages}", &self.pages.to_string()),
+                "prev": (self.page > 1).then(|| url(self.page - 1)),
+                "next": (self.page < self.pages).then(|| url(self.page + 1)),
+            })
+        })
+    }
+}
+
 fn eta_text(lang: Lang, secs: Option<f64>) -> Option<String> {
     let s = secs?;
     let mins = (s / 60.0).ceil() as i64;
@@ -1592,28 +1629,40 @@ async fn campaign_page(
     errors: Shown,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
+    let q = query(req);
+    let asked = |name: &str| {
+        q.get(name)
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .unwrap_or(1)
+    };
+    let (letters_asked, failed_asked) = (asked("page"), asked("failed_page"));
     let (s, i, c_id) = (staff.clone(), id.to_string(), cid.to_string());
-    let (p, failed, letters, reference) = state
+    let (p, failed, letters, reference, letters_at, failed_at) = state
         .db(move |c| {
             let inc = crate::incidents::service::visible(c, &s, &i, false)?;
             let p = campaign::progress(c, &s, &i, &c_id)?;
-            let failed = store::failed_messages(c, &c_id, 200)?;
-            let letters: Vec<(i64, String, String, String)> = store::letters(c, &c_id)?
-                .into_iter()
-                .take(200)
-                .map(|(m, r)| (r.line_no, r.name, r.id, m.status))
-                .collect();
-            Ok((p, failed, letters, inc.reference))
+            let letters_at = Paging::new(letters_asked, p.letters);
+            let failed_at = Paging::new(failed_asked, p.failed);
+            let failed = store::failed_messages(c, &c_id, failed_at.offset(), CAMPAIGN_PAGE)?;
+            let letters = store::letter_page(c, &c_id, letters_at.offset(), CAMPAIGN_PAGE)?;
+            Ok((p, failed, letters, inc.reference, letters_at, failed_at))
         })
         .await
         .map_err(|e| page_err(lang, e))?;
     let (list, map) = errors_ctx(&errors);
-    let refresh_off = query(req)
-        .get("refresh")
-        .map(|v| v == "off")
-        .unwrap_or(false);
+    let refresh_off = q.get("refresh").map(|v| v == "off").unwrap_or(false);
     let running = !p.done && !p.paused;
     let base = format!("/staff/incidents/{id}/campaigns/{cid}");
+    // A page link keeps the other list's page (and the refresh choice).
+    let page_url = |letters: i64, failed: i64, anchor: &str| {
+        let mut u = format!("{base}?page={letters}&failed_page={failed}");
+        if refresh_off {
+            u.push_str("&refresh=off");
+        }
+        format!("{u}#{anchor}")
+    };
+    let letters_paging = letters_at.ctx(lang, |n| page_url(n, failed_at.page, "h-letters"));
+    let failed_paging = failed_at.ctx(lang, |n| page_url(letters_at.page, n, "h-failed"));
     let rate = format!("{:.0}", p.rate_per_minute);
     let ctx = json!({
         "title": format!("{} — {}", t(lang, "staff_nf_campaign_title"), reference),
@@ -1642,6 +1691,8 @@ async fn campaign_page(
             "url": format!("{base}/letters/{rid}"),
             "status": t(lang, &format!("staff_nf_letter_{st}")),
         })).collect::<Vec<_>>(),
+        "letters_paging": letters_paging,
+        "failed_paging": failed_paging,
         "letters_csv": format!("/api/v1/incidents/{id}/campaigns/{cid}/letters.csv"),
         "letters_pdf": format!("/api/v1/incidents/{id}/campaigns/{cid}/letters.pdf"),
         "has_ready_letters": p.letters_ready > 0,
@@ -1799,6 +1850,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn campaign_lists_page_by_200() {
+        assert_eq!(Paging::new(1, 0), Paging { page: 1, pages: 1 });
+        assert_eq!(Paging::new(1, 200), Paging { page: 1, pages: 1 });
+        assert_eq!(Paging::new(2, 201), Paging { page: 2, pages: 2 });
+        assert_eq!(Paging::new(2, 201).offset(), 200);
+        // Out of range: the nearest page.
+        assert_eq!(Paging::new(9, 401).page, 3);
+        assert_eq!(Paging::new(0, 401).page, 1);
+        assert_eq!(Paging::new(-4, 401).offset(), 0);
+        assert!(Paging::new(1, 200)
+            .ctx(Lang::Nl, |n| n.to_string())
+            .is_none());
+        let v = Paging::new(2, 401)
+            .ctx(Lang::Nl, |n| format!("?page={n}"))
+            .unwrap();
+        assert_eq!(v["label"], "Pagina 2 van 3");
+        assert_eq!(v["prev"], "?page=1");
+        assert_eq!(v["next"], "?page=3");
+        let first = Paging::new(1, 401)
+            .ctx(Lang::En, |n| n.to_string())
+            .unwrap();
+        assert!(first["prev"].is_null() && first["label"] == "Page 1 of 3");
+    }
 
     #[test]
     fn content_splits_into_named_parts() {
