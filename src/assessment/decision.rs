@@ -111,6 +111,28 @@ pub struct Choice {
     pub exception: Option<Exception>,
 }
 
+impl Choice {
+    /// The decision to inform the people by a public communication instead of one by one
+    /// (Art. 34(3)(c)): the outcome and the exception both say so. Only this decision allows a
+    /// public notice to be published.
+    pub fn is_public_communication(&self) -> bool {
+        self.outcome == Outcome::NotifyApAndPublicCommunication
+            && self.exception == Some(Exception::C)
+    }
+
+    /// A stored decision (outcome and exception keys); `None` when a key is not known.
+    pub fn from_stored(outcome: &str, exception: Option<&str>) -> Option<Choice> {
+        let exception = match exception {
+            Some(e) => Some(Exception::parse(e)?),
+            None => None,
+        };
+        Some(Choice {
+            outcome: Outcome::parse(outcome)?,
+            exception,
+        })
+    }
+}
+
 #[derive(Default)]
 struct Eval {
     level: Option<RiskLevel>,
@@ -1725,6 +1747,26 @@ mod tests {
         assert!(errs
             .iter()
             .any(|e| e.message.contains("not told individually")));
+    }
+
+    #[test]
+    fn only_the_art_34_3_c_decision_is_a_public_communication() {
+        let public = Choice::from_stored("notify_ap_and_public_communication", Some("c")).unwrap();
+        assert!(public.is_public_communication());
+        for (outcome, exception) in [
+            ("notify_ap_and_data_subjects", None),
+            ("notify_ap", Some("b")),
+            ("register_only", Some("a")),
+            ("notify_ap", None),
+            // Not a decision check_choice lets through, but stored data are not trusted blindly.
+            ("notify_ap_and_public_communication", None),
+            ("notify_ap_and_data_subjects", Some("c")),
+        ] {
+            let c = Choice::from_stored(outcome, exception).unwrap();
+            assert!(!c.is_public_communication(), "{outcome} {exception:?}");
+        }
+        assert_eq!(Choice::from_stored("publish", None), None);
+        assert_eq!(Choice::from_stored("notify_ap", Some("d")), None);
     }
 
     #[test]

@@ -8,10 +8,11 @@
 //! on record (the public page says it was withdrawn). Every step is audited.
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::service::{self, org_part, Ctx};
 use super::store;
+use crate::assessment::decision::Choice;
 use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::schema::public_notices;
@@ -57,6 +58,23 @@ pub struct PublicNoticeView {
     pub withdrawn_reason: Option<String>,
 }
 
+/// `POST /api/v1/incidents/{id}/public-notices`: which signed-off public notice draft to publish.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishInput {
+    /// The public notice draft (kind `public_notice`), signed off by the FG.
+    pub draft_id: String,
+}
+
+/// `POST /api/v1/incidents/{id}/public-notices/{nid}/withdraw`: why it is withdrawn.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawInput {
+    /// Required, at most 2000 characters; shown on the public page.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
 impl PublicNoticeRow {
     pub fn view(&self) -> PublicNoticeView {
         PublicNoticeView {
@@ -87,6 +105,28 @@ pub fn slug_for(org_slug: &str, reference: &str) -> String {
         out.push(ch);
     }
     out.trim_end_matches('-').to_string()
+}
+
+/// Why the incident's current decision (its stored outcome and exception) does not allow
+/// publishing a public notice, in the API's words; `None` when it does. Only the decision to
+/// communicate publicly instead of telling each person — Art. 34(3)(c), outcome
+/// `notify_ap_and_public_communication` with exception `c` — allows it.
+pub fn decision_refusal(current: Option<(&str, Option<&str>)>) -> Option<String> {
+    const NEEDED: &str = "a public notice is published only when the incident's current decision \
+        is to communicate publicly under Art. 34(3)(c) (outcome notify_ap_and_public_communication \
+        with exception c): record that decision first";
+    match current {
+        None => Some(format!("no decision recorded: {NEEDED}")),
+        Some((outcome, exception)) => match Choice::from_stored(outcome, exception) {
+            Some(c) if c.is_public_communication() => None,
+            _ => Some(format!(
+                "the incident's current decision is {outcome}{}: {NEEDED}",
+                exception
+                    .map(|e| format!(" with exception {e}"))
+                    .unwrap_or_default()
+            )),
+        },
+    }
 }
 
 /// The two languages out of the signed-off content (as `service::render_draft` writes it).
@@ -135,8 +175,9 @@ pub fn list(c: &mut DbConn, staff: &Staff, incident_id: &str) -> ApiResult<Vec<P
     Ok(for_incident(c, &inc.id)?.iter().map(|r| r.view()).collect())
 }
 
-/// Publish the signed-off public notice draft `draft_id`: refused without a valid FG sign-off of
-/// exactly its content now, and while another notice of the incident is in force.
+/// Publish the signed-off public notice draft `draft_id`: refused unless the incident's current
+/// decision is the public communication of Art. 34(3)(c) ([`decision_refusal`]), without a valid
+/// FG sign-off of exactly its content now, and while another notice of the incident is in force.
 pub fn publish(
     c: &mut DbConn,
     ctx: &Ctx,
@@ -153,6 +194,14 @@ pub fn publish(
                 "draft_id",
                 "only a public notice draft is published",
             ));
+        }
+        let decision = crate::assessment::store::latest_decision(c, &inc.id)?;
+        if let Some(why) = decision_refusal(
+            decision
+                .as_ref()
+                .map(|d| (d.outcome.as_str(), d.exception.as_deref())),
+        ) {
+            return Err(ApiError::Conflict(why));
         }
         let t = now();
         let r = service::require_valid_approval(c, ctx, staff.actor(), &inc, &mut d, t)?;
@@ -280,6 +329,26 @@ mod tests {
     fn slugs_are_plain() {
         assert_eq!(slug_for("oost", "MP-2026-0001"), "oost-mp-2026-0001");
         assert_eq!(slug_for("a b", "X/Y  Z"), "a-b-x-y-z");
+    }
+
+    #[test]
+    fn only_the_public_communication_decision_allows_a_notice() {
+        assert_eq!(
+            decision_refusal(Some(("notify_ap_and_public_communication", Some("c")))),
+            None
+        );
+        let none = decision_refusal(None).unwrap();
+        assert!(none.starts_with("no decision recorded") && none.contains("34(3)(c)"));
+        let other = decision_refusal(Some(("notify_ap_and_data_subjects", None))).unwrap();
+        assert!(
+            other.contains("current decision is notify_ap_and_data_subjects:")
+                && other.contains("34(3)(c)"),
+            "{other}"
+        );
+        let b = decision_refusal(Some(("notify_ap", Some("b")))).unwrap();
+        assert!(b.contains("notify_ap with exception b"), "{b}");
+        assert!(decision_refusal(Some(("notify_ap_and_public_communication", None))).is_some());
+        assert!(decision_refusal(Some(("gibberish", Some("c")))).is_some());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use super::ap::DraftInput;
 use super::campaign::{self, NewCampaign};
 use super::campaign::{ImportReport, MessageStatus, Progress};
+use super::public::{self, PublicNoticeView, PublishInput, WithdrawInput};
 use super::service::{
     self, Ctx, Decision, DraftView, FilingInput, NewDraft, NotificationsView, Preview,
     SettingsInput, SettingsView,
@@ -386,6 +387,53 @@ pub async fn printed(
     Ok(HttpResponse::Ok().json(serde_json::json!({"printed": n})))
 }
 
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/public-notices", tag = "notifications", params(("id" = String, Path, description = "the incident")), responses((status = 200, body = [PublicNoticeView], description = "the incident's public notices (Art. 34(3)(c)), withdrawn ones included, oldest first"), (status = 401), (status = 404)))]
+pub async fn list_notices(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let v = state.db(move |c| public::list(c, &staff, &id)).await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// Publish a signed-off public notice draft: only when the incident's current decision is the
+/// public communication of Art. 34(3)(c), with a valid FG sign-off of exactly its content, and no
+/// other notice of the incident in force.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/public-notices", tag = "notifications", request_body = PublishInput, params(("id" = String, Path, description = "the incident")), responses((status = 201, body = PublicNoticeView), (status = 401), (status = 404, description = "no such incident or draft (or another organisation's)"), (status = 409, description = "the current decision is not the public communication of Art. 34(3)(c), no valid sign-off, or a notice already in force"), (status = 422, description = "draft_id missing or not a public notice draft")))]
+pub async fn publish_notice(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: ApiJson<PublishInput>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let input = body.into_inner()?;
+    let ctx = ctx(&state);
+    let v = state
+        .db(move |c| public::publish(c, &ctx, &staff, &id, &input.draft_id))
+        .await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
+/// Withdraw a published notice with the reason; the public page then says it was withdrawn (410)
+/// and the record stays.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/public-notices/{nid}/withdraw", tag = "notifications", request_body = WithdrawInput, params(("id" = String, Path, description = "the incident"), ("nid" = String, Path, description = "the public notice")), responses((status = 200, body = PublicNoticeView), (status = 401), (status = 404), (status = 409, description = "already withdrawn"), (status = 422, description = "reason missing or too long")))]
+pub async fn withdraw_notice(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    body: ApiJson<WithdrawInput>,
+) -> ApiResult<HttpResponse> {
+    let (id, nid) = path.into_inner();
+    let input = body.into_inner()?;
+    let v = state
+        .db(move |c| public::withdraw(c, &staff, &id, &nid, input.reason))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
 #[utoipa::path(get, path = "/api/v1/organisations/{org}/notice-settings", tag = "notifications", params(("org" = String, Path, description = "organisation id")), responses((status = 200, body = SettingsView), (status = 401), (status = 404)))]
 pub async fn get_settings(
     state: web::Data<AppState>,
@@ -488,6 +536,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/api/v1/incidents/{id}/recipients")
             .route(web::post().to(import))
             .route(web::get().to(recipients)),
+    )
+    .service(
+        web::resource("/api/v1/incidents/{id}/public-notices")
+            .route(web::get().to(list_notices))
+            .route(web::post().to(publish_notice)),
+    )
+    .service(
+        web::resource("/api/v1/incidents/{id}/public-notices/{nid}/withdraw")
+            .route(web::post().to(withdraw_notice)),
     )
     .service(web::resource(C).route(web::post().to(start_campaign)))
     .service(web::resource(format!("{C}/{{cid}}")).route(web::get().to(campaign_progress)))

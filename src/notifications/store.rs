@@ -362,11 +362,36 @@ pub fn recipient_page(
         .load(c)
 }
 
-/// A campaign's e-mails that failed after their retries: recipient line and name, the reason.
+/// One page of a campaign's letters in list order: recipient line, name and id, letter status.
+pub fn letter_page(
+    c: &mut DbConn,
+    campaign_id: &str,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<(i64, String, String, String)>> {
+    notice_messages::table
+        .inner_join(notice_recipients::table)
+        .filter(notice_messages::campaign_id.eq(campaign_id))
+        .filter(notice_messages::channel.eq("letter"))
+        .order(notice_recipients::line_no.asc())
+        .offset(offset)
+        .limit(limit)
+        .select((
+            notice_recipients::line_no,
+            notice_recipients::name,
+            notice_recipients::id,
+            notice_messages::status,
+        ))
+        .load(c)
+}
+
+/// One page of a campaign's e-mails that failed after their retries: recipient line and name,
+/// the reason.
 #[allow(clippy::type_complexity)]
 pub fn failed_messages(
     c: &mut DbConn,
     campaign_id: &str,
+    offset: i64,
     limit: i64,
 ) -> QueryResult<Vec<(i64, String, Option<String>, Option<String>, i32)>> {
     notice_messages::table
@@ -375,6 +400,7 @@ pub fn failed_messages(
         .filter(notice_messages::campaign_id.eq(campaign_id))
         .filter(outbox::status.eq("failed"))
         .order(notice_recipients::line_no.asc())
+        .offset(offset)
         .limit(limit)
         .select((
             notice_recipients::line_no,

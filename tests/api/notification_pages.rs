@@ -328,28 +328,48 @@ async fn ap_notification_through_the_pages(app: TestApp) {
     assert_eq!(s, 303, "{loc}");
     assert!(loc.contains("ok=approved"));
 
-    // Filing: the number is required; then Amsterdam time is stored as UTC.
+    // Filing: the number is required; the form comes back with what was typed (the time
+    // included), the message at the field…
     let html = handler.get_ok(&npage).await;
     assert!(html.contains("afgetekend door de FG") && html.contains("f-ap_number"));
-    let (s, body) = handler
-        .submit(
-            &format!("{npage}/filing"),
-            &[("csrf", &csrf), ("ap_number", ""), ("filed_at", "")],
-        )
-        .await;
-    assert_eq!(s, 422);
-    assert!(body.contains("href=\"#f-ap_number\""));
+    let an_hour_ago = (chrono::Utc::now() - chrono::Duration::hours(1))
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
     let (s, body) = handler
         .submit(
             &format!("{npage}/filing"),
             &[
                 ("csrf", &csrf),
-                ("ap_number", "M-1"),
+                ("ap_number", ""),
+                ("filed_at", &an_hour_ago),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(body.contains("href=\"#f-ap_number\""));
+    assert!(
+        body.contains(&format!("name=\"filed_at\" value=\"{an_hour_ago}\"")),
+        "the typed time is kept: {body}"
+    );
+    // … and a time that is not one keeps the number and the text typed.
+    let (s, body) = handler
+        .submit(
+            &format!("{npage}/filing"),
+            &[
+                ("csrf", &csrf),
+                ("ap_number", "AP-2026-777"),
                 ("filed_at", "gisteren"),
             ],
         )
         .await;
     assert_eq!(s, 422, "{body}");
+    assert!(body.contains("href=\"#f-filed_at\""), "{body}");
+    assert!(
+        body.contains("name=\"ap_number\" value=\"AP-2026-777\"")
+            && body.contains("name=\"filed_at\" value=\"gisteren\""),
+        "the typed values are kept: {body}"
+    );
     let now_local = chrono::Utc::now()
         .with_timezone(&chrono_tz::Europe::Amsterdam)
         .format("%Y-%m-%dT%H:%M")
@@ -495,6 +515,34 @@ async fn letters_recipients_and_campaign_through_the_pages(app: TestApp) {
     assert_eq!(s, 422, "{body}");
     assert!(body.contains("Regel 3 (email): geen e-mailadres"), "{body}");
     assert!(body.contains("href=\"#f-file\""));
+    // Problems the page used to show in the parser's English are in Dutch too: a recipient
+    // without any address, a line with a field too many, a column twice.
+    let (s, body) = handler
+        .upload(
+            &rpage,
+            &csrf,
+            b"name,email,postal_address,language\nCarla,,,nl\nDirk,d@example.nl,,nl,extra\n",
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    assert!(
+        body.contains(
+            "Regel 2 (email): een ontvanger heeft een e-mailadres of een postadres nodig"
+        ) && body.contains("Regel 3 (hele regel): 5 velden, terwijl de kopregel er 4 heeft"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("neither") && !body.contains("fields, the header"),
+        "no English on the Dutch page: {body}"
+    );
+    let (s, body) = handler
+        .upload(&rpage, &csrf, b"name,email,postal_address,language,email\n")
+        .await;
+    assert_eq!(s, 422, "{body}");
+    assert!(
+        body.contains("De kolom email komt twee keer voor."),
+        "{body}"
+    );
     let (s, body) = handler.upload(&rpage, &csrf, b"").await;
     assert_eq!(s, 422);
     assert!(body.contains("Kies een bestand"));
@@ -563,7 +611,14 @@ async fn letters_recipients_and_campaign_through_the_pages(app: TestApp) {
         )
         .await;
     assert_eq!(s, 409);
-    assert!(body.contains("al in een eerdere verzending"), "{body}");
+    assert!(
+        body.contains("2 van de 2 ontvangers zaten al in een eerdere verzending"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("recipients were already"),
+        "no English: {body}"
+    );
     // Pause and resume, the rate; bad rate shown at its field.
     let (s, loc) = handler
         .submit(&cpage, &[("csrf", &csrf), ("action", "pause")])
@@ -620,6 +675,24 @@ async fn letters_recipients_and_campaign_through_the_pages(app: TestApp) {
 }
 both!(letters_recipients_and_campaign_through_the_pages);
 
+/// Record the decision to communicate publicly instead of telling each person (Art. 34(3)(c)):
+/// the only decision under which a public notice may be published.
+pub(crate) async fn decide_public_communication(app: &TestApp, h: &User, id: &str) {
+    let r = app
+        .post(
+            &format!("/api/v1/incidents/{id}/decision"),
+            Some(&h.token),
+            json!({
+                "outcome": "notify_ap_and_public_communication",
+                "exception": "c",
+                "reasons": "Geen adressen bekend van de betrokkenen",
+                "reason_for_difference": "Individueel informeren vergt een onevenredige inspanning",
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+}
+
 async fn public_notice_only_after_sign_off_and_withdrawable(app: TestApp) {
     app.create_org("oost");
     app.create_org("west");
@@ -634,6 +707,41 @@ async fn public_notice_only_after_sign_off_and_withdrawable(app: TestApp) {
     let csrf = handler.csrf().await;
     let nid = letter_draft(&handler, &id, &csrf, "public_notice").await;
     let npage = format!("/staff/incidents/{id}/notifications/{nid}");
+
+    // The incident's decision is to tell each person: the page says a public notice needs the
+    // decision of Art. 34(3)(c), and publishing is refused with that reason, in Dutch…
+    let html = handler.get_ok(&npage).await;
+    assert!(
+        html.contains("Publiceren kan pas als de huidige beslissing")
+            && html.contains(&format!("/staff/incidents/{id}#decision")),
+        "{html}"
+    );
+    let (s, body) = handler
+        .submit(&format!("{npage}/publish"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(s, 409);
+    assert!(
+        body.contains("art. 34 lid 3 onder c") && body.contains("Leg die beslissing eerst vast"),
+        "{body}"
+    );
+    // … and in English for an English browser.
+    let r = handler
+        .client
+        .post(app.url(&format!("{npage}/publish")))
+        .header("Accept-Language", "en")
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("current decision is a public communication"),
+        "{body}"
+    );
+    decide_public_communication(&app, &h, &id).await;
+    let html = handler.get_ok(&npage).await;
+    assert!(!html.contains("Publiceren kan pas als de huidige beslissing"));
 
     // Not public before sign-off: publishing is refused, the index is empty.
     let (s, body) = handler
@@ -718,3 +826,144 @@ async fn public_notice_only_after_sign_off_and_withdrawable(app: TestApp) {
     }
 }
 both!(public_notice_only_after_sign_off_and_withdrawable);
+
+/// The links of a page, as the browser follows them (HTML entities undone).
+fn hrefs(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .map(|rest| {
+            rest.split('"')
+                .next()
+                .unwrap()
+                .replace("&amp;", "&")
+                .replace("&#x3D;", "=")
+        })
+        .collect()
+}
+
+/// The campaign page pages through more than 200 letters and failed e-mails: 200 a page, the
+/// page count, previous / next links that keep the other list's page, out-of-range pages shown
+/// as the nearest one.
+async fn campaign_page_pages_letters_and_failed_e_mails(app: TestApp) {
+    use diesel::connection::SimpleConnection;
+    app.create_org("oost");
+    app.create_org("west");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let fg = app.create_user("fg@oost.nl", &[("oost", Role::Fg)]);
+    app.create_user("h@west.nl", &[("west", Role::Handler)]);
+    let id = assessed_incident(&app, &h, 2).await;
+    let did = crate::notifications::signed_off_letters(&app, &id, &h, &fg).await;
+    // 401 people by post (3 pages of letters), 201 by e-mail (2 pages once they all failed).
+    let mut csv = String::from("name,email,postal_address,language\n");
+    for i in 0..401 {
+        csv.push_str(&format!(
+            "Persoon {i:03},,Dorpsstraat {i} 1234 AB Oost,nl\n"
+        ));
+    }
+    for i in 0..201 {
+        csv.push_str(&format!("Mail {i:03},m{i}@example.nl,,nl\n"));
+    }
+    let r = crate::notifications::upload(&app, &id, Some(&h.token), csv.into_bytes()).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let camp = format!("/api/v1/incidents/{id}/campaigns");
+    let r = app
+        .post(&camp, Some(&h.token), json!({"draft_id": did}))
+        .await;
+    assert_eq!(r.status(), 201);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(
+        (p["emails"].as_i64(), p["letters"].as_i64()),
+        (Some(201), Some(401))
+    );
+    let cid = p["id"].as_str().unwrap().to_string();
+    // Every e-mail goes out, then is marked failed, as a bounce run would leave them.
+    let mut done = false;
+    for _ in 0..600 {
+        let v: Value = app
+            .get(&format!("{camp}/{cid}"), Some(&h.token))
+            .await
+            .json()
+            .await
+            .unwrap();
+        if v["done"] == true {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(done, "the campaign's e-mails went out");
+    app.conn()
+        .batch_execute(&format!(
+            "UPDATE outbox SET status = 'failed', last_error = '550 mailbox unavailable' \
+             WHERE id IN (SELECT outbox_id FROM notice_messages WHERE campaign_id = '{cid}')"
+        ))
+        .unwrap();
+
+    let handler = Browser::new(&app, Some("h@oost.nl")).await;
+    let west = Browser::new(&app, Some("h@west.nl")).await;
+    let cpage = format!("/staff/incidents/{id}/campaigns/{cid}");
+    let html = handler.get_ok(&cpage).await;
+    assert!(
+        html.contains("Pagina 1 van 3") && html.contains("Pagina 1 van 2"),
+        "page counts of letters and failed e-mails: {html}"
+    );
+    for (name, shown) in [
+        ("Persoon 000", true),
+        ("Persoon 199", true),
+        ("Persoon 200", false),
+        ("Mail 000", true),
+        ("Mail 199", true),
+        ("Mail 200", false),
+    ] {
+        assert_eq!(html.contains(name), shown, "{name} on the first page");
+    }
+    assert!(html.contains("550 mailbox unavailable"));
+    let links = hrefs(&html);
+    let next_letters = format!("{cpage}?page=2&failed_page=1#h-letters");
+    let next_failed = format!("{cpage}?page=1&failed_page=2#h-failed");
+    assert!(links.contains(&next_letters), "{links:?}");
+    assert!(links.contains(&next_failed), "{links:?}");
+    assert!(
+        !links.iter().any(|l| l.contains("page=0")),
+        "no previous page on the first: {links:?}"
+    );
+
+    // The second page of letters keeps the failed e-mails' page; both previous and next.
+    let html = handler
+        .get_ok(&format!("{cpage}?page=2&failed_page=2"))
+        .await;
+    assert!(html.contains("Pagina 2 van 3") && html.contains("Pagina 2 van 2"));
+    for (name, shown) in [
+        ("Persoon 199", false),
+        ("Persoon 200", true),
+        ("Persoon 399", true),
+        ("Persoon 400", false),
+        ("Mail 199", false),
+        ("Mail 200", true),
+    ] {
+        assert_eq!(html.contains(name), shown, "{name} on page 2");
+    }
+    let links = hrefs(&html);
+    for l in [
+        format!("{cpage}?page=1&failed_page=2#h-letters"),
+        format!("{cpage}?page=3&failed_page=2#h-letters"),
+        format!("{cpage}?page=2&failed_page=1#h-failed"),
+    ] {
+        assert!(links.contains(&l), "{l} in {links:?}");
+    }
+    assert!(
+        !links.iter().any(|l| l.contains("failed_page=3")),
+        "no next page after the last: {links:?}"
+    );
+
+    // Out of range or not a number: the nearest page, never an error.
+    let html = handler
+        .get_ok(&format!("{cpage}?page=99&failed_page=x"))
+        .await;
+    assert!(html.contains("Pagina 3 van 3") && html.contains("Pagina 1 van 2"));
+    assert!(html.contains("Persoon 400") && !html.contains("Persoon 399"));
+    assert!(!hrefs(&html).iter().any(|l| l.contains("page=4")));
+    // Another organisation: 404, whatever the page.
+    assert_eq!(west.get(&format!("{cpage}?page=2")).await.0, 404);
+}
+both!(campaign_page_pages_letters_and_failed_e_mails);

@@ -431,6 +431,281 @@ async fn ap_answer_set_sign_off_and_filing(app: TestApp) {
 }
 both!(ap_answer_set_sign_off_and_filing);
 
+/// A public notice draft with the letter fields, signed off by the FG; its id.
+async fn signed_off_public_draft(app: &TestApp, id: &str, h: &User, fg: &User) -> String {
+    let n = format!("/api/v1/incidents/{id}/notifications");
+    let d = json_ok(
+        app.post(
+            &n,
+            Some(&h.token),
+            json!({"purpose": "public", "input": {
+                "what_happened": "Een lijst met namen stond een dag openbaar op de website.",
+                "measures": "De lijst is verwijderd.",
+                "advice": "Wees alert op berichten die om gegevens vragen.",
+            }}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(d["kind"], "public_notice");
+    let did = d["id"].as_str().unwrap().to_string();
+    json_ok(
+        app.post(
+            &format!("{n}/{did}/approve"),
+            Some(&fg.token),
+            json!({"content_sha256": d["content_sha256"]}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    did
+}
+
+async fn public_notices_over_the_api(app: TestApp) {
+    app.create_org("oost");
+    app.create_org("west");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let fg = app.create_user("fg@oost.nl", &[("oost", Role::Fg)]);
+    let adm = app.create_user("admin@oost.nl", &[("oost", Role::Admin)]);
+    let w = app.create_user("h@west.nl", &[("west", Role::Handler)]);
+    let id = assessed_incident(&app, &h, 2).await;
+    let did = signed_off_public_draft(&app, &id, &h, &fg).await;
+    let pn = format!("/api/v1/incidents/{id}/public-notices");
+
+    // Nothing published yet; another organisation's incident does not exist; no token: 401.
+    assert_eq!(
+        json_ok(app.get(&pn, Some(&h.token)).await, 200).await,
+        json!([])
+    );
+    assert_problem(app.get(&pn, Some(&w.token)).await, 404, None).await;
+    assert_problem(app.get(&pn, None).await, 401, None).await;
+    assert_problem(
+        app.post(&pn, None, json!({"draft_id": did})).await,
+        401,
+        None,
+    )
+    .await;
+
+    // The decision is to tell each person: publishing is refused, naming the decision.
+    let v = assert_problem(
+        app.post(&pn, Some(&h.token), json!({"draft_id": did}))
+            .await,
+        409,
+        None,
+    )
+    .await;
+    let detail = v["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("current decision is notify_ap_and_data_subjects")
+            && detail.contains("34(3)(c)"),
+        "{detail}"
+    );
+    // Bad input names draft_id: missing, or a draft that is not a public notice.
+    assert_problem(
+        app.post(&pn, Some(&h.token), json!({})).await,
+        422,
+        Some("draft_id"),
+    )
+    .await;
+    let letter = json_ok(
+        app.post(
+            &format!("/api/v1/incidents/{id}/notifications"),
+            Some(&h.token),
+            json!({"purpose": "communication"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_problem(
+        app.post(&pn, Some(&h.token), json!({"draft_id": letter["id"]}))
+            .await,
+        422,
+        Some("draft_id"),
+    )
+    .await;
+    assert_problem(
+        app.post(&pn, Some(&h.token), json!({"draft_id": "bestaat-niet"}))
+            .await,
+        404,
+        None,
+    )
+    .await;
+
+    // With the decision of Art. 34(3)(c): another organisation still gets 404, the handler
+    // publishes.
+    crate::notification_pages::decide_public_communication(&app, &h, &id).await;
+    assert_problem(
+        app.post(&pn, Some(&w.token), json!({"draft_id": did}))
+            .await,
+        404,
+        None,
+    )
+    .await;
+    let published = json_ok(
+        app.post(&pn, Some(&h.token), json!({"draft_id": did}))
+            .await,
+        201,
+    )
+    .await;
+    assert_eq!(published["draft_id"], did.as_str());
+    assert!(published["withdrawn_at"].is_null());
+    let url = published["url"].as_str().unwrap().to_string();
+    assert!(url.starts_with("/bekendmaking/oost-"), "{url}");
+    assert_eq!(app.get(&url, None).await.status(), 200);
+    let list = json_ok(app.get(&pn, Some(&fg.token)).await, 200).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], published["id"]);
+    // A second one while it is in force: 409.
+    assert_problem(
+        app.post(&pn, Some(&h.token), json!({"draft_id": did}))
+            .await,
+        409,
+        None,
+    )
+    .await;
+
+    // Withdrawing needs a reason; another organisation and an unknown notice get 404.
+    let nid = published["id"].as_str().unwrap();
+    let wd = format!("{pn}/{nid}/withdraw");
+    assert_problem(
+        app.post(&wd, Some(&h.token), json!({})).await,
+        422,
+        Some("reason"),
+    )
+    .await;
+    assert_problem(
+        app.post(&wd, Some(&h.token), json!({"reason": "  "})).await,
+        422,
+        Some("reason"),
+    )
+    .await;
+    assert_problem(
+        app.post(&wd, Some(&h.token), json!({"reason": "x".repeat(2001)}))
+            .await,
+        422,
+        Some("reason"),
+    )
+    .await;
+    assert_problem(
+        app.post(&wd, Some(&w.token), json!({"reason": "onjuist"}))
+            .await,
+        404,
+        None,
+    )
+    .await;
+    assert_problem(
+        app.post(
+            &format!("{pn}/bestaat-niet/withdraw"),
+            Some(&h.token),
+            json!({"reason": "onjuist"}),
+        )
+        .await,
+        404,
+        None,
+    )
+    .await;
+    assert_problem(
+        app.post(&wd, None, json!({"reason": "onjuist"})).await,
+        401,
+        None,
+    )
+    .await;
+    // The pages let every role of the organisation publish and withdraw (handler, FG, admin);
+    // the API does the same: the FG withdraws, the admin publishes again.
+    let v = json_ok(
+        app.post(
+            &wd,
+            Some(&fg.token),
+            json!({"reason": "Onjuiste datum genoemd"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(v["withdrawn_reason"], "Onjuiste datum genoemd");
+    assert!(v["withdrawn_at"].is_string());
+    assert_problem(
+        app.post(&wd, Some(&h.token), json!({"reason": "nogmaals"}))
+            .await,
+        409,
+        None,
+    )
+    .await;
+    assert_eq!(app.get(&url, None).await.status(), 410);
+    let again = json_ok(
+        app.post(&pn, Some(&adm.token), json!({"draft_id": did}))
+            .await,
+        201,
+    )
+    .await;
+    assert_ne!(again["slug"], published["slug"]);
+    let list = json_ok(app.get(&pn, Some(&h.token)).await, 200).await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+
+    // The decision changes away from the public communication: no further notice.
+    json_ok(
+        app.post(
+            &format!("{pn}/{}/withdraw", again["id"].as_str().unwrap()),
+            Some(&adm.token),
+            json!({"reason": "vervangen"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    json_ok(
+        app.post(
+            &format!("/api/v1/incidents/{id}/decision"),
+            Some(&h.token),
+            json!({"outcome": "notify_ap_and_data_subjects", "reasons": "Adressen alsnog gevonden"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_problem(
+        app.post(&pn, Some(&h.token), json!({"draft_id": did}))
+            .await,
+        409,
+        None,
+    )
+    .await;
+    let actions: Vec<String> = audit(&app, &id, &h.token)
+        .await
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "notice.public_published")
+            .count(),
+        2
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "notice.public_withdrawn")
+            .count(),
+        2
+    );
+    // The API lists the routes.
+    let doc = json_ok(app.get("/api/v1/openapi.json", None).await, 200).await;
+    for p in [
+        "/api/v1/incidents/{id}/public-notices",
+        "/api/v1/incidents/{id}/public-notices/{nid}/withdraw",
+    ] {
+        assert!(doc["paths"].get(p).is_some(), "{p} missing from OpenAPI");
+    }
+    assert!(doc["paths"]["/api/v1/incidents/{id}/public-notices"]
+        .get("post")
+        .is_some());
+}
+both!(public_notices_over_the_api);
+
 async fn after_72_hours_a_delay_reason_is_required(app: TestApp) {
     app.create_org("oost");
     let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);

@@ -446,6 +446,17 @@ describe('Meldpunt in a browser', { timeout: 600_000 }, () => {
     await flow('notices-send', { locale: 'nl-NL' }, async (page) => {
       await login(page, HANDLER);
       const main = page.locator('main');
+      // The public notice waits for the decision to communicate publicly (Art. 34(3)(c)).
+      await page.goto(`${server.base}${noticeDraft}`);
+      assert.ok((await main.innerText()).includes(NL.staff_nf_publish_needs_decision), 'the page says why');
+      assert.equal(await main.getByRole('button', { name: NL.staff_nf_publish_button, exact: true }).count(), 0,
+        'no publish button before the decision');
+      await page.goto(`${server.base}${incidentPath}`);
+      await main.locator('#f-outcome').selectOption('notify_ap_and_public_communication');
+      await main.locator('#f-exception').selectOption('c');
+      await main.locator('#f-reasons').fill('Van de betrokkenen zijn geen adressen bekend.');
+      await main.locator('#f-reason_for_difference').fill('Ieder persoonlijk informeren vergt een onevenredige inspanning.');
+      await navigateBy(page, () => main.getByRole('button', { name: NL.staff_decision_save, exact: true }).click());
       // The public notice goes online.
       await page.goto(`${server.base}${noticeDraft}`);
       await navigateBy(page, () => main.getByRole('button', { name: NL.staff_nf_publish_button, exact: true }).click());

@@ -175,7 +175,8 @@ fn shown(lang: Lang, e: ApiError, general: &str) -> Result<(Shown, StatusCode), 
     }
 }
 
-/// The service's conflict messages in words for people (Dutch or English).
+/// The service's conflict messages in words for people (Dutch or English): each through a
+/// locale key, numbers carried over; the service's English never reaches a Dutch page.
 fn conflict_message(lang: Lang, m: &str) -> String {
     let key = if m.starts_with("the content changed since you read it") {
         "staff_nf_err_stale"
@@ -186,15 +187,34 @@ fn conflict_message(lang: Lang, m: &str) -> String {
     } else if m.starts_with("not signed off") {
         "staff_nf_err_not_signed"
     } else if m.contains("already in an earlier campaign") {
-        "staff_nf_err_already_reached"
+        // "{n} of the {total} recipients were already in an earlier campaign …"
+        let words: Vec<&str> = m.split_whitespace().collect();
+        return match (words.first(), words.get(3)) {
+            (Some(n), Some(total)) if n.parse::<u64>().is_ok() && total.parse::<u64>().is_ok() => {
+                t(lang, "staff_nf_err_already_reached_n")
+                    .replace("{n}", n)
+                    .replace("{total}", total)
+            }
+            _ => t(lang, "staff_nf_err_already_reached"),
+        };
     } else if m.starts_with("every recipient was already reached") {
         "staff_nf_err_all_reached"
     } else if m.starts_with("no recipients") {
         "staff_nf_err_no_recipients"
+    } else if m.starts_with("a recipient is already queued") {
+        "staff_nf_err_queued"
     } else if m.contains("already filed") || m.contains("was filed") {
         "staff_nf_err_filed"
+    } else if m.starts_with("only AP notifications are filed") {
+        "staff_nf_err_only_ap_filed"
+    } else if m.starts_with("only letters and e-mails have a preview") {
+        "staff_nf_err_only_letters"
+    } else if m.starts_with("the signed-off content differs from the campaign's") {
+        "staff_nf_err_campaign_content"
     } else if m.starts_with("a public notice of this incident is in force") {
         "staff_nf_err_notice_in_force"
+    } else if m.contains("a public notice is published only when") {
+        "staff_nf_err_public_decision"
     } else if m.starts_with("already withdrawn") {
         "staff_nf_err_withdrawn"
     } else if m.contains("assess it before") {
@@ -203,8 +223,8 @@ fn conflict_message(lang: Lang, m: &str) -> String {
         "staff_nf_err_conflict"
     };
     let text = t(lang, key);
-    if key == "staff_nf_err_conflict" || key == "staff_nf_err_already_reached" {
-        // The service's own words carry the numbers.
+    if key == "staff_nf_err_conflict" && lang == Lang::En {
+        // A refusal without words of its own yet: in English the service's words say why.
         format!("{text} ({m})")
     } else {
         text
@@ -499,6 +519,8 @@ struct Loaded {
     names: HashMap<String, String>,
     notices: Vec<public::PublicNoticeView>,
     recipients: i64,
+    /// The incident's current decision allows a public notice (Art. 34(3)(c)).
+    public_decided: bool,
 }
 
 async fn load(
@@ -523,6 +545,13 @@ async fn load(
                 .filter(|p| p.draft_id == view.id)
                 .collect();
             let recipients = store::recipient_count(c, &inc.id)?;
+            let decision = crate::assessment::store::latest_decision(c, &inc.id)?;
+            let public_decided = public::decision_refusal(
+                decision
+                    .as_ref()
+                    .map(|d| (d.outcome.as_str(), d.exception.as_deref())),
+            )
+            .is_none();
             Ok(Loaded {
                 view,
                 reference: inc.reference.clone(),
@@ -532,6 +561,7 @@ async fn load(
                 names,
                 notices,
                 recipients,
+                public_decided,
             })
         })
         .await
@@ -616,7 +646,9 @@ async fn notification_page(
         "signoff_url": format!("{base}/signoff"),
         "recipients_url": format!("/staff/incidents/{id}/recipients"),
         "recipients": d.recipients,
-        "may_publish": is_public && v.approval.state == "approved" && v.approval.valid && !in_force,
+        "may_publish": is_public && d.public_decided && v.approval.state == "approved" && v.approval.valid && !in_force,
+        "needs_public_decision": is_public && !d.public_decided,
+        "decision_url": format!("/staff/incidents/{id}#decision"),
         "notices": notices,
         "errors": list,
         "err": map,
@@ -1045,49 +1077,101 @@ pub async fn withdraw(
 
 const PAGE: i64 = 50;
 
-/// A CSV problem in the person's language.
-fn csv_message(lang: Lang, field: &str, message: &str) -> String {
-    if lang == Lang::En {
-        return message.to_string();
+/// The word after the first occurrence of `prefix` in `m` (a number or a column name the
+/// domain's message carries), without quotes and trailing punctuation.
+fn word_after<'a>(m: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = &m[m.find(prefix)? + prefix.len()..];
+    let w = rest
+        .split_whitespace()
+        .next()?
+        .trim_end_matches([':', ',', ')'])
+        .trim_matches('"');
+    (!w.is_empty()).then_some(w)
+}
+
+/// The column a CSV problem names (`column x …` or `column "x y": …`).
+fn column_of(m: &str) -> Option<&str> {
+    let rest = m.strip_prefix("column ")?;
+    match rest.strip_prefix('"') {
+        Some(quoted) => quoted.split('"').next(),
+        None => rest.split_whitespace().next(),
     }
-    let known = [
-        ("a name is required", "een naam is verplicht"),
-        ("at most 200 characters", "hoogstens 200 tekens"),
-        ("at most 500 characters", "hoogstens 500 tekens"),
-        ("not an e-mail address", "geen e-mailadres"),
-        ("use nl or en", "gebruik nl of en"),
-        (
-            "a quoted field is not closed",
-            "een veld tussen aanhalingstekens wordt niet afgesloten",
-        ),
-        (
-            "the file is empty",
-            "het bestand is leeg: de eerste regel moet de kolomnamen bevatten",
-        ),
-        (
-            "the file is UTF-16",
-            "het bestand is UTF-16: sla het op als CSV UTF-8 (gescheiden door komma of puntkomma)",
-        ),
-        (
-            "the file is not UTF-8",
-            "het bestand is geen UTF-8 (bijvoorbeeld Windows-1252): sla het op als CSV UTF-8",
-        ),
-        (
-            "missing column",
-            "er ontbreken kolommen; verplicht zijn name, email, postal_address en language",
-        ),
-        (
-            "a recipient needs",
-            "een ontvanger heeft een e-mailadres of een postadres nodig",
-        ),
-    ];
-    for (en, nl) in known {
-        if message.starts_with(en) {
-            let _ = field;
-            return nl.to_string();
+}
+
+/// A CSV problem (`notifications::recipients`, in English for machines) in the person's
+/// language, through the locale files; numbers and column names are carried over.
+fn csv_message(lang: Lang, message: &str) -> String {
+    let m = message;
+    let with = |key: &str, pairs: &[(&str, Option<&str>)]| {
+        let mut text = t(lang, key);
+        for (name, value) in pairs {
+            text = text.replace(name, value.unwrap_or("?"));
         }
+        text
+    };
+    if m.starts_with("a name is required") {
+        t(lang, "staff_nf_csv_err_name")
+    } else if m.starts_with("at most") && m.ends_with("characters") {
+        with(
+            "staff_nf_csv_err_too_long",
+            &[("{n}", word_after(m, "at most"))],
+        )
+    } else if m.starts_with("not an e-mail address") {
+        t(lang, "staff_nf_csv_err_email")
+    } else if m.starts_with("use nl or en") {
+        t(lang, "staff_nf_csv_err_language")
+    } else if m.starts_with("the recipient has neither") || m.starts_with("a recipient needs") {
+        t(lang, "staff_nf_csv_err_no_address")
+    } else if m.starts_with("a quoted field is not closed") {
+        t(lang, "staff_nf_csv_err_quote")
+    } else if m.contains("fields, the header has") {
+        with(
+            "staff_nf_csv_err_fields",
+            &[
+                ("{n}", m.split_whitespace().next()),
+                ("{header}", word_after(m, "the header has")),
+            ],
+        )
+    } else if m.starts_with("the file is empty") {
+        t(lang, "staff_nf_csv_err_empty")
+    } else if m.starts_with("the file is UTF-16") {
+        t(lang, "staff_nf_csv_err_utf16")
+    } else if m.starts_with("the file is not UTF-8") {
+        with(
+            "staff_nf_csv_err_not_utf8",
+            &[("{line}", word_after(m, "on line"))],
+        )
+    } else if m.starts_with("missing column") {
+        let columns = m
+            .split_once(": ")
+            .map(|(_, rest)| rest.split(" (").next().unwrap_or(rest));
+        with("staff_nf_csv_err_missing", &[("{columns}", columns)])
+    } else if m.starts_with("column") && m.contains("appears twice") {
+        with("staff_nf_csv_err_twice", &[("{column}", column_of(m))])
+    } else if m.starts_with("column") && m.contains("extra column names") {
+        with(
+            "staff_nf_csv_err_column_name",
+            &[("{column}", column_of(m))],
+        )
+    } else if m.starts_with("at most") && m.contains("rows per file") {
+        with(
+            "staff_nf_csv_err_rows",
+            &[("{n}", word_after(m, "at most"))],
+        )
+    } else if lang == Lang::En {
+        format!("{} {m}", t(lang, "staff_nf_csv_other"))
+    } else {
+        // A problem without Dutch words yet: say the file was refused, not in English.
+        t(lang, "staff_nf_csv_invalid")
     }
-    format!("{} {message}", t(lang, "staff_nf_csv_other"))
+}
+
+/// A CSV field name as shown: the file's own column names stay; a whole line is named in words.
+fn csv_field(lang: Lang, field: &str) -> String {
+    match field {
+        "row" | "file" => t(lang, "staff_nf_csv_field_row"),
+        other => other.to_string(),
+    }
 }
 
 /// The import's refusal as errors at the file field: one per bad row, with its line number.
@@ -1106,11 +1190,11 @@ fn import_errors(lang: Lang, e: ApiError) -> Result<(Vec<Value>, StatusCode), Pa
                         }
                         None => (None, String::new()),
                     };
-                    let msg = csv_message(lang, &field, &fe.message);
+                    let msg = csv_message(lang, &fe.message);
                     let text = match &line {
                         Some(l) => t(lang, "staff_nf_csv_line")
                             .replace("{line}", l)
-                            .replace("{field}", &field)
+                            .replace("{field}", &csv_field(lang, &field))
                             .replace("{message}", &msg),
                         None => msg,
                     };
@@ -1485,6 +1569,43 @@ pub async fn start(
     }
 }
 
+/// Rows per page of a campaign's failed e-mails and of its letters.
+const CAMPAIGN_PAGE: i64 = 200;
+
+/// Which page of a list of `total` rows is shown (`?page=N`, from 1; out of range → the nearest).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Paging {
+    page: i64,
+    pages: i64,
+}
+
+impl Paging {
+    fn new(asked: i64, total: i64) -> Paging {
+        let pages = ((total.max(0) + CAMPAIGN_PAGE - 1) / CAMPAIGN_PAGE).max(1);
+        Paging {
+            page: asked.clamp(1, pages),
+            pages,
+        }
+    }
+
+    fn offset(&self) -> i64 {
+        (self.page - 1) * CAMPAIGN_PAGE
+    }
+
+    /// The links and "page x of y" for the template; nothing when it all fits on one page.
+    fn ctx(&self, lang: Lang, url: impl Fn(i64) -> String) -> Option<Value> {
+        (self.pages > 1).then(|| {
+            json!({
+                "label": t(lang, "staff_nf_page_of")
+                    .replace("{page}", &self.page.to_string())
+                    .replace("{pages}", &self.pages.to_string()),
+                "prev": (self.page > 1).then(|| url(self.page - 1)),
+                "next": (self.page < self.pages).then(|| url(self.page + 1)),
+            })
+        })
+    }
+}
+
 fn eta_text(lang: Lang, secs: Option<f64>) -> Option<String> {
     let s = secs?;
     let mins = (s / 60.0).ceil() as i64;
@@ -1508,28 +1629,40 @@ async fn campaign_page(
     errors: Shown,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
+    let q = query(req);
+    let asked = |name: &str| {
+        q.get(name)
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .unwrap_or(1)
+    };
+    let (letters_asked, failed_asked) = (asked("page"), asked("failed_page"));
     let (s, i, c_id) = (staff.clone(), id.to_string(), cid.to_string());
-    let (p, failed, letters, reference) = state
+    let (p, failed, letters, reference, letters_at, failed_at) = state
         .db(move |c| {
             let inc = crate::incidents::service::visible(c, &s, &i, false)?;
             let p = campaign::progress(c, &s, &i, &c_id)?;
-            let failed = store::failed_messages(c, &c_id, 200)?;
-            let letters: Vec<(i64, String, String, String)> = store::letters(c, &c_id)?
-                .into_iter()
-                .take(200)
-                .map(|(m, r)| (r.line_no, r.name, r.id, m.status))
-                .collect();
-            Ok((p, failed, letters, inc.reference))
+            let letters_at = Paging::new(letters_asked, p.letters);
+            let failed_at = Paging::new(failed_asked, p.failed);
+            let failed = store::failed_messages(c, &c_id, failed_at.offset(), CAMPAIGN_PAGE)?;
+            let letters = store::letter_page(c, &c_id, letters_at.offset(), CAMPAIGN_PAGE)?;
+            Ok((p, failed, letters, inc.reference, letters_at, failed_at))
         })
         .await
         .map_err(|e| page_err(lang, e))?;
     let (list, map) = errors_ctx(&errors);
-    let refresh_off = query(req)
-        .get("refresh")
-        .map(|v| v == "off")
-        .unwrap_or(false);
+    let refresh_off = q.get("refresh").map(|v| v == "off").unwrap_or(false);
     let running = !p.done && !p.paused;
     let base = format!("/staff/incidents/{id}/campaigns/{cid}");
+    // A page link keeps the other list's page (and the refresh choice).
+    let page_url = |letters: i64, failed: i64, anchor: &str| {
+        let mut u = format!("{base}?page={letters}&failed_page={failed}");
+        if refresh_off {
+            u.push_str("&refresh=off");
+        }
+        format!("{u}#{anchor}")
+    };
+    let letters_paging = letters_at.ctx(lang, |n| page_url(n, failed_at.page, "h-letters"));
+    let failed_paging = failed_at.ctx(lang, |n| page_url(letters_at.page, n, "h-failed"));
     let rate = format!("{:.0}", p.rate_per_minute);
     let ctx = json!({
         "title": format!("{} — {}", t(lang, "staff_nf_campaign_title"), reference),
@@ -1558,6 +1691,8 @@ async fn campaign_page(
             "url": format!("{base}/letters/{rid}"),
             "status": t(lang, &format!("staff_nf_letter_{st}")),
         })).collect::<Vec<_>>(),
+        "letters_paging": letters_paging,
+        "failed_paging": failed_paging,
         "letters_csv": format!("/api/v1/incidents/{id}/campaigns/{cid}/letters.csv"),
         "letters_pdf": format!("/api/v1/incidents/{id}/campaigns/{cid}/letters.pdf"),
         "has_ready_letters": p.letters_ready > 0,
@@ -1717,6 +1852,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn campaign_lists_page_by_200() {
+        assert_eq!(Paging::new(1, 0), Paging { page: 1, pages: 1 });
+        assert_eq!(Paging::new(1, 200), Paging { page: 1, pages: 1 });
+        assert_eq!(Paging::new(2, 201), Paging { page: 2, pages: 2 });
+        assert_eq!(Paging::new(2, 201).offset(), 200);
+        // Out of range: the nearest page.
+        assert_eq!(Paging::new(9, 401).page, 3);
+        assert_eq!(Paging::new(0, 401).page, 1);
+        assert_eq!(Paging::new(-4, 401).offset(), 0);
+        assert!(Paging::new(1, 200)
+            .ctx(Lang::Nl, |n| n.to_string())
+            .is_none());
+        let v = Paging::new(2, 401)
+            .ctx(Lang::Nl, |n| format!("?page={n}"))
+            .unwrap();
+        assert_eq!(v["label"], "Pagina 2 van 3");
+        assert_eq!(v["prev"], "?page=1");
+        assert_eq!(v["next"], "?page=3");
+        let first = Paging::new(1, 401)
+            .ctx(Lang::En, |n| n.to_string())
+            .unwrap();
+        assert!(first["prev"].is_null() && first["label"] == "Page 1 of 3");
+    }
+
+    #[test]
     fn content_splits_into_named_parts() {
         let c = "===== email_subject.nl =====\nOnderwerp\n\n===== letter.nl =====\n<html><body><p>x</p></body></html>\n";
         let p = parts(c);
@@ -1729,12 +1889,85 @@ mod tests {
     #[test]
     fn csv_problems_in_dutch() {
         assert_eq!(
-            csv_message(Lang::Nl, "email", "not an e-mail address"),
+            csv_message(Lang::Nl, "not an e-mail address"),
             "geen e-mailadres"
         );
         assert_eq!(
-            csv_message(Lang::En, "email", "not an e-mail address"),
+            csv_message(Lang::En, "not an e-mail address"),
             "not an e-mail address"
         );
+        assert_eq!(
+            csv_message(Lang::Nl, "at most 500 characters"),
+            "hoogstens 500 tekens"
+        );
+        assert_eq!(
+            csv_message(Lang::Nl, "3 fields, the header has 4"),
+            "3 velden, terwijl de kopregel er 4 heeft"
+        );
+        assert_eq!(
+            csv_message(Lang::En, "column \"klant nr\": extra column names use lowercase letters, digits and _ (they become recipient.extra.<name> in the templates)"),
+            "Column \"klant nr\": extra column names may only use lowercase letters, digits and _."
+        );
+    }
+
+    /// Every problem the CSV parser can report has Dutch words in the locale file: no English
+    /// (and no fallback) on a Dutch page.
+    #[test]
+    fn every_csv_problem_has_dutch_words() {
+        use crate::notifications::recipients::{parse, ImportError};
+        let files: [&[u8]; 9] = [
+            b"",
+            b"\xFF\xFEn\x00",
+            b"name,email\n",
+            b"name,email,postal_address,language,name\n",
+            b"name,email,postal_address,language,Klant Nr\n",
+            b"name,email,postal_address,language,x,x\n",
+            b"name,email,postal_address,language\nJos\xe9,j@example.nl,,nl\n",
+            b"name,email,postal_address,language\n\"open,a@example.nl,,nl\n",
+            b"name,email,postal_address,language\n,geen,,xx\nA,,,nl\nB,b@example.nl,,nl,extra\n",
+        ];
+        let fallback = t(Lang::Nl, "staff_nf_csv_invalid");
+        let mut seen = 0;
+        for f in files {
+            let messages: Vec<String> = match parse(f) {
+                Err(ImportError::File(m)) => vec![m],
+                Err(ImportError::Rows(rows)) => rows.into_iter().map(|r| r.message).collect(),
+                Ok(_) => panic!("{:?} parsed", String::from_utf8_lossy(f)),
+            };
+            for m in messages {
+                let nl = csv_message(Lang::Nl, &m);
+                assert!(
+                    nl != fallback && !nl.starts_with("staff_nf_") && !nl.contains('?'),
+                    "{m:?} → {nl:?}"
+                );
+                assert_ne!(nl, m, "{m:?} untranslated");
+                seen += 1;
+            }
+        }
+        // At most 200 characters, too many rows: the same words, by number.
+        for m in ["at most 200 characters", "at most 1000000 rows per file"] {
+            let nl = csv_message(Lang::Nl, m);
+            assert!(nl != fallback && nl.contains("00"), "{m:?} → {nl:?}");
+        }
+        assert!(seen >= 12, "{seen} problems checked");
+    }
+
+    #[test]
+    fn conflicts_in_dutch_without_the_services_english() {
+        let m = "3 of the 5 recipients were already in an earlier campaign for this incident: nobody gets the message twice (send with only_new to reach the others)";
+        let nl = conflict_message(Lang::Nl, m);
+        assert!(nl.starts_with("3 van de 5 ontvangers"), "{nl}");
+        assert!(!nl.contains("recipients"), "{nl}");
+        assert_eq!(
+            conflict_message(Lang::Nl, "a recipient is already queued for this incident"),
+            t(Lang::Nl, "staff_nf_err_queued")
+        );
+        // Something the pages have no words for yet: generic in Dutch, the reason in English.
+        assert_eq!(
+            conflict_message(Lang::Nl, "something new went wrong"),
+            "Dit kan nu niet."
+        );
+        assert!(conflict_message(Lang::En, "something new went wrong")
+            .ends_with("(something new went wrong)"));
     }
 }
