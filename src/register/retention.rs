@@ -114,6 +114,33 @@ fn purge_mail(
     Ok(rows.len())
 }
 
+/// The outbox's copies of the acknowledgements sent to these reports' reporters (their address,
+/// our text with their reference) once done with (sent or failed): the address and the text go;
+/// kind, status, Message-ID, times and the server's answer stay. Returns how many were stripped.
+fn strip_acknowledgements(c: &mut DbConn, report_ids: &[String]) -> QueryResult<usize> {
+    if report_ids.is_empty() {
+        return Ok(0);
+    }
+    let keys: Vec<String> = report_ids
+        .iter()
+        .map(|id| crate::reports::store::ack_key(id))
+        .collect();
+    diesel::update(
+        outbox::table
+            .filter(outbox::dedupe_key.eq_any(&keys))
+            .filter(outbox::status.eq_any(["sent", "failed"]))
+            .filter(outbox::to_addr.ne("")),
+    )
+    .set((
+        outbox::to_addr.eq(""),
+        outbox::subject.eq(""),
+        outbox::body_text.eq(""),
+        outbox::body_html.eq(None::<String>),
+        outbox::last_error.eq(None::<String>),
+    ))
+    .execute(c)
+}
+
 fn purge_evidence(
     c: &mut DbConn,
     inc: &IncidentRow,
@@ -163,6 +190,7 @@ fn purge_evidence(
             }
         }
         let mails = purge_mail(c, &rep_ids, Some(&row.id))?;
+        let acks = strip_acknowledgements(c, &rep_ids)?;
         // The people told of the breach (issue 5): who they were goes, how many stays; the
         // de-duplication key becomes its hash, so a later import still finds the duplicates.
         let people: Vec<(String, String)> = notice_recipients::table
@@ -230,6 +258,7 @@ fn purge_evidence(
                     "raw_mails_purged": mails,
                     "notified_people_pseudonymised": people.len(),
                     "sent_emails_purged": copies,
+                    "acknowledgements_purged": acks,
                     "contact_details_removed": true,
                 })),
             }],
@@ -270,6 +299,11 @@ fn delete_entry(
         .execute(c)?;
         diesel::delete(reports::table.filter(reports::incident_id.eq(&row.id))).execute(c)?;
         diesel::delete(outbox::table.filter(outbox::incident_id.eq(&row.id))).execute(c)?;
+        let ack_keys: Vec<String> = rep_ids
+            .iter()
+            .map(|id| crate::reports::store::ack_key(id))
+            .collect();
+        diesel::delete(outbox::table.filter(outbox::dedupe_key.eq_any(&ack_keys))).execute(c)?;
         diesel::delete(incidents::table.find(&row.id)).execute(c)?;
         audit::store::append(
             c,
@@ -331,13 +365,20 @@ fn purge_unlinked_reports(
             .filter(mail_messages::from_addr.is_not_null())
             .count()
             .get_result(c)?;
-        if files == 0 && !has_contact && masked == r.description && raw_mail == 0 {
+        let acks: i64 = outbox::table
+            .filter(outbox::dedupe_key.eq(crate::reports::store::ack_key(&r.id)))
+            .filter(outbox::status.eq_any(["sent", "failed"]))
+            .filter(outbox::to_addr.ne(""))
+            .count()
+            .get_result(c)?;
+        if files == 0 && !has_contact && masked == r.description && raw_mail == 0 && acks == 0 {
             continue;
         }
         write_tx(c, |c| -> anyhow::Result<()> {
             diesel::delete(attachments::table.filter(attachments::report_id.eq(&r.id)))
                 .execute(c)?;
             purge_mail(c, std::slice::from_ref(&r.id), None)?;
+            strip_acknowledgements(c, std::slice::from_ref(&r.id))?;
             diesel::update(reports::table.find(&r.id))
                 .set((
                     reports::description.eq(&masked),

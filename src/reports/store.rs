@@ -42,6 +42,12 @@ pub struct Created {
 }
 
 /// Store a batch of reports with their audit records. Runs inside the caller's write transaction.
+/// The outbox's de-duplication key of the acknowledgement to a report's reporter: one per report,
+/// never twice; retention finds the copy by it.
+pub fn ack_key(report_id: &str) -> String {
+    format!("report_received:{report_id}")
+}
+
 pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> QueryResult<Vec<Created>> {
     let mut entries = Vec::with_capacity(batch.len());
     let created = insert_batch_deferred(conn, batch, &mut entries)?;
@@ -132,7 +138,7 @@ pub fn insert_batch_deferred(
                 conn,
                 &crate::outbox::NewMessage {
                     kind: "report_received".into(),
-                    dedupe_key: Some(format!("report_received:{}", row.id)),
+                    dedupe_key: Some(ack_key(&row.id)),
                     organisation_id: row.organisation_id.clone(),
                     incident_id: None,
                     to: email.clone(),

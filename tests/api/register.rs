@@ -876,7 +876,7 @@ async fn breach_register_filters_exports_and_statistics(app: TestApp) {
 both!(breach_register_filters_exports_and_statistics);
 
 async fn retention_purges_evidence_then_the_entry(app: TestApp) {
-    use meldpunt::db::schema::{attachments, reports};
+    use meldpunt::db::schema::{attachments, outbox, reports};
     app.create_org("oost");
     app.create_org("west");
     let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
@@ -1036,8 +1036,28 @@ async fn retention_purges_evidence_then_the_entry(app: TestApp) {
             )
         })
         .unwrap();
+        // And the acknowledgement of her report (as the public form queues it).
+        let ack = meldpunt::db::write_tx(&mut c, |c| {
+            meldpunt::outbox::enqueue(
+                c,
+                &meldpunt::outbox::NewMessage {
+                    kind: "report_received".into(),
+                    dedupe_key: Some(meldpunt::reports::store::ack_key(&rep_id)),
+                    organisation_id: None,
+                    incident_id: None,
+                    to: "ria@example.nl".into(),
+                    subject: format!("Uw melding {reference}"),
+                    body_text: format!("Beste Ria Melder, wij ontvingen uw melding {reference}."),
+                    body_html: None,
+                },
+                "meldpunt.test",
+                t,
+            )
+        })
+        .unwrap();
         let claimed = ob::claim(&mut c, "w", 100, chrono::Duration::seconds(60), t).unwrap();
         assert!(claimed.iter().any(|r| r.id == oid));
+        assert!(claimed.iter().any(|r| r.id == ack));
         let outcomes: Vec<(String, Outcome)> = claimed
             .iter()
             .map(|r| (r.id.clone(), Outcome::Sent("250 ok".into())))
@@ -1129,6 +1149,17 @@ async fn retention_purges_evidence_then_the_entry(app: TestApp) {
             !subject.unwrap_or_default().contains(&bsn),
             "the subject is masked"
         );
+        // The acknowledgement Ria got for her report: address and text gone, the row stays.
+        let (ack_to, ack_body, ack_status): (String, String, String) = outbox::table
+            .filter(outbox::dedupe_key.eq(format!("report_received:{rep_id}")))
+            .select((outbox::to_addr, outbox::body_text, outbox::status))
+            .first(&mut c)
+            .unwrap();
+        assert_eq!(
+            (ack_to.as_str(), ack_body.as_str(), ack_status.as_str()),
+            ("", "", "sent"),
+            "the acknowledgement's copy is purged"
+        );
         let copy = meldpunt::outbox::store::by_id(&mut c, &sent_mail)
             .unwrap()
             .expect("the outbox row stays");
@@ -1191,6 +1222,15 @@ async fn retention_purges_evidence_then_the_entry(app: TestApp) {
             .unwrap()
             .is_none(),
         "the outbox row goes with the register entry"
+    );
+    let acks: i64 = outbox::table
+        .filter(outbox::dedupe_key.eq(format!("report_received:{rep_id}")))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(
+        acks, 0,
+        "the acknowledgement's row goes with the register entry"
     );
     assert_problem(
         app.get(&format!("/api/v1/incidents/{id}"), Some(&h.token))
