@@ -1042,7 +1042,7 @@ async fn recipients_campaign_and_statuses(app: TestApp) {
     );
     assert!(idx.contains("D. Jansen"));
     let jansen = msgs.iter().find(|m| m["channel"] == "letter").unwrap();
-    let html = app
+    let r = app
         .get(
             &format!(
                 "{camp}/{cid}/letters/{}",
@@ -1050,10 +1050,15 @@ async fn recipients_campaign_and_statuses(app: TestApp) {
             ),
             Some(&h.token),
         )
-        .await
-        .text()
-        .await
-        .unwrap();
+        .await;
+    // The letter's own print style is allowed by its hash (opened alone, it prints as designed).
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let html = r.text().await.unwrap();
+    assert_eq!(csp, meldpunt::notifications::letters::letter_csp(&html));
+    assert!(csp.contains("style-src 'self' 'sha256-"), "{csp}");
     assert!(
         html.contains("size: A4") && html.contains("Dorpsstraat 4"),
         "{html}"

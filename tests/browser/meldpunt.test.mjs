@@ -474,6 +474,14 @@ describe('Meldpunt in a browser', { timeout: 600_000 }, () => {
       await page.getByRole('heading', { level: 1, name: NL.staff_nf_campaign_title }).waitFor();
       await axeCheck(page, 'campaign');
       await shoot(page, 'campaign');
+      // A letter opened on its own keeps its print layout: its style block is allowed by hash
+      // (a CSP violation would also fail the CSP check at the end).
+      const campaignUrl = page.url();
+      const letterHref = await main.locator('a[href*="/letters/"]').first().getAttribute('href');
+      await page.goto(new URL(letterHref, campaignUrl).toString());
+      const addressTop = await page.locator('.address').evaluate((e) => getComputedStyle(e).marginTop);
+      assert.ok(parseFloat(addressTop) > 90, `the letter's 25 mm address margin applies: ${addressTop}`);
+      await page.goto(campaignUrl);
       // The public side, without login.
       await navigateBy(page, () => page.getByRole('banner').getByRole('button', { name: NL.nav_logout }).click());
       const res = await page.goto(`${server.base}${href}`);

@@ -1800,6 +1800,10 @@ pub async fn letter(
         })?;
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Type", "text/html; charset=utf-8"))
+        .insert_header((
+            "Content-Security-Policy",
+            crate::notifications::letters::letter_csp(&f.html),
+        ))
         .body(f.html))
 }
 
