@@ -237,7 +237,14 @@ impl<W: Write> PdfWriter<W> {
             let mut content = page.content();
             layout::footer(&mut content, &footer.reference, &footer.label(i + 1, m));
             let cid = self.next_id();
-            let mut body = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
+            // Content streams deflated (fast level): a page's drawing operators shrink to about a
+            // third, which matters for a merged file of 100,000 letters.
+            let content = deflate(&content)?;
+            let mut body = format!(
+                "<< /Length {} /Filter /FlateDecode >>\nstream\n",
+                content.len()
+            )
+            .into_bytes();
             body.extend_from_slice(&content);
             body.extend_from_slice(b"\nendstream");
             self.raw_object(cid, &body)?;
@@ -315,3 +322,13 @@ pub fn text_string(s: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+fn deflate(data: &[u8]) -> io::Result<Vec<u8>> {
+    use std::io::Write as _;
+    let mut z = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(data.len() / 2),
+        flate2::Compression::fast(),
+    );
+    z.write_all(data)?;
+    z.finish()
+}
