@@ -1540,3 +1540,235 @@ async fn mailbox_routes_are_in_the_openapi_document(app: TestApp) {
     }
 }
 both!(mailbox_routes_are_in_the_openapi_document);
+
+/// Runs `meldpunt` with this app's database and the given clamd socket: (exit code, output).
+fn run_cli(app: &TestApp, clamd: &str, args: &[&str]) -> (Option<i32>, String) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_meldpunt"))
+        .args(args)
+        .current_dir(tempfile::tempdir().unwrap().path())
+        .env("MELDPUNT__DATABASE__URL", &app.db.url)
+        .env("MELDPUNT__MAIL__FROM", "Meldpunt <meldpunt@meldpunt.test>")
+        .env("MELDPUNT__MAILBOX__CLAMD_SOCKET", clamd)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+async fn attachments_not_scanned_at_intake_are_rescanned_once_clamd_answers(app: TestApp) {
+    use crate::staff_pages::{get, get_ok, sign_in};
+    use meldpunt::db::schema::audit_log;
+    use meldpunt::mailbox::clamav::Target;
+    use meldpunt::mailbox::rescan;
+    if !std::path::Path::new(CLAMD).exists() {
+        // Clamd::start reports the skip (or fails under MELDPUNT_REQUIRE_CLAMAV=1).
+        assert!(Clamd::start().is_none());
+        return;
+    }
+    let org = app.create_org("oost");
+    app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    // clamd "down": a socket nobody listens on any more.
+    let down = tempfile::tempdir().unwrap();
+    let closed = down.path().join("clamd.sock");
+    drop(std::os::unix::net::UnixListener::bind(&closed).unwrap());
+    let closed = closed.display().to_string();
+    let mut ctx = ctx(&app, Some(org));
+    ctx.clamd = Some(Target::Unix(closed.clone()));
+    let infected = format!("%PDF-1.4\n{MARKER}\n%%EOF\n").into_bytes();
+    let clean: &[u8] = b"%PDF-1.4\nnormale brief\n%%EOF\n";
+
+    let raw = mail_with_pdfs(
+        "From: Jan Jansen <jan.jansen@example.nl>\r\nSubject: Brief met bijlagen\r\nDate: Mon, 23 Nov 2026 10:00:00 +0100\r\nMessage-ID: <rescan-1@example.nl>\r\n",
+        "Zie de bijlagen.",
+        &[("besmet.pdf", &infected), ("schoon.pdf", clean)],
+    );
+    let mut c = app.conn();
+    let res = service::ingest_batch(&mut c, &[&raw], &ctx).unwrap();
+    let Ok(Ingested {
+        outcome: Outcome::Report { reference, .. },
+        mail_id: Some(report_mail),
+    }) = &res[0]
+    else {
+        panic!("{res:?}")
+    };
+    let reference = reference.clone();
+    let rid: String = reports::table
+        .filter(reports::reference.eq(&reference))
+        .select(reports::id)
+        .first(&mut c)
+        .unwrap();
+    let files = |c: &mut meldpunt::db::DbConn| -> Vec<String> {
+        attachments::table
+            .filter(attachments::report_id.eq(&rid))
+            .select(attachments::filename)
+            .order(attachments::filename.asc())
+            .load(c)
+            .unwrap()
+    };
+    assert_eq!(
+        files(&mut c),
+        vec!["besmet.pdf", "schoon.pdf"],
+        "kept, not scanned"
+    );
+    // A reply with an infected file while clamd is down: served, as nobody knows yet.
+    let raw = mail_with_pdfs(
+        &format!("From: Jan Jansen <jan.jansen@example.nl>\r\nSubject: Re: {reference}\r\nDate: Mon, 23 Nov 2026 11:00:00 +0100\r\nMessage-ID: <rescan-2@example.nl>\r\n"),
+        "Nog een bestand.",
+        &[("nog-een.pdf", &infected)],
+    );
+    let res = service::ingest_batch(&mut c, &[&raw], &ctx).unwrap();
+    let reply_mail = res[0].as_ref().unwrap().mail_id.clone().unwrap();
+    let details = |c: &mut meldpunt::db::DbConn, id: &str| -> (Value, Option<String>) {
+        let (d, reason): (String, Option<String>) = mail_messages::table
+            .find(id)
+            .select((mail_messages::details_json, mail_messages::reason))
+            .first(c)
+            .unwrap();
+        (serde_json::from_str(&d).unwrap(), reason)
+    };
+    let (d, reason) = details(&mut c, report_mail);
+    assert_eq!(d["attachments"][0]["scan"], "not_scanned");
+    assert_eq!(d["attachments"][1]["scan"], "not_scanned");
+    assert!(reason.unwrap().contains("not scanned"));
+    sign_in(&app, "h@oost.nl").await;
+    let page = get_ok(&app, &format!("/staff/reports/{reference}")).await;
+    assert!(page.contains("niet op virussen gescand"), "{page}");
+    assert_eq!(links(&page, "/staff/mail/").len(), 1);
+
+    // Still down: the rescan stops at once and changes nothing.
+    let limits = service::limits(&app.state.settings);
+    let run = rescan::run(&mut c, &Target::Unix(closed.clone()), &limits, 100).unwrap();
+    assert!(run.done.is_empty() && run.stopped.is_some(), "{run:?}");
+    assert_eq!(rescan::waiting(&mut c).unwrap(), 2);
+    let (code, out) = run_cli(&app, &closed, &["mail", "rescan"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("2 message(s) still waiting"), "{out}");
+
+    // clamd is back: `meldpunt mail rescan`, one line per attachment.
+    let Some(clamd) = Clamd::start() else {
+        return;
+    };
+    let (code, out) = run_cli(&app, &clamd.socket(), &["mail", "rescan"]);
+    assert_eq!(code, Some(0), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines[0].contains("\"besmet.pdf\"")
+            && lines[0].contains("INFECTED (Meldpunt.Test.Marker.UNOFFICIAL), quarantined"),
+        "{out}"
+    );
+    assert!(lines[0].contains(&reference), "{out}");
+    assert!(
+        lines[1].contains("\"schoon.pdf\"") && lines[1].ends_with(": clean"),
+        "{out}"
+    );
+    assert!(
+        lines[2].contains("\"nog-een.pdf\"") && lines[2].contains("INFECTED"),
+        "{out}"
+    );
+
+    // The infected file left the report, exactly as at intake; the clean one stays.
+    assert_eq!(files(&mut c), vec!["schoon.pdf"]);
+    let (d, reason) = details(&mut c, report_mail);
+    assert_eq!(d["attachments"][0]["scan"], "infected", "{d}");
+    assert_eq!(
+        d["attachments"][0]["signature"],
+        "Meldpunt.Test.Marker.UNOFFICIAL"
+    );
+    assert_eq!(d["attachments"][1]["scan"], "clean", "{d}");
+    assert!(d["attachments"][1]["rescanned_at"].is_string(), "{d}");
+    assert!(!reason.unwrap().contains("not scanned"));
+    let (d, _) = details(&mut c, &reply_mail);
+    assert_eq!(d["attachments"][0]["scan"], "infected", "{d}");
+    // Every change audited, before and after.
+    let trail: Vec<(String, Option<String>, Option<String>)> = audit_log::table
+        .filter(audit_log::action.eq("mail.attachment_rescanned"))
+        .select((
+            audit_log::entity_id,
+            audit_log::before_json,
+            audit_log::after_json,
+        ))
+        .order(audit_log::seq.asc())
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(trail.len(), 3, "{trail:?}");
+    assert!(trail.iter().all(|(e, _, _)| e == &rid));
+    assert!(trail[0].1.as_deref().unwrap().contains("\"not_scanned\""));
+    assert!(trail[0].2.as_deref().unwrap().contains("\"infected\""));
+    assert!(trail[1].2.as_deref().unwrap().contains("\"clean\""));
+
+    // Staff see it: the report's text (API and page) and the reply's attachment.
+    let h = app.create_user("h2@oost.nl", &[("oost", Role::Handler)]);
+    let rep: Value = app
+        .get(&format!("/api/v1/reports/{reference}"), Some(&h.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let desc = rep["description"].as_str().unwrap();
+    assert!(desc.contains("Opnieuw op virussen gescand op"), "{desc}");
+    assert!(desc.contains("schoon.pdf: geen virus gevonden"), "{desc}");
+    assert!(
+        desc.contains("besmet.pdf (application/pdf, 47 bytes): besmet met een virus volgens ClamAV (Meldpunt.Test.Marker.UNOFFICIAL); in quarantaine, niet te downloaden"),
+        "{desc}"
+    );
+    let page = get_ok(&app, &format!("/staff/reports/{reference}")).await;
+    assert!(
+        page.contains(
+            "in quarantaine: virus gevonden: Meldpunt.Test.Marker.UNOFFICIAL (opnieuw gescand op"
+        ),
+        "{page}"
+    );
+    assert!(links(&page, "/staff/mail/").is_empty(), "no download link");
+    let (status, _) = get(&app, &format!("/staff/mail/{reply_mail}/attachments/0")).await;
+    assert_eq!(status, 404, "an infected attachment is never served");
+
+    // A second rescan does nothing.
+    let (code, out) = run_cli(&app, &clamd.socket(), &["mail", "rescan"]);
+    assert_eq!((code, out.as_str()), (Some(0), ""));
+    let run = rescan::run(&mut c, &Target::Unix(clamd.socket()), &limits, 100).unwrap();
+    assert!(run.done.is_empty() && run.stopped.is_none(), "{run:?}");
+    let n: i64 = audit_log::table
+        .filter(audit_log::action.eq("mail.attachment_rescanned"))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(n, 3);
+
+    // The background worker does the same by itself.
+    let raw = mail_with_pdfs(
+        "From: Piet <piet@example.nl>\r\nSubject: Nieuwe melding\r\nMessage-ID: <rescan-3@example.nl>\r\n",
+        "Weer een brief.",
+        &[("brief.pdf", clean)],
+    );
+    let res = service::ingest_batch(&mut c, &[&raw], &ctx).unwrap();
+    let later = res[0].as_ref().unwrap().mail_id.clone().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(rescan::worker(
+        app.state.pool.clone(),
+        Target::Unix(clamd.socket()),
+        limits,
+        std::time::Duration::from_millis(100),
+        stop_rx,
+    ));
+    let mut scan = Value::Null;
+    for _ in 0..100 {
+        scan = details(&mut c, &later).0["attachments"][0]["scan"].clone();
+        if scan == "clean" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(scan, "clean");
+    stop_tx.send(true).unwrap();
+    worker.await.unwrap();
+    assert_eq!(rescan::waiting(&mut c).unwrap(), 0);
+}
+both!(attachments_not_scanned_at_intake_are_rescanned_once_clamd_answers);
