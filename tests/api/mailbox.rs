@@ -726,6 +726,8 @@ struct Dovecot {
     child: Option<std::process::Child>,
     /// Owner of the mail folders.
     mail_uid: u32,
+    /// Implicit TLS (imaps) port when started with TLS, else 0.
+    tls_port: u16,
 }
 
 const DOVECOT: &str = "/usr/sbin/dovecot";
@@ -733,6 +735,16 @@ const DOVECOT: &str = "/usr/sbin/dovecot";
 impl Dovecot {
     /// None (and a SKIPPED note) when Dovecot is not installed, unless MELDPUNT_REQUIRE_IMAP=1.
     fn start() -> Option<Dovecot> {
+        Dovecot::start_with(false)
+    }
+
+    /// With TLS required: a certificate for 127.0.0.1 signed by a CA made for the test
+    /// (`ca.pem` in its folder), STARTTLS on the IMAP port and implicit TLS on `tls_port`.
+    fn start_tls() -> Option<Dovecot> {
+        Dovecot::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Option<Dovecot> {
         if !std::path::Path::new(DOVECOT).exists() {
             if std::env::var("MELDPUNT_REQUIRE_IMAP").as_deref() == Ok("1") {
                 panic!("MELDPUNT_REQUIRE_IMAP=1 but {DOVECOT} is missing (apt-get install dovecot-core dovecot-imapd)");
@@ -750,7 +762,27 @@ impl Dovecot {
             .local_addr()
             .unwrap()
             .port();
+        let tls_port = if tls {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        } else {
+            0
+        };
         let d = dir.path().display().to_string();
+        let ssl = if tls {
+            test_ca(dir.path(), "ca", Some("server"));
+            format!("ssl = required\nssl_cert = <{d}/server.pem\nssl_key = <{d}/server.key\n")
+        } else {
+            "ssl = no\n".to_string()
+        };
+        let imaps = if tls {
+            format!("address = 127.0.0.1\n    port = {tls_port}\n    ssl = yes")
+        } else {
+            "port = 0".to_string()
+        };
         let me = unsafe { libc::getuid() };
         let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
         for sub in ["run", "state", "mail", "home"] {
@@ -781,8 +813,7 @@ state_dir = {d}/state
 log_path = {d}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
+{ssl}disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_login_user = {login_user}
 default_internal_user = {internal_user}
@@ -802,7 +833,7 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    {imaps}
   }}
   chroot =
 }}
@@ -817,6 +848,7 @@ service anvil {{
             port,
             child: None,
             mail_uid: uid,
+            tls_port,
         };
         dc.spawn();
         Some(dc)
@@ -899,6 +931,7 @@ service anvil {{
             folder: "INBOX".into(),
             processed_folder: "Processed".into(),
             organisation: "oost".into(),
+            ca_file: String::new(),
         }
     }
 }
@@ -907,6 +940,74 @@ impl Drop for Dovecot {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A CA made with the openssl command line in `dir` (`{ca}.pem`, `{ca}.key`) and, if asked, a
+/// server certificate it signs for 127.0.0.1 and localhost (`{server}.pem`, `{server}.key`).
+fn test_ca(dir: &std::path::Path, ca: &str, server: Option<&str>) {
+    let openssl = |args: &[&str]| {
+        let o = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl (apt-get install openssl) makes the test certificates");
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let (ca_key, ca_pem) = (format!("{ca}.key"), format!("{ca}.pem"));
+    let subj = format!("/CN=Meldpunt test CA {ca}");
+    let mut args = vec!["req", "-x509"];
+    args.extend(ec);
+    args.extend([
+        "-keyout", &ca_key, "-out", &ca_pem, "-days", "2", "-subj", &subj,
+    ]);
+    args.extend(["-addext", "basicConstraints=critical,CA:TRUE"]);
+    args.extend(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    openssl(&args);
+    let Some(server) = server else {
+        return;
+    };
+    let (key, csr, pem) = (
+        format!("{server}.key"),
+        format!("{server}.csr"),
+        format!("{server}.pem"),
+    );
+    let mut args = vec!["req"];
+    args.extend(ec);
+    args.extend(["-keyout", &key, "-out", &csr, "-subj", "/CN=127.0.0.1"]);
+    openssl(&args);
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &csr,
+        "-CA",
+        &ca_pem,
+        "-CAkey",
+        &ca_key,
+        "-CAcreateserial",
+        "-out",
+        &pem,
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
 }
 
 fn numbered(i: usize) -> Vec<u8> {
@@ -1772,3 +1873,84 @@ async fn attachments_not_scanned_at_intake_are_rescanned_once_clamd_answers(app:
     assert_eq!(rescan::waiting(&mut c).unwrap(), 0);
 }
 both!(attachments_not_scanned_at_intake_are_rescanned_once_clamd_answers);
+
+async fn imap_over_tls_and_starttls_trusts_the_configured_ca_only(app: TestApp) {
+    let Some(dc) = Dovecot::start_tls() else {
+        return;
+    };
+    let org = app.create_org("oost");
+    let ctx = ctx(&app, Some(org));
+    let max = app.state.settings.mailbox.max_message_bytes;
+    let ca = dc.dir.path().join("ca.pem").display().to_string();
+    let stored = || {
+        let mut c = app.conn();
+        mail_messages::table
+            .count()
+            .get_result::<i64>(&mut c)
+            .unwrap()
+    };
+    dc.deliver("m0", &numbered(0));
+
+    // Not trusted: refused with a TLS error, nothing taken, over implicit TLS and STARTTLS alike.
+    // The system's roots do not know the test CA, and another CA does not either.
+    let other = tempfile::tempdir().unwrap();
+    test_ca(other.path(), "other", None);
+    let other_ca = other.path().join("other.pem").display().to_string();
+    for ca_file in [String::new(), other_ca] {
+        for (tls, port) in [("tls", dc.tls_port), ("starttls", dc.port)] {
+            let mut account = dc.account();
+            account.tls = tls.into();
+            account.port = port;
+            account.ca_file = ca_file.clone();
+            let e = meldpunt::mailbox::imap::poll_once(&app.state.pool, &account, &ctx, max)
+                .await
+                .expect_err("an untrusted certificate is refused");
+            let e = format!("{e:#}");
+            assert!(e.contains("TLS"), "{tls} {ca_file:?}: {e}");
+            assert!(e.contains("certificate verify failed"), "{tls}: {e}");
+        }
+    }
+    assert_eq!(stored(), 0, "nothing taken");
+    assert_eq!(dc.count("INBOX"), 1);
+    // Trusted through ca_file: implicit TLS (imaps) ...
+    let mut account = dc.account();
+    account.tls = "tls".into();
+    account.port = dc.tls_port;
+    account.ca_file = ca.clone();
+    let got = meldpunt::mailbox::imap::poll_once(&app.state.pool, &account, &ctx, max)
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(matches!(got[0].outcome, Outcome::Report { .. }), "{got:?}");
+    assert_eq!(dc.count("INBOX"), 0);
+    assert_eq!(dc.count("Processed"), 1);
+
+    // ... and STARTTLS on the IMAP port.
+    dc.deliver("m1", &numbered(1));
+    let mut account = dc.account();
+    account.tls = "starttls".into();
+    account.port = dc.port;
+    account.ca_file = ca;
+    let got = meldpunt::mailbox::imap::poll_once(&app.state.pool, &account, &ctx, max)
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(matches!(got[0].outcome, Outcome::Report { .. }), "{got:?}");
+    assert_eq!(dc.count("INBOX"), 0);
+    assert_eq!(dc.count("Processed"), 2);
+    assert_eq!(stored(), 2);
+
+    // A ca_file that cannot be read is an error that names it, not a silent fallback.
+    let mut account = dc.account();
+    account.tls = "tls".into();
+    account.port = dc.tls_port;
+    account.ca_file = "/nonexistent/ca.pem".into();
+    let e = meldpunt::mailbox::imap::poll_once(&app.state.pool, &account, &ctx, max)
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{e}").contains("ca_file /nonexistent/ca.pem"),
+        "{e}"
+    );
+}
+both!(imap_over_tls_and_starttls_trusts_the_configured_ca_only);
