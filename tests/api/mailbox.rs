@@ -1843,6 +1843,42 @@ async fn attachments_not_scanned_at_intake_are_rescanned_once_clamd_answers(app:
         .unwrap();
     assert_eq!(n, 3);
 
+    // Two instances at once: each attachment is rescanned (and audited) once.
+    for i in 0..4 {
+        let raw = mail_with_pdfs(
+            &format!("From: Piet <piet@example.nl>\r\nSubject: Melding {i}\r\nMessage-ID: <rescan-many-{i}@example.nl>\r\n"),
+            "Een brief.",
+            &[("brief.pdf", clean)],
+        );
+        service::ingest_batch(&mut c, &[&raw], &ctx).unwrap();
+    }
+    assert_eq!(rescan::waiting(&mut c).unwrap(), 4);
+    let instance = || {
+        let (pool, target) = (app.state.pool.clone(), Target::Unix(clamd.socket()));
+        tokio::task::spawn_blocking(move || {
+            let mut c = pool.get().unwrap();
+            rescan::run(&mut c, &target, &limits, 100).unwrap()
+        })
+    };
+    let (a, b) = tokio::join!(instance(), instance());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut ids: Vec<String> = a
+        .done
+        .iter()
+        .chain(&b.done)
+        .map(|d| d.mail_id.clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(a.done.len() + b.done.len(), 4, "{a:?} {b:?}");
+    assert_eq!(ids.len(), 4);
+    let n: i64 = audit_log::table
+        .filter(audit_log::action.eq("mail.attachment_rescanned"))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(n, 7);
+
     // The background worker does the same by itself.
     let raw = mail_with_pdfs(
         "From: Piet <piet@example.nl>\r\nSubject: Nieuwe melding\r\nMessage-ID: <rescan-3@example.nl>\r\n",
