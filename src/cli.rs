@@ -90,6 +90,13 @@ pub enum MailCmd {
         #[arg(required = true)]
         files: Vec<String>,
     },
+    /// Scan again the attachments clamd could not scan at intake (mailbox.clamd_socket must be
+    /// set); prints one line per attachment.
+    Rescan {
+        /// Messages to take at most in this run.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
 }
 
 // Parsed once per process: the size difference between variants does not matter.
@@ -445,6 +452,12 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
                 }
             };
             crate::mailbox::cli::ingest_files(&mut c, settings, org, &files, &mut std::io::stdout())
+        }
+        Command::Mail {
+            cmd: MailCmd::Rescan { limit },
+        } => {
+            let mut c = open(settings)?;
+            crate::mailbox::cli::rescan(&mut c, settings, limit, &mut std::io::stdout())
         }
         Command::SetupCode => {
             let mut c = open(settings)?;

@@ -173,6 +173,11 @@ pub struct ImapAccount {
     /// Organisation slug for this mailbox; empty: `mailbox.organisation`.
     #[serde(default)]
     pub organisation: String,
+    /// A PEM file of certificates (e.g. an internal CA, or the server's own self-signed one) to
+    /// trust for this server's TLS besides the system's roots; empty: the system's roots only.
+    /// The host name is always checked.
+    #[serde(default)]
+    pub ca_file: String,
 }
 
 fn inbox() -> String {

@@ -46,9 +46,37 @@ pub enum Verdict {
 const CHUNK: usize = 64 * 1024;
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Scan `data`; `Err` when clamd could not be asked or answered with an error (the caller keeps
-/// the message and marks the attachment "not scanned").
-pub fn scan(target: &Target, data: &[u8], timeout: Duration) -> Result<Verdict, String> {
+/// A connection to clamd, over its UNIX socket or TCP.
+enum Conn {
+    Unix(std::os::unix::net::UnixStream),
+    Tcp(std::net::TcpStream),
+}
+
+impl Read for Conn {
+    fn read(&mut self, b: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Unix(s) => s.read(b),
+            Conn::Tcp(s) => s.read(b),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Unix(s) => s.write(b),
+            Conn::Tcp(s) => s.write(b),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Conn::Unix(s) => s.flush(),
+            Conn::Tcp(s) => s.flush(),
+        }
+    }
+}
+
+fn connect(target: &Target, timeout: Duration) -> Result<Conn, String> {
     match target {
         Target::Unix(path) => {
             let s = std::os::unix::net::UnixStream::connect(path)
@@ -57,7 +85,7 @@ pub fn scan(target: &Target, data: &[u8], timeout: Duration) -> Result<Verdict, 
                 .map_err(|e| e.to_string())?;
             s.set_write_timeout(Some(timeout))
                 .map_err(|e| e.to_string())?;
-            instream(s, data)
+            Ok(Conn::Unix(s))
         }
         Target::Tcp(addr) => {
             use std::net::ToSocketAddrs;
@@ -72,8 +100,33 @@ pub fn scan(target: &Target, data: &[u8], timeout: Duration) -> Result<Verdict, 
                 .map_err(|e| e.to_string())?;
             s.set_write_timeout(Some(timeout))
                 .map_err(|e| e.to_string())?;
-            instream(s, data)
+            Ok(Conn::Tcp(s))
         }
+    }
+}
+
+/// Scan `data`; `Err` when clamd could not be asked or answered with an error (the caller keeps
+/// the message and marks the attachment "not scanned").
+pub fn scan(target: &Target, data: &[u8], timeout: Duration) -> Result<Verdict, String> {
+    instream(connect(target, timeout)?, data)
+}
+
+/// Is clamd there and answering (`zPING` → `PONG`)? Tells "clamd is down" apart from "clamd
+/// refused this file" after a failed [`scan`].
+pub fn ping(target: &Target, timeout: Duration) -> Result<(), String> {
+    let mut s = connect(target, timeout)?;
+    let io = |e: std::io::Error| format!("clamd: {e}");
+    s.write_all(b"zPING\0").map_err(io)?;
+    s.flush().map_err(io)?;
+    let mut pong = [0u8; 5];
+    s.read_exact(&mut pong).map_err(io)?;
+    if &pong[..4] == b"PONG" {
+        Ok(())
+    } else {
+        Err(format!(
+            "clamd: unexpected answer to PING: {}",
+            String::from_utf8_lossy(&pong)
+        ))
     }
 }
 

@@ -1,4 +1,5 @@
 //! `meldpunt mail ingest FILE…`: `.eml` files, mbox files and `-` for stdin; one line per message.
+//! `meldpunt mail rescan`: attachments not scanned at intake, scanned again; one line per attachment.
 use std::io::{BufReader, Read, Write};
 
 use super::service::{self, Context};
@@ -125,6 +126,30 @@ pub fn ingest_files(
         }
     }
     Ok(code)
+}
+
+/// Rescan what clamd could not scan at intake; returns the exit code (0; 1 when clamd did not
+/// answer and messages are left waiting; 2 when no clamd is configured).
+pub fn rescan(
+    conn: &mut DbConn,
+    settings: &Settings,
+    limit: usize,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let Some(target) = super::clamav::Target::parse(&settings.mailbox.clamd_socket) else {
+        writeln!(out, "error: mailbox.clamd_socket is not set")?;
+        return Ok(2);
+    };
+    let run = super::rescan::run(conn, &target, &service::limits(settings), limit)?;
+    for d in &run.done {
+        writeln!(out, "{d}")?;
+    }
+    if let Some(e) = run.stopped {
+        let left = super::rescan::waiting(conn)?;
+        writeln!(out, "stopped: {e}; {left} message(s) still waiting")?;
+        return Ok(1);
+    }
+    Ok(0)
 }
 
 #[cfg(test)]

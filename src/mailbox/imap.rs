@@ -45,11 +45,31 @@ async fn timed<T, F: std::future::Future<Output = T>>(what: &str, f: F) -> anyho
         .map_err(|_| anyhow::anyhow!("imap: {what} timed out"))
 }
 
-async fn tls(host: &str, tcp: TcpStream) -> anyhow::Result<tokio_native_tls::TlsStream<TcpStream>> {
-    let c = tokio_native_tls::native_tls::TlsConnector::new()?;
-    Ok(tokio_native_tls::TlsConnector::from(c)
-        .connect(host, tcp)
-        .await?)
+/// TLS to the server, checked against the system's roots and the account's `ca_file`.
+async fn tls(
+    account: &ImapAccount,
+    tcp: TcpStream,
+) -> anyhow::Result<tokio_native_tls::TlsStream<TcpStream>> {
+    use tokio_native_tls::native_tls;
+    let mut b = native_tls::TlsConnector::builder();
+    let ca = account.ca_file.trim();
+    if !ca.is_empty() {
+        let pem = std::fs::read(ca)
+            .map_err(|e| anyhow::anyhow!("imap {}: ca_file {ca}: {e}", account.name))?;
+        let certs = native_tls::Certificate::stack_from_pem(&pem)
+            .map_err(|e| anyhow::anyhow!("imap {}: ca_file {ca}: {e}", account.name))?;
+        if certs.is_empty() {
+            anyhow::bail!("imap {}: ca_file {ca}: no certificate in it", account.name);
+        }
+        for c in certs {
+            b.add_root_certificate(c);
+        }
+    }
+    let c = b.build()?;
+    tokio_native_tls::TlsConnector::from(c)
+        .connect(&account.host, tcp)
+        .await
+        .map_err(|e| anyhow::anyhow!("imap {}: TLS: {e}", account.name))
 }
 
 /// Connect, log in and poll once; returns what became of each message taken.
@@ -76,11 +96,11 @@ pub async fn poll_once(
             let mut c = Client::new(tcp);
             greeting(&mut c).await?;
             timed("STARTTLS", c.run_command_and_check_ok("STARTTLS", None)).await??;
-            let s = tls(&account.host, c.into_inner()).await?;
+            let s = tls(account, c.into_inner()).await?;
             session(Client::new(s), account, &pw, pool, ctx, max_bytes).await
         }
         _ => {
-            let s = tls(&account.host, tcp).await?;
+            let s = tls(account, tcp).await?;
             let mut c = Client::new(s);
             greeting(&mut c).await?;
             session(c, account, &pw, pool, ctx, max_bytes).await

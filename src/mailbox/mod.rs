@@ -6,13 +6,15 @@
 //! - [`store`]: the `mail_messages` table. Raw messages are kept as bytes in `mail_messages.raw`
 //!   (BLOB on SQLite, BYTEA on PostgreSQL), also when quarantined.
 //! - [`routes`]: `POST /api/v1/mail` (raw upload), `GET /api/v1/mail/quarantine`.
-//! - [`maildir`], [`imap`]: pollers; [`cli`]: `meldpunt mail ingest`.
+//! - [`maildir`], [`imap`]: pollers; [`cli`]: `meldpunt mail ingest`, `meldpunt mail rescan`.
+//! - [`rescan`]: attachments not scanned at intake (clamd unreachable) scanned again.
 pub mod clamav;
 pub mod cli;
 pub mod imap;
 pub mod maildir;
 pub mod parse;
 pub mod replies;
+pub mod rescan;
 pub mod routes;
 pub mod service;
 pub mod store;
@@ -61,6 +63,16 @@ pub fn spawn_workers(
             );
             maildir::run(pool, dir, ctx, every, stop).await
         }));
+    }
+    // Attachments that clamd could not scan at intake are scanned again once it answers.
+    if let Some(target) = clamav::Target::parse(&settings.mailbox.clamd_socket) {
+        tasks.push(tokio::spawn(rescan::worker(
+            pool.clone(),
+            target,
+            service::limits(settings),
+            every,
+            stop.clone(),
+        )));
     }
     for account in &settings.mailbox.imap {
         let (pool, settings, stop, account) = (

@@ -23,6 +23,8 @@ pub struct ReplyAttachment {
     /// Virus scan: `clean`, `infected`, `not_scanned`, or none when no scanner is configured.
     pub scan: Option<String>,
     pub signature: Option<String>,
+    /// When it was scanned again after clamd could not be reached at intake (RFC 3339).
+    pub rescanned_at: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -94,8 +96,8 @@ pub fn load(
     Ok(rows.into_iter().map(|r| build(r, limits)).collect())
 }
 
-/// Scan results per attachment index, as stored in `details_json`.
-pub fn scans(details_json: &str) -> Vec<(Option<String>, Option<String>)> {
+/// Scan results per attachment index, as stored in `details_json`: (scan, signature, rescanned at).
+pub fn scans(details_json: &str) -> Vec<(Option<String>, Option<String>, Option<String>)> {
     let v: serde_json::Value = serde_json::from_str(details_json).unwrap_or_default();
     v.get("attachments")
         .and_then(|a| a.as_array())
@@ -105,6 +107,9 @@ pub fn scans(details_json: &str) -> Vec<(Option<String>, Option<String>)> {
                     (
                         x.get("scan").and_then(|s| s.as_str()).map(String::from),
                         x.get("signature")
+                            .and_then(|s| s.as_str())
+                            .map(String::from),
+                        x.get("rescanned_at")
                             .and_then(|s| s.as_str())
                             .map(String::from),
                     )
@@ -130,7 +135,7 @@ fn build(r: Row, limits: &Limits) -> Reply {
                 .iter()
                 .enumerate()
                 .map(|(i, a)| {
-                    let (scan, signature) = scans.get(i).cloned().unwrap_or_default();
+                    let (scan, signature, rescanned_at) = scans.get(i).cloned().unwrap_or_default();
                     let infected = scan.as_deref() == Some("infected");
                     let withheld = if infected {
                         Some(format!(
@@ -149,6 +154,7 @@ fn build(r: Row, limits: &Limits) -> Reply {
                         withheld,
                         scan,
                         signature,
+                        rescanned_at,
                     }
                 })
                 .collect()
@@ -212,7 +218,7 @@ pub fn attachment(
     let scans = scans(&details);
     let infected = scans
         .get(index)
-        .map(|(s, _)| s.as_deref() == Some("infected"))
+        .map(|(s, _, _)| s.as_deref() == Some("infected"))
         .unwrap_or(false);
     let file = if raw.is_empty() || infected {
         None

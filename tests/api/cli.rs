@@ -39,7 +39,7 @@ async fn cli_administration(kind: Db) {
     let Some(db) = TestDb::new(kind) else { return };
     let o = meldpunt(&db, &["migrate"], None);
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("applied 20261203000010"), "{}", text(&o));
+    assert!(text(&o).contains("applied 20261203000020"), "{}", text(&o));
     let o = meldpunt(&db, &["migrate"], None);
     assert!(text(&o).contains("no migrations applied"), "{}", text(&o));
 

@@ -726,6 +726,8 @@ struct Dovecot {
     child: Option<std::process::Child>,
     /// Owner of the mail folders.
     mail_uid: u32,
+    /// Implicit TLS (imaps) port when started with TLS, else 0.
+    tls_port: u16,
 }
 
 const DOVECOT: &str = "/usr/sbin/dovecot";
@@ -733,6 +735,16 @@ const DOVECOT: &str = "/usr/sbin/dovecot";
 impl Dovecot {
     /// None (and a SKIPPED note) when Dovecot is not installed, unless MELDPUNT_REQUIRE_IMAP=1.
     fn start() -> Option<Dovecot> {
+        Dovecot::start_with(false)
+    }
+
+    /// With TLS required: a certificate for 127.0.0.1 signed by a CA made for the test
+    /// (`ca.pem` in its folder), STARTTLS on the IMAP port and implicit TLS on `tls_port`.
+    fn start_tls() -> Option<Dovecot> {
+        Dovecot::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Option<Dovecot> {
         if !std::path::Path::new(DOVECOT).exists() {
             if std::env::var("MELDPUNT_REQUIRE_IMAP").as_deref() == Ok("1") {
                 panic!("MELDPUNT_REQUIRE_IMAP=1 but {DOVECOT} is missing (apt-get install dovecot-core dovecot-imapd)");
@@ -750,7 +762,27 @@ impl Dovecot {
             .local_addr()
             .unwrap()
             .port();
+        let tls_port = if tls {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        } else {
+            0
+        };
         let d = dir.path().display().to_string();
+        let ssl = if tls {
+            test_ca(dir.path(), "ca", Some("server"));
+            format!("ssl = required\nssl_cert = <{d}/server.pem\nssl_key = <{d}/server.key\n")
+        } else {
+            "ssl = no\n".to_string()
+        };
+        let imaps = if tls {
+            format!("address = 127.0.0.1\n    port = {tls_port}\n    ssl = yes")
+        } else {
+            "port = 0".to_string()
+        };
         let me = unsafe { libc::getuid() };
         let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
         for sub in ["run", "state", "mail", "home"] {
@@ -781,8 +813,7 @@ state_dir = {d}/state
 log_path = {d}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
+{ssl}disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_login_user = {login_user}
 default_internal_user = {internal_user}
@@ -802,7 +833,7 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    {imaps}
   }}
   chroot =
 }}
@@ -817,6 +848,7 @@ service anvil {{
             port,
             child: None,
             mail_uid: uid,
+            tls_port,
         };
         dc.spawn();
         Some(dc)
@@ -899,6 +931,7 @@ service anvil {{
             folder: "INBOX".into(),
             processed_folder: "Processed".into(),
             organisation: "oost".into(),
+            ca_file: String::new(),
         }
     }
 }
@@ -907,6 +940,74 @@ impl Drop for Dovecot {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A CA made with the openssl command line in `dir` (`{ca}.pem`, `{ca}.key`) and, if asked, a
+/// server certificate it signs for 127.0.0.1 and localhost (`{server}.pem`, `{server}.key`).
+fn test_ca(dir: &std::path::Path, ca: &str, server: Option<&str>) {
+    let openssl = |args: &[&str]| {
+        let o = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl (apt-get install openssl) makes the test certificates");
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let (ca_key, ca_pem) = (format!("{ca}.key"), format!("{ca}.pem"));
+    let subj = format!("/CN=Meldpunt test CA {ca}");
+    let mut args = vec!["req", "-x509"];
+    args.extend(ec);
+    args.extend([
+        "-keyout", &ca_key, "-out", &ca_pem, "-days", "2", "-subj", &subj,
+    ]);
+    args.extend(["-addext", "basicConstraints=critical,CA:TRUE"]);
+    args.extend(["-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    openssl(&args);
+    let Some(server) = server else {
+        return;
+    };
+    let (key, csr, pem) = (
+        format!("{server}.key"),
+        format!("{server}.csr"),
+        format!("{server}.pem"),
+    );
+    let mut args = vec!["req"];
+    args.extend(ec);
+    args.extend(["-keyout", &key, "-out", &csr, "-subj", "/CN=127.0.0.1"]);
+    openssl(&args);
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &csr,
+        "-CA",
+        &ca_pem,
+        "-CAkey",
+        &ca_key,
+        "-CAcreateserial",
+        "-out",
+        &pem,
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
 }
 
 fn numbered(i: usize) -> Vec<u8> {
@@ -1540,3 +1641,352 @@ async fn mailbox_routes_are_in_the_openapi_document(app: TestApp) {
     }
 }
 both!(mailbox_routes_are_in_the_openapi_document);
+
+/// Runs `meldpunt` with this app's database and the given clamd socket: (exit code, output).
+fn run_cli(app: &TestApp, clamd: &str, args: &[&str]) -> (Option<i32>, String) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_meldpunt"))
+        .args(args)
+        .current_dir(tempfile::tempdir().unwrap().path())
+        .env("MELDPUNT__DATABASE__URL", &app.db.url)
+        .env("MELDPUNT__MAIL__FROM", "Meldpunt <meldpunt@meldpunt.test>")
+        .env("MELDPUNT__MAILBOX__CLAMD_SOCKET", clamd)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+async fn attachments_not_scanned_at_intake_are_rescanned_once_clamd_answers(app: TestApp) {
+    use crate::staff_pages::{get, get_ok, sign_in};
+    use meldpunt::db::schema::audit_log;
+    use meldpunt::mailbox::clamav::Target;
+    use meldpunt::mailbox::rescan;
+    if !std::path::Path::new(CLAMD).exists() {
+        // Clamd::start reports the skip (or fails under MELDPUNT_REQUIRE_CLAMAV=1).
+        assert!(Clamd::start().is_none());
+        return;
+    }
+    let org = app.create_org("oost");
+    app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    // clamd "down": a socket nobody listens on any more.
+    let down = tempfile::tempdir().unwrap();
+    let closed = down.path().join("clamd.sock");
+    drop(std::os::unix::net::UnixListener::bind(&closed).unwrap());
+    let closed = closed.display().to_string();
+    let mut ctx = ctx(&app, Some(org));
+    ctx.clamd = Some(Target::Unix(closed.clone()));
+    let infected = format!("%PDF-1.4\n{MARKER}\n%%EOF\n").into_bytes();
+    let clean: &[u8] = b"%PDF-1.4\nnormale brief\n%%EOF\n";
+
+    let raw = mail_with_pdfs(
+        "From: Jan Jansen <jan.jansen@example.nl>\r\nSubject: Brief met bijlagen\r\nDate: Mon, 23 Nov 2026 10:00:00 +0100\r\nMessage-ID: <rescan-1@example.nl>\r\n",
+        "Zie de bijlagen.",
+        &[("besmet.pdf", &infected), ("schoon.pdf", clean)],
+    );
+    let mut c = app.conn();
+    let res = service::ingest_batch(&mut c, &[&raw], &ctx).unwrap();
+    let Ok(Ingested {
+        outcome: Outcome::Report { reference, .. },
+        mail_id: Some(report_mail),
+    }) = &res[0]
+    else {
+        panic!("{res:?}")
+    };
+    let reference = reference.clone();
+    let rid: String = reports::table
+        .filter(reports::reference.eq(&reference))
+        .select(reports::id)
+        .first(&mut c)
+        .unwrap();
+    let files = |c: &mut meldpunt::db::DbConn| -> Vec<String> {
+        attachments::table
+            .filter(attachments::report_id.eq(&rid))
+            .select(attachments::filename)
+            .order(attachments::filename.asc())
+            .load(c)
+            .unwrap()
+    };
+    assert_eq!(
+        files(&mut c),
+        vec!["besmet.pdf", "schoon.pdf"],
+        "kept, not scanned"
+    );
+    // A reply with an infected file while clamd is down: served, as nobody knows yet.
+    let raw = mail_with_pdfs(
+        &format!("From: Jan Jansen <jan.jansen@example.nl>\r\nSubject: Re: {reference}\r\nDate: Mon, 23 Nov 2026 11:00:00 +0100\r\nMessage-ID: <rescan-2@example.nl>\r\n"),
+        "Nog een bestand.",
+        &[("nog-een.pdf", &infected)],
+    );
+    let res = service::ingest_batch(&mut c, &[&raw], &ctx).unwrap();
+    let reply_mail = res[0].as_ref().unwrap().mail_id.clone().unwrap();
+    let details = |c: &mut meldpunt::db::DbConn, id: &str| -> (Value, Option<String>) {
+        let (d, reason): (String, Option<String>) = mail_messages::table
+            .find(id)
+            .select((mail_messages::details_json, mail_messages::reason))
+            .first(c)
+            .unwrap();
+        (serde_json::from_str(&d).unwrap(), reason)
+    };
+    let (d, reason) = details(&mut c, report_mail);
+    assert_eq!(d["attachments"][0]["scan"], "not_scanned");
+    assert_eq!(d["attachments"][1]["scan"], "not_scanned");
+    assert!(reason.unwrap().contains("not scanned"));
+    sign_in(&app, "h@oost.nl").await;
+    let page = get_ok(&app, &format!("/staff/reports/{reference}")).await;
+    assert!(page.contains("niet op virussen gescand"), "{page}");
+    assert_eq!(links(&page, "/staff/mail/").len(), 1);
+
+    // Still down: the rescan stops at once and changes nothing.
+    let limits = service::limits(&app.state.settings);
+    let run = rescan::run(&mut c, &Target::Unix(closed.clone()), &limits, 100).unwrap();
+    assert!(run.done.is_empty() && run.stopped.is_some(), "{run:?}");
+    assert_eq!(rescan::waiting(&mut c).unwrap(), 2);
+    let (code, out) = run_cli(&app, &closed, &["mail", "rescan"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("2 message(s) still waiting"), "{out}");
+
+    // clamd is back: `meldpunt mail rescan`, one line per attachment.
+    let Some(clamd) = Clamd::start() else {
+        return;
+    };
+    let (code, out) = run_cli(&app, &clamd.socket(), &["mail", "rescan"]);
+    assert_eq!(code, Some(0), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines[0].contains("\"besmet.pdf\"")
+            && lines[0].contains("INFECTED (Meldpunt.Test.Marker.UNOFFICIAL), quarantined"),
+        "{out}"
+    );
+    assert!(lines[0].contains(&reference), "{out}");
+    assert!(
+        lines[1].contains("\"schoon.pdf\"") && lines[1].ends_with(": clean"),
+        "{out}"
+    );
+    assert!(
+        lines[2].contains("\"nog-een.pdf\"") && lines[2].contains("INFECTED"),
+        "{out}"
+    );
+
+    // The infected file left the report, exactly as at intake; the clean one stays.
+    assert_eq!(files(&mut c), vec!["schoon.pdf"]);
+    let (d, reason) = details(&mut c, report_mail);
+    assert_eq!(d["attachments"][0]["scan"], "infected", "{d}");
+    assert_eq!(
+        d["attachments"][0]["signature"],
+        "Meldpunt.Test.Marker.UNOFFICIAL"
+    );
+    assert_eq!(d["attachments"][1]["scan"], "clean", "{d}");
+    assert!(d["attachments"][1]["rescanned_at"].is_string(), "{d}");
+    assert!(!reason.unwrap().contains("not scanned"));
+    let (d, _) = details(&mut c, &reply_mail);
+    assert_eq!(d["attachments"][0]["scan"], "infected", "{d}");
+    // Every change audited, before and after.
+    let trail: Vec<(String, Option<String>, Option<String>)> = audit_log::table
+        .filter(audit_log::action.eq("mail.attachment_rescanned"))
+        .select((
+            audit_log::entity_id,
+            audit_log::before_json,
+            audit_log::after_json,
+        ))
+        .order(audit_log::seq.asc())
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(trail.len(), 3, "{trail:?}");
+    assert!(trail.iter().all(|(e, _, _)| e == &rid));
+    assert!(trail[0].1.as_deref().unwrap().contains("\"not_scanned\""));
+    assert!(trail[0].2.as_deref().unwrap().contains("\"infected\""));
+    assert!(trail[1].2.as_deref().unwrap().contains("\"clean\""));
+
+    // Staff see it: the report's text (API and page) and the reply's attachment.
+    let h = app.create_user("h2@oost.nl", &[("oost", Role::Handler)]);
+    let rep: Value = app
+        .get(&format!("/api/v1/reports/{reference}"), Some(&h.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let desc = rep["description"].as_str().unwrap();
+    assert!(desc.contains("Opnieuw op virussen gescand op"), "{desc}");
+    assert!(desc.contains("schoon.pdf: geen virus gevonden"), "{desc}");
+    assert!(
+        desc.contains("besmet.pdf (application/pdf, 47 bytes): besmet met een virus volgens ClamAV (Meldpunt.Test.Marker.UNOFFICIAL); in quarantaine, niet te downloaden"),
+        "{desc}"
+    );
+    let page = get_ok(&app, &format!("/staff/reports/{reference}")).await;
+    assert!(
+        page.contains(
+            "in quarantaine: virus gevonden: Meldpunt.Test.Marker.UNOFFICIAL (opnieuw gescand op"
+        ),
+        "{page}"
+    );
+    assert!(links(&page, "/staff/mail/").is_empty(), "no download link");
+    let (status, _) = get(&app, &format!("/staff/mail/{reply_mail}/attachments/0")).await;
+    assert_eq!(status, 404, "an infected attachment is never served");
+
+    // A second rescan does nothing.
+    let (code, out) = run_cli(&app, &clamd.socket(), &["mail", "rescan"]);
+    assert_eq!((code, out.as_str()), (Some(0), ""));
+    let run = rescan::run(&mut c, &Target::Unix(clamd.socket()), &limits, 100).unwrap();
+    assert!(run.done.is_empty() && run.stopped.is_none(), "{run:?}");
+    let n: i64 = audit_log::table
+        .filter(audit_log::action.eq("mail.attachment_rescanned"))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(n, 3);
+
+    // Two instances at once: each attachment is rescanned (and audited) once.
+    for i in 0..4 {
+        let raw = mail_with_pdfs(
+            &format!("From: Piet <piet@example.nl>\r\nSubject: Melding {i}\r\nMessage-ID: <rescan-many-{i}@example.nl>\r\n"),
+            "Een brief.",
+            &[("brief.pdf", clean)],
+        );
+        service::ingest_batch(&mut c, &[&raw], &ctx).unwrap();
+    }
+    assert_eq!(rescan::waiting(&mut c).unwrap(), 4);
+    let instance = || {
+        let (pool, target) = (app.state.pool.clone(), Target::Unix(clamd.socket()));
+        tokio::task::spawn_blocking(move || {
+            let mut c = pool.get().unwrap();
+            rescan::run(&mut c, &target, &limits, 100).unwrap()
+        })
+    };
+    let (a, b) = tokio::join!(instance(), instance());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let mut ids: Vec<String> = a
+        .done
+        .iter()
+        .chain(&b.done)
+        .map(|d| d.mail_id.clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(a.done.len() + b.done.len(), 4, "{a:?} {b:?}");
+    assert_eq!(ids.len(), 4);
+    let n: i64 = audit_log::table
+        .filter(audit_log::action.eq("mail.attachment_rescanned"))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(n, 7);
+
+    // The background worker does the same by itself.
+    let raw = mail_with_pdfs(
+        "From: Piet <piet@example.nl>\r\nSubject: Nieuwe melding\r\nMessage-ID: <rescan-3@example.nl>\r\n",
+        "Weer een brief.",
+        &[("brief.pdf", clean)],
+    );
+    let res = service::ingest_batch(&mut c, &[&raw], &ctx).unwrap();
+    let later = res[0].as_ref().unwrap().mail_id.clone().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(rescan::worker(
+        app.state.pool.clone(),
+        Target::Unix(clamd.socket()),
+        limits,
+        std::time::Duration::from_millis(100),
+        stop_rx,
+    ));
+    let mut scan = Value::Null;
+    for _ in 0..100 {
+        scan = details(&mut c, &later).0["attachments"][0]["scan"].clone();
+        if scan == "clean" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(scan, "clean");
+    stop_tx.send(true).unwrap();
+    worker.await.unwrap();
+    assert_eq!(rescan::waiting(&mut c).unwrap(), 0);
+}
+both!(attachments_not_scanned_at_intake_are_rescanned_once_clamd_answers);
+
+async fn imap_over_tls_and_starttls_trusts_the_configured_ca_only(app: TestApp) {
+    let Some(dc) = Dovecot::start_tls() else {
+        return;
+    };
+    let org = app.create_org("oost");
+    let ctx = ctx(&app, Some(org));
+    let max = app.state.settings.mailbox.max_message_bytes;
+    let ca = dc.dir.path().join("ca.pem").display().to_string();
+    let stored = || {
+        let mut c = app.conn();
+        mail_messages::table
+            .count()
+            .get_result::<i64>(&mut c)
+            .unwrap()
+    };
+    dc.deliver("m0", &numbered(0));
+
+    // Not trusted: refused with a TLS error, nothing taken, over implicit TLS and STARTTLS alike.
+    // The system's roots do not know the test CA, and another CA does not either.
+    let other = tempfile::tempdir().unwrap();
+    test_ca(other.path(), "other", None);
+    let other_ca = other.path().join("other.pem").display().to_string();
+    for ca_file in [String::new(), other_ca] {
+        for (tls, port) in [("tls", dc.tls_port), ("starttls", dc.port)] {
+            let mut account = dc.account();
+            account.tls = tls.into();
+            account.port = port;
+            account.ca_file = ca_file.clone();
+            let e = meldpunt::mailbox::imap::poll_once(&app.state.pool, &account, &ctx, max)
+                .await
+                .expect_err("an untrusted certificate is refused");
+            let e = format!("{e:#}");
+            assert!(e.contains("TLS"), "{tls} {ca_file:?}: {e}");
+            assert!(e.contains("certificate verify failed"), "{tls}: {e}");
+        }
+    }
+    assert_eq!(stored(), 0, "nothing taken");
+    assert_eq!(dc.count("INBOX"), 1);
+    // Trusted through ca_file: implicit TLS (imaps) ...
+    let mut account = dc.account();
+    account.tls = "tls".into();
+    account.port = dc.tls_port;
+    account.ca_file = ca.clone();
+    let got = meldpunt::mailbox::imap::poll_once(&app.state.pool, &account, &ctx, max)
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(matches!(got[0].outcome, Outcome::Report { .. }), "{got:?}");
+    assert_eq!(dc.count("INBOX"), 0);
+    assert_eq!(dc.count("Processed"), 1);
+
+    // ... and STARTTLS on the IMAP port.
+    dc.deliver("m1", &numbered(1));
+    let mut account = dc.account();
+    account.tls = "starttls".into();
+    account.port = dc.port;
+    account.ca_file = ca;
+    let got = meldpunt::mailbox::imap::poll_once(&app.state.pool, &account, &ctx, max)
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(matches!(got[0].outcome, Outcome::Report { .. }), "{got:?}");
+    assert_eq!(dc.count("INBOX"), 0);
+    assert_eq!(dc.count("Processed"), 2);
+    assert_eq!(stored(), 2);
+
+    // A ca_file that cannot be read is an error that names it, not a silent fallback.
+    let mut account = dc.account();
+    account.tls = "tls".into();
+    account.port = dc.tls_port;
+    account.ca_file = "/nonexistent/ca.pem".into();
+    let e = meldpunt::mailbox::imap::poll_once(&app.state.pool, &account, &ctx, max)
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{e}").contains("ca_file /nonexistent/ca.pem"),
+        "{e}"
+    );
+}
+both!(imap_over_tls_and_starttls_trusts_the_configured_ca_only);

@@ -60,6 +60,18 @@ pub(super) fn ctx(
                         Some("clean") => Some(w.t(lang, "staff_mail_scanned_clean")),
                         _ => None,
                     };
+                    // Scanned again later (clamd was down at intake): say so, and when.
+                    let rescanned = a
+                        .rescanned_at
+                        .as_deref()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .map(|t| super::local_time(lang, t.with_timezone(&chrono::Utc)));
+                    let status = match (status, rescanned) {
+                        (Some(s), Some(at)) => {
+                            Some(format!("{s} ({} {at})", w.t(lang, "staff_mail_rescanned_at")))
+                        }
+                        (s, _) => s,
+                    };
                     json!({
                         "filename": a.filename,
                         "content_type": a.content_type,

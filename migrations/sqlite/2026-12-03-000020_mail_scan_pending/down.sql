@@ -1,0 +1,1 @@
+DROP INDEX mail_messages_scan_pending;
