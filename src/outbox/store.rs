@@ -39,6 +39,51 @@ pub struct OutboxRow {
     pub created_at: NaiveDateTime,
 }
 
+/// One outbox row as it is queued. `None` binds NULL (not DEFAULT), so the statement's text is the
+/// same for every row and SQLite's prepared statement is reused from diesel's cache.
+#[derive(Insertable)]
+#[diesel(table_name = outbox, treat_none_as_default_value = false)]
+struct QueuedRow<'a> {
+    id: String,
+    kind: &'a str,
+    dedupe_key: Option<&'a str>,
+    organisation_id: Option<&'a str>,
+    incident_id: Option<&'a str>,
+    to_addr: &'a str,
+    subject: &'a str,
+    body_text: &'a str,
+    body_html: Option<&'a str>,
+    /// Fixed now, so a retry carries the same one; the local part is the row's id (bounces and
+    /// replies are matched by it: mailbox::store::outbox_by_message_ids).
+    message_id: String,
+    status: &'static str,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+}
+
+impl<'a> QueuedRow<'a> {
+    fn new(m: &'a NewMessage, domain: &str, t: NaiveDateTime) -> Self {
+        let id = new_id();
+        QueuedRow {
+            message_id: format!("<{id}@{domain}>"),
+            id,
+            kind: &m.kind,
+            dedupe_key: m.dedupe_key.as_deref(),
+            organisation_id: m.organisation_id.as_deref(),
+            incident_id: m.incident_id.as_deref(),
+            to_addr: &m.to,
+            subject: &m.subject,
+            body_text: &m.body_text,
+            body_html: m.body_html.as_deref(),
+            status: "queued",
+            attempts: 0,
+            next_attempt_at: t,
+            created_at: t,
+        }
+    }
+}
+
 /// Queue a message inside the caller's transaction. The Message-ID is fixed now, so a retry
 /// carries the same one. Returns the row id.
 pub fn enqueue(
@@ -47,32 +92,15 @@ pub fn enqueue(
     domain: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<String> {
-    let id = new_id();
-    let t = to_db(now);
+    let row = QueuedRow::new(m, domain, to_db(now));
     diesel::insert_into(outbox::table)
-        .values((
-            outbox::id.eq(&id),
-            outbox::kind.eq(&m.kind),
-            outbox::dedupe_key.eq(&m.dedupe_key),
-            outbox::organisation_id.eq(&m.organisation_id),
-            outbox::incident_id.eq(&m.incident_id),
-            outbox::to_addr.eq(&m.to),
-            outbox::subject.eq(&m.subject),
-            outbox::body_text.eq(&m.body_text),
-            outbox::body_html.eq(&m.body_html),
-            outbox::message_id.eq(format!("<{id}@{domain}>")),
-            outbox::status.eq("queued"),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(t),
-            outbox::created_at.eq(t),
-        ))
+        .values(&row)
         .execute(conn)?;
-    Ok(id)
+    Ok(row.id)
 }
 
-/// Queue many messages inside the caller's transaction with multi-row INSERTs on the concrete
-/// connection (diesel's `MultiConnection` wrapper re-prepares every statement). Returns the row ids
-/// in input order. A `dedupe_key` already present fails the whole batch (unique violation).
+/// Queue many messages inside the caller's transaction. Returns the row ids in input order. A
+/// `dedupe_key` already present fails the whole batch (unique violation).
 pub fn enqueue_batch(
     conn: &mut DbConn,
     msgs: &[NewMessage],
@@ -82,65 +110,28 @@ pub fn enqueue_batch(
     let t = to_db(now);
     let mut ids = Vec::with_capacity(msgs.len());
     match conn {
-        // SQLite: one cached single-row statement per message. A multi-row INSERT is prepared anew
+        // SQLite: one cached single-row statement per message on the concrete connection (diesel's
+        // `MultiConnection` wrapper re-prepares statements). A multi-row INSERT is prepared anew
         // for every chunk, and SQLite gives a statement that writes many rows a statement journal
         // (every page it touches copied once more) so that it can be undone alone; a one-row
         // INSERT needs neither. Measured with `cargo bench --bench notifications letters_queue`.
         DbConn::Sqlite(c) => {
             for m in msgs {
-                let id = new_id();
-                diesel::insert_into(outbox::table)
-                    .values((
-                        outbox::id.eq(&id),
-                        outbox::kind.eq(&m.kind),
-                        outbox::dedupe_key.eq(&m.dedupe_key),
-                        outbox::organisation_id.eq(&m.organisation_id),
-                        outbox::incident_id.eq(&m.incident_id),
-                        outbox::to_addr.eq(&m.to),
-                        outbox::subject.eq(&m.subject),
-                        outbox::body_text.eq(&m.body_text),
-                        outbox::body_html.eq(&m.body_html),
-                        outbox::message_id.eq(format!("<{id}@{domain}>")),
-                        outbox::status.eq("queued"),
-                        outbox::attempts.eq(0),
-                        outbox::next_attempt_at.eq(t),
-                        outbox::created_at.eq(t),
-                    ))
-                    .execute(c)?;
-                ids.push(id);
+                let row = QueuedRow::new(m, domain, t);
+                diesel::insert_into(outbox::table).values(&row).execute(c)?;
+                ids.push(row.id);
             }
         }
         // PostgreSQL: every statement is a round trip, so multi-row INSERTs; 14 columns a row,
         // 500 rows stay far below the 65,535 bound parameters.
         DbConn::Pg(c) => {
             for chunk in msgs.chunks(500) {
-                let rows: Vec<_> = chunk
-                    .iter()
-                    .map(|m| {
-                        let id = new_id();
-                        let row = (
-                            outbox::id.eq(id.clone()),
-                            outbox::kind.eq(&m.kind),
-                            outbox::dedupe_key.eq(&m.dedupe_key),
-                            outbox::organisation_id.eq(&m.organisation_id),
-                            outbox::incident_id.eq(&m.incident_id),
-                            outbox::to_addr.eq(&m.to),
-                            outbox::subject.eq(&m.subject),
-                            outbox::body_text.eq(&m.body_text),
-                            outbox::body_html.eq(&m.body_html),
-                            outbox::message_id.eq(format!("<{id}@{domain}>")),
-                            outbox::status.eq("queued"),
-                            outbox::attempts.eq(0),
-                            outbox::next_attempt_at.eq(t),
-                            outbox::created_at.eq(t),
-                        );
-                        ids.push(id);
-                        row
-                    })
-                    .collect();
+                let rows: Vec<QueuedRow> =
+                    chunk.iter().map(|m| QueuedRow::new(m, domain, t)).collect();
                 diesel::insert_into(outbox::table)
                     .values(&rows)
                     .execute(c)?;
+                ids.extend(rows.into_iter().map(|r| r.id));
             }
         }
     }

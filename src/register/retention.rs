@@ -125,20 +125,32 @@ fn strip_acknowledgements(c: &mut DbConn, report_ids: &[String]) -> QueryResult<
         .iter()
         .map(|id| crate::reports::store::ack_key(id))
         .collect();
-    diesel::update(
-        outbox::table
-            .filter(outbox::dedupe_key.eq_any(&keys))
-            .filter(outbox::status.eq_any(["sent", "failed"]))
-            .filter(outbox::to_addr.ne("")),
-    )
-    .set((
-        outbox::to_addr.eq(""),
-        outbox::subject.eq(""),
-        outbox::body_text.eq(""),
-        outbox::body_html.eq(None::<String>),
-        outbox::last_error.eq(None::<String>),
-    ))
-    .execute(c)
+    let ids: Vec<String> = outbox::table
+        .filter(outbox::dedupe_key.eq_any(&keys))
+        .filter(outbox::status.eq_any(["sent", "failed"]))
+        .filter(outbox::to_addr.ne(""))
+        .select(outbox::id)
+        .load(c)?;
+    strip_outbox_copies(c, &ids)
+}
+
+/// Outbox rows done with lose the address and the text; kind, status, Message-ID, times and the
+/// server's answer stay.
+fn strip_outbox_copies(c: &mut DbConn, ids: &[String]) -> QueryResult<usize> {
+    let mut n = 0;
+    // In chunks: a campaign has 100,000 rows, SQLite binds at most 32,766 parameters.
+    for chunk in ids.chunks(1000) {
+        n += diesel::update(outbox::table.filter(outbox::id.eq_any(chunk)))
+            .set((
+                outbox::to_addr.eq(""),
+                outbox::subject.eq(""),
+                outbox::body_text.eq(""),
+                outbox::body_html.eq(None::<String>),
+                outbox::last_error.eq(None::<String>),
+            ))
+            .execute(c)?;
+    }
+    Ok(n)
 }
 
 fn purge_evidence(
@@ -216,20 +228,13 @@ fn purge_evidence(
         }
         // The outbox's copies of the incident's e-mails that are done with (sent or failed): the
         // address and the text go; kind, status, Message-ID, times and the server's answer stay.
-        let copies = diesel::update(
-            outbox::table
-                .filter(outbox::incident_id.eq(&row.id))
-                .filter(outbox::status.eq_any(["sent", "failed"]))
-                .filter(outbox::to_addr.ne("")),
-        )
-        .set((
-            outbox::to_addr.eq(""),
-            outbox::subject.eq(""),
-            outbox::body_text.eq(""),
-            outbox::body_html.eq(None::<String>),
-            outbox::last_error.eq(None::<String>),
-        ))
-        .execute(c)?;
+        let done_with: Vec<String> = outbox::table
+            .filter(outbox::incident_id.eq(&row.id))
+            .filter(outbox::status.eq_any(["sent", "failed"]))
+            .filter(outbox::to_addr.ne(""))
+            .select(outbox::id)
+            .load(c)?;
+        let copies = strip_outbox_copies(c, &done_with)?;
         let notes: Vec<(String, String)> = incident_notes::table
             .filter(incident_notes::incident_id.eq(&row.id))
             .select((incident_notes::id, incident_notes::body))
