@@ -40,11 +40,17 @@ pub struct ImportReport {
 /// An import refused: the file's problem, or every bad row with its line number.
 pub fn import_error(e: ImportError) -> ApiError {
     match e {
-        ImportError::File(m) => ApiError::Validation(vec![FieldError::new("csv", m)]),
+        ImportError::File(m) => {
+            ApiError::Validation(vec![FieldError::bilingual("csv", m.en, m.nl)])
+        }
         ImportError::Rows(rows) => ApiError::Validation(
             rows.into_iter()
                 .map(|b: BadRow| {
-                    FieldError::new(format!("line {}: {}", b.line, b.field), b.message)
+                    FieldError::bilingual(
+                        format!("line {}: {}", b.line, b.field),
+                        b.message,
+                        b.message_nl,
+                    )
                 })
                 .collect(),
         ),

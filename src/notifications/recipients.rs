@@ -16,12 +16,29 @@ pub struct BadRow {
     pub line: u64,
     pub field: String,
     pub message: String,
+    /// The same in Dutch, for the pages (the API answers in English).
+    #[serde(skip)]
+    pub message_nl: String,
+}
+
+/// A problem with the file as a whole, in English (the API) and Dutch (the pages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileProblem {
+    pub en: String,
+    pub nl: String,
+}
+
+fn file_problem(en: impl Into<String>, nl: impl Into<String>) -> ImportError {
+    ImportError::File(FileProblem {
+        en: en.into(),
+        nl: nl.into(),
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImportError {
     /// The file as a whole is unusable (encoding, header).
-    File(String),
+    File(FileProblem),
     /// These rows are bad; nothing is imported.
     Rows(Vec<BadRow>),
 }
@@ -72,6 +89,8 @@ fn records(text: &str, sep: u8) -> Result<Vec<(u64, Vec<String>)>, BadRow> {
                             line: start_line,
                             field: "file".into(),
                             message: "a quoted field is not closed".into(),
+                            message_nl: "een veld tussen aanhalingstekens wordt niet afgesloten"
+                                .into(),
                         });
                     }
                     match b[i] {
@@ -131,18 +150,27 @@ fn records(text: &str, sep: u8) -> Result<Vec<(u64, Vec<String>)>, BadRow> {
 /// The text of an uploaded file: UTF-8 (a BOM is dropped); anything else is a clear error.
 pub fn decode(bytes: &[u8]) -> Result<&str, ImportError> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(ImportError::File(
-            "the file is UTF-16: save it as CSV UTF-8 (comma or semicolon separated)".into(),
+        return Err(file_problem(
+            "the file is UTF-16: save it as CSV UTF-8 (comma or semicolon separated)",
+            "Het bestand is UTF-16: sla het op als CSV UTF-8 (gescheiden door komma of puntkomma).",
         ));
     }
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| {
         let upto = &bytes[..e.valid_up_to()];
         let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
-        ImportError::File(format!(
-            "the file is not UTF-8 (first bad byte on line {line}, e.g. Windows-1252 or Latin-1): save it as CSV UTF-8"
-        ))
+        file_problem(
+            format!("the file is not UTF-8 (first bad byte on line {line}, e.g. Windows-1252 or Latin-1): save it as CSV UTF-8"),
+            format!("Het bestand is geen UTF-8 (het eerste onleesbare teken staat op regel {line}; bijvoorbeeld Windows-1252): sla het op als CSV UTF-8."),
+        )
     })
+}
+
+fn twice(column: &str) -> ImportError {
+    file_problem(
+        format!("column {column} appears twice"),
+        format!("De kolom {column} komt twee keer voor."),
+    )
 }
 
 fn valid_column(c: &str) -> bool {
@@ -170,8 +198,9 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
     };
     let recs = records(text, sep).map_err(|b| ImportError::Rows(vec![b]))?;
     let Some(((_, header), rest)) = recs.split_first() else {
-        return Err(ImportError::File(
-            "the file is empty: a header line is required".into(),
+        return Err(file_problem(
+            "the file is empty: a header line is required",
+            "Het bestand is leeg: de eerste regel moet de kolomnamen bevatten.",
         ));
     };
     let header: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
@@ -184,36 +213,44 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
         }
     }
     if !absent.is_empty() {
-        return Err(ImportError::File(format!(
-            "missing column(s) in the header: {} (required: {})",
-            absent.join(", "),
-            REQUIRED.join(", ")
-        )));
+        return Err(file_problem(
+            format!(
+                "missing column(s) in the header: {} (required: {})",
+                absent.join(", "),
+                REQUIRED.join(", ")
+            ),
+            format!(
+                "Er ontbreken kolommen in de kopregel: {}. Verplicht zijn name, email, postal_address en language.",
+                absent.join(", ")
+            ),
+        ));
     }
     let mut extra_idx = vec![];
     let mut extra_columns = vec![];
     for (p, h) in header.iter().enumerate() {
         if REQUIRED.contains(&h.as_str()) {
             if header.iter().filter(|x| *x == h).count() > 1 {
-                return Err(ImportError::File(format!("column {h} appears twice")));
+                return Err(twice(h));
             }
             continue;
         }
         if !valid_column(h) {
-            return Err(ImportError::File(format!(
-                "column {h:?}: extra column names use lowercase letters, digits and _ (they become recipient.extra.<name> in the templates)"
-            )));
+            return Err(file_problem(
+                format!("column {h:?}: extra column names use lowercase letters, digits and _ (they become recipient.extra.<name> in the templates)"),
+                format!("Kolom {h:?}: namen van extra kolommen bestaan alleen uit kleine letters, cijfers en _ (ze worden recipient.extra.<naam> in de sjablonen)."),
+            ));
         }
         if extra_columns.contains(h) {
-            return Err(ImportError::File(format!("column {h} appears twice")));
+            return Err(twice(h));
         }
         extra_idx.push(p);
         extra_columns.push(h.clone());
     }
     if rest.len() > MAX_ROWS {
-        return Err(ImportError::File(format!(
-            "at most {MAX_ROWS} rows per file"
-        )));
+        return Err(file_problem(
+            format!("at most {MAX_ROWS} rows per file"),
+            format!("Hoogstens {MAX_ROWS} regels per bestand."),
+        ));
     }
     let mut bad = vec![];
     let mut rows = Vec::with_capacity(rest.len());
@@ -227,46 +264,57 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
                 line,
                 field: "row".into(),
                 message: format!("{} fields, the header has {}", fields.len(), header.len()),
+                message_nl: format!(
+                    "{} velden, terwijl de kopregel er {} heeft",
+                    fields.len(),
+                    header.len()
+                ),
             });
             continue;
         }
         let get = |k: usize| fields[idx[k]].trim();
         let mut row_bad = false;
-        let mut flag = |field: &str, message: &str| {
+        let mut flag = |field: &str, message: &str, message_nl: &str| {
             bad.push(BadRow {
                 line,
                 field: field.into(),
                 message: message.into(),
+                message_nl: message_nl.into(),
             });
             row_bad = true;
         };
         let name = get(0);
         if name.is_empty() {
-            flag("name", "a name is required");
+            flag("name", "a name is required", "een naam is verplicht");
         } else if name.chars().count() > 200 {
-            flag("name", "at most 200 characters");
+            flag("name", "at most 200 characters", "hoogstens 200 tekens");
         }
         let email = Some(get(1)).filter(|e| !e.is_empty());
         if let Some(e) = email {
             if !crate::reports::model::valid_email(e) || e.parse::<lettre::Address>().is_err() {
-                flag("email", "not an e-mail address");
+                flag("email", "not an e-mail address", "geen e-mailadres");
             }
         }
         let address = Some(get(2)).filter(|a| !a.is_empty());
         if address.map(|a| a.chars().count() > 500).unwrap_or(false) {
-            flag("postal_address", "at most 500 characters");
+            flag(
+                "postal_address",
+                "at most 500 characters",
+                "hoogstens 500 tekens",
+            );
         }
         if email.is_none() && address.is_none() {
             flag(
                 "email",
                 "the recipient has neither an e-mail address nor a postal address",
+                "een ontvanger heeft een e-mailadres of een postadres nodig",
             );
         }
         let language = match get(3).to_lowercase().as_str() {
             "" | "nl" | "nederlands" | "dutch" => "nl",
             "en" | "engels" | "english" => "en",
             _ => {
-                flag("language", "use nl or en");
+                flag("language", "use nl or en", "gebruik nl of en");
                 "nl"
             }
         };
@@ -392,23 +440,34 @@ mod tests {
         let latin1 = b"name,email,postal_address,language\nJos\xe9,j@example.nl,,nl\n";
         match parse(latin1) {
             Err(ImportError::File(m)) => {
-                assert!(m.contains("not UTF-8") && m.contains("line 2"), "{m}")
+                assert!(
+                    m.en.contains("not UTF-8") && m.en.contains("line 2"),
+                    "{m:?}"
+                );
+                assert!(
+                    m.nl.contains("geen UTF-8") && m.nl.contains("regel 2"),
+                    "{m:?}"
+                )
             }
             other => panic!("{other:?}"),
         }
         match parse(b"\xff\xfen\x00a\x00") {
-            Err(ImportError::File(m)) => assert!(m.contains("UTF-16"), "{m}"),
+            Err(ImportError::File(m)) => assert!(m.en.contains("UTF-16"), "{m:?}"),
             other => panic!("{other:?}"),
         }
         match parse(b"name,email\nA,a@example.nl\n") {
             Err(ImportError::File(m)) => {
-                assert!(m.contains("postal_address, language"), "{m}")
+                assert!(m.en.contains("postal_address, language"), "{m:?}");
+                assert!(
+                    m.nl.contains("kopregel: postal_address, language."),
+                    "{m:?}"
+                )
             }
             other => panic!("{other:?}"),
         }
         match parse(b"name,email,postal_address,language,Client Nr\n") {
             Err(ImportError::File(m)) => {
-                assert!(m.contains("Client Nr") || m.contains("client nr"), "{m}")
+                assert!(m.en.contains("client nr"), "{m:?}")
             }
             other => panic!("{other:?}"),
         }

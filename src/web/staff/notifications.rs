@@ -1077,95 +1077,6 @@ pub async fn withdraw(
 
 const PAGE: i64 = 50;
 
-/// The word after the first occurrence of `prefix` in `m` (a number or a column name the
-/// domain's message carries), without quotes and trailing punctuation.
-fn word_after<'a>(m: &'a str, prefix: &str) -> Option<&'a str> {
-    let rest = &m[m.find(prefix)? + prefix.len()..];
-    let w = rest
-        .split_whitespace()
-        .next()?
-        .trim_end_matches([':', ',', ')'])
-        .trim_matches('"');
-    (!w.is_empty()).then_some(w)
-}
-
-/// The column a CSV problem names (`column x …` or `column "x y": …`).
-fn column_of(m: &str) -> Option<&str> {
-    let rest = m.strip_prefix("column ")?;
-    match rest.strip_prefix('"') {
-        Some(quoted) => quoted.split('"').next(),
-        None => rest.split_whitespace().next(),
-    }
-}
-
-/// A CSV problem (`notifications::recipients`, in English for machines) in the person's
-/// language, through the locale files; numbers and column names are carried over.
-fn csv_message(lang: Lang, message: &str) -> String {
-    let m = message;
-    let with = |key: &str, pairs: &[(&str, Option<&str>)]| {
-        let mut text = t(lang, key);
-        for (name, value) in pairs {
-            text = text.replace(name, value.unwrap_or("?"));
-        }
-        text
-    };
-    if m.starts_with("a name is required") {
-        t(lang, "staff_nf_csv_err_name")
-    } else if m.starts_with("at most") && m.ends_with("characters") {
-        with(
-            "staff_nf_csv_err_too_long",
-            &[("{n}", word_after(m, "at most"))],
-        )
-    } else if m.starts_with("not an e-mail address") {
-        t(lang, "staff_nf_csv_err_email")
-    } else if m.starts_with("use nl or en") {
-        t(lang, "staff_nf_csv_err_language")
-    } else if m.starts_with("the recipient has neither") || m.starts_with("a recipient needs") {
-        t(lang, "staff_nf_csv_err_no_address")
-    } else if m.starts_with("a quoted field is not closed") {
-        t(lang, "staff_nf_csv_err_quote")
-    } else if m.contains("fields, the header has") {
-        with(
-            "staff_nf_csv_err_fields",
-            &[
-                ("{n}", m.split_whitespace().next()),
-                ("{header}", word_after(m, "the header has")),
-            ],
-        )
-    } else if m.starts_with("the file is empty") {
-        t(lang, "staff_nf_csv_err_empty")
-    } else if m.starts_with("the file is UTF-16") {
-        t(lang, "staff_nf_csv_err_utf16")
-    } else if m.starts_with("the file is not UTF-8") {
-        with(
-            "staff_nf_csv_err_not_utf8",
-            &[("{line}", word_after(m, "on line"))],
-        )
-    } else if m.starts_with("missing column") {
-        let columns = m
-            .split_once(": ")
-            .map(|(_, rest)| rest.split(" (").next().unwrap_or(rest));
-        with("staff_nf_csv_err_missing", &[("{columns}", columns)])
-    } else if m.starts_with("column") && m.contains("appears twice") {
-        with("staff_nf_csv_err_twice", &[("{column}", column_of(m))])
-    } else if m.starts_with("column") && m.contains("extra column names") {
-        with(
-            "staff_nf_csv_err_column_name",
-            &[("{column}", column_of(m))],
-        )
-    } else if m.starts_with("at most") && m.contains("rows per file") {
-        with(
-            "staff_nf_csv_err_rows",
-            &[("{n}", word_after(m, "at most"))],
-        )
-    } else if lang == Lang::En {
-        format!("{} {m}", t(lang, "staff_nf_csv_other"))
-    } else {
-        // A problem without Dutch words yet: say the file was refused, not in English.
-        t(lang, "staff_nf_csv_invalid")
-    }
-}
-
 /// A CSV field name as shown: the file's own column names stay; a whole line is named in words.
 fn csv_field(lang: Lang, field: &str) -> String {
     match field {
@@ -1190,7 +1101,11 @@ fn import_errors(lang: Lang, e: ApiError) -> Result<(Vec<Value>, StatusCode), Pa
                         }
                         None => (None, String::new()),
                     };
-                    let msg = csv_message(lang, &fe.message);
+                    // The parser says each problem in both languages (notifications::recipients).
+                    let msg = match (&fe.message_nl, lang) {
+                        (Some(nl), Lang::Nl) => nl.clone(),
+                        _ => fe.message.clone(),
+                    };
                     let text = match &line {
                         Some(l) => t(lang, "staff_nf_csv_line")
                             .replace("{line}", l)
@@ -1890,32 +1805,8 @@ mod tests {
         assert_eq!(body_of(&p[1].1), "<p>x</p>");
     }
 
-    #[test]
-    fn csv_problems_in_dutch() {
-        assert_eq!(
-            csv_message(Lang::Nl, "not an e-mail address"),
-            "geen e-mailadres"
-        );
-        assert_eq!(
-            csv_message(Lang::En, "not an e-mail address"),
-            "not an e-mail address"
-        );
-        assert_eq!(
-            csv_message(Lang::Nl, "at most 500 characters"),
-            "hoogstens 500 tekens"
-        );
-        assert_eq!(
-            csv_message(Lang::Nl, "3 fields, the header has 4"),
-            "3 velden, terwijl de kopregel er 4 heeft"
-        );
-        assert_eq!(
-            csv_message(Lang::En, "column \"klant nr\": extra column names use lowercase letters, digits and _ (they become recipient.extra.<name> in the templates)"),
-            "Column \"klant nr\": extra column names may only use lowercase letters, digits and _."
-        );
-    }
-
-    /// Every problem the CSV parser can report has Dutch words in the locale file: no English
-    /// (and no fallback) on a Dutch page.
+    /// Every problem the CSV parser can report comes with Dutch words of its own: no English on a
+    /// Dutch page.
     #[test]
     fn every_csv_problem_has_dutch_words() {
         use crate::notifications::recipients::{parse, ImportError};
@@ -1930,28 +1821,20 @@ mod tests {
             b"name,email,postal_address,language\n\"open,a@example.nl,,nl\n",
             b"name,email,postal_address,language\n,geen,,xx\nA,,,nl\nB,b@example.nl,,nl,extra\n",
         ];
-        let fallback = t(Lang::Nl, "staff_nf_csv_invalid");
         let mut seen = 0;
         for f in files {
-            let messages: Vec<String> = match parse(f) {
-                Err(ImportError::File(m)) => vec![m],
-                Err(ImportError::Rows(rows)) => rows.into_iter().map(|r| r.message).collect(),
+            let pairs: Vec<(String, String)> = match parse(f) {
+                Err(ImportError::File(m)) => vec![(m.en, m.nl)],
+                Err(ImportError::Rows(rows)) => rows
+                    .into_iter()
+                    .map(|r| (r.message, r.message_nl))
+                    .collect(),
                 Ok(_) => panic!("{:?} parsed", String::from_utf8_lossy(f)),
             };
-            for m in messages {
-                let nl = csv_message(Lang::Nl, &m);
-                assert!(
-                    nl != fallback && !nl.starts_with("staff_nf_") && !nl.contains('?'),
-                    "{m:?} → {nl:?}"
-                );
-                assert_ne!(nl, m, "{m:?} untranslated");
+            for (en, nl) in pairs {
+                assert!(!nl.is_empty() && nl != en, "{en:?} has no Dutch: {nl:?}");
                 seen += 1;
             }
-        }
-        // At most 200 characters, too many rows: the same words, by number.
-        for m in ["at most 200 characters", "at most 1000000 rows per file"] {
-            let nl = csv_message(Lang::Nl, m);
-            assert!(nl != fallback && nl.contains("00"), "{m:?} → {nl:?}");
         }
         assert!(seen >= 12, "{seen} problems checked");
     }
