@@ -28,7 +28,12 @@ use crate::db::{to_db, write_tx, DbConn};
 /// Messages taken per run of the background worker.
 pub const BATCH: usize = 20;
 
-/// The predicate the partial index `mail_messages_scan_pending` is made for (same text).
+/// How intake's `reason` starts for a message whose attachments clamd could not scan
+/// (`mailbox::service`); the rescan finds them by it.
+pub const NOT_SCANNED: &str = "attachments not scanned for viruses";
+
+/// The predicate the partial index `mail_messages_scan_pending` is made for (same text); it
+/// matches every reason that starts with [`NOT_SCANNED`] (unit-tested below).
 const PENDING: &str = "reason LIKE 'attachments not scanned%'";
 
 /// What the rescan concluded of one attachment.
@@ -246,7 +251,8 @@ fn apply(
                         .execute(c)?;
                 }
                 notes.push(format!(
-                    "{name} ({declared}, {size} bytes): besmet met een virus volgens ClamAV ({sig}); in quarantaine, niet te downloaden"
+                    "{name} ({declared}, {size} bytes): {}",
+                    super::service::infected_note(sig)
                 ));
             }
             Rescan::Failed(e) => {
@@ -433,5 +439,25 @@ pub async fn worker(
         if *stop.borrow() {
             break;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{NOT_SCANNED, PENDING};
+
+    #[test]
+    fn the_pending_predicate_matches_what_intake_writes() {
+        let prefix = PENDING
+            .strip_prefix("reason LIKE '")
+            .and_then(|p| p.strip_suffix("%'"))
+            .expect("a LIKE prefix");
+        let written = format!("{NOT_SCANNED}: clamd unreachable");
+        assert!(written.starts_with(prefix), "{written} / {PENDING}");
+        // What a rescan writes afterwards no longer matches: the message leaves the queue.
+        assert!(
+            !"attachments scanned for viruses again at 2026-12-03T08:00:00Z".starts_with(prefix)
+        );
+        assert!(!"attachments could not be scanned for viruses (rescan …)".starts_with(prefix));
     }
 }

@@ -251,6 +251,21 @@ fn prepare<'a>(raw: &'a [u8], ctx: &Context) -> Prepared<'a> {
     }
 }
 
+/// What the report says of an attachment ClamAV found infected (at intake or at a rescan).
+pub(crate) fn infected_note(signature: &str) -> String {
+    format!("besmet met een virus volgens ClamAV ({signature}); in quarantaine, niet te downloaden")
+}
+
+/// Log the new reports of a committed batch (never before the commit: a batch that is rolled
+/// back and taken again would otherwise be logged twice).
+fn log_new_reports<'a>(outcomes: impl IntoIterator<Item = &'a Outcome>) {
+    for o in outcomes {
+        if let Outcome::Report { reference, .. } = o {
+            tracing::info!(reference = %reference, "mailbox: new report");
+        }
+    }
+}
+
 /// Take in one raw message (a batch of one: see [`ingest_batch`]). A message that cannot be
 /// stored is an error here; [`ingest_or_quarantine`] quarantines it instead.
 pub fn ingest(conn: &mut DbConn, raw: &[u8], ctx: &Context) -> Result<Ingested, IngestError> {
@@ -267,6 +282,10 @@ pub fn ingest(conn: &mut DbConn, raw: &[u8], ctx: &Context) -> Result<Ingested, 
             outcome: Outcome::Duplicate,
             mail_id: None,
         }),
+        Ok(i) => {
+            log_new_reports([&i.outcome]);
+            Ok(i)
+        }
         other => other,
     }
 }
@@ -302,7 +321,10 @@ pub fn ingest_batch(
             },
         );
         match fast {
-            Ok(out) => return Ok(out),
+            Ok(out) => {
+                log_new_reports(out.iter().flatten().map(|i| &i.outcome));
+                return Ok(out);
+            }
             Err(e) => {
                 tracing::debug!(error = %e, "mailbox: batch taken again, one savepoint per message")
             }
@@ -342,6 +364,7 @@ pub fn ingest_batch(
         audit::store::append(c, &audit, crate::db::now())?;
         Ok(out)
     })
+    .inspect(|out| log_new_reports(out.iter().flatten().map(|i| &i.outcome)))
 }
 
 fn ingest_prepared(
@@ -399,7 +422,7 @@ fn ingest_prepared(
                 .flatten()
                 .find(|s| matches!(s, Scan::NotScanned(_)))
             {
-                row.reason = Some(format!("attachments not scanned for viruses: {e}"));
+                row.reason = Some(format!("{}: {e}", super::rescan::NOT_SCANNED));
             }
             handle(c, m, p, ctx, &mut row, audit)?
         }
@@ -583,9 +606,7 @@ pub fn description_scanned(m: &ParsedMail, max_chars: usize, scans: &[Option<Sca
         .enumerate()
         .filter_map(|(i, a)| {
             let why = match scans.get(i) {
-                Some(Some(Scan::Infected(sig))) => Some(format!(
-                    "besmet met een virus volgens ClamAV ({sig}); in quarantaine, niet te downloaden"
-                )),
+                Some(Some(Scan::Infected(sig))) => Some(infected_note(sig)),
                 _ => a.refused.clone(),
             };
             why.map(|r| {
@@ -888,8 +909,6 @@ fn new_report(
         .ok_or_else(|| IngestError::Other("report not created".into()))?;
     row.outcome = "report".into();
     row.report_id = Some(created.id.clone());
-    tracing::info!(reference = %created.reference, from = %sender.as_deref().map(mask_email).unwrap_or_default(),
-        "mailbox: new report");
     Ok(Outcome::Report {
         reference: created.reference,
         acknowledged,
