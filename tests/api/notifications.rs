@@ -431,24 +431,27 @@ async fn ap_answer_set_sign_off_and_filing(app: TestApp) {
 }
 both!(ap_answer_set_sign_off_and_filing);
 
-/// A public notice draft with the letter fields, signed off by the FG; its id.
-async fn signed_off_public_draft(app: &TestApp, id: &str, h: &User, fg: &User) -> String {
+/// A draft of `purpose` with `input`, signed off by the FG; the draft as created.
+async fn signed_off_draft(
+    app: &TestApp,
+    id: &str,
+    h: &User,
+    fg: &User,
+    purpose: &str,
+    input: Value,
+) -> Value {
     let n = format!("/api/v1/incidents/{id}/notifications");
     let d = json_ok(
         app.post(
             &n,
             Some(&h.token),
-            json!({"purpose": "public", "input": {
-                "what_happened": "Een lijst met namen stond een dag openbaar op de website.",
-                "measures": "De lijst is verwijderd.",
-                "advice": "Wees alert op berichten die om gegevens vragen.",
-            }}),
+            json!({"purpose": purpose, "input": input}),
         )
         .await,
         201,
     )
     .await;
-    assert_eq!(d["kind"], "public_notice");
+    assert_eq!(d["blocking"], json!([]), "{d}");
     let did = d["id"].as_str().unwrap().to_string();
     json_ok(
         app.post(
@@ -460,7 +463,26 @@ async fn signed_off_public_draft(app: &TestApp, id: &str, h: &User, fg: &User) -
         200,
     )
     .await;
-    did
+    d
+}
+
+/// A public notice draft with the letter fields, signed off by the FG; its id.
+async fn signed_off_public_draft(app: &TestApp, id: &str, h: &User, fg: &User) -> String {
+    let d = signed_off_draft(
+        app,
+        id,
+        h,
+        fg,
+        "public",
+        json!({
+            "what_happened": "Een lijst met namen stond een dag openbaar op de website.",
+            "measures": "De lijst is verwijderd.",
+            "advice": "Wees alert op berichten die om gegevens vragen.",
+        }),
+    )
+    .await;
+    assert_eq!(d["kind"], "public_notice");
+    d["id"].as_str().unwrap().to_string()
 }
 
 async fn public_notices_over_the_api(app: TestApp) {
@@ -790,33 +812,20 @@ pub(crate) async fn upload(
 
 /// A communication draft signed off by the FG; returns its id.
 pub(crate) async fn signed_off_letters(app: &TestApp, id: &str, h: &User, f: &User) -> String {
-    let n = format!("/api/v1/incidents/{id}/notifications");
-    let d = json_ok(
-        app.post(
-            &n,
-            Some(&h.token),
-            json!({"purpose": "communication", "input": {
-                "what_happened": "Een brief met uw gegevens is naar een verkeerd adres gestuurd.",
-                "measures": "De ontvanger heeft de brief teruggegeven.",
-                "advice": "Wees alert op post of telefoontjes die u niet verwacht."}}),
-        )
-        .await,
-        201,
+    let d = signed_off_draft(
+        app,
+        id,
+        h,
+        f,
+        "communication",
+        json!({
+            "what_happened": "Een brief met uw gegevens is naar een verkeerd adres gestuurd.",
+            "measures": "De ontvanger heeft de brief teruggegeven.",
+            "advice": "Wees alert op post of telefoontjes die u niet verwacht.",
+        }),
     )
     .await;
-    assert_eq!(d["blocking"], json!([]), "{d}");
-    let did = d["id"].as_str().unwrap().to_string();
-    json_ok(
-        app.post(
-            &format!("{n}/{did}/approve"),
-            Some(&f.token),
-            json!({"content_sha256": d["content_sha256"]}),
-        )
-        .await,
-        200,
-    )
-    .await;
-    did
+    d["id"].as_str().unwrap().to_string()
 }
 
 async fn recipients_campaign_and_statuses(app: TestApp) {
