@@ -2,7 +2,9 @@
 //! bare baseline measured in the same run, interleaved product/baseline, median of the pair ratios.
 //!
 //! - `letters_queue`: start a campaign for 100,000 recipients — the approval rechecked, every e-mail
-//!   rendered (handlebars, strict) and queued in the outbox with its campaign message row, in one
+//!   rendered (the body uses the recipient only as plain values, so it is rendered once per language
+//!   and filled per recipient: `notifications::split`; output identical to handlebars' full render)
+//!   and queued in the outbox with its campaign message row, in one
 //!   transaction on SQLite (tmpfs) — vs a bare handlebars render of the same e-mail body 100,000 times.
 //!   Target ≥ 0.30×.
 //! - `smtp_delivery`: the outbox worker (claim, renew, send over one SMTP connection with

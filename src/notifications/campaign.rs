@@ -331,6 +331,11 @@ pub fn start(
                 );
             }
         }
+        // Bodies and letters that use the recipient only as plain values: rendered once per
+        // language with the values left open, then filled per recipient (`split`); the same
+        // text as a full render, which is still done for anything else.
+        let splits: [[Option<super::split::Split>; 2]; 2] =
+            [0, 1].map(|li| [1, 2].map(|k| templates.split(NAMES[li][k], &contexts[li])));
         let campaign_id = new_id();
         let kind = outbox_kind(&campaign_id);
         let emails = todo.iter().filter(|r| r.email.is_some()).count();
@@ -357,8 +362,19 @@ pub fn start(
             let mut rows = Vec::with_capacity(chunk.len());
             for r in chunk {
                 let li = usize::from(r.language == "en");
-                if let Some(o) = contexts[li].data_mut().as_object_mut() {
-                    o.insert("recipient".into(), recipient_value(r)?);
+                let value = recipient_value(r)?;
+                let filled = |k: usize| {
+                    splits[li][k - 1]
+                        .as_ref()
+                        .and_then(|s| templates.fill(NAMES[li][k], s, &value))
+                };
+                let k = if r.email.is_some() { 1 } else { 2 };
+                let body = filled(k);
+                let needs_ctx = body.is_none() || (k == 1 && fixed_subjects[li].is_none());
+                if needs_ctx {
+                    if let Some(o) = contexts[li].data_mut().as_object_mut() {
+                        o.insert("recipient".into(), value.clone());
+                    }
                 }
                 let hctx = &contexts[li];
                 if let Some(to) = &r.email {
@@ -370,9 +386,12 @@ pub fn start(
                             .trim()
                             .to_string(),
                     };
-                    let body = templates
-                        .render_ctx(NAMES[li][1], hctx)
-                        .map_err(|e| recipient_error(r, e))?;
+                    let body = match body {
+                        Some(b) => b,
+                        None => templates
+                            .render_ctx(NAMES[li][1], hctx)
+                            .map_err(|e| recipient_error(r, e))?,
+                    };
                     msgs.push(NewMessage {
                         kind: kind.clone(),
                         dedupe_key: Some(format!("notice:{}:{}:email", inc.id, r.id)),
@@ -383,8 +402,9 @@ pub fn start(
                         body_text: body,
                         body_html: None,
                     });
-                } else {
-                    // Rendered now to refuse a template that does not render for this recipient.
+                } else if body.is_none() {
+                    // Rendered now to refuse a template that does not render for this recipient
+                    // (a letter that fills from its split renders: every value is a string).
                     templates
                         .render_ctx(NAMES[li][2], hctx)
                         .map_err(|e| recipient_error(r, e))?;

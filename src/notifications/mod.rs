@@ -16,4 +16,5 @@ pub mod recipients;
 pub mod render;
 pub mod routes;
 pub mod service;
+pub mod split;
 pub mod store;

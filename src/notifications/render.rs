@@ -60,6 +60,9 @@ pub struct NoticeTemplates {
     pub overridden: Vec<String>,
     /// Templates whose output cannot depend on the recipient (see [`recipient_free`]).
     recipient_free: Vec<&'static str>,
+    /// Templates that use the recipient only as plain values, with those values
+    /// ([`super::split::recipient_slots`]).
+    slots: Vec<(&'static str, Vec<super::split::Slot>)>,
 }
 
 /// True when every `{{…}}` of a template is a plain path not under `recipient` (no helpers, blocks,
@@ -108,6 +111,7 @@ impl NoticeTemplates {
         html.set_strict_mode(true);
         let mut overridden = vec![];
         let mut free = vec![];
+        let mut slots = vec![];
         for (name, file, is_html) in TEMPLATES {
             let mut src = embedded(file).to_string();
             if let Some(d) = dir.filter(|_| !slug.is_empty()) {
@@ -123,6 +127,11 @@ impl NoticeTemplates {
             if recipient_free(&src) {
                 free.push(*name);
             }
+            if !super::split::has_marker(&src) {
+                if let Some(s) = super::split::recipient_slots(&src) {
+                    slots.push((*name, s));
+                }
+            }
             let reg = if *is_html { &mut html } else { &mut text };
             reg.register_template_string(name, src)
                 .map_err(|e| TemplateError {
@@ -135,6 +144,7 @@ impl NoticeTemplates {
             html,
             overridden,
             recipient_free: free,
+            slots,
         })
     }
 
@@ -151,6 +161,43 @@ impl NoticeTemplates {
     /// Whether the template's output is the same for every recipient ([`recipient_free`]).
     pub fn is_recipient_free(&self, name: &str) -> bool {
         self.recipient_free.contains(&name)
+    }
+
+    /// The template rendered once for a campaign with the recipient's values left open, when it
+    /// uses the recipient only as plain values and `ctx` (without a recipient) holds no marker
+    /// character, and renders; `None` otherwise (render each recipient in full). Fill with
+    /// [`Self::fill`].
+    pub fn split(&self, name: &str, ctx: &handlebars::Context) -> Option<super::split::Split> {
+        use super::split::{has_marker, marker_recipient, Split};
+        let (_, slots) = self.slots.iter().find(|s| s.0 == name)?;
+        let mut data = ctx.data().clone();
+        data.as_object_mut()?.remove("recipient");
+        if has_marker(&data.to_string()) {
+            return None;
+        }
+        data.as_object_mut()?
+            .insert("recipient".into(), marker_recipient(slots));
+        // A template that does not render is left to the full render, which names the recipient.
+        let once = self
+            .render_ctx(name, &handlebars::Context::from(data))
+            .ok()?;
+        Split::parse(&once, slots)
+    }
+
+    /// One recipient's text from a [`Self::split`] of template `name`; `None`: render in full.
+    pub fn fill(
+        &self,
+        name: &str,
+        split: &super::split::Split,
+        recipient: &serde_json::Value,
+    ) -> Option<String> {
+        let html = TEMPLATES.iter().find(|t| t.0 == name)?.2;
+        let escape: fn(&str) -> String = if html {
+            handlebars::html_escape
+        } else {
+            super::split::no_escape
+        };
+        split.fill(recipient, escape)
     }
 
     /// Render with a context already in handlebars' form: no serialisation per call (campaigns
@@ -287,6 +334,39 @@ mod tests {
         assert!(t.is_recipient_free("email_subject.nl"));
         assert!(t.is_recipient_free("email_subject.en"));
         assert!(!t.is_recipient_free("email_body.nl"));
+    }
+
+    /// What a campaign does: split once per language, fill per recipient; the same text as the
+    /// full render, for the e-mail body and the (escaping) letter.
+    #[test]
+    fn a_campaigns_split_fills_to_the_full_render() {
+        let t = NoticeTemplates::embedded();
+        let org = crate::notifications::ap::OrgPart {
+            name: "Gemeente & <Oost>".into(),
+            ..Default::default()
+        };
+        let common =
+            crate::notifications::letters::common("nl", &org, "INC-9", None, &Default::default());
+        let mut ctx = handlebars::Context::from(serde_json::to_value(&common).unwrap());
+        let person = serde_json::json!({"name": "A \"B\" <c>", "email": "a@b.nl",
+            "postal_address": "Weg 1 & 2", "extra": {}});
+        for name in ["email_body.nl", "letter.nl", "letter.en"] {
+            let split = t.split(name, &ctx).expect("the embedded template splits");
+            ctx.data_mut()
+                .as_object_mut()
+                .unwrap()
+                .insert("recipient".into(), person.clone());
+            assert_eq!(
+                t.fill(name, &split, &person).unwrap(),
+                t.render_ctx(name, &ctx).unwrap(),
+                "{name}"
+            );
+            ctx.data_mut().as_object_mut().unwrap().remove("recipient");
+        }
+        // A common context holding a marker character is not split.
+        let mut odd = ctx.clone();
+        odd.data_mut()["organisation"]["name"] = "\u{E000}0&\u{E001}".into();
+        assert!(t.split("email_body.nl", &odd).is_none());
     }
 
     #[test]
