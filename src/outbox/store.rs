@@ -92,11 +92,11 @@ pub fn enqueue(
     domain: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<String> {
-    let row = QueuedRow::new(m, domain, to_db(now));
-    diesel::insert_into(outbox::table)
-        .values(&row)
-        .execute(conn)?;
-    Ok(row.id)
+    // Through the batch path: on the concrete connection, so the statement is cached (through
+    // the `MultiConnection` wrapper it was prepared anew for every acknowledgement).
+    enqueue_batch(conn, std::slice::from_ref(m), domain, now)?
+        .pop()
+        .ok_or(diesel::result::Error::NotFound)
 }
 
 /// Queue many messages inside the caller's transaction. Returns the row ids in input order. A
