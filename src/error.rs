@@ -48,6 +48,11 @@ pub enum ApiError {
     NotFound,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A conflict with a stable code: the pages say it in the person's language by the code (a
+    /// locale key `staff_nf_err_<code>` with the `args` filled in), the API gives the code and
+    /// the English detail. 409.
+    #[error("conflict: {}", .0.detail)]
+    Refused(Refusal),
     #[error("payload too large")]
     PayloadTooLarge(String),
     #[error("unsupported media type")]
@@ -60,7 +65,38 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// See [`ApiError::Refused`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub detail: String,
+    /// Values the words carry (`{name}` in the locale text).
+    pub args: Vec<(&'static str, String)>,
+}
+
 impl ApiError {
+    /// A coded conflict (409); see [`ApiError::Refused`].
+    pub fn refused(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::Refused(Refusal {
+            code,
+            detail: detail.into(),
+            args: vec![],
+        })
+    }
+
+    /// As [`ApiError::refused`], with values for the words.
+    pub fn refused_with(
+        code: &'static str,
+        detail: impl Into<String>,
+        args: Vec<(&'static str, String)>,
+    ) -> ApiError {
+        ApiError::Refused(Refusal {
+            code,
+            detail: detail.into(),
+            args,
+        })
+    }
+
     pub fn field(field: &str, message: &str) -> ApiError {
         ApiError::Validation(vec![FieldError::new(field, message)])
     }
@@ -73,6 +109,9 @@ struct Problem<'a> {
     title: &'a str,
     status: u16,
     detail: String,
+    /// The stable code of a coded conflict (`ApiError::Refused`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldError>,
 }
@@ -85,7 +124,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::Refused(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -113,6 +152,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(d) => ("forbidden", "Forbidden", d.clone(), vec![]),
             ApiError::NotFound => ("not-found", "Not found", "no such resource".into(), vec![]),
             ApiError::Conflict(d) => ("conflict", "Conflict", d.clone(), vec![]),
+            ApiError::Refused(r) => ("conflict", "Conflict", r.detail.clone(), vec![]),
             ApiError::PayloadTooLarge(d) => {
                 ("payload-too-large", "Payload too large", d.clone(), vec![])
             }
@@ -145,6 +185,10 @@ impl ResponseError for ApiError {
             title,
             status: status.as_u16(),
             detail,
+            code: match self {
+                ApiError::Refused(r) => Some(r.code),
+                _ => None,
+            },
             errors,
         };
         let mut resp = HttpResponse::build(status);

@@ -266,8 +266,9 @@ pub fn start(
         let rendered = service::require_valid_approval(c, ctx, staff.actor(), &inc, &mut d, t)?;
         let recipients = store::recipients(c, &inc.id)?;
         if recipients.is_empty() {
-            return Err(ApiError::Conflict(
-                "no recipients imported for this incident".into(),
+            return Err(ApiError::refused(
+                "no_recipients",
+                "no recipients imported for this incident",
             ));
         }
         let reached: HashSet<String> = store::reached(c, &inc.id)?
@@ -277,15 +278,23 @@ pub fn start(
         let (todo, done): (Vec<&RecipientRow>, Vec<&RecipientRow>) =
             recipients.iter().partition(|r| !reached.contains(&r.id));
         if !done.is_empty() && !input.only_new {
-            return Err(ApiError::Conflict(format!(
-                "{} of the {} recipients were already in an earlier campaign for this incident: nobody gets the message twice (send with only_new to reach the others)",
-                done.len(),
-                recipients.len()
-            )));
+            return Err(ApiError::refused_with(
+                "already_reached_n",
+                format!(
+                    "{} of the {} recipients were already in an earlier campaign for this incident: nobody gets the message twice (send with only_new to reach the others)",
+                    done.len(),
+                    recipients.len()
+                ),
+                vec![
+                    ("n", done.len().to_string()),
+                    ("total", recipients.len().to_string()),
+                ],
+            ));
         }
         if todo.is_empty() {
-            return Err(ApiError::Conflict(
-                "every recipient was already reached by an earlier campaign".into(),
+            return Err(ApiError::refused(
+                "all_reached",
+                "every recipient was already reached by an earlier campaign",
             ));
         }
         let input_d: super::ap::DraftInput =
@@ -421,7 +430,7 @@ pub fn start(
             }
             let ids = outbox::store::enqueue_batch(c, &msgs, mail_domain, t).map_err(|e| {
                 if crate::db::is_unique_violation(&e) {
-                    ApiError::Conflict("a recipient is already queued for this incident".into())
+                    ApiError::refused("queued", "a recipient is already queued for this incident")
                 } else {
                     e.into()
                 }
@@ -730,8 +739,9 @@ pub fn prepare_letters(
         let mut d = store::draft(c, &inc.id, &camp.draft_id)?.ok_or(ApiError::NotFound)?;
         let r = service::require_valid_approval(c, ctx, staff.actor(), &inc, &mut d, now())?;
         if r.sha256 != camp.content_sha256 {
-            return Err(ApiError::Conflict(
-                "the signed-off content differs from the campaign's: start a new campaign".into(),
+            return Err(ApiError::refused(
+                "campaign_content",
+                "the signed-off content differs from the campaign's: start a new campaign",
             ));
         }
         let input_d: super::ap::DraftInput =

@@ -201,15 +201,15 @@ pub fn publish(
                 .as_ref()
                 .map(|d| (d.outcome.as_str(), d.exception.as_deref())),
         ) {
-            return Err(ApiError::Conflict(why));
+            return Err(ApiError::refused("public_decision", why));
         }
         let t = now();
         let r = service::require_valid_approval(c, ctx, staff.actor(), &inc, &mut d, t)?;
         let existing = for_incident(c, &inc.id)?;
         if existing.iter().any(|n| n.withdrawn_at.is_none()) {
-            return Err(ApiError::Conflict(
-                "a public notice of this incident is in force: withdraw it before publishing another"
-                    .into(),
+            return Err(ApiError::refused(
+                "notice_in_force",
+                "a public notice of this incident is in force: withdraw it before publishing another",
             ));
         }
         let (html_nl, html_en) = split_content(&r.content)
@@ -292,7 +292,7 @@ pub fn withdraw(
             .optional()?
             .ok_or(ApiError::NotFound)?;
         if row.withdrawn_at.is_some() {
-            return Err(ApiError::Conflict("already withdrawn".into()));
+            return Err(ApiError::refused("withdrawn", "already withdrawn"));
         }
         let t = now();
         row.withdrawn_by = Some(staff.id.clone());

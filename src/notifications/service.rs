@@ -489,8 +489,9 @@ pub fn update_draft(
         let inc = visible(c, staff, incident_id, true)?;
         let mut d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
         if d.status == "filed" {
-            return Err(ApiError::Conflict(
-                "this notification was filed; draft a supplement instead".into(),
+            return Err(ApiError::refused(
+                "filed",
+                "this notification was filed; draft a supplement instead",
             ));
         }
         let before: serde_json::Value = parse_stored("draft input", &d.input_json)?;
@@ -631,17 +632,21 @@ pub fn decide(
             ));
         }
         if d.status == "filed" {
-            return Err(ApiError::Conflict(
-                "this notification was already filed".into(),
+            return Err(ApiError::refused(
+                "filed",
+                "this notification was already filed",
             ));
         }
         let t = now();
         let r = recheck(c, ctx, staff.actor(), &inc, &mut d, t)?;
         if r.sha256 != hash {
-            return Err(ApiError::Conflict(format!(
-                "the content changed since you read it (now {}, you read {hash}): read it again before signing off",
-                r.sha256
-            )));
+            return Err(ApiError::refused(
+                "stale",
+                format!(
+                    "the content changed since you read it (now {}, you read {hash}): read it again before signing off",
+                    r.sha256
+                ),
+            ));
         }
         if approve && !r.blocking.is_empty() {
             return Err(r.blocking.into());
@@ -690,18 +695,22 @@ pub fn require_valid_approval(
     let r = recheck(c, ctx, actor, inc, d, at)?;
     match d.status.as_str() {
         "approved" => Ok(r),
-        "void" => Err(ApiError::Conflict(format!(
-            "the FG's sign-off is void: the content changed after it was approved (approved {}, now {}); the FG must sign off again",
-            d.content_sha256.clone().unwrap_or_default(),
-            r.sha256
-        ))),
-        "rejected" => Err(ApiError::Conflict(
-            "the FG rejected this content: change it and ask for sign-off again".into(),
+        "void" => Err(ApiError::refused(
+            "void",
+            format!(
+                "the FG's sign-off is void: the content changed after it was approved (approved {}, now {}); the FG must sign off again",
+                d.content_sha256.clone().unwrap_or_default(),
+                r.sha256
+            ),
         )),
-        "filed" => Err(ApiError::Conflict("already filed".into())),
-        _ => Err(ApiError::Conflict(
-            "not signed off by the FG yet: nothing is filed or sent without a valid sign-off"
-                .into(),
+        "rejected" => Err(ApiError::refused(
+            "rejected",
+            "the FG rejected this content: change it and ask for sign-off again",
+        )),
+        "filed" => Err(ApiError::refused("filed", "already filed")),
+        _ => Err(ApiError::refused(
+            "not_signed",
+            "not signed off by the FG yet: nothing is filed or sent without a valid sign-off",
         )),
     }
 }
@@ -759,7 +768,10 @@ pub fn record_filing(
         let inc = visible(c, staff, incident_id, true)?;
         let mut d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
         if d.purpose != "ap" {
-            return Err(ApiError::Conflict("only AP notifications are filed".into()));
+            return Err(ApiError::refused(
+                "only_ap_filed",
+                "only AP notifications are filed",
+            ));
         }
         if filed_at < from_db(inc.became_aware_at) {
             return Err(ApiError::field(
@@ -802,10 +814,13 @@ pub fn record_filing(
             if matches!(state, State::Assessed | State::NotificationPending) {
                 crate::incidents::service::transition(c, staff, &inc.id, State::Notified, reason)?;
             } else if state.clock_running() {
-                return Err(ApiError::Conflict(format!(
-                    "the incident is {}: assess it before recording a notification",
-                    state.as_str()
-                )));
+                return Err(ApiError::refused(
+                    "assess_first",
+                    format!(
+                        "the incident is {}: assess it before recording a notification",
+                        state.as_str()
+                    ),
+                ));
             }
             // The register counts from the filing time, not from when it was recorded here.
             if let Some(mut row) = crate::incidents::store::by_id_for_update(c, &inc.id)? {
@@ -972,8 +987,9 @@ pub fn preview(
     let inc = visible(c, staff, incident_id, false)?;
     let d = store::draft(c, &inc.id, draft_id)?.ok_or(ApiError::NotFound)?;
     if d.purpose != "communication" || d.kind == super::public::KIND {
-        return Err(ApiError::Conflict(
-            "only letters and e-mails have a preview per recipient".into(),
+        return Err(ApiError::refused(
+            "only_letters",
+            "only letters and e-mails have a preview per recipient",
         ));
     }
     let r = store::recipient(c, &inc.id, recipient_id)?

@@ -163,6 +163,10 @@ fn fields_ctx(
 fn shown(lang: Lang, e: ApiError, general: &str) -> Result<(Shown, StatusCode), PageError> {
     match e {
         ApiError::Validation(v) => Ok((localise(lang, &v, &[]), StatusCode::UNPROCESSABLE_ENTITY)),
+        ApiError::Refused(r) => Ok((
+            vec![(general.to_string(), refusal_message(lang, &r))],
+            StatusCode::CONFLICT,
+        )),
         ApiError::Conflict(m) => Ok((
             vec![(general.to_string(), conflict_message(lang, &m))],
             StatusCode::CONFLICT,
@@ -175,56 +179,24 @@ fn shown(lang: Lang, e: ApiError, general: &str) -> Result<(Shown, StatusCode), 
     }
 }
 
-/// The service's conflict messages in words for people (Dutch or English): each through a
-/// locale key, numbers carried over; the service's English never reaches a Dutch page.
-fn conflict_message(lang: Lang, m: &str) -> String {
-    let key = if m.starts_with("the content changed since you read it") {
-        "staff_nf_err_stale"
-    } else if m.starts_with("the FG's sign-off is void") {
-        "staff_nf_err_void"
-    } else if m.starts_with("the FG rejected") {
-        "staff_nf_err_rejected"
-    } else if m.starts_with("not signed off") {
-        "staff_nf_err_not_signed"
-    } else if m.contains("already in an earlier campaign") {
-        // "{n} of the {total} recipients were already in an earlier campaign …"
-        let words: Vec<&str> = m.split_whitespace().collect();
-        return match (words.first(), words.get(3)) {
-            (Some(n), Some(total)) if n.parse::<u64>().is_ok() && total.parse::<u64>().is_ok() => {
-                t(lang, "staff_nf_err_already_reached_n")
-                    .replace("{n}", n)
-                    .replace("{total}", total)
-            }
-            _ => t(lang, "staff_nf_err_already_reached"),
-        };
-    } else if m.starts_with("every recipient was already reached") {
-        "staff_nf_err_all_reached"
-    } else if m.starts_with("no recipients") {
-        "staff_nf_err_no_recipients"
-    } else if m.starts_with("a recipient is already queued") {
-        "staff_nf_err_queued"
-    } else if m.contains("already filed") || m.contains("was filed") {
-        "staff_nf_err_filed"
-    } else if m.starts_with("only AP notifications are filed") {
-        "staff_nf_err_only_ap_filed"
-    } else if m.starts_with("only letters and e-mails have a preview") {
-        "staff_nf_err_only_letters"
-    } else if m.starts_with("the signed-off content differs from the campaign's") {
-        "staff_nf_err_campaign_content"
-    } else if m.starts_with("a public notice of this incident is in force") {
-        "staff_nf_err_notice_in_force"
-    } else if m.contains("a public notice is published only when") {
-        "staff_nf_err_public_decision"
-    } else if m.starts_with("already withdrawn") {
-        "staff_nf_err_withdrawn"
-    } else if m.contains("assess it before") {
-        "staff_nf_err_assess_first"
-    } else {
-        "staff_nf_err_conflict"
+/// A coded refusal of the service in the person's language: the locale text
+/// `staff_nf_err_<code>` with the refusal's values filled in. A conflict without a code (from
+/// outside the notification service) gets the general words, and in English the reason.
+fn refusal_message(lang: Lang, r: &crate::error::Refusal) -> String {
+    // No words for this code yet (a test checks that every code has them): general words.
+    let Some(mut text) = opt_t(lang, &format!("staff_nf_err_{}", r.code)) else {
+        return conflict_message(lang, &r.detail);
     };
-    let text = t(lang, key);
-    if key == "staff_nf_err_conflict" && lang == Lang::En {
-        // A refusal without words of its own yet: in English the service's words say why.
+    for (name, value) in &r.args {
+        text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
+}
+
+/// A conflict without a code, in general words.
+fn conflict_message(lang: Lang, m: &str) -> String {
+    let text = t(lang, "staff_nf_err_conflict");
+    if lang == Lang::En {
         format!("{text} ({m})")
     } else {
         text
@@ -1378,7 +1350,9 @@ pub async fn preview(
             let inc = crate::incidents::service::visible(c, &s, &i, false)?;
             let rec = store::recipient(c, &inc.id, &r)?.ok_or(ApiError::NotFound)?;
             let p = service::preview(c, &ctx, &s, &i, &d, &r).map_err(|e| match e {
-                ApiError::Validation(_) | ApiError::Conflict(_) => ApiError::NotFound,
+                ApiError::Validation(_) | ApiError::Conflict(_) | ApiError::Refused(_) => {
+                    ApiError::NotFound
+                }
                 other => other,
             })?;
             Ok((p, rec, inc.reference))
@@ -1710,7 +1684,9 @@ pub async fn letter(
         .db(move |c| campaign::one_letter(c, &ctx, &staff, &id, &cid, &rid))
         .await
         .map_err(|e| match e {
-            ApiError::Conflict(_) => PageError::new(StatusCode::CONFLICT, lang, ""),
+            ApiError::Conflict(_) | ApiError::Refused(_) => {
+                PageError::new(StatusCode::CONFLICT, lang, "")
+            }
             other => page_err(lang, other),
         })?;
     Ok(HttpResponse::Ok()
@@ -1839,22 +1815,45 @@ mod tests {
         assert!(seen >= 12, "{seen} problems checked");
     }
 
+    /// Every code the notification service refuses with has words in both languages, and the
+    /// values are carried over; the service's English never reaches a Dutch page.
     #[test]
-    fn conflicts_in_dutch_without_the_services_english() {
-        let m = "3 of the 5 recipients were already in an earlier campaign for this incident: nobody gets the message twice (send with only_new to reach the others)";
-        let nl = conflict_message(Lang::Nl, m);
+    fn refusals_in_dutch_by_their_code() {
+        let src: String = [
+            include_str!("../../notifications/campaign.rs"),
+            include_str!("../../notifications/service.rs"),
+            include_str!("../../notifications/public.rs"),
+        ]
+        .concat();
+        let mut codes = vec![];
+        for part in src.split("ApiError::refused").skip(1) {
+            let code = part
+                .split('"')
+                .nth(1)
+                .expect("a refusal's code is a string literal");
+            codes.push(code);
+        }
+        assert!(codes.len() >= 16, "{codes:?}");
+        for code in codes {
+            for lang in [Lang::Nl, Lang::En] {
+                let key = format!("staff_nf_err_{code}");
+                assert!(opt_t(lang, &key).is_some(), "no {lang:?} words for {key}");
+            }
+        }
+        let r = crate::error::Refusal {
+            code: "already_reached_n",
+            detail: "3 of the 5 recipients were already in an earlier campaign".into(),
+            args: vec![("n", "3".into()), ("total", "5".into())],
+        };
+        let nl = refusal_message(Lang::Nl, &r);
         assert!(nl.starts_with("3 van de 5 ontvangers"), "{nl}");
-        assert!(!nl.contains("recipients"), "{nl}");
-        assert_eq!(
-            conflict_message(Lang::Nl, "a recipient is already queued for this incident"),
-            t(Lang::Nl, "staff_nf_err_queued")
-        );
-        // Something the pages have no words for yet: generic in Dutch, the reason in English.
-        assert_eq!(
-            conflict_message(Lang::Nl, "something new went wrong"),
-            "Dit kan nu niet."
-        );
-        assert!(conflict_message(Lang::En, "something new went wrong")
-            .ends_with("(something new went wrong)"));
+        assert!(!nl.contains('{') && !nl.contains("recipients"), "{nl}");
+        let unknown = crate::error::Refusal {
+            code: "something_new",
+            detail: "something new went wrong".into(),
+            args: vec![],
+        };
+        assert_eq!(refusal_message(Lang::Nl, &unknown), "Dit kan nu niet.");
+        assert!(refusal_message(Lang::En, &unknown).ends_with("(something new went wrong)"));
     }
 }
