@@ -179,7 +179,7 @@ async fn ap_answer_set_sign_off_and_filing(app: TestApp) {
     // Nothing is filed without a sign-off.
     let fl = format!("{n}/{did}/filing");
     let now = chrono::Utc::now();
-    assert_problem(
+    let p = assert_problem(
         app.post(
             &fl,
             Some(&h.token),
@@ -190,6 +190,8 @@ async fn ap_answer_set_sign_off_and_filing(app: TestApp) {
         None,
     )
     .await;
+    // A refusal names itself by a stable code as well as in words.
+    assert_eq!(p["code"], "not_signed", "{p}");
     // Denials: a handler cannot approve; another organisation's FG sees nothing; no token.
     let ap = format!("{n}/{did}/approve");
     assert_problem(
