@@ -199,7 +199,7 @@ pub fn reserve_counter(
         let this = counters::table
             .filter(counters::scope.eq(scope))
             .filter(counters::year.eq(year));
-        let bump = diesel::update(this.clone()).set(counters::value.eq(counters::value + n));
+        let bump = diesel::update(this).set(counters::value.eq(counters::value + n));
         let last: Option<i64> = match conn {
             // PostgreSQL: one round trip (UPDATE … RETURNING).
             DbConn::Pg(c) => bump.returning(counters::value).get_result(c).optional()?,
