@@ -187,7 +187,7 @@ fn apply(
     results: Vec<(usize, String, Rescan)>,
     at: DateTime<Utc>,
 ) -> QueryResult<Vec<Rescanned>> {
-    let (mail_id, org, _outcome, report_id, incident_id, details_json, _) = row;
+    let (mail_id, org, outcome, report_id, incident_id, details_json, _) = row;
     let mut details: serde_json::Value = serde_json::from_str(details_json).unwrap_or_default();
     let stamp = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let report: Option<(String, String)> = match report_id {
@@ -295,9 +295,11 @@ fn apply(
             at,
         });
     }
-    // The report says so, as it does for a file found infected at intake.
+    // The report says so, as it does for a file found infected at intake — for the message that
+    // made the report. A reply's files are shown with the reply (scan result and time, from
+    // `details_json`); the report's own text is not the place for them.
     if let (Some(rid), Some((_, description))) = (report_id, &report) {
-        if !notes.is_empty() {
+        if !notes.is_empty() && outcome == "report" {
             let note = format!(
                 "\n\nOpnieuw op virussen gescand op {}:\n{}",
                 amsterdam(at),

@@ -1345,6 +1345,11 @@ const MARKER: &str = "MELDPUNT-CLAMAV-TESTMARKER-7f3a";
 impl Clamd {
     /// None (and a SKIPPED note) when clamd is not installed, unless MELDPUNT_REQUIRE_CLAMAV=1.
     fn start() -> Option<Clamd> {
+        Clamd::start_with("")
+    }
+
+    /// As [`Clamd::start`], with more lines for clamd.conf.
+    fn start_with(extra_conf: &str) -> Option<Clamd> {
         if !std::path::Path::new(CLAMD).exists() {
             if std::env::var("MELDPUNT_REQUIRE_CLAMAV").as_deref() == Ok("1") {
                 panic!("MELDPUNT_REQUIRE_CLAMAV=1 but {CLAMD} is missing (apt-get install clamav-daemon)");
@@ -1368,7 +1373,7 @@ impl Clamd {
         std::fs::write(
             dir.path().join("clamd.conf"),
             format!(
-                "LocalSocket {d}/clamd.sock\nDatabaseDirectory {d}/db\nTemporaryDirectory {d}\nLogFile {d}/clamd.log\nForeground yes\n"
+                "LocalSocket {d}/clamd.sock\nDatabaseDirectory {d}/db\nTemporaryDirectory {d}\nLogFile {d}/clamd.log\nForeground yes\n{extra_conf}"
             ),
         )
         .unwrap();
@@ -1820,6 +1825,8 @@ async fn attachments_not_scanned_at_intake_are_rescanned_once_clamd_answers(app:
         desc.contains("besmet.pdf (application/pdf, 47 bytes): besmet met een virus volgens ClamAV (Meldpunt.Test.Marker.UNOFFICIAL); in quarantaine, niet te downloaden"),
         "{desc}"
     );
+    // The reply's file is not noted in the report's own text; the reply shows it (below).
+    assert!(!desc.contains("nog-een.pdf"), "{desc}");
     let page = get_ok(&app, &format!("/staff/reports/{reference}")).await;
     assert!(
         page.contains(
@@ -1909,6 +1916,94 @@ async fn attachments_not_scanned_at_intake_are_rescanned_once_clamd_answers(app:
     assert_eq!(rescan::waiting(&mut c).unwrap(), 0);
 }
 both!(attachments_not_scanned_at_intake_are_rescanned_once_clamd_answers);
+
+/// clamd answers but refuses one file (here: larger than its StreamMaxLength): that file is noted
+/// as refused, the other is scanned, nothing stops, and the message leaves the rescan's queue
+/// instead of being tried again at every run.
+async fn a_file_clamd_refuses_at_rescan_is_noted_and_the_others_are_scanned(app: TestApp) {
+    use meldpunt::mailbox::clamav::Target;
+    use meldpunt::mailbox::rescan::{self, Rescan};
+    if !std::path::Path::new(CLAMD).exists() {
+        assert!(Clamd::start().is_none());
+        return;
+    }
+    let org = app.create_org("oost");
+    let down = tempfile::tempdir().unwrap();
+    let closed = down.path().join("clamd.sock");
+    drop(std::os::unix::net::UnixListener::bind(&closed).unwrap());
+    let mut ctx = ctx(&app, Some(org));
+    ctx.clamd = Some(Target::Unix(closed.display().to_string()));
+    let mut big = b"%PDF-1.4\n".to_vec();
+    big.resize(64 * 1024, b'x');
+    let small: &[u8] = b"%PDF-1.4\nkort\n%%EOF\n";
+    let raw = mail_with_pdfs(
+        "From: Jan Jansen <jan.jansen@example.nl>\r\nSubject: Twee bestanden\r\nMessage-ID: <refused-1@example.nl>\r\n",
+        "Zie bijlagen.",
+        &[("groot.pdf", &big), ("klein.pdf", small)],
+    );
+    let mut c = app.conn();
+    let res = service::ingest_batch(&mut c, &[&raw], &ctx).unwrap();
+    let Ok(Ingested {
+        outcome: Outcome::Report { reference, .. },
+        mail_id: Some(mail_id),
+    }) = &res[0]
+    else {
+        panic!("{res:?}")
+    };
+    assert_eq!(rescan::waiting(&mut c).unwrap(), 1);
+
+    let Some(clamd) = Clamd::start_with("StreamMaxLength 4K\n") else {
+        return;
+    };
+    let limits = service::limits(&app.state.settings);
+    let run = rescan::run(&mut c, &Target::Unix(clamd.socket()), &limits, 100).unwrap();
+    assert!(run.stopped.is_none(), "{run:?}");
+    assert_eq!(run.done.len(), 2, "{run:?}");
+    let by_name = |n: &str| run.done.iter().find(|r| r.filename == n).unwrap();
+    assert!(
+        matches!(&by_name("groot.pdf").result, Rescan::Failed(e) if e.starts_with("clamd")),
+        "{run:?}"
+    );
+    assert!(
+        matches!(by_name("klein.pdf").result, Rescan::Clean),
+        "{run:?}"
+    );
+    // Out of the queue: the next run has nothing to do.
+    assert_eq!(rescan::waiting(&mut c).unwrap(), 0);
+    let again = rescan::run(&mut c, &Target::Unix(clamd.socket()), &limits, 100).unwrap();
+    assert!(
+        again.done.is_empty() && again.stopped.is_none(),
+        "{again:?}"
+    );
+    // The message and the report say what happened to each file.
+    let (d, reason): (String, Option<String>) = mail_messages::table
+        .find(mail_id)
+        .select((mail_messages::details_json, mail_messages::reason))
+        .first(&mut c)
+        .unwrap();
+    let d: Value = serde_json::from_str(&d).unwrap();
+    assert_eq!(d["attachments"][0]["scan"], "not_scanned", "{d}");
+    assert!(d["attachments"][0]["scan_error"].is_string(), "{d}");
+    assert_eq!(d["attachments"][1]["scan"], "clean", "{d}");
+    assert!(
+        reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("could not be scanned"),
+        "{reason:?}"
+    );
+    let desc: String = reports::table
+        .filter(reports::reference.eq(reference))
+        .select(reports::description)
+        .first(&mut c)
+        .unwrap();
+    assert!(
+        desc.contains("groot.pdf: opnieuw niet gescand, de virusscanner weigerde het bestand"),
+        "{desc}"
+    );
+    assert!(desc.contains("klein.pdf: geen virus gevonden"), "{desc}");
+}
+both!(a_file_clamd_refuses_at_rescan_is_noted_and_the_others_are_scanned);
 
 async fn imap_over_tls_and_starttls_trusts_the_configured_ca_only(app: TestApp) {
     let Some(dc) = Dovecot::start_tls() else {
