@@ -1668,6 +1668,31 @@ fn run_cli(app: &TestApp, clamd: &str, args: &[&str]) -> (Option<i32>, String) {
     )
 }
 
+/// Organisation `oost` and a mailbox context whose clamd is "down" (a socket nobody listens on
+/// any more): (the folder holding the socket, keep it alive; the socket's path; the context).
+fn clamd_down(app: &TestApp) -> (tempfile::TempDir, String, Context) {
+    let org = app.create_org("oost");
+    let down = tempfile::tempdir().unwrap();
+    let closed = down.path().join("clamd.sock");
+    drop(std::os::unix::net::UnixListener::bind(&closed).unwrap());
+    let closed = closed.display().to_string();
+    let mut ctx = ctx(app, Some(org));
+    ctx.clamd = Some(meldpunt::mailbox::clamav::Target::Unix(closed.clone()));
+    (down, closed, ctx)
+}
+
+/// Ingest one message that must become a new report: (its reference, the mail's id).
+fn new_report(c: &mut meldpunt::db::DbConn, raw: &[u8], ctx: &Context) -> (String, String) {
+    let res = service::ingest_batch(c, &[raw], ctx).unwrap();
+    match &res[0] {
+        Ok(Ingested {
+            outcome: Outcome::Report { reference, .. },
+            mail_id: Some(id),
+        }) => (reference.clone(), id.clone()),
+        other => panic!("{other:?}"),
+    }
+}
+
 async fn attachments_not_scanned_at_intake_are_rescanned_once_clamd_answers(app: TestApp) {
     use crate::staff_pages::{get, get_ok, sign_in};
     use meldpunt::db::schema::audit_log;
@@ -1678,15 +1703,8 @@ async fn attachments_not_scanned_at_intake_are_rescanned_once_clamd_answers(app:
         assert!(Clamd::start().is_none());
         return;
     }
-    let org = app.create_org("oost");
+    let (_down, closed, ctx) = clamd_down(&app);
     app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
-    // clamd "down": a socket nobody listens on any more.
-    let down = tempfile::tempdir().unwrap();
-    let closed = down.path().join("clamd.sock");
-    drop(std::os::unix::net::UnixListener::bind(&closed).unwrap());
-    let closed = closed.display().to_string();
-    let mut ctx = ctx(&app, Some(org));
-    ctx.clamd = Some(Target::Unix(closed.clone()));
     let infected = format!("%PDF-1.4\n{MARKER}\n%%EOF\n").into_bytes();
     let clean: &[u8] = b"%PDF-1.4\nnormale brief\n%%EOF\n";
 
@@ -1696,14 +1714,7 @@ async fn attachments_not_scanned_at_intake_are_rescanned_once_clamd_answers(app:
         &[("besmet.pdf", &infected), ("schoon.pdf", clean)],
     );
     let mut c = app.conn();
-    let res = service::ingest_batch(&mut c, &[&raw], &ctx).unwrap();
-    let Ok(Ingested {
-        outcome: Outcome::Report { reference, .. },
-        mail_id: Some(report_mail),
-    }) = &res[0]
-    else {
-        panic!("{res:?}")
-    };
+    let (reference, report_mail) = &new_report(&mut c, &raw, &ctx);
     let reference = reference.clone();
     let rid: String = reports::table
         .filter(reports::reference.eq(&reference))
@@ -1927,12 +1938,7 @@ async fn a_file_clamd_refuses_at_rescan_is_noted_and_the_others_are_scanned(app:
         assert!(Clamd::start().is_none());
         return;
     }
-    let org = app.create_org("oost");
-    let down = tempfile::tempdir().unwrap();
-    let closed = down.path().join("clamd.sock");
-    drop(std::os::unix::net::UnixListener::bind(&closed).unwrap());
-    let mut ctx = ctx(&app, Some(org));
-    ctx.clamd = Some(Target::Unix(closed.display().to_string()));
+    let (_down, _, ctx) = clamd_down(&app);
     let mut big = b"%PDF-1.4\n".to_vec();
     big.resize(64 * 1024, b'x');
     let small: &[u8] = b"%PDF-1.4\nkort\n%%EOF\n";
@@ -1942,14 +1948,7 @@ async fn a_file_clamd_refuses_at_rescan_is_noted_and_the_others_are_scanned(app:
         &[("groot.pdf", &big), ("klein.pdf", small)],
     );
     let mut c = app.conn();
-    let res = service::ingest_batch(&mut c, &[&raw], &ctx).unwrap();
-    let Ok(Ingested {
-        outcome: Outcome::Report { reference, .. },
-        mail_id: Some(mail_id),
-    }) = &res[0]
-    else {
-        panic!("{res:?}")
-    };
+    let (reference, mail_id) = &new_report(&mut c, &raw, &ctx);
     assert_eq!(rescan::waiting(&mut c).unwrap(), 1);
 
     let Some(clamd) = Clamd::start_with("StreamMaxLength 4K\n") else {
