@@ -372,11 +372,7 @@ pub fn start(
             for r in chunk {
                 let li = usize::from(r.language == "en");
                 let value = recipient_value(r)?;
-                let filled = |k: usize| {
-                    splits[li][k - 1]
-                        .as_ref()
-                        .and_then(|s| templates.fill(NAMES[li][k], s, &value))
-                };
+                let filled = |k: usize| splits[li][k - 1].as_ref().and_then(|s| s.fill(&value));
                 let k = if r.email.is_some() { 1 } else { 2 };
                 let body = filled(k);
                 let needs_ctx = body.is_none() || (k == 1 && fixed_subjects[li].is_none());

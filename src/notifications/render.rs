@@ -166,7 +166,7 @@ impl NoticeTemplates {
     /// The template rendered once for a campaign with the recipient's values left open, when it
     /// uses the recipient only as plain values and `ctx` (without a recipient) holds no marker
     /// character, and renders; `None` otherwise (render each recipient in full). Fill with
-    /// [`Self::fill`].
+    /// [`super::split::Split::fill`].
     pub fn split(&self, name: &str, ctx: &handlebars::Context) -> Option<super::split::Split> {
         use super::split::{has_marker, marker_recipient, Split};
         let (_, slots) = self.slots.iter().find(|s| s.0 == name)?;
@@ -181,23 +181,13 @@ impl NoticeTemplates {
         let once = self
             .render_ctx(name, &handlebars::Context::from(data))
             .ok()?;
-        Split::parse(&once, slots)
-    }
-
-    /// One recipient's text from a [`Self::split`] of template `name`; `None`: render in full.
-    pub fn fill(
-        &self,
-        name: &str,
-        split: &super::split::Split,
-        recipient: &serde_json::Value,
-    ) -> Option<String> {
         let html = TEMPLATES.iter().find(|t| t.0 == name)?.2;
         let escape: fn(&str) -> String = if html {
             handlebars::html_escape
         } else {
             super::split::no_escape
         };
-        split.fill(recipient, escape)
+        Split::parse(&once, slots, escape)
     }
 
     /// Render with a context already in handlebars' form: no serialisation per call (campaigns
@@ -357,7 +347,7 @@ mod tests {
                 .unwrap()
                 .insert("recipient".into(), person.clone());
             assert_eq!(
-                t.fill(name, &split, &person).unwrap(),
+                split.fill(&person).unwrap(),
                 t.render_ctx(name, &ctx).unwrap(),
                 "{name}"
             );

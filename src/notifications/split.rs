@@ -139,6 +139,8 @@ pub struct Split {
     slots: Vec<Slot>,
     /// Length of the common text.
     len: usize,
+    /// How the template's registry escapes `{{…}}` values.
+    escape: fn(&str) -> String,
 }
 
 #[derive(Debug, Clone)]
@@ -176,7 +178,7 @@ impl Split {
     /// Cut the once-rendered text at its markers. `None` if they are not well formed. The caller
     /// makes sure that neither the template nor the common context holds a marker character
     /// ([`has_marker`]): a slot in a branch not taken simply does not appear.
-    pub fn parse(rendered: &str, slots: &[Slot]) -> Option<Split> {
+    pub fn parse(rendered: &str, slots: &[Slot], escape: fn(&str) -> String) -> Option<Split> {
         let mut pieces = vec![];
         let mut rest = rendered;
         while let Some(i) = rest.find(OPEN) {
@@ -214,17 +216,14 @@ impl Split {
             pieces,
             slots: slots.to_vec(),
             len,
+            escape,
         })
     }
 
-    /// The text for one recipient (`recipient` as the templates see it), escaping escaped values
-    /// with `escape`. `None` when a value is missing or not a string: render that one in full
+    /// The text for one recipient (`recipient` as the templates see it), escaped occurrences
+    /// escaped as the registry does. `None` when a value is missing or not a string: render that one in full
     /// (strict mode then names what is missing).
-    pub fn fill(
-        &self,
-        recipient: &serde_json::Value,
-        escape: fn(&str) -> String,
-    ) -> Option<String> {
+    pub fn fill(&self, recipient: &serde_json::Value) -> Option<String> {
         let mut values: Vec<Option<&str>> = vec![None; self.slots.len()];
         for p in &self.pieces {
             if let Piece::Slot(i, _) = p {
@@ -244,7 +243,7 @@ impl Split {
                 Piece::Slot(i, escaped) => {
                     let v = values[*i].unwrap_or("");
                     if *escaped {
-                        out.push_str(&escape(v));
+                        out.push_str(&(self.escape)(v));
                     } else {
                         out.push_str(v);
                     }
@@ -372,27 +371,26 @@ mod tests {
                 // A letter needs fields this test's context lacks: say which.
                 Err(e) => panic!("{e}"),
             };
-            let split = Split::parse(&once, &slots).expect("markers found");
             let escape: fn(&str) -> String = if html {
                 handlebars::html_escape
             } else {
                 no_escape
             };
+            let split = Split::parse(&once, &slots, escape).expect("markers found");
             for p in &people {
                 let mut full = common.clone();
                 full["recipient"] = p.clone();
                 assert_eq!(
-                    split.fill(p, escape).as_deref(),
+                    split.fill(p).as_deref(),
                     Some(render(src, &full, html).unwrap().as_str())
                 );
             }
             // A value that is missing or not a string: rendered in full instead.
             if !slots.is_empty() {
-                assert_eq!(split.fill(&serde_json::json!({"extra": {}}), escape), None);
+                assert_eq!(split.fill(&serde_json::json!({"extra": {}})), None);
                 assert_eq!(
                     split.fill(
-                        &serde_json::json!({"name": 5, "postal_address": 1, "extra": {"k": 2}}),
-                        escape
+                        &serde_json::json!({"name": 5, "postal_address": 1, "extra": {"k": 2}})
                     ),
                     None
                 );
@@ -403,10 +401,10 @@ mod tests {
     #[test]
     fn markers_in_the_common_text_are_refused() {
         let slots = recipient_slots("{{recipient.name}}").unwrap();
-        assert!(Split::parse("a\u{E000}7&\u{E001}b", &slots).is_none());
-        assert!(Split::parse("a\u{E000}0\u{E001}b", &slots).is_none());
-        assert!(Split::parse("a\u{E000}0&amp;\u{E001}b", &slots).is_some());
-        assert!(Split::parse("a\u{E001}b", &slots).is_none());
-        assert!(Split::parse("a\u{E000}x", &slots).is_none());
+        assert!(Split::parse("a\u{E000}7&\u{E001}b", &slots, no_escape).is_none());
+        assert!(Split::parse("a\u{E000}0\u{E001}b", &slots, no_escape).is_none());
+        assert!(Split::parse("a\u{E000}0&amp;\u{E001}b", &slots, no_escape).is_some());
+        assert!(Split::parse("a\u{E001}b", &slots, no_escape).is_none());
+        assert!(Split::parse("a\u{E000}x", &slots, no_escape).is_none());
     }
 }
