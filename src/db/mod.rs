@@ -210,7 +210,7 @@ pub fn reserve_counter(
                 if bump.execute(c)? == 0 {
                     None
                 } else {
-                    Some(this.select(counters::value).first(c)?)
+                    Some(this.select(counters::value).get_result(c)?)
                 }
             }
         };
