@@ -9,7 +9,8 @@
 //! tmp dir; `/dev/shm` separates CPU from I/O).
 //!
 //! The corpus is generated (no real personal data): 40 % plain text, 25 % HTML only, 20 % a
-//! forwarded message with a PDF, 15 % with a JPEG and a PNG attachment; 2–60 KB each.
+//! forwarded message with a PDF, 15 % with a JPEG and a PNG attachment; 2–60 KB each; half of
+//! them carry a reference number, a date and a house number in the text.
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -142,7 +143,16 @@ fn corpus(n: usize) -> Vec<Vec<u8>> {
                 i % 60
             );
             let len = 150 + (r.next() % 300) as usize;
-            let text = words(&mut r, len);
+            let mut text = words(&mut r, len);
+            // Half the messages carry numbers, as real reports do (a reference, a date, a house
+            // number), so the personal-data detection has digits to look at.
+            if i % 2 == 0 {
+                text.push_str(&format!(
+                    "\nKenmerk 2026/{:05}, brief van 20-11-2026, huisnummer {}.",
+                    (i * 7919) % 100_000,
+                    i % 200 + 1
+                ));
+            }
             let m = match i % 20 {
                 0..=7 => format!(
                     "{head}Subject: Verkeerde brief {i}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
