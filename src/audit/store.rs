@@ -7,8 +7,10 @@ use super::Entry;
 use crate::db::schema::{audit_head, audit_log};
 use crate::db::{from_db, to_db, DbConn};
 
+// None is bound as NULL (no nullable column has another default): the INSERT's SQL is static and
+// its prepared statement is found by type.
 #[derive(Queryable, Insertable, Debug, Clone)]
-#[diesel(table_name = audit_log)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
 pub struct AuditRow {
     pub seq: i64,
     pub at: chrono::NaiveDateTime,

@@ -254,6 +254,8 @@ diesel::table! {
         sha256 -> Text,
         data -> Binary,
         created_at -> Timestamp,
+        mail_id -> Nullable<Text>,
+        mail_part -> Nullable<Integer>,
     }
 }
 

@@ -17,7 +17,7 @@ use crate::assessment::detect;
 use crate::audit::{self, Actor, Entry};
 use crate::db::{is_unique_violation, new_id, to_db, write_tx, DbConn};
 use crate::privacy::mask_email;
-use crate::reports::model::{valid_email, Acknowledge, NewAttachment, NewReport};
+use crate::reports::model::{valid_email, Acknowledge, InMail, NewAttachment, NewReport};
 
 /// Where a message comes from and what to do with it.
 #[derive(Debug, Clone)]
@@ -415,7 +415,7 @@ fn ingest_prepared(
             row.from_addr = m.from.as_ref().and_then(|p| p.address.clone());
             row.subject = Some(m.subject.chars().take(500).collect());
             row.sent_at = m.date.map(to_db);
-            row.details_json = details(m, &p.found, &p.scans).to_string();
+            row.details_json = details(m, &p.found, &p.scans);
             if let Some(Scan::NotScanned(e)) = p
                 .scans
                 .iter()
@@ -513,40 +513,92 @@ fn scan_json(s: Option<&Option<Scan>>) -> (Option<&'static str>, Option<String>)
     }
 }
 
-fn details(m: &ParsedMail, found: &[detect::Match], scans: &[Option<Scan>]) -> serde_json::Value {
-    let categories: Vec<String> = detect::propose_categories(found)
+/// One attachment in a message's details (keys in alphabetical order, as the stored JSON has
+/// always had them).
+#[derive(serde::Serialize)]
+struct AttachmentDetails<'a> {
+    content_type: Option<&'static str>,
+    declared_type: &'a str,
+    filename: &'a str,
+    forwarded: bool,
+    inline: bool,
+    refused: &'a Option<String>,
+    scan: Option<&'static str>,
+    scan_error: Option<String>,
+    sha256: &'a str,
+    signature: Option<String>,
+    size: usize,
+}
+
+/// What the mailbox page shows of a message, stored as `details_json`; serialised straight from
+/// the parsed message rather than through a `serde_json::Value` tree.
+#[derive(serde::Serialize)]
+struct Details<'a> {
+    attachments: Vec<AttachmentDetails<'a>>,
+    auto_reply: &'a Option<String>,
+    date: &'a Option<DateTime<Utc>>,
+    depth: usize,
+    dsn: &'a Option<parse::Dsn>,
+    forwarded: &'a [parse::Forwarded],
+    from: &'a Option<parse::Person>,
+    in_reply_to: &'a [String],
+    parts: usize,
+    proposed_categories: Vec<String>,
+    references: &'a [String],
+    reply_to: &'a Option<parse::Person>,
+    to: &'a [parse::Person],
+}
+
+fn details(m: &ParsedMail, found: &[detect::Match], scans: &[Option<Scan>]) -> String {
+    let proposed_categories: Vec<String> = detect::propose_categories(found)
         .iter()
         .map(|c| format!("{c:?}").to_lowercase())
         .collect();
-    serde_json::json!({
-        "from": m.from,
-        "reply_to": m.reply_to,
-        "to": m.to,
-        "date": m.date,
-        "in_reply_to": m.in_reply_to,
-        "references": m.references,
-        "attachments": m.attachments.iter().enumerate().map(|(i, a)| {
+    let attachments = m
+        .attachments
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
             let (scan, detail) = scan_json(scans.get(i));
-            serde_json::json!({
-            "scan": scan,
-            "signature": if scan == Some("infected") { detail.clone() } else { None },
-            "scan_error": if scan == Some("not_scanned") { detail } else { None },
-            "filename": a.filename,
-            "declared_type": a.declared_type,
-            "content_type": a.content_type,
-            "size": a.size,
-            "sha256": a.sha256,
-            "inline": a.inline,
-            "forwarded": a.forwarded,
-            "refused": a.refused,
-        })}).collect::<Vec<_>>(),
-        "forwarded": m.forwarded,
-        "dsn": m.dsn,
-        "auto_reply": m.auto_reply,
-        "proposed_categories": categories,
-        "parts": m.parts,
-        "depth": m.depth,
-    })
+            AttachmentDetails {
+                signature: if scan == Some("infected") {
+                    detail.clone()
+                } else {
+                    None
+                },
+                scan_error: if scan == Some("not_scanned") {
+                    detail
+                } else {
+                    None
+                },
+                scan,
+                filename: &a.filename,
+                declared_type: &a.declared_type,
+                content_type: a.content_type,
+                size: a.size,
+                sha256: &a.sha256,
+                inline: a.inline,
+                forwarded: a.forwarded,
+                refused: &a.refused,
+            }
+        })
+        .collect();
+    let d = Details {
+        attachments,
+        auto_reply: &m.auto_reply,
+        date: &m.date,
+        depth: m.depth,
+        dsn: &m.dsn,
+        forwarded: &m.forwarded,
+        from: &m.from,
+        in_reply_to: &m.in_reply_to,
+        parts: m.parts,
+        proposed_categories,
+        references: &m.references,
+        reply_to: &m.reply_to,
+        to: &m.to,
+    };
+    serde_json::to_string(&d).unwrap_or_else(|_| "{}".into())
 }
 
 fn fmt_date(d: &Option<DateTime<Utc>>) -> String {
@@ -661,19 +713,29 @@ fn data_kinds(found: &[detect::Match]) -> Vec<String> {
     v
 }
 
-/// The attachments to keep with the report: a checked type, and not infected.
-fn checked_attachments(m: &ParsedMail, scans: &[Option<Scan>]) -> Vec<NewAttachment> {
+/// The attachments to keep with the report: a checked type, and not infected. Their bytes are
+/// not copied: they stay in the stored raw message `mail_id` (see `reports::attachments::get`).
+fn checked_attachments(
+    m: &ParsedMail,
+    scans: &[Option<Scan>],
+    mail_id: &str,
+) -> Vec<NewAttachment> {
     m.attachments
         .iter()
         .enumerate()
         .filter(|(i, _)| !matches!(scans.get(*i), Some(Some(Scan::Infected(_)))))
-        .filter_map(|(_, a)| {
+        .filter_map(|(i, a)| {
             // The parser has hashed the bytes already.
             a.content_type.map(|ct| NewAttachment {
                 filename: a.filename.clone(),
                 content_type: ct.to_string(),
-                data: a.data.clone(),
+                data: vec![],
                 sha256: a.sha256.clone(),
+                in_mail: Some(InMail {
+                    mail_id: mail_id.to_string(),
+                    part: i as i32,
+                    size: a.size as i64,
+                }),
             })
         })
         .collect()
@@ -800,7 +862,7 @@ fn join(
         let body = description_scanned(m, 20_000, scans);
         let msg_id = crate::reports::attachments::add_message(c, &rid, "reporter", &body)?;
         let mut att_ids = vec![];
-        for a in checked_attachments(m, scans) {
+        for a in checked_attachments(m, scans, &row.id) {
             att_ids.push(crate::reports::attachments::insert(c, &rid, &a)?);
         }
         audit.push(Entry {
@@ -893,7 +955,7 @@ fn new_report(
         may_contact: sender.is_some(),
         language: parse::language(&lang_text).into(),
         created_by: None,
-        attachments: checked_attachments(m, &p.scans),
+        attachments: checked_attachments(m, &p.scans, &row.id),
         acknowledge: if ackable {
             ctx.acknowledge.clone()
         } else {

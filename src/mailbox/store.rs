@@ -5,8 +5,11 @@ use diesel::prelude::*;
 use crate::db::schema::{incidents, mail_messages, outbox};
 use crate::db::{to_db, DbConn};
 
+// `treat_none_as_default_value = false`: a None is bound as NULL (no column here has another
+// default), so the INSERT's SQL is the same every time and diesel finds its prepared statement
+// by type instead of building the SQL text again for every message.
 #[derive(Insertable, Debug, Clone)]
-#[diesel(table_name = mail_messages)]
+#[diesel(table_name = mail_messages, treat_none_as_default_value = false)]
 pub struct NewMail<'a> {
     pub id: String,
     pub scope: String,
@@ -246,6 +249,43 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<(MailInfo, Vec<u
         .select((INFO, mail_messages::raw))
         .first(conn)
         .optional()
+}
+
+/// The bytes of the `part`-th file of a stored message (as `parse::parse` lists them), when the
+/// raw message is still there and the bytes still have the SHA-256 taken at intake. The limits
+/// are not applied again: the message was taken in under those of its day.
+pub fn attachment_bytes(
+    conn: &mut DbConn,
+    mail_id: &str,
+    part: i32,
+    sha256: &str,
+) -> QueryResult<Option<Vec<u8>>> {
+    let raw: Option<Vec<u8>> = mail_messages::table
+        .filter(mail_messages::id.eq(mail_id))
+        .select(mail_messages::raw)
+        .first(conn)
+        .optional()?;
+    let Some(raw) = raw.filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    let Ok(m) = super::parse::parse(&raw, &super::parse::Limits::unbounded()) else {
+        tracing::warn!(mail_id, "mailbox: a stored message no longer parses");
+        return Ok(None);
+    };
+    let a = usize::try_from(part)
+        .ok()
+        .and_then(|i| m.attachments.into_iter().nth(i));
+    match a {
+        Some(a) if a.sha256 == sha256 && !a.data.is_empty() => Ok(Some(a.data)),
+        _ => {
+            tracing::warn!(
+                mail_id,
+                part,
+                "mailbox: an attachment's bytes do not match its hash"
+            );
+            Ok(None)
+        }
+    }
 }
 
 pub fn for_report(conn: &mut DbConn, report_id: &str) -> QueryResult<Vec<MailInfo>> {

@@ -65,15 +65,23 @@ pub struct AttachmentInfo {
 /// Store a checked attachment inside the caller's transaction; returns its id.
 pub fn insert(conn: &mut DbConn, report_id: &str, a: &NewAttachment) -> QueryResult<String> {
     let id = new_id();
+    // An e-mailed file is not copied: its bytes stay in the stored raw message.
+    let (data, size, mail_id, mail_part): (&[u8], i64, Option<&str>, Option<i32>) = match &a.in_mail
+    {
+        Some(m) => (&[], m.size, Some(&m.mail_id), Some(m.part)),
+        None => (&a.data, a.data.len() as i64, None, None),
+    };
     let row = (
         attachments::id.eq(&id),
         attachments::report_id.eq(report_id),
         attachments::filename.eq(clean_filename(&a.filename)),
         attachments::content_type.eq(&a.content_type),
-        attachments::size_bytes.eq(a.data.len() as i64),
+        attachments::size_bytes.eq(size),
         attachments::sha256.eq(&a.sha256),
-        attachments::data.eq(&a.data),
+        attachments::data.eq(data),
         attachments::created_at.eq(to_db(now())),
+        attachments::mail_id.eq(mail_id),
+        attachments::mail_part.eq(mail_part),
     );
     // On the concrete connection: the prepared statement is reused from its cache.
     match conn {
@@ -103,9 +111,12 @@ pub fn for_reports(conn: &mut DbConn, report_ids: &[String]) -> QueryResult<Vec<
         .load(conn)
 }
 
-/// (info, bytes) of one attachment.
+/// (info, bytes) of one attachment. An e-mailed file's bytes are read out of the stored raw
+/// message and checked against the SHA-256 taken at intake; `None` when the attachment does not
+/// exist or its message has been purged by retention.
 pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<(AttachmentInfo, Vec<u8>)>> {
-    attachments::table
+    type Row = (AttachmentInfo, Vec<u8>, Option<String>, Option<i32>);
+    let row: Option<Row> = attachments::table
         .filter(attachments::id.eq(id))
         .select((
             (
@@ -118,9 +129,19 @@ pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<(AttachmentInfo, V
                 attachments::created_at,
             ),
             attachments::data,
+            attachments::mail_id,
+            attachments::mail_part,
         ))
         .first(conn)
-        .optional()
+        .optional()?;
+    let Some((info, data, mail_id, part)) = row else {
+        return Ok(None);
+    };
+    let (Some(mail_id), Some(part)) = (mail_id, part) else {
+        return Ok(Some((info, data)));
+    };
+    let bytes = crate::mailbox::store::attachment_bytes(conn, &mail_id, part, &info.sha256)?;
+    Ok(bytes.map(|b| (info, b)))
 }
 
 #[derive(Queryable, Debug, Clone, serde::Serialize)]

@@ -86,6 +86,17 @@ pub struct NewAttachment {
     pub data: Vec<u8>,
     /// SHA-256 (hex) of `data`, computed once where the bytes come in.
     pub sha256: String,
+    /// A file that came by e-mail: its bytes stay in the stored raw message and `data` is empty.
+    pub in_mail: Option<InMail>,
+}
+
+/// Where the bytes of an e-mailed attachment are: the stored message (`mail_messages.id`) and the
+/// file's place among the files `mailbox::parse` finds in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InMail {
+    pub mail_id: String,
+    pub part: i32,
+    pub size: i64,
 }
 
 impl NewAttachment {
@@ -97,6 +108,7 @@ impl NewAttachment {
             content_type,
             data,
             sha256,
+            in_mail: None,
         }
     }
 }

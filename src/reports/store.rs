@@ -7,8 +7,10 @@ use crate::auth::secrets::{random_secret, sha256_hex};
 use crate::db::schema::reports;
 use crate::db::{new_id, now, reserve_counter, to_db, DbConn};
 
+// None is bound as NULL (no nullable column has another default): the INSERT's SQL is static and
+// its prepared statement is found by type.
 #[derive(Queryable, Insertable, Debug, Clone)]
-#[diesel(table_name = reports)]
+#[diesel(table_name = reports, treat_none_as_default_value = false)]
 pub struct ReportRow {
     pub id: String,
     pub reference: String,

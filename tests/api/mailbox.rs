@@ -146,6 +146,68 @@ async fn mail_becomes_report_with_attachments_and_one_acknowledgement(app: TestA
             .count(),
         1
     );
+
+    // The PDF is not stored a second time: its row points into the raw message, and staff
+    // download exactly the bytes the message carries (read out again, checked against the hash).
+    let (att_id, data, size, sha, mail_id): (String, Vec<u8>, i64, String, Option<String>) =
+        attachments::table
+            .filter(attachments::report_id.eq(&rid))
+            .select((
+                attachments::id,
+                attachments::data,
+                attachments::size_bytes,
+                attachments::sha256,
+                attachments::mail_id,
+            ))
+            .first(&mut c)
+            .unwrap();
+    assert!(data.is_empty(), "no second copy of the bytes");
+    let mail_id = mail_id.expect("the row names its message");
+    let raw = fixture("plain_nl.eml");
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    let pdf = parsed
+        .attachments()
+        .find(|p| mail_parser::MimeHeaders::attachment_name(*p) == Some("scan brief.pdf"))
+        .unwrap()
+        .contents()
+        .to_vec();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(size as usize, pdf.len());
+    {
+        use sha2::Digest;
+        assert_eq!(sha, hex::encode(sha2::Sha256::digest(&pdf)));
+    }
+    crate::staff_pages::sign_in(&app, "h@oost.nl").await;
+    let download = |id: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url(&format!("/staff/attachments/{id}")))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = download(att_id.clone()).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), pdf.as_slice());
+
+    // A stored message whose bytes no longer match the hash gives no file (and no error page of
+    // the server's); neither does one purged by retention.
+    let tampered: Vec<u8> = String::from_utf8(raw.clone())
+        .unwrap()
+        .replacen("JVBERi0", "JVBERi1", 1)
+        .into_bytes();
+    assert_ne!(tampered, raw);
+    for stored in [tampered, vec![]] {
+        diesel::update(mail_messages::table.find(&mail_id))
+            .set(mail_messages::raw.eq(&stored))
+            .execute(&mut c)
+            .unwrap();
+        let r = download(att_id.clone()).await;
+        assert_eq!(r.status(), 404, "stored {} bytes", stored.len());
+    }
 }
 both!(mail_becomes_report_with_attachments_and_one_acknowledgement);
 
