@@ -2146,3 +2146,109 @@ async fn imap_over_tls_and_starttls_trusts_the_configured_ca_only(app: TestApp) 
     );
 }
 both!(imap_over_tls_and_starttls_trusts_the_configured_ca_only);
+
+/// A clamd that dies after `n` connections: a proxy on a socket of its own that passes the first
+/// `n` connections to the real clamd and then goes away (its socket file too), as a killed clamd
+/// does. The real clamd still does every scan; only the moment of the crash is chosen.
+fn clamd_dying_after(real: String, n: usize) -> (tempfile::TempDir, String) {
+    use std::os::unix::net::{UnixListener, UnixStream};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dying.sock");
+    let listener = UnixListener::bind(&path).unwrap();
+    let socket = path.display().to_string();
+    std::thread::spawn(move || {
+        for _ in 0..n {
+            let Ok((mut client, _)) = listener.accept() else {
+                return;
+            };
+            let mut upstream = UnixStream::connect(&real).unwrap();
+            let (mut c2, mut u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+            let ask = std::thread::spawn(move || {
+                let _ = std::io::copy(&mut c2, &mut u2);
+            });
+            // clamd answers and closes; the answer goes back, then the client sees the end.
+            let _ = std::io::copy(&mut upstream, &mut client);
+            let _ = client.shutdown(std::net::Shutdown::Both);
+            let _ = upstream.shutdown(std::net::Shutdown::Both);
+            let _ = ask.join();
+        }
+        drop(listener);
+        let _ = std::fs::remove_file(&path);
+    });
+    (dir, socket)
+}
+
+/// clamd dies in the middle of a rescan run: the message it finished is recorded, the message it
+/// was scanning is left exactly as it was (no half-applied results) and stays in the queue, the
+/// run says it stopped, and the next run with clamd back finishes the job.
+async fn clamd_dying_in_the_middle_of_a_rescan_leaves_the_unfinished_message_untouched(
+    app: TestApp,
+) {
+    use meldpunt::mailbox::clamav::Target;
+    use meldpunt::mailbox::rescan::{self, Rescan};
+    if !std::path::Path::new(CLAMD).exists() {
+        assert!(Clamd::start().is_none());
+        return;
+    }
+    let (_down, _, ctx) = clamd_down(&app);
+    let one: &[u8] = b"%PDF-1.4\neen\n%%EOF\n";
+    let two: &[u8] = b"%PDF-1.4\ntwee\n%%EOF\n";
+    let three: &[u8] = b"%PDF-1.4\ndrie\n%%EOF\n";
+    let mut c = app.conn();
+    let first = mail_with_pdfs(
+        "From: Jan Jansen <jan.jansen@example.nl>\r\nSubject: Eerste\r\nMessage-ID: <dying-1@example.nl>\r\n",
+        "Een bestand.",
+        &[("een.pdf", one)],
+    );
+    let (_, first_mail) = new_report(&mut c, &first, &ctx);
+    // Oldest first: the second message is taken after the first.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let second = mail_with_pdfs(
+        "From: Piet Pietersen <piet@example.nl>\r\nSubject: Tweede\r\nMessage-ID: <dying-2@example.nl>\r\n",
+        "Twee bestanden.",
+        &[("twee.pdf", two), ("drie.pdf", three)],
+    );
+    let (_, second_mail) = new_report(&mut c, &second, &ctx);
+    assert_eq!(rescan::waiting(&mut c).unwrap(), 2);
+    let stored = |c: &mut meldpunt::db::DbConn, id: &str| -> (String, Option<String>) {
+        mail_messages::table
+            .find(id)
+            .select((mail_messages::details_json, mail_messages::reason))
+            .first(c)
+            .unwrap()
+    };
+    let second_before = stored(&mut c, &second_mail);
+
+    let Some(clamd) = Clamd::start() else {
+        return;
+    };
+    // Two connections: the first message's file, the second message's first file; then gone.
+    let (_dying_dir, dying) = clamd_dying_after(clamd.socket(), 2);
+    let limits = service::limits(&app.state.settings);
+    let run = rescan::run(&mut c, &Target::Unix(dying), &limits, 100).unwrap();
+    assert!(run.stopped.is_some(), "{run:?}");
+    assert_eq!(run.done.len(), 1, "only the finished message: {run:?}");
+    assert_eq!(run.done[0].mail_id, first_mail);
+    assert!(matches!(run.done[0].result, Rescan::Clean), "{run:?}");
+    assert_eq!(
+        stored(&mut c, &second_mail),
+        second_before,
+        "the interrupted message is unchanged"
+    );
+    assert_eq!(rescan::waiting(&mut c).unwrap(), 1);
+
+    // clamd back: the rest is done, once.
+    let run = rescan::run(&mut c, &Target::Unix(clamd.socket()), &limits, 100).unwrap();
+    assert!(run.stopped.is_none(), "{run:?}");
+    assert_eq!(run.done.len(), 2, "{run:?}");
+    assert!(run
+        .done
+        .iter()
+        .all(|r| r.mail_id == second_mail && matches!(r.result, Rescan::Clean)));
+    assert_eq!(rescan::waiting(&mut c).unwrap(), 0);
+    let (d, _) = stored(&mut c, &second_mail);
+    let d: Value = serde_json::from_str(&d).unwrap();
+    assert_eq!(d["attachments"][0]["scan"], "clean", "{d}");
+    assert_eq!(d["attachments"][1]["scan"], "clean", "{d}");
+}
+both!(clamd_dying_in_the_middle_of_a_rescan_leaves_the_unfinished_message_untouched);
