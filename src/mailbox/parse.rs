@@ -521,6 +521,12 @@ fn forwarded_of(m: &Message) -> Forwarded {
     }
 }
 
+/// File `index` of a stored message, as [`parse`] lists them (`None` when the message no longer
+/// parses or has no such file). Its `data` is empty unless its type was accepted.
+pub fn nth_attachment(raw: &[u8], index: usize, limits: &Limits) -> Option<Attachment> {
+    parse(raw, limits).ok()?.attachments.into_iter().nth(index)
+}
+
 /// Parse `raw`; a refusal carries the reason for the quarantine.
 pub fn parse(raw: &[u8], limits: &Limits) -> Result<ParsedMail, Refusal> {
     if raw.is_empty() {

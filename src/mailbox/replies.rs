@@ -223,15 +223,13 @@ pub fn attachment(
     let file = if raw.is_empty() || infected {
         None
     } else {
-        parse::parse(&raw, limits).ok().and_then(|m| {
-            m.attachments.into_iter().nth(index).and_then(|a| {
-                a.content_type.map(|ct| {
-                    (
-                        crate::reports::attachments::clean_filename(&a.filename),
-                        ct.to_string(),
-                        a.data,
-                    )
-                })
+        parse::nth_attachment(&raw, index, limits).and_then(|a| {
+            a.content_type.map(|ct| {
+                (
+                    crate::reports::attachments::clean_filename(&a.filename),
+                    ct.to_string(),
+                    a.data,
+                )
             })
         })
     };

@@ -268,20 +268,17 @@ pub fn attachment_bytes(
     let Some(raw) = raw.filter(|r| !r.is_empty()) else {
         return Ok(None);
     };
-    let Ok(m) = super::parse::parse(&raw, &super::parse::Limits::unbounded()) else {
-        tracing::warn!(mail_id, "mailbox: a stored message no longer parses");
-        return Ok(None);
-    };
+    let limits = super::parse::Limits::unbounded();
     let a = usize::try_from(part)
         .ok()
-        .and_then(|i| m.attachments.into_iter().nth(i));
+        .and_then(|i| super::parse::nth_attachment(&raw, i, &limits));
     match a {
         Some(a) if a.sha256 == sha256 && !a.data.is_empty() => Ok(Some(a.data)),
         _ => {
             tracing::warn!(
                 mail_id,
                 part,
-                "mailbox: an attachment's bytes do not match its hash"
+                "mailbox: the stored message no longer holds this attachment as taken in"
             );
             Ok(None)
         }
