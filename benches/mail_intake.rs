@@ -405,5 +405,15 @@ fn main() -> anyhow::Result<()> {
         ">= 0.5x",
         if r >= 0.5 { "yes" } else { "NO" }
     );
+    // The ceiling: what keeping only the raw message in SQLite allows at all (informational).
+    println!(
+        "{:<22} {:>16} {:>16} {:>6.2}x {:>8} {:>4}",
+        "mail_intake floor",
+        "(raw INSERT)",
+        "",
+        median(&fr),
+        "ceiling",
+        "-"
+    );
     Ok(())
 }
