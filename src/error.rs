@@ -53,6 +53,10 @@ pub enum ApiError {
     /// the English detail. 409.
     #[error("conflict: {}", .0.detail)]
     Refused(Refusal),
+    /// Forbidden, with a stable code as [`ApiError::Refused`] has one: the pages say it in the
+    /// person's language by the code, the API gives the code and the English detail. 403.
+    #[error("forbidden: {}", .0.detail)]
+    Denied(Refusal),
     #[error("payload too large")]
     PayloadTooLarge(String),
     #[error("unsupported media type")]
@@ -84,6 +88,15 @@ impl ApiError {
         })
     }
 
+    /// A coded refusal for want of a role (403); see [`ApiError::Denied`].
+    pub fn denied(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::Denied(Refusal {
+            code,
+            detail: detail.into(),
+            args: vec![],
+        })
+    }
+
     /// As [`ApiError::refused`], with values for the words.
     pub fn refused_with(
         code: &'static str,
@@ -109,7 +122,7 @@ struct Problem<'a> {
     title: &'a str,
     status: u16,
     detail: String,
-    /// The stable code of a coded conflict (`ApiError::Refused`).
+    /// The stable code of a coded refusal (`ApiError::Refused`, `ApiError::Denied`).
     #[serde(skip_serializing_if = "Option::is_none")]
     code: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -122,7 +135,7 @@ impl ResponseError for ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::Denied(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::Refused(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -150,6 +163,7 @@ impl ResponseError for ApiError {
                 ("unauthorized", "Authentication required", d.clone(), vec![])
             }
             ApiError::Forbidden(d) => ("forbidden", "Forbidden", d.clone(), vec![]),
+            ApiError::Denied(r) => ("forbidden", "Forbidden", r.detail.clone(), vec![]),
             ApiError::NotFound => ("not-found", "Not found", "no such resource".into(), vec![]),
             ApiError::Conflict(d) => ("conflict", "Conflict", d.clone(), vec![]),
             ApiError::Refused(r) => ("conflict", "Conflict", r.detail.clone(), vec![]),
@@ -186,7 +200,7 @@ impl ResponseError for ApiError {
             status: status.as_u16(),
             detail,
             code: match self {
-                ApiError::Refused(r) => Some(r.code),
+                ApiError::Refused(r) | ApiError::Denied(r) => Some(r.code),
                 _ => None,
             },
             errors,

@@ -100,7 +100,7 @@ fn api(e: ApiError) -> anyhow::Error {
 fn detail(e: &ApiError) -> String {
     match e {
         ApiError::Conflict(d) | ApiError::Forbidden(d) | ApiError::BadRequest(d) => d.clone(),
-        ApiError::Refused(r) => r.detail.clone(),
+        ApiError::Refused(r) | ApiError::Denied(r) => r.detail.clone(),
         ApiError::Internal(d) => d.clone(),
         _ => String::new(),
     }

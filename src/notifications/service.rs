@@ -621,14 +621,16 @@ pub fn decide(
         let inc = visible(c, staff, incident_id, true)?;
         let mut d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
         if !staff.has_role(&inc.organisation_id, &[Role::Fg]) {
-            return Err(ApiError::Forbidden(
-                "only the organisation's FG signs off notifications".into(),
+            return Err(ApiError::denied(
+                "fg_only",
+                "only the organisation's FG signs off notifications",
             ));
         }
         let (_, _, settings) = org_part(c, &inc.organisation_id)?;
         if approve && d.created_by == staff.id && !settings.allow_self_signoff {
-            return Err(ApiError::Forbidden(
-                "you drafted this notification: another FG must approve it (or the organisation allows self sign-off)".into(),
+            return Err(ApiError::denied(
+                "own_draft",
+                "you drafted this notification: another FG must approve it (or the organisation allows self sign-off)",
             ));
         }
         if d.status == "filed" {
@@ -897,8 +899,9 @@ pub fn put_settings(
         return Err(ApiError::NotFound);
     }
     if !staff.is_admin && !staff.has_role(org_id, &[Role::Admin]) {
-        return Err(ApiError::Forbidden(
-            "only the organisation's admins change its settings".into(),
+        return Err(ApiError::denied(
+            "admins_only",
+            "only the organisation's admins change its settings",
         ));
     }
     let mut errs = vec![];

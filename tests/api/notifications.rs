@@ -194,13 +194,14 @@ async fn ap_answer_set_sign_off_and_filing(app: TestApp) {
     assert_eq!(p["code"], "not_signed", "{p}");
     // Denials: a handler cannot approve; another organisation's FG sees nothing; no token.
     let ap = format!("{n}/{did}/approve");
-    assert_problem(
+    let denied = assert_problem(
         app.post(&ap, Some(&h.token), json!({"content_sha256": hash1}))
             .await,
         403,
         None,
     )
     .await;
+    assert_eq!(denied["code"], "fg_only", "{denied}");
     assert_problem(
         app.post(&ap, Some(&w.token), json!({"content_sha256": hash1}))
             .await,
@@ -390,11 +391,12 @@ async fn ap_answer_set_sign_off_and_filing(app: TestApp) {
     )
     .await;
     assert!(body["detail"].as_str().unwrap().contains("drafted"));
+    assert_eq!(body["code"], "own_draft", "{body}");
     // …unless the organisation allows it (set by its admin).
     let org_id = inc["organisation_id"].as_str().unwrap();
     let a = app.create_user("admin@oost.nl", &[("oost", Role::Admin)]);
     let sp = format!("/api/v1/organisations/{org_id}/notice-settings");
-    assert_problem(
+    let denied = assert_problem(
         put(
             &app,
             &sp,
@@ -406,6 +408,7 @@ async fn ap_answer_set_sign_off_and_filing(app: TestApp) {
         None,
     )
     .await;
+    assert_eq!(denied["code"], "admins_only", "{denied}");
     json_ok(
         put(
             &app,

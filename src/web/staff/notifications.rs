@@ -171,8 +171,8 @@ fn shown(lang: Lang, e: ApiError, general: &str) -> Result<(Shown, StatusCode), 
             vec![(general.to_string(), conflict_message(lang, &m))],
             StatusCode::CONFLICT,
         )),
-        ApiError::Forbidden(m) => Ok((
-            vec![(general.to_string(), forbidden_message(lang, &m))],
+        ApiError::Denied(r) => Ok((
+            vec![(general.to_string(), refusal_message(lang, &r))],
             StatusCode::FORBIDDEN,
         )),
         other => Err(page_err(lang, other)),
@@ -200,14 +200,6 @@ fn conflict_message(lang: Lang, m: &str) -> String {
         format!("{text} ({m})")
     } else {
         text
-    }
-}
-
-fn forbidden_message(lang: Lang, m: &str) -> String {
-    if m.starts_with("you drafted this notification") {
-        t(lang, "staff_nf_err_own_draft")
-    } else {
-        t(lang, "staff_nf_err_fg_only")
     }
 }
 
@@ -1826,14 +1818,19 @@ mod tests {
         ]
         .concat();
         let mut codes = vec![];
-        for part in src.split("ApiError::refused").skip(1) {
+        // Conflicts (`ApiError::refused…`) and denials for want of a role (`ApiError::denied`).
+        for part in src
+            .split("ApiError::refused")
+            .skip(1)
+            .chain(src.split("ApiError::denied").skip(1))
+        {
             let code = part
                 .split('"')
                 .nth(1)
                 .expect("a refusal's code is a string literal");
             codes.push(code);
         }
-        assert!(codes.len() >= 16, "{codes:?}");
+        assert!(codes.len() >= 19, "{codes:?}");
         for code in codes {
             for lang in [Lang::Nl, Lang::En] {
                 let key = format!("staff_nf_err_{code}");
