@@ -734,6 +734,22 @@ fn find_dates_of_birth(b: &[u8]) -> Vec<Match> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_quick_look_spares_only_scans_that_cannot_match() {
+        assert!(find("geen cijfers en geen apenstaartje in deze brief").is_empty());
+        // One digit or one @ anywhere brings the scans back.
+        let m = find("bsn 111222333 van de buurman");
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].kind, DetectedKind::Bsn);
+        let m = find("mail jan@example.nl graag");
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].kind, DetectedKind::Email);
+        assert!(has_digit(
+            &[b'x'; 200].iter().chain(b"7").copied().collect::<Vec<_>>()
+        ));
+        assert!(!has_digit(&[b'x'; 200]));
+    }
+
     /// Completes 8 digits with the ninth so the eleven-test holds; `None` when no digit can.
     fn complete_bsn(s8: &str) -> Option<String> {
         let d: Vec<i32> = s8.bytes().map(|c| i32::from(c - b'0')).collect();

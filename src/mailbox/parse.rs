@@ -1026,6 +1026,21 @@ mod tests {
     }
 
     #[test]
+    fn clean_removes_every_control_character_and_keeps_the_rest() {
+        // C0 (NUL, BEL, ESC), DEL and C1 (U+0085, U+009F) go; newline and tab stay inside;
+        // U+00A0 and U+00BF share the C1 controls' first byte in UTF-8 and stay.
+        let dirty = " a\u{0}b\u{7}c\u{1b}d\u{7f}e\u{85}f\u{9f}g\u{a0}h\u{bf}i\tj\nk\r ";
+        assert_eq!(clean(dirty), "abcdefg\u{a0}h\u{bf}i\tj\nk");
+        // Nothing to remove: the text as it is, trimmed (the fast path).
+        assert_eq!(
+            clean("  gewone tekst, één regel\n"),
+            "gewone tekst, één regel"
+        );
+        assert!(!may_hold_controls("gewone tekst\tmet tab\nen regels, één"));
+        assert!(may_hold_controls("x\u{85}"));
+    }
+
+    #[test]
     fn nul_bytes_and_missing_headers_are_cleaned() {
         let raw =
             b"From: Ja\x00n <jan@exa\x00mple.nl>\r\nSubject: Brief\x00 ontvangen\r\n\r\nTekst\x00 hier\r\n";

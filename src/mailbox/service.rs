@@ -513,8 +513,8 @@ fn scan_json(s: Option<&Option<Scan>>) -> (Option<&'static str>, Option<String>)
     }
 }
 
-/// One attachment in a message's details (keys in alphabetical order, as the stored JSON has
-/// always had them).
+/// One attachment in a message's details. The fields of this and of [`Details`] are in
+/// alphabetical order, the order the stored JSON had when it was built as a `serde_json::Value`.
 #[derive(serde::Serialize)]
 struct AttachmentDetails<'a> {
     content_type: Option<&'static str>,
