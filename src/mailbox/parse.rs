@@ -84,6 +84,9 @@ pub struct Forwarded {
     pub date: Option<DateTime<Utc>>,
     pub subject: Option<String>,
     pub message_id: Option<String>,
+    /// Not in the stored details (`mail_messages.details_json`): the report's text carries it
+    /// and the raw message keeps it; the details keep who sent it to whom and when.
+    #[serde(skip_serializing)]
     pub text: String,
 }
 
