@@ -24,7 +24,7 @@ impl Limits {
     pub fn unbounded() -> Limits {
         Limits {
             max_bytes: usize::MAX,
-            max_parts: usize::MAX / 4,
+            max_parts: usize::MAX,
             max_depth: usize::MAX,
             max_attachment_bytes: usize::MAX,
         }
@@ -545,7 +545,7 @@ pub fn parse(raw: &[u8], limits: &Limits) -> Result<ParsedMail, Refusal> {
     // A cheap bound before parsing: each MIME part needs a boundary line.
     let boundary_lines =
         usize::from(raw.starts_with(b"--")) + memchr::memmem::find_iter(raw, b"\n--").count();
-    if boundary_lines > limits.max_parts.saturating_mul(2) + 10 {
+    if boundary_lines > limits.max_parts.saturating_mul(2).saturating_add(10) {
         return Err(Refusal(format!(
             "more than {} MIME parts (about {} boundary lines)",
             limits.max_parts, boundary_lines

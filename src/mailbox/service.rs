@@ -17,7 +17,7 @@ use crate::assessment::detect;
 use crate::audit::{self, Actor, Entry};
 use crate::db::{is_unique_violation, new_id, to_db, write_tx, DbConn};
 use crate::privacy::mask_email;
-use crate::reports::model::{valid_email, Acknowledge, InMail, NewAttachment, NewReport};
+use crate::reports::model::{valid_email, Acknowledge, Bytes, InMail, NewAttachment, NewReport};
 
 /// Where a message comes from and what to do with it.
 #[derive(Debug, Clone)]
@@ -729,9 +729,8 @@ fn checked_attachments(
             a.content_type.map(|ct| NewAttachment {
                 filename: a.filename.clone(),
                 content_type: ct.to_string(),
-                data: vec![],
                 sha256: a.sha256.clone(),
-                in_mail: Some(InMail {
+                bytes: Bytes::InMail(InMail {
                     mail_id: mail_id.to_string(),
                     part: i as i32,
                     size: a.size as i64,

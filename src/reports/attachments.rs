@@ -1,6 +1,6 @@
 //! Photos and scans that come with a report: checked by content (not by name), at most 10 MB,
 //! stored in the database with their SHA-256, shown only to staff.
-use super::model::NewAttachment;
+use super::model::{Bytes, NewAttachment};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -66,10 +66,9 @@ pub struct AttachmentInfo {
 pub fn insert(conn: &mut DbConn, report_id: &str, a: &NewAttachment) -> QueryResult<String> {
     let id = new_id();
     // An e-mailed file is not copied: its bytes stay in the stored raw message.
-    let (data, size, mail_id, mail_part): (&[u8], i64, Option<&str>, Option<i32>) = match &a.in_mail
-    {
-        Some(m) => (&[], m.size, Some(&m.mail_id), Some(m.part)),
-        None => (&a.data, a.data.len() as i64, None, None),
+    let (data, size, mail_id, mail_part): (&[u8], i64, Option<&str>, Option<i32>) = match &a.bytes {
+        Bytes::InMail(m) => (&[], m.size, Some(&m.mail_id), Some(m.part)),
+        Bytes::Stored(d) => (d, d.len() as i64, None, None),
     };
     let row = (
         attachments::id.eq(&id),

@@ -83,11 +83,18 @@ pub struct NewReport {
 pub struct NewAttachment {
     pub filename: String,
     pub content_type: String,
-    pub data: Vec<u8>,
-    /// SHA-256 (hex) of `data`, computed once where the bytes come in.
+    pub bytes: Bytes,
+    /// SHA-256 (hex) of the bytes, computed once where they come in.
     pub sha256: String,
-    /// A file that came by e-mail: its bytes stay in the stored raw message and `data` is empty.
-    pub in_mail: Option<InMail>,
+}
+
+/// Where an attachment's bytes are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bytes {
+    /// In the attachment's own row (files from the form or the API).
+    Stored(Vec<u8>),
+    /// In the stored raw e-mail they came with; the row keeps none.
+    InMail(InMail),
 }
 
 /// Where the bytes of an e-mailed attachment are: the stored message (`mail_messages.id`) and the
@@ -106,9 +113,8 @@ impl NewAttachment {
         NewAttachment {
             filename,
             content_type,
-            data,
+            bytes: Bytes::Stored(data),
             sha256,
-            in_mail: None,
         }
     }
 }
