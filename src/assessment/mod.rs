@@ -54,6 +54,7 @@ pub mod decision;
 pub mod derive;
 pub mod detect;
 pub mod facts;
+pub mod labels;
 pub mod routes;
 pub mod service;
 pub mod severity;
