@@ -190,6 +190,22 @@ impl GeneralData {
         }
     }
 
+    /// Whether the datum points at a person directly (ENISA: ease of identification), or may:
+    /// "unknown" counts, as the less favourable reading.
+    pub fn identifies(&self) -> bool {
+        matches!(
+            self,
+            GeneralData::Name
+                | GeneralData::Bsn
+                | GeneralData::IdDocuments
+                | GeneralData::Email
+                | GeneralData::Address
+                | GeneralData::Phone
+                | GeneralData::ContactDetails
+                | GeneralData::Unknown
+        )
+    }
+
     pub fn is_financial(&self) -> bool {
         matches!(
             self,
@@ -318,6 +334,16 @@ impl ControllerNature {
             ControllerNature::HealthCare
                 | ControllerNature::BankOrFinancial
                 | ControllerNature::SocialServices
+        )
+    }
+
+    /// Whether being a client of this controller is itself sensitive (`regulation.md` §9: debt
+    /// counselling, youth care, addiction care, a hospital, a benefits department): being in its
+    /// files reveals health, financial hardship or vulnerability.
+    pub fn stigmatising(&self) -> bool {
+        matches!(
+            self,
+            ControllerNature::HealthCare | ControllerNature::SocialServices
         )
     }
 }
@@ -450,6 +476,120 @@ pub struct Recipients {
     pub count: Option<i64>,
 }
 
+vocabulary! {
+    /// The high risks to people the AP names (`regulation.md` §4), plus severe consequences by the
+    /// ENISA score. A high-risk finding names the risks it stands for; a measure under Art. 34(3)(b)
+    /// names the risks it removes.
+    pub enum HighRisk {
+        IdentityFraud => ("identity_fraud", "identiteitsfraude", "identity fraud"),
+        FinancialLoss => ("financial_loss", "financiële schade of fraude", "financial loss or fraud"),
+        Discrimination => ("discrimination", "discriminatie, stigmatisering of uitsluiting", "discrimination, stigma or exclusion"),
+        ReputationalDamage => ("reputational_damage", "reputatieschade", "reputational damage"),
+        ProfessionalSecrecy => ("professional_secrecy", "schending van het beroepsgeheim", "breach of professional secrecy"),
+        HarmToVulnerable => ("harm_to_vulnerable", "schade voor minderjarigen of andere kwetsbare personen", "harm to minors or other vulnerable people"),
+        CareDelayed => ("care_delayed", "uitgestelde of verstoorde zorg", "care delayed or disrupted"),
+        SevereConsequences => ("severe_consequences", "ernstige gevolgen (ENISA-ernst hoog)", "severe consequences (ENISA severity high)"),
+    }
+}
+
+/// One measure taken after the breach, for exception (b) of Art. 34(3): what was done, which high
+/// risks it removes, and whether it is completed. Only completed measures that name the risks
+/// they remove can carry the exception; a text alone never does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskMeasure {
+    pub description: String,
+    /// The high risks this measure removes.
+    #[serde(default)]
+    pub removes: Vec<HighRisk>,
+    /// Done, not only planned.
+    #[serde(default)]
+    pub completed: bool,
+}
+
+/// The measures of Art. 34(3)(b), serialised as a list. A free text stored before measures were
+/// structured reads as one measure that names no risk and is not marked completed: it is kept and
+/// shown, and never carries the exception.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(from = "MeasuresRepr", into = "Vec<RiskMeasure>")]
+pub struct RiskMeasures(pub Vec<RiskMeasure>);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MeasuresRepr {
+    List(Vec<RiskMeasure>),
+    Text(String),
+}
+
+impl From<MeasuresRepr> for RiskMeasures {
+    fn from(r: MeasuresRepr) -> Self {
+        match r {
+            MeasuresRepr::List(v) => RiskMeasures(v),
+            MeasuresRepr::Text(t) => RiskMeasures(vec![RiskMeasure {
+                description: t,
+                removes: vec![],
+                completed: false,
+            }]),
+        }
+    }
+}
+
+impl From<RiskMeasures> for Vec<RiskMeasure> {
+    fn from(m: RiskMeasures) -> Self {
+        m.0
+    }
+}
+
+impl RiskMeasures {
+    /// Whether completed measures together remove every one of `risks` (and `risks` is not empty).
+    pub fn cover(&self, risks: &[HighRisk]) -> bool {
+        !risks.is_empty()
+            && risks.iter().all(|r| {
+                self.0.iter().any(|m| {
+                    m.completed && m.removes.contains(r) && !m.description.trim().is_empty()
+                })
+            })
+    }
+
+    /// The risks that completed measures remove.
+    pub fn removed(&self) -> Vec<HighRisk> {
+        let mut out: Vec<HighRisk> = self
+            .0
+            .iter()
+            .filter(|m| m.completed && !m.description.trim().is_empty())
+            .flat_map(|m| m.removes.iter().copied())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The measures as one Dutch text (for the AP form's "measures taken").
+    pub fn text_nl(&self) -> String {
+        self.0
+            .iter()
+            .map(|m| {
+                let mut s = m.description.trim().to_string();
+                if !m.removes.is_empty() {
+                    s.push_str(&format!(
+                        " (neemt weg: {})",
+                        m.removes
+                            .iter()
+                            .map(|r| r.label_nl())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                if !m.completed {
+                    s.push_str(" (nog niet voltooid)");
+                }
+                s
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 /// The incident's facts. Missing JSON fields are missing facts; unknown fields are refused.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -492,8 +632,9 @@ pub struct Facts {
     pub data_already_public: Fact<bool>,
     /// The people can be reached individually without disproportionate effort (Art. 34(3)(c)).
     pub people_reachable: Fact<bool>,
-    /// Measures taken afterwards that make a high risk no longer likely (Art. 34(3)(b)).
-    pub risk_removing_measures: Fact<String>,
+    /// Measures taken afterwards that make a high risk no longer likely (Art. 34(3)(b)), each
+    /// naming the risks it removes.
+    pub risk_removing_measures: Fact<RiskMeasures>,
     /// How the breach was discovered.
     pub how_discovered: Fact<String>,
 }
@@ -539,6 +680,26 @@ fn derived_source<T>(field: &str, fact: &Fact<T>, out: &mut Vec<FieldProblem>) {
             ));
         }
     }
+}
+
+/// One contradiction, reported on both fields so that either can be corrected.
+fn both(out: &mut Vec<FieldProblem>, fields: (&str, &str), en: &str, nl: &str) {
+    out.push(problem(
+        fields.0,
+        &format!("{en} (see `{}`)", fields.1),
+        &format!(
+            "{nl} (zie {})",
+            crate::assessment::labels::fact_label_nl(fields.1)
+        ),
+    ));
+    out.push(problem(
+        fields.1,
+        &format!("{en} (see `{}`)", fields.0),
+        &format!(
+            "{nl} (zie {})",
+            crate::assessment::labels::fact_label_nl(fields.0)
+        ),
+    ));
 }
 
 fn not_negative(field: &str, n: Option<i64>, out: &mut Vec<FieldProblem>) {
@@ -826,12 +987,42 @@ impl Facts {
             ));
         }
         if let Some(m) = self.risk_removing_measures.value() {
-            if m.trim().is_empty() {
-                out.push(problem(
-                    "risk_removing_measures",
-                    "describe the measures, or leave the fact missing",
-                    "beschrijf de maatregelen, of laat het gegeven leeg",
-                ));
+            for (i, m) in m.0.iter().enumerate() {
+                if m.description.trim().is_empty() {
+                    out.push(problem(
+                        &format!("risk_removing_measures.{i}.description"),
+                        "describe the measure",
+                        "beschrijf de maatregel",
+                    ));
+                }
+            }
+        }
+
+        // Facts that contradict each other: refused, naming both fields.
+        if let Some(r) = self.recipients.value() {
+            if r.opened == Some(false) && self.exfiltrated.is_true() {
+                both(
+                    &mut out,
+                    ("recipients.opened", "exfiltrated"),
+                    "the data cannot both have come back unopened and have been exfiltrated: correct one of the two",
+                    "de gegevens kunnen niet ongeopend zijn teruggekomen én zijn weggesluisd: verbeter een van beide",
+                );
+            }
+            if r.trustworthy == Some(true) && r.known == Some(false) {
+                both(
+                    &mut out,
+                    ("recipients.trustworthy", "recipients.known"),
+                    "a recipient nobody knows cannot be judged trustworthy",
+                    "een ontvanger die niemand kent, kan niet als betrouwbaar gelden",
+                );
+            }
+            if r.trustworthy == Some(true) && self.exfiltrated.is_true() {
+                both(
+                    &mut out,
+                    ("recipients.trustworthy", "exfiltrated"),
+                    "whoever exfiltrated the data is not a trustworthy recipient",
+                    "wie de gegevens heeft weggesluisd, is geen betrouwbare ontvanger",
+                );
             }
         }
 

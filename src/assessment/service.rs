@@ -117,9 +117,9 @@ pub fn record_facts_in(
 ) -> ApiResult<AssessmentResult> {
     let id = inc.id.as_str();
     {
-        facts.validate().map_err(problems)?;
+        // Facts that contradict each other never reach a proposal.
+        let proposal = decision::propose_checked(&facts).map_err(problems)?;
         let sev = severity::assess(&facts);
-        let proposal = decision::propose(&facts, &sev);
         let prev = store::latest_facts(c, id)?;
         let version = prev.as_ref().map(|p| p.version).unwrap_or(0) + 1;
         let before: Option<serde_json::Value> = match &prev {

@@ -251,7 +251,10 @@ fn dpc(f: &Facts, reasons: &mut Vec<Reason>) -> Dpc {
             "+1: minors or other vulnerable people are concerned.".into(),
         );
     }
-    if f.has_bsn() || f.has_data(GeneralData::IdDocuments) {
+    // Identity fraud needs the data to be seen: only where confidentiality is (or may be) breached.
+    let seen =
+        f.nature.is_missing() || f.has_nature(Nature::Confidentiality) || f.exfiltrated.is_true();
+    if seen && (f.has_bsn() || f.has_data(GeneralData::IdDocuments)) {
         adjust(
             1,
             "dpc_identity_fraud",
@@ -313,32 +316,13 @@ fn ei(f: &Facts, reasons: &mut Vec<Reason>) -> Ei {
             derived: false,
         };
     }
-    use GeneralData::*;
-    let direct = [
-        Name,
-        Bsn,
-        IdDocuments,
-        Email,
-        Address,
-        Phone,
-        ContactDetails,
-    ]
-    .iter()
-    .any(|d| f.has_data(*d));
-    let any = !f.general_data.items().is_empty() || !f.special_categories.items().is_empty();
-    let (level, nl, en) = if direct || !any {
-        (
-            Identifiability::Maximum,
-            "Identificeerbaarheid maximaal (×1): direct identificerende gegevens (naam, BSN, adres, e-mail, telefoon) of niets vastgelegd.",
-            "Ease of identification maximum (×1): directly identifying data (name, BSN, address, e-mail, phone), or nothing recorded.",
-        )
-    } else {
-        (
-            Identifiability::Significant,
-            "Identificeerbaarheid aanzienlijk (×0,75): geen direct identificerend gegeven vastgelegd. Bevestig of pas aan.",
-            "Ease of identification significant (×0.75): no directly identifying data recorded. Confirm or change.",
-        )
-    };
+    // Not recorded: the less favourable reading (maximum), never a guess from which data are
+    // listed — a guess that would make adding data lower the score.
+    let (level, nl, en) = (
+        Identifiability::Maximum,
+        "Identificeerbaarheid niet vastgelegd: uitgegaan van maximaal (×1), de minst gunstige lezing. Leg haar vast als de gegevens niet direct tot personen te herleiden zijn.",
+        "Ease of identification not recorded: maximum assumed (×1), the less favourable reading. Record it when the data do not point at people directly.",
+    );
     reasons.push(Reason::new("ei_derived", nl, en));
     Ei {
         level,
@@ -738,10 +722,12 @@ mod tests {
             general_data: Fact::entered(vec![GeneralData::Location]),
             ..Default::default()
         };
+        // Not recorded: the less favourable reading, whatever data are listed (a guess from the
+        // list would let added data lower the score).
         let s = assess(&f);
-        assert_eq!(s.ei.level, Identifiability::Significant);
+        assert_eq!(s.ei.level, Identifiability::Maximum);
         assert!(s.ei.derived);
-        assert_eq!(s.score, 1.5);
+        assert_eq!(s.score, 2.0);
         f.identifiability = Fact::entered(Identifiability::Negligible);
         let s = assess(&f);
         assert!(!s.ei.derived);

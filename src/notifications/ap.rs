@@ -684,9 +684,9 @@ pub fn build(s: &ApSource) -> ApDraft {
     }
     match (&inp.measures, f.map(|f| &f.risk_removing_measures)) {
         (Some(m), _) => b.recorded("Genomen maatregelen", m.clone()),
-        (None, Some(Fact::Entered { value })) => b.recorded("Genomen maatregelen", value.clone()),
+        (None, Some(Fact::Entered { value })) => b.recorded("Genomen maatregelen", value.text_nl()),
         (None, Some(Fact::Derived { value, from })) => {
-            b.derived("Genomen maatregelen", value.clone(), from.clone())
+            b.derived("Genomen maatregelen", value.text_nl(), from.clone())
         }
         _ => b.missing("Genomen maatregelen", "niet opgegeven"),
     }
