@@ -55,6 +55,8 @@ pub mod derive;
 pub mod detect;
 pub mod facts;
 pub mod labels;
+#[cfg(test)]
+mod properties;
 pub mod routes;
 pub mod service;
 pub mod severity;
