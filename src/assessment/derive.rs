@@ -1,7 +1,7 @@
 //! Facts proposed from sources — the processing activities an incident is linked to, and the
 //! personal data the detector finds in its reports — marked derived (with the sources named) until
 //! a person confirms them. A fact a person entered is never overwritten.
-use super::facts::{Fact, Facts, GeneralData, PersonGroup, SpecialCategory};
+use super::facts::{ControllerNature, Fact, Facts, GeneralData, PersonGroup, SpecialCategory};
 
 /// What one source says about the data and the people involved.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -11,6 +11,121 @@ pub struct Source {
     pub general_data: Vec<GeneralData>,
     pub special_categories: Vec<SpecialCategory>,
     pub groups: Vec<PersonGroup>,
+    /// The kind of work the data come from, when it says more than the data (`regulation.md` §9).
+    pub controller_nature: Option<ControllerNature>,
+}
+
+/// What a processing activity's name and purposes say about the people in it, beyond its listed
+/// categories (`regulation.md` §9: being in the files of debt counselling, youth care, addiction
+/// care, a hospital or a benefits department reveals more than the data themselves). A house
+/// table of Dutch and English words, matched case-insensitively; what it proposes stays derived,
+/// with the activity named, until a person confirms it.
+type Context = (
+    &'static [&'static str],
+    ControllerNature,
+    &'static [GeneralData],
+    &'static [SpecialCategory],
+    &'static [PersonGroup],
+);
+
+const CONTEXTS: &[Context] = &[
+    (
+        &[
+            "schuldhulp",
+            "schuldsanering",
+            "schuldbemiddeling",
+            "schuldregeling",
+            "budgetbeheer",
+            "beschermingsbewind",
+            "debt counselling",
+        ],
+        ControllerNature::SocialServices,
+        &[GeneralData::Debts],
+        &[],
+        &[PersonGroup::OtherVulnerable],
+    ),
+    (
+        &["jeugdzorg", "jeugdhulp", "jeugdbescherming", "youth care"],
+        ControllerNature::SocialServices,
+        &[],
+        &[],
+        &[PersonGroup::Minors, PersonGroup::OtherVulnerable],
+    ),
+    (
+        &["verslaving", "addiction"],
+        ControllerNature::HealthCare,
+        &[],
+        &[SpecialCategory::Health],
+        &[PersonGroup::Patients, PersonGroup::OtherVulnerable],
+    ),
+    (
+        &["ggz", "geestelijke gezondheid", "mental health"],
+        ControllerNature::HealthCare,
+        &[],
+        &[SpecialCategory::Health],
+        &[PersonGroup::Patients, PersonGroup::OtherVulnerable],
+    ),
+    (
+        &[
+            "bijstand",
+            "uitkering",
+            "participatiewet",
+            "minimaregeling",
+            "benefits",
+        ],
+        ControllerNature::SocialServices,
+        &[GeneralData::Benefits],
+        &[],
+        &[],
+    ),
+    (
+        &[
+            "wmo",
+            "maatschappelijke ondersteuning",
+            "beschermd wonen",
+            "maatschappelijke opvang",
+        ],
+        ControllerNature::SocialServices,
+        &[],
+        &[SpecialCategory::Health],
+        &[PersonGroup::OtherVulnerable],
+    ),
+];
+
+impl Source {
+    /// A processing activity as a source: its listed categories, plus what its name and purposes
+    /// say about the people in it ([`CONTEXTS`]).
+    pub fn from_activity(
+        label: String,
+        text: &str,
+        data: &[GeneralData],
+        special: &[SpecialCategory],
+        groups: &[PersonGroup],
+    ) -> Source {
+        let mut s = Source {
+            label,
+            general_data: data.to_vec(),
+            special_categories: special.to_vec(),
+            groups: groups.to_vec(),
+            controller_nature: None,
+        };
+        let text = text.to_lowercase();
+        for (words, nature, d, sc, g) in CONTEXTS {
+            if words.iter().any(|w| text.contains(w)) {
+                s.controller_nature.get_or_insert(*nature);
+                s.general_data.extend_from_slice(d);
+                s.special_categories.extend_from_slice(sc);
+                s.groups.extend_from_slice(g);
+            }
+        }
+        s.general_data.sort();
+        s.general_data.dedup();
+        s.special_categories.sort();
+        s.special_categories.dedup();
+        s.groups.sort();
+        s.groups.dedup();
+        s
+    }
 }
 
 fn merge<T: Copy + Ord>(
@@ -51,6 +166,18 @@ pub fn propose(current: &Facts, sources: &[Source]) -> Facts {
         &s.special_categories
     });
     f.groups = merge(&current.groups, sources, |s| &s.groups);
+    if !matches!(current.controller_nature, Fact::Entered { .. }) {
+        // The most revealing nature any source gives; a stale proposal goes.
+        let found = sources
+            .iter()
+            .filter_map(|s| s.controller_nature.map(|n| (n, s.label.as_str())))
+            .max_by_key(|(n, _)| (n.stigmatising(), n.reveals_more()));
+        f.controller_nature = match found {
+            Some((n, label)) => Fact::derived(n, label),
+            None if current.controller_nature.is_derived() => Fact::Missing,
+            None => current.controller_nature.clone(),
+        };
+    }
     f
 }
 
@@ -64,7 +191,54 @@ mod tests {
             general_data: g.to_vec(),
             special_categories: vec![],
             groups: p.to_vec(),
+            controller_nature: None,
         }
+    }
+
+    #[test]
+    fn a_debt_counselling_activity_says_more_than_its_categories() {
+        let s = Source::from_activity(
+            "verwerkingsregister: Schuldhulpverlening".into(),
+            "Schuldhulpverlening Hulp bij problematische schulden",
+            &[GeneralData::Name, GeneralData::Email],
+            &[],
+            &[PersonGroup::Customers],
+        );
+        assert!(s.general_data.contains(&GeneralData::Debts));
+        assert!(s.groups.contains(&PersonGroup::OtherVulnerable));
+        assert_eq!(s.controller_nature, Some(ControllerNature::SocialServices));
+        let f = propose(&Facts::default(), &[s]);
+        assert_eq!(
+            f.controller_nature,
+            Fact::derived(
+                ControllerNature::SocialServices,
+                "verwerkingsregister: Schuldhulpverlening"
+            )
+        );
+        assert!(f.general_data.has(&GeneralData::Debts));
+        // An entered nature is never overwritten.
+        let entered = Facts {
+            controller_nature: Fact::entered(ControllerNature::Government),
+            ..Facts::default()
+        };
+        let g = propose(&entered, &[]);
+        assert_eq!(
+            g.controller_nature,
+            Fact::entered(ControllerNature::Government)
+        );
+        // A youth-care activity: minors.
+        let y = Source::from_activity("x".into(), "Jeugdhulp en jeugdbescherming", &[], &[], &[]);
+        assert!(y.groups.contains(&PersonGroup::Minors));
+        // An ordinary activity adds nothing.
+        let o = Source::from_activity(
+            "x".into(),
+            "Parkeervergunningen",
+            &[GeneralData::Name],
+            &[],
+            &[],
+        );
+        assert_eq!(o.controller_nature, None);
+        assert_eq!(o.general_data, vec![GeneralData::Name]);
     }
 
     #[test]

@@ -163,12 +163,13 @@ impl Activity {
 
     /// What this activity says about an incident linked to it.
     pub fn as_source(&self) -> crate::assessment::derive::Source {
-        crate::assessment::derive::Source {
-            label: format!("verwerkingsregister: {}", self.name),
-            general_data: self.data_categories.clone(),
-            special_categories: self.special_categories.clone(),
-            groups: self.person_groups.clone(),
-        }
+        crate::assessment::derive::Source::from_activity(
+            format!("verwerkingsregister: {}", self.name),
+            &format!("{} {}", self.name, self.purposes),
+            &self.data_categories,
+            &self.special_categories,
+            &self.person_groups,
+        )
     }
 }
 

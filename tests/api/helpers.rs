@@ -279,6 +279,14 @@ impl TestApp {
         r.send().await.expect("request")
     }
 
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> reqwest::Response {
+        let mut r = self.client.put(self.url(path)).json(&body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.expect("request")
+    }
+
     pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> reqwest::Response {
         let mut r = self.client.patch(self.url(path)).json(&body);
         if let Some(t) = token {

@@ -680,6 +680,27 @@ both!(letters_recipients_and_campaign_through_the_pages);
 /// Record the decision to communicate publicly instead of telling each person (Art. 34(3)(c)):
 /// the only decision under which a public notice may be published.
 pub(crate) async fn decide_public_communication(app: &TestApp, h: &User, id: &str) {
+    // Exception (c) needs the finding that the people cannot be reached one by one.
+    let a = app
+        .get(
+            &format!("/api/v1/incidents/{id}/assessment"),
+            Some(&h.token),
+        )
+        .await;
+    let mut facts: Value = if a.status() == 200 {
+        a.json::<Value>().await.unwrap()["facts"].clone()
+    } else {
+        json!({})
+    };
+    facts["people_reachable"] = json!({"provenance": "entered", "value": false});
+    let r = app
+        .put(
+            &format!("/api/v1/incidents/{id}/facts"),
+            Some(&h.token),
+            facts,
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     let r = app
         .post(
             &format!("/api/v1/incidents/{id}/decision"),

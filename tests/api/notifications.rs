@@ -687,7 +687,7 @@ async fn public_notices_over_the_api(app: TestApp) {
         app.post(
             &format!("/api/v1/incidents/{id}/decision"),
             Some(&h.token),
-            json!({"outcome": "notify_ap_and_data_subjects", "reasons": "Adressen alsnog gevonden"}),
+            json!({"outcome": "notify_ap_and_data_subjects", "reasons": "Adressen alsnog gevonden", "reason_for_difference": "De adressen zijn alsnog gevonden"}),
         )
         .await,
         201,

@@ -574,9 +574,10 @@ async fn processing_register_import_export_and_derived_facts(app: TestApp) {
     let v: Value = r.json().await.unwrap();
     let facts = &v["assessment"]["facts"];
     assert_eq!(facts["general_data"]["provenance"], "derived");
+    // The activity "Uitkeringen" lists name, BSN and address; its name says benefits too.
     assert_eq!(
         facts["general_data"]["value"],
-        json!(["name", "bsn", "address", "iban"])
+        json!(["name", "bsn", "address", "iban", "benefits"])
     );
     assert!(facts["general_data"]["from"]
         .as_str()
