@@ -253,3 +253,20 @@ pub fn clock_candidates(
         .limit(1000)
         .load(conn)
 }
+
+/// Incidents with an open follow-up (a provisional notification waiting for its supplement) due
+/// within `hours` of `now` (or past), whose notification was not withdrawn.
+pub fn follow_up_candidates(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    hours: i64,
+) -> QueryResult<Vec<IncidentRow>> {
+    incidents::table
+        .filter(incidents::supplement_due_at.le(to_db(now + chrono::Duration::hours(hours))))
+        .filter(incidents::supplement_closed_at.is_null())
+        .filter(incidents::notification_withdrawn_at.is_null())
+        .filter(incidents::state.ne_all(vec!["closed", "not_a_breach"]))
+        .order(incidents::supplement_due_at.asc())
+        .limit(1000)
+        .load(conn)
+}
