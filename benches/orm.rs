@@ -82,6 +82,7 @@ fn rows(n: usize, org: &str, user: &str) -> Vec<IncidentRow> {
                 processor_aware_at: None,
                 processor_notice_at: None,
                 processor_contract_hours: None,
+                late_awareness_reason: None,
             };
             let mut r = IncidentRow::new(
                 db::new_id(),

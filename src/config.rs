@@ -61,6 +61,13 @@ pub struct ClockSettings {
     pub enabled: bool,
     pub interval_seconds: u64,
     pub escalation_hours: Vec<i64>,
+    /// Days within which a provisional AP notification is to be supplemented (the follow-up's due date).
+    #[serde(default = "default_supplement_days")]
+    pub supplement_days: i64,
+}
+
+fn default_supplement_days() -> i64 {
+    crate::notifications::phases::DEFAULT_SUPPLEMENT_DAYS
 }
 
 #[derive(Debug, Clone, Deserialize)]

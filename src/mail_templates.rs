@@ -24,6 +24,22 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../templates/mail/clock_alert/body.en.txt.hbs"),
     ),
     (
+        "supplement_alert/subject.nl",
+        include_str!("../templates/mail/supplement_alert/subject.nl.hbs"),
+    ),
+    (
+        "supplement_alert/body.nl",
+        include_str!("../templates/mail/supplement_alert/body.nl.txt.hbs"),
+    ),
+    (
+        "supplement_alert/subject.en",
+        include_str!("../templates/mail/supplement_alert/subject.en.hbs"),
+    ),
+    (
+        "supplement_alert/body.en",
+        include_str!("../templates/mail/supplement_alert/body.en.txt.hbs"),
+    ),
+    (
         "report_received/subject.nl",
         include_str!("../templates/mail/report_received/subject.nl.hbs"),
     ),

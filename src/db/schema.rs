@@ -120,6 +120,10 @@ diesel::table! {
         lessons_learned -> Nullable<Text>,
         close_override_reason -> Nullable<Text>,
         evidence_purged_at -> Nullable<Timestamp>,
+        late_awareness_reason -> Nullable<Text>,
+        notification_withdrawn_at -> Nullable<Timestamp>,
+        supplement_due_at -> Nullable<Timestamp>,
+        supplement_closed_at -> Nullable<Timestamp>,
     }
 }
 

@@ -9,6 +9,19 @@ use serde::Serialize;
 /// Hours the controller has to notify the AP after becoming aware.
 pub const AP_HOURS: i64 = 72;
 
+/// When the 72 hours start: the moment of awareness, or the processor's notice when that came
+/// first. The controller is aware once its processor informs it (EDPB guidelines 9/2022 on
+/// personal data breach notification, §§ 41-42): a later recorded awareness never moves the deadline.
+pub fn clock_start(
+    became_aware_at: DateTime<Utc>,
+    processor_notice_at: Option<DateTime<Utc>>,
+) -> DateTime<Utc> {
+    match processor_notice_at {
+        Some(n) if n < became_aware_at => n,
+        _ => became_aware_at,
+    }
+}
+
 pub fn ap_deadline(became_aware_at: DateTime<Utc>) -> DateTime<Utc> {
     became_aware_at + Duration::hours(AP_HOURS)
 }
@@ -76,6 +89,14 @@ pub fn processor_on_time(
         (Some(a), Some(n), Some(h)) => Some(n - a <= Duration::hours(h as i64)),
         _ => None,
     }
+}
+
+/// The latest moment a processor should have told the controller: its awareness + the contract's hours.
+pub fn processor_notice_due(
+    processor_aware_at: Option<DateTime<Utc>>,
+    contract_hours: Option<i32>,
+) -> Option<DateTime<Utc>> {
+    Some(processor_aware_at? + Duration::hours(contract_hours? as i64))
 }
 
 /// An escalation point: `hours` before the deadline (0 = the deadline itself, i.e. overdue).
@@ -181,6 +202,18 @@ mod tests {
         assert!(late.overdue);
         assert_eq!(late.label_en, "3 hours overdue");
         assert!(late.hours_left < 0.0);
+    }
+
+    #[test]
+    fn the_clock_starts_at_the_earlier_of_awareness_and_the_processors_notice() {
+        let a = ams(2026, 5, 4, 9, 0);
+        assert_eq!(clock_start(a, None), a);
+        assert_eq!(
+            clock_start(a, Some(a - Duration::days(3))),
+            a - Duration::days(3)
+        );
+        assert_eq!(clock_start(a, Some(a + Duration::hours(2))), a);
+        assert_eq!(ap_deadline(clock_start(a, Some(a - Duration::days(3)))), a);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::store::{self, IncidentRow};
 use crate::db::schema::{clock_alerts, memberships, users};
 use crate::db::{from_db, is_unique_violation, to_db, write_tx, DbConn};
 use crate::mail_templates::Templates;
+use crate::notifications::phases;
 use crate::outbox::{enqueue, NewMessage};
 
 pub struct Escalator<'a> {
@@ -49,7 +50,8 @@ fn recipients(conn: &mut DbConn, inc: &IncidentRow) -> QueryResult<Vec<Recipient
 }
 
 impl Escalator<'_> {
-    /// Check every incident near or past its deadline; returns how many e-mails were queued.
+    /// Check every incident near or past its deadline, and every open follow-up of a provisional
+    /// notification near or past its due date; returns how many e-mails were queued.
     pub fn run(&self, conn: &mut DbConn, now: DateTime<Utc>) -> anyhow::Result<usize> {
         let horizon = self.hours.iter().copied().max().unwrap_or(0);
         let mut queued = 0;
@@ -61,7 +63,109 @@ impl Escalator<'_> {
                 }
             }
         }
+        for inc in store::follow_up_candidates(conn, now, horizon)? {
+            match self.escalate_follow_up(conn, &inc, now) {
+                Ok(n) => queued += n,
+                Err(e) => {
+                    tracing::error!(incident = %inc.id, error = %e, "follow-up escalation failed")
+                }
+            }
+        }
         Ok(queued)
+    }
+
+    /// The supplement to a provisional notification is due soon or overdue: the same recipients,
+    /// the same points, recorded once under the same primary key as the 72-hour alerts (its point
+    /// named `supplement:<due>:<point>`).
+    fn escalate_follow_up(
+        &self,
+        conn: &mut DbConn,
+        inc: &IncidentRow,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<usize> {
+        let Some(due) = inc.supplement_due_at.map(from_db) else {
+            return Ok(0);
+        };
+        let done: Vec<String> = clock_alerts::table
+            .filter(clock_alerts::incident_id.eq(&inc.id))
+            .select(clock_alerts::point)
+            .load(conn)?;
+        let (send, skip) = phases::due_alerts(due, now, self.hours, &done);
+        let Some(point) = send else { return Ok(0) };
+        let status = clock::status(due, now);
+        let res = write_tx(conn, |c| -> Result<usize, diesel::result::Error> {
+            for (p, skipped) in
+                std::iter::once((point, false)).chain(skip.iter().map(|p| (*p, true)))
+            {
+                diesel::insert_into(clock_alerts::table)
+                    .values((
+                        clock_alerts::incident_id.eq(&inc.id),
+                        clock_alerts::point.eq(phases::alert_key(due, p)),
+                        clock_alerts::created_at.eq(to_db(now)),
+                        clock_alerts::skipped.eq(skipped),
+                    ))
+                    .execute(c)?;
+            }
+            let mut n = 0;
+            for (email, name, lang) in recipients(c, inc)? {
+                let ctx = serde_json::json!({
+                    "name": name,
+                    "reference": inc.reference,
+                    "title": inc.title,
+                    "due_local": status.deadline_local,
+                    "hours_left": status.hours_left.max(0.0).floor() as i64,
+                    "overdue": point.hours == 0,
+                    "link": format!("{}/staff/incidents/{}", self.public_url.trim_end_matches('/'), inc.id),
+                });
+                let (subject, body) = self
+                    .templates
+                    .render("supplement_alert", &lang, &ctx)
+                    .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
+                enqueue(
+                    c,
+                    &NewMessage {
+                        kind: "clock_alert".into(),
+                        dedupe_key: Some(format!(
+                            "{}:{}:{}",
+                            inc.id,
+                            phases::alert_key(due, point),
+                            email
+                        )),
+                        organisation_id: Some(inc.organisation_id.clone()),
+                        incident_id: Some(inc.id.clone()),
+                        to: email,
+                        subject,
+                        body_text: body,
+                        body_html: None,
+                    },
+                    self.mail_domain,
+                    now,
+                )?;
+                n += 1;
+            }
+            crate::audit::store::append(
+                c,
+                &[crate::audit::Entry {
+                    actor: crate::audit::Actor::System("clock"),
+                    action: "incident.follow_up_alert".into(),
+                    entity_type: "incident",
+                    entity_id: inc.id.clone(),
+                    organisation_id: Some(inc.organisation_id.clone()),
+                    before: None,
+                    after: Some(serde_json::json!({"point": point.key(), "due_at": due,
+                        "recipients": n,
+                        "skipped": skip.iter().map(|p| p.key()).collect::<Vec<_>>()})),
+                }],
+                now,
+            )?;
+            Ok(n)
+        });
+        match res {
+            Ok(n) => Ok(n),
+            // Another instance recorded this point first: it sends, we do not.
+            Err(e) if is_unique_violation(&e) => Ok(0),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn escalate(

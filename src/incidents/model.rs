@@ -23,11 +23,19 @@ pub struct Facts {
     pub processor_aware_at: Option<DateTime<Utc>>,
     pub processor_notice_at: Option<DateTime<Utc>>,
     pub processor_contract_hours: Option<i32>,
+    /// Why awareness is recorded later than the processor's notice (required in that case).
+    pub late_awareness_reason: Option<String>,
 }
 
 impl Facts {
+    /// When the 72 hours start: awareness, or the processor's notice when that came first
+    /// (the controller is aware once its processor informs it, EDPB guidelines 9/2022).
+    pub fn clock_start(&self) -> DateTime<Utc> {
+        clock::clock_start(self.became_aware_at, self.processor_notice_at)
+    }
+
     pub fn ap_deadline(&self) -> DateTime<Utc> {
-        clock::ap_deadline(self.became_aware_at)
+        clock::ap_deadline(self.clock_start())
     }
 
     pub fn processor_on_time(&self) -> Option<bool> {
@@ -89,6 +97,25 @@ impl Facts {
                 ));
             }
         }
+        if let Some(n) = self.processor_notice_at {
+            if self.became_aware_at > n && self.late_awareness_reason.is_none() {
+                errs.push(FieldError::bilingual(
+                    "became_aware_at",
+                    "lies after processor_notice_at: the organisation is aware once its processor \
+                     informs it; give late_awareness_reason to record a later moment (the 72 hours \
+                     still run from the processor's notice)",
+                    "Dit moment ligt na de melding van de verwerker. De organisatie weet het zodra de \
+                     verwerker het meldt. Schrijf bij ‘Reden voor later op de hoogte’ waarom u een \
+                     later moment vastlegt; de 72 uur tellen vanaf de melding van de verwerker.",
+                ));
+                errs.push(FieldError::bilingual(
+                    "processor_notice_at",
+                    "lies before became_aware_at: give late_awareness_reason, or correct either",
+                    "De melding van de verwerker ligt vóór ‘Op de hoogte sinds’. Geef een reden, of \
+                     verbeter een van beide.",
+                ));
+            }
+        }
         if let Some(h) = self.processor_contract_hours {
             if !(1..=720).contains(&h) {
                 errs.push(FieldError::new(
@@ -101,6 +128,7 @@ impl Facts {
             ("awareness_established_by", &self.awareness_established_by),
             ("awareness_how", &self.awareness_how),
             ("processor_name", &self.processor_name),
+            ("late_awareness_reason", &self.late_awareness_reason),
         ] {
             if v.as_ref()
                 .map(|s| s.chars().count() > 1000)
@@ -158,6 +186,9 @@ pub struct IncidentCreate {
     pub processor_notice_at: Option<DateTime<Utc>>,
     /// Hours the processing agreement allows; defaults to the organisation's setting.
     pub processor_contract_hours: Option<i32>,
+    /// Why `became_aware_at` lies after `processor_notice_at` (required then); the 72 hours still
+    /// run from the notice.
+    pub late_awareness_reason: Option<String>,
     /// References of reports (`M-2026-000123`) that belong to this incident.
     #[serde(default)]
     pub reports: Vec<String>,
@@ -189,6 +220,7 @@ impl IncidentCreate {
             } else {
                 None
             }),
+            late_awareness_reason: clean(self.late_awareness_reason.clone()),
         })
     }
 }
@@ -239,6 +271,9 @@ pub struct IncidentPatch {
     #[serde(default, deserialize_with = "double")]
     #[schema(value_type = Option<i32>)]
     pub processor_contract_hours: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "double")]
+    #[schema(value_type = Option<String>)]
+    pub late_awareness_reason: Option<Option<String>>,
     /// The version the change was based on; a stale one gets 409.
     pub version: Option<i64>,
 }
@@ -275,6 +310,7 @@ impl IncidentPatch {
         set_text!(awareness_established_by);
         set_text!(awareness_how);
         set_text!(processor_name);
+        set_text!(late_awareness_reason);
         set!(processor_aware_at);
         set!(processor_notice_at);
         set!(processor_contract_hours);
@@ -301,6 +337,7 @@ mod tests {
             processor_aware_at: None,
             processor_notice_at: None,
             processor_contract_hours: None,
+            late_awareness_reason: None,
         }
     }
 
@@ -348,6 +385,7 @@ mod tests {
             processor_aware_at: Some(notice - Duration::hours(30)),
             processor_notice_at: Some(notice),
             processor_contract_hours: None,
+            late_awareness_reason: None,
             reports: vec![],
         };
         let f = c.facts(Some(24)).unwrap();
@@ -355,6 +393,59 @@ mod tests {
         assert_eq!(f.processor_contract_hours, Some(24));
         assert_eq!(f.processor_on_time(), Some(false));
         assert_eq!(f.ap_deadline(), notice + Duration::hours(72));
+    }
+
+    #[test]
+    fn awareness_after_the_processors_notice_needs_a_reason_and_the_clock_runs_from_the_notice() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+        let notice = Utc.with_ymd_and_hms(2026, 11, 17, 9, 0, 0).unwrap();
+        let mut f = facts();
+        f.processor_name = Some("Hosting BV".into());
+        f.processor_notice_at = Some(notice);
+        f.became_aware_at = notice + Duration::days(3);
+        // Three days later without a reason: refused, naming both fields.
+        assert_eq!(
+            names(f.validate(now, 100)),
+            vec!["became_aware_at", "processor_notice_at"]
+        );
+        // With a reason it is accepted, but the deadline still runs from the notice.
+        f.late_awareness_reason =
+            Some("De melding kwam in een gedeelde mailbox die niemand las".into());
+        assert!(f.validate(now, 100).is_empty());
+        assert_eq!(f.clock_start(), notice);
+        assert_eq!(f.ap_deadline(), notice + Duration::hours(72));
+        // Awareness before the notice (found it ourselves first): no reason needed, the earlier counts.
+        let mut g = facts();
+        g.processor_notice_at = Some(g.became_aware_at + Duration::hours(5));
+        assert!(g.validate(now, 100).is_empty());
+        assert_eq!(g.ap_deadline(), g.became_aware_at + Duration::hours(72));
+        // The same moment: no reason needed.
+        g.processor_notice_at = Some(g.became_aware_at);
+        assert!(g.validate(now, 100).is_empty());
+        // A patch that moves awareness after the notice is refused the same way.
+        let p: IncidentPatch =
+            serde_json::from_str(r#"{"became_aware_at":"2026-11-20T10:00:00Z"}"#).unwrap();
+        let mut h = facts();
+        h.processor_notice_at = Some(Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap());
+        let n = p.apply(&h);
+        assert_eq!(
+            names(n.validate(now, 100)),
+            vec!["became_aware_at", "processor_notice_at"]
+        );
+        let p: IncidentPatch = serde_json::from_str(
+            r#"{"became_aware_at":"2026-11-20T10:00:00Z","late_awareness_reason":"  verkeerd geadresseerd  "}"#,
+        )
+        .unwrap();
+        let n = p.apply(&h);
+        assert!(n.validate(now, 100).is_empty());
+        assert_eq!(
+            n.late_awareness_reason.as_deref(),
+            Some("verkeerd geadresseerd")
+        );
+        assert_eq!(
+            n.ap_deadline(),
+            h.processor_notice_at.unwrap() + Duration::hours(72)
+        );
     }
 
     #[test]

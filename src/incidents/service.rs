@@ -24,6 +24,20 @@ pub struct ProcessorView {
     pub contract_hours: Option<i32>,
     /// Whether the processor told us within the contract's hours (null: not enough known).
     pub on_time: Option<bool>,
+    /// The latest moment the processor should have told us: its awareness + the contract's hours.
+    pub notice_due_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FollowUpView {
+    /// A provisional notification waits for its supplement (not yet filed).
+    pub open: bool,
+    /// The supplement is due by then (`clock.supplement_days` after the provisional filing).
+    pub due_at: DateTime<Utc>,
+    pub due_local: String,
+    pub overdue: bool,
+    /// When the supplement (or a withdrawal) was filed.
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -60,7 +74,11 @@ pub struct IncidentView {
     pub became_aware_at: DateTime<Utc>,
     pub awareness_established_by: Option<String>,
     pub awareness_how: Option<String>,
-    /// became_aware_at + 72 hours, UTC.
+    /// Why awareness is recorded later than the processor's notice.
+    pub late_awareness_reason: Option<String>,
+    /// When the 72 hours started: `became_aware_at`, or the processor's notice when that came first.
+    pub clock_started_at: DateTime<Utc>,
+    /// clock_started_at + 72 hours, UTC.
     pub ap_deadline: DateTime<Utc>,
     pub clock: ClockView,
     pub processor: ProcessorView,
@@ -71,6 +89,11 @@ pub struct IncidentView {
     /// When the AP notification was filed; with `notified_within_72h` beside it.
     pub notified_at: Option<DateTime<Utc>>,
     pub notified_within_72h: Option<bool>,
+    /// When a withdrawal (intrekking) of the AP notification was filed: the notification no longer
+    /// stands (it stays on file at the AP as a notice).
+    pub notification_withdrawn_at: Option<DateTime<Utc>>,
+    /// The follow-up a provisional notification opened (its supplement), if any.
+    pub follow_up: Option<FollowUpView>,
     pub closed_at: Option<DateTime<Utc>>,
     pub lessons_learned: Option<String>,
     /// Why an FG or admin closed while measures were still open.
@@ -91,9 +114,39 @@ pub fn view(row: IncidentRow, report_refs: Vec<String>, now: DateTime<Utc>) -> I
         label_en,
         ..
     } = clock::status(deadline, now);
+    let clock_start = f.clock_start();
+    let follow_up = match crate::notifications::phases::follow_up(
+        row.supplement_due_at.map(from_db),
+        row.supplement_closed_at.map(from_db),
+        now,
+    ) {
+        crate::notifications::phases::FollowUp::None => None,
+        crate::notifications::phases::FollowUp::Open { due, overdue } => Some(FollowUpView {
+            open: true,
+            due_at: due,
+            due_local: clock::local_display(due),
+            overdue,
+            closed_at: None,
+        }),
+        crate::notifications::phases::FollowUp::Closed { due, closed } => Some(FollowUpView {
+            open: false,
+            due_at: due,
+            due_local: clock::local_display(due),
+            overdue: false,
+            closed_at: Some(closed),
+        }),
+    };
     IncidentView {
+        follow_up,
+        notification_withdrawn_at: row.notification_withdrawn_at.map(from_db),
+        clock_started_at: clock_start,
+        late_awareness_reason: f.late_awareness_reason.clone(),
         processor: ProcessorView {
             on_time: f.processor_on_time(),
+            notice_due_at: clock::processor_notice_due(
+                f.processor_aware_at,
+                f.processor_contract_hours,
+            ),
             name: f.processor_name.clone(),
             aware_at: f.processor_aware_at,
             notice_at: f.processor_notice_at,
@@ -131,7 +184,7 @@ pub fn view(row: IncidentRow, report_refs: Vec<String>, now: DateTime<Utc>) -> I
         notified_at: row.notified_at.map(from_db),
         notified_within_72h: row
             .notified_at
-            .map(|n| clock::notified_in_time(f.became_aware_at, from_db(n))),
+            .map(|n| clock::notified_in_time(clock_start, from_db(n))),
         closed_at: row.closed_at.map(from_db),
         lessons_learned: row.lessons_learned,
         close_override_reason: row.close_override_reason,
@@ -287,7 +340,16 @@ pub fn update(
             }
         }
         let before = row.facts();
-        let after = p.apply(&before);
+        let mut after = p.apply(&before);
+        // A processor entered later gets the organisation's contract hours, as on creation.
+        let processor = after.processor_name.is_some() || after.processor_notice_at.is_some();
+        if processor
+            && after.processor_contract_hours.is_none()
+            && p.processor_contract_hours.is_none()
+        {
+            after.processor_contract_hours =
+                orgs::store::by_id(c, &row.organisation_id)?.and_then(|o| o.processor_hours);
+        }
         let t = now();
         let errs = after.validate(t, max_description);
         if !errs.is_empty() {

@@ -38,6 +38,14 @@ pub struct IncidentRow {
     /// Why it was closed while measures were still open (FG or admin).
     pub close_override_reason: Option<String>,
     pub evidence_purged_at: Option<NaiveDateTime>,
+    /// Why awareness is recorded later than the processor's notice.
+    pub late_awareness_reason: Option<String>,
+    /// When a withdrawal (intrekking) of the AP notification was filed.
+    pub notification_withdrawn_at: Option<NaiveDateTime>,
+    /// The follow-up a provisional notification opens: a supplement is due by then.
+    pub supplement_due_at: Option<NaiveDateTime>,
+    /// When that follow-up was closed (a supplement filed).
+    pub supplement_closed_at: Option<NaiveDateTime>,
 }
 
 impl IncidentRow {
@@ -55,6 +63,7 @@ impl IncidentRow {
             processor_aware_at: self.processor_aware_at.map(from_db),
             processor_notice_at: self.processor_notice_at.map(from_db),
             processor_contract_hours: self.processor_contract_hours,
+            late_awareness_reason: self.late_awareness_reason.clone(),
         }
     }
 
@@ -72,6 +81,7 @@ impl IncidentRow {
         self.processor_aware_at = f.processor_aware_at.map(to_db);
         self.processor_notice_at = f.processor_notice_at.map(to_db);
         self.processor_contract_hours = f.processor_contract_hours;
+        self.late_awareness_reason = f.late_awareness_reason.clone();
     }
 
     pub fn state(&self) -> State {
@@ -115,6 +125,10 @@ impl IncidentRow {
             lessons_learned: None,
             close_override_reason: None,
             evidence_purged_at: None,
+            late_awareness_reason: None,
+            notification_withdrawn_at: None,
+            supplement_due_at: None,
+            supplement_closed_at: None,
         };
         row.set_facts(facts);
         row
@@ -236,6 +250,23 @@ pub fn clock_candidates(
         .filter(incidents::state.eq_any(RUNNING))
         .filter(incidents::ap_deadline.le(to_db(now + chrono::Duration::hours(hours))))
         .order(incidents::ap_deadline.asc())
+        .limit(1000)
+        .load(conn)
+}
+
+/// Incidents with an open follow-up (a provisional notification waiting for its supplement) due
+/// within `hours` of `now` (or past), whose notification was not withdrawn.
+pub fn follow_up_candidates(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    hours: i64,
+) -> QueryResult<Vec<IncidentRow>> {
+    incidents::table
+        .filter(incidents::supplement_due_at.le(to_db(now + chrono::Duration::hours(hours))))
+        .filter(incidents::supplement_closed_at.is_null())
+        .filter(incidents::notification_withdrawn_at.is_null())
+        .filter(incidents::state.ne_all(vec!["closed", "not_a_breach"]))
+        .order(incidents::supplement_due_at.asc())
         .limit(1000)
         .load(conn)
 }

@@ -82,6 +82,9 @@ pub struct DraftInput {
     pub reporter_email: Option<String>,
     /// The AP number (meldingsnummer) of the notification this one supplements or withdraws.
     pub earlier_ap_number: Option<String>,
+    /// The earlier notification was filed at the AP before Meldpunt was used (so it is not
+    /// recorded on the incident); `earlier_ap_number` is then its number.
+    pub earlier_before_meldpunt: Option<bool>,
     /// Why the notification is withdrawn (withdrawal only).
     pub withdrawal_reasons: Option<String>,
     /// Why the notification comes after the 72 hours.

@@ -111,6 +111,7 @@ pub fn run(cmd: CampaignCmd, settings: &Settings) -> anyhow::Result<i32> {
     db::run_migrations(&mut c)?;
     let ctx = Ctx {
         template_dir: settings.notifications.template_dir(),
+        supplement_days: settings.clock.supplement_days,
     };
     match cmd {
         CampaignCmd::Import {

@@ -4,13 +4,15 @@
 //! outbox (throttled, pausable).
 //!
 //! Pure modules: [`ap`] (the answer set), [`letters`] (what the letter says), [`recipients`] (CSV
-//! parsing and validation), [`render`] (templates, hashing). Database and HTTP: [`store`],
+//! parsing and validation), [`phases`] (supplements, withdrawals, the follow-up of a provisional
+//! notification), [`render`] (templates, hashing). Database and HTTP: [`store`],
 //! [`service`], [`campaign`], [`routes`], [`pdf`] (the PDFs).
 pub mod ap;
 pub mod campaign;
 pub mod cli;
 pub mod letters;
 pub mod pdf;
+pub mod phases;
 pub mod public;
 pub mod recipients;
 pub mod render;

@@ -19,6 +19,7 @@ use crate::state::AppState;
 pub fn ctx(state: &AppState) -> Ctx {
     Ctx {
         template_dir: state.settings.notifications.template_dir(),
+        supplement_days: state.settings.clock.supplement_days,
     }
 }
 

@@ -14,6 +14,7 @@ use super::ap::{
     self, ApDraft, ApSource, DecisionPart, DraftInput, IncidentPart, NoticeKind, OrgPart,
 };
 use super::letters::{self, LetterCtx, RecipientCtx};
+use super::phases::{self, Filed};
 use super::render::{sha256_hex, NoticeTemplates, TemplateError};
 use super::store::{self, DraftRow, RecipientRow, SettingsRow};
 use crate::assessment::decision::{Exception, Outcome};
@@ -31,9 +32,20 @@ use crate::incidents::store::IncidentRow;
 use crate::orgs::store as org_store;
 
 /// What the operations need from the configuration.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Ctx {
     pub template_dir: Option<PathBuf>,
+    /// Days within which a provisional notification is to be supplemented (`clock.supplement_days`).
+    pub supplement_days: i64,
+}
+
+impl Default for Ctx {
+    fn default() -> Ctx {
+        Ctx {
+            template_dir: None,
+            supplement_days: phases::DEFAULT_SUPPLEMENT_DAYS,
+        }
+    }
 }
 
 pub fn template_error(e: TemplateError) -> ApiError {
@@ -41,6 +53,47 @@ pub fn template_error(e: TemplateError) -> ApiError {
         "template",
         format!("{}: {}", e.template, e.message),
     )])
+}
+
+/// The AP notifications recorded as filed on this incident.
+fn filed_on(c: &mut DbConn, incident_id: &str) -> ApiResult<Vec<Filed>> {
+    Ok(store::drafts(c, incident_id)?
+        .into_iter()
+        .filter(|d| d.purpose == "ap" && d.status == "filed")
+        .filter_map(|d| {
+            Some(Filed {
+                kind: NoticeKind::parse(&d.kind)?,
+                ap_number: d.ap_number?,
+            })
+        })
+        .collect())
+}
+
+/// A supplement or withdrawal refers to a filing recorded on this incident, or to an AP number
+/// from before Meldpunt stated as such (422 naming `earlier_ap_number` otherwise). `complete`: the
+/// number is required (at filing); while drafting an absent one stays on the blocking list.
+fn check_earlier(
+    c: &mut DbConn,
+    incident_id: &str,
+    kind: &str,
+    input: &DraftInput,
+    complete: bool,
+) -> ApiResult<()> {
+    let Some(kind) = NoticeKind::parse(kind) else {
+        return Ok(());
+    };
+    if !kind.refers_to_earlier() {
+        return Ok(());
+    }
+    let filed = filed_on(c, incident_id)?;
+    phases::check_reference(
+        kind,
+        input.earlier_ap_number.as_deref(),
+        input.earlier_before_meldpunt.unwrap_or(false),
+        &filed,
+        complete,
+    )
+    .map_err(|p| vec![p].into())
 }
 
 /// The organisation's part of every notice: its row plus the notice settings.
@@ -71,6 +124,7 @@ pub fn org_part(c: &mut DbConn, org_id: &str) -> ApiResult<(String, OrgPart, Set
 
 fn incident_part(inc: &IncidentRow) -> IncidentPart {
     let f = inc.facts();
+    let clock_start = f.clock_start();
     IncidentPart {
         reference: inc.reference.clone(),
         title: f.title,
@@ -78,7 +132,8 @@ fn incident_part(inc: &IncidentRow) -> IncidentPart {
         breach_started_at: f.breach_started_at,
         breach_ended_at: f.breach_ended_at,
         discovered_at: f.discovered_at,
-        became_aware_at: f.became_aware_at,
+        // The AP's "aware since": when the 72 hours started (the processor's notice if that came first).
+        became_aware_at: clock_start,
         awareness_how: f.awareness_how,
         processor_name: f.processor_name,
     }
@@ -260,7 +315,7 @@ pub struct DraftView {
 
 pub fn filing_view(inc: &IncidentRow, d: &DraftRow) -> Option<FilingView> {
     let (num, at) = (d.ap_number.clone()?, from_db(d.filed_at?));
-    let within = ap::within_72_hours(from_db(inc.became_aware_at), at);
+    let within = ap::within_72_hours(inc.facts().clock_start(), at);
     let local = crate::incidents::clock::local_display(at);
     Some(FilingView {
         label_nl: format!(
@@ -432,6 +487,9 @@ pub fn create_draft(
     }
     write_tx(c, |c| -> ApiResult<DraftView> {
         let inc = visible(c, staff, incident_id, true)?;
+        if purpose == "ap" {
+            check_earlier(c, &inc.id, &kind, &di, false)?;
+        }
         let t = now();
         let row = DraftRow {
             id: new_id(),
@@ -493,6 +551,9 @@ pub fn update_draft(
                 "filed",
                 "this notification was filed; draft a supplement instead",
             ));
+        }
+        if d.purpose == "ap" {
+            check_earlier(c, &inc.id, &d.kind, &di, false)?;
         }
         let before: serde_json::Value = parse_stored("draft input", &d.input_json)?;
         d.input_json = serde_json::to_string(&di).map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -775,12 +836,14 @@ pub fn record_filing(
                 "only AP notifications are filed",
             ));
         }
-        if filed_at < from_db(inc.became_aware_at) {
+        if filed_at < inc.facts().clock_start() {
             return Err(ApiError::field(
                 "filed_at",
                 "lies before the moment of awareness",
             ));
         }
+        let input: DraftInput = parse_stored("draft input", &d.input_json)?;
+        check_earlier(c, &inc.id, &d.kind, &input, true)?;
         let r = require_valid_approval(c, ctx, staff.actor(), &inc, &mut d, filed_at)?;
         d.status = "filed".into();
         d.ap_number = Some(num.clone());
@@ -847,9 +910,79 @@ pub fn record_filing(
                 }
             }
         }
+        if let Some(kind) = NoticeKind::parse(&d.kind) {
+            phase_effects(c, ctx, staff, &inc.id, kind, &d.id, filed_at, t)?;
+        }
         let inc = visible(c, staff, incident_id, false)?;
         view(&inc, &d, r)
     })
+}
+
+/// Inside the filing's transaction: what a filing of this kind changes on the incident, audited.
+/// A provisional notification opens a follow-up (a supplement due in `supplement_days`); a
+/// supplement closes it; a withdrawal records that the notification was withdrawn (and closes the
+/// follow-up: a withdrawn notification is not supplemented).
+#[allow(clippy::too_many_arguments)]
+fn phase_effects(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    staff: &Staff,
+    incident_id: &str,
+    kind: NoticeKind,
+    draft_id: &str,
+    filed_at: DateTime<Utc>,
+    t: DateTime<Utc>,
+) -> ApiResult<()> {
+    let Some(mut row) = crate::incidents::store::by_id_for_update(c, incident_id)? else {
+        return Err(ApiError::NotFound);
+    };
+    let snapshot = |r: &IncidentRow| {
+        serde_json::json!({
+            "supplement_due_at": r.supplement_due_at,
+            "supplement_closed_at": r.supplement_closed_at,
+            "notification_withdrawn_at": r.notification_withdrawn_at,
+        })
+    };
+    let before = snapshot(&row);
+    let open = row.supplement_due_at.is_some() && row.supplement_closed_at.is_none();
+    let action = match kind {
+        NoticeKind::InitialProvisional => {
+            row.supplement_due_at =
+                Some(to_db(phases::supplement_due(filed_at, ctx.supplement_days)));
+            row.supplement_closed_at = None;
+            "incident.follow_up_opened"
+        }
+        NoticeKind::Supplement if open => {
+            row.supplement_closed_at = Some(to_db(filed_at));
+            "incident.follow_up_closed"
+        }
+        NoticeKind::Withdrawal => {
+            row.notification_withdrawn_at = Some(to_db(filed_at));
+            if open {
+                row.supplement_closed_at = Some(to_db(filed_at));
+            }
+            "incident.notification_withdrawn"
+        }
+        _ => return Ok(()),
+    };
+    let after = snapshot(&row);
+    crate::incidents::store::save(c, &mut row, t)?;
+    let mut after = after;
+    after["draft_id"] = serde_json::json!(draft_id);
+    audit::store::append(
+        c,
+        &[Entry {
+            actor: staff.actor(),
+            action: action.into(),
+            entity_type: "incident",
+            entity_id: row.id.clone(),
+            organisation_id: Some(row.organisation_id.clone()),
+            before: Some(before),
+            after: Some(after),
+        }],
+        t,
+    )?;
+    Ok(())
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]

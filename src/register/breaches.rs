@@ -67,10 +67,16 @@ pub struct Entry {
     pub title: String,
     pub state: String,
     pub became_aware_at: DateTime<Utc>,
+    /// Why awareness is recorded later than the processor's notice (the 72 hours run from the notice).
+    pub late_awareness_reason: Option<String>,
     pub ap_deadline: DateTime<Utc>,
     pub notified_at: Option<DateTime<Utc>>,
+    /// The 72 hours counted from the start of the clock (awareness, or the processor's notice if earlier).
     #[schema(value_type = String)]
     pub timeliness: Timeliness,
+    /// When the AP notification was withdrawn (intrekking): it stays in the register as filed and
+    /// withdrawn, and the statistics count it as withdrawn, not as notified.
+    pub notification_withdrawn_at: Option<DateTime<Utc>>,
     /// Hours from awareness to notification, when notified.
     pub hours_to_notification: Option<f64>,
     /// The kind of incident (AP form key), when recorded.
@@ -107,7 +113,7 @@ pub struct Filter {
     pub kind: Option<String>,
     /// A decision outcome key, or `none` for incidents without a decision.
     pub decision: Option<String>,
-    /// within, after or not_notified.
+    /// within, after or not_notified (the filing's timeliness); or withdrawn.
     pub timeliness: Option<String>,
 }
 
@@ -125,8 +131,11 @@ impl Filter {
             }
         }
         if let Some(t) = &self.timeliness {
-            if Timeliness::parse(t).is_none() {
-                return Err(("timeliness", "one of within, after, not_notified".into()));
+            if Timeliness::parse(t).is_none() && t != "withdrawn" {
+                return Err((
+                    "timeliness",
+                    "one of within, after, not_notified, withdrawn".into(),
+                ));
             }
         }
         if let (Some(f), Some(t)) = (self.from, self.to) {
@@ -155,7 +164,12 @@ impl Filter {
             }
         }
         if let Some(t) = &self.timeliness {
-            if e.timeliness.as_str() != t {
+            let ok = if t == "withdrawn" {
+                e.notification_withdrawn_at.is_some()
+            } else {
+                e.timeliness.as_str() == t
+            };
+            if !ok {
                 return false;
             }
         }
@@ -163,7 +177,7 @@ impl Filter {
     }
 }
 
-pub const CSV_COLUMNS: [&str; 29] = [
+pub const CSV_COLUMNS: [&str; 31] = [
     "reference",
     "organisation",
     "title",
@@ -193,6 +207,8 @@ pub const CSV_COLUMNS: [&str; 29] = [
     "lessons_learned",
     "closed_at",
     "close_override_reason",
+    "notification_withdrawn_at",
+    "late_awareness_reason",
 ];
 
 fn ts(t: Option<DateTime<Utc>>) -> String {
@@ -251,6 +267,8 @@ pub fn to_csv(entries: &[Entry]) -> String {
             e.lessons_learned.clone().unwrap_or_default(),
             ts(e.closed_at),
             e.close_override_reason.clone().unwrap_or_default(),
+            ts(e.notification_withdrawn_at),
+            e.late_awareness_reason.clone().unwrap_or_default(),
         ];
         w.write_record(row.iter().map(|s| cell(s)))
             .expect("in memory");

@@ -622,6 +622,7 @@ pub fn register(c: &mut DbConn, staff: &Staff, f: &Filter) -> ApiResult<Vec<Entr
             })
             .count();
         let aware = from_db(r.became_aware_at);
+        let start = crate::incidents::clock::clock_start(aware, r.processor_notice_at.map(from_db));
         let notified = r.notified_at.map(from_db);
         let keys = |v: Vec<&'static str>| v.into_iter().map(String::from).collect::<Vec<_>>();
         let entry = Entry {
@@ -635,11 +636,13 @@ pub fn register(c: &mut DbConn, staff: &Staff, f: &Filter) -> ApiResult<Vec<Entr
             title: r.title.clone(),
             state: r.state.clone(),
             became_aware_at: aware,
+            late_awareness_reason: r.late_awareness_reason.clone(),
             ap_deadline: from_db(r.ap_deadline),
             notified_at: notified,
-            timeliness: Timeliness::of(aware, notified),
+            timeliness: Timeliness::of(start, notified),
+            notification_withdrawn_at: r.notification_withdrawn_at.map(from_db),
             hours_to_notification: notified
-                .map(|n| ((n - aware).num_minutes() as f64 / 6.0).round() / 10.0),
+                .map(|n| ((n - start).num_minutes() as f64 / 6.0).round() / 10.0),
             kind: facts
                 .as_ref()
                 .and_then(|f| f.kind.value().map(|k| k.as_str().to_string())),

@@ -18,8 +18,12 @@ pub struct Statistics {
     pub incidents: usize,
     pub by_kind: Vec<Count>,
     pub by_decision: Vec<Count>,
+    /// Incidents notified to the AP whose notification stands (a withdrawn one is not counted).
     pub notified: usize,
     pub notified_within_72h: usize,
+    /// Incidents whose AP notification was withdrawn: filed, then withdrawn (it stays on file at
+    /// the AP as a notice, but no longer as a notification of a breach).
+    pub withdrawn: usize,
     /// notified_within_72h / notified; none when nothing was notified.
     pub share_within_72h: Option<f64>,
     /// Median hours from awareness to notification over the notified incidents.
@@ -78,13 +82,22 @@ pub fn compute(entries: &[Entry]) -> Statistics {
         count: entries.iter().filter(|e| e.decision.is_none()).count(),
     });
     by_decision.retain(|c| c.count > 0);
-    let notified = entries
-        .iter()
+    // A withdrawn notification does not count as notified (nor in the share within 72 hours or the
+    // median): it was withdrawn because it should not stand, so counting it would overstate both.
+    let standing = || {
+        entries
+            .iter()
+            .filter(|e| e.notification_withdrawn_at.is_none())
+    };
+    let notified = standing()
         .filter(|e| e.timeliness != Timeliness::NotNotified)
         .count();
-    let within = entries
-        .iter()
+    let within = standing()
         .filter(|e| e.timeliness == Timeliness::Within)
+        .count();
+    let withdrawn = entries
+        .iter()
+        .filter(|e| e.notification_withdrawn_at.is_some())
         .count();
     Statistics {
         incidents: entries.len(),
@@ -92,12 +105,10 @@ pub fn compute(entries: &[Entry]) -> Statistics {
         by_decision,
         notified,
         notified_within_72h: within,
+        withdrawn,
         share_within_72h: (notified > 0).then(|| within as f64 / notified as f64),
         median_hours_to_notification: median(
-            entries
-                .iter()
-                .filter_map(|e| e.hours_to_notification)
-                .collect(),
+            standing().filter_map(|e| e.hours_to_notification).collect(),
         ),
         open_measures: entries.iter().map(|e| e.open_measures).sum(),
         overdue_measures: entries
@@ -186,9 +197,11 @@ mod tests {
             title: "t".into(),
             state: "closed".into(),
             became_aware_at: aware,
+            late_awareness_reason: None,
             ap_deadline: aware + chrono::Duration::hours(72),
             notified_at: notified,
             timeliness: Timeliness::of(aware, notified),
+            notification_withdrawn_at: None,
             hours_to_notification: hours,
             kind: kind.map(str::to_string),
             nature: vec![],
@@ -246,6 +259,23 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![("notify_ap", 3), ("none", 1)]
         );
+    }
+
+    #[test]
+    fn a_withdrawn_notification_counts_as_withdrawn_not_as_notified() {
+        let mut gone = entry(Some("email_cc_not_bcc"), Some("notify_ap"), Some(10.0));
+        gone.notification_withdrawn_at = gone.notified_at.map(|n| n + chrono::Duration::days(2));
+        let es = vec![
+            entry(Some("email_cc_not_bcc"), Some("notify_ap"), Some(80.0)),
+            gone,
+        ];
+        let st = compute(&es);
+        assert_eq!(st.incidents, 2);
+        assert_eq!(st.notified, 1);
+        assert_eq!(st.withdrawn, 1);
+        assert_eq!(st.notified_within_72h, 0);
+        assert_eq!(st.share_within_72h, Some(0.0));
+        assert_eq!(st.median_hours_to_notification, Some(80.0));
     }
 
     #[test]

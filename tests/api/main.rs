@@ -13,6 +13,7 @@ mod ops;
 mod orgs;
 mod outbox;
 mod pdf;
+mod phases;
 mod public_pages;
 mod register;
 mod register_pages;

@@ -365,6 +365,7 @@ pub async fn act(
                     processor_aware_at: None,
                     processor_notice_at: None,
                     processor_contract_hours: None,
+                    late_awareness_reason: None,
                     reports: refs,
                 };
                 let max = state.settings.limits.description_chars;

@@ -70,6 +70,8 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
                 "state": state_label(lang, st.as_str()),
                 "clock": clock_text(lang, deadline, t, st.clock_running()),
                 "deadline": local_time(lang, deadline),
+                "follow_up": follow_up_ctx(lang, r.supplement_due_at.map(crate::db::from_db), r.supplement_closed_at.map(crate::db::from_db), t),
+                "withdrawn": r.notification_withdrawn_at.is_some(),
             })
         })
         .collect();
@@ -135,6 +137,7 @@ const GROUPS: [(&str, &[(&str, Kind)]); 4] = [
             ("processor_aware_at", Kind::When),
             ("processor_notice_at", Kind::When),
             ("processor_contract_hours", Kind::Number),
+            ("late_awareness_reason", Kind::Area),
         ],
     ),
 ];
@@ -152,6 +155,7 @@ fn fact_values(f: &Facts) -> HashMap<&'static str, String> {
         ("awareness_established_by", s(&f.awareness_established_by)),
         ("awareness_how", s(&f.awareness_how)),
         ("processor_name", s(&f.processor_name)),
+        ("late_awareness_reason", s(&f.late_awareness_reason)),
         ("processor_aware_at", input_value(f.processor_aware_at)),
         ("processor_notice_at", input_value(f.processor_notice_at)),
         (
@@ -161,6 +165,31 @@ fn fact_values(f: &Facts) -> HashMap<&'static str, String> {
                 .unwrap_or_default(),
         ),
     ])
+}
+
+/// The open follow-up of a provisional notification, as the list and the incident page show it.
+fn follow_up_ctx(
+    lang: Lang,
+    due: Option<chrono::DateTime<chrono::Utc>>,
+    closed: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Value {
+    use crate::notifications::phases::{follow_up, FollowUp};
+    let w = pages();
+    match follow_up(due, closed, now) {
+        FollowUp::None => Value::Null,
+        FollowUp::Open { due, overdue } => json!({
+            "open": true,
+            "overdue": overdue,
+            "text": w.t(lang, if overdue { "staff_follow_up_overdue" } else { "staff_follow_up_due" })
+                .replace("{at}", &local_time(lang, due)),
+        }),
+        FollowUp::Closed { closed, .. } => json!({
+            "open": false,
+            "overdue": false,
+            "text": w.t(lang, "staff_follow_up_closed").replace("{at}", &local_time(lang, closed)),
+        }),
+    }
 }
 
 /// What the incident page shows besides the stored data: errors, what was typed, a message.
@@ -434,6 +463,12 @@ pub(super) async fn incident_page(
         "deadline": local_time(lang, v.ap_deadline),
         "became_aware": local_time(lang, v.became_aware_at),
         "processor_on_time": processor_on_time,
+        "processor_notice_due": v.processor.notice_due_at.map(|t| local_time(lang, t)),
+        "clock_from_notice": (v.clock_started_at != v.became_aware_at)
+            .then(|| local_time(lang, v.clock_started_at)),
+        "late_awareness_reason": v.late_awareness_reason,
+        "withdrawn_at": v.notification_withdrawn_at.map(|t| local_time(lang, t)),
+        "follow_up": follow_up_ctx(lang, v.follow_up.as_ref().map(|f| f.due_at), v.follow_up.as_ref().and_then(|f| f.closed_at), t),
         "state": state_label(lang, current.as_str()),
         "state_reason": v.state_reason,
         "transitions": transitions,
@@ -558,6 +593,7 @@ pub async fn update(
                 ("awareness_established_by", _) => p.awareness_established_by = Some(text),
                 ("awareness_how", _) => p.awareness_how = Some(text),
                 ("processor_name", _) => p.processor_name = Some(text),
+                ("late_awareness_reason", _) => p.late_awareness_reason = Some(text),
                 ("processor_contract_hours", _) => match text.map(|t| t.parse::<i32>()) {
                     None => p.processor_contract_hours = Some(None),
                     Some(Ok(h)) => p.processor_contract_hours = Some(Some(h)),

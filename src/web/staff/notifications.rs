@@ -39,8 +39,9 @@ const KINDS: [(&str, &str, Option<&str>); 6] = [
 ];
 
 /// The fields the drafter adds: (name, textarea, for the AP / for letters and notices).
-const FIELDS: [(&str, bool, bool, bool); 15] = [
+const FIELDS: [(&str, bool, bool, bool); 16] = [
     ("earlier_ap_number", false, true, false),
+    ("earlier_before_meldpunt", false, true, false),
     ("withdrawal_reasons", true, true, false),
     ("delay_reason", true, true, false),
     ("reporter_name", false, true, false),
@@ -93,7 +94,7 @@ fn input_values(input: &DraftInput) -> HashMap<String, String> {
 fn input_from_form(f: &Form) -> DraftInput {
     let mut m = serde_json::Map::new();
     for (name, ..) in FIELDS {
-        if name == "people_abroad" {
+        if matches!(name, "people_abroad" | "earlier_before_meldpunt") {
             match f.get(name).as_str() {
                 "true" => m.insert(name.into(), json!(true)),
                 "false" => m.insert(name.into(), json!(false)),
@@ -144,7 +145,7 @@ fn fields_ctx(
                         "describedby": super::described_by(&id, hint.is_some(), error.is_some()),
                         "error": error,
                         "textarea": area,
-                        "tri": *name == "people_abroad",
+                        "tri": matches!(*name, "people_abroad" | "earlier_before_meldpunt"),
                         "options": [
                             {"value": "", "label": t(lang, "staff_fx_unknown"), "selected": value.is_empty()},
                             {"value": "true", "label": t(lang, "staff_yes"), "selected": value == "true"},

@@ -121,6 +121,7 @@ fn filter_ctx(lang: Lang, f: &Filter) -> Value {
             };
             json!({"value": t.as_str(), "label": label, "selected": f.timeliness.as_deref() == Some(t.as_str())})
         })
+        .chain(std::iter::once(json!({"value": "withdrawn", "label": w.t(lang, "staff_register_withdrawn"), "selected": f.timeliness.as_deref() == Some("withdrawn")})))
         .collect();
     json!({
         "from": f.from.map(|d| d.to_string()).unwrap_or_default(),
@@ -165,6 +166,8 @@ pub async fn register(
                     Timeliness::NotNotified => "—".to_string(),
                     t => format!("{} ({})", e.notified_at.map(|n| super::local_time(lang, n)).unwrap_or_default(), if t == Timeliness::Within { w.t(lang, "staff_notified_in_time") } else { w.t(lang, "staff_notified_late") }),
                 },
+                "withdrawn": e.notification_withdrawn_at.map(|t| format!("{} {}", w.t(lang, "staff_notification_withdrawn_at"), super::local_time(lang, t))),
+                "late_awareness_reason": e.late_awareness_reason,
                 "late": e.timeliness == Timeliness::After,
                 "open_measures": e.open_measures,
                 "overdue": e.measures.iter().any(|m| m.overdue),
