@@ -238,7 +238,10 @@ async fn ap_notification_through_the_pages(app: TestApp) {
                 ("reporter_function", "privacy officer"),
                 ("reporter_phone", "010-1234567"),
                 ("reporter_email", "p.jansen@oost.example.nl"),
-                ("measures", "de ontvanger is gevraagd de brief te vernietigen"),
+                (
+                    "measures",
+                    "de ontvanger is gevraagd de brief te vernietigen",
+                ),
             ],
         )
         .await;
