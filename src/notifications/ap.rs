@@ -1192,9 +1192,7 @@ mod tests {
         assert!(d.blocking.iter().any(|p| p.field == "kind"));
     }
 
-    use crate::assessment::facts::{
-        PeopleConsequence, PersonGroup, Protection, ProtectionMethod, SpecialCategory,
-    };
+    use crate::assessment::facts::{PeopleConsequence, PersonGroup, Protection, ProtectionMethod};
 
     /// Facts that answer every question Art. 33(3) requires.
     fn full_facts() -> Facts {
