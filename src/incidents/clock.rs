@@ -32,10 +32,14 @@ pub fn notified_in_time(became_aware_at: DateTime<Utc>, notified_at: DateTime<Ut
     notified_at <= ap_deadline(became_aware_at)
 }
 
-/// The deadline shown as people in the Netherlands read it, e.g. `di 27-10-2026 09:00 (CET)`.
+/// The deadline shown as people in the Netherlands read it, in Dutch: `di 27-10-2026 09:00 (CET)`.
 pub fn local_display(t: DateTime<Utc>) -> String {
-    let local = t.with_timezone(&Amsterdam);
-    local.format("%a %d-%m-%Y %H:%M (%Z)").to_string()
+    crate::locale::datetime_nl(t)
+}
+
+/// The same in English: `Tue 27-10-2026 09:00 (CET)`.
+pub fn local_display_en(t: DateTime<Utc>) -> String {
+    crate::locale::datetime_en(t)
 }
 
 /// RFC 3339 with the Amsterdam offset, for machines that want the local wall-clock time.
@@ -47,6 +51,8 @@ pub fn local_rfc3339(t: DateTime<Utc>) -> String {
 pub struct ClockStatus {
     pub deadline: DateTime<Utc>,
     pub deadline_local: String,
+    /// The deadline in English words (for English texts).
+    pub deadline_local_en: String,
     /// Whole and fractional hours left; negative once overdue.
     pub hours_left: f64,
     pub overdue: bool,
@@ -71,6 +77,7 @@ pub fn status(deadline: DateTime<Utc>, now: DateTime<Utc>) -> ClockStatus {
     ClockStatus {
         deadline,
         deadline_local: local_display(deadline),
+        deadline_local_en: local_display_en(deadline),
         hours_left,
         overdue,
         label_nl,
@@ -172,7 +179,8 @@ mod tests {
         let deadline = ap_deadline(aware);
         assert_eq!(deadline, ams(2026, 10, 27, 9, 0));
         assert_eq!(deadline.to_rfc3339(), "2026-10-27T08:00:00+00:00");
-        assert_eq!(local_display(deadline), "Tue 27-10-2026 09:00 (CET)");
+        assert_eq!(local_display(deadline), "di 27-10-2026 09:00 (CET)");
+        assert_eq!(local_display_en(deadline), "Tue 27-10-2026 09:00 (CET)");
         assert_eq!(local_rfc3339(deadline), "2026-10-27T09:00:00+01:00");
     }
 

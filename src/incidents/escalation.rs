@@ -197,14 +197,17 @@ impl Escalator<'_> {
             }
             let mut n = 0;
             for (email, name, lang) in recipients(c, inc)? {
+                // Dutch texts get Dutch weekday names and the state in words, never its key.
+                let dutch = lang != "en";
+                let state = inc.state();
                 let ctx = serde_json::json!({
                     "name": name,
                     "reference": inc.reference,
                     "title": inc.title,
-                    "deadline_local": status.deadline_local,
+                    "deadline_local": if dutch { &status.deadline_local } else { &status.deadline_local_en },
                     "hours_left": status.hours_left.max(0.0).floor() as i64,
                     "overdue": point.hours == 0,
-                    "state": inc.state,
+                    "state": if dutch { state.label_nl().to_string() } else { state.as_str().replace('_', " ") },
                     "link": format!("{}/staff/incidents/{}", self.public_url.trim_end_matches('/'), inc.id),
                 });
                 let (subject, body) = self

@@ -66,6 +66,12 @@ pub fn ap_blocks(d: &ApDraft, sha256: &str, approval: &str, filing: Option<&str>
             d.recorded, d.derived, d.missing
         ))],
     ));
+    for p in &d.required_missing {
+        b.push(Block::KeyValue(
+            "Verplicht, ontbreekt".into(),
+            vec![Run::plain(p.message_nl.clone())],
+        ));
+    }
     b.push(Block::KeyValue(
         "Aftekening FG".into(),
         vec![Run::plain(approval)],

@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ap::{
-    self, ApDraft, ApSource, DecisionPart, DraftInput, IncidentPart, NoticeKind, OrgPart,
+    self, ApDraft, ApSource, DecisionPart, DraftInput, IncidentPart, InformedPart, NoticeKind,
+    OrgPart,
 };
 use super::letters::{self, LetterCtx, RecipientCtx};
 use super::phases::{self, Filed};
@@ -164,6 +165,28 @@ fn assessment(
     Ok((facts, severity, decision))
 }
 
+/// Who were told up to `at` (AP form chapter 10): recipients of the incident's campaigns per
+/// channel, and its public notice while it stands.
+pub fn informed(c: &mut DbConn, incident_id: &str, at: DateTime<Utc>) -> ApiResult<InformedPart> {
+    let mut out = InformedPart::default();
+    for (channel, ok, failed) in store::informed_counts(c, incident_id, to_db(at))? {
+        match channel.as_str() {
+            "email" => {
+                out.by_email += ok;
+                out.email_failed += failed;
+            }
+            _ => out.by_letter += ok + failed,
+        }
+    }
+    out.public_notice_at = super::public::for_incident(c, incident_id)?
+        .into_iter()
+        .map(|n| (from_db(n.published_at), n.withdrawn_at.map(from_db)))
+        .filter(|(p, w)| *p <= at && w.map(|w| w > at).unwrap_or(true))
+        .map(|(p, _)| p)
+        .min();
+    Ok(out)
+}
+
 /// The columns of the recipient list beyond the required four (from the first recipient).
 pub fn extra_columns(c: &mut DbConn, incident_id: &str) -> ApiResult<Vec<String>> {
     Ok(match store::first_recipient(c, incident_id)? {
@@ -200,6 +223,7 @@ pub fn render_draft(
         let kind = NoticeKind::parse(&d.kind)
             .ok_or_else(|| ApiError::Internal("stored notice kind".into()))?;
         let part = incident_part(inc);
+        let informed = informed(c, &inc.id, at)?;
         let draft = ap::build(&ApSource {
             kind,
             input: &input,
@@ -208,6 +232,7 @@ pub fn render_draft(
             severity: severity.as_ref(),
             decision: decision.as_ref(),
             org: &org,
+            informed: &informed,
             at,
         });
         let content = t.render("ap_draft", &draft).map_err(template_error)?;
@@ -317,13 +342,14 @@ pub fn filing_view(inc: &IncidentRow, d: &DraftRow) -> Option<FilingView> {
     let (num, at) = (d.ap_number.clone()?, from_db(d.filed_at?));
     let within = ap::within_72_hours(inc.facts().clock_start(), at);
     let local = crate::incidents::clock::local_display(at);
+    let local_en = crate::incidents::clock::local_display_en(at);
     Some(FilingView {
         label_nl: format!(
             "gemeld bij de AP op {local} onder nummer {num} ({} de 72 uur)",
             if within { "binnen" } else { "na" }
         ),
         label_en: format!(
-            "notified to the AP at {local} as number {num} ({} the 72 hours)",
+            "notified to the AP at {local_en} as number {num} ({} the 72 hours)",
             if within { "within" } else { "after" }
         ),
         ap_number: num,
@@ -844,6 +870,12 @@ pub fn record_filing(
         }
         let input: DraftInput = parse_stored("draft input", &d.input_json)?;
         check_earlier(c, &inc.id, &d.kind, &input, true)?;
+        // A complete notification is never filed while an answer Art. 33(3) requires is missing
+        // (named first: more useful than "not signed off").
+        let now_r = render_draft(c, ctx, &inc, &d, filed_at)?;
+        if d.kind == NoticeKind::InitialComplete.as_str() && !now_r.blocking.is_empty() {
+            return Err(now_r.blocking.into());
+        }
         let r = require_valid_approval(c, ctx, staff.actor(), &inc, &mut d, filed_at)?;
         d.status = "filed".into();
         d.ap_number = Some(num.clone());

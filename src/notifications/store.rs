@@ -415,3 +415,42 @@ pub fn failed_messages(
         ))
         .load(c)
 }
+
+/// People informed through this incident's campaigns started up to `until`, per channel:
+/// `(channel, messages not failed, e-mails failed)`. A campaign never takes a recipient an earlier
+/// one reached (see `campaign::start`), so a message is a person.
+pub fn informed_counts(
+    c: &mut DbConn,
+    incident_id: &str,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<(String, i64, i64)>> {
+    let campaigns: Vec<String> = notice_campaigns::table
+        .filter(notice_campaigns::incident_id.eq(incident_id))
+        .filter(notice_campaigns::created_at.le(until))
+        .select(notice_campaigns::id)
+        .load(c)?;
+    if campaigns.is_empty() {
+        return Ok(vec![]);
+    }
+    let per_channel: Vec<(String, i64)> = notice_messages::table
+        .filter(notice_messages::campaign_id.eq_any(&campaigns))
+        .group_by(notice_messages::channel)
+        .select((notice_messages::channel, diesel::dsl::count_star()))
+        .load(c)?;
+    let kinds: Vec<String> = campaigns
+        .iter()
+        .map(|id| super::campaign::outbox_kind(id))
+        .collect();
+    let failed: i64 = outbox::table
+        .filter(outbox::kind.eq_any(&kinds))
+        .filter(outbox::status.eq("failed"))
+        .count()
+        .get_result(c)?;
+    Ok(per_channel
+        .into_iter()
+        .map(|(ch, n)| {
+            let f = if ch == "email" { failed.min(n) } else { 0 };
+            (ch, n - f, f)
+        })
+        .collect())
+}

@@ -310,7 +310,9 @@ impl TestApp {
             .post(
                 "/api/v1/incidents",
                 Some(&user.token),
-                serde_json::json!({"organisation": org, "title": "Brief naar verkeerd adres", "became_aware_at": aware}),
+                serde_json::json!({"organisation": org, "title": "Brief naar verkeerd adres",
+                    "description": "Een brief met naam, adres en BSN ging naar een verkeerd adres.",
+                    "became_aware_at": aware}),
             )
             .await;
         assert_eq!(r.status(), 201, "open incident");

@@ -120,6 +120,7 @@ async fn assessed_incident(app: &TestApp, h: &User, hours_ago: i64) -> String {
         "general_data": e(json!(["name", "address", "bsn"])),
         "special_categories": e(json!([])),
         "groups": e(json!(["customers"])),
+        "records": e(json!(1)),
         "people": e(json!({"type": "exact", "n": 2})),
         "recipients": e(json!({"known": true, "trustworthy": false, "opened": true, "count": 1})),
         "protection": e(json!({"method": "none"})),
@@ -237,6 +238,10 @@ async fn ap_notification_through_the_pages(app: TestApp) {
                 ("reporter_function", "privacy officer"),
                 ("reporter_phone", "010-1234567"),
                 ("reporter_email", "p.jansen@oost.example.nl"),
+                (
+                    "measures",
+                    "de ontvanger is gevraagd de brief te vernietigen",
+                ),
             ],
         )
         .await;

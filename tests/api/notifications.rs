@@ -44,6 +44,7 @@ fn facts(people: i64) -> Value {
         "general_data": e(json!(["name", "address", "bsn"])),
         "special_categories": e(json!([])),
         "groups": e(json!(["customers"])),
+        "records": e(json!(1)),
         "people": e(json!({"type": "exact", "n": people})),
         "recipients": e(json!({"known": true, "trustworthy": false, "opened": true, "count": 1})),
         "protection": e(json!({"method": "none"})),
@@ -102,7 +103,8 @@ pub(crate) async fn assessed_incident(app: &TestApp, h: &User, hours_ago: i64) -
 
 pub(crate) fn reporter() -> Value {
     json!({"reporter_name": "P. Jansen", "reporter_function": "privacy officer",
-           "reporter_phone": "010-1234567", "reporter_email": "p.jansen@oost.example.nl"})
+           "reporter_phone": "010-1234567", "reporter_email": "p.jansen@oost.example.nl",
+           "measures": "de ontvanger is gevraagd de brief te vernietigen"})
 }
 
 async fn audit(app: &TestApp, id: &str, token: &str) -> Vec<Value> {
@@ -435,6 +437,96 @@ async fn ap_answer_set_sign_off_and_filing(app: TestApp) {
     assert_eq!(v["approval"]["state"], "approved");
 }
 both!(ap_answer_set_sign_off_and_filing);
+
+/// Art. 33(3): a complete notification with a required answer missing (here the measures, 10.4)
+/// is neither signed off nor filed — 422 naming the field; a provisional one lists it and can be
+/// signed off.
+async fn a_complete_notification_needs_every_answer_art_33_3_requires(app: TestApp) {
+    app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let f = app.create_user("fg@oost.nl", &[("oost", Role::Fg)]);
+    let id = assessed_incident(&app, &h, 2).await;
+    let n = format!("/api/v1/incidents/{id}/notifications");
+    let mut input = reporter();
+    input.as_object_mut().unwrap().remove("measures");
+    let d = json_ok(
+        app.post(
+            &n,
+            Some(&h.token),
+            json!({"purpose": "ap", "kind": "initial_complete", "input": input}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let did = d["id"].as_str().unwrap();
+    let fields: Vec<&str> = d["blocking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["measures"], "{}", d["blocking"]);
+    let content = d["content"].as_str().unwrap();
+    assert!(
+        content.contains("Verplichte antwoorden die nog ontbreken")
+            && content.contains("10.4 (Genomen maatregelen)"),
+        "{content}"
+    );
+    let hash = d["content_sha256"].as_str().unwrap();
+    let p = assert_problem(
+        app.post(
+            &format!("{n}/{did}/approve"),
+            Some(&f.token),
+            json!({"content_sha256": hash}),
+        )
+        .await,
+        422,
+        Some("measures"),
+    )
+    .await;
+    assert!(p.to_string().contains("33(3)(d)"), "{p}");
+    assert_problem(
+        app.post(
+            &format!("{n}/{did}/filing"),
+            Some(&h.token),
+            json!({"ap_number": "M-1", "filed_at": chrono::Utc::now()}),
+        )
+        .await,
+        422,
+        Some("measures"),
+    )
+    .await;
+    let v = json_ok(app.get(&format!("{n}/{did}"), Some(&h.token)).await, 200).await;
+    assert_eq!(v["approval"]["state"], "pending", "nothing recorded");
+    assert_eq!(v["filing"], Value::Null);
+
+    // Provisional: listed, not blocking; the FG can sign it off.
+    let d = json_ok(
+        app.post(
+            &n,
+            Some(&h.token),
+            json!({"purpose": "ap", "kind": "initial_provisional", "input": input}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(d["blocking"], json!([]));
+    assert_eq!(d["answers"]["required_missing"][0]["field"], "measures");
+    let did = d["id"].as_str().unwrap();
+    json_ok(
+        app.post(
+            &format!("{n}/{did}/approve"),
+            Some(&f.token),
+            json!({"content_sha256": d["content_sha256"]}),
+        )
+        .await,
+        200,
+    )
+    .await;
+}
+both!(a_complete_notification_needs_every_answer_art_33_3_requires);
 
 /// A draft of `purpose` with `input`, signed off by the FG; the draft as created.
 async fn signed_off_draft(

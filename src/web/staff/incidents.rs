@@ -272,16 +272,36 @@ fn trail_value(lang: Lang, key: &str, v: &Value) -> String {
         Value::String(s) if key == "state" => state_label(lang, s),
         Value::String(s) => match DateTime::parse_from_rfc3339(s) {
             Ok(t) => local_time(lang, t.with_timezone(&Utc)),
-            Err(_) => s.clone(),
+            Err(_) => coded_value(lang, s).unwrap_or_else(|| s.clone()),
         },
         other => other.to_string(),
     }
 }
 
+/// A stored code (an outcome, exception or kind of notification) in words; `None` for free text.
+fn coded_value(lang: Lang, s: &str) -> Option<String> {
+    use crate::assessment::decision::{Exception, Outcome};
+    use crate::notifications::ap::NoticeKind;
+    let nl = lang == Lang::Nl;
+    if let Some(o) = Outcome::parse(s) {
+        return Some(if nl { o.label_nl() } else { o.label_en() }.to_string());
+    }
+    if let Some(e) = Exception::parse(s) {
+        return Some(if nl { e.label_nl() } else { e.label_en() }.to_string());
+    }
+    if let Some(k) = opt_t(lang, &format!("staff_nf_kind_{s}")) {
+        return Some(k);
+    }
+    NoticeKind::parse(s).map(|k| k.label_nl().to_string())
+}
+
 fn trail_label(lang: Lang, key: &str) -> String {
     opt_t(lang, &format!("staff_fact_{key}"))
         .or_else(|| opt_t(lang, &format!("staff_field_{key}")))
-        .unwrap_or_else(|| key.to_string())
+        .unwrap_or_else(|| match lang {
+            Lang::Nl => crate::assessment::labels::fact_label_nl(key).to_string(),
+            Lang::En => crate::assessment::labels::fact_label_en(key).to_string(),
+        })
 }
 
 /// The audit trail as a timeline: when (Amsterdam), who, what in words, fields before → after.

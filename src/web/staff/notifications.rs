@@ -39,7 +39,7 @@ const KINDS: [(&str, &str, Option<&str>); 6] = [
 ];
 
 /// The fields the drafter adds: (name, textarea, for the AP / for letters and notices).
-const FIELDS: [(&str, bool, bool, bool); 16] = [
+const FIELDS: [(&str, bool, bool, bool); 23] = [
     ("earlier_ap_number", false, true, false),
     ("earlier_before_meldpunt", false, true, false),
     ("withdrawal_reasons", true, true, false),
@@ -48,15 +48,25 @@ const FIELDS: [(&str, bool, bool, bool); 16] = [
     ("reporter_function", false, true, false),
     ("reporter_phone", false, true, false),
     ("reporter_email", false, true, false),
+    ("ap_contact_name", false, true, false),
+    ("ap_contact_function", false, true, false),
+    ("ap_contact_phone", false, true, false),
+    ("ap_contact_email", false, true, false),
     ("other_supervisors", true, true, false),
     ("people_abroad", false, true, false),
     ("foreign_supervisors", true, true, false),
     ("people_description", true, true, false),
+    ("attachments", false, true, false),
+    ("attachments_description", true, true, false),
+    ("informed_other", true, true, false),
     ("what_happened", true, false, true),
     ("consequences", true, false, true),
     ("advice", true, false, true),
     ("measures", true, true, true),
 ];
+
+/// The yes/no/unknown fields.
+const TRI: [&str; 3] = ["people_abroad", "attachments", "earlier_before_meldpunt"];
 
 fn t(lang: Lang, key: &str) -> String {
     pages().t(lang, key)
@@ -94,7 +104,7 @@ fn input_values(input: &DraftInput) -> HashMap<String, String> {
 fn input_from_form(f: &Form) -> DraftInput {
     let mut m = serde_json::Map::new();
     for (name, ..) in FIELDS {
-        if matches!(name, "people_abroad" | "earlier_before_meldpunt") {
+        if TRI.contains(&name) {
             match f.get(name).as_str() {
                 "true" => m.insert(name.into(), json!(true)),
                 "false" => m.insert(name.into(), json!(false)),
@@ -145,7 +155,7 @@ fn fields_ctx(
                         "describedby": super::described_by(&id, hint.is_some(), error.is_some()),
                         "error": error,
                         "textarea": area,
-                        "tri": matches!(*name, "people_abroad" | "earlier_before_meldpunt"),
+                        "tri": TRI.contains(name),
                         "options": [
                             {"value": "", "label": t(lang, "staff_fx_unknown"), "selected": value.is_empty()},
                             {"value": "true", "label": t(lang, "staff_yes"), "selected": value == "true"},
