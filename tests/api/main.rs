@@ -5,6 +5,7 @@ mod account;
 mod assessment;
 mod auth;
 mod cli;
+mod hardening;
 mod incidents;
 mod mailbox;
 mod notification_pages;
