@@ -180,10 +180,13 @@ pub fn percent_decode(s: &str) -> Vec<u8> {
     out
 }
 
-/// Does a raw (percent-encoded) part of an address decode to a control character?
+/// Does a raw (percent-encoded) part of an address decode to a control character? In an
+/// address even line breaks and tabs are.
 pub fn address_part_bad(raw: &str) -> bool {
     let bytes = percent_decode(raw);
-    has_bad_chars(&String::from_utf8_lossy(&bytes))
+    String::from_utf8_lossy(&bytes)
+        .chars()
+        .any(char::is_control)
 }
 
 /// A serde message without the values it quotes (`invalid type: string "…"` gives the reason,

@@ -366,6 +366,11 @@ async fn submit(
         None => None,
         Some(s) => match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
             Ok(d) if crate::input::date_ok(d) => Some(d),
+            // Beyond the bound is in the future, and is said so.
+            Ok(d) if chrono::Datelike::year(&d) > crate::input::MAX_YEAR => {
+                errors.push(FieldError::new("received_on", "lies in the future"));
+                None
+            }
             Ok(_) => {
                 errors.push(FieldError::new("received_on", DATE_RANGE));
                 None
