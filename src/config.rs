@@ -23,6 +23,10 @@ pub struct ServerSettings {
     pub bind: String,
     pub public_url: String,
     pub workers: usize,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or networks such as
+    /// `10.0.0.0/8`); empty: the connection's address is the client's.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,6 +102,20 @@ pub struct LimitSettings {
     pub submissions_per_minute: u32,
     /// Login attempts per client address per minute (besides the per-account throttle).
     pub logins_per_minute: u32,
+    /// Login attempts per account per minute, from any address.
+    #[serde(default = "default_account_logins")]
+    pub logins_per_account_per_minute: u32,
+    /// Follow-up links and tokens and setup codes tried per client address per minute.
+    #[serde(default = "default_credentials")]
+    pub credentials_per_minute: u32,
+}
+
+fn default_account_logins() -> u32 {
+    10
+}
+
+fn default_credentials() -> u32 {
+    30
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -216,6 +234,7 @@ impl Settings {
                     .separator("__")
                     .list_separator(",")
                     .with_list_parse_key("clock.escalation_hours")
+                    .with_list_parse_key("server.trusted_proxies")
                     .try_parsing(true),
             );
         }

@@ -150,15 +150,38 @@ impl ResponseError for ApiError {
         let status = self.status_code();
         let (kind, title, detail, errors) = match self {
             ApiError::Validation(errs) => {
-                let names: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+                // Bounded whatever was sent: at most MAX_FIELD_ERRORS errors, each clipped, so
+                // an error body never outgrows a fixed size (a huge list of bad values gets the
+                // first few named and a count, not one message per value).
+                let mut shown: Vec<FieldError> = errs
+                    .iter()
+                    .take(MAX_FIELD_ERRORS)
+                    .map(|e| FieldError {
+                        field: crate::input::clip(&e.field, 100),
+                        message: crate::input::clip(&e.message, 300),
+                        message_nl: None,
+                    })
+                    .collect();
+                if errs.len() > MAX_FIELD_ERRORS {
+                    shown.push(FieldError::new(
+                        "body",
+                        format!("{} more invalid field(s)", errs.len() - MAX_FIELD_ERRORS),
+                    ));
+                }
+                let names: Vec<&str> = shown.iter().map(|e| e.field.as_str()).collect();
                 (
                     "validation",
                     "Invalid input",
                     format!("invalid field(s): {}", names.join(", ")),
-                    errs.clone(),
+                    shown,
                 )
             }
-            ApiError::BadRequest(d) => ("bad-request", "Bad request", d.clone(), vec![]),
+            ApiError::BadRequest(d) => (
+                "bad-request",
+                "Bad request",
+                crate::input::clip(d, 300),
+                vec![],
+            ),
             ApiError::Unauthorized(d) => {
                 ("unauthorized", "Authentication required", d.clone(), vec![])
             }
@@ -182,7 +205,21 @@ impl ResponseError for ApiError {
                 detail.clone(),
                 vec![],
             ),
-            ApiError::Unavailable(d) => ("unavailable", "Service unavailable", d.clone(), vec![]),
+            ApiError::Unavailable(cause) => {
+                // Not a fault of this service's code: the database cannot take writes (read-only,
+                // full, gone) or the pool is exhausted. Clients try again after Retry-After.
+                tracing::warn!(cause = %cause, "service unavailable");
+                (
+                    "unavailable",
+                    "Service unavailable",
+                    if cause.starts_with("database") {
+                        "the service cannot take this request now; try again shortly".into()
+                    } else {
+                        cause.clone()
+                    },
+                    vec![],
+                )
+            }
             ApiError::Internal(d) => {
                 // The cause goes to the log (no personal data in it), not to the client.
                 tracing::error!(cause = %d, "internal error");
@@ -210,6 +247,9 @@ impl ResponseError for ApiError {
         if let ApiError::TooManyRequests { retry_after, .. } = self {
             resp.insert_header((header::RETRY_AFTER, retry_after.max(&1).to_string()));
         }
+        if let ApiError::Unavailable(_) = self {
+            resp.insert_header((header::RETRY_AFTER, UNAVAILABLE_RETRY_AFTER.to_string()));
+        }
         if let ApiError::Unauthorized(_) = self {
             resp.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
@@ -217,10 +257,43 @@ impl ResponseError for ApiError {
     }
 }
 
+/// At most this many field errors in one answer.
+pub const MAX_FIELD_ERRORS: usize = 20;
+
+/// Seconds a client is asked to wait when the database cannot take writes.
+pub const UNAVAILABLE_RETRY_AFTER: u64 = 5;
+
+/// Is this database error the database's state (read-only, full, locked, connection gone) rather
+/// than a fault in what we asked of it?
+pub fn db_unavailable(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error};
+    match e {
+        Error::DatabaseError(K::ReadOnlyTransaction | K::ClosedConnection, _) => true,
+        Error::DatabaseError(_, info) => {
+            let m = info.message().to_ascii_lowercase();
+            [
+                "readonly database",
+                "read-only",
+                "read only",
+                "database is locked",
+                "disk is full",
+                "disk i/o error",
+                "no space left",
+                "terminating connection",
+                "server closed the connection",
+            ]
+            .iter()
+            .any(|p| m.contains(p))
+        }
+        _ => false,
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => ApiError::NotFound,
+            other if db_unavailable(&other) => ApiError::Unavailable(format!("database: {other}")),
             other => ApiError::Internal(format!("database: {other}")),
         }
     }
@@ -240,6 +313,11 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
+        if let Some(d) = e.downcast_ref::<diesel::result::Error>() {
+            if db_unavailable(d) {
+                return ApiError::Unavailable(format!("database: {e:#}"));
+            }
+        }
         ApiError::Internal(format!("{e:#}"))
     }
 }

@@ -42,6 +42,8 @@ fn is_json(req: &HttpRequest) -> bool {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| ApiError::field("body", "the body is not valid UTF-8"))?;
+    // The one input boundary: control characters and dates out of bounds, named by their path.
+    crate::input::check_json_text(text).map_err(|e| ApiError::Validation(vec![e]))?;
     // The fast path; the path-tracking parser runs again only to name the failing field.
     if let Ok(v) = serde_json::from_str::<T>(text) {
         return Ok(v);
@@ -57,12 +59,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         } else {
             path
         };
+        // Serde's message without its position suffix and without the values it quotes (they
+        // may be personal data): the reason only.
+        let m = inner.to_string();
+        let reason = crate::input::unquote(m.split(" at line ").next().unwrap_or(&m));
         let message = if inner.is_syntax() || inner.is_eof() {
-            format!("malformed JSON: {inner}")
+            format!("malformed JSON: {reason}")
         } else {
-            // Strip serde's position suffix; keep the reason.
-            let m = inner.to_string();
-            m.split(" at line ").next().unwrap_or(&m).to_string()
+            reason
         };
         ApiError::Validation(vec![FieldError::new(field, message)])
     })

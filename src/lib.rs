@@ -7,6 +7,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod incidents;
+pub mod input;
 pub mod locale;
 pub mod mail_templates;
 pub mod mailbox;

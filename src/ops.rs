@@ -8,23 +8,35 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
-/// Ready when the database answers and every migration has been applied.
+/// Ready when the database answers, takes writes and every migration has been applied.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.clone();
-    let res = web::block(move || -> Result<bool, String> {
+    let res = web::block(move || -> Result<(bool, Result<(), String>), String> {
         let mut c = pool.get().map_err(|e| e.to_string())?;
-        Ok(crate::db::migrations_current(&mut c))
+        let current = crate::db::migrations_current(&mut c);
+        Ok((current, crate::db::probe_write(&mut c)))
     })
     .await;
+    let not_ready = |body: serde_json::Value| {
+        HttpResponse::ServiceUnavailable()
+            .insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                crate::error::UNAVAILABLE_RETRY_AFTER.to_string(),
+            ))
+            .json(body)
+    };
     match res {
-        Ok(Ok(true)) => HttpResponse::Ok().json(
+        Ok(Ok((true, Ok(())))) => HttpResponse::Ok().json(
             serde_json::json!({"status": "ready", "database": "ok", "migrations": "current"}),
         ),
-        Ok(Ok(false)) => HttpResponse::ServiceUnavailable().json(
+        Ok(Ok((false, Ok(())))) => not_ready(
             serde_json::json!({"status": "not ready", "database": "ok", "migrations": "pending"}),
         ),
-        _ => HttpResponse::ServiceUnavailable()
-            .json(serde_json::json!({"status": "not ready", "database": "unreachable"})),
+        Ok(Ok((_, Err(cause)))) => {
+            tracing::warn!(cause = %cause, "readiness: the database takes no writes");
+            not_ready(serde_json::json!({"status": "not ready", "database": "read-only"}))
+        }
+        _ => not_ready(serde_json::json!({"status": "not ready", "database": "unreachable"})),
     }
 }
 

@@ -83,9 +83,9 @@ impl Application {
             intake: Arc::new(intake),
             orgs: Arc::new(OrgDirectory::default()),
             limits: Arc::new(crate::web::ratelimit::Limiters::new(
-                settings.limits.submissions_per_minute,
-                settings.limits.logins_per_minute,
-            )),
+                &settings.limits,
+                &settings.server.trusted_proxies,
+            )?),
         };
         let mailer = Mailer::from_settings(&settings.mail)?;
         let (stop, stop_rx) = watch::channel(false);
@@ -114,30 +114,56 @@ impl Application {
         } else {
             settings.server.workers
         };
+        let hsts = settings.server.public_url.starts_with("https://");
         let server = HttpServer::new(move || {
+            let mut headers = DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("Referrer-Policy", "no-referrer"))
+                .add(("X-Frame-Options", "DENY"))
+                .add((
+                    "Content-Security-Policy",
+                    // No inline scripts or styles, nothing from elsewhere (closed networks).
+                    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                     form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+                ))
+                .add(("Cache-Control", "no-store"));
+            if hsts {
+                // Reached over https: browsers keep to https for a year.
+                headers = headers.add(("Strict-Transport-Security", "max-age=31536000"));
+            }
             App::new()
                 .app_data(data.clone())
                 .app_data(
                     web::QueryConfig::default()
-                        .error_handler(|e, _| ApiError::BadRequest(format!("query: {e}")).into()),
+                        .error_handler(|e, _| {
+                            ApiError::BadRequest(format!(
+                                "query: {}",
+                                crate::input::unquote(&e.to_string())
+                            ))
+                            .into()
+                        }),
                 )
                 .app_data(
                     web::PathConfig::default()
-                        .error_handler(|e, _| ApiError::BadRequest(format!("path: {e}")).into()),
+                        .error_handler(|e, _| {
+                            ApiError::BadRequest(format!(
+                                "path: {}",
+                                crate::input::unquote(&e.to_string())
+                            ))
+                            .into()
+                        }),
                 )
-                .wrap(
-                    DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("Referrer-Policy", "no-referrer"))
-                        .add(("X-Frame-Options", "DENY"))
-                        .add((
-                            "Content-Security-Policy",
-                            // No inline scripts or styles, nothing from elsewhere (closed networks).
-                            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-                        ))
-                        .add(("Cache-Control", "no-store")),
-                )
+                .wrap_fn(|req, srv| {
+                    use actix_web::dev::Service;
+                    use futures_util::future::{ready, Either};
+                    // The input boundary for addresses: control characters in the path or the
+                    // query string are refused before any handler sees them.
+                    match crate::web::control_chars_refusal(req.request()) {
+                        Some(resp) => Either::Left(ready(Ok(req.into_response(resp)))),
+                        None => Either::Right(srv.call(req)),
+                    }
+                })
+                .wrap(headers)
                 .wrap(TracingLogger::<crate::telemetry::PrivateRootSpan>::new())
                 .configure(crate::ops::configure)
                 .configure(crate::auth::routes::configure)

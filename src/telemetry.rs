@@ -1,9 +1,28 @@
 //! Structured logs with tracing. `RUST_LOG` filters; `MELDPUNT_LOG_FORMAT=json` for JSON lines.
 use tracing_subscriber::EnvFilter;
 
+/// Targets that are never logged, whatever `RUST_LOG` says: handlebars logs the data it renders
+/// (names, BSNs, IBANs on the pages) at debug level.
+pub const SILENCED: &[&str] = &["handlebars=off"];
+
+/// The log filter: `RUST_LOG` (or the default), with [`SILENCED`] always added.
+pub fn filter(rust_log: Option<&str>) -> EnvFilter {
+    let mut f = match rust_log {
+        Some(s) => {
+            EnvFilter::try_new(s).unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"))
+        }
+        None => EnvFilter::new("info,actix_server=warn"),
+    };
+    for d in SILENCED {
+        if let Ok(d) = d.parse() {
+            f = f.add_directive(d);
+        }
+    }
+    f
+}
+
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
+    let filter = filter(std::env::var("RUST_LOG").ok().as_deref());
     let json = std::env::var("MELDPUNT_LOG_FORMAT")
         .map(|v| v == "json")
         .unwrap_or(false);
@@ -41,13 +60,21 @@ impl RootSpanBuilder for PrivateRootSpan {
         span: Span,
         outcome: &Result<ServiceResponse<B>, actix_web::Error>,
     ) {
-        match outcome {
-            Ok(resp) => {
-                span.record("status", resp.status().as_u16());
-            }
-            Err(e) => {
-                span.record("status", e.as_response_error().status_code().as_u16());
-            }
+        let status = match outcome {
+            Ok(resp) => resp.status(),
+            Err(e) => e.as_response_error().status_code(),
+        };
+        span.record("status", status.as_u16());
+        // One event per answer, by what it means, never quoting the error (it may hold what the
+        // client sent) nor the query string: a server fault at ERROR (its cause is logged where
+        // it arose), a database that cannot take writes at WARN, a client's mistake at DEBUG.
+        let _g = span.enter();
+        if status == actix_web::http::StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(status = status.as_u16(), "request failed");
+        } else if status.is_server_error() {
+            tracing::warn!(status = status.as_u16(), "request not served");
+        } else if status.is_client_error() {
+            tracing::debug!(status = status.as_u16(), "request refused");
         }
     }
 }

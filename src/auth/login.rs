@@ -45,24 +45,42 @@ pub fn authenticate(
             return Ok(Err(LoginFailure::Wrong));
         }
     };
-    let locked = store::locked_until(&user);
-    let expired_lock = locked.map(|l| l <= t).unwrap_or(false);
-    let failed = if expired_lock { 0 } else { user.failed_logins };
-    match throttle::gate(policy, failed, user.last_failed_at.map(from_db), locked, t) {
-        Gate::Open => {}
-        Gate::Wait(s) => {
-            return Ok(Err(LoginFailure::Throttled {
-                retry_after: s.max(1),
-                locked: false,
-            }))
+    // One atomic step decides whether this try may be made and counts it as a failure in
+    // advance (a success resets the count): tries racing in parallel each see the count the
+    // others left, so no more than the policy's tries are ever evaluated.
+    let user_id = user.id.clone();
+    let reserved = write_tx(c, |c| -> ApiResult<Result<i32, LoginFailure>> {
+        let row = store::user_for_update(c, &user_id)?;
+        let (failed, lock) = throttle::effective(
+            policy,
+            row.failed_logins,
+            row.last_failed_at.map(from_db),
+            store::locked_until(&row),
+            t,
+        );
+        match throttle::gate(policy, failed, row.last_failed_at.map(from_db), lock, t) {
+            Gate::Open => {}
+            Gate::Wait(s) => {
+                return Ok(Err(LoginFailure::Throttled {
+                    retry_after: s.max(1),
+                    locked: false,
+                }))
+            }
+            Gate::Locked(until) => {
+                return Ok(Err(LoginFailure::Throttled {
+                    retry_after: (until - t).num_seconds().max(1),
+                    locked: true,
+                }))
+            }
         }
-        Gate::Locked(until) => {
-            return Ok(Err(LoginFailure::Throttled {
-                retry_after: (until - t).num_seconds().max(1),
-                locked: true,
-            }))
-        }
-    }
+        let n = failed + 1;
+        store::record_failure(c, &user_id, n, t, None)?;
+        Ok(Ok(n))
+    })?;
+    let n = match reserved {
+        Ok(n) => n,
+        Err(refused) => return Ok(Err(refused)),
+    };
     let mut ok = verify_password(password, user.password_hash.as_deref().unwrap_or(""));
     if ok && user.totp_enabled {
         let code: Option<String> = code
@@ -72,7 +90,11 @@ pub fn authenticate(
             .totp_plain()
             .map_err(|e| crate::error::ApiError::Internal(format!("two-factor secret: {e}")))?;
         ok = match (code, &secret) {
-            (None, _) => return Ok(Err(LoginFailure::CodeNeeded)),
+            (None, _) => {
+                // The password was right: this try does not count as a failure.
+                store::uncount_failure(c, &user.id)?;
+                return Ok(Err(LoginFailure::CodeNeeded));
+            }
             (Some(code), Some(secret)) if code.chars().all(|c| c.is_ascii_digit()) => {
                 totp::check(secret, &code, t.timestamp() as u64)
             }
@@ -80,11 +102,13 @@ pub fn authenticate(
         };
     }
     if !ok {
-        let (n, lock) = throttle::after_failure(policy, failed, t);
-        store::record_failure(c, &user.id, n, t, lock)?;
+        // The failure is counted already; reaching the threshold locks the account, audited in
+        // the same transaction.
+        let lock = throttle::lock_after_failures(policy, n, t);
         tracing::warn!(user = %mask_email(&user.email), failures = n, locked = lock.is_some(), "failed login");
-        if lock.is_some() {
-            write_tx(c, |c| {
+        if let Some(until) = lock {
+            write_tx(c, |c| -> ApiResult<()> {
+                store::record_failure(c, &user.id, n, t, Some(until))?;
                 audit::store::append(
                     c,
                     &[Entry {
@@ -97,7 +121,8 @@ pub fn authenticate(
                         after: Some(json!({"failures": n})),
                     }],
                     t,
-                )
+                )?;
+                Ok(())
             })?;
         }
         return Ok(Err(LoginFailure::Wrong));

@@ -46,9 +46,14 @@ fn audit_user(
     responses((status = 200, body = Staff), (status = 401), (status = 429)))]
 pub async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<LoginInput>,
 ) -> ApiResult<HttpResponse> {
+    use crate::web::ratelimit::{account_key, check, limit_api, too_many};
+    // Per client address (password spraying across accounts), then per account (from anywhere).
+    limit_api(&req, |l| &l.logins)?;
     let input = body.into_inner()?;
+    check(&state.limits.account_logins, account_key(&input.email)).map_err(too_many)?;
     let sec = state.settings.security.clone();
     let policy = Policy {
         slow_down_after: sec.slow_down_after,
@@ -330,8 +335,11 @@ pub struct SetupInput {
     responses((status = 201, body = Staff), (status = 403), (status = 422)))]
 pub async fn setup(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<SetupInput>,
 ) -> ApiResult<HttpResponse> {
+    // The setup code is a secret tried from outside: limited per client address.
+    crate::web::ratelimit::limit_api(&req, |l| &l.credentials)?;
     let input = body.into_inner()?;
     let errs = new_user_problems(&input.email, &input.display_name, &input.password);
     if !errs.is_empty() {

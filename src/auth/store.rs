@@ -177,6 +177,15 @@ pub fn staff(conn: &mut DbConn, u: &UserRow) -> QueryResult<Staff> {
     })
 }
 
+/// The user's row, locked until the transaction ends (PostgreSQL: `FOR UPDATE`; SQLite: the
+/// write transaction holds the database's write lock already).
+pub fn user_for_update(conn: &mut DbConn, id: &str) -> QueryResult<UserRow> {
+    match conn {
+        DbConn::Pg(c) => users::table.find(id).for_update().first(c),
+        DbConn::Sqlite(c) => users::table.find(id).first(c),
+    }
+}
+
 pub fn record_failure(
     conn: &mut DbConn,
     user_id: &str,
@@ -192,6 +201,18 @@ pub fn record_failure(
         ))
         .execute(conn)
         .map(|_| ())
+}
+
+/// Take back one failure counted in advance (the try turned out not to be a failed guess).
+pub fn uncount_failure(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
+    diesel::update(
+        users::table
+            .find(user_id)
+            .filter(users::failed_logins.gt(0)),
+    )
+    .set(users::failed_logins.eq(users::failed_logins - 1))
+    .execute(conn)
+    .map(|_| ())
 }
 
 pub fn reset_failures(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {

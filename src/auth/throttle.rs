@@ -52,6 +52,31 @@ pub fn delay_after(p: &Policy, failed: i32) -> Duration {
     Duration::seconds(2_i64.pow(exp).min(60))
 }
 
+/// The counters as they stand now: a lock (set, or implied by a count that reached the threshold
+/// while its last try is still being checked) that has passed counts as no failures.
+pub fn effective(
+    p: &Policy,
+    failed: i32,
+    last_failed_at: Option<DateTime<Utc>>,
+    locked_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> (i32, Option<DateTime<Utc>>) {
+    let lock = locked_until.or_else(|| {
+        (failed >= p.lock_after)
+            .then(|| last_failed_at.map(|l| l + Duration::minutes(p.lock_minutes)))
+            .flatten()
+    });
+    match lock {
+        Some(until) if until <= now => (0, None),
+        other => (failed, other),
+    }
+}
+
+/// After the `failed`-th failure in a row: the lock's end, when that reached the threshold.
+pub fn lock_after_failures(p: &Policy, failed: i32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    (failed >= p.lock_after).then(|| now + Duration::minutes(p.lock_minutes))
+}
+
 /// After a failure: the new count and, if it reached the lock threshold, the lock's end.
 /// A lock resets the counter when it ends (the counter is reset by the caller on the next success
 /// or when the lock has passed).
@@ -113,5 +138,27 @@ mod tests {
             Gate::Open
         );
         assert_eq!(after_failure(&P, 3, now), (4, None));
+    }
+
+    #[test]
+    fn a_count_at_the_threshold_locks_even_before_the_lock_is_written() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let (failed, lock) = effective(&P, 10, Some(now), None, now + Duration::minutes(1));
+        assert_eq!(failed, 10);
+        assert_eq!(lock, Some(now + Duration::minutes(15)));
+        assert_eq!(
+            gate(&P, failed, Some(now), lock, now + Duration::minutes(1)),
+            Gate::Locked(now + Duration::minutes(15))
+        );
+        // Once the lock has passed, the count starts again.
+        assert_eq!(
+            effective(&P, 10, Some(now), lock, now + Duration::minutes(16)),
+            (0, None)
+        );
+        assert_eq!(lock_after_failures(&P, 9, now), None);
+        assert_eq!(
+            lock_after_failures(&P, 10, now),
+            Some(now + Duration::minutes(15))
+        );
     }
 }

@@ -141,6 +141,21 @@ pub fn begin_write(conn: &mut DbConn) -> diesel::QueryResult<()> {
     Ok(())
 }
 
+/// Can the database take writes now? A write (that changes nothing) in a transaction that is
+/// rolled back: a read-only database, transaction or connection refuses it.
+pub fn probe_write(conn: &mut DbConn) -> Result<(), String> {
+    use diesel::RunQueryDsl;
+    let res = conn.transaction::<(), diesel::result::Error, _>(|c| {
+        diesel::sql_query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(c)?;
+        Err(diesel::result::Error::RollbackTransaction)
+    });
+    match res {
+        Err(diesel::result::Error::RollbackTransaction) => Ok(()),
+        Err(e) => Err(e.to_string()),
+        Ok(()) => Ok(()),
+    }
+}
+
 /// Run `f` in a write transaction (see [`begin_write`]).
 pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where

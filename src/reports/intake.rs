@@ -10,7 +10,7 @@ use super::store::{self, Created};
 use crate::db::{write_tx, DbConn, DbPool};
 use crate::error::{ApiError, ApiResult};
 
-type Reply = oneshot::Sender<Result<Created, String>>;
+type Reply = oneshot::Sender<Result<Created, ApiError>>;
 
 pub struct Intake {
     writer: Option<SyncSender<(NewReport, Reply)>>,
@@ -81,7 +81,6 @@ impl Intake {
                 }
                 rx.await
                     .map_err(|_| ApiError::Unavailable("report writer stopped".into()))?
-                    .map_err(ApiError::Internal)
             }
             None => {
                 let pool = self.pool.clone();
@@ -122,7 +121,13 @@ fn writer_loop(mut conn: DbConn, rx: Receiver<(NewReport, Reply)>) {
                         store::insert_batch(c, std::slice::from_ref(&r))
                     })
                     .map(|mut v| v.remove(0))
-                    .map_err(|e: diesel::result::Error| format!("storing report: {e}"));
+                    .map_err(|e: diesel::result::Error| {
+                        if crate::error::db_unavailable(&e) {
+                            ApiError::Unavailable(format!("database: storing report: {e}"))
+                        } else {
+                            ApiError::Internal(format!("storing report: {e}"))
+                        }
+                    });
                     let _ = reply.send(res);
                 }
             }

@@ -126,6 +126,10 @@ pub async fn create(
     body: ApiJson<ReportInput>,
 ) -> ApiResult<HttpResponse> {
     let staff = optional_staff(&req).await?;
+    if staff.is_none() {
+        // Anonymous intake: the same per-address budget as the form.
+        crate::web::ratelimit::limit_api(&req, |l| &l.submissions)?;
+    }
     let input = body.into_inner()?;
     let today = now()
         .with_timezone(&chrono_tz::Europe::Amsterdam)
@@ -194,6 +198,10 @@ pub async fn show(
         return Err(ApiError::Unauthorized(
             "send the follow-up token as a Bearer token".into(),
         ));
+    }
+    if token.as_deref().is_some_and(|t| t.starts_with("mpf_")) {
+        // A follow-up token is a secret tried from outside: limited per client address.
+        crate::web::ratelimit::limit_api(&req, |l| &l.credentials)?;
     }
     let r = reference.clone();
     let row = state.db(move |c| Ok(store::by_reference(c, &r)?)).await?;

@@ -237,12 +237,45 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
-/// A local path to return to after a language switch or login: never another site.
+/// A local path to return to after a language switch or login: never another site, never a
+/// header that cannot be sent. Accepted only as a path on this site: it starts with one `/`, and
+/// holds no backslash, no whitespace and no control character (browsers drop tabs and line
+/// breaks, so `/\t/evil.example` would become `//evil.example`), hence no scheme and no host.
+/// Characters beyond ASCII are percent-encoded. Anything else gives the start page `/`.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
+    let Some(n) = next else {
+        return "/".to_string();
+    };
+    let bytes = n.as_bytes();
+    let shape_ok = bytes.first() == Some(&b'/')
+        && bytes.get(1) != Some(&b'/')
+        && !n
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control());
+    if !shape_ok {
+        return "/".to_string();
     }
+    let mut out = String::with_capacity(n.len());
+    for c in n.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+/// Are cookies to be `Secure` (the settings: `public_url` is https, or said so), or is this
+/// request over TLS?
+fn secure_cookies(req: &HttpRequest) -> bool {
+    req.app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .map(|s| s.settings.cookie_secure())
+        .unwrap_or(false)
+        || req.connection_info().scheme() == "https"
 }
 
 /// The page's CSRF token: the cookie's (double-submit), or a new one to be set.
@@ -265,7 +298,7 @@ pub fn fresh_csrf(req: &HttpRequest) -> (String, Cookie<'static>) {
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(req.connection_info().scheme() == "https")
+        .secure(secure_cookies(req))
         .max_age(time::Duration::hours(12))
         .finish();
     (token, cookie)
@@ -373,9 +406,54 @@ impl ResponseError for PageError {
 
 impl From<crate::error::ApiError> for PageError {
     fn from(e: crate::error::ApiError) -> Self {
-        let status = e.status_code();
-        PageError::new(status, Lang::Nl, "")
+        PageError::from_api(Lang::Nl, e)
     }
+}
+
+impl PageError {
+    /// An API error as a page: a server fault logged as such, a database that cannot take writes
+    /// as 503 with Retry-After, a limit as 429 with Retry-After.
+    pub fn from_api(lang: Lang, e: crate::error::ApiError) -> PageError {
+        use crate::error::ApiError;
+        match e {
+            ApiError::Internal(cause) => PageError::internal(lang, cause),
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(cause = %cause, "page: service unavailable");
+                let mut p = PageError::new(StatusCode::SERVICE_UNAVAILABLE, lang, "");
+                p.retry_after = Some(crate::error::UNAVAILABLE_RETRY_AFTER);
+                p
+            }
+            ApiError::TooManyRequests { retry_after, .. } => {
+                let mut p = PageError::new(StatusCode::TOO_MANY_REQUESTS, lang, "");
+                p.retry_after = Some(retry_after.max(1) as u64);
+                p
+            }
+            other => PageError::new(other.status_code(), lang, ""),
+        }
+    }
+}
+
+/// A 400 for an address whose path or query string holds a control character (percent-encoded
+/// or not); `None` when the address is clean. The `next` parameter is exempt: [`safe_next`]
+/// turns anything doubtful into the start page.
+pub fn control_chars_refusal(req: &HttpRequest) -> Option<HttpResponse> {
+    use crate::input::address_part_bad;
+    let bad_query = req.query_string().split('&').any(|pair| {
+        let key = pair.split('=').next().unwrap_or("");
+        key != "next" && address_part_bad(pair)
+    });
+    if !address_part_bad(req.path()) && !bad_query {
+        return None;
+    }
+    if req.path().starts_with("/api/") {
+        return Some(
+            crate::error::ApiError::BadRequest(
+                "the address contains control characters (such as NUL)".into(),
+            )
+            .error_response(),
+        );
+    }
+    Some(PageError::new(StatusCode::BAD_REQUEST, Lang::of(req), "").error_response())
 }
 
 /// `GET /lang/{code}?next=/path`: remember the language and go back.
@@ -387,6 +465,7 @@ pub async fn switch_lang(req: HttpRequest, path: actix_web::web::Path<String>) -
     let next = safe_next(q.get("next").map(|s| s.as_str()));
     let cookie = Cookie::build(LANG_COOKIE, lang.code())
         .path("/")
+        .secure(secure_cookies(&req))
         .same_site(SameSite::Lax)
         .max_age(time::Duration::days(365))
         .finish();
@@ -425,5 +504,24 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        for bad in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\0",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/ /evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(
+            safe_next(Some("/staff/inbox?q=a&b=c")),
+            "/staff/inbox?q=a&b=c"
+        );
+        assert_eq!(safe_next(Some("/bekendmaking/ü")), "/bekendmaking/%C3%BC");
     }
 }

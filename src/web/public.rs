@@ -31,6 +31,20 @@ struct Posted {
     file: Option<(String, Vec<u8>)>,
     file_problem: Option<&'static str>,
     too_long: bool,
+    /// Fields from which control characters were removed (the input boundary): the form is shown
+    /// again with the text kept without them.
+    stripped: Vec<String>,
+}
+
+impl Posted {
+    /// Keep a text field, without control characters (noting the field if any were removed).
+    fn push_text(&mut self, name: String, text: String) {
+        let clean = crate::input::strip_bad_chars(&text);
+        if clean != text && !self.stripped.contains(&name) {
+            self.stripped.push(name.clone());
+        }
+        self.fields.entry(name).or_default().push(clean);
+    }
 }
 
 impl Posted {
@@ -127,7 +141,7 @@ async fn read_multipart(mut mp: Multipart) -> Result<Posted, String> {
                 }
             }
             let text = String::from_utf8_lossy(&buf).replace("\r\n", "\n");
-            p.fields.entry(name).or_default().push(text);
+            p.push_text(name, text);
         }
     }
     Ok(p)
@@ -156,7 +170,7 @@ async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Posted, S
         let pairs: Vec<(String, String)> = serde_urlencoded_pairs(&body);
         let mut p = Posted::default();
         for (k, v) in pairs {
-            p.fields.entry(k).or_default().push(v.replace("\r\n", "\n"));
+            p.push_text(k, v.replace("\r\n", "\n"));
         }
         Ok(p)
     } else {
@@ -253,6 +267,19 @@ async fn form_page(
     Ok(html(status, body, cookie))
 }
 
+const CONTROL_CHARS: &str = "control characters";
+const DATE_RANGE: &str = "date range";
+/// The form's text fields that are shown again with a message when control characters were
+/// removed from them (others, such as the honeypot, are only cleaned).
+const SHOWN_TEXT_FIELDS: &[&str] = &[
+    "description",
+    "organisation_hint",
+    "received_on",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+];
+
 /// Turn the domain's field errors into messages in the person's language, keyed by form field.
 fn localise(lang: Lang, errs: &[FieldError]) -> Vec<(String, String)> {
     let w = pages();
@@ -260,6 +287,8 @@ fn localise(lang: Lang, errs: &[FieldError]) -> Vec<(String, String)> {
     for e in errs {
         let field = e.field.split('[').next().unwrap_or(&e.field).to_string();
         let key = match field.as_str() {
+            _ if e.message == CONTROL_CHARS => "err_control_chars",
+            "received_on" if e.message == DATE_RANGE => "err_received_on_range",
             "description" if e.message.starts_with("at most") => "err_description_long",
             "description" => "err_description_required",
             "received_on" if e.message.contains("future") => "err_received_on_future",
@@ -336,7 +365,16 @@ async fn submit(
     let received_on = match posted.opt("received_on") {
         None => None,
         Some(s) => match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
-            Ok(d) => Some(d),
+            Ok(d) if crate::input::date_ok(d) => Some(d),
+            // Beyond the bound is in the future, and is said so.
+            Ok(d) if chrono::Datelike::year(&d) > crate::input::MAX_YEAR => {
+                errors.push(FieldError::new("received_on", "lies in the future"));
+                None
+            }
+            Ok(_) => {
+                errors.push(FieldError::new("received_on", DATE_RANGE));
+                None
+            }
             Err(_) => {
                 errors.push(FieldError::new("received_on", "format"));
                 None
@@ -345,6 +383,11 @@ async fn submit(
     };
     if posted.too_long {
         errors.push(FieldError::new("description", "at most"));
+    }
+    for f in &posted.stripped {
+        if SHOWN_TEXT_FIELDS.contains(&f.as_str()) {
+            errors.push(FieldError::new(f.clone(), CONTROL_CHARS));
+        }
     }
     let one = |k: &str| posted.opt(k);
     let input = ReportInput {
@@ -372,7 +415,7 @@ async fn submit(
             errors.extend(v);
             None
         }
-        Err(e) => return Err(PageError::internal(lang, format!("{e}"))),
+        Err(e) => return Err(PageError::from_api(lang, e)),
     };
     let attachment = match posted.checked_file() {
         Ok(a) => a,
@@ -390,7 +433,7 @@ async fn submit(
                 errors.extend(v);
                 None
             }
-            Err(e) => return Err(PageError::internal(lang, format!("{e}"))),
+            Err(e) => return Err(PageError::from_api(lang, e)),
         };
     if !errors.is_empty() {
         let mut shown = localise(lang, &errors);
@@ -421,7 +464,7 @@ async fn submit(
         .intake
         .submit(new)
         .await
-        .map_err(|e| PageError::new(e_status(&e), lang, ""))?;
+        .map_err(|e| PageError::from_api(lang, e))?;
     tracing::info!(reference = %created.reference, channel = "web_form", "report received");
     let follow_url = format!(
         "{}/volgen/{}/{}",
@@ -440,11 +483,6 @@ async fn submit(
     Ok(html(StatusCode::OK, body, Some(fresh)))
 }
 
-fn e_status(e: &ApiError) -> StatusCode {
-    use actix_web::ResponseError;
-    e.status_code()
-}
-
 /// The report behind a follow-up link, or 404.
 async fn followed(
     state: &AppState,
@@ -455,7 +493,7 @@ async fn followed(
     let row = state
         .db(move |c| Ok(report_store::by_reference(c, &reference)?))
         .await
-        .map_err(|e| PageError::internal(lang, format!("{e}")))?;
+        .map_err(|e| PageError::from_api(lang, e))?;
     match row {
         Some(r) if same_digest(&sha256_hex(&token), &r.follow_up_hash) => Ok(r),
         _ => Err(PageError::not_found(lang)),
@@ -535,6 +573,12 @@ async fn follow(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, PageError> {
     let lang = Lang::of(&req);
+    // The link holds a secret: tries per client address are limited.
+    check(&state.limits.credentials, client_ip(&req)).map_err(|wait| {
+        let mut e = PageError::new(StatusCode::TOO_MANY_REQUESTS, lang, "");
+        e.retry_after = Some(wait);
+        e
+    })?;
     let (reference, token) = path.into_inner();
     let row = followed(&state, lang, reference, token).await?;
     follow_page(
@@ -593,6 +637,9 @@ async fn follow_add(
     if text.chars().count() > state.settings.limits.description_chars || posted.too_long {
         errors.push(("text".into(), w.t(lang, "err_description_long")));
     }
+    if posted.stripped.iter().any(|f| f == "text") {
+        errors.push(("text".into(), w.t(lang, "err_control_chars")));
+    }
     if errors.is_empty() && text.is_empty() && file.is_none() {
         errors.push(("text".into(), w.t(lang, "err_follow_empty")));
     }
@@ -642,7 +689,7 @@ async fn follow_add(
             })
         })
         .await
-        .map_err(|e| PageError::new(e_status(&e), lang, ""))?;
+        .map_err(|e| PageError::from_api(lang, e))?;
     follow_page(
         &state,
         &req,

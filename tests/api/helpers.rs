@@ -153,6 +153,8 @@ pub fn test_settings(url: &str) -> Settings {
     // Every test client is 127.0.0.1: tests of the limit set it low themselves.
     s.limits.submissions_per_minute = 1000;
     s.limits.logins_per_minute = 1000;
+    s.limits.logins_per_account_per_minute = 1000;
+    s.limits.credentials_per_minute = 1000;
     s
 }
 

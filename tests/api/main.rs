@@ -6,6 +6,7 @@ mod assessment;
 mod auth;
 mod cli;
 mod dutch_output;
+mod hardening;
 mod incidents;
 mod mailbox;
 mod notification_pages;

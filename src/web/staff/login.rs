@@ -9,7 +9,7 @@ pub use crate::auth::login::{authenticate, session_cookie, LoginFailure};
 use crate::auth::store;
 use crate::auth::throttle::Policy;
 use crate::state::AppState;
-use crate::web::ratelimit::{check, client_ip};
+use crate::web::ratelimit::{account_key, check, client_ip};
 use crate::web::{csrf_ok, safe_next, web as pages, Lang, PageError};
 
 fn login_page(
@@ -87,6 +87,11 @@ pub async fn submit(
         return Err(e);
     }
     let email = f.get("email").trim().to_string();
+    if let Err(wait) = check(&state.limits.account_logins, account_key(&email)) {
+        let mut e = PageError::new(StatusCode::TOO_MANY_REQUESTS, lang, "");
+        e.retry_after = Some(wait);
+        return Err(e);
+    }
     let password = f.get("password");
     let code = f.opt("totp_code");
     let mut errors: Shown = vec![];

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::http::StatusCode;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Amsterdam;
 use serde_json::{json, Value};
@@ -167,18 +167,7 @@ fn may_admin(staff: &Staff) -> bool {
 fn page_err(lang: Lang, e: ApiError) -> PageError {
     match e {
         ApiError::NotFound => PageError::not_found(lang),
-        ApiError::Internal(cause) => PageError::internal(lang, cause),
-        ApiError::TooManyRequests { retry_after, .. } => {
-            let mut p = PageError::new(StatusCode::TOO_MANY_REQUESTS, lang, "");
-            p.retry_after = Some(retry_after.max(1) as u64);
-            p
-        }
-        other => {
-            if let ApiError::Unavailable(cause) = &other {
-                tracing::warn!(cause = %cause, "page: service unavailable");
-            }
-            PageError::new(other.status_code(), lang, "")
-        }
+        other => PageError::from_api(lang, other),
     }
 }
 
@@ -204,7 +193,14 @@ impl Form {
                 .map(|q| q.into_inner())
                 .unwrap_or_default()
                 .into_iter()
-                .map(|(k, v)| (k, v.replace("\r\n", "\n")))
+                // The input boundary for the staff's forms: control characters are dropped (the
+                // text is kept without them), so both databases store the same text.
+                .map(|(k, v)| {
+                    (
+                        crate::input::strip_bad_chars(&k),
+                        crate::input::strip_bad_chars(&v.replace("\r\n", "\n")),
+                    )
+                })
                 .collect(),
         )
     }
