@@ -103,6 +103,7 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "staff/report",
     "staff/expired",
     "staff/errors",
+    "staff/what_if",
     "staff/switcher",
     "staff/notifications_section",
     "staff/notification_new",

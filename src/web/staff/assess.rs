@@ -82,7 +82,6 @@ fn groups() -> Vec<(&'static str, Vec<(&'static str, Ask)>)> {
                 ("integrity_recoverable", Ask::Tri),
                 ("data_already_public", Ask::Tri),
                 ("people_reachable", Ask::Tri),
-                ("risk_removing_measures", Ask::Text),
             ],
         ),
     ]
@@ -221,7 +220,80 @@ fn facts_form(lang: Lang, facts: &Value, errors: &super::Shown) -> Value {
             "error": err("recipients"),
         },
         "kind_other": facts["kind_other"].as_str().unwrap_or(""),
+        "measures": measures_form(lang, &facts["risk_removing_measures"], &errors_for(errors, "risk_removing_measures")),
     })
+}
+
+/// The errors whose field starts with `prefix`.
+fn errors_for(errors: &super::Shown, prefix: &str) -> Vec<String> {
+    errors
+        .iter()
+        .filter(|(f, _)| f.starts_with(prefix))
+        .map(|(_, m)| m.clone())
+        .collect()
+}
+
+/// The measures of Art. 34(3)(b) as form rows: each recorded measure, plus one empty row.
+fn measures_form(lang: Lang, fact: &Value, errors: &[String]) -> Value {
+    let w = pages();
+    let mut rows: Vec<Value> = fact["value"].as_array().cloned().unwrap_or_default();
+    if rows.len() < MAX_MEASURE_ROWS {
+        rows.push(json!({"description": "", "removes": [], "completed": false}));
+    }
+    let rows: Vec<Value> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let removes: Vec<&str> = m["removes"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+                .unwrap_or_default();
+            json!({
+                "i": i,
+                "number": i + 1,
+                "description": m["description"].as_str().unwrap_or(""),
+                "completed": m["completed"].as_bool().unwrap_or(false),
+                "risks": fx::HighRisk::ALL.iter().map(|r| json!({
+                    "value": r.as_str(),
+                    "label": match lang { Lang::Nl => r.label_nl(), Lang::En => r.label_en() },
+                    "checked": removes.contains(&r.as_str()),
+                    "id": format!("f-rm{i}-{}", r.as_str()),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "provenance": provenance(lang, fact),
+        "rows": rows,
+        "errors": errors,
+        "hint": w.t(lang, "staff_fx_measures_hint"),
+    })
+}
+
+/// At most this many measures on the form (one more than recorded, up to this).
+const MAX_MEASURE_ROWS: usize = 8;
+
+/// The measures as the form gives them: rows without a description are left out.
+fn measures_from_form(f: &Form) -> Value {
+    let mut out = vec![];
+    for i in 0..MAX_MEASURE_ROWS {
+        let description = f.get(&format!("fx.rm{i}_description")).trim().to_string();
+        if description.is_empty() {
+            continue;
+        }
+        let chosen = f.all(&format!("fx.rm{i}_removes"));
+        let removes: Vec<&str> = fx::HighRisk::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .filter(|r| chosen.iter().any(|c| c == r))
+            .collect();
+        out.push(json!({
+            "description": description,
+            "removes": removes,
+            "completed": f.has(&format!("fx.rm{i}_completed")),
+        }));
+    }
+    json!(out)
 }
 
 fn parse_tri(s: &str) -> Value {
@@ -360,6 +432,23 @@ fn facts_from_form(f: &Form, current: &Value, lang: Lang) -> (Value, super::Show
         "recipients".into(),
         settle(&cur_norm, rec, confirmed("recipients")),
     );
+    // The measures of Art. 34(3)(b), a list: an empty list of a fact never recorded stays missing.
+    let cur = current
+        .get("risk_removing_measures")
+        .cloned()
+        .unwrap_or(json!({"provenance": "missing"}));
+    let measures = measures_from_form(f);
+    let measures = if measures.as_array().map(|a| a.is_empty()).unwrap_or(true)
+        && cur.get("value").is_none()
+    {
+        Value::Null
+    } else {
+        measures
+    };
+    out.insert(
+        "risk_removing_measures".into(),
+        settle(&cur, measures, confirmed("risk_removing_measures")),
+    );
     let other = f.get("fx.kind_other").trim().to_string();
     out.insert(
         "kind_other".into(),
@@ -409,6 +498,37 @@ fn normalise_object(fact: &Value) -> Value {
         }
     }
     f
+}
+
+/// The high risks a proposal found, in words.
+pub fn proposal_threats(
+    lang: Lang,
+    p: &crate::assessment::decision::Proposal,
+) -> Vec<&'static str> {
+    p.threats
+        .iter()
+        .map(|t| match lang {
+            Lang::Nl => t.label_nl(),
+            Lang::En => t.label_en(),
+        })
+        .collect()
+}
+
+/// What would change a proposal: known facts answered otherwise (`missing = false`), or missing
+/// facts whose answer would raise it (`missing = true`).
+pub fn what_if_ctx(
+    lang: Lang,
+    p: &crate::assessment::decision::Proposal,
+    missing: bool,
+) -> Vec<String> {
+    p.what_if
+        .iter()
+        .filter(|w| w.missing == missing)
+        .map(|w| match lang {
+            Lang::Nl => w.nl.clone(),
+            Lang::En => w.en.clone(),
+        })
+        .collect()
 }
 
 /// What the assessment part of the incident page shows.
@@ -462,6 +582,9 @@ pub async fn ctx(
             "exception": p.exception.map(|e| match lang { Lang::Nl => e.label_nl(), Lang::En => e.label_en() }),
             "reasons": p.reasons.iter().map(|r| if lang == Lang::Nl { r.nl.clone() } else { r.en.clone() }).collect::<Vec<_>>(),
             "missing": view.facts.as_ref().map(|f| f.missing().iter().map(|m| w.t(lang, &format!("staff_fx_{m}"))).collect::<Vec<_>>()).unwrap_or_default(),
+            "threats": proposal_threats(lang, p),
+            "what_if": what_if_ctx(lang, p, false),
+            "what_if_missing": what_if_ctx(lang, p, true),
         })
     });
     let proposed = view

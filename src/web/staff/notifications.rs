@@ -496,6 +496,8 @@ struct Loaded {
     recipients: i64,
     /// The incident's current decision allows a public notice (Art. 34(3)(c)).
     public_decided: bool,
+    /// The latest proposal, for the FG to see why and what would change it.
+    proposal: Option<crate::assessment::decision::Proposal>,
 }
 
 async fn load(
@@ -527,6 +529,7 @@ async fn load(
                     .map(|d| (d.outcome.as_str(), d.exception.as_deref())),
             )
             .is_none();
+            let proposal = crate::assessment::service::load_assessment(c, &s, &i)?.proposal;
             Ok(Loaded {
                 view,
                 reference: inc.reference.clone(),
@@ -537,6 +540,7 @@ async fn load(
                 notices,
                 recipients,
                 public_decided,
+                proposal,
             })
         })
         .await
@@ -869,6 +873,14 @@ async fn signoff_page(
         "parts": if v.purpose == "ap" { vec![] } else { parts_ctx(lang, &v.content) },
         "approval": approval_ctx(lang, v, &d.names),
         "blocking": blocking_ctx(lang, v),
+        "proposal": d.proposal.as_ref().map(|p| json!({
+            "outcome": match lang { Lang::Nl => p.outcome.label_nl(), Lang::En => p.outcome.label_en() },
+            "exception": p.exception.map(|e| match lang { Lang::Nl => e.label_nl(), Lang::En => e.label_en() }),
+            "reasons": p.reasons.iter().map(|r| if lang == Lang::Nl { r.nl.clone() } else { r.en.clone() }).collect::<Vec<_>>(),
+            "threats": super::assess::proposal_threats(lang, p),
+            "what_if": super::assess::what_if_ctx(lang, p, false),
+            "what_if_missing": super::assess::what_if_ctx(lang, p, true),
+        })),
         "drafted_by": d.names.get(&v.created_by).cloned().unwrap_or_default(),
         "is_fg": is_fg,
         "may_approve": is_fg && !own && v.approval.state != "filed" && v.blocking.is_empty(),
