@@ -881,11 +881,19 @@ fn threat_of(c: &PeopleConsequence) -> HighRisk {
 }
 
 fn risks_nl(risks: &[HighRisk]) -> String {
-    list_nl(risks, HighRisk::label_nl)
+    risks
+        .iter()
+        .map(HighRisk::label_nl)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn risks_en(risks: &[HighRisk]) -> String {
-    list_nl(risks, HighRisk::label_en)
+    risks
+        .iter()
+        .map(HighRisk::label_en)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The facts checked, then the proposal: facts that contradict each other never reach a proposal.
@@ -1445,13 +1453,15 @@ fn what_if(f: &Facts, base: &Proposal) -> Vec<WhatIf> {
         if !differs || (p.missing && q.outcome.rank() <= base.outcome.rank()) {
             continue;
         }
-        let exc_nl = q
+        // The public communication names exception (c) itself.
+        let exc = q
             .exception
-            .map(|e| format!(" ({})", e.label_nl()))
+            .filter(|_| q.outcome != Outcome::NotifyApAndPublicCommunication);
+        let exc_nl = exc
+            .map(|e| format!(", met beroep op art. 34 lid 3 onder {}", e.as_str()))
             .unwrap_or_default();
-        let exc_en = q
-            .exception
-            .map(|e| format!(" ({})", e.label_en()))
+        let exc_en = exc
+            .map(|e| format!(", relying on Art. 34(3)({})", e.as_str()))
             .unwrap_or_default();
         let w = WhatIf {
             fact: p.fact.to_string(),

@@ -483,12 +483,12 @@ vocabulary! {
     pub enum HighRisk {
         IdentityFraud => ("identity_fraud", "identiteitsfraude", "identity fraud"),
         FinancialLoss => ("financial_loss", "financiële schade of fraude", "financial loss or fraud"),
-        Discrimination => ("discrimination", "discriminatie, stigmatisering of uitsluiting", "discrimination, stigma or exclusion"),
+        Discrimination => ("discrimination", "stigmatisering of discriminatie", "stigma or discrimination"),
         ReputationalDamage => ("reputational_damage", "reputatieschade", "reputational damage"),
         ProfessionalSecrecy => ("professional_secrecy", "schending van het beroepsgeheim", "breach of professional secrecy"),
         HarmToVulnerable => ("harm_to_vulnerable", "schade voor minderjarigen of andere kwetsbare personen", "harm to minors or other vulnerable people"),
         CareDelayed => ("care_delayed", "uitgestelde of verstoorde zorg", "care delayed or disrupted"),
-        SevereConsequences => ("severe_consequences", "ernstige gevolgen (ENISA-ernst hoog)", "severe consequences (ENISA severity high)"),
+        SevereConsequences => ("severe_consequences", "ernstige gevolgen volgens de ENISA-ernst", "severe consequences by the ENISA severity"),
     }
 }
 
