@@ -452,6 +452,9 @@ describe('Meldpunt in a browser', { timeout: 600_000 }, () => {
       assert.equal(await main.getByRole('button', { name: NL.staff_nf_publish_button, exact: true }).count(), 0,
         'no publish button before the decision');
       await page.goto(`${server.base}${incidentPath}`);
+      // Exception (c) rests on a recorded finding: the people cannot be reached one by one.
+      await main.locator('input[name="fx.people_reachable"][value="false"]').check();
+      await navigateBy(page, () => main.getByRole('button', { name: NL.staff_fx_save, exact: true }).click());
       await main.locator('#f-outcome').selectOption('notify_ap_and_public_communication');
       await main.locator('#f-exception').selectOption('c');
       await main.locator('#f-reasons').fill('Van de betrokkenen zijn geen adressen bekend.');
