@@ -231,16 +231,7 @@ pub fn unquote(msg: &str) -> String {
     out
 }
 
-/// Cut a message to at most `max` characters.
-pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max).collect();
-        t.push('…');
-        t
-    }
-}
+pub use crate::error::clip;
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,7 @@
 //! Incidents: the breach as the organisation handles it, against the 72-hour clock.
 pub mod clock;
 pub mod escalation;
+pub mod follow_up;
 pub mod lifecycle;
 pub mod model;
 pub mod notes;

@@ -115,20 +115,20 @@ pub fn view(row: IncidentRow, report_refs: Vec<String>, now: DateTime<Utc>) -> I
         ..
     } = clock::status(deadline, now);
     let clock_start = f.clock_start();
-    let follow_up = match crate::notifications::phases::follow_up(
+    let follow_up = match super::follow_up::follow_up(
         row.supplement_due_at.map(from_db),
         row.supplement_closed_at.map(from_db),
         now,
     ) {
-        crate::notifications::phases::FollowUp::None => None,
-        crate::notifications::phases::FollowUp::Open { due, overdue } => Some(FollowUpView {
+        super::follow_up::FollowUp::None => None,
+        super::follow_up::FollowUp::Open { due, overdue } => Some(FollowUpView {
             open: true,
             due_at: due,
             due_local: clock::local_display(due),
             overdue,
             closed_at: None,
         }),
-        crate::notifications::phases::FollowUp::Closed { due, closed } => Some(FollowUpView {
+        super::follow_up::FollowUp::Closed { due, closed } => Some(FollowUpView {
             open: false,
             due_at: due,
             due_local: clock::local_display(due),

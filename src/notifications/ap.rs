@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::assessment::decision::{Exception, Outcome};
 use crate::assessment::facts::{Fact, Facts, PeopleCount};
 use crate::assessment::severity::Severity;
-use crate::assessment::FieldProblem;
+use crate::error::FieldProblem;
 use crate::incidents::clock;
 
 /// The kinds of notification the AP accepts.
