@@ -218,6 +218,19 @@ fn processed() -> String {
 }
 
 impl Settings {
+    /// The domain of the sender address (`mail.from`), for Message-IDs and reply addresses.
+    pub fn mail_domain(&self) -> String {
+        self.mail
+            .from
+            .rsplit('@')
+            .next()
+            .map(|d| d.trim_end_matches('>').trim().to_string())
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| "meldpunt.invalid".into())
+    }
+}
+
+impl Settings {
     /// Load the layered configuration from the process environment.
     pub fn load() -> anyhow::Result<Settings> {
         let file = std::env::var("MELDPUNT_CONFIG").ok();

@@ -8,7 +8,10 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, FieldError};
-use crate::state::AppState;
+
+pub mod ratelimit;
+pub mod state;
+use state::AppState;
 
 /// A JSON body. Parsing errors are held until the handler asks with [`ApiJson::into_inner`], so
 /// that authentication (401) is decided before the body's problems (4xx) whatever the order in which

@@ -191,7 +191,7 @@ impl DraftInput {
             ("ap_contact_email", &self.ap_contact_email),
         ] {
             if let Some(e) = v {
-                if !crate::reports::model::valid_email(e) {
+                if crate::input::EmailAddress::parse(e).is_err() {
                     out.push(FieldProblem::new(
                         name,
                         "not an e-mail address",

@@ -71,7 +71,7 @@ impl OrganisationInput {
             }
         }
         if let Some(e) = &self.fg_email {
-            if !crate::reports::model::valid_email(e) {
+            if crate::input::EmailAddress::parse(e).is_err() {
                 errs.push(FieldError::new("fg_email", "not an e-mail address"));
             }
         }
@@ -99,6 +99,19 @@ impl OrganisationInput {
             Err(ApiError::Validation(errs))
         }
     }
+}
+
+/// (slug, id) of every organisation, cached briefly: the public intake resolves them on every report.
+pub async fn directory(
+    state: &crate::state::AppState,
+) -> crate::error::ApiResult<crate::state::SlugIds> {
+    if let Some(v) = state.orgs.fresh() {
+        return Ok(v);
+    }
+    let rows = state.db(|c| Ok(store::all(c)?)).await?;
+    let v = std::sync::Arc::new(rows.into_iter().map(|o| (o.slug, o.id)).collect::<Vec<_>>());
+    state.orgs.put(v.clone());
+    Ok(v)
 }
 
 #[cfg(test)]

@@ -141,7 +141,7 @@ pub fn limit_api(
     req: &actix_web::HttpRequest,
     pick: impl FnOnce(&Limiters) -> &DefaultKeyedRateLimiter<IpAddr>,
 ) -> Result<(), ApiError> {
-    match req.app_data::<actix_web::web::Data<crate::state::AppState>>() {
+    match req.app_data::<actix_web::web::Data<super::state::AppState>>() {
         Some(state) => check(pick(&state.limits), client_ip(req)).map_err(too_many),
         None => Ok(()),
     }
@@ -158,7 +158,7 @@ pub fn client_ip(req: &actix_web::HttpRequest) -> IpAddr {
         .get_all("x-forwarded-for")
         .filter_map(|v| v.to_str().ok())
         .collect();
-    match req.app_data::<actix_web::web::Data<crate::state::AppState>>() {
+    match req.app_data::<actix_web::web::Data<super::state::AppState>>() {
         Some(state) => state.limits.client_ip(peer, &headers),
         None => peer,
     }
