@@ -40,8 +40,6 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<(DbPool, Vec<Stri
     Ok((pool, applied))
 }
 
-/// The domain part of the From address, for Message-IDs.
-
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&settings.server.bind)?;

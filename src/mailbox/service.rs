@@ -20,6 +20,10 @@ use crate::input::EmailAddress;
 use crate::privacy::mask_email;
 use crate::reports::model::{Acknowledge, Bytes, InMail, NewAttachment, NewReport};
 
+/// How intake's `reason` starts for a message whose attachments clamd could not scan
+/// (written here); the rescan (`mailbox::rescan`) finds them by it.
+pub const NOT_SCANNED: &str = "attachments not scanned for viruses";
+
 /// Where a message comes from and what to do with it.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -423,7 +427,7 @@ fn ingest_prepared(
                 .flatten()
                 .find(|s| matches!(s, Scan::NotScanned(_)))
             {
-                row.reason = Some(format!("{}: {e}", super::rescan::NOT_SCANNED));
+                row.reason = Some(format!("{}: {e}", NOT_SCANNED));
             }
             handle(c, m, p, ctx, &mut row, audit)?
         }

@@ -3,6 +3,8 @@ pub mod routes;
 pub mod service;
 pub mod store;
 
+pub use service::directory;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, FieldError};
@@ -99,19 +101,6 @@ impl OrganisationInput {
             Err(ApiError::Validation(errs))
         }
     }
-}
-
-/// (slug, id) of every organisation, cached briefly: the public intake resolves them on every report.
-pub async fn directory(
-    state: &crate::state::AppState,
-) -> crate::error::ApiResult<crate::state::SlugIds> {
-    if let Some(v) = state.orgs.fresh() {
-        return Ok(v);
-    }
-    let rows = state.db(|c| Ok(store::all(c)?)).await?;
-    let v = std::sync::Arc::new(rows.into_iter().map(|o| (o.slug, o.id)).collect::<Vec<_>>());
-    state.orgs.put(v.clone());
-    Ok(v)
 }
 
 #[cfg(test)]

@@ -169,7 +169,7 @@ pub async fn resolve_org_public(state: &AppState, slug: Option<&str>) -> ApiResu
 
 /// Slug → organisation id. No slug: the only organisation if there is exactly one, else none.
 async fn resolve_org(state: &AppState, slug: Option<&str>) -> ApiResult<Option<String>> {
-    let dir = crate::orgs::directory(&state).await?;
+    let dir = crate::orgs::directory(state).await?;
     match slug {
         Some(s) if !s.trim().is_empty() => dir
             .iter()
