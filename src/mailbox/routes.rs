@@ -37,7 +37,7 @@ async fn uploader(state: &AppState, req: &HttpRequest) -> ApiResult<Uploader> {
 }
 
 async fn org_id(state: &AppState, slug: &str) -> ApiResult<Option<String>> {
-    let dir = crate::orgs::directory(state).await?;
+    let dir = crate::orgs::service::directory(state).await?;
     Ok(dir
         .iter()
         .find(|(s, _)| s == slug)

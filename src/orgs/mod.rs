@@ -3,8 +3,6 @@ pub mod routes;
 pub mod service;
 pub mod store;
 
-pub use service::directory;
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, FieldError};

@@ -169,7 +169,7 @@ pub async fn resolve_org_public(state: &AppState, slug: Option<&str>) -> ApiResu
 
 /// Slug → organisation id. No slug: the only organisation if there is exactly one, else none.
 async fn resolve_org(state: &AppState, slug: Option<&str>) -> ApiResult<Option<String>> {
-    let dir = crate::orgs::directory(state).await?;
+    let dir = crate::orgs::service::directory(state).await?;
     match slug {
         Some(s) if !s.trim().is_empty() => dir
             .iter()
@@ -275,7 +275,7 @@ pub async fn list(
     let mut org_ids = staff.org_ids();
     let mut include_unassigned = staff.is_admin;
     if let Some(slug) = &q.organisation {
-        let dir = crate::orgs::directory(&state).await?;
+        let dir = crate::orgs::service::directory(&state).await?;
         let id = dir
             .iter()
             .find(|(s, _)| s == slug)
@@ -322,7 +322,7 @@ pub async fn patch(
     let p = body.into_inner()?;
     let target_org = match &p.organisation {
         Some(slug) => {
-            let dir = crate::orgs::directory(&state).await?;
+            let dir = crate::orgs::service::directory(&state).await?;
             match super::service::assignable_org(&dir, &staff, slug) {
                 Some(id) => Some(id),
                 None => return Err(ApiError::field("organisation", "unknown organisation")),

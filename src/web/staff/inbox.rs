@@ -206,7 +206,7 @@ async fn inbox_page(
     };
     // Where reports can be assigned: for installation administrators every organisation.
     let assign_orgs: Vec<Value> = if staff.is_admin {
-        let dir = crate::orgs::directory(state)
+        let dir = crate::orgs::service::directory(state)
             .await
             .map_err(|e| page_err(lang, e))?;
         let ids: Vec<String> = dir.iter().map(|(_, id)| id.clone()).collect();
@@ -400,7 +400,7 @@ pub async fn act(
                 None
             } else {
                 // Installation administrators may assign to any organisation; others to their own.
-                let dir = crate::orgs::directory(&state)
+                let dir = crate::orgs::service::directory(&state)
                     .await
                     .map_err(|e| page_err(lang, e))?;
                 let id = crate::reports::service::assignable_org(&dir, &staff, &slug);
