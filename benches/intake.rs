@@ -248,7 +248,7 @@ enum Storage {
 }
 
 /// The application state as `startup.rs` builds it, with the chosen intake.
-fn product_state(db_path: &Path, storage: Storage) -> anyhow::Result<AppState> {
+fn product_state(db_path: &Path, storage: Storage) -> anyhow::Result<(AppState, Intake)> {
     let mut settings = Settings::load_from(None, false)?;
     settings.database.url = format!("sqlite://{}", db_path.display());
     settings.database.synchronous_full = matches!(storage, Storage::GroupCommit { full: true });
@@ -265,14 +265,14 @@ fn product_state(db_path: &Path, storage: Storage) -> anyhow::Result<AppState> {
             Intake::group_commit(pool.clone(), conn)
         }
     };
-    Ok(AppState {
+    let state = AppState {
         pool,
         settings: Arc::new(settings),
         backend: Backend::Sqlite,
-        intake: Arc::new(intake),
         orgs: Arc::new(OrgDirectory::default()),
         limits: Arc::new(Default::default()),
-    })
+    };
+    Ok((state, intake))
 }
 
 /// The real routes behind the production middleware stack (as in `startup.rs`), one worker.
@@ -280,11 +280,13 @@ fn product_state(db_path: &Path, storage: Storage) -> anyhow::Result<AppState> {
 fn product_server(pin: bool, db_path: PathBuf, storage: Storage) -> Running {
     let bare = env_or("INTAKE_BENCH_NO_MIDDLEWARE", 0u8) == 1;
     spawn_server(pin, move |listener| {
-        let data = web::Data::new(product_state(&db_path, storage)?);
+        let (state, intake) = product_state(&db_path, storage)?;
+        let (data, intake) = (web::Data::new(state), web::Data::new(intake));
         let server = if bare {
             HttpServer::new(move || {
                 App::new()
                     .app_data(data.clone())
+                    .app_data(intake.clone())
                     .configure(meldpunt::ops::configure)
                     .configure(meldpunt::reports::routes::configure)
             })
@@ -297,6 +299,7 @@ fn product_server(pin: bool, db_path: PathBuf, storage: Storage) -> Running {
             HttpServer::new(move || {
                 App::new()
                     .app_data(data.clone())
+                    .app_data(intake.clone())
                     .wrap(
                         DefaultHeaders::new()
                             .add(("X-Content-Type-Options", "nosniff"))

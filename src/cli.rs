@@ -282,7 +282,7 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
                     installation_admin,
                 },
         } => {
-            if !crate::reports::model::valid_email(&email) {
+            if crate::input::EmailAddress::parse(&email).is_err() {
                 eprintln!("error: email: not an e-mail address");
                 return Ok(2);
             }

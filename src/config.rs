@@ -70,8 +70,12 @@ pub struct ClockSettings {
     pub supplement_days: i64,
 }
 
+/// Days a supplement is due after a provisional notification, when not configured. The AP sets
+/// no deadline ("without undue further delay", Art. 33(4)): five days keep it in the same week.
+pub const DEFAULT_SUPPLEMENT_DAYS: i64 = 5;
+
 fn default_supplement_days() -> i64 {
-    crate::notifications::phases::DEFAULT_SUPPLEMENT_DAYS
+    DEFAULT_SUPPLEMENT_DAYS
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -211,6 +215,19 @@ fn inbox() -> String {
 
 fn processed() -> String {
     "Processed".into()
+}
+
+impl Settings {
+    /// The domain of the sender address (`mail.from`), for Message-IDs and reply addresses.
+    pub fn mail_domain(&self) -> String {
+        self.mail
+            .from
+            .rsplit('@')
+            .next()
+            .map(|d| d.trim_end_matches('>').trim().to_string())
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| "meldpunt.invalid".into())
+    }
 }
 
 impl Settings {

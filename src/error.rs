@@ -157,8 +157,8 @@ impl ResponseError for ApiError {
                     .iter()
                     .take(MAX_FIELD_ERRORS)
                     .map(|e| FieldError {
-                        field: crate::input::clip(&e.field, 100),
-                        message: crate::input::clip(&e.message, 300),
+                        field: clip(&e.field, 100),
+                        message: clip(&e.message, 300),
                         message_nl: None,
                     })
                     .collect();
@@ -176,12 +176,7 @@ impl ResponseError for ApiError {
                     shown,
                 )
             }
-            ApiError::BadRequest(d) => (
-                "bad-request",
-                "Bad request",
-                crate::input::clip(d, 300),
-                vec![],
-            ),
+            ApiError::BadRequest(d) => ("bad-request", "Bad request", clip(d, 300), vec![]),
             ApiError::Unauthorized(d) => {
                 ("unauthorized", "Authentication required", d.clone(), vec![])
             }
@@ -333,4 +328,45 @@ pub fn parse_stored<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> ApiR
 /// A value as JSON text for storing.
 pub fn to_json<T: Serialize>(v: &T) -> ApiResult<String> {
     serde_json::to_string(v).map_err(|e| ApiError::Internal(format!("serialise: {e}")))
+}
+
+/// Cut a message to at most `max` characters.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// One refused input: the field (dotted path, as in the JSON) and why, in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+    pub message_nl: String,
+}
+
+/// Refused input from a domain rule as the API's 422, each field with its Dutch message too.
+impl From<Vec<FieldProblem>> for ApiError {
+    fn from(ps: Vec<FieldProblem>) -> Self {
+        ApiError::Validation(
+            ps.into_iter()
+                .map(|p| FieldError::bilingual(p.field, p.message, p.message_nl))
+                .collect(),
+        )
+    }
+}
+
+impl FieldProblem {
+    pub fn new(field: &str, message: impl Into<String>, message_nl: impl Into<String>) -> Self {
+        FieldProblem {
+            field: field.to_string(),
+            message: message.into(),
+            message_nl: message_nl.into(),
+        }
+    }
 }

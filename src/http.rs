@@ -8,7 +8,10 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, FieldError};
-use crate::state::AppState;
+
+pub mod ratelimit;
+pub mod state;
+use state::AppState;
 
 /// A JSON body. Parsing errors are held until the handler asks with [`ApiJson::into_inner`], so
 /// that authentication (401) is decided before the body's problems (4xx) whatever the order in which
@@ -131,6 +134,36 @@ async fn read<T: DeserializeOwned>(
         return Err(ApiError::field("body", "the body is empty"));
     }
     parse_json(&body)
+}
+
+/// Check an address limiter for this request's client; the API's 429 when exceeded.
+pub fn limit_api(
+    req: &actix_web::HttpRequest,
+    pick: impl FnOnce(&ratelimit::Limiters) -> &governor::DefaultKeyedRateLimiter<std::net::IpAddr>,
+) -> Result<(), ApiError> {
+    match req.app_data::<actix_web::web::Data<state::AppState>>() {
+        Some(state) => {
+            ratelimit::check(pick(&state.limits), client_ip(req)).map_err(ratelimit::too_many)
+        }
+        None => Ok(()),
+    }
+}
+
+/// The client's address for this request (trusted proxies from the settings).
+pub fn client_ip(req: &actix_web::HttpRequest) -> std::net::IpAddr {
+    let peer = req
+        .peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+    let headers: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    match req.app_data::<actix_web::web::Data<state::AppState>>() {
+        Some(state) => state.limits.client_ip(peer, &headers),
+        None => peer,
+    }
 }
 
 #[cfg(test)]

@@ -231,14 +231,54 @@ pub fn unquote(msg: &str) -> String {
     out
 }
 
-/// Cut a message to at most `max` characters.
-pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max).collect();
-        t.push('…');
-        t
+pub use crate::error::clip;
+
+/// A plausible e-mail address: one `@`, a local part, a dotted domain, no spaces or control
+/// chars. It can only exist valid; it holds the address trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EmailAddress(String);
+
+/// Not an e-mail address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not an e-mail address")]
+pub struct NotAnEmailAddress;
+
+impl EmailAddress {
+    pub fn parse(e: &str) -> Result<EmailAddress, NotAnEmailAddress> {
+        let e = e.trim();
+        if e.len() > 254 || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(NotAnEmailAddress);
+        }
+        let ok = match e.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && local.len() <= 64
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains("..")
+                    && domain
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+            }
+            None => false,
+        };
+        if ok {
+            Ok(EmailAddress(e.to_string()))
+        } else {
+            Err(NotAnEmailAddress)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -295,5 +335,14 @@ mod tests {
             unquote("invalid type: integer `612345678`, expected a string"),
             "invalid type: integer, expected a string"
         );
+    }
+
+    #[test]
+    fn emails() {
+        assert!(EmailAddress::parse("a.b@example.nl").is_ok());
+        assert_eq!(EmailAddress::parse(" a@b.nl ").unwrap().as_str(), "a@b.nl");
+        assert!(EmailAddress::parse("a@b").is_err());
+        assert!(EmailAddress::parse("a b@example.nl").is_err());
+        assert!(EmailAddress::parse("@example.nl").is_err());
     }
 }

@@ -1,4 +1,5 @@
 pub mod assessment;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod cli;

@@ -40,15 +40,6 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<(DbPool, Vec<Stri
     Ok((pool, applied))
 }
 
-/// The domain part of the From address, for Message-IDs.
-pub fn mail_domain(from: &str) -> String {
-    from.rsplit('@')
-        .next()
-        .map(|d| d.trim_end_matches('>').trim().to_string())
-        .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| "meldpunt.invalid".into())
-}
-
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&settings.server.bind)?;
@@ -80,9 +71,8 @@ impl Application {
             pool: pool.clone(),
             settings: Arc::new(settings.clone()),
             backend,
-            intake: Arc::new(intake),
             orgs: Arc::new(OrgDirectory::default()),
-            limits: Arc::new(crate::web::ratelimit::Limiters::new(
+            limits: Arc::new(crate::http::ratelimit::Limiters::new(
                 &settings.limits,
                 &settings.server.trusted_proxies,
             )?),
@@ -109,6 +99,7 @@ impl Application {
         tasks.extend(crate::mailbox::spawn_workers(&pool, &settings, &stop_rx)?);
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state.clone());
+        let intake = web::Data::new(intake);
         let workers = if settings.server.workers == 0 {
             num_workers()
         } else {
@@ -133,6 +124,7 @@ impl Application {
             }
             App::new()
                 .app_data(data.clone())
+                .app_data(intake.clone())
                 .app_data(
                     web::QueryConfig::default()
                         .error_handler(|e, _| {
@@ -223,7 +215,7 @@ async fn clock_loop(pool: DbPool, settings: Settings, mut stop: watch::Receiver<
         let (pool, settings) = (pool.clone(), settings.clone());
         let res = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
             let mut c = pool.get()?;
-            let domain = mail_domain(&settings.mail.from);
+            let domain = settings.mail_domain();
             let queued = Escalator {
                 hours: &settings.clock.escalation_hours,
                 templates,

@@ -81,32 +81,4 @@ impl Reason {
     }
 }
 
-/// One refused input: the field (dotted path, as in the JSON) and why, in both languages.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct FieldProblem {
-    pub field: String,
-    pub message: String,
-    pub message_nl: String,
-}
-
-/// Refused input from a domain rule as the API's 422, each field with its Dutch message too.
-impl From<Vec<FieldProblem>> for crate::error::ApiError {
-    fn from(ps: Vec<FieldProblem>) -> Self {
-        crate::error::ApiError::Validation(
-            ps.into_iter()
-                .map(|p| crate::error::FieldError::bilingual(p.field, p.message, p.message_nl))
-                .collect(),
-        )
-    }
-}
-
-impl FieldProblem {
-    pub fn new(field: &str, message: impl Into<String>, message_nl: impl Into<String>) -> Self {
-        FieldProblem {
-            field: field.to_string(),
-            message: message.into(),
-            message_nl: message_nl.into(),
-        }
-    }
-}
+pub use crate::error::FieldProblem;

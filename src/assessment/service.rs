@@ -14,7 +14,7 @@ use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
 use crate::error::{parse_stored, to_json, ApiError, ApiResult, FieldError};
-use crate::incidents::service::visible;
+use crate::incidents::access::visible;
 
 const MAX_REASON_CHARS: usize = 10_000;
 

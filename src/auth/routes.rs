@@ -49,7 +49,7 @@ pub async fn login(
     req: HttpRequest,
     body: ApiJson<LoginInput>,
 ) -> ApiResult<HttpResponse> {
-    use crate::web::ratelimit::{account_key, check, limit_api, too_many};
+    use crate::http::ratelimit::{account_key, check, limit_api, too_many};
     // Per client address (password spraying across accounts), then per account (from anywhere).
     limit_api(&req, |l| &l.logins)?;
     let input = body.into_inner()?;
@@ -305,7 +305,7 @@ pub fn new_user_problems(
     password: &str,
 ) -> Vec<crate::error::FieldError> {
     let mut errs = vec![];
-    if !crate::reports::model::valid_email(email) {
+    if crate::input::EmailAddress::parse(email).is_err() {
         errs.push(crate::error::FieldError::new(
             "email",
             "not an e-mail address",
@@ -339,7 +339,7 @@ pub async fn setup(
     body: ApiJson<SetupInput>,
 ) -> ApiResult<HttpResponse> {
     // The setup code is a secret tried from outside: limited per client address.
-    crate::web::ratelimit::limit_api(&req, |l| &l.credentials)?;
+    crate::http::ratelimit::limit_api(&req, |l| &l.credentials)?;
     let input = body.into_inner()?;
     let errs = new_user_problems(&input.email, &input.display_name, &input.password);
     if !errs.is_empty() {

@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::clock;
+use super::follow_up as phases;
 use super::store::{self, IncidentRow};
 use crate::db::schema::{clock_alerts, memberships, users};
 use crate::db::{from_db, is_unique_violation, to_db, write_tx, DbConn};
 use crate::mail_templates::Templates;
-use crate::notifications::phases;
 use crate::outbox::{enqueue, NewMessage};
 
 pub struct Escalator<'a> {

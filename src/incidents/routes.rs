@@ -153,7 +153,7 @@ pub async fn transition(
     let to = State::parse(&input.to).ok_or_else(|| ApiError::field("to", "unknown state"))?;
     let v = state
         .db(move |c| {
-            let close = crate::remediation::rules::CloseInput {
+            let close = super::closing::CloseInput {
                 lessons_learned: input.lessons_learned,
                 override_reason: input.override_reason,
             };

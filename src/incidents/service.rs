@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::clock::{self, ClockStatus};
+use super::closing::{self as rules, CloseInput};
 use super::lifecycle::{self, State};
 use super::model::{IncidentCreate, IncidentPatch};
 use super::notes;
@@ -13,7 +14,6 @@ use crate::auth::{Role, Staff};
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::orgs;
-use crate::remediation::rules::{self, CloseInput};
 use crate::reports;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -115,20 +115,20 @@ pub fn view(row: IncidentRow, report_refs: Vec<String>, now: DateTime<Utc>) -> I
         ..
     } = clock::status(deadline, now);
     let clock_start = f.clock_start();
-    let follow_up = match crate::notifications::phases::follow_up(
+    let follow_up = match super::follow_up::follow_up(
         row.supplement_due_at.map(from_db),
         row.supplement_closed_at.map(from_db),
         now,
     ) {
-        crate::notifications::phases::FollowUp::None => None,
-        crate::notifications::phases::FollowUp::Open { due, overdue } => Some(FollowUpView {
+        super::follow_up::FollowUp::None => None,
+        super::follow_up::FollowUp::Open { due, overdue } => Some(FollowUpView {
             open: true,
             due_at: due,
             due_local: clock::local_display(due),
             overdue,
             closed_at: None,
         }),
-        crate::notifications::phases::FollowUp::Closed { due, closed } => Some(FollowUpView {
+        super::follow_up::FollowUp::Closed { due, closed } => Some(FollowUpView {
             open: false,
             due_at: due,
             due_local: clock::local_display(due),
@@ -262,16 +262,7 @@ pub fn link_reports(
     Ok(entries)
 }
 
-/// Load an incident the caller may handle, or 404 (another organisation's incident does not exist).
-pub fn visible(c: &mut DbConn, staff: &Staff, id: &str, lock: bool) -> ApiResult<IncidentRow> {
-    let row = if lock {
-        store::by_id_for_update(c, id)?
-    } else {
-        store::by_id(c, id)?
-    };
-    row.filter(|r| staff.can_handle(&r.organisation_id))
-        .ok_or(ApiError::NotFound)
-}
+pub use super::access::visible;
 
 /// Open an incident (and link reports); returns its id.
 pub fn create(
@@ -423,7 +414,7 @@ pub fn transition_with(
             "closed_at": row.closed_at, "lessons_learned": row.lessons_learned,
             "close_override_reason": row.close_override_reason, "notified_at": row.notified_at});
         if to == State::Closed {
-            let open = crate::remediation::store::open_count(c, &row.id)? as usize;
+            let open = store::open_measures(c, &row.id)? as usize;
             let may_override = staff.has_role(&row.organisation_id, &[Role::Fg, Role::Admin]);
             let overridden = rules::check_close(open, close, may_override).map_err(|e| match e {
                 rules::CloseRefusal::Invalid(p) => p.into(),

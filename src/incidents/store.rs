@@ -270,3 +270,12 @@ pub fn follow_up_candidates(
         .limit(1000)
         .load(conn)
 }
+
+/// How many of the incident's measures are still open (closing waits for them).
+pub fn open_measures(c: &mut DbConn, incident_id: &str) -> QueryResult<i64> {
+    crate::db::schema::measures::table
+        .filter(crate::db::schema::measures::incident_id.eq(incident_id))
+        .filter(crate::db::schema::measures::status.eq_any(["open", "in_progress"]))
+        .count()
+        .get_result(c)
+}

@@ -37,7 +37,7 @@ impl Default for Limits {
             max_bytes: 25 * 1024 * 1024,
             max_parts: 500,
             max_depth: 8,
-            max_attachment_bytes: crate::reports::attachments::MAX_BYTES,
+            max_attachment_bytes: crate::attachments::MAX_BYTES,
         }
     }
 }
@@ -454,11 +454,11 @@ fn sniff(data: &[u8], max: usize) -> Result<&'static str, String> {
     if data.len() > max {
         return Err(format!("larger than {max} bytes"));
     }
-    match crate::reports::attachments::sniff(data) {
+    match crate::attachments::sniff(data) {
         Ok(t) => Ok(t),
-        Err(crate::reports::attachments::Refused::Empty) => Err("empty".into()),
-        Err(crate::reports::attachments::Refused::TooLarge) => Err("too large".into()),
-        Err(crate::reports::attachments::Refused::WrongType) => {
+        Err(crate::attachments::Refused::Empty) => Err("empty".into()),
+        Err(crate::attachments::Refused::TooLarge) => Err("too large".into()),
+        Err(crate::attachments::Refused::WrongType) => {
             Err("type not accepted (only JPEG, PNG, PDF by content)".into())
         }
     }
@@ -495,7 +495,7 @@ fn collect_attachments(m: &Message, forwarded: bool, limits: &Limits, out: &mut 
             Err(e) => (None, Some(e)),
         };
         out.push(Attachment {
-            filename: crate::reports::attachments::clean_filename(&filename),
+            filename: crate::attachments::clean_filename(&filename),
             declared_type: clean_line(&format!("{t}/{s}")).chars().take(100).collect(),
             content_type,
             size: data.len(),

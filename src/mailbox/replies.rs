@@ -147,7 +147,7 @@ fn build(r: Row, limits: &Limits) -> Reply {
                     };
                     ReplyAttachment {
                         index: i,
-                        filename: crate::reports::attachments::clean_filename(&a.filename),
+                        filename: crate::attachments::clean_filename(&a.filename),
                         content_type: a.content_type.map(String::from),
                         size: a.size,
                         available: a.content_type.is_some() && !infected,
@@ -226,7 +226,7 @@ pub fn attachment(
         parse::nth_attachment(&raw, index, limits).and_then(|a| {
             a.content_type.map(|ct| {
                 (
-                    crate::reports::attachments::clean_filename(&a.filename),
+                    crate::attachments::clean_filename(&a.filename),
                     ct.to_string(),
                     a.data,
                 )

@@ -28,9 +28,7 @@ use crate::db::{to_db, write_tx, DbConn};
 /// Messages taken per run of the background worker.
 pub const BATCH: usize = 20;
 
-/// How intake's `reason` starts for a message whose attachments clamd could not scan
-/// (`mailbox::service`); the rescan finds them by it.
-pub const NOT_SCANNED: &str = "attachments not scanned for viruses";
+pub use super::service::NOT_SCANNED;
 
 /// The predicate the partial index `mail_messages_scan_pending` is made for (same text); it
 /// matches every reason that starts with [`NOT_SCANNED`] (unit-tested below).

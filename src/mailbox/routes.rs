@@ -37,7 +37,7 @@ async fn uploader(state: &AppState, req: &HttpRequest) -> ApiResult<Uploader> {
 }
 
 async fn org_id(state: &AppState, slug: &str) -> ApiResult<Option<String>> {
-    let dir = state.org_directory().await?;
+    let dir = crate::orgs::service::directory(state).await?;
     Ok(dir
         .iter()
         .find(|(s, _)| s == slug)
@@ -234,7 +234,7 @@ pub async fn incident_mail(
     let limits = service::limits(&state.settings);
     let list = state
         .db(move |c| {
-            crate::incidents::service::visible(c, &staff, &id, false)?;
+            crate::incidents::access::visible(c, &staff, &id, false)?;
             let ids: Vec<String> = crate::reports::store::for_incident(c, &id)?
                 .into_iter()
                 .map(|r| r.id)

@@ -16,8 +16,13 @@ use super::store::{self, NewMail};
 use crate::assessment::detect;
 use crate::audit::{self, Actor, Entry};
 use crate::db::{is_unique_violation, new_id, to_db, write_tx, DbConn};
+use crate::input::EmailAddress;
 use crate::privacy::mask_email;
-use crate::reports::model::{valid_email, Acknowledge, Bytes, InMail, NewAttachment, NewReport};
+use crate::reports::model::{Acknowledge, Bytes, InMail, NewAttachment, NewReport};
+
+/// How intake's `reason` starts for a message whose attachments clamd could not scan
+/// (written here); the rescan (`mailbox::rescan`) finds them by it.
+pub const NOT_SCANNED: &str = "attachments not scanned for viruses";
 
 /// Where a message comes from and what to do with it.
 #[derive(Debug, Clone)]
@@ -57,7 +62,7 @@ impl Context {
             limits: limits(s),
             acknowledge: m.acknowledge.then(|| Acknowledge {
                 public_url: s.public_url_or(&s.server.bind),
-                mail_domain: crate::startup::mail_domain(&s.mail.from),
+                mail_domain: s.mail_domain(),
             }),
             max_description: s.limits.description_chars,
             clamd: super::clamav::Target::parse(&m.clamd_socket),
@@ -83,7 +88,7 @@ pub fn address_of(from: &str) -> Option<String> {
         _ => from,
     };
     let a = a.trim().to_lowercase();
-    valid_email(&a).then_some(a)
+    EmailAddress::parse(&a).ok().map(|_| a)
 }
 
 /// What became of a message: one line each for the command line.
@@ -422,7 +427,7 @@ fn ingest_prepared(
                 .flatten()
                 .find(|s| matches!(s, Scan::NotScanned(_)))
             {
-                row.reason = Some(format!("{}: {e}", super::rescan::NOT_SCANNED));
+                row.reason = Some(format!("{}: {e}", NOT_SCANNED));
             }
             handle(c, m, p, ctx, &mut row, audit)?
         }
@@ -859,10 +864,10 @@ fn join(
             return Err(IngestError::Other("threaded report vanished".into()));
         };
         let body = description_scanned(m, 20_000, scans);
-        let msg_id = crate::reports::attachments::add_message(c, &rid, "reporter", &body)?;
+        let msg_id = crate::attachments::add_message(c, &rid, "reporter", &body)?;
         let mut att_ids = vec![];
         for a in checked_attachments(m, scans, &row.id) {
-            att_ids.push(crate::reports::attachments::insert(c, &rid, &a)?);
+            att_ids.push(crate::attachments::insert(c, &rid, &a)?);
         }
         audit.push(Entry {
             actor: system(),
@@ -925,7 +930,7 @@ fn new_report(
         .from
         .as_ref()
         .and_then(|p| p.address.clone())
-        .filter(|a| valid_email(a));
+        .filter(|a| EmailAddress::parse(a).is_ok());
     let ackable = sender
         .as_deref()
         .map(|a| !parse::is_no_reply(a))

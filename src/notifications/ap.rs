@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::assessment::decision::{Exception, Outcome};
 use crate::assessment::facts::{Fact, Facts, PeopleCount};
 use crate::assessment::severity::Severity;
-use crate::assessment::FieldProblem;
+use crate::error::FieldProblem;
 use crate::incidents::clock;
 
 /// The kinds of notification the AP accepts.
@@ -191,7 +191,7 @@ impl DraftInput {
             ("ap_contact_email", &self.ap_contact_email),
         ] {
             if let Some(e) = v {
-                if !crate::reports::model::valid_email(e) {
+                if crate::input::EmailAddress::parse(e).is_err() {
                     out.push(FieldProblem::new(
                         name,
                         "not an e-mail address",

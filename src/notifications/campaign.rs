@@ -17,7 +17,7 @@ use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::incidents::service::visible;
+use crate::incidents::access::visible;
 use crate::outbox::{self, NewMessage};
 
 /// The outbox kind of a campaign's e-mails (and of its gate).

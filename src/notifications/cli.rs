@@ -140,7 +140,7 @@ pub fn run(cmd: CampaignCmd, settings: &Settings) -> anyhow::Result<i32> {
             only_new,
         } => {
             let s = staff(&mut c, &user)?;
-            let domain = crate::startup::mail_domain(&settings.mail.from);
+            let domain = settings.mail_domain();
             let st = campaign::start(
                 &mut c,
                 &ctx,

@@ -18,7 +18,7 @@ use crate::auth::Staff;
 use crate::db::schema::public_notices;
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
 use crate::error::{ApiError, ApiResult};
-use crate::incidents::service::visible;
+use crate::incidents::access::visible;
 
 /// The draft kind of a public notice (purpose `communication`).
 pub const KIND: &str = "public_notice";

@@ -291,7 +291,9 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
         }
         let email = Some(get(1)).filter(|e| !e.is_empty());
         if let Some(e) = email {
-            if !crate::reports::model::valid_email(e) || e.parse::<lettre::Address>().is_err() {
+            if crate::input::EmailAddress::parse(e).is_err()
+                || e.parse::<lettre::Address>().is_err()
+            {
                 flag("email", "not an e-mail address", "geen e-mailadres");
             }
         }

@@ -239,7 +239,7 @@ pub async fn start_campaign(
     let id = path.into_inner();
     let input = body.into_inner()?;
     let ctx = ctx(&state);
-    let domain = crate::startup::mail_domain(&state.settings.mail.from);
+    let domain = state.settings.mail_domain();
     let v = state
         .db(move |c| {
             let s = campaign::start(c, &ctx, &staff, &id, input, &domain, |_, _| {})?;
@@ -487,7 +487,7 @@ async fn print_page(
             let Some(draft) = v.answers.as_ref() else {
                 return Err(ApiError::NotFound);
             };
-            let inc = crate::incidents::service::visible(c, &staff, &id, false)?;
+            let inc = crate::incidents::access::visible(c, &staff, &id, false)?;
             let slug = crate::orgs::store::by_id(c, &inc.organisation_id)?
                 .map(|o| o.slug)
                 .unwrap_or_default();

@@ -22,13 +22,13 @@ use crate::assessment::decision::{Exception, Outcome};
 use crate::assessment::facts::Facts;
 use crate::assessment::severity::Severity;
 use crate::assessment::store as astore;
-use crate::assessment::FieldProblem;
 use crate::audit::{self, Actor, Entry};
 use crate::auth::{Role, Staff};
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
+use crate::error::FieldProblem;
 use crate::error::{parse_stored, ApiError, ApiResult, FieldError};
+use crate::incidents::access::visible;
 use crate::incidents::lifecycle::State;
-use crate::incidents::service::visible;
 use crate::incidents::store::IncidentRow;
 use crate::orgs::store as org_store;
 
@@ -1077,7 +1077,7 @@ pub fn put_settings(
         clean(input.website),
     );
     if let Some(e) = email.as_ref().filter(|e| !e.is_empty()) {
-        if !crate::reports::model::valid_email(e) {
+        if crate::input::EmailAddress::parse(e).is_err() {
             errs.push(FieldError::new("contact_email", "not an e-mail address"));
         }
     }

@@ -71,7 +71,7 @@ impl OrganisationInput {
             }
         }
         if let Some(e) = &self.fg_email {
-            if !crate::reports::model::valid_email(e) {
+            if crate::input::EmailAddress::parse(e).is_err() {
                 errs.push(FieldError::new("fg_email", "not an e-mail address"));
             }
         }

@@ -44,3 +44,16 @@ pub fn change_membership(
     }
     Ok(())
 }
+
+/// (slug, id) of every organisation, cached briefly: the public intake resolves them on every report.
+pub async fn directory(
+    state: &crate::state::AppState,
+) -> crate::error::ApiResult<crate::state::SlugIds> {
+    if let Some(v) = state.orgs.fresh() {
+        return Ok(v);
+    }
+    let rows = state.db(|c| Ok(super::store::all(c)?)).await?;
+    let v = std::sync::Arc::new(rows.into_iter().map(|o| (o.slug, o.id)).collect::<Vec<_>>());
+    state.orgs.put(v.clone());
+    Ok(v)
+}

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::assessment::facts::{GeneralData, PersonGroup, SpecialCategory};
-use crate::assessment::FieldProblem;
+use crate::error::FieldProblem;
 
 /// The lawful bases of Art. 6(1) GDPR.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

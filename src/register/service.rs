@@ -19,7 +19,7 @@ use crate::db::schema::{
 };
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
 use crate::error::{parse_stored, ApiError, ApiResult};
-use crate::incidents::service::visible;
+use crate::incidents::access::visible;
 use crate::incidents::store::IncidentRow;
 use crate::remediation::rules::{is_overdue, MeasureStatus};
 use crate::remediation::service::today_nl;

@@ -2,7 +2,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::assessment::FieldProblem;
+use crate::error::FieldProblem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -60,8 +60,6 @@ impl MeasureStatus {
 
 pub const MAX_DESCRIPTION: usize = 5_000;
 pub const MAX_EVIDENCE: usize = 10_000;
-pub const MAX_LESSONS: usize = 20_000;
-pub const MAX_OVERRIDE: usize = 5_000;
 
 /// A measure as a person enters or changes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,75 +129,10 @@ pub fn is_overdue(status: MeasureStatus, due_on: NaiveDate, today: NaiveDate) ->
     status.is_open() && due_on < today
 }
 
-/// What closing an incident brings with it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CloseInput {
-    pub lessons_learned: Option<String>,
-    pub override_reason: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CloseRefusal {
-    /// Field problems (lessons learned missing, texts too long).
-    Invalid(Vec<FieldProblem>),
-    /// Measures are open and nobody overrode: the references of the open measures.
-    MeasuresOpen(usize),
-    /// An override was given by someone who may not override.
-    OverrideNotAllowed,
-}
-
-/// Whether an incident may close: lessons learned are recorded, and no measure is open unless
-/// an FG or admin (`may_override`) gives a reason. Returns whether an override was used.
-pub fn check_close(
-    open_measures: usize,
-    input: &CloseInput,
-    may_override: bool,
-) -> Result<bool, CloseRefusal> {
-    let lessons = input
-        .lessons_learned
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or("");
-    let over = input
-        .override_reason
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or("");
-    let mut problems = vec![];
-    if lessons.is_empty() {
-        problems.push(FieldProblem::new(
-            "lessons_learned",
-            "record the lessons learned before closing",
-            "leg de geleerde lessen vast voordat het incident sluit",
-        ));
-    } else if chars(lessons) > MAX_LESSONS {
-        problems.push(FieldProblem::new(
-            "lessons_learned",
-            format!("at most {MAX_LESSONS} characters"),
-            format!("hoogstens {MAX_LESSONS} tekens"),
-        ));
-    }
-    if chars(over) > MAX_OVERRIDE {
-        problems.push(FieldProblem::new(
-            "override_reason",
-            format!("at most {MAX_OVERRIDE} characters"),
-            format!("hoogstens {MAX_OVERRIDE} tekens"),
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(CloseRefusal::Invalid(problems));
-    }
-    if open_measures == 0 {
-        return Ok(false);
-    }
-    if over.is_empty() {
-        return Err(CloseRefusal::MeasuresOpen(open_measures));
-    }
-    if !may_override {
-        return Err(CloseRefusal::OverrideNotAllowed);
-    }
-    Ok(true)
-}
+/// Closing is the incident's rule; kept here by name for callers.
+pub use crate::incidents::closing::{
+    check_close, CloseInput, CloseRefusal, MAX_LESSONS, MAX_OVERRIDE,
+};
 
 #[cfg(test)]
 mod tests {
@@ -260,39 +193,5 @@ mod tests {
         assert!(is_overdue(MeasureStatus::InProgress, d(2026, 1, 1), today));
         assert!(!is_overdue(MeasureStatus::Done, d(2026, 1, 1), today));
         assert!(!is_overdue(MeasureStatus::Cancelled, d(2026, 1, 1), today));
-    }
-
-    #[test]
-    fn closing_needs_lessons_learned() {
-        let r = check_close(0, &CloseInput::default(), false).unwrap_err();
-        match r {
-            CloseRefusal::Invalid(p) => assert_eq!(p[0].field, "lessons_learned"),
-            other => panic!("{other:?}"),
-        }
-        let ok = CloseInput {
-            lessons_learned: Some("Tweede controle bij mailings".into()),
-            override_reason: None,
-        };
-        assert_eq!(check_close(0, &ok, false), Ok(false));
-    }
-
-    #[test]
-    fn open_measures_block_closing_unless_fg_or_admin_overrides_with_a_reason() {
-        let mut input = CloseInput {
-            lessons_learned: Some("les".into()),
-            override_reason: None,
-        };
-        assert_eq!(
-            check_close(2, &input, true),
-            Err(CloseRefusal::MeasuresOpen(2))
-        );
-        input.override_reason = Some("Maatregel loopt via het ICT-project, apart gevolgd".into());
-        assert_eq!(
-            check_close(2, &input, false),
-            Err(CloseRefusal::OverrideNotAllowed)
-        );
-        assert_eq!(check_close(2, &input, true), Ok(true));
-        // An override where nothing is open is simply not needed.
-        assert_eq!(check_close(0, &input, false), Ok(false));
     }
 }

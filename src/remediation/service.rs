@@ -11,7 +11,7 @@ use crate::auth::Staff;
 use crate::db::schema::memberships;
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
 use crate::error::{ApiError, ApiResult};
-use crate::incidents::service::visible;
+use crate::incidents::access::visible;
 
 /// Today in the Netherlands (due dates are calendar dates there).
 pub fn today_nl(t: DateTime<Utc>) -> NaiveDate {

@@ -61,13 +61,7 @@ pub fn for_incidents(c: &mut DbConn, ids: &[String]) -> QueryResult<Vec<MeasureR
     Ok(out)
 }
 
-pub fn open_count(c: &mut DbConn, incident_id: &str) -> QueryResult<i64> {
-    measures::table
-        .filter(measures::incident_id.eq(incident_id))
-        .filter(measures::status.eq_any(["open", "in_progress"]))
-        .count()
-        .get_result(c)
-}
+pub use crate::incidents::store::open_measures as open_count;
 
 /// Open measures past their due date whose owner has not been reminded yet, locked for this
 /// worker (others skip them; on SQLite the write lock serialises).

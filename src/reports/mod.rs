@@ -1,5 +1,6 @@
 //! Intake of reports: citizens (form, API), the mailbox, staff and processors.
-pub mod attachments;
+/// One attachments module for the form, the API and the mailbox; kept here by name.
+pub use crate::attachments;
 pub mod intake;
 pub mod model;
 pub mod routes;

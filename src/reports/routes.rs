@@ -122,13 +122,14 @@ async fn optional_staff(req: &HttpRequest) -> ApiResult<Option<Staff>> {
     responses((status = 201, body = ReportCreated), (status = 422, description = "invalid field")))]
 pub async fn create(
     state: web::Data<AppState>,
+    intake: web::Data<super::intake::Intake>,
     req: HttpRequest,
     body: ApiJson<ReportInput>,
 ) -> ApiResult<HttpResponse> {
     let staff = optional_staff(&req).await?;
     if staff.is_none() {
         // Anonymous intake: the same per-address budget as the form.
-        crate::web::ratelimit::limit_api(&req, |l| &l.submissions)?;
+        crate::http::ratelimit::limit_api(&req, |l| &l.submissions)?;
     }
     let input = body.into_inner()?;
     let today = now()
@@ -148,7 +149,7 @@ pub async fn create(
     }
     new.organisation_id = org_id;
     new.created_by = staff.as_ref().map(|s| s.id.clone());
-    let created = state.intake.submit(new).await?;
+    let created = intake.submit(new).await?;
     tracing::info!(reference = %created.reference, "report received");
     let url = format!("/api/v1/reports/{}", created.reference);
     Ok(HttpResponse::Created()
@@ -168,7 +169,7 @@ pub async fn resolve_org_public(state: &AppState, slug: Option<&str>) -> ApiResu
 
 /// Slug → organisation id. No slug: the only organisation if there is exactly one, else none.
 async fn resolve_org(state: &AppState, slug: Option<&str>) -> ApiResult<Option<String>> {
-    let dir = state.org_directory().await?;
+    let dir = crate::orgs::service::directory(state).await?;
     match slug {
         Some(s) if !s.trim().is_empty() => dir
             .iter()
@@ -201,7 +202,7 @@ pub async fn show(
     }
     if token.as_deref().is_some_and(|t| t.starts_with("mpf_")) {
         // A follow-up token is a secret tried from outside: limited per client address.
-        crate::web::ratelimit::limit_api(&req, |l| &l.credentials)?;
+        crate::http::ratelimit::limit_api(&req, |l| &l.credentials)?;
     }
     let r = reference.clone();
     let row = state.db(move |c| Ok(store::by_reference(c, &r)?)).await?;
@@ -274,7 +275,7 @@ pub async fn list(
     let mut org_ids = staff.org_ids();
     let mut include_unassigned = staff.is_admin;
     if let Some(slug) = &q.organisation {
-        let dir = state.org_directory().await?;
+        let dir = crate::orgs::service::directory(&state).await?;
         let id = dir
             .iter()
             .find(|(s, _)| s == slug)
@@ -321,7 +322,7 @@ pub async fn patch(
     let p = body.into_inner()?;
     let target_org = match &p.organisation {
         Some(slug) => {
-            let dir = state.org_directory().await?;
+            let dir = crate::orgs::service::directory(&state).await?;
             match super::service::assignable_org(&dir, &staff, slug) {
                 Some(id) => Some(id),
                 None => return Err(ApiError::field("organisation", "unknown organisation")),

@@ -123,7 +123,7 @@ pub fn insert_batch_deferred(
             })),
         });
         for a in &r.attachments {
-            super::attachments::insert(conn, &row.id, a)?;
+            crate::attachments::insert(conn, &row.id, a)?;
         }
         if let (Some(ack), Some(email)) = (&r.acknowledge, &r.contact_email) {
             let follow_url = format!(

@@ -3,7 +3,8 @@
 pub mod assets;
 pub mod notices;
 pub mod public;
-pub mod ratelimit;
+/// The limiters live with the HTTP plumbing; kept here by name for the pages.
+pub use crate::http::ratelimit;
 pub mod staff;
 
 use std::collections::HashMap;

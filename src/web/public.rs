@@ -334,6 +334,7 @@ async fn form(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
 
 async fn submit(
     state: web::Data<AppState>,
+    intake: web::Data<crate::reports::intake::Intake>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
@@ -458,10 +459,9 @@ async fn submit(
     let gave_email = new.contact_email.is_some();
     new.acknowledge = Some(Acknowledge {
         public_url: state.settings.server.public_url.clone(),
-        mail_domain: crate::startup::mail_domain(&state.settings.mail.from),
+        mail_domain: state.settings.mail_domain(),
     });
-    let created = state
-        .intake
+    let created = intake
         .submit(new)
         .await
         .map_err(|e| PageError::from_api(lang, e))?;

@@ -206,7 +206,9 @@ async fn inbox_page(
     };
     // Where reports can be assigned: for installation administrators every organisation.
     let assign_orgs: Vec<Value> = if staff.is_admin {
-        let dir = state.org_directory().await.map_err(|e| page_err(lang, e))?;
+        let dir = crate::orgs::service::directory(state)
+            .await
+            .map_err(|e| page_err(lang, e))?;
         let ids: Vec<String> = dir.iter().map(|(_, id)| id.clone()).collect();
         let all = state
             .db(move |c| Ok(crate::orgs::store::by_ids(c, &ids)?))
@@ -398,7 +400,9 @@ pub async fn act(
                 None
             } else {
                 // Installation administrators may assign to any organisation; others to their own.
-                let dir = state.org_directory().await.map_err(|e| page_err(lang, e))?;
+                let dir = crate::orgs::service::directory(&state)
+                    .await
+                    .map_err(|e| page_err(lang, e))?;
                 let id = crate::reports::service::assignable_org(&dir, &staff, &slug);
                 match id {
                     Some(id) => Some(id),
@@ -597,7 +601,8 @@ pub async fn attachment(
     let id = path.into_inner();
     let (info, data) = state
         .db(move |c| {
-            let (info, data) = attachments::get(c, &id)?.ok_or(ApiError::NotFound)?;
+            let (info, data) = attachments::get(c, &id, crate::mailbox::store::attachment_bytes)?
+                .ok_or(ApiError::NotFound)?;
             let row: Option<ReportRow> = reports_table::table
                 .find(&info.report_id)
                 .first(c)

@@ -1435,7 +1435,7 @@ pub async fn start(
         only_new: f.has("only_new"),
     };
     let ctx = nctx(&state);
-    let domain = crate::startup::mail_domain(&state.settings.mail.from);
+    let domain = state.settings.mail_domain();
     let (s, i) = (staff.clone(), id.clone());
     match state
         .db(move |c| campaign::start(c, &ctx, &s, &i, input, &domain, |_, _| {}))

@@ -136,33 +136,7 @@ pub fn too_many(wait: u64) -> ApiError {
     }
 }
 
-/// Check an address limiter for this request's client; the API's 429 when exceeded.
-pub fn limit_api(
-    req: &actix_web::HttpRequest,
-    pick: impl FnOnce(&Limiters) -> &DefaultKeyedRateLimiter<IpAddr>,
-) -> Result<(), ApiError> {
-    match req.app_data::<actix_web::web::Data<crate::state::AppState>>() {
-        Some(state) => check(pick(&state.limits), client_ip(req)).map_err(too_many),
-        None => Ok(()),
-    }
-}
-
-/// The client's address for this request (trusted proxies from the settings).
-pub fn client_ip(req: &actix_web::HttpRequest) -> IpAddr {
-    let peer = req
-        .peer_addr()
-        .map(|a| a.ip())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let headers: Vec<&str> = req
-        .headers()
-        .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    match req.app_data::<actix_web::web::Data<crate::state::AppState>>() {
-        Some(state) => state.limits.client_ip(peer, &headers),
-        None => peer,
-    }
-}
+pub use super::{client_ip, limit_api};
 
 /// One entry of `X-Forwarded-For`: an address, possibly with a port (`1.2.3.4:5`, `[::1]:5`).
 fn parse_hop(s: &str) -> Option<IpAddr> {

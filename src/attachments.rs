@@ -1,6 +1,5 @@
 //! Photos and scans that come with a report: checked by content (not by name), at most 10 MB,
 //! stored in the database with their SHA-256, shown only to staff.
-use super::model::{Bytes, NewAttachment};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -8,6 +7,46 @@ use crate::db::schema::{attachments, report_messages};
 use crate::db::{new_id, now, to_db, DbConn};
 
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Bytes,
+    /// SHA-256 (hex) of the bytes, computed once where they come in.
+    pub sha256: String,
+}
+
+/// Where an attachment's bytes are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bytes {
+    /// In the attachment's own row (files from the form or the API).
+    Stored(Vec<u8>),
+    /// In the stored raw e-mail they came with; the row keeps none.
+    InMail(InMail),
+}
+
+/// Where the bytes of an e-mailed attachment are: the stored message (`mail_messages.id`) and the
+/// file's place among the files `mailbox::parse` finds in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InMail {
+    pub mail_id: String,
+    pub part: i32,
+    pub size: i64,
+}
+
+impl NewAttachment {
+    pub fn new(filename: String, content_type: String, data: Vec<u8>) -> NewAttachment {
+        use sha2::{Digest, Sha256};
+        let sha256 = hex::encode(Sha256::digest(&data));
+        NewAttachment {
+            filename,
+            content_type,
+            bytes: Bytes::Stored(data),
+            sha256,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refused {
@@ -112,8 +151,13 @@ pub fn for_reports(conn: &mut DbConn, report_ids: &[String]) -> QueryResult<Vec<
 
 /// (info, bytes) of one attachment. An e-mailed file's bytes are read out of the stored raw
 /// message and checked against the SHA-256 taken at intake; `None` when the attachment does not
-/// exist or its message has been purged by retention.
-pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<(AttachmentInfo, Vec<u8>)>> {
+/// exist or its message has been purged by retention. `from_mail` reads a file out of a stored
+/// message (`mailbox::store::attachment_bytes`: the mailbox knows how mail is parsed).
+pub fn get(
+    conn: &mut DbConn,
+    id: &str,
+    from_mail: impl FnOnce(&mut DbConn, &str, i32, &str) -> QueryResult<Option<Vec<u8>>>,
+) -> QueryResult<Option<(AttachmentInfo, Vec<u8>)>> {
     type Row = (AttachmentInfo, Vec<u8>, Option<String>, Option<i32>);
     let row: Option<Row> = attachments::table
         .filter(attachments::id.eq(id))
@@ -139,7 +183,7 @@ pub fn get(conn: &mut DbConn, id: &str) -> QueryResult<Option<(AttachmentInfo, V
     let (Some(mail_id), Some(part)) = (mail_id, part) else {
         return Ok(Some((info, data)));
     };
-    let bytes = crate::mailbox::store::attachment_bytes(conn, &mail_id, part, &info.sha256)?;
+    let bytes = from_mail(conn, &mail_id, part, &info.sha256)?;
     Ok(bytes.map(|b| (info, b)))
 }
 

@@ -1,0 +1,71 @@
+//! Shared application state handed to every handler: the pool, the settings, the limiters and
+//! the organisation cache. Feature services (the report intake) are app data of their own, so
+//! that this module depends on no feature.
+use std::sync::Arc;
+
+use actix_web::web;
+
+use crate::config::Settings;
+use crate::db::{Backend, DbConn, DbPool};
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub settings: Arc<Settings>,
+    pub backend: Backend,
+    pub orgs: Arc<OrgDirectory>,
+    pub limits: Arc<super::ratelimit::Limiters>,
+}
+
+impl AppState {
+    /// Run blocking diesel work on the blocking pool with a pooled connection.
+    pub async fn db<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        web::block(move || {
+            let _g = span.enter();
+            let mut conn = pool.get().map_err(ApiError::from)?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// Organisation slugs and ids, cached briefly: the public intake resolves them on every report.
+#[derive(Default)]
+pub struct OrgDirectory {
+    cached: std::sync::Mutex<Option<(std::time::Instant, SlugIds)>>,
+}
+
+/// (slug, id) of every organisation.
+pub type SlugIds = Arc<Vec<(String, String)>>;
+
+const ORG_CACHE_SECONDS: u64 = 10;
+
+impl OrgDirectory {
+    /// The cached list while it is fresh.
+    pub fn fresh(&self) -> Option<SlugIds> {
+        let g = self.cached.lock().ok()?;
+        let (at, v) = g.as_ref()?;
+        (at.elapsed().as_secs() < ORG_CACHE_SECONDS).then(|| v.clone())
+    }
+
+    pub fn put(&self, v: SlugIds) {
+        if let Ok(mut g) = self.cached.lock() {
+            *g = Some((std::time::Instant::now(), v));
+        }
+    }
+}
+
+impl AppState {
+    pub fn forget_org_directory(&self) {
+        if let Ok(mut g) = self.orgs.cached.lock() {
+            *g = None;
+        }
+    }
+}
