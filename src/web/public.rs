@@ -459,6 +459,7 @@ async fn submit(
     new.acknowledge = Some(Acknowledge {
         public_url: state.settings.server.public_url.clone(),
         mail_domain: crate::startup::mail_domain(&state.settings.mail.from),
+        limits: state.settings.limits.ack_limits(),
     });
     let created = state
         .intake

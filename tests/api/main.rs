@@ -8,6 +8,7 @@ mod cli;
 mod dutch_output;
 mod hardening;
 mod incidents;
+mod mail_cannon;
 mod mailbox;
 mod notification_pages;
 mod notifications;

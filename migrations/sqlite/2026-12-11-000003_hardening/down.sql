@@ -1,0 +1,2 @@
+DROP TABLE ack_hours;
+DROP TABLE ack_recipients;
