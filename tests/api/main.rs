@@ -20,6 +20,7 @@ mod phases;
 mod public_pages;
 mod register;
 mod register_pages;
+mod replicas;
 mod reports;
 mod sending;
 mod smtp_sink;
