@@ -86,8 +86,19 @@ pub fn connect(url: &str) -> anyhow::Result<DbConn> {
         ensure_sqlite_dir(url)?;
     }
     let mut conn = DbConn::establish(&diesel_url(url))?;
-    apply_pragmas(&mut conn, false)?;
-    Ok(conn)
+    // SQLite answers "database is locked" without waiting on busy_timeout while another process
+    // switches a new database to WAL or recovers its log: processes started together retry.
+    let mut tries = 0;
+    loop {
+        match apply_pragmas(&mut conn, false) {
+            Ok(()) => return Ok(conn),
+            Err(e) if tries < 100 && e.to_string().contains("locked") => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
