@@ -58,6 +58,15 @@ async fn three_instances_start_together_on_a_fresh_database(kind: Db) {
     let mut ports = HashMap::new();
     while ports.len() < 3 {
         for r in replicas.iter_mut() {
+            let log = std::fs::read_to_string(&r.log).unwrap_or_default();
+            if let Some(i) = log.find("Error: ") {
+                let frames: Vec<&str> = log[i..]
+                    .lines()
+                    .filter(|l| !l.starts_with(' ') || l.contains("meldpunt::"))
+                    .take(12)
+                    .collect();
+                panic!("{} failed to start:\n{}", r.name, frames.join("\n"));
+            }
             r.assert_running();
             if let Some(p) = port_of(r) {
                 ports.insert(r.name, p);
