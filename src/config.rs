@@ -16,6 +16,28 @@ pub struct Settings {
     pub notifications: NotificationSettings,
     #[serde(default)]
     pub mailbox: MailboxSettings,
+    #[serde(default)]
+    pub audit: AuditSettings,
+}
+
+/// Checkpoints of the audit chain outside the database (see `audit::checkpoint`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AuditSettings {
+    /// The file signed checkpoints are appended to; best on storage a database writer cannot
+    /// reach (another volume, a log host).
+    pub checkpoint_file: String,
+    /// Seconds between checkpoints (one is written only when the chain grew); 0: none.
+    pub checkpoint_seconds: u64,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        AuditSettings {
+            checkpoint_file: "data/audit-checkpoints.jsonl".into(),
+            checkpoint_seconds: 300,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -181,6 +181,7 @@ diesel::table! {
         after_json -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        scheme -> Integer,
     }
 }
 

@@ -229,6 +229,8 @@ mod tests {
             logins_per_minute: n,
             logins_per_account_per_minute: n,
             credentials_per_minute: n,
+            ack_recipient_minutes: 60,
+            acks_per_hour: 200,
         }
     }
 

@@ -3,6 +3,7 @@ mod helpers;
 
 mod account;
 mod assessment;
+mod audit_trail;
 mod auth;
 mod cli;
 mod dutch_output;

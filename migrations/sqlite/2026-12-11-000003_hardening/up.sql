@@ -13,3 +13,7 @@ CREATE TABLE ack_hours (
     held_recipient BIGINT NOT NULL DEFAULT 0,
     held_budget BIGINT NOT NULL DEFAULT 0
 );
+
+-- Issue 17, point 6: the audit chain keyed with a secret kept outside the database. Records written
+-- before are scheme 1 (plain SHA-256) and still verify; new ones are scheme 2 (HMAC-SHA256).
+ALTER TABLE audit_log ADD COLUMN scheme INTEGER NOT NULL DEFAULT 1;
