@@ -183,6 +183,10 @@ fn open(settings: &Settings) -> anyhow::Result<DbConn> {
 
 /// Run a non-serve command; returns the process exit code.
 pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
+    // Audit records written (and checked) by a command are keyed like the service's.
+    let secret = crate::auth::sealing::key_from_settings(settings)?;
+    crate::auth::sealing::install(secret);
+    audit::chain::install_key(&secret);
     match cmd {
         Command::Serve => unreachable!("serve is handled by main"),
         Command::Campaign { cmd } => crate::notifications::cli::run(cmd, settings),
@@ -415,19 +419,52 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
         } => {
             let mut c = open(settings)?;
             let out = audit::store::verify(&mut c)?;
-            match out.broken {
-                None => {
-                    println!("audit chain intact: {} record(s) verified", out.checked);
-                    Ok(0)
-                }
+            let mut code = 0;
+            match &out.broken {
+                None => println!(
+                    "audit chain intact: {} record(s) verified (head at record {})",
+                    out.checked, out.head_seq
+                ),
                 Some(b) => {
                     println!(
                         "audit chain BROKEN after {} intact record(s): {b}",
                         out.checked
                     );
-                    Ok(1)
+                    code = 1;
                 }
             }
+            let path = std::path::Path::new(&settings.audit.checkpoint_file);
+            let key = audit::chain::installed_key().expect("installed above");
+            let latest = audit::checkpoint::latest(path, key)?;
+            if latest.bad_lines > 0 {
+                println!(
+                    "checkpoints: {} line(s) in {} without a valid signature (not written with this key)",
+                    latest.bad_lines,
+                    path.display()
+                );
+                code = 1;
+            }
+            match latest.checkpoint {
+                None => println!(
+                    "no checkpoint in {}: records removed at the end or a replaced trail cannot be found",
+                    path.display()
+                ),
+                Some(cp) => match audit::checkpoint::check(&mut c, &cp)? {
+                    None => println!(
+                        "matches the checkpoint of {} ({} record(s))",
+                        cp.at.format("%Y-%m-%d %H:%M:%S UTC"),
+                        cp.seq
+                    ),
+                    Some(f) => {
+                        println!(
+                            "{f} (checkpoint of {})",
+                            cp.at.format("%Y-%m-%d %H:%M:%S UTC")
+                        );
+                        code = 1;
+                    }
+                },
+            }
+            Ok(code)
         }
         Command::Retention {
             cmd: RetentionCmd::Run { at },

@@ -16,6 +16,28 @@ pub struct Settings {
     pub notifications: NotificationSettings,
     #[serde(default)]
     pub mailbox: MailboxSettings,
+    #[serde(default)]
+    pub audit: AuditSettings,
+}
+
+/// Checkpoints of the audit chain outside the database (see `audit::checkpoint`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AuditSettings {
+    /// The file signed checkpoints are appended to; best on storage a database writer cannot
+    /// reach (another volume, a log host).
+    pub checkpoint_file: String,
+    /// Seconds between checkpoints (one is written only when the chain grew); 0: none.
+    pub checkpoint_seconds: u64,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        AuditSettings {
+            checkpoint_file: "data/audit-checkpoints.jsonl".into(),
+            checkpoint_seconds: 300,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -112,6 +134,29 @@ pub struct LimitSettings {
     /// Follow-up links and tokens and setup codes tried per client address per minute.
     #[serde(default = "default_credentials")]
     pub credentials_per_minute: u32,
+    /// At most one acknowledgement per e-mail address within this many minutes (0: no limit).
+    #[serde(default = "default_ack_recipient_minutes")]
+    pub ack_recipient_minutes: i64,
+    /// At most this many acknowledgements per clock hour in all (0: no limit).
+    #[serde(default = "default_acks_per_hour")]
+    pub acks_per_hour: i64,
+}
+
+fn default_ack_recipient_minutes() -> i64 {
+    60
+}
+
+fn default_acks_per_hour() -> i64 {
+    200
+}
+
+impl LimitSettings {
+    pub fn ack_limits(&self) -> crate::reports::model::AckLimits {
+        crate::reports::model::AckLimits {
+            per_recipient_minutes: self.ack_recipient_minutes.max(0),
+            per_hour: self.acks_per_hour.max(0),
+        }
+    }
 }
 
 fn default_account_logins() -> u32 {

@@ -51,6 +51,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         crate::reports::routes::show,
         crate::reports::routes::list,
         crate::reports::routes::patch,
+        crate::reports::routes::acknowledgements,
         crate::incidents::routes::create,
         crate::incidents::routes::list,
         crate::incidents::routes::show,

@@ -53,7 +53,9 @@ impl Application {
         // Without a configured public address, links point at the address actually bound (not :0).
         settings.server.public_url = settings.public_url_or(&listener.local_addr()?.to_string());
         let backend = Backend::from_url(&settings.database.url);
-        crate::auth::sealing::install(crate::auth::sealing::key_from_settings(&settings)?);
+        let secret = crate::auth::sealing::key_from_settings(&settings)?;
+        crate::auth::sealing::install(secret);
+        crate::audit::chain::install_key(&secret);
         let s = settings.clone();
         let (pool, applied) = tokio::task::spawn_blocking(move || prepare_database(&s)).await??;
         for m in &applied {
@@ -91,6 +93,13 @@ impl Application {
         }
         if settings.clock.enabled {
             tasks.push(tokio::spawn(clock_loop(
+                pool.clone(),
+                settings.clone(),
+                stop_rx.clone(),
+            )));
+        }
+        if settings.audit.checkpoint_seconds > 0 {
+            tasks.push(tokio::spawn(checkpoint_loop(
                 pool.clone(),
                 settings.clone(),
                 stop_rx.clone(),
@@ -243,6 +252,43 @@ async fn clock_loop(pool: DbPool, settings: Settings, mut stop: watch::Receiver<
             Ok(Ok(n)) if n > 0 => tracing::info!(queued = n, "clock escalation e-mails queued"),
             Ok(Err(e)) => tracing::error!(error = %e, "clock escalation failed"),
             _ => {}
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            break;
+        }
+    }
+}
+
+/// Every `[audit] checkpoint_seconds`: a signed checkpoint of the audit chain outside the database
+/// when the chain grew (and one at start).
+async fn checkpoint_loop(pool: DbPool, settings: Settings, mut stop: watch::Receiver<bool>) {
+    let every = std::time::Duration::from_secs(settings.audit.checkpoint_seconds.max(1));
+    let path = std::path::PathBuf::from(&settings.audit.checkpoint_file);
+    let Some(key) = crate::audit::chain::installed_key() else {
+        return;
+    };
+    // Continue from the latest checkpoint in the file (one written before a restart).
+    let mut last: Option<(i64, String)> = crate::audit::checkpoint::latest(&path, key)
+        .ok()
+        .and_then(|l| l.checkpoint)
+        .map(|c| (c.seq, c.head));
+    loop {
+        let p = pool.clone();
+        let path = path.clone();
+        let prev = last.clone();
+        let res = tokio::task::spawn_blocking(move || -> anyhow::Result<(i64, String)> {
+            let mut c = p.get()?;
+            crate::audit::checkpoint::write_if_moved(&mut c, &path, key, prev.as_ref(), db::now())
+        })
+        .await;
+        match res {
+            Ok(Ok(head)) => last = Some(head),
+            Ok(Err(e)) => tracing::error!(error = %e, "audit checkpoint not written"),
+            Err(e) => tracing::error!(error = %e, "audit checkpoint task failed"),
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}

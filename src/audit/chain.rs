@@ -1,7 +1,71 @@
 //! The audit trail's hash chain: each record's hash covers its content and the previous hash,
 //! so changing, removing or reordering any record breaks every hash after it.
+//!
+//! Hash schemes (the record's `scheme`):
+//! - 1: plain SHA-256 (records written before issue 17). Anyone who can write the database could
+//!   recompute such a chain after a change.
+//! - 2: HMAC-SHA256 keyed with the audit key, derived from the key that also seals the two-factor
+//!   secrets (`security.secret_key` or the key file): kept outside the database, so a database
+//!   writer cannot recompute the chain. Once a scheme-2 record is in the chain, a scheme-1 record
+//!   after it is a forgery (a downgrade).
+//!
+//! What a key cannot show (the last records removed and the head moved back, or the whole trail
+//! replaced) the checkpoints written outside the database do (`super::checkpoint`).
+use std::sync::OnceLock;
+
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+
+pub const SCHEME_PLAIN: i32 = 1;
+pub const SCHEME_KEYED: i32 = 2;
+
+static AUDIT_KEY: OnceLock<[u8; 32]> = OnceLock::new();
+
+/// The audit key derived from the installation's secret key (never the secret itself).
+pub fn derive_key(secret: &[u8; 32]) -> [u8; 32] {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("any key length");
+    m.update(b"meldpunt audit chain v2");
+    m.finalize().into_bytes().into()
+}
+
+/// Use the audit key derived from `secret` in this process (the first installed stays).
+pub fn install_key(secret: &[u8; 32]) {
+    let _ = AUDIT_KEY.set(derive_key(secret));
+}
+
+pub fn installed_key() -> Option<&'static [u8; 32]> {
+    AUDIT_KEY.get()
+}
+
+/// Either hasher, fed the same serialisation.
+enum Hasher {
+    Plain(Sha256),
+    Keyed(Hmac<Sha256>),
+}
+
+impl Hasher {
+    fn new(key: Option<&[u8; 32]>) -> Hasher {
+        match key {
+            None => Hasher::Plain(Sha256::new()),
+            Some(k) => {
+                Hasher::Keyed(<Hmac<Sha256> as Mac>::new_from_slice(k).expect("any key length"))
+            }
+        }
+    }
+    fn update(&mut self, b: impl AsRef<[u8]>) {
+        match self {
+            Hasher::Plain(h) => Digest::update(h, b.as_ref()),
+            Hasher::Keyed(h) => Mac::update(h, b.as_ref()),
+        }
+    }
+    fn finish(self) -> String {
+        match self {
+            Hasher::Plain(h) => hex::encode(h.finalize()),
+            Hasher::Keyed(h) => hex::encode(h.finalize().into_bytes()),
+        }
+    }
+}
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -18,9 +82,10 @@ pub struct Record {
     pub after_json: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    pub scheme: i32,
 }
 
-fn field(h: &mut Sha256, v: Option<&str>) {
+fn field(h: &mut Hasher, v: Option<&str>) {
     // Length-prefixed, with a distinct marker for "absent", so no two records serialise alike.
     match v {
         None => h.update(b"\x00"),
@@ -32,9 +97,10 @@ fn field(h: &mut Sha256, v: Option<&str>) {
     }
 }
 
-/// The hash of a record given the hash before it.
+/// The hash of a record given the hash before it: keyed (scheme 2) when `key` is given.
 #[allow(clippy::too_many_arguments)]
 pub fn compute_hash(
+    key: Option<&[u8; 32]>,
     prev_hash: &str,
     seq: i64,
     at: DateTime<Utc>,
@@ -46,7 +112,7 @@ pub fn compute_hash(
     before_json: Option<&str>,
     after_json: Option<&str>,
 ) -> String {
-    let mut h = Sha256::new();
+    let mut h = Hasher::new(key);
     field(&mut h, Some(prev_hash));
     h.update(seq.to_be_bytes());
     field(
@@ -60,11 +126,18 @@ pub fn compute_hash(
     field(&mut h, organisation_id);
     field(&mut h, before_json);
     field(&mut h, after_json);
-    hex::encode(h.finalize())
+    h.finish()
 }
 
-pub fn hash_of(r: &Record) -> String {
-    compute_hash(
+/// The hash a record should have under its scheme; `None` for a keyed record when no key is
+/// installed.
+pub fn hash_of_with(r: &Record, key: Option<&[u8; 32]>) -> Option<String> {
+    let key = match r.scheme {
+        SCHEME_PLAIN => None,
+        _ => Some(key?),
+    };
+    Some(compute_hash(
+        key,
         &r.prev_hash,
         r.seq,
         r.at,
@@ -75,7 +148,11 @@ pub fn hash_of(r: &Record) -> String {
         r.organisation_id.as_deref(),
         r.before_json.as_deref(),
         r.after_json.as_deref(),
-    )
+    ))
+}
+
+pub fn hash_of(r: &Record) -> Option<String> {
+    hash_of_with(r, installed_key())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,14 +165,29 @@ pub enum Break {
     Gap { expected: i64, found: i64 },
     /// The chain head says more records exist than were found (records removed at the end).
     HeadMismatch { head_seq: i64, last_seq: i64 },
+    /// A record in the old, unkeyed scheme after keyed ones: written by someone without the key.
+    Downgrade { seq: i64 },
+    /// A keyed record, and no key to check it with (this instance has no `security.secret_key`).
+    NoKey { seq: i64 },
 }
 
 impl std::fmt::Display for Break {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Break::HashMismatch { seq } => {
-                write!(f, "record {seq}: content does not match its hash")
+                write!(
+                    f,
+                    "record {seq}: content does not match its hash (changed, or written with another key)"
+                )
             }
+            Break::Downgrade { seq } => write!(
+                f,
+                "record {seq}: unkeyed record after keyed ones (written without the key)"
+            ),
+            Break::NoKey { seq } => write!(
+                f,
+                "record {seq}: keyed, and no key to check it (configure security.secret_key or the key file)"
+            ),
             Break::PrevMismatch { seq } => write!(
                 f,
                 "record {seq}: does not follow the previous record's hash"
@@ -118,6 +210,7 @@ pub struct Verifier {
     prev_hash: String,
     next_seq: i64,
     pub checked: u64,
+    keyed_seen: bool,
 }
 
 impl Default for Verifier {
@@ -126,6 +219,7 @@ impl Default for Verifier {
             prev_hash: GENESIS.to_string(),
             next_seq: 1,
             checked: 0,
+            keyed_seen: false,
         }
     }
 }
@@ -141,13 +235,24 @@ impl Verifier {
         if r.prev_hash != self.prev_hash {
             return Err(Break::PrevMismatch { seq: r.seq });
         }
-        if hash_of(r) != r.hash {
-            return Err(Break::HashMismatch { seq: r.seq });
+        if r.scheme == SCHEME_PLAIN && self.keyed_seen {
+            return Err(Break::Downgrade { seq: r.seq });
         }
+        match hash_of(r) {
+            None => return Err(Break::NoKey { seq: r.seq }),
+            Some(h) if h != r.hash => return Err(Break::HashMismatch { seq: r.seq }),
+            Some(_) => {}
+        }
+        self.keyed_seen |= r.scheme != SCHEME_PLAIN;
         self.prev_hash = r.hash.clone();
         self.next_seq += 1;
         self.checked += 1;
         Ok(())
+    }
+
+    /// The hash of the last record fed (the genesis value before any).
+    pub fn last_hash(&self) -> &str {
+        &self.prev_hash
     }
 
     pub fn finish(&self, head_seq: i64, head_hash: &str) -> Result<(), Break> {
@@ -182,8 +287,9 @@ mod tests {
                     after_json: Some(format!("{{\"title\":\"v{seq}\"}}")),
                     prev_hash: prev.clone(),
                     hash: String::new(),
+                    scheme: SCHEME_PLAIN,
                 };
-                r.hash = hash_of(&r);
+                r.hash = hash_of(&r).unwrap();
                 prev = r.hash.clone();
                 r
             })
@@ -215,7 +321,7 @@ mod tests {
     fn a_rehashed_forgery_breaks_the_next_link() {
         let mut c = chain(5);
         c[1].actor = "user:mallory".into();
-        c[1].hash = hash_of(&c[1]);
+        c[1].hash = hash_of(&c[1]).unwrap();
         assert_eq!(verify(&c), Err(Break::PrevMismatch { seq: 3 }));
     }
 
@@ -247,8 +353,75 @@ mod tests {
     #[test]
     fn absent_and_empty_values_hash_differently() {
         let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let a = compute_hash(GENESIS, 1, at, "x", "y", "z", "w", None, None, None);
-        let b = compute_hash(GENESIS, 1, at, "x", "y", "z", "w", Some(""), None, None);
+        let a = compute_hash(None, GENESIS, 1, at, "x", "y", "z", "w", None, None, None);
+        let b = compute_hash(
+            None,
+            GENESIS,
+            1,
+            at,
+            "x",
+            "y",
+            "z",
+            "w",
+            Some(""),
+            None,
+            None,
+        );
         assert_ne!(a, b);
+    }
+
+    /// Re-key a plain chain from record `from` on (as an upgraded instance appends).
+    fn keyed_from(mut c: Vec<Record>, from: usize, key: &[u8; 32]) -> Vec<Record> {
+        for i in from..c.len() {
+            c[i].prev_hash = if i == 0 {
+                GENESIS.into()
+            } else {
+                c[i - 1].hash.clone()
+            };
+            c[i].scheme = SCHEME_KEYED;
+            c[i].hash = hash_of_with(&c[i], Some(key)).unwrap();
+        }
+        c
+    }
+
+    #[test]
+    fn a_keyed_chain_cannot_be_recomputed_without_the_key() {
+        let key = derive_key(&[42u8; 32]);
+        let c = keyed_from(chain(4), 2, &key);
+        let verify_with = |c: &[Record], k: &[u8; 32]| -> Result<(), Break> {
+            let mut prev = GENESIS.to_string();
+            let mut seen = false;
+            for r in c {
+                if r.prev_hash != prev {
+                    return Err(Break::PrevMismatch { seq: r.seq });
+                }
+                if r.scheme == SCHEME_PLAIN && seen {
+                    return Err(Break::Downgrade { seq: r.seq });
+                }
+                seen |= r.scheme == SCHEME_KEYED;
+                if hash_of_with(r, Some(k)).as_deref() != Some(r.hash.as_str()) {
+                    return Err(Break::HashMismatch { seq: r.seq });
+                }
+                prev = r.hash.clone();
+            }
+            Ok(())
+        };
+        // The old plain records and the keyed ones after them verify (existing chains still do).
+        assert_eq!(verify_with(&c, &key), Ok(()));
+        // A forger without the key recomputes with another one: found at the changed record.
+        let mut forged = c.clone();
+        forged[2].actor = "user:mallory".into();
+        let forged = keyed_from(forged, 2, &derive_key(&[1u8; 32]));
+        assert_eq!(
+            verify_with(&forged, &key),
+            Err(Break::HashMismatch { seq: 3 })
+        );
+        // Or falls back to the unkeyed scheme: a downgrade.
+        let mut down = c.clone();
+        down[3].scheme = SCHEME_PLAIN;
+        down[3].hash = hash_of_with(&down[3], None).unwrap();
+        assert_eq!(verify_with(&down, &key), Err(Break::Downgrade { seq: 4 }));
+        // The key is not the secret it comes from.
+        assert_ne!(derive_key(&[42u8; 32]), [42u8; 32]);
     }
 }

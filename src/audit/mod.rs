@@ -1,5 +1,6 @@
 //! The append-only, hash-chained audit trail.
 pub mod chain;
+pub mod checkpoint;
 pub mod store;
 
 /// Who did something: shown in the trail.

@@ -23,6 +23,8 @@ pub struct AuditRow {
     pub after_json: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// 1: plain SHA-256 (older records); 2: keyed (see `chain`).
+    pub scheme: i32,
 }
 
 impl AuditRow {
@@ -39,6 +41,7 @@ impl AuditRow {
             after_json: self.after_json.clone(),
             prev_hash: self.prev_hash.clone(),
             hash: self.hash.clone(),
+            scheme: self.scheme,
         }
     }
 }
@@ -63,6 +66,14 @@ pub fn append(conn: &mut DbConn, entries: &[Entry], at: DateTime<Utc>) -> QueryR
     };
     let at_db = to_db(at);
     let at = from_db(at_db);
+    // Keyed whenever the process has the key (every command that writes installs it at start).
+    let key = chain::installed_key();
+    let scheme = if key.is_some() {
+        chain::SCHEME_KEYED
+    } else {
+        tracing::warn!("audit records written unkeyed: no audit key installed");
+        chain::SCHEME_PLAIN
+    };
     let mut rows = Vec::with_capacity(entries.len());
     for e in entries {
         seq += 1;
@@ -70,6 +81,7 @@ pub fn append(conn: &mut DbConn, entries: &[Entry], at: DateTime<Utc>) -> QueryR
         let after = e.after.as_ref().map(|v| v.to_string());
         let actor = e.actor.as_string();
         let hash = chain::compute_hash(
+            key,
             &prev,
             seq,
             at,
@@ -93,6 +105,7 @@ pub fn append(conn: &mut DbConn, entries: &[Entry], at: DateTime<Utc>) -> QueryR
             after_json: after,
             prev_hash: prev.clone(),
             hash: hash.clone(),
+            scheme,
         });
         prev = hash;
     }
@@ -130,6 +143,37 @@ pub fn for_entity(
 pub struct VerifyOutcome {
     pub checked: u64,
     pub broken: Option<Break>,
+    /// The chain head as the database records it.
+    pub head_seq: i64,
+    pub head_hash: String,
+}
+
+/// The chain head (record count and last hash) as the database records it.
+pub fn head(conn: &mut DbConn) -> QueryResult<(i64, String)> {
+    audit_head::table
+        .filter(audit_head::id.eq(1))
+        .select((audit_head::seq, audit_head::hash))
+        .first(conn)
+}
+
+/// The stored hash of record `seq`, if there is one.
+pub fn hash_at(conn: &mut DbConn, seq: i64) -> QueryResult<Option<(String, DateTime<Utc>)>> {
+    audit_log::table
+        .filter(audit_log::seq.eq(seq))
+        .select((audit_log::hash, audit_log::at))
+        .first::<(String, chrono::NaiveDateTime)>(conn)
+        .optional()
+        .map(|o| o.map(|(h, at)| (h, from_db(at))))
+}
+
+/// When the first record still in the log was written.
+pub fn first_at(conn: &mut DbConn) -> QueryResult<Option<DateTime<Utc>>> {
+    audit_log::table
+        .order(audit_log::seq.asc())
+        .select(audit_log::at)
+        .first::<chrono::NaiveDateTime>(conn)
+        .optional()
+        .map(|o| o.map(from_db))
 }
 
 /// Recompute the whole chain, page by page.
@@ -147,21 +191,23 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<VerifyOutcome> {
         }
         for row in &page {
             if let Err(b) = v.feed(&row.record()) {
+                let (head_seq, head_hash) = head(conn)?;
                 return Ok(VerifyOutcome {
                     checked: v.checked,
                     broken: Some(b),
+                    head_seq,
+                    head_hash,
                 });
             }
         }
         after = page.last().map(|r| r.seq).unwrap_or(after);
     }
-    let (head_seq, head_hash): (i64, String) = audit_head::table
-        .filter(audit_head::id.eq(1))
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)?;
+    let (head_seq, head_hash) = head(conn)?;
     let broken = v.finish(head_seq, &head_hash).err();
     Ok(VerifyOutcome {
         checked: v.checked,
         broken,
+        head_seq,
+        head_hash,
     })
 }

@@ -56,19 +56,31 @@ pub fn key_from_settings(s: &Settings) -> anyhow::Result<[u8; 32]> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
+    // Written whole to a file of our own, then linked into place: a process started at the same
+    // moment never reads a half-written key, and of two new keys the first linked wins.
+    let tmp = path.with_extension(format!("new-{}", std::process::id()));
     {
         use std::io::Write;
         let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
+        opts.write(true).create(true).truncate(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let mut f = opts.open(path)?;
+        let mut f = opts.open(&tmp)?;
         writeln!(f, "{}", STANDARD.encode(key))?;
+        f.sync_all()?;
     }
-    Ok(key)
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok(key),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            decode_key(&std::fs::read_to_string(path)?)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Use `key` for this process (the first installed key stays).

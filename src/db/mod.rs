@@ -70,9 +70,11 @@ pub fn apply_pragmas(conn: &mut DbConn, synchronous_full: bool) -> diesel::Query
         let sync = if synchronous_full { "FULL" } else { "NORMAL" };
         // temp_store = MEMORY: savepoint and statement journals stay in memory instead of going
         // to a temporary file (they are needed only while the transaction runs).
+        // busy_timeout first: switching a new database to WAL takes an exclusive lock, which
+        // processes started together would otherwise fail on at once ("database is locked").
         c.batch_execute(&format!(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON; \
-             PRAGMA temp_store = MEMORY; PRAGMA busy_timeout = 10000;"
+            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; \
+             PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
         ))?;
     }
     Ok(())
@@ -84,8 +86,19 @@ pub fn connect(url: &str) -> anyhow::Result<DbConn> {
         ensure_sqlite_dir(url)?;
     }
     let mut conn = DbConn::establish(&diesel_url(url))?;
-    apply_pragmas(&mut conn, false)?;
-    Ok(conn)
+    // SQLite answers "database is locked" without waiting on busy_timeout while another process
+    // switches a new database to WAL or recovers its log: processes started together retry.
+    let mut tries = 0;
+    loop {
+        match apply_pragmas(&mut conn, false) {
+            Ok(()) => return Ok(conn),
+            Err(e) if tries < 100 && e.to_string().contains("locked") => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 fn ensure_sqlite_dir(url: &str) -> anyhow::Result<()> {
@@ -111,14 +124,69 @@ pub fn build_pool(url: &str, max_size: u32, synchronous_full: bool) -> anyhow::R
     Ok(pool)
 }
 
-/// Apply pending migrations; returns the names of those applied.
+/// The PostgreSQL advisory lock key that serialises migrations ("meldpunt" in ASCII, as a number):
+/// replicas started together at an install or an upgrade wait on it instead of crashing on
+/// duplicate catalogue rows, then find nothing left to do.
+pub const MIGRATION_LOCK_KEY: i64 = 0x6d65_6c64_7075_6e74;
+
+/// Apply pending migrations; returns the names of those applied. On PostgreSQL under a session
+/// advisory lock (`pg_advisory_lock`), held until all are applied; SQLite's own write lock
+/// serialises writers already (each migration runs in a transaction).
 pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
+    use diesel::RunQueryDsl;
     let applied = match conn {
-        DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS),
-        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConn::Pg(c) => {
+            diesel::sql_query("SELECT pg_advisory_lock($1)")
+                .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
+                .execute(c)?;
+            let res = c
+                .run_pending_migrations(PG_MIGRATIONS)
+                .map(|v| v.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+                .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+            let unlocked = diesel::sql_query("SELECT pg_advisory_unlock($1)")
+                .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_KEY)
+                .execute(c);
+            let applied = res?;
+            unlocked?;
+            applied
+        }
+        DbConn::Sqlite(c) => {
+            // One migration may not run in a transaction (a table rebuild with foreign keys off),
+            // so SQLite's write lock alone does not keep two processes from applying the same one:
+            // an exclusive lock on a file beside the database does (released when dropped).
+            let _lock = match sqlite_file(c) {
+                Some(db) => {
+                    let f = std::fs::OpenOptions::new()
+                        .create(true)
+                        .truncate(false)
+                        .write(true)
+                        .open(format!("{db}.migrate-lock"))?;
+                    f.lock()?;
+                    Some(f)
+                }
+                None => None,
+            };
+            c.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|v| v.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+                .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?
+        }
+    };
+    Ok(applied)
+}
+
+/// The file of a SQLite connection's main database (none for an in-memory one).
+fn sqlite_file(c: &mut SqliteConnection) -> Option<String> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct DbFile {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file: String,
     }
-    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-    Ok(applied.iter().map(|v| v.to_string()).collect())
+    diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        .get_result::<DbFile>(c)
+        .ok()
+        .map(|d| d.file)
+        .filter(|f| !f.is_empty())
 }
 
 /// True when every embedded migration has been applied.
@@ -267,20 +335,25 @@ pub fn reserve_counter(
         if let Some(last) = last {
             return Ok(last - n + 1);
         }
-        // First of its scope this year. A savepoint, so a concurrent first insert only retries.
-        let inserted = conn.transaction(|c| {
-            diesel::insert_into(counters::table)
-                .values((
-                    counters::scope.eq(scope),
-                    counters::year.eq(year),
-                    counters::value.eq(n),
-                ))
-                .execute(c)
-        });
-        match inserted {
-            Ok(_) => return Ok(1),
-            Err(e) if is_unique_violation(&e) => continue,
-            Err(e) => return Err(e),
+        // First of its scope this year. A concurrent first insert makes ours do nothing (no
+        // error, none in PostgreSQL's log): then the UPDATE above finds the row.
+        let row = (
+            counters::scope.eq(scope),
+            counters::year.eq(year),
+            counters::value.eq(n),
+        );
+        let inserted = match conn {
+            DbConn::Pg(c) => diesel::insert_into(counters::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+            DbConn::Sqlite(c) => diesel::insert_into(counters::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+        };
+        if inserted == 1 {
+            return Ok(1);
         }
     }
     Err(diesel::result::Error::RollbackTransaction)

@@ -181,6 +181,7 @@ diesel::table! {
         after_json -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        scheme -> Integer,
     }
 }
 
@@ -523,5 +524,22 @@ diesel::table! {
         withdrawn_by -> Nullable<Text>,
         withdrawn_at -> Nullable<Timestamp>,
         withdrawn_reason -> Nullable<Text>,
+    }
+}
+
+// Hardening (issue 17, migration 2026-12-11-000003_hardening).
+diesel::table! {
+    ack_recipients (address_hash) {
+        address_hash -> Text,
+        last_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ack_hours (hour) {
+        hour -> Timestamp,
+        sent -> BigInt,
+        held_recipient -> BigInt,
+        held_budget -> BigInt,
     }
 }

@@ -99,6 +99,8 @@ impl Default for Limiters {
                 logins_per_minute: 20,
                 logins_per_account_per_minute: 10,
                 credentials_per_minute: 30,
+                ack_recipient_minutes: 60,
+                acks_per_hour: 200,
             },
             &[],
         )
@@ -201,6 +203,8 @@ mod tests {
             logins_per_minute: n,
             logins_per_account_per_minute: n,
             credentials_per_minute: n,
+            ack_recipient_minutes: 60,
+            acks_per_hour: 200,
         }
     }
 

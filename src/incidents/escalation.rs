@@ -8,7 +8,7 @@ use super::clock;
 use super::follow_up as phases;
 use super::store::{self, IncidentRow};
 use crate::db::schema::{clock_alerts, memberships, users};
-use crate::db::{from_db, is_unique_violation, to_db, write_tx, DbConn};
+use crate::db::{from_db, to_db, write_tx, DbConn};
 use crate::mail_templates::Templates;
 use crate::outbox::{enqueue, NewMessage};
 
@@ -97,14 +97,9 @@ impl Escalator<'_> {
             for (p, skipped) in
                 std::iter::once((point, false)).chain(skip.iter().map(|p| (*p, true)))
             {
-                diesel::insert_into(clock_alerts::table)
-                    .values((
-                        clock_alerts::incident_id.eq(&inc.id),
-                        clock_alerts::point.eq(phases::alert_key(due, p)),
-                        clock_alerts::created_at.eq(to_db(now)),
-                        clock_alerts::skipped.eq(skipped),
-                    ))
-                    .execute(c)?;
+                if !record_alert(c, &inc.id, &phases::alert_key(due, p), now, skipped)? {
+                    return Err(diesel::result::Error::RollbackTransaction);
+                }
             }
             let mut n = 0;
             for (email, name, lang) in recipients(c, inc)? {
@@ -163,7 +158,7 @@ impl Escalator<'_> {
         match res {
             Ok(n) => Ok(n),
             // Another instance recorded this point first: it sends, we do not.
-            Err(e) if is_unique_violation(&e) => Ok(0),
+            Err(diesel::result::Error::RollbackTransaction) => Ok(0),
             Err(e) => Err(e.into()),
         }
     }
@@ -186,14 +181,9 @@ impl Escalator<'_> {
             for (p, skipped) in
                 std::iter::once((point, false)).chain(skip.iter().map(|p| (*p, true)))
             {
-                diesel::insert_into(clock_alerts::table)
-                    .values((
-                        clock_alerts::incident_id.eq(&inc.id),
-                        clock_alerts::point.eq(p.key()),
-                        clock_alerts::created_at.eq(to_db(now)),
-                        clock_alerts::skipped.eq(skipped),
-                    ))
-                    .execute(c)?;
+                if !record_alert(c, &inc.id, &p.key(), now, skipped)? {
+                    return Err(diesel::result::Error::RollbackTransaction);
+                }
             }
             let mut n = 0;
             for (email, name, lang) in recipients(c, inc)? {
@@ -250,8 +240,36 @@ impl Escalator<'_> {
         match res {
             Ok(n) => Ok(n),
             // Another instance recorded this point first: it sends, we do not.
-            Err(e) if is_unique_violation(&e) => Ok(0),
+            Err(diesel::result::Error::RollbackTransaction) => Ok(0),
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// Record that an alert point of an incident is handled; false when another instance recorded it
+/// first (the insert then does nothing: no error, none in PostgreSQL's log).
+fn record_alert(
+    c: &mut DbConn,
+    incident_id: &str,
+    point: &str,
+    now: DateTime<Utc>,
+    skipped: bool,
+) -> Result<bool, diesel::result::Error> {
+    let row = (
+        clock_alerts::incident_id.eq(incident_id),
+        clock_alerts::point.eq(point),
+        clock_alerts::created_at.eq(to_db(now)),
+        clock_alerts::skipped.eq(skipped),
+    );
+    let n = match c {
+        DbConn::Pg(c) => diesel::insert_into(clock_alerts::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_into(clock_alerts::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
+    Ok(n == 1)
 }

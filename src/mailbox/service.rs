@@ -63,6 +63,7 @@ impl Context {
             acknowledge: m.acknowledge.then(|| Acknowledge {
                 public_url: s.public_url_or(&s.server.bind),
                 mail_domain: s.mail_domain(),
+                limits: s.limits.ack_limits(),
             }),
             max_description: s.limits.description_chars,
             clamd: super::clamav::Target::parse(&m.clamd_socket),
@@ -966,7 +967,6 @@ fn new_report(
             None
         },
     };
-    let acknowledged = report.acknowledge.is_some() && report.contact_email.is_some();
     let created =
         crate::reports::store::insert_batch_deferred(c, std::slice::from_ref(&report), audit)?;
     let created = created
@@ -977,7 +977,7 @@ fn new_report(
     row.report_id = Some(created.id.clone());
     Ok(Outcome::Report {
         reference: created.reference,
-        acknowledged,
+        acknowledged: created.acknowledged,
         id_collision: row.id_collision,
     })
 }

@@ -18,7 +18,7 @@ use crate::db::schema::{
     attachments, incident_notes, incidents, job_runs, mail_messages, notice_recipients, outbox,
     report_messages, reports,
 };
-use crate::db::{from_db, is_unique_violation, to_db, write_tx, DbConn};
+use crate::db::{from_db, to_db, write_tx, DbConn};
 use crate::incidents::store::IncidentRow;
 
 /// The evidence of an incident closed at `closed_at` is due for purging at `now`.
@@ -54,18 +54,23 @@ pub fn claim_day(
     day: NaiveDate,
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {
-    let r = diesel::insert_into(job_runs::table)
-        .values((
-            job_runs::job.eq(job),
-            job_runs::day.eq(day),
-            job_runs::started_at.eq(to_db(now)),
-        ))
-        .execute(c);
-    match r {
-        Ok(_) => Ok(true),
-        Err(e) if is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e),
-    }
+    // A claim another instance holds already inserts nothing (no error, none in PostgreSQL's log).
+    let row = (
+        job_runs::job.eq(job),
+        job_runs::day.eq(day),
+        job_runs::started_at.eq(to_db(now)),
+    );
+    let n = match c {
+        DbConn::Pg(c) => diesel::insert_into(job_runs::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_into(job_runs::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
+    Ok(n == 1)
 }
 
 pub fn finish_day(

@@ -62,6 +62,7 @@ impl Intake {
                 reference: super::model::reference(2026, 0),
                 follow_up_token: crate::auth::secrets::random_secret("mpf_"),
                 created_at: crate::db::to_db(crate::db::now()),
+                acknowledged: false,
             });
         }
         match &self.writer {

@@ -1,6 +1,7 @@
 //! Intake of reports: citizens (form, API), the mailbox, staff and processors.
 /// One attachments module for the form, the API and the mailbox; kept here by name.
 pub use crate::attachments;
+pub mod ack_limits;
 pub mod intake;
 pub mod model;
 pub mod routes;

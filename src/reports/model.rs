@@ -87,6 +87,17 @@ pub struct Acknowledge {
     /// e.g. `https://meldpunt.example.nl`; the follow-up link is built on it.
     pub public_url: String,
     pub mail_domain: String,
+    /// How many acknowledgements may go (see `reports::ack_limits`).
+    pub limits: AckLimits,
+}
+
+/// Limits on acknowledgements, mail anyone can make the service send (`[limits]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AckLimits {
+    /// At most one acknowledgement per address within this many minutes; 0: no limit.
+    pub per_recipient_minutes: i64,
+    /// At most this many acknowledgements per clock hour, all addresses together; 0: no limit.
+    pub per_hour: i64,
 }
 
 /// Whether `e` parses as an [`EmailAddress`](crate::input::EmailAddress).

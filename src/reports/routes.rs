@@ -346,7 +346,38 @@ pub async fn patch(
     Ok(HttpResponse::Ok().json(ReportView::from(row)))
 }
 
+/// Acknowledgements sent and held back (no mail cannon: see `reports::ack_limits`).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AcknowledgementsView {
+    pub last_24_hours: super::ack_limits::AckCounts,
+    pub last_30_days: super::ack_limits::AckCounts,
+    /// At most one acknowledgement per address within this many minutes (0: no limit).
+    pub per_address_minutes: i64,
+    /// At most this many per clock hour in all (0: no limit).
+    pub per_hour: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/acknowledgements", tag = "reports",
+    responses((status = 200, body = AcknowledgementsView), (status = 401)))]
+pub async fn acknowledgements(
+    state: web::Data<AppState>,
+    _staff: Staff,
+) -> ApiResult<HttpResponse> {
+    // Counts only, no addresses or reports: every signed-in staff member may see them.
+    let (day, month) = state
+        .db(move |c| Ok(super::ack_limits::summary(c, now())?))
+        .await?;
+    let limits = state.settings.limits.ack_limits();
+    Ok(HttpResponse::Ok().json(AcknowledgementsView {
+        last_24_hours: day,
+        last_30_days: month,
+        per_address_minutes: limits.per_recipient_minutes,
+        per_hour: limits.per_hour,
+    }))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/acknowledgements", web::get().to(acknowledgements));
     cfg.service(
         web::resource("/api/v1/reports")
             .route(web::post().to(create))

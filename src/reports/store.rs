@@ -41,6 +41,8 @@ pub struct Created {
     pub reference: String,
     pub follow_up_token: String,
     pub created_at: NaiveDateTime,
+    /// An acknowledgement was queued (not held back by `ack_limits`, not unwanted).
+    pub acknowledged: bool,
 }
 
 /// Store a batch of reports with their audit records. Runs inside the caller's write transaction.
@@ -125,14 +127,24 @@ pub fn insert_batch_deferred(
         for a in &r.attachments {
             crate::attachments::insert(conn, &row.id, a)?;
         }
+        let mut acknowledged = false;
         if let (Some(ack), Some(email)) = (&r.acknowledge, &r.contact_email) {
+            let decision = super::ack_limits::decide(conn, email, ack.limits, t)?;
+            if decision != super::ack_limits::AckDecision::Send {
+                tracing::info!(reference = %row.reference, decision = ?decision, "acknowledgement held back");
+            }
+            acknowledged = decision == super::ack_limits::AckDecision::Send;
+        }
+        if let (Some(ack), Some(email), true) = (&r.acknowledge, &r.contact_email, acknowledged) {
             let follow_url = format!(
                 "{}/volgen/{}/{}",
                 ack.public_url.trim_end_matches('/'),
                 row.reference,
                 token
             );
-            let ctx = serde_json::json!({"reference": row.reference, "follow_url": follow_url, "name": r.contact_name});
+            // Nothing the reporter typed goes into the message (not even the name): what anyone can
+            // make us send to anyone carries only our own text, the reference and the link.
+            let ctx = serde_json::json!({"reference": row.reference, "follow_url": follow_url});
             let (subject, body) = crate::mail_templates::templates()
                 .render("report_received", &r.language, &ctx)
                 .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
@@ -157,6 +169,7 @@ pub fn insert_batch_deferred(
             reference: row.reference.clone(),
             follow_up_token: token,
             created_at: row.created_at,
+            acknowledged,
         });
     }
     Ok(created)

@@ -460,6 +460,7 @@ async fn submit(
     new.acknowledge = Some(Acknowledge {
         public_url: state.settings.server.public_url.clone(),
         mail_domain: state.settings.mail_domain(),
+        limits: state.settings.limits.ack_limits(),
     });
     let created = intake
         .submit(new)

@@ -12,6 +12,11 @@ fn meldpunt(db: &TestDb, args: &[&str], stdin: Option<&str>) -> Output {
         .args(args)
         .current_dir(dir.path())
         .env("MELDPUNT__DATABASE__URL", &db.url)
+        // The service's key (as in `test_settings`): audit records are keyed with it.
+        .env(
+            "MELDPUNT__SECURITY__SECRET_KEY",
+            "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=",
+        )
         .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -155,14 +160,40 @@ async fn cli_administration(kind: Db) {
     let o = meldpunt(&db, &["audit", "verify"], None);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("intact"));
+    // PostgreSQL refuses changes to the trail (triggers); a writer who goes around them (the
+    // retention path) is still found.
+    if kind == Db::Postgres {
+        let refused = db
+            .conn()
+            .batch_execute("UPDATE audit_log SET actor = 'user:mallory' WHERE seq = 3");
+        assert!(
+            format!("{refused:?}").contains("append-only"),
+            "{refused:?}"
+        );
+        let refused = db
+            .conn()
+            .batch_execute("DELETE FROM audit_log WHERE seq = 3");
+        assert!(refused.is_err());
+        let refused = db
+            .conn()
+            .batch_execute("UPDATE audit_head SET seq = seq - 1, hash = 'x'");
+        assert!(refused.is_err(), "the head never moves back");
+    }
+    let bypass = if kind == Db::Postgres {
+        "SET meldpunt.audit_retention = 'on'; "
+    } else {
+        ""
+    };
     db.conn()
-        .batch_execute("UPDATE audit_log SET actor = 'user:mallory' WHERE seq = 3")
+        .batch_execute(&format!(
+            "{bypass}UPDATE audit_log SET actor = 'user:mallory' WHERE seq = 3"
+        ))
         .unwrap();
     let o = meldpunt(&db, &["audit", "verify"], None);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("record 3"), "{}", text(&o));
     db.conn()
-        .batch_execute("DELETE FROM audit_log WHERE seq = 3")
+        .batch_execute(&format!("{bypass}DELETE FROM audit_log WHERE seq = 3"))
         .unwrap();
     let o = meldpunt(&db, &["audit", "verify"], None);
     assert_eq!(o.status.code(), Some(1));

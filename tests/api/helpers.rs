@@ -172,6 +172,11 @@ pub async fn spawn_app(kind: Db) -> Option<TestApp> {
 
 pub async fn spawn_app_with(kind: Db, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
     let db = TestDb::new(kind)?;
+    Some(spawn_app_on(db, tweak).await)
+}
+
+/// An app on a database the test made (e.g. one other processes use too).
+pub async fn spawn_app_on(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = test_settings(&db.url);
     tweak(&mut settings);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -187,13 +192,13 @@ pub async fn spawn_app_with(kind: Db, tweak: impl FnOnce(&mut Settings)) -> Opti
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    Some(TestApp {
+    TestApp {
         addr: format!("http://127.0.0.1:{port}"),
         client,
         state,
         sent,
         db,
-    })
+    }
 }
 
 /// Run a test body on SQLite, and on PostgreSQL when configured.

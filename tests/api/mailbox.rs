@@ -700,6 +700,11 @@ async fn cli_ingests_eml_mbox_and_stdin(kind: Db) {
             .args(args)
             .current_dir(tempfile::tempdir().unwrap().path())
             .env("MELDPUNT__DATABASE__URL", &app.db.url)
+            // The service's key (as in `test_settings`): audit records are keyed with it.
+            .env(
+                "MELDPUNT__SECURITY__SECRET_KEY",
+                "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=",
+            )
             .env("MELDPUNT__MAIL__FROM", "Meldpunt <meldpunt@meldpunt.test>")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::piped())
@@ -1715,6 +1720,11 @@ fn run_cli(app: &TestApp, clamd: &str, args: &[&str]) -> (Option<i32>, String) {
         .args(args)
         .current_dir(tempfile::tempdir().unwrap().path())
         .env("MELDPUNT__DATABASE__URL", &app.db.url)
+        // The service's key (as in `test_settings`): audit records are keyed with it.
+        .env(
+            "MELDPUNT__SECURITY__SECRET_KEY",
+            "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=",
+        )
         .env("MELDPUNT__MAIL__FROM", "Meldpunt <meldpunt@meldpunt.test>")
         .env("MELDPUNT__MAILBOX__CLAMD_SOCKET", clamd)
         .env("RUST_LOG", "warn")

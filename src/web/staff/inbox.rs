@@ -148,7 +148,7 @@ async fn inbox_page(
         limit: 500,
         ..Default::default()
     };
-    let (mut rows, linked, open) = state
+    let (mut rows, linked, open, acks_day) = state
         .db(move |c| {
             let rows = report_store::list(c, &f)?;
             let mut linked: HashMap<String, String> = HashMap::new();
@@ -162,10 +162,18 @@ async fn inbox_page(
                 }
             }
             let open = incident_store::list(c, &inc_filter)?;
-            Ok((rows, linked, open))
+            let (acks_day, _) = crate::reports::ack_limits::summary(c, crate::db::now())?;
+            Ok((rows, linked, open, acks_day))
         })
         .await
         .map_err(|e| page_err(lang, e))?;
+    // Acknowledgements held back in the last 24 hours (no mail cannon): counts only.
+    let acks_held = (acks_day.held() > 0).then(|| {
+        w.t(lang, "staff_inbox_acks_held")
+            .replace("{n}", &acks_day.held().to_string())
+            .replace("{same}", &acks_day.held_same_address.to_string())
+            .replace("{budget}", &acks_day.held_over_budget.to_string())
+    });
     let more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);
     let org_name: HashMap<&str, &str> = orgs
@@ -265,6 +273,7 @@ async fn inbox_page(
         "typed": {"title": typed.title, "became_aware_at": typed.became_aware_at},
         "open_incidents": open_list,
         "has_open": !open.is_empty(),
+        "acks_held": acks_held,
         "errors": list,
         "err": map,
     });
