@@ -146,6 +146,23 @@ pub enum UserCmd {
         #[arg(long)]
         installation_admin: bool,
     },
+    /// List every user: e-mail address, active or deactivated, roles.
+    List,
+    /// Deactivate a user: no sign-in; sessions and API tokens end at once.
+    Deactivate {
+        #[arg(long)]
+        email: String,
+    },
+    /// Reactivate a deactivated user (old API tokens stay revoked).
+    Reactivate {
+        #[arg(long)]
+        email: String,
+    },
+    /// E-mail the user a one-time link to set a new password (through the outbox).
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -274,6 +291,95 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
                     Ok(2)
                 }
                 Err(e) => Err(e.into()),
+            }
+        }
+        Command::User { cmd: UserCmd::List } => {
+            let mut c = open(settings)?;
+            let users = crate::auth::admin::list(&mut c, crate::auth::admin::Manager::Cli)?;
+            for u in users {
+                let roles: Vec<String> = u
+                    .roles
+                    .iter()
+                    .map(|r| format!("{}:{}", r.organisation, r.role.as_str()))
+                    .collect();
+                println!(
+                    "{}\t{}\t{}{}",
+                    u.email,
+                    if u.active { "active" } else { "deactivated" },
+                    if u.is_admin {
+                        "installation-admin "
+                    } else {
+                        ""
+                    },
+                    roles.join(" ")
+                );
+            }
+            Ok(0)
+        }
+        Command::User {
+            cmd:
+                cmd @ (UserCmd::Deactivate { .. }
+                | UserCmd::Reactivate { .. }
+                | UserCmd::ResetPassword { .. }),
+        } => {
+            use crate::auth::admin::{self as accounts, Manager};
+            let mut c = open(settings)?;
+            let email = match &cmd {
+                UserCmd::Deactivate { email }
+                | UserCmd::Reactivate { email }
+                | UserCmd::ResetPassword { email } => email.clone(),
+                _ => unreachable!("matched above"),
+            };
+            let user = match accounts::by_email(&mut c, Manager::Cli, &email) {
+                Ok(u) => u,
+                Err(crate::error::ApiError::NotFound) => {
+                    eprintln!("error: email: no user {email:?}");
+                    return Ok(2);
+                }
+                Err(e) => return Err(anyhow::anyhow!("{e}")),
+            };
+            let done = match cmd {
+                UserCmd::Deactivate { .. } => {
+                    accounts::deactivate(&mut c, Manager::Cli, &user.id, now()).map(|_| {
+                        format!("deactivated {}: sessions and API tokens ended", user.email)
+                    })
+                }
+                UserCmd::Reactivate { .. } => {
+                    accounts::reactivate(&mut c, Manager::Cli, &user.id, now())
+                        .map(|_| format!("reactivated {}", user.email))
+                }
+                _ => {
+                    let domain = settings.mail_domain();
+                    accounts::send_reset(
+                        &mut c,
+                        Manager::Cli,
+                        &user.id,
+                        &accounts::ResetMail {
+                            templates: crate::mail_templates::templates(),
+                            public_url: &settings.server.public_url,
+                            mail_domain: &domain,
+                        },
+                        now(),
+                    )
+                    .map(|r| {
+                        format!(
+                            "reset link queued for {} (valid until {} UTC)",
+                            r.sent_to,
+                            r.expires_at.format("%Y-%m-%d %H:%M")
+                        )
+                    })
+                }
+            };
+            match done {
+                Ok(msg) => {
+                    println!("{msg}");
+                    Ok(0)
+                }
+                Err(crate::error::ApiError::Refused(r)) => {
+                    eprintln!("error: {}", r.detail);
+                    Ok(2)
+                }
+                Err(e) => Err(anyhow::anyhow!("{e}")),
             }
         }
         Command::User {

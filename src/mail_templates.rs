@@ -71,6 +71,22 @@ const EMBEDDED: &[(&str, &str)] = &[
         "measure_overdue/body.en",
         include_str!("../templates/mail/measure_overdue/body.en.txt.hbs"),
     ),
+    (
+        "password_reset/subject.nl",
+        include_str!("../templates/mail/password_reset/subject.nl.hbs"),
+    ),
+    (
+        "password_reset/body.nl",
+        include_str!("../templates/mail/password_reset/body.nl.txt.hbs"),
+    ),
+    (
+        "password_reset/subject.en",
+        include_str!("../templates/mail/password_reset/subject.en.hbs"),
+    ),
+    (
+        "password_reset/body.en",
+        include_str!("../templates/mail/password_reset/body.en.txt.hbs"),
+    ),
 ];
 
 /// The process's templates (they are immutable once parsed).

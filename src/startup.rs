@@ -164,6 +164,28 @@ impl Application {
                         None => Either::Right(srv.call(req)),
                     }
                 })
+                .wrap_fn(|req, srv| {
+                    use actix_web::dev::Service;
+                    // Public pages name the organisations served: read them (briefly cached)
+                    // before a page that is not the API renders.
+                    let state = (!req.path().starts_with("/api/")
+                        && !req.path().starts_with("/static/"))
+                    .then(|| req.app_data::<web::Data<AppState>>().cloned())
+                    .flatten();
+                    let fut = srv.call(req);
+                    async move {
+                        if let Some(state) = state.filter(|s| s.served_stale()) {
+                            if let Err(e) = crate::web::refresh_served(&state).await {
+                                tracing::warn!(error = %e, "organisations served not read");
+                            }
+                        }
+                        fut.await
+                    }
+                })
+                .wrap(
+                    actix_web::middleware::ErrorHandlers::new()
+                        .default_handler(crate::web::html_error_page),
+                )
                 .wrap(headers)
                 .wrap(TracingLogger::<crate::telemetry::PrivateRootSpan>::new())
                 .configure(crate::ops::configure)

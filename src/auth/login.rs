@@ -39,7 +39,7 @@ pub fn authenticate(
 ) -> ApiResult<Result<(Staff, String), LoginFailure>> {
     let t = now();
     let user = match store::user_by_email(c, email)? {
-        Some(u) if u.password_hash.is_some() => u,
+        Some(u) if u.password_hash.is_some() && u.deactivated_at.is_none() => u,
         _ => {
             dummy_verify(password);
             return Ok(Err(LoginFailure::Wrong));

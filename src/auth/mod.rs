@@ -1,5 +1,6 @@
 //! Staff accounts: password login, sessions, API tokens, two-factor login, roles per organisation.
 pub mod account;
+pub mod admin;
 pub mod extract;
 pub mod login;
 pub mod routes;

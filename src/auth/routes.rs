@@ -452,6 +452,103 @@ pub async fn user_create(
     Ok(HttpResponse::Created().json(created))
 }
 
+// --- managing accounts (issue 16, point 8) ---------------------------------------------------
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "auth",
+    responses((status = 200, body = Vec<super::admin::UserView>), (status = 401), (status = 403)))]
+pub async fn user_list(state: web::Data<AppState>, staff: Staff) -> ApiResult<HttpResponse> {
+    let v = state
+        .db(move |c| super::admin::list(c, super::admin::Manager::Staff(&staff)))
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// Deactivate an account: sign-in, sessions and API tokens end at once.
+#[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "auth", params(("id" = String, Path)),
+    responses((status = 204), (status = 401), (status = 404), (status = 409, description = "deactivated already, or one's own account")))]
+pub async fn user_deactivate(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    state
+        .db(move |c| super::admin::deactivate(c, super::admin::Manager::Staff(&staff), &id, now()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/reactivate", tag = "auth", params(("id" = String, Path)),
+    responses((status = 204), (status = 401), (status = 404), (status = 409, description = "active already")))]
+pub async fn user_reactivate(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    state
+        .db(move |c| super::admin::reactivate(c, super::admin::Manager::Staff(&staff), &id, now()))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// E-mail the account a one-time password reset link (through the outbox; the link is not shown).
+#[utoipa::path(post, path = "/api/v1/users/{id}/password-reset", tag = "auth", params(("id" = String, Path)),
+    responses((status = 202, body = super::admin::ResetSent), (status = 401), (status = 404), (status = 409, description = "the account is deactivated")))]
+pub async fn user_password_reset(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let settings = state.settings.clone();
+    let v = state
+        .db(move |c| {
+            let domain = settings.mail_domain();
+            super::admin::send_reset(
+                c,
+                super::admin::Manager::Staff(&staff),
+                &id,
+                &super::admin::ResetMail {
+                    templates: crate::mail_templates::templates(),
+                    public_url: &settings.server.public_url,
+                    mail_domain: &domain,
+                },
+                now(),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Accepted().json(v))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetInput {
+    /// The token from the link in the e-mail (the last part of its path).
+    pub token: String,
+    pub new_password: String,
+}
+
+/// Set a new password with the token of a reset link (no sign-in needed; the link works once).
+#[utoipa::path(post, path = "/api/v1/password-reset", tag = "auth", request_body = ResetInput,
+    responses((status = 204), (status = 409, description = "the link was used, replaced or has expired"), (status = 422)))]
+pub async fn password_reset(
+    state: web::Data<AppState>,
+    body: ApiJson<ResetInput>,
+) -> ApiResult<HttpResponse> {
+    let input = body.into_inner()?;
+    let done = state
+        .db(move |c| super::admin::complete_reset(c, &input.token, &input.new_password, now()))
+        .await?;
+    match done {
+        Ok(_) => Ok(HttpResponse::NoContent().finish()),
+        Err(_) => Err(ApiError::refused(
+            "reset_link_invalid",
+            "this reset link was used, replaced or has expired: ask an administrator for a new one",
+        )),
+    }
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/setup", web::post().to(setup))
         .route("/api/v1/auth/login", web::post().to(login))
@@ -470,5 +567,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(token_list)),
         )
         .route("/api/v1/me/tokens/{id}", web::delete().to(token_revoke))
-        .route("/api/v1/users", web::post().to(user_create));
+        .service(
+            web::resource("/api/v1/users")
+                .route(web::post().to(user_create))
+                .route(web::get().to(user_list)),
+        )
+        .route(
+            "/api/v1/users/{id}/deactivate",
+            web::post().to(user_deactivate),
+        )
+        .route(
+            "/api/v1/users/{id}/reactivate",
+            web::post().to(user_reactivate),
+        )
+        .route(
+            "/api/v1/users/{id}/password-reset",
+            web::post().to(user_password_reset),
+        )
+        .route("/api/v1/password-reset", web::post().to(password_reset));
 }

@@ -24,6 +24,8 @@ pub struct UserRow {
     pub locked_until: Option<NaiveDateTime>,
     pub language: String,
     pub created_at: NaiveDateTime,
+    /// Set while the account is deactivated: no sign-in, no session, no API token works.
+    pub deactivated_at: Option<NaiveDateTime>,
 }
 
 impl UserRow {
@@ -74,6 +76,7 @@ pub fn new_user(
         locked_until: None,
         language: "nl".into(),
         created_at: to_db(crate::db::now()),
+        deactivated_at: None,
     }
 }
 
@@ -283,6 +286,7 @@ pub fn user_for_session(
         .inner_join(users::table)
         .filter(sessions::token_hash.eq(sha256_hex(token)))
         .filter(sessions::expires_at.gt(to_db(now)))
+        .filter(users::deactivated_at.is_null())
         .select(users::all_columns)
         .first(conn)
         .optional()
@@ -339,6 +343,7 @@ pub fn user_for_token(conn: &mut DbConn, token: &str) -> QueryResult<Option<User
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(&hash))
         .filter(api_tokens::revoked_at.is_null())
+        .filter(users::deactivated_at.is_null())
         .select((api_tokens::id, users::all_columns))
         .first(conn)
         .optional()?;

@@ -31,6 +31,19 @@ diesel::table! {
         locked_until -> Nullable<Timestamp>,
         language -> Text,
         created_at -> Timestamp,
+        deactivated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -221,6 +234,7 @@ diesel::table! {
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(incidents -> organisations (organisation_id));
 diesel::joinable!(reports -> incidents (incident_id));
@@ -233,6 +247,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     sessions,
     setup_codes,
+    password_resets,
     counters,
     incidents,
     incident_handlers,
@@ -404,6 +419,9 @@ diesel::table! {
         website -> Nullable<Text>,
         allow_self_signoff -> Bool,
         updated_at -> Timestamp,
+        privacy_url -> Nullable<Text>,
+        contact_url -> Nullable<Text>,
+        accessibility_url -> Nullable<Text>,
     }
 }
 

@@ -40,7 +40,20 @@ impl AppState {
 #[derive(Default)]
 pub struct OrgDirectory {
     cached: std::sync::Mutex<Option<(std::time::Instant, SlugIds)>>,
+    served: std::sync::Mutex<Option<(std::time::Instant, Served)>>,
 }
+
+/// An organisation this meldpunt serves, as the public pages name it: its name and the links to
+/// its privacy statement, contact page and accessibility statement (each optional).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ServedOrg {
+    pub name: String,
+    pub privacy_url: Option<String>,
+    pub contact_url: Option<String>,
+    pub accessibility_url: Option<String>,
+}
+
+pub type Served = Arc<Vec<ServedOrg>>;
 
 /// (slug, id) of every organisation.
 pub type SlugIds = Arc<Vec<(String, String)>>;
@@ -67,5 +80,39 @@ impl AppState {
         if let Ok(mut g) = self.orgs.cached.lock() {
             *g = None;
         }
+        if let Ok(mut g) = self.orgs.served.lock() {
+            *g = None;
+        }
+    }
+
+    /// Whether the organisations served need reading again (none read yet, or older than the
+    /// directory's cache time).
+    pub fn served_stale(&self) -> bool {
+        self.orgs
+            .served
+            .lock()
+            .map(|g| {
+                g.as_ref()
+                    .map(|(at, _)| at.elapsed().as_secs() >= ORG_CACHE_SECONDS)
+                    .unwrap_or(true)
+            })
+            .unwrap_or(true)
+    }
+
+    /// Keep the organisations served as just read.
+    pub fn put_served(&self, v: Vec<ServedOrg>) {
+        if let Ok(mut g) = self.orgs.served.lock() {
+            *g = Some((std::time::Instant::now(), Arc::new(v)));
+        }
+    }
+
+    /// The organisations served as last read (empty before the first read).
+    pub fn served_cached(&self) -> Served {
+        self.orgs
+            .served
+            .lock()
+            .ok()
+            .and_then(|g| g.as_ref().map(|(_, v)| v.clone()))
+            .unwrap_or_default()
     }
 }

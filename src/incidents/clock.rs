@@ -56,24 +56,89 @@ pub struct ClockStatus {
     /// Whole and fractional hours left; negative once overdue.
     pub hours_left: f64,
     pub overdue: bool,
-    /// Readable: "31 uur over" / "3 uur te laat".
+    /// Readable, by [`remaining`]'s rule: "nog 31 uur" / "nog 1 uur en 58 minuten" / "3 uur te laat".
     pub label_nl: String,
     pub label_en: String,
+}
+
+/// Under this many hours the time left is said to the minute.
+pub const MINUTES_BELOW_HOURS: i64 = 6;
+
+/// The time left (or overdue) as people read it, by one rule for every page and e-mail: whole
+/// minutes, rounded down (never more time than there is; overdue counts whole minutes past);
+/// under [`MINUTES_BELOW_HOURS`] hours in hours and minutes, above it in whole hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Remaining {
+    pub overdue: bool,
+    pub hours: i64,
+    /// 0 when shown in whole hours.
+    pub minutes: i64,
+}
+
+pub fn remaining(deadline: DateTime<Utc>, now: DateTime<Utc>) -> Remaining {
+    let secs = (deadline - now).num_seconds();
+    let overdue = secs < 0;
+    let total_minutes = secs.abs() / 60;
+    let hours = total_minutes / 60;
+    let minutes = if hours < MINUTES_BELOW_HOURS {
+        total_minutes % 60
+    } else {
+        0
+    };
+    Remaining {
+        overdue,
+        hours,
+        minutes,
+    }
+}
+
+impl Remaining {
+    /// "1 uur en 58 minuten", "45 minuten", "31 uur", "0 minuten".
+    pub fn words_nl(&self) -> String {
+        let m = |n: i64| format!("{n} {}", if n == 1 { "minuut" } else { "minuten" });
+        match (self.hours, self.minutes) {
+            (0, n) => m(n),
+            (h, 0) => format!("{h} uur"),
+            (h, n) => format!("{h} uur en {}", m(n)),
+        }
+    }
+
+    /// "1 hour and 58 minutes", "45 minutes", "31 hours".
+    pub fn words_en(&self) -> String {
+        let m = |n: i64| format!("{n} {}", if n == 1 { "minute" } else { "minutes" });
+        let h = |n: i64| format!("{n} {}", if n == 1 { "hour" } else { "hours" });
+        match (self.hours, self.minutes) {
+            (0, n) => m(n),
+            (n, 0) => h(n),
+            (a, b) => format!("{} and {}", h(a), m(b)),
+        }
+    }
+
+    /// "nog 1 uur en 58 minuten" / "3 uur te laat".
+    pub fn label_nl(&self) -> String {
+        if self.overdue {
+            format!("{} te laat", self.words_nl())
+        } else {
+            format!("nog {}", self.words_nl())
+        }
+    }
+
+    /// "1 hour and 58 minutes left" / "3 hours overdue".
+    pub fn label_en(&self) -> String {
+        if self.overdue {
+            format!("{} overdue", self.words_en())
+        } else {
+            format!("{} left", self.words_en())
+        }
+    }
 }
 
 pub fn status(deadline: DateTime<Utc>, now: DateTime<Utc>) -> ClockStatus {
     let secs = (deadline - now).num_seconds();
     let hours_left = (secs as f64 / 3600.0 * 10.0).round() / 10.0;
     let overdue = secs < 0;
-    let whole = secs.abs() / 3600;
-    let (label_nl, label_en) = if overdue {
-        (
-            format!("{whole} uur te laat"),
-            format!("{whole} hours overdue"),
-        )
-    } else {
-        (format!("{whole} uur over"), format!("{whole} hours left"))
-    };
+    let r = remaining(deadline, now);
+    let (label_nl, label_en) = (r.label_nl(), r.label_en());
     ClockStatus {
         deadline,
         deadline_local: local_display(deadline),
@@ -152,6 +217,30 @@ pub fn due_escalations(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_rounding_rule_for_page_and_mail() {
+        let d = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+        let at = |m: i64| remaining(d, d - Duration::seconds(m));
+        // 1 h 58 min 59 s left: never rounded up to "2 uur".
+        assert_eq!(at(7139).label_nl(), "nog 1 uur en 58 minuten");
+        assert_eq!(at(7139).label_en(), "1 hour and 58 minutes left");
+        assert_eq!(at(3600).label_nl(), "nog 1 uur");
+        assert_eq!(at(60).label_nl(), "nog 1 minuut");
+        assert_eq!(at(59).label_nl(), "nog 0 minuten");
+        assert_eq!(at(45 * 60 + 30).label_en(), "45 minutes left");
+        // From 6 hours on: whole hours, rounded down.
+        assert_eq!(at(6 * 3600 + 59 * 60).label_nl(), "nog 6 uur");
+        assert_eq!(at(5 * 3600 + 59 * 60).label_nl(), "nog 5 uur en 59 minuten");
+        assert_eq!(at(31 * 3600 + 20 * 60).label_nl(), "nog 31 uur");
+        // Overdue: whole minutes past.
+        assert_eq!(at(-(3 * 3600 + 10)).label_nl(), "3 uur te laat");
+        assert_eq!(at(-(90 * 60)).label_en(), "1 hour and 30 minutes overdue");
+        assert_eq!(
+            status(d, d - Duration::seconds(7139)).label_nl,
+            "nog 1 uur en 58 minuten"
+        );
+    }
     use chrono::TimeZone;
 
     #[test]
@@ -205,10 +294,10 @@ mod tests {
         let s = status(deadline, aware + Duration::hours(41));
         assert_eq!(s.hours_left, 31.0);
         assert!(!s.overdue);
-        assert_eq!(s.label_nl, "31 uur over");
+        assert_eq!(s.label_nl, "nog 31 uur");
         let late = status(deadline, deadline + Duration::minutes(190));
         assert!(late.overdue);
-        assert_eq!(late.label_en, "3 hours overdue");
+        assert_eq!(late.label_en, "3 hours and 10 minutes overdue");
         assert!(late.hours_left < 0.0);
     }
 

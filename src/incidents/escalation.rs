@@ -103,12 +103,20 @@ impl Escalator<'_> {
             }
             let mut n = 0;
             for (email, name, lang) in recipients(c, inc)? {
+                // One rule with the pages (clock::remaining): the same figure everywhere.
+                let r = crate::incidents::clock::remaining(status.deadline, now);
+                let left = if lang == "en" {
+                    r.words_en()
+                } else {
+                    r.words_nl()
+                };
                 let ctx = serde_json::json!({
                     "name": name,
                     "reference": inc.reference,
                     "title": inc.title,
                     "due_local": status.deadline_local,
                     "hours_left": status.hours_left.max(0.0).floor() as i64,
+                    "left": left,
                     "overdue": point.hours == 0,
                     "link": format!("{}/staff/incidents/{}", self.public_url.trim_end_matches('/'), inc.id),
                 });
@@ -187,6 +195,13 @@ impl Escalator<'_> {
             }
             let mut n = 0;
             for (email, name, lang) in recipients(c, inc)? {
+                // One rule with the pages (clock::remaining): the same figure everywhere.
+                let r = crate::incidents::clock::remaining(status.deadline, now);
+                let left = if lang == "en" {
+                    r.words_en()
+                } else {
+                    r.words_nl()
+                };
                 // Dutch texts get Dutch weekday names and the state in words, never its key.
                 let dutch = lang != "en";
                 let state = inc.state();
@@ -196,6 +211,7 @@ impl Escalator<'_> {
                     "title": inc.title,
                     "deadline_local": if dutch { &status.deadline_local } else { &status.deadline_local_en },
                     "hours_left": status.hours_left.max(0.0).floor() as i64,
+                    "left": left,
                     "overdue": point.hours == 0,
                     "state": if dutch { state.label_nl().to_string() } else { state.as_str().replace('_', " ") },
                     "link": format!("{}/staff/incidents/{}", self.public_url.trim_end_matches('/'), inc.id),

@@ -1024,42 +1024,79 @@ pub struct SettingsInput {
     pub contact_phone: Option<String>,
     pub website: Option<String>,
     pub allow_self_signoff: Option<bool>,
+    /// The organisation's privacy statement (linked from the public pages); "" clears it.
+    pub privacy_url: Option<String>,
+    /// The organisation's contact page (linked from the public pages); "" clears it.
+    pub contact_url: Option<String>,
+    /// The organisation's accessibility statement (linked from the public pages); "" clears it.
+    pub accessibility_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SettingsView {
     pub organisation_id: String,
+    pub organisation_slug: String,
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
     pub website: Option<String>,
     pub allow_self_signoff: bool,
+    pub privacy_url: Option<String>,
+    pub contact_url: Option<String>,
+    pub accessibility_url: Option<String>,
 }
 
-fn settings_view(s: &SettingsRow) -> SettingsView {
+fn settings_view(slug: &str, s: &SettingsRow) -> SettingsView {
     SettingsView {
         organisation_id: s.organisation_id.clone(),
+        organisation_slug: slug.to_string(),
         contact_email: s.contact_email.clone(),
         contact_phone: s.contact_phone.clone(),
         website: s.website.clone(),
         allow_self_signoff: s.allow_self_signoff,
+        privacy_url: s.privacy_url.clone(),
+        contact_url: s.contact_url.clone(),
+        accessibility_url: s.accessibility_url.clone(),
     }
 }
 
-pub fn get_settings(c: &mut DbConn, staff: &Staff, org_id: &str) -> ApiResult<SettingsView> {
-    if !staff.can_handle(org_id) && !staff.is_admin {
+/// The organisation a settings path names: its slug (every API path's style) or, for clients of
+/// the first version, its id.
+pub fn settings_org_id(c: &mut DbConn, slug_or_id: &str) -> ApiResult<String> {
+    if let Some(o) = org_store::by_slug(c, slug_or_id)? {
+        return Ok(o.id);
+    }
+    Ok(org_store::by_id(c, slug_or_id)?
+        .ok_or(ApiError::NotFound)?
+        .id)
+}
+
+pub fn get_settings(c: &mut DbConn, staff: &Staff, org: &str) -> ApiResult<SettingsView> {
+    let org_id = settings_org_id(c, org)?;
+    if !staff.can_handle(&org_id) && !staff.is_admin {
         return Err(ApiError::NotFound);
     }
-    let (_, _, s) = org_part(c, org_id)?;
-    Ok(settings_view(&s))
+    let (slug, _, s) = org_part(c, &org_id)?;
+    Ok(settings_view(&slug, &s))
+}
+
+/// A web address for the public pages: empty, or http(s) with a host, at most 300 characters.
+fn valid_link(v: &str) -> bool {
+    v.is_empty()
+        || (v.chars().count() <= 300
+            && url::Url::parse(v)
+                .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .unwrap_or(false))
 }
 
 /// An organisation's admin (or an installation admin) sets the notice settings.
 pub fn put_settings(
     c: &mut DbConn,
     staff: &Staff,
-    org_id: &str,
+    org: &str,
     input: SettingsInput,
 ) -> ApiResult<SettingsView> {
+    let org_id = settings_org_id(c, org)?;
+    let org_id = org_id.as_str();
     if !staff.can_handle(org_id) && !staff.is_admin {
         return Err(ApiError::NotFound);
     }
@@ -1076,22 +1113,44 @@ pub fn put_settings(
         clean(input.contact_phone),
         clean(input.website),
     );
+    let links = [
+        ("privacy_url", clean(input.privacy_url)),
+        ("contact_url", clean(input.contact_url)),
+        ("accessibility_url", clean(input.accessibility_url)),
+    ];
     if let Some(e) = email.as_ref().filter(|e| !e.is_empty()) {
         if crate::input::EmailAddress::parse(e).is_err() {
-            errs.push(FieldError::new("contact_email", "not an e-mail address"));
+            errs.push(FieldError::bilingual(
+                "contact_email",
+                "not an e-mail address",
+                "dit is geen e-mailadres",
+            ));
         }
     }
     for (n, v) in [("contact_phone", &phone), ("website", &web)] {
         if v.as_ref().map(|s| s.chars().count() > 300).unwrap_or(false) {
-            errs.push(FieldError::new(n, "at most 300 characters"));
+            errs.push(FieldError::bilingual(
+                n,
+                "at most 300 characters",
+                "ten hoogste 300 tekens",
+            ));
+        }
+    }
+    for (n, v) in &links {
+        if !v.as_deref().map(valid_link).unwrap_or(true) {
+            errs.push(FieldError::bilingual(
+                *n,
+                "a web address starting with https:// (at most 300 characters)",
+                "een webadres dat begint met https:// (ten hoogste 300 tekens)",
+            ));
         }
     }
     if !errs.is_empty() {
         return Err(ApiError::Validation(errs));
     }
     write_tx(c, |c| -> ApiResult<SettingsView> {
-        let (_, _, mut s) = org_part(c, org_id)?;
-        let before = serde_json::to_value(settings_view(&s)).unwrap_or_default();
+        let (slug, _, mut s) = org_part(c, org_id)?;
+        let before = serde_json::to_value(settings_view(&slug, &s)).unwrap_or_default();
         let set = |cur: &mut Option<String>, v: Option<String>| {
             if let Some(v) = v {
                 *cur = (!v.is_empty()).then_some(v);
@@ -1100,13 +1159,17 @@ pub fn put_settings(
         set(&mut s.contact_email, email);
         set(&mut s.contact_phone, phone);
         set(&mut s.website, web);
+        let [(_, privacy), (_, contact), (_, access)] = links;
+        set(&mut s.privacy_url, privacy);
+        set(&mut s.contact_url, contact);
+        set(&mut s.accessibility_url, access);
         if let Some(b) = input.allow_self_signoff {
             s.allow_self_signoff = b;
         }
         let t = now();
         s.updated_at = to_db(t);
         store::save_settings(c, &s)?;
-        let v = settings_view(&s);
+        let v = settings_view(&slug, &s);
         audit::store::append(
             c,
             &[Entry {

@@ -16,6 +16,9 @@ pub struct SettingsRow {
     pub website: Option<String>,
     pub allow_self_signoff: bool,
     pub updated_at: NaiveDateTime,
+    pub privacy_url: Option<String>,
+    pub contact_url: Option<String>,
+    pub accessibility_url: Option<String>,
 }
 
 #[derive(Queryable, Insertable, AsChangeset, Debug, Clone)]
@@ -87,6 +90,11 @@ pub struct MessageRow {
 
 pub fn settings(c: &mut DbConn, org_id: &str) -> QueryResult<Option<SettingsRow>> {
     notice_settings::table.find(org_id).first(c).optional()
+}
+
+/// The settings of every organisation that has them (the public pages' "who we are").
+pub fn all_settings(c: &mut DbConn) -> QueryResult<Vec<SettingsRow>> {
+    notice_settings::table.load(c)
 }
 
 pub fn save_settings(c: &mut DbConn, row: &SettingsRow) -> QueryResult<()> {

@@ -321,7 +321,7 @@ pub async fn get_retention(
     let slug = path.into_inner();
     let v = state
         .db(move |c| {
-            let org = service::org_by_slug(c, &staff, &slug)?;
+            let org = service::settings_org_by_slug(c, &staff, &slug)?;
             service::get_policy(c, &staff, &org)
         })
         .await?;
@@ -341,7 +341,7 @@ pub async fn put_retention(
     let p = body.into_inner()?;
     let v = state
         .db(move |c| {
-            let org = service::org_by_slug(c, &staff, &slug)?;
+            let org = service::settings_org_by_slug(c, &staff, &slug)?;
             service::set_policy(c, &staff, &org, p)
         })
         .await?;

@@ -742,7 +742,10 @@ pub fn policy_of(c: &mut DbConn, org_id: &str) -> ApiResult<RetentionPolicy> {
 }
 
 pub fn get_policy(c: &mut DbConn, staff: &Staff, org_id: &str) -> ApiResult<RetentionPolicy> {
-    own_org(staff, org_id)?;
+    // Installation administrators manage every organisation's settings without a role in it.
+    if !staff.is_admin {
+        own_org(staff, org_id)?;
+    }
     policy_of(c, org_id)
 }
 
@@ -753,7 +756,9 @@ pub fn set_policy(
     org_id: &str,
     p: RetentionPolicy,
 ) -> ApiResult<RetentionPolicy> {
-    own_org(staff, org_id)?;
+    if !staff.is_admin {
+        own_org(staff, org_id)?;
+    }
     if !(staff.is_admin || staff.has_role(org_id, &[crate::auth::Role::Admin])) {
         return Err(ApiError::Forbidden(
             "only an admin of the organisation sets its retention".into(),
@@ -795,6 +800,16 @@ pub fn set_policy(
 }
 
 /// The id of the organisation with this slug, if the caller may work for it; 404 otherwise.
+/// An organisation whose settings this person may see: any with a role, every one for an
+/// installation administrator.
+pub fn settings_org_by_slug(c: &mut DbConn, staff: &Staff, slug: &str) -> ApiResult<String> {
+    let org = crate::orgs::store::by_slug(c, slug)?.ok_or(ApiError::NotFound)?;
+    if !staff.is_admin {
+        own_org(staff, &org.id)?;
+    }
+    Ok(org.id)
+}
+
 pub fn org_by_slug(c: &mut DbConn, staff: &Staff, slug: &str) -> ApiResult<String> {
     let org = crate::orgs::store::by_slug(c, slug)?.ok_or(ApiError::NotFound)?;
     own_org(staff, &org.id)?;

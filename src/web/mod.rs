@@ -101,6 +101,8 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "staff/period_filter",
     "staff/admin",
     "staff/admin_org",
+    "staff/admin_users",
+    "staff/password_reset",
     "staff/report",
     "staff/expired",
     "staff/errors",
@@ -188,6 +190,13 @@ impl Web {
                 .unwrap_or("/");
             o.insert("here".into(), json!(path));
             o.insert("here_encoded".into(), json!(urlencode(path)));
+            if !o.contains_key("staff") {
+                // Public pages say whom the citizen reports to, with the organisations' links.
+                if let Some(state) = req.app_data::<actix_web::web::Data<crate::state::AppState>>()
+                {
+                    o.insert("served".into(), json!(*state.served_cached()));
+                }
+            }
         }
         let body = self
             .hb
@@ -458,6 +467,54 @@ pub fn control_chars_refusal(req: &HttpRequest) -> Option<HttpResponse> {
     Some(PageError::new(StatusCode::BAD_REQUEST, Lang::of(req), "").error_response())
 }
 
+/// Machine endpoints outside `/api` that keep their own (JSON or plain) answers.
+const MACHINE_PATHS: [&str; 2] = ["/healthz", "/readyz"];
+
+/// Every error answer outside `/api` is a page in the person's language (issue 16, point 9): a
+/// mistyped address, a method the address does not take, a body too large, too many requests or a
+/// fault in the server gave raw English JSON or nothing. Pages that render their own error page
+/// (`text/html`) are left alone; `/api` keeps problem+json. `Allow` and `Retry-After` are kept.
+pub fn html_error_page<B>(
+    res: actix_web::dev::ServiceResponse<B>,
+) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
+    use actix_web::middleware::ErrorHandlerResponse;
+    let path = res.request().path();
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.starts_with("text/html"))
+        .unwrap_or(false);
+    let status = res.status();
+    let shown = matches!(
+        status.as_u16(),
+        400 | 404 | 405 | 413 | 415 | 429 | 500 | 503
+    );
+    // A client with a bearer token is a program (the pages use a session cookie): it keeps the
+    // problem+json it can read.
+    let program = res.request().headers().contains_key(header::AUTHORIZATION);
+    if path == "/api"
+        || path.starts_with("/api/")
+        || MACHINE_PATHS.contains(&path)
+        || program
+        || is_html
+        || !shown
+    {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let lang = Lang::of(res.request());
+    let mut page = PageError::new(status, lang, "").error_response();
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = res.headers().get(&name) {
+            page.headers_mut().insert(name.clone(), v.clone());
+        }
+    }
+    let (req, _) = res.into_parts();
+    Ok(ErrorHandlerResponse::Response(
+        actix_web::dev::ServiceResponse::new(req, page).map_into_right_body(),
+    ))
+}
+
 /// `GET /lang/{code}?next=/path`: remember the language and go back.
 pub async fn switch_lang(req: HttpRequest, path: actix_web::web::Path<String>) -> HttpResponse {
     let lang = Lang::parse(&path.into_inner()).unwrap_or(Lang::Nl);
@@ -526,4 +583,28 @@ mod tests {
         );
         assert_eq!(safe_next(Some("/bekendmaking/ü")), "/bekendmaking/%C3%BC");
     }
+}
+
+/// Read the organisations served and their public links (called before a page renders).
+pub async fn refresh_served(state: &crate::state::AppState) -> crate::error::ApiResult<()> {
+    let v = state
+        .db(|c| {
+            let orgs = crate::orgs::store::all(c)?;
+            let settings = crate::notifications::store::all_settings(c)?;
+            Ok(orgs
+                .into_iter()
+                .map(|o| {
+                    let s = settings.iter().find(|s| s.organisation_id == o.id);
+                    crate::state::ServedOrg {
+                        name: o.name,
+                        privacy_url: s.and_then(|s| s.privacy_url.clone()),
+                        contact_url: s.and_then(|s| s.contact_url.clone()),
+                        accessibility_url: s.and_then(|s| s.accessibility_url.clone()),
+                    }
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    state.put_served(v);
+    Ok(())
 }

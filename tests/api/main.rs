@@ -2,6 +2,7 @@
 mod helpers;
 
 mod account;
+mod admin_users;
 mod assessment;
 mod audit_trail;
 mod auth;
@@ -19,6 +20,7 @@ mod orgs;
 mod outbox;
 mod pdf;
 mod phases;
+mod public_identity;
 mod public_pages;
 mod register;
 mod register_pages;

@@ -295,11 +295,13 @@ async fn org_page_with(
 ) -> Result<HttpResponse, PageError> {
     let w = pages();
     let (s, sl) = (staff.clone(), slug.to_string());
-    let (org, members) = state
+    let (org, members, policy, contact) = state
         .db(move |c| {
             let org = admin_org(c, &s, &sl)?;
             let members = auth_store::members_of(c, &org.id)?;
-            Ok((org, members))
+            let policy = crate::register::service::get_policy(c, &s, &org.id)?;
+            let contact = crate::notifications::service::get_settings(c, &s, &org.id)?;
+            Ok((org, members, policy, contact))
         })
         .await
         .map_err(|e| page_err(lang, e))?;
@@ -365,13 +367,77 @@ async fn org_page_with(
             })
         })
         .collect();
+    // The retention form and the contact form: what was typed when they come back with errors.
+    let kept =
+        |key: &str, stored: String| -> String { extra.typed.get(key).cloned().unwrap_or(stored) };
+    let field = |name: &str, kind: &str, value: String| -> Value {
+        let id = format!("f-{name}");
+        let hint = super::opt_t(lang, &format!("staff_org_{name}_hint"));
+        let error = extra
+            .errors
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, m)| m.clone());
+        json!({
+            "name": name, "id": id, "type": kind, "value": value,
+            "describedby": super::described_by(&id, hint.is_some(), error.is_some()),
+            "label": w.t(lang, &format!("staff_org_{name}")),
+            "hint": hint, "error": error,
+        })
+    };
+    let retention_fields = vec![
+        field(
+            "register_years",
+            "number",
+            kept("register_years", policy.register_years.to_string()),
+        ),
+        field(
+            "evidence_grace_days",
+            "number",
+            kept(
+                "evidence_grace_days",
+                policy.evidence_grace_days.to_string(),
+            ),
+        ),
+    ];
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let contact_fields = vec![
+        field(
+            "contact_email",
+            "email",
+            kept("contact_email", o(&contact.contact_email)),
+        ),
+        field(
+            "contact_phone",
+            "tel",
+            kept("contact_phone", o(&contact.contact_phone)),
+        ),
+        field("website", "url", kept("website", o(&contact.website))),
+        field(
+            "privacy_url",
+            "url",
+            kept("privacy_url", o(&contact.privacy_url)),
+        ),
+        field(
+            "contact_url",
+            "url",
+            kept("contact_url", o(&contact.contact_url)),
+        ),
+        field(
+            "accessibility_url",
+            "url",
+            kept("accessibility_url", o(&contact.accessibility_url)),
+        ),
+    ];
     let (list, map) = errors_ctx(&extra.errors);
     let ctx = json!({
+        "retention_fields": retention_fields,
+        "contact_fields": contact_fields,
         "title": format!("{}: {}", w.t(lang, "staff_admin_org_title"), org.name),
         "org_name": org.name,
         "slug": org.slug,
         "action": format!("/staff/admin/organisations/{}", org.slug),
-        "notice": notice(req, lang, &["org_created", "saved", "role_added", "role_removed"]),
+        "notice": notice(req, lang, &["org_created", "saved", "role_added", "role_removed", "retention_saved", "contact_saved"]),
         "fields": fields,
         "require_2fa": require_2fa,
         "members": member_rows,
@@ -804,4 +870,267 @@ pub async fn token_revoke(
         .await
         .map_err(|e| page_err(lang, e))?;
     Ok(redirect("/staff/admin?ok=token_revoked"))
+}
+
+// --- users: the list, deactivate / reactivate, a reset link (issue 16, point 8) -------------
+
+use crate::auth::admin::{self as accounts, Manager};
+
+async fn users_page_with(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &Staff,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let w = pages();
+    let s = staff.clone();
+    let users = state
+        .db(move |c| accounts::list(c, Manager::Staff(&s)))
+        .await
+        .map_err(|e| page_err(lang, e))?;
+    let rows: Vec<Value> = users
+        .iter()
+        .map(|u| {
+            let roles: Vec<String> = u
+                .roles
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} ({})",
+                        w.t(lang, &format!("staff_role_{}", r.role.as_str())),
+                        r.organisation
+                    )
+                })
+                .collect();
+            let mut roles_text = roles.join(", ");
+            if u.is_admin {
+                let inst = w.t(lang, "staff_users_installation_admin");
+                roles_text = if roles_text.is_empty() {
+                    inst
+                } else {
+                    format!("{inst}, {roles_text}")
+                };
+            }
+            json!({
+                "id": u.id,
+                "display_name": u.display_name,
+                "email": u.email,
+                "roles": if roles_text.is_empty() { w.t(lang, "staff_none") } else { roles_text },
+                "active": u.active,
+                "status": if u.active {
+                    w.t(lang, "staff_users_active")
+                } else {
+                    format!(
+                        "{} {}",
+                        w.t(lang, "staff_users_deactivated_since"),
+                        u.deactivated_at.map(|t| local_db(lang, t)).unwrap_or_default()
+                    )
+                },
+                "two_factor": w.t(lang, if u.two_factor { "staff_yes" } else { "staff_no" }),
+                "is_me": u.id == staff.id,
+                "base": format!("/staff/admin/users/{}", u.id),
+            })
+        })
+        .collect();
+    let errors: Shown = problem
+        .map(|m| vec![("users".to_string(), m)])
+        .unwrap_or_default();
+    let (list, map) = errors_ctx(&errors);
+    let ctx = json!({
+        "title": w.t(lang, "staff_users_title"),
+        "notice": notice(req, lang, &["user_deactivated", "user_reactivated", "reset_sent"]),
+        "users": rows,
+        "reset_hours": accounts::RESET_HOURS,
+        "errors": list,
+        "err": map,
+    });
+    render(req, lang, Some(staff), "staff/admin_users", ctx, status)
+}
+
+/// `GET /staff/admin/users`: everyone this person manages.
+pub async fn users_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let staff = signed_in(&req, lang, &here(&req)).await?;
+    if !may_admin(&staff) {
+        return Err(forbidden(lang));
+    }
+    users_page_with(&state, &req, lang, &staff, None, StatusCode::OK).await
+}
+
+/// `POST /staff/admin/users/{id}/{deactivate|reactivate|password-reset}`.
+pub async fn user_act(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let (id, what) = path.into_inner();
+    let (_, staff) = match begin(&req, lang, "/staff/admin/users", &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let settings = state.settings.clone();
+    let s = staff.clone();
+    let w2 = what.clone();
+    let result = state
+        .db(move |c| {
+            let m = Manager::Staff(&s);
+            let t = now();
+            match w2.as_str() {
+                "deactivate" => accounts::deactivate(c, m, &id, t).map(|_| "user_deactivated"),
+                "reactivate" => accounts::reactivate(c, m, &id, t).map(|_| "user_reactivated"),
+                "password-reset" => {
+                    let domain = settings.mail_domain();
+                    accounts::send_reset(
+                        c,
+                        m,
+                        &id,
+                        &accounts::ResetMail {
+                            templates: crate::mail_templates::templates(),
+                            public_url: &settings.server.public_url,
+                            mail_domain: &domain,
+                        },
+                        t,
+                    )
+                    .map(|_| "reset_sent")
+                }
+                _ => Err(ApiError::NotFound),
+            }
+        })
+        .await;
+    match result {
+        Ok(ok) => Ok(redirect(&format!("/staff/admin/users?ok={ok}"))),
+        Err(ApiError::Refused(r)) => {
+            let msg = pages().t(lang, &format!("staff_nf_err_{}", r.code));
+            users_page_with(&state, &req, lang, &staff, Some(msg), StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(page_err(lang, e)),
+    }
+}
+
+/// `POST /staff/admin/organisations/{slug}/retention`: how long the register and the evidence are
+/// kept, through the same service (and audit entry) as `PUT /api/v1/organisations/{slug}/retention`.
+pub async fn retention_update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let w = pages();
+    let slug = path.into_inner();
+    let back = format!("/staff/admin/organisations/{slug}");
+    let (f, staff) = match begin(&req, lang, &back, &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let mut errors: Shown = vec![];
+    let mut number = |name: &str| -> i32 {
+        match f.get(name).trim().parse::<i32>() {
+            Ok(n) => n,
+            Err(_) => {
+                push_err(&mut errors, name, w.t(lang, "staff_err_number"));
+                0
+            }
+        }
+    };
+    let policy = crate::register::service::RetentionPolicy {
+        register_years: number("register_years"),
+        evidence_grace_days: number("evidence_grace_days"),
+    };
+    let typed = typed_of(&f, &["register_years", "evidence_grace_days"]);
+    let result = if errors.is_empty() {
+        let (s, sl) = (staff.clone(), slug.clone());
+        state
+            .db(move |c| {
+                let org = admin_org(c, &s, &sl)?;
+                crate::register::service::set_policy(c, &s, &org.id, policy).map(|_| ())
+            })
+            .await
+    } else {
+        Err(ApiError::Validation(vec![]))
+    };
+    match result {
+        Ok(()) => Ok(redirect(&format!("{back}?ok=retention_saved#retention"))),
+        Err(ApiError::Validation(v)) => {
+            for (field, _) in localise(lang, &v, &[]) {
+                let key = format!("staff_org_{field}_range");
+                push_err(&mut errors, &field, w.t(lang, &key));
+            }
+            let extra = Extra {
+                errors,
+                typed,
+                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                ..Default::default()
+            };
+            org_page_with(&state, &req, lang, &staff, &slug, extra).await
+        }
+        Err(e) => Err(page_err(lang, e)),
+    }
+}
+
+const CONTACT: [&str; 6] = [
+    "contact_email",
+    "contact_phone",
+    "website",
+    "privacy_url",
+    "contact_url",
+    "accessibility_url",
+];
+
+/// `POST /staff/admin/organisations/{slug}/contact`: the contact details letters and e-mails
+/// give, and the links the public pages show; the same service and audit entry as
+/// `PUT /api/v1/organisations/{slug}/notice-settings`. An empty field clears it.
+pub async fn contact_update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let slug = path.into_inner();
+    let back = format!("/staff/admin/organisations/{slug}");
+    let (f, staff) = match begin(&req, lang, &back, &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let typed = typed_of(&f, &CONTACT);
+    let input = crate::notifications::service::SettingsInput {
+        contact_email: Some(f.get("contact_email")),
+        contact_phone: Some(f.get("contact_phone")),
+        website: Some(f.get("website")),
+        allow_self_signoff: None,
+        privacy_url: Some(f.get("privacy_url")),
+        contact_url: Some(f.get("contact_url")),
+        accessibility_url: Some(f.get("accessibility_url")),
+    };
+    let (s, sl) = (staff.clone(), slug.clone());
+    let result = state
+        .db(move |c| {
+            let org = admin_org(c, &s, &sl)?;
+            crate::notifications::service::put_settings(c, &s, &org.id, input).map(|_| ())
+        })
+        .await;
+    match result {
+        Ok(()) => {
+            state.forget_org_directory();
+            Ok(redirect(&format!("{back}?ok=contact_saved#contact")))
+        }
+        Err(ApiError::Validation(v)) => {
+            let extra = Extra {
+                errors: localise(lang, &v, &[]),
+                typed,
+                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                ..Default::default()
+            };
+            org_page_with(&state, &req, lang, &staff, &slug, extra).await
+        }
+        Err(e) => Err(page_err(lang, e)),
+    }
 }

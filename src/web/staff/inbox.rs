@@ -492,7 +492,11 @@ pub async fn act(
 
 pub(super) fn kb(bytes: i64) -> String {
     if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+        // A decimal comma (Dutch first); the English pages show it too: this helper has no language.
+        format!(
+            "{} MB",
+            crate::locale::decimal_nl(bytes as f64 / (1024.0 * 1024.0), 1)
+        )
     } else {
         format!("{} kB", (bytes + 1023) / 1024)
     }

@@ -24,6 +24,7 @@ fn login_page(
     let (list, map) = errors_ctx(errors);
     let ctx = json!({
         "title": w.t(lang, "staff_login_title"),
+        "notice": super::notice(req, lang, &["password_reset"]),
         "email": email,
         "next": next,
         "errors": list,

@@ -12,6 +12,7 @@ mod login;
 mod mail;
 mod notifications;
 mod registers;
+mod reset;
 
 use std::collections::HashMap;
 
@@ -122,7 +123,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/staff/admin/organisations/{slug}/roles/remove",
             web::post().to(admin::role_remove),
         )
-        .route("/staff/admin/users", web::post().to(admin::user_create))
+        .service(
+            web::resource("/staff/admin/users")
+                .route(web::get().to(admin::users_page))
+                .route(web::post().to(admin::user_create)),
+        )
+        .route(
+            "/staff/admin/users/{id}/{action}",
+            web::post().to(admin::user_act),
+        )
+        .route(
+            "/staff/admin/organisations/{slug}/retention",
+            web::post().to(admin::retention_update),
+        )
+        .route(
+            "/staff/admin/organisations/{slug}/contact",
+            web::post().to(admin::contact_update),
+        )
+        .service(
+            web::resource("/staff/password-reset/{token}")
+                .route(web::get().to(reset::form))
+                .route(web::post().to(reset::submit)),
+        )
         .route("/staff/admin/tokens", web::post().to(admin::token_create))
         .route(
             "/staff/admin/tokens/{id}/revoke",
@@ -536,13 +558,17 @@ fn clock_text(lang: Lang, deadline: DateTime<Utc>, now: DateTime<Utc>, running: 
     if !running {
         return json!({"text": w.t(lang, "staff_clock_stopped"), "class": "", "overdue": false});
     }
-    let secs = (deadline - now).num_seconds();
-    let whole = (secs.abs() / 3600).to_string();
-    if secs < 0 {
-        json!({"text": w.t(lang, "staff_hours_overdue").replace("{n}", &whole), "class": "overdue", "overdue": true})
+    // The one rule of the clock module, so the page says what the e-mail says.
+    let r = crate::incidents::clock::remaining(deadline, now);
+    let text = match lang {
+        Lang::Nl => r.label_nl(),
+        Lang::En => r.label_en(),
+    };
+    if r.overdue {
+        json!({"text": text, "class": "overdue", "overdue": true})
     } else {
-        let class = if secs < 24 * 3600 { "urgent" } else { "ok" };
-        json!({"text": w.t(lang, "staff_hours_left").replace("{n}", &whole), "class": class, "overdue": false})
+        let class = if r.hours < 24 { "urgent" } else { "ok" };
+        json!({"text": text, "class": class, "overdue": false})
     }
 }
 
@@ -582,10 +608,10 @@ mod tests {
         );
         assert_eq!(left["text"], "nog 31 uur");
         let late = clock_text(Lang::Nl, d, d + chrono::Duration::minutes(190), true);
-        assert_eq!(late["text"], "3 uur te laat");
+        assert_eq!(late["text"], "3 uur en 10 minuten te laat");
         assert_eq!(late["class"], "overdue");
         let en = clock_text(Lang::En, d, d + chrono::Duration::minutes(190), true);
-        assert_eq!(en["text"], "3 hours overdue");
+        assert_eq!(en["text"], "3 hours and 10 minutes overdue");
     }
 
     #[test]

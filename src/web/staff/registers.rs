@@ -182,7 +182,9 @@ pub async fn register(
         "switcher_action": "/staff/register",
         "filter": filter_ctx(lang, &f),
         "rows": rows,
-        "count": w.t(lang, "staff_register_count").replace("{n}", &entries.len().to_string()),
+        "count": w
+            .t(lang, if entries.len() == 1 { "staff_register_count_one" } else { "staff_register_count" })
+            .replace("{n}", &entries.len().to_string()),
         "csv": format!("/api/v1/register?{qs}{}format=csv", if qs.is_empty() { "" } else { "&" }),
         "json": format!("/api/v1/register?{qs}"),
         "stats": format!("/staff/statistics?{qs}"),
@@ -244,7 +246,10 @@ pub async fn statistics(
         .unwrap_or_else(|| "—".into());
     let median = st
         .median_hours_to_notification
-        .map(|h| format!("{h:.1}"))
+        .map(|h| match lang {
+            Lang::Nl => crate::locale::decimal_nl(h, 1),
+            Lang::En => format!("{h:.1}"),
+        })
         .unwrap_or_else(|| "—".into());
     let ctx = json!({
         "title": w.t(lang, "staff_stats_title"),
