@@ -23,5 +23,6 @@ pub mod reports;
 pub mod serde_utc;
 pub mod startup;
 pub mod state;
+pub mod tabular;
 pub mod telemetry;
 pub mod web;
