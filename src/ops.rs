@@ -114,6 +114,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         crate::notifications::routes::resume,
         crate::notifications::routes::set_rate,
         crate::notifications::routes::messages,
+        crate::notifications::routes::messages_xlsx,
         crate::notifications::routes::letters_index,
         crate::notifications::routes::letter,
         crate::notifications::routes::printed,
