@@ -11,6 +11,7 @@ pub mod input;
 pub mod locale;
 pub mod mail_templates;
 pub mod mailbox;
+pub mod monitoring;
 pub mod notifications;
 pub mod ops;
 pub mod orgs;

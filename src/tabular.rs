@@ -375,6 +375,16 @@ mod tests {
                 .unwrap()
         );
         assert!(range.get((1, 2)).unwrap().is_datetime());
+        // Filters on every column over every row, the heading row frozen.
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        assert!(xml.contains(r#"<autoFilter ref="A1:D2"/>"#), "{xml}");
+        assert!(xml.contains(r#"state="frozen""#), "{xml}");
         let recs = xlsx_records(&bytes).unwrap();
         assert_eq!(recs[1].0, 2);
         assert_eq!(recs[1].1[2], "2026-07-04");
