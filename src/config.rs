@@ -18,6 +18,18 @@ pub struct Settings {
     pub mailbox: MailboxSettings,
     #[serde(default)]
     pub audit: AuditSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+}
+
+/// Prometheus metrics at `/metrics` (see `crate::monitoring`). Both empty: no metrics served.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct MetricsSettings {
+    /// A separate address serving only `/metrics`, e.g. `127.0.0.1:9464`; empty: none.
+    pub bind: String,
+    /// A bearer token that opens `/metrics` on the main address; empty: not there.
+    pub token: String,
 }
 
 /// Checkpoints of the audit chain outside the database (see `audit::checkpoint`).

@@ -40,6 +40,52 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
+/// `/metrics` on the separate metrics address: open to whoever reaches that address.
+pub async fn metrics_open(state: web::Data<AppState>) -> HttpResponse {
+    render_metrics(&state).await
+}
+
+/// `/metrics` on the main address: only with the configured bearer token; without one configured
+/// the route does not exist.
+pub async fn metrics_token(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+) -> HttpResponse {
+    let configured = state.settings.metrics.token.as_str();
+    if configured.is_empty() {
+        return actix_web::ResponseError::error_response(&crate::error::ApiError::NotFound);
+    }
+    let auth = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if !crate::monitoring::token_ok(configured, auth) {
+        return HttpResponse::Unauthorized()
+            .insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer"))
+            .finish();
+    }
+    render_metrics(&state).await
+}
+
+async fn render_metrics(state: &AppState) -> HttpResponse {
+    let pool = state.pool.clone();
+    let res = web::block(move || -> Result<String, String> {
+        let mut c = pool.get().map_err(|e| e.to_string())?;
+        crate::monitoring::render(&mut c, crate::db::now()).map_err(|e| e.to_string())
+    })
+    .await;
+    match res {
+        Ok(Ok(body)) => HttpResponse::Ok()
+            .content_type("text/plain; version=0.0.4; charset=utf-8")
+            .body(body),
+        Ok(Err(cause)) => {
+            tracing::warn!(cause = %cause, "metrics: the database did not answer");
+            HttpResponse::ServiceUnavailable().finish()
+        }
+        Err(_) => HttpResponse::ServiceUnavailable().finish(),
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -120,6 +166,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         crate::notifications::routes::resume,
         crate::notifications::routes::set_rate,
         crate::notifications::routes::messages,
+        crate::notifications::routes::messages_xlsx,
         crate::notifications::routes::letters_index,
         crate::notifications::routes::letter,
         crate::notifications::routes::printed,
@@ -148,5 +195,6 @@ pub async fn openapi() -> HttpResponse {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics_token))
         .route("/api/v1/openapi.json", web::get().to(openapi));
 }

@@ -20,6 +20,8 @@ use crate::state::{AppState, OrgDirectory};
 
 pub struct Application {
     port: u16,
+    metrics_port: Option<u16>,
+    metrics_server: Option<Server>,
     pub state: AppState,
     pub mailer: Mailer,
     server: Server,
@@ -43,12 +45,25 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<(DbPool, Vec<Stri
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(&settings.server.bind)?;
-        Self::build_with_listener(settings, listener).await
+        let metrics = match settings.metrics.bind.trim() {
+            "" => None,
+            addr => Some(TcpListener::bind(addr)?),
+        };
+        Self::build_with_listeners(settings, listener, metrics).await
     }
 
     pub async fn build_with_listener(
+        settings: Settings,
+        listener: TcpListener,
+    ) -> anyhow::Result<Application> {
+        Self::build_with_listeners(settings, listener, None).await
+    }
+
+    /// As [`Application::build_with_listener`], with a second listener serving only `/metrics`.
+    pub async fn build_with_listeners(
         mut settings: Settings,
         listener: TcpListener,
+        metrics_listener: Option<TcpListener>,
     ) -> anyhow::Result<Application> {
         // Without a configured public address, links point at the address actually bound (not :0).
         settings.server.public_url = settings.public_url_or(&listener.local_addr()?.to_string());
@@ -109,6 +124,28 @@ impl Application {
         let port = listener.local_addr()?.port();
         let data = web::Data::new(state.clone());
         let intake = web::Data::new(intake);
+        // The recorder is installed before the first request or delivery is counted.
+        crate::monitoring::handle();
+        let (metrics_port, metrics_server) = match metrics_listener {
+            Some(l) => {
+                let p = l.local_addr()?.port();
+                let d = data.clone();
+                let srv = HttpServer::new(move || {
+                    App::new()
+                        .app_data(d.clone())
+                        .route("/metrics", web::get().to(crate::ops::metrics_open))
+                        .default_service(web::to(|| async {
+                            Err::<actix_web::HttpResponse, _>(ApiError::NotFound)
+                        }))
+                })
+                .workers(1)
+                .shutdown_timeout(5)
+                .listen(l)?
+                .run();
+                (Some(p), Some(srv))
+            }
+            None => (None, None),
+        };
         let workers = if settings.server.workers == 0 {
             num_workers()
         } else {
@@ -187,6 +224,24 @@ impl Application {
                         .default_handler(crate::web::html_error_page),
                 )
                 .wrap(headers)
+                .wrap_fn(|req, srv| {
+                    use actix_web::dev::Service;
+                    use futures_util::FutureExt;
+                    // Durations by route pattern, never by the path asked (no personal data).
+                    let started = std::time::Instant::now();
+                    let method = req.method().to_string();
+                    srv.call(req).map(move |res| {
+                        if let Ok(r) = &res {
+                            crate::monitoring::http_request(
+                                &method,
+                                r.request().match_pattern().as_deref(),
+                                r.status().as_u16(),
+                                started.elapsed().as_secs_f64(),
+                            );
+                        }
+                        res
+                    })
+                })
                 .wrap(TracingLogger::<crate::telemetry::PrivateRootSpan>::new())
                 .configure(crate::ops::configure)
                 .configure(crate::auth::routes::configure)
@@ -209,6 +264,8 @@ impl Application {
         .run();
         Ok(Application {
             port,
+            metrics_port,
+            metrics_server,
             state,
             mailer,
             server,
@@ -221,10 +278,23 @@ impl Application {
         self.port
     }
 
+    /// The port of the separate metrics address, when one was given.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
+    }
+
     /// Serve until the server stops (SIGINT/SIGTERM: graceful), then stop the background workers
     /// after their current batch.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics_server.map(|s| {
+            let h = s.handle();
+            (tokio::spawn(s), h)
+        });
         let res = self.server.await;
+        if let Some((task, h)) = metrics {
+            h.stop(true).await;
+            let _ = task.await;
+        }
         let _ = self.stop.send(true);
         for t in self.tasks {
             let _ = t.await;

@@ -338,6 +338,7 @@ pub async fn run(
         let wait = match poll_once(&pool, &account, &ctx, max).await {
             Ok(done) => {
                 backoff = Duration::from_secs(1);
+                crate::monitoring::mailbox_polled(&account.name);
                 for i in &done {
                     tracing::info!(account = %account.name, outcome = %crate::assessment::detect::mask(&i.outcome.to_string()), "imap: message taken in");
                 }

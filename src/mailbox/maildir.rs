@@ -138,8 +138,10 @@ pub async fn run(
             Ok(done.len())
         })
         .await;
-        if let Ok(Err(e)) = res {
-            tracing::error!(error = %e, "maildir poll failed");
+        match res {
+            Ok(Ok(_)) => crate::monitoring::mailbox_polled("maildir"),
+            Ok(Err(e)) => tracing::error!(error = %e, "maildir poll failed"),
+            Err(_) => {}
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}

@@ -7,6 +7,7 @@
 //! parsing and validation), [`phases`] (supplements, withdrawals, the follow-up of a provisional
 //! notification), [`render`] (templates, hashing). Database and HTTP: [`store`],
 //! [`service`], [`campaign`], [`routes`], [`pdf`] (the PDFs).
+pub mod address;
 pub mod ap;
 pub mod campaign;
 pub mod cli;

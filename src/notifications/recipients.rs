@@ -1,7 +1,11 @@
 //! Recipients from a CSV file: columns `name`, `email`, `postal_address`, `language` (any order,
 //! header required) and any further columns, which the templates can use as
 //! `recipient.extra.<column>`. Comma or semicolon separated (Excel in Dutch writes semicolons),
-//! RFC 4180 quoting, UTF-8 (with or without BOM).
+//! RFC 4180 quoting (the `csv` crate, through [`crate::tabular`]), UTF-8 (with or without BOM); or
+//! an Excel file (`.xlsx`, the first sheet, the same columns).
+//!
+//! A postal address must fit the envelope window with the name above it
+//! ([`super::address::check`]: at most 6 lines of at most 45 characters).
 //!
 //! All or nothing: a file with any bad row yields the list of bad rows with their line numbers and
 //! nothing is imported. Duplicates (same e-mail address, or without one the same name and address)
@@ -68,85 +72,6 @@ pub struct Parsed {
     pub duplicates: Vec<Duplicate>,
 }
 
-/// Split CSV text into records with the line each starts on.
-fn records(text: &str, sep: u8) -> Result<Vec<(u64, Vec<String>)>, BadRow> {
-    let b = text.as_bytes();
-    let mut out = vec![];
-    let mut i = 0;
-    let mut line: u64 = 1;
-    while i < b.len() {
-        let start_line = line;
-        let mut fields = vec![];
-        let mut field = String::new();
-        loop {
-            // One field.
-            if i < b.len() && b[i] == b'"' {
-                i += 1;
-                let mut start = i;
-                loop {
-                    if i >= b.len() {
-                        return Err(BadRow {
-                            line: start_line,
-                            field: "file".into(),
-                            message: "a quoted field is not closed".into(),
-                            message_nl: "een veld tussen aanhalingstekens wordt niet afgesloten"
-                                .into(),
-                        });
-                    }
-                    match b[i] {
-                        b'"' if i + 1 < b.len() && b[i + 1] == b'"' => {
-                            field.push_str(&text[start..=i]);
-                            i += 2;
-                            start = i;
-                        }
-                        b'"' => {
-                            field.push_str(&text[start..i]);
-                            i += 1;
-                            break;
-                        }
-                        b'\n' => {
-                            line += 1;
-                            i += 1;
-                        }
-                        _ => i += 1,
-                    }
-                }
-                // Anything up to the separator after a closing quote is kept as is.
-                let s = i;
-                while i < b.len() && b[i] != sep && b[i] != b'\n' && b[i] != b'\r' {
-                    i += 1;
-                }
-                field.push_str(&text[s..i]);
-            } else {
-                let s = i;
-                while i < b.len() && b[i] != sep && b[i] != b'\n' && b[i] != b'\r' {
-                    i += 1;
-                }
-                field.push_str(&text[s..i]);
-            }
-            fields.push(std::mem::take(&mut field));
-            if i < b.len() && b[i] == sep {
-                i += 1;
-                continue;
-            }
-            // End of record.
-            if i < b.len() && b[i] == b'\r' {
-                i += 1;
-            }
-            if i < b.len() && b[i] == b'\n' {
-                i += 1;
-            }
-            line += 1;
-            break;
-        }
-        // Blank lines are skipped.
-        if !(fields.len() == 1 && fields[0].trim().is_empty()) {
-            out.push((start_line, fields));
-        }
-    }
-    Ok(out)
-}
-
 /// The text of an uploaded file: UTF-8 (a BOM is dropped); anything else is a clear error.
 pub fn decode(bytes: &[u8]) -> Result<&str, ImportError> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
@@ -187,17 +112,24 @@ fn collapse(s: &str) -> String {
         .to_lowercase()
 }
 
-/// Parse and validate a whole file.
+/// Parse and validate a whole file: CSV (UTF-8) or Excel (`.xlsx`, the first sheet).
 pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
-    let text = decode(bytes)?;
-    let first_line = text.lines().next().unwrap_or("");
-    let sep = if first_line.contains(';') && !first_line.contains(',') {
-        b';'
+    let is_xlsx = crate::tabular::is_xlsx(bytes);
+    let recs = if is_xlsx {
+        crate::tabular::xlsx_records(bytes).map_err(|u| file_problem(u.en, u.nl))?
     } else {
-        b','
+        let text = decode(bytes)?;
+        crate::tabular::csv_records(text, crate::tabular::sniff_delimiter(text)).map_err(|u| {
+            ImportError::Rows(vec![BadRow {
+                line: u.line,
+                field: "file".into(),
+                message: u.en,
+                message_nl: u.nl,
+            }])
+        })?
     };
-    let recs = records(text, sep).map_err(|b| ImportError::Rows(vec![b]))?;
-    let Some(((_, header), rest)) = recs.split_first() else {
+    let mut rest = recs.into_iter();
+    let Some((_, header)) = rest.next() else {
         return Err(file_problem(
             "the file is empty: a header line is required",
             "Het bestand is leeg: de eerste regel moet de kolomnamen bevatten.",
@@ -257,8 +189,11 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
     let mut seen: std::collections::HashMap<String, u64> =
         std::collections::HashMap::with_capacity(rest.len());
     let mut duplicates = vec![];
-    for (line, fields) in rest {
-        let line = *line;
+    for (line, mut fields) in rest {
+        if is_xlsx {
+            // Excel does not store trailing empty cells.
+            crate::tabular::pad(&mut fields, header.len());
+        }
         if fields.len() != header.len() {
             bad.push(BadRow {
                 line,
@@ -304,6 +239,12 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
                 "at most 500 characters",
                 "hoogstens 500 tekens",
             );
+        }
+        if let Some(a) = address {
+            let a = a.replace("\\n", "\n");
+            if let Err(p) = super::address::check(&super::address::window_lines(name, &a)) {
+                flag("postal_address", &p.en(), &p.nl());
+            }
         }
         if email.is_none() && address.is_none() {
             flag(
@@ -474,5 +415,75 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(parse(b""), Err(ImportError::File(_))));
+    }
+
+    #[test]
+    fn an_address_past_the_envelope_window_is_refused_with_its_line() {
+        let wide = "Laan van de Heilige Geest en Sint Servatius 120 A";
+        let csv = format!(
+            "name,email,postal_address,language\n\
+             A,,\"Dorpsstraat 1\n1000 AA Oost\",nl\n\
+             B,,\"{wide}\n1000 AA Oost\",nl\n\
+             C,,\"1\n2\n3\n4\n5\n6\",nl\n\
+             D,d@example.nl,,nl\n"
+        );
+        match parse(csv.as_bytes()) {
+            Err(ImportError::Rows(bad)) => {
+                let got: Vec<(u64, &str)> =
+                    bad.iter().map(|b| (b.line, b.field.as_str())).collect();
+                assert_eq!(got, vec![(4, "postal_address"), (6, "postal_address")]);
+                assert!(
+                    bad[0].message_nl.contains("regel 2 van het adresblok"),
+                    "{bad:?}"
+                );
+                assert!(bad[1].message.contains("7 lines"), "{bad:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_excel_file_is_read_like_the_csv() {
+        use crate::tabular::{xlsx, Cell, Sheet};
+        let cols = [
+            ("name", 10.0),
+            ("email", 10.0),
+            ("postal_address", 10.0),
+            ("language", 10.0),
+            ("client_number", 10.0),
+        ];
+        let row = |v: [&str; 4], n: f64| {
+            let mut r: Vec<Cell> = v.iter().map(|s| Cell::from(*s)).collect();
+            r.push(Cell::Number(n));
+            r
+        };
+        let bytes = xlsx(&Sheet {
+            name: "Ontvangers",
+            columns: &cols,
+            rows: vec![
+                row(["Fatma Yılmaz-Doğan", "f@example.nl", "", "nl"], 123.0),
+                row(["Bakker", "", "Dorpsstraat 2\n1000 AA Oost", ""], 456.0),
+            ],
+        })
+        .unwrap();
+        let p = parse(&bytes).unwrap();
+        assert_eq!(p.extra_columns, vec!["client_number"]);
+        assert_eq!(p.rows[0].name, "Fatma Yılmaz-Doğan");
+        assert_eq!(p.rows[0].extra, vec!["123"]);
+        assert_eq!(p.rows[1].line, 3);
+        assert_eq!(
+            p.rows[1].postal_address.as_deref(),
+            Some("Dorpsstraat 2\n1000 AA Oost")
+        );
+        let bad = xlsx(&Sheet {
+            name: "Ontvangers",
+            columns: &cols[..4],
+            rows: vec![vec![Cell::from("A"), Cell::from("geen adres")]],
+        })
+        .unwrap();
+        match parse(&bad) {
+            Err(ImportError::Rows(b)) => assert_eq!((b[0].line, b[0].field.as_str()), (2, "email")),
+            other => panic!("{other:?}"),
+        }
     }
 }

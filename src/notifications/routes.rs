@@ -174,7 +174,8 @@ pub async fn preview(
     Ok(HttpResponse::Ok().json(v))
 }
 
-/// Upload the recipients CSV as the request body (text/csv).
+/// Upload the recipients as the request body: CSV (text/csv) or Excel (.xlsx, told apart by its
+/// first bytes).
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/recipients", tag = "notifications", request_body(content = String, content_type = "text/csv", description = "name,email,postal_address,language and extra columns"), params(("id" = String, Path, description = "the incident")), responses((status = 201, body = ImportReport), (status = 401), (status = 404), (status = 413), (status = 422, description = "every bad row with its line number; nothing imported")))]
 pub async fn import(
     state: web::Data<AppState>,
@@ -339,6 +340,32 @@ pub async fn messages(
         })
         .await?;
     Ok(HttpResponse::Ok().json(v))
+}
+
+/// Every recipient's status in the campaign as an Excel workbook (Dutch headings, dates as dates).
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/campaigns/{cid}/messages.xlsx", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("cid" = String, Path, description = "the campaign")), responses((status = 200, description = "the status per recipient", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 401), (status = 404)))]
+pub async fn messages_xlsx(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, cid) = path.into_inner();
+    let (body, reference) = state
+        .db(move |c| {
+            let body = campaign::messages_xlsx(c, &staff, &id, &cid)?;
+            let reference = crate::incidents::store::by_id(c, &id)?
+                .map(|i| i.reference)
+                .unwrap_or_default();
+            Ok((body, reference))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(crate::tabular::XLSX_MIME)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"verzendstatus-{reference}.xlsx\""),
+        ))
+        .body(body))
 }
 
 /// The CSV index of the letters for the post room.
@@ -557,6 +584,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource(format!("{C}/{{cid}}/resume")).route(web::post().to(resume)))
     .service(web::resource(format!("{C}/{{cid}}/rate")).route(web::put().to(set_rate)))
     .service(web::resource(format!("{C}/{{cid}}/messages")).route(web::get().to(messages)))
+    .service(
+        web::resource(format!("{C}/{{cid}}/messages.xlsx")).route(web::get().to(messages_xlsx)),
+    )
     .service(web::resource(format!("{C}/{{cid}}/letters.csv")).route(web::get().to(letters_index)))
     .service(web::resource(format!("{C}/{{cid}}/letters/{{rid}}")).route(web::get().to(letter)))
     .service(web::resource(format!("{C}/{{cid}}/printed")).route(web::post().to(printed)))

@@ -294,7 +294,14 @@ pub fn message_page(
     Vec<(
         MessageRow,
         RecipientRow,
-        Option<(String, Option<String>, Option<String>, String, i32)>,
+        Option<(
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            i32,
+            Option<NaiveDateTime>,
+        )>,
     )>,
 > {
     notice_messages::table
@@ -316,6 +323,7 @@ pub fn message_page(
                 outbox::last_error,
                 outbox::message_id,
                 outbox::attempts,
+                outbox::sent_at,
             )
                 .nullable(),
         ))

@@ -221,10 +221,24 @@ fn parse_list<T>(
 
 pub const MAX_IMPORT_ROWS: usize = 10_000;
 
+/// The Excel export's Dutch headings, in [`CSV_COLUMNS`] order, with their widths. An import
+/// takes either these or the CSV keys.
+pub const XLSX_COLUMNS: [(&str, f64); 9] = [
+    ("Naam", 30.0),
+    ("Doeleinden", 40.0),
+    ("Grondslag", 30.0),
+    ("Persoonsgegevens", 40.0),
+    ("Bijzondere persoonsgegevens", 30.0),
+    ("Groepen betrokkenen", 30.0),
+    ("Ontvangers", 30.0),
+    ("Verwerkers", 30.0),
+    ("Bewaartermijn", 24.0),
+];
+
 /// Parse a CSV export (UTF-8, header row with exactly [`CSV_COLUMNS`], `,` or `;` as delimiter).
 /// All rows or none: any problem is reported with its line, and nothing is returned.
 pub fn from_csv(bytes: &[u8]) -> Result<Vec<Activity>, Vec<RowProblem>> {
-    let text = match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)) {
+    let text = match std::str::from_utf8(crate::tabular::strip_bom(bytes)) {
         Ok(t) => t,
         Err(e) => {
             return Err(vec![row_problem(
@@ -237,35 +251,76 @@ pub fn from_csv(bytes: &[u8]) -> Result<Vec<Activity>, Vec<RowProblem>> {
             )])
         }
     };
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = if first.matches(';').count() > first.matches(',').count() {
-        b';'
+    let recs = crate::tabular::csv_records(text, crate::tabular::sniff_delimiter(text))
+        .map_err(|u| vec![row_problem(u.line, "file", u.en)])?;
+    from_records(recs, false)
+}
+
+/// Parse an Excel file (`.xlsx`, the first sheet): the export's Dutch headings or the CSV keys.
+pub fn from_xlsx(bytes: &[u8]) -> Result<Vec<Activity>, Vec<RowProblem>> {
+    let recs =
+        crate::tabular::xlsx_records(bytes).map_err(|u| vec![row_problem(u.line, "file", u.en)])?;
+    from_records(recs, true)
+}
+
+/// A CSV or Excel file, told apart by its first bytes.
+pub fn from_table(bytes: &[u8]) -> Result<Vec<Activity>, Vec<RowProblem>> {
+    if crate::tabular::is_xlsx(bytes) {
+        from_xlsx(bytes)
     } else {
-        b','
+        from_csv(bytes)
+    }
+}
+
+/// A list cell in keys or in the export's Dutch words.
+fn vocab<T: Copy>(
+    all: &[T],
+    key: impl Fn(&T) -> &str,
+    nl: impl Fn(&T) -> &str,
+    s: &str,
+) -> Option<T> {
+    all.iter()
+        .copied()
+        .find(|v| key(v) == s || nl(v).eq_ignore_ascii_case(s))
+}
+
+fn from_records(
+    recs: Vec<crate::tabular::Record>,
+    is_xlsx: bool,
+) -> Result<Vec<Activity>, Vec<RowProblem>> {
+    let mut recs = recs.into_iter();
+    let Some((header_line, header)) = recs.next() else {
+        return Err(vec![row_problem(
+            1,
+            "file",
+            "the file is empty: a header row is required",
+        )]);
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = match rdr.headers() {
-        Ok(h) => h.iter().map(|s| s.trim().to_lowercase()).collect(),
-        Err(e) => {
-            return Err(vec![row_problem(
-                1,
-                "file",
-                format!("unreadable header: {e}"),
-            )])
-        }
-    };
+    // Dutch headings (the Excel export) stand for their keys.
+    let headers: Vec<String> = header
+        .iter()
+        .map(|s| {
+            let h = s.trim().to_lowercase();
+            XLSX_COLUMNS
+                .iter()
+                .position(|(nl, _)| nl.to_lowercase() == h)
+                .map(|i| CSV_COLUMNS[i].to_string())
+                .unwrap_or(h)
+        })
+        .collect();
     let mut problems = vec![];
     for col in CSV_COLUMNS {
         if !headers.iter().any(|h| h == col) {
-            problems.push(row_problem(1, col, "column missing from the header"));
+            problems.push(row_problem(
+                header_line,
+                col,
+                "column missing from the header",
+            ));
         }
     }
     for h in &headers {
         if !CSV_COLUMNS.contains(&h.as_str()) {
-            problems.push(row_problem(1, h, "unknown column"));
+            problems.push(row_problem(header_line, h, "unknown column"));
         }
     }
     if !problems.is_empty() {
@@ -274,16 +329,10 @@ pub fn from_csv(bytes: &[u8]) -> Result<Vec<Activity>, Vec<RowProblem>> {
     let idx = |name: &str| headers.iter().position(|h| h == name).expect("checked");
     let mut out = vec![];
     let mut names = std::collections::HashMap::<String, u64>::new();
-    for rec in rdr.records() {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                problems.push(row_problem(line, "row", format!("unreadable row: {e}")));
-                continue;
-            }
-        };
-        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+    for (line, mut rec) in recs {
+        if is_xlsx {
+            crate::tabular::pad(&mut rec, headers.len());
+        }
         if out.len() + problems.len() >= MAX_IMPORT_ROWS {
             problems.push(row_problem(
                 line,
@@ -304,9 +353,17 @@ pub fn from_csv(bytes: &[u8]) -> Result<Vec<Activity>, Vec<RowProblem>> {
             ));
             continue;
         }
-        let get = |name: &str| rec.get(idx(name)).unwrap_or("").to_string();
+        let get = |name: &str| {
+            crate::tabular::unformula(rec.get(idx(name)).map(String::as_str).unwrap_or(""))
+                .to_string()
+        };
         let before = problems.len();
-        let legal_basis = match LegalBasis::parse(&get("legal_basis")) {
+        let legal_basis = match vocab(
+            &LegalBasis::ALL,
+            |b| b.as_str(),
+            |b| b.label_nl(),
+            get("legal_basis").trim(),
+        ) {
             Some(b) => Some(b),
             None => {
                 problems.push(row_problem(
@@ -319,21 +376,21 @@ pub fn from_csv(bytes: &[u8]) -> Result<Vec<Activity>, Vec<RowProblem>> {
         };
         let data_categories = parse_list(
             &get("data_categories"),
-            GeneralData::parse,
+            |p| vocab(GeneralData::ALL, |v| v.as_str(), |v| v.label_nl(), p),
             line,
             "data_categories",
             &mut problems,
         );
         let special_categories = parse_list(
             &get("special_categories"),
-            SpecialCategory::parse,
+            |p| vocab(SpecialCategory::ALL, |v| v.as_str(), |v| v.label_nl(), p),
             line,
             "special_categories",
             &mut problems,
         );
         let person_groups = parse_list(
             &get("person_groups"),
-            PersonGroup::parse,
+            |p| vocab(PersonGroup::ALL, |v| v.as_str(), |v| v.label_nl(), p),
             line,
             "person_groups",
             &mut problems,
@@ -384,24 +441,54 @@ pub fn from_csv(bytes: &[u8]) -> Result<Vec<Activity>, Vec<RowProblem>> {
 
 /// Write activities as CSV with [`CSV_COLUMNS`] (UTF-8, `,`), which [`from_csv`] reads back.
 pub fn to_csv(activities: &[Activity]) -> String {
-    let mut w = csv::Writer::from_writer(vec![]);
-    w.write_record(CSV_COLUMNS).expect("in memory");
+    let mut w = crate::tabular::csv_writer();
+    crate::tabular::write_safe(&mut w, CSV_COLUMNS);
     for a in activities {
         let join = |v: Vec<&str>| v.join(";");
-        w.write_record([
-            a.name.as_str(),
-            &a.purposes,
-            a.legal_basis.as_str(),
-            &join(a.data_categories.iter().map(|c| c.as_str()).collect()),
-            &join(a.special_categories.iter().map(|c| c.as_str()).collect()),
-            &join(a.person_groups.iter().map(|c| c.as_str()).collect()),
-            &a.recipients,
-            &a.processors,
-            &a.retention,
-        ])
-        .expect("in memory");
+        crate::tabular::write_safe(
+            &mut w,
+            [
+                a.name.as_str(),
+                &a.purposes,
+                a.legal_basis.as_str(),
+                &join(a.data_categories.iter().map(|c| c.as_str()).collect()),
+                &join(a.special_categories.iter().map(|c| c.as_str()).collect()),
+                &join(a.person_groups.iter().map(|c| c.as_str()).collect()),
+                &a.recipients,
+                &a.processors,
+                &a.retention,
+            ],
+        );
     }
-    String::from_utf8(w.into_inner().expect("in memory")).expect("utf-8 in, utf-8 out")
+    crate::tabular::csv_text(w)
+}
+
+/// The register of processing activities as an Excel workbook: Dutch headings and values (the
+/// categories in words), filters on. [`from_xlsx`] reads it back.
+pub fn to_xlsx(activities: &[Activity]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use crate::tabular::Cell;
+    let join = |v: Vec<&str>| Cell::from(v.join("; "));
+    let rows = activities
+        .iter()
+        .map(|a| {
+            vec![
+                Cell::from(a.name.as_str()),
+                Cell::from(a.purposes.as_str()),
+                Cell::from(a.legal_basis.label_nl()),
+                join(a.data_categories.iter().map(|c| c.label_nl()).collect()),
+                join(a.special_categories.iter().map(|c| c.label_nl()).collect()),
+                join(a.person_groups.iter().map(|c| c.label_nl()).collect()),
+                Cell::from(a.recipients.as_str()),
+                Cell::from(a.processors.as_str()),
+                Cell::from(a.retention.as_str()),
+            ]
+        })
+        .collect();
+    crate::tabular::xlsx(&crate::tabular::Sheet {
+        name: "Verwerkingsregister",
+        columns: &XLSX_COLUMNS,
+        rows,
+    })
 }
 
 /// Parse a JSON import (an array of activities); all or none, problems by array position
@@ -540,5 +627,55 @@ mod tests {
         let e = from_json(br#"[{"name":"A","purposes":"B","legal_basis":"consent","data_categories":["nope"],"person_groups":["customers"]}]"#).unwrap_err();
         assert_eq!(e[0].line, 1);
         assert!(e[0].field.starts_with("data_categories"), "{e:?}");
+    }
+
+    #[test]
+    fn excel_round_trips_in_dutch_and_formulas_stay_text() {
+        use calamine::{Data, Reader};
+        let mut all = sample();
+        all.data_categories = GeneralData::ALL.to_vec();
+        all.special_categories = SpecialCategory::ALL.to_vec();
+        all.person_groups = PersonGroup::ALL.to_vec();
+        let mut risky = sample();
+        risky.name = "=HYPERLINK(\"http://x\")".into();
+        let list = [all.clone().normalised(), risky.clone()];
+        let bytes = to_xlsx(&list).unwrap();
+        let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        let r = wb.worksheet_range_at(0).unwrap().unwrap();
+        assert_eq!(r.get((0, 2)), Some(&Data::String("Grondslag".into())));
+        assert_eq!(
+            r.get((2, 2)),
+            Some(&Data::String("wettelijke verplichting (sub c)".into()))
+        );
+        assert_eq!(from_table(&bytes).unwrap(), list.to_vec());
+        // CSV: a formula goes out defused and comes back as it was.
+        let csv = to_csv(&[risky.clone()]);
+        assert!(csv.contains("'=HYPERLINK"), "{csv}");
+        assert_eq!(from_table(csv.as_bytes()).unwrap(), vec![risky]);
+    }
+
+    #[test]
+    fn excel_rows_are_refused_by_their_row_number() {
+        use crate::tabular::{xlsx, Cell, Sheet};
+        let mut rows = vec![];
+        for name in ["A", "B"] {
+            rows.push(vec![
+                Cell::from(name),
+                Cell::from("doel"),
+                Cell::from(if name == "B" { "wens" } else { "consent" }),
+                Cell::from("naam"),
+                Cell::Empty,
+                Cell::from("customers"),
+            ]);
+        }
+        let bytes = xlsx(&Sheet {
+            name: "Blad1",
+            columns: &XLSX_COLUMNS,
+            rows,
+        })
+        .unwrap();
+        let e = from_xlsx(&bytes).unwrap_err();
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!((e[0].line, e[0].field.as_str()), (3, "legal_basis"));
     }
 }

@@ -216,18 +216,9 @@ fn ts(t: Option<DateTime<Utc>>) -> String {
         .unwrap_or_default()
 }
 
-/// Spreadsheets run text starting with these as formulas; a leading `'` keeps it text.
-fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
-}
-
 pub fn to_csv(entries: &[Entry]) -> String {
-    let mut w = csv::Writer::from_writer(vec![]);
-    w.write_record(CSV_COLUMNS).expect("in memory");
+    let mut w = crate::tabular::csv_writer();
+    crate::tabular::write_safe(&mut w, CSV_COLUMNS);
     for e in entries {
         let measures = e
             .measures
@@ -270,10 +261,152 @@ pub fn to_csv(entries: &[Entry]) -> String {
             ts(e.notification_withdrawn_at),
             e.late_awareness_reason.clone().unwrap_or_default(),
         ];
-        w.write_record(row.iter().map(|s| cell(s)))
-            .expect("in memory");
+        crate::tabular::write_safe(&mut w, &row);
     }
-    String::from_utf8(w.into_inner().expect("in memory")).expect("utf-8")
+    crate::tabular::csv_text(w)
+}
+
+/// The register's columns in an Excel export: Dutch headings and widths, in [`CSV_COLUMNS`] order.
+pub const XLSX_COLUMNS: [(&str, f64); 31] = [
+    ("Kenmerk", 16.0),
+    ("Organisatie", 20.0),
+    ("Titel", 36.0),
+    ("Status", 16.0),
+    ("Bekend geworden op", 17.0),
+    ("Uiterste meldtermijn AP", 17.0),
+    ("Gemeld aan AP op", 17.0),
+    ("Tijdigheid", 18.0),
+    ("Uren tot melding", 10.0),
+    ("Soort incident", 30.0),
+    ("Aard", 30.0),
+    ("Soorten persoonsgegevens", 30.0),
+    ("Bijzondere persoonsgegevens", 30.0),
+    ("Groepen betrokkenen", 24.0),
+    ("Aantal betrokkenen", 12.0),
+    ("Gevolgen", 30.0),
+    ("Ernst", 12.0),
+    ("Ernstscore", 10.0),
+    ("Voorstel", 24.0),
+    ("Besluit", 24.0),
+    ("Uitzondering", 24.0),
+    ("Motivering besluit", 36.0),
+    ("Reden afwijking van voorstel", 30.0),
+    ("Besloten op", 17.0),
+    ("Maatregelen", 40.0),
+    ("Open maatregelen", 10.0),
+    ("Geleerde lessen", 36.0),
+    ("Gesloten op", 17.0),
+    ("Reden sluiten met open maatregelen", 30.0),
+    ("Melding ingetrokken op", 17.0),
+    ("Reden late vaststelling", 30.0),
+];
+
+/// A stored key in Dutch words (the vocabulary of the AP form); an unknown key stays as it is.
+fn words(key: &str, label: impl Fn(&str) -> Option<&'static str>) -> String {
+    label(key)
+        .map(str::to_string)
+        .unwrap_or_else(|| key.to_string())
+}
+
+fn list_words(keys: &[String], label: impl Fn(&str) -> Option<&'static str>) -> String {
+    keys.iter()
+        .map(|k| words(k, &label))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The register as an Excel workbook (one sheet, Dutch headings and values, dates as dates on the
+/// Amsterdam clock, filters on).
+pub fn to_xlsx(entries: &[Entry]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use crate::assessment::decision::{Exception, Outcome};
+    use crate::assessment::facts::{
+        FormNature, GeneralData, IncidentKind, Nature, PeopleConsequence, PersonGroup,
+        SpecialCategory,
+    };
+    use crate::assessment::severity::Band;
+    use crate::tabular::Cell;
+    let opt = |v: &Option<String>, label: &dyn Fn(&str) -> Option<&'static str>| -> Cell {
+        v.as_deref()
+            .map(|k| words(k, label))
+            .unwrap_or_default()
+            .into()
+    };
+    let num = |x: Option<f64>| x.map(Cell::Number).unwrap_or(Cell::Empty);
+    let text = |v: &Option<String>| Cell::from(v.clone().unwrap_or_default());
+    let rows = entries
+        .iter()
+        .map(|e| {
+            let measures = e
+                .measures
+                .iter()
+                .map(|m| {
+                    let status = crate::remediation::rules::MeasureStatus::parse(&m.status)
+                        .map(|s| s.label_nl())
+                        .unwrap_or(&m.status);
+                    format!(
+                        "{} ({status}, uiterlijk {})",
+                        m.description,
+                        m.due_on.format("%d-%m-%Y")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            vec![
+                Cell::from(e.reference.as_str()),
+                Cell::from(e.organisation.as_str()),
+                Cell::from(e.title.as_str()),
+                Cell::from(words(&e.state, |k| {
+                    crate::incidents::lifecycle::State::parse(k).map(|s| s.label_nl())
+                })),
+                Cell::Instant(e.became_aware_at),
+                Cell::Instant(e.ap_deadline),
+                Cell::from(e.notified_at),
+                Cell::from(e.timeliness.label_nl()),
+                num(e.hours_to_notification),
+                opt(&e.kind, &|k| IncidentKind::parse(k).map(|v| v.label_nl())),
+                Cell::from(list_words(&e.nature, |k| {
+                    Nature::parse(k)
+                        .map(|v| v.label_nl())
+                        .or_else(|| FormNature::parse(k).map(|v| v.label_nl()))
+                })),
+                Cell::from(list_words(&e.data_categories, |k| {
+                    GeneralData::parse(k).map(|v| v.label_nl())
+                })),
+                Cell::from(list_words(&e.special_categories, |k| {
+                    SpecialCategory::parse(k).map(|v| v.label_nl())
+                })),
+                Cell::from(list_words(&e.groups, |k| {
+                    PersonGroup::parse(k).map(|v| v.label_nl())
+                })),
+                text(&e.people),
+                Cell::from(list_words(&e.consequences, |k| {
+                    PeopleConsequence::parse(k).map(|v| v.label_nl())
+                })),
+                opt(&e.severity_band, &|k| Band::parse(k).map(|v| v.label_nl())),
+                num(e.severity_score),
+                opt(&e.proposal, &|k| Outcome::parse(k).map(|v| v.label_nl())),
+                opt(&e.decision, &|k| Outcome::parse(k).map(|v| v.label_nl())),
+                opt(&e.decision_exception, &|k| {
+                    Exception::parse(k).map(|v| v.label_nl())
+                }),
+                text(&e.decision_reasons),
+                text(&e.decision_reason_for_difference),
+                Cell::from(e.decided_at),
+                Cell::from(measures),
+                Cell::Number(e.open_measures as f64),
+                text(&e.lessons_learned),
+                Cell::from(e.closed_at),
+                text(&e.close_override_reason),
+                Cell::from(e.notification_withdrawn_at),
+                text(&e.late_awareness_reason),
+            ]
+        })
+        .collect();
+    crate::tabular::xlsx(&crate::tabular::Sheet {
+        name: "Register datalekken",
+        columns: &XLSX_COLUMNS,
+        rows,
+    })
 }
 
 #[cfg(test)]
@@ -315,9 +448,111 @@ mod tests {
         assert_eq!(f.validate().unwrap_err().0, "to");
     }
 
+    fn sample_entry() -> Entry {
+        let aware = Utc.with_ymd_and_hms(2026, 1, 12, 8, 0, 0).unwrap();
+        Entry {
+            incident_id: "i1".into(),
+            reference: "DL-2026-0001".into(),
+            organisation_id: "o1".into(),
+            organisation: "Gemeente Oost".into(),
+            title: "Brief naar verkeerd adres".into(),
+            state: "notified".into(),
+            became_aware_at: aware,
+            late_awareness_reason: None,
+            ap_deadline: aware + chrono::Duration::hours(72),
+            notified_at: Some(aware + chrono::Duration::hours(30)),
+            timeliness: Timeliness::Within,
+            notification_withdrawn_at: None,
+            hours_to_notification: Some(30.0),
+            kind: Some("letter_wrong_recipient".into()),
+            nature: vec!["confidentiality".into()],
+            data_categories: vec!["name".into(), "bsn".into()],
+            special_categories: vec![],
+            groups: vec![],
+            people: Some("12".into()),
+            consequences: vec![],
+            severity_band: Some("medium".into()),
+            severity_score: Some(2.5),
+            proposal: Some("notify_ap".into()),
+            decision: Some("notify_ap".into()),
+            decision_exception: None,
+            decision_reasons: None,
+            decision_reason_for_difference: None,
+            decided_at: None,
+            measures: vec![MeasureSummary {
+                description: "Adressen controleren".into(),
+                status: "in_progress".into(),
+                due_on: NaiveDate::from_ymd_opt(2026, 2, 1).unwrap(),
+                overdue: false,
+            }],
+            open_measures: 1,
+            lessons_learned: None,
+            closed_at: None,
+            close_override_reason: None,
+            evidence_purged_at: None,
+        }
+    }
+
+    #[test]
+    fn the_excel_register_reads_back_in_dutch_with_real_dates() {
+        use calamine::{Data, DataType, Reader};
+        let bytes = to_xlsx(&[sample_entry()]).unwrap();
+        let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let r = wb.worksheet_range_at(0).unwrap().unwrap();
+        let at = |row: usize, col: &str| {
+            let c = XLSX_COLUMNS.iter().position(|(h, _)| *h == col).unwrap();
+            r.get((row, c)).cloned().unwrap_or(Data::Empty)
+        };
+        for (c, (h, _)) in XLSX_COLUMNS.iter().enumerate() {
+            assert_eq!(r.get((0, c)), Some(&Data::String(h.to_string())));
+        }
+        assert_eq!(at(1, "Kenmerk"), Data::String("DL-2026-0001".into()));
+        assert_eq!(at(1, "Status"), Data::String("gemeld".into()));
+        assert_eq!(
+            at(1, "Soorten persoonsgegevens"),
+            Data::String("naam; burgerservicenummer (BSN)".into())
+        );
+        assert_eq!(
+            at(1, "Tijdigheid"),
+            Data::String("binnen 72 uur gemeld".into())
+        );
+        // 08:00 UTC in January is 09:00 on the Amsterdam clock; a real date cell.
+        let aware = at(1, "Bekend geworden op");
+        assert!(aware.is_datetime(), "{aware:?}");
+        assert_eq!(
+            aware.as_datetime().unwrap().to_string(),
+            "2026-01-12 09:00:00"
+        );
+        assert_eq!(
+            at(1, "Uiterste meldtermijn AP")
+                .as_datetime()
+                .unwrap()
+                .to_string(),
+            "2026-01-15 09:00:00"
+        );
+        assert_eq!(at(1, "Uren tot melding").as_f64(), Some(30.0));
+        assert_eq!(at(1, "Besloten op"), Data::Empty);
+        assert_eq!(
+            at(1, "Maatregelen"),
+            Data::String("Adressen controleren (in uitvoering, uiterlijk 01-02-2026)".into())
+        );
+        // No stored key reaches a Dutch cell.
+        for row in r.rows().skip(1) {
+            for c in row {
+                if let Data::String(s) = c {
+                    assert!(!s.contains('_'), "{s}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn csv_cells_cannot_become_formulas() {
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(cell("gewoon"), "gewoon");
+        let mut e = sample_entry();
+        e.title = "=HYPERLINK(\"x\")".into();
+        let csv = to_csv(&[e]);
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        let row = r.records().next().unwrap().unwrap();
+        assert_eq!(&row[2], "'=HYPERLINK(\"x\")");
     }
 }

@@ -16,16 +16,39 @@ const MAX_IMPORT_BYTES: usize = 5 * 1024 * 1024;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct FormatQuery {
-    /// json (default) or csv.
+    /// json (default), csv or xlsx (Excel, Dutch headings).
     pub format: Option<String>,
 }
 
-fn wants_csv(q: &Option<String>) -> ApiResult<bool> {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+fn format_of(q: &Option<String>) -> ApiResult<Format> {
     match q.as_deref() {
-        None | Some("json") => Ok(false),
-        Some("csv") => Ok(true),
-        Some(_) => Err(ApiError::field("format", "json or csv")),
+        None | Some("json") => Ok(Format::Json),
+        Some("csv") => Ok(Format::Csv),
+        Some("xlsx") => Ok(Format::Xlsx),
+        Some(_) => Err(ApiError::field("format", "json, csv or xlsx")),
     }
+}
+
+/// An Excel download (`.xlsx`).
+pub fn xlsx_download(
+    name: &str,
+    body: Result<Vec<u8>, rust_xlsxwriter::XlsxError>,
+) -> ApiResult<HttpResponse> {
+    let body = body.map_err(|e| ApiError::Internal(format!("xlsx: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type(crate::tabular::XLSX_MIME)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}.xlsx\""),
+        ))
+        .body(body))
 }
 
 fn csv_download(name: &str, body: String) -> HttpResponse {
@@ -96,14 +119,14 @@ pub async fn create_activity(
 
 #[utoipa::path(get, path = "/api/v1/organisations/{slug}/activities/export", tag = "register",
     params(("slug" = String, Path), FormatQuery),
-    responses((status = 200, description = "JSON array of activities, or CSV"), (status = 401), (status = 404)))]
+    responses((status = 200, description = "JSON array of activities, CSV or Excel (xlsx)"), (status = 401), (status = 404)))]
 pub async fn export_activities(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
     q: web::Query<FormatQuery>,
 ) -> ApiResult<HttpResponse> {
-    let csv = wants_csv(&q.format)?;
+    let format = format_of(&q.format)?;
     let slug = path.into_inner();
     let s2 = slug.clone();
     let list: Vec<Activity> = state
@@ -116,15 +139,15 @@ pub async fn export_activities(
         })
         .await?;
     let name = format!("verwerkingsregister-{slug}");
-    Ok(if csv {
-        csv_download(&name, activities::to_csv(&list))
-    } else {
-        json_download(&name, list)
+    Ok(match format {
+        Format::Csv => csv_download(&name, activities::to_csv(&list)),
+        Format::Xlsx => xlsx_download(&name, activities::to_xlsx(&list))?,
+        Format::Json => json_download(&name, list),
     })
 }
 
 #[utoipa::path(post, path = "/api/v1/organisations/{slug}/activities/import", tag = "register",
-    request_body(content = String, description = "CSV (text/csv, the export's columns) or JSON (application/json, an array of activities)"),
+    request_body(content = String, description = "CSV (text/csv, the export's columns), Excel (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, the export's Dutch headings or the CSV columns) or JSON (application/json, an array of activities)"),
     params(("slug" = String, Path)),
     responses((status = 200, body = ImportOutcome), (status = 401), (status = 404), (status = 413), (status = 415),
         (status = 422, description = "bad rows, each with its line; nothing imported")))]
@@ -152,11 +175,13 @@ pub async fn import_activities(
     }
     let parsed = match ct.as_str() {
         "text/csv" => activities::from_csv(&body),
+        crate::tabular::XLSX_MIME => activities::from_xlsx(&body),
         "application/json" => activities::from_json(&body),
         _ => {
-            return Err(ApiError::UnsupportedMediaType(
-                "send text/csv or application/json".into(),
-            ))
+            return Err(ApiError::UnsupportedMediaType(format!(
+                "send text/csv, {} or application/json",
+                crate::tabular::XLSX_MIME
+            )))
         }
     };
     let items = parsed.map_err(import_refusal)?;
@@ -277,7 +302,7 @@ pub async fn derive_facts(
 pub struct RegisterQuery {
     #[serde(flatten)]
     pub filter: Filter,
-    /// json (default) or csv.
+    /// json (default), csv or xlsx.
     pub format: Option<String>,
 }
 
@@ -289,13 +314,13 @@ pub async fn breach_register(
     q: web::Query<RegisterQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
-    let csv = wants_csv(&q.format)?;
+    let format = format_of(&q.format)?;
     let f = q.filter;
     let entries = state.db(move |c| service::register(c, &staff, &f)).await?;
-    Ok(if csv {
-        csv_download("register-datalekken", breaches::to_csv(&entries))
-    } else {
-        HttpResponse::Ok().json(entries)
+    Ok(match format {
+        Format::Csv => csv_download("register-datalekken", breaches::to_csv(&entries)),
+        Format::Xlsx => xlsx_download("register-datalekken", breaches::to_xlsx(&entries))?,
+        Format::Json => HttpResponse::Ok().json(entries),
     })
 }
 

@@ -1136,6 +1136,44 @@ async fn recipients_campaign_and_statuses(app: TestApp) {
             assert_eq!(m["status"], "ready");
         }
     }
+    // The same statuses as an Excel workbook: Dutch headings and words, the sending time a date.
+    let x = crate::excel::first_sheet(
+        &crate::excel::xlsx_ok(
+            app.get(&format!("{camp}/{cid}/messages.xlsx"), Some(&h.token))
+                .await,
+        )
+        .await,
+    );
+    assert_eq!(x.height(), 5, "the heading and four messages");
+    let (st, at) = (
+        crate::excel::col(&x, "Status"),
+        crate::excel::col(&x, "Verstuurd op"),
+    );
+    for row in 1..5 {
+        let status = x.get((row, st)).unwrap().to_string();
+        match status.as_str() {
+            "verstuurd" => assert!(
+                calamine::DataType::is_datetime(x.get((row, at)).unwrap()),
+                "{:?}",
+                x.get((row, at))
+            ),
+            "klaar om af te drukken" => {}
+            other => panic!("{other}"),
+        }
+    }
+    assert_problem(
+        app.get(&format!("{camp}/{cid}/messages.xlsx"), Some(&w.token))
+            .await,
+        404,
+        None,
+    )
+    .await;
+    assert_problem(
+        app.get(&format!("{camp}/{cid}/messages.xlsx"), None).await,
+        401,
+        None,
+    )
+    .await;
     let idx = app
         .get(&format!("{camp}/{cid}/letters.csv"), Some(&h.token))
         .await;

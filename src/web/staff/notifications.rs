@@ -1598,6 +1598,7 @@ async fn campaign_page(
         "letters_paging": letters_paging,
         "failed_paging": failed_paging,
         "letters_csv": format!("/api/v1/incidents/{id}/campaigns/{cid}/letters.csv"),
+        "status_xlsx": format!("/api/v1/incidents/{id}/campaigns/{cid}/messages.xlsx"),
         "letters_pdf": format!("/api/v1/incidents/{id}/campaigns/{cid}/letters.pdf"),
         "has_ready_letters": p.letters_ready > 0,
         "errors": list,

@@ -186,6 +186,7 @@ pub async fn register(
             .t(lang, if entries.len() == 1 { "staff_register_count_one" } else { "staff_register_count" })
             .replace("{n}", &entries.len().to_string()),
         "csv": format!("/api/v1/register?{qs}{}format=csv", if qs.is_empty() { "" } else { "&" }),
+        "xlsx": format!("/api/v1/register?{qs}{}format=xlsx", if qs.is_empty() { "" } else { "&" }),
         "json": format!("/api/v1/register?{qs}"),
         "stats": format!("/staff/statistics?{qs}"),
     });
@@ -400,6 +401,7 @@ async fn activities_page(
         "err": emap,
         "notice": imported.or_else(|| notice(req, lang, &["activity"])),
         "export_csv": format!("/api/v1/organisations/{slug}/activities/export?format=csv"),
+        "export_xlsx": format!("/api/v1/organisations/{slug}/activities/export?format=xlsx"),
         "export_json": format!("/api/v1/organisations/{slug}/activities/export?format=json"),
     });
     render(req, lang, Some(staff), "staff/activities", ctx, status)
@@ -539,7 +541,8 @@ pub async fn import(
             let parsed = if is_json {
                 activities::from_json(&bytes)
             } else {
-                activities::from_csv(&bytes)
+                // CSV or Excel, told apart by the file's first bytes.
+                activities::from_table(&bytes)
             };
             match parsed {
                 Err(problems) => Err(fail(

@@ -1,0 +1,399 @@
+//! Tables in and out, for every feature that imports or exports rows: CSV through the `csv` crate,
+//! Excel written with `rust_xlsxwriter` and read with `calamine`. Pure: no web or database code.
+//!
+//! Both readers give the same thing, rows of text with the line (CSV) or row number (Excel) people
+//! see in their spreadsheet, so a feature validates one shape whatever the file was.
+use std::borrow::Cow;
+use std::io::Read;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// A row of a file as text, with the line it starts on (1 = the first line of the file).
+pub type Record = (u64, Vec<String>);
+
+/// Why a file could not be read as a table, in English (the API) and Dutch (the pages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub line: u64,
+    pub en: String,
+    pub nl: String,
+}
+
+pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Is this an Office Open XML file (a ZIP archive), rather than text?
+pub fn is_xlsx(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// `;` when the header line has more semicolons than commas (Excel in Dutch saves "CSV" with
+/// semicolons), else `,`.
+pub fn sniff_delimiter(text: &str) -> u8 {
+    let first = text.lines().next().unwrap_or("");
+    if first.matches(';').count() > first.matches(',').count() {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// Every record of a CSV text (RFC 4180 through the `csv` crate), header included, with the line
+/// each starts on. Lines holding only blanks are skipped. A quoted field still open at the end of
+/// the file is refused with the line it starts on (the crate itself would take the rest of the
+/// file into it).
+pub fn csv_records(text: &str, delimiter: u8) -> Result<Vec<Record>, Unreadable> {
+    // A last line no well-formed file can swallow: it comes back as a record of its own unless a
+    // quote is still open.
+    const SENTINEL: &[u8] = b"\n\x00meldpunt-end\x00\n";
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes().chain(SENTINEL));
+    let mut out: Vec<Record> = vec![];
+    let mut rec = csv::StringRecord::new();
+    // The crate counts records, not the line breaks inside quoted fields: the line people see is
+    // counted from the byte where the record starts.
+    let bytes = text.as_bytes();
+    let (mut seen_byte, mut seen_line) = (0usize, 1u64);
+    let mut line_at = |byte: u64| -> u64 {
+        // The position the crate gives is where it began reading: the end of the previous line.
+        let mut byte = (byte as usize).min(bytes.len());
+        while byte < bytes.len() && matches!(bytes[byte], b'\r' | b'\n') {
+            byte += 1;
+        }
+        if byte > seen_byte {
+            seen_line += memchr::memchr_iter(b'\n', &bytes[seen_byte..byte]).count() as u64;
+            seen_byte = byte;
+        }
+        seen_line
+    };
+    let mut last_line = 1;
+    let mut closed = false;
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = rec
+                    .position()
+                    .map(|p| line_at(p.byte()))
+                    .unwrap_or(last_line);
+                last_line = line;
+                if rec.len() == 1 && rec[0].as_bytes() == &SENTINEL[1..SENTINEL.len() - 1] {
+                    closed = true;
+                    break;
+                }
+                if rec.iter().all(|f| f.trim().is_empty()) && rec.len() <= 1 {
+                    continue;
+                }
+                out.push((line, rec.iter().map(str::to_string).collect()));
+            }
+            Err(e) => {
+                let line = e.position().map(|p| line_at(p.byte())).unwrap_or(last_line);
+                return Err(Unreadable {
+                    line,
+                    en: format!("line {line} cannot be read: {e}"),
+                    nl: format!("regel {line} is onleesbaar"),
+                });
+            }
+        }
+    }
+    if !closed {
+        return Err(Unreadable {
+            line: last_line,
+            en: "a quoted field is not closed".into(),
+            nl: "een veld tussen aanhalingstekens wordt niet afgesloten".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// Spreadsheets run text starting with these as formulas; a leading `'` keeps it text.
+pub fn formula_safe(s: &str) -> Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// The text a [`formula_safe`] cell stood for.
+pub fn unformula(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => s,
+    }
+}
+
+/// A CSV writer into memory, `,`-separated, CRLF line ends (RFC 4180).
+pub fn csv_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(vec![])
+}
+
+/// One record, every field made [`formula_safe`].
+pub fn write_safe<I, S>(w: &mut csv::Writer<Vec<u8>>, fields: I)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let fields: Vec<String> = fields
+        .into_iter()
+        .map(|f| formula_safe(f.as_ref()).into_owned())
+        .collect();
+    w.write_record(&fields).expect("writing to memory");
+}
+
+pub fn csv_text(w: csv::Writer<Vec<u8>>) -> String {
+    String::from_utf8(w.into_inner().expect("writing to memory")).expect("UTF-8 in, UTF-8 out")
+}
+
+// ------------------------------------------------------------------------------------------------
+// Excel
+
+/// A cell of a sheet to write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    /// A calendar date (a due date).
+    Date(NaiveDate),
+    /// An instant, written as a date and time on the Amsterdam clock (Excel has no time zones).
+    Instant(DateTime<Utc>),
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s.to_string())
+        }
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s)
+        }
+    }
+}
+
+impl From<Option<DateTime<Utc>>> for Cell {
+    fn from(t: Option<DateTime<Utc>>) -> Cell {
+        t.map(Cell::Instant).unwrap_or(Cell::Empty)
+    }
+}
+
+/// One sheet: a heading per column (with its width in characters) and the rows.
+pub struct Sheet<'a> {
+    /// The tab's name (at most 31 characters, no `[]:*?/\`).
+    pub name: &'a str,
+    pub columns: &'a [(&'a str, f64)],
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// Excel's cell limit for text.
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// An `.xlsx` workbook with one sheet: bold headings, the heading row frozen, filters on every
+/// column, dates as real dates (`dd-mm-jjjj`, instants `dd-mm-jjjj uu:mm` on the Amsterdam clock).
+pub fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet.name)?;
+    let head = Format::new().set_bold();
+    let date = Format::new().set_num_format("dd-mm-yyyy");
+    let instant = Format::new().set_num_format("dd-mm-yyyy hh:mm");
+    let wrap = Format::new().set_text_wrap();
+    for (c, (title, width)) in sheet.columns.iter().enumerate() {
+        let c = c as u16;
+        ws.write_string_with_format(0, c, *title, &head)?;
+        ws.set_column_width(c, *width)?;
+    }
+    for (r, row) in sheet.rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Empty => {}
+                Cell::Text(s) => {
+                    let s: Cow<str> = if s.chars().count() > MAX_CELL_CHARS {
+                        Cow::Owned(s.chars().take(MAX_CELL_CHARS).collect())
+                    } else {
+                        Cow::Borrowed(s)
+                    };
+                    if s.contains('\n') {
+                        ws.write_string_with_format(r, c, s.as_ref(), &wrap)?;
+                    } else {
+                        ws.write_string(r, c, s.as_ref())?;
+                    }
+                }
+                Cell::Number(x) => {
+                    ws.write_number(r, c, *x)?;
+                }
+                Cell::Date(d) => {
+                    ws.write_date_with_format(r, c, d, &date)?;
+                }
+                Cell::Instant(t) => {
+                    let local = t.with_timezone(&chrono_tz::Europe::Amsterdam).naive_local();
+                    ws.write_datetime_with_format(r, c, local, &instant)?;
+                }
+            }
+        }
+    }
+    let last_col = sheet.columns.len().saturating_sub(1) as u16;
+    ws.autofilter(0, 0, sheet.rows.len() as u32, last_col)?;
+    ws.set_freeze_panes(1, 0)?;
+    wb.save_to_buffer()
+}
+
+/// The rows of the first sheet of an `.xlsx` file as text, with their row numbers as Excel shows
+/// them. Numbers that are whole print without decimals (a client number 123 stays "123"), dates as
+/// `jjjj-mm-dd`; empty rows are skipped.
+pub fn xlsx_records(bytes: &[u8]) -> Result<Vec<Record>, Unreadable> {
+    use calamine::{Data, DataType, Reader};
+    let unreadable = |e: String| Unreadable {
+        line: 1,
+        en: format!("the Excel file cannot be read ({e}); save it as .xlsx or as CSV UTF-8"),
+        nl: "Het Excel-bestand is onleesbaar: sla het op als .xlsx of als CSV UTF-8.".into(),
+    };
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes))
+        .map_err(|e: calamine::XlsxError| unreadable(e.to_string()))?;
+    let range = match wb.worksheet_range_at(0) {
+        Some(r) => r.map_err(|e| unreadable(e.to_string()))?,
+        None => return Ok(vec![]),
+    };
+    let first_row = range.start().map(|(r, _)| r as u64).unwrap_or(0);
+    let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
+    let mut out = vec![];
+    for (i, row) in range.rows().enumerate() {
+        let mut fields: Vec<String> = vec![String::new(); first_col];
+        fields.extend(row.iter().map(|d| match d {
+            Data::Empty => String::new(),
+            Data::String(s) => s.clone(),
+            Data::Int(n) => n.to_string(),
+            Data::Float(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", *x as i64),
+            Data::Float(x) => x.to_string(),
+            Data::Bool(b) => b.to_string(),
+            Data::DateTime(_) => match d.as_datetime() {
+                Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().to_string(),
+                Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
+                None => String::new(),
+            },
+            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+            Data::Error(e) => format!("#{e:?}"),
+        }));
+        while fields.last().is_some_and(|f| f.is_empty()) {
+            fields.pop();
+        }
+        if fields.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        out.push((first_row + i as u64 + 1, fields));
+    }
+    Ok(out)
+}
+
+/// Pad a record read from Excel to the header's width: trailing empty cells are not stored.
+pub fn pad(fields: &mut Vec<String>, width: usize) {
+    if fields.len() < width {
+        fields.resize(width, String::new());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn csv_records_keep_lines_quotes_and_refuse_an_open_quote() {
+        let t = "a;b\r\n\"x;\"\"y\"\"\";\"1\n2\"\r\n   \r\n\r\nc;d\r\n";
+        let r = csv_records(t, sniff_delimiter(t)).unwrap();
+        assert_eq!(
+            r,
+            vec![
+                (1, vec!["a".to_string(), "b".into()]),
+                (2, vec!["x;\"y\"".to_string(), "1\n2".into()]),
+                (6, vec!["c".to_string(), "d".into()]),
+            ]
+        );
+        let e = csv_records("a,b\n1,\"open\n2,3\n", b',').unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.nl.contains("niet afgesloten"));
+    }
+
+    #[test]
+    fn formulas_are_defused_and_restored() {
+        for s in ["=1+1", "+31 6", "-", "@SUM(A1)", "gewoon", "'quote"] {
+            assert_eq!(unformula(&formula_safe(s)), s);
+        }
+        assert_eq!(formula_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+    }
+
+    #[test]
+    fn a_sheet_reads_back_with_dates_as_dates() {
+        use calamine::{Data, DataType, Reader};
+        let t = Utc.with_ymd_and_hms(2026, 7, 1, 8, 30, 0).unwrap();
+        let sheet = Sheet {
+            name: "Proef",
+            columns: &[("Naam", 20.0), ("Op", 18.0), ("Tot", 12.0), ("Aantal", 8.0)],
+            rows: vec![vec![
+                Cell::from("=gevaarlijk"),
+                Cell::Instant(t),
+                Cell::Date(NaiveDate::from_ymd_opt(2026, 7, 4).unwrap()),
+                Cell::Number(3.0),
+            ]],
+        };
+        let bytes = xlsx(&sheet).unwrap();
+        assert!(is_xlsx(&bytes));
+        let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        assert_eq!(wb.sheet_names(), vec!["Proef".to_string()]);
+        let range = wb.worksheet_range_at(0).unwrap().unwrap();
+        assert_eq!(range.get((0, 1)), Some(&Data::String("Op".into())));
+        // Text stays text: no formula.
+        assert_eq!(range.get((1, 0)), Some(&Data::String("=gevaarlijk".into())));
+        // 08:30 UTC on 1 July is 10:30 on the Amsterdam clock (summer time).
+        let at = range.get((1, 1)).unwrap();
+        assert!(at.is_datetime(), "{at:?}");
+        assert_eq!(
+            at.as_datetime().unwrap(),
+            NaiveDate::from_ymd_opt(2026, 7, 1)
+                .unwrap()
+                .and_hms_opt(10, 30, 0)
+                .unwrap()
+        );
+        assert!(range.get((1, 2)).unwrap().is_datetime());
+        // Filters on every column over every row, the heading row frozen.
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        assert!(xml.contains(r#"<autoFilter ref="A1:D2"/>"#), "{xml}");
+        assert!(xml.contains(r#"state="frozen""#), "{xml}");
+        let recs = xlsx_records(&bytes).unwrap();
+        assert_eq!(recs[1].0, 2);
+        assert_eq!(recs[1].1[2], "2026-07-04");
+        assert_eq!(recs[1].1[3], "3");
+    }
+
+    #[test]
+    fn a_broken_xlsx_is_a_clear_error() {
+        let e = xlsx_records(b"PK\x03\x04 not really").unwrap_err();
+        assert!(e.nl.contains("onleesbaar"));
+    }
+}
