@@ -626,9 +626,6 @@ fn parse_row(row: &mut Row, now: DateTime<Utc>) -> Option<ImportedRow> {
         }
         _ => {}
     }
-    if state == Some(State::New) {
-        row.bad("state", "an imported incident is at least triaged");
-    }
     // Facts.
     let kind = row
         .text("kind")

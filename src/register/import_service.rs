@@ -257,3 +257,74 @@ fn store_row(
     }
     Ok((row.id, reference))
 }
+
+/// `meldpunt register import`: the same checks and service as the API, on behalf of a named staff
+/// member; problems are printed by line and field (exit code 1), nothing is stored then.
+pub fn cli_import(
+    c: &mut DbConn,
+    org_slug: &str,
+    user_email: &str,
+    mapping: Option<&std::path::Path>,
+    file: &std::path::Path,
+    dry_run: bool,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<i32> {
+    let Some(u) = crate::auth::store::user_by_email(c, user_email)? else {
+        writeln!(out, "error: --as: no staff member {user_email}")?;
+        return Ok(2);
+    };
+    let staff = crate::auth::store::staff(c, &u)?;
+    let Some(org) = crate::orgs::store::by_slug(c, org_slug)? else {
+        writeln!(out, "error: --org: no organisation {org_slug}")?;
+        return Ok(2);
+    };
+    let mapping: Mapping = match mapping {
+        None => Mapping::new(),
+        Some(p) => serde_json::from_slice(&std::fs::read(p)?)
+            .map_err(|e| anyhow::anyhow!("--mapping: a JSON object of field → column: {e}"))?,
+    };
+    let bytes = std::fs::read(file)?;
+    match import_register(c, &staff, &org.id, &bytes, &mapping, dry_run) {
+        Ok(o) => {
+            for (i, r) in o.rows.iter().enumerate() {
+                writeln!(
+                    out,
+                    "line {}: {} {} | {} | aware {} | notified {} | closed {}",
+                    r.line,
+                    o.references
+                        .get(i)
+                        .map(String::as_str)
+                        .unwrap_or("(dry run)"),
+                    r.state,
+                    r.title,
+                    r.became_aware_at.to_rfc3339(),
+                    r.notified_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                    r.closed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                )?;
+            }
+            writeln!(
+                out,
+                "{} row(s) {} (source SHA-256 {})",
+                o.rows.len(),
+                if dry_run {
+                    "checked, nothing stored"
+                } else {
+                    "imported"
+                },
+                o.source_sha256
+            )?;
+            Ok(0)
+        }
+        Err(ApiError::Validation(errs)) => {
+            for e in errs {
+                writeln!(out, "error: {}: {}", e.field, e.message)?;
+            }
+            writeln!(out, "nothing imported")?;
+            Ok(1)
+        }
+        Err(e) => {
+            writeln!(out, "error: {e}")?;
+            Ok(1)
+        }
+    }
+}

@@ -19,6 +19,7 @@ mod pdf;
 mod phases;
 mod public_pages;
 mod register;
+mod register_import;
 mod register_pages;
 mod reports;
 mod sending;
