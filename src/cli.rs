@@ -63,10 +63,36 @@ pub enum Command {
         #[command(subcommand)]
         cmd: RetentionCmd,
     },
+    /// The breach register: `register import` takes over an existing register (CSV).
+    Register {
+        #[command(subcommand)]
+        cmd: RegisterCmd,
+    },
     /// The meldpunt mailbox.
     Mail {
         #[command(subcommand)]
         cmd: MailCmd,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RegisterCmd {
+    /// Import an existing breach register (CSV): all rows or none; `--dry-run` shows every row as
+    /// it would be stored.
+    Import {
+        /// The organisation's slug.
+        #[arg(long)]
+        org: String,
+        /// The staff member (e-mail, a handler or administrator of the organisation) on whose behalf.
+        #[arg(long = "as")]
+        user: String,
+        /// JSON file with the column mapping: {"became_aware_at": "Datum bewustwording", …}.
+        #[arg(long)]
+        mapping: Option<std::path::PathBuf>,
+        /// Check and show, store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        file: std::path::PathBuf,
     },
 }
 
@@ -582,6 +608,27 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
                 s.incidents_purged, s.unlinked_reports_purged, s.reports_pseudonymised, s.attachments_deleted, s.register_entries_deleted
             );
             Ok(0)
+        }
+        Command::Register {
+            cmd:
+                RegisterCmd::Import {
+                    org,
+                    user,
+                    mapping,
+                    dry_run,
+                    file,
+                },
+        } => {
+            let mut c = open(settings)?;
+            crate::register::import_service::cli_import(
+                &mut c,
+                &org,
+                &user,
+                mapping.as_deref(),
+                &file,
+                dry_run,
+                &mut std::io::stdout(),
+            )
         }
         Command::Mail {
             cmd: MailCmd::Ingest { org, files },

@@ -115,6 +115,7 @@ async fn render_metrics(state: &AppState) -> HttpResponse {
         crate::register::routes::create_activity,
         crate::register::routes::export_activities,
         crate::register::routes::import_activities,
+        crate::register::routes::import_register,
         crate::register::routes::get_activity,
         crate::register::routes::update_activity,
         crate::register::routes::delete_activity,

@@ -561,3 +561,19 @@ diesel::table! {
         held_budget -> BigInt,
     }
 }
+
+diesel::table! {
+    incident_imports (incident_id) {
+        incident_id -> Text,
+        organisation_id -> Text,
+        source_sha256 -> Text,
+        source_line -> BigInt,
+        ap_number -> Nullable<Text>,
+        people_informed_at -> Nullable<Timestamp>,
+        imported_by -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(incident_imports -> incidents (incident_id));
+diesel::allow_tables_to_appear_in_same_query!(incident_imports, incidents);

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 
 use super::lifecycle::State;
 use super::model::Facts;
-use crate::db::schema::{incident_handlers, incidents};
+use crate::db::schema::{incident_handlers, incident_imports, incidents};
 use crate::db::{from_db, to_db, DbConn};
 
 #[derive(Queryable, Insertable, AsChangeset, Debug, Clone)]
@@ -249,10 +249,24 @@ pub fn clock_candidates(
     incidents::table
         .filter(incidents::state.eq_any(RUNNING))
         .filter(incidents::ap_deadline.le(to_db(now + chrono::Duration::hours(hours))))
+        .filter(not_imported())
         .order(incidents::ap_deadline.asc())
         .limit(1000)
         .load(conn)
 }
+
+/// Not taken over from an earlier register: its past deadlines were met or missed back then, and
+/// nobody is to be e-mailed about them now.
+fn not_imported() -> diesel::dsl::not<diesel::dsl::exists<IncidentImportsOfIncident>> {
+    diesel::dsl::not(diesel::dsl::exists(
+        incident_imports::table.filter(incident_imports::incident_id.eq(incidents::id)),
+    ))
+}
+
+type IncidentImportsOfIncident = diesel::dsl::Filter<
+    incident_imports::table,
+    diesel::dsl::Eq<incident_imports::incident_id, incidents::id>,
+>;
 
 /// Incidents with an open follow-up (a provisional notification waiting for its supplement) due
 /// within `hours` of `now` (or past), whose notification was not withdrawn.
@@ -266,6 +280,7 @@ pub fn follow_up_candidates(
         .filter(incidents::supplement_closed_at.is_null())
         .filter(incidents::notification_withdrawn_at.is_null())
         .filter(incidents::state.ne_all(vec!["closed", "not_a_breach"]))
+        .filter(not_imported())
         .order(incidents::supplement_due_at.asc())
         .limit(1000)
         .load(conn)

@@ -5,6 +5,8 @@
 //! database operations; `routes` the JSON API. The staff pages are in `web::staff::registers`.
 pub mod activities;
 pub mod breaches;
+pub mod import;
+pub mod import_service;
 pub mod retention;
 pub mod routes;
 pub mod service;

@@ -195,6 +195,64 @@ pub async fn import_activities(
     Ok(HttpResponse::Ok().json(v))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct RegisterImportQuery {
+    /// true: check and show every row as it would be stored, store nothing.
+    pub dry_run: Option<bool>,
+    /// The column mapping as JSON: `{"became_aware_at": "Datum bewustwording", …}` (target
+    /// field → column of the file); fields left out are mapped from the headers where possible.
+    pub mapping: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations/{slug}/register/import", tag = "register",
+    request_body(content = String, description = "the breach register as CSV (text/csv; `,` or `;`)"),
+    params(("slug" = String, Path), RegisterImportQuery),
+    responses((status = 200, body = super::import_service::ImportOutcome), (status = 401), (status = 403),
+        (status = 404), (status = 409, description = "this file was imported before"), (status = 413), (status = 415),
+        (status = 422, description = "bad rows, each with its line and field; nothing imported")))]
+pub async fn import_register(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: HttpRequest,
+    path: web::Path<String>,
+    q: web::Query<RegisterImportQuery>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if ct != "text/csv" {
+        return Err(ApiError::UnsupportedMediaType("send text/csv".into()));
+    }
+    if body.len() > MAX_IMPORT_BYTES {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "at most {MAX_IMPORT_BYTES} bytes"
+        )));
+    }
+    let mapping: super::import::Mapping = match &q.mapping {
+        None => Default::default(),
+        Some(m) => serde_json::from_str(m).map_err(|e| {
+            ApiError::field("mapping", &format!("a JSON object of field → column: {e}"))
+        })?,
+    };
+    let dry_run = q.dry_run.unwrap_or(false);
+    let slug = path.into_inner();
+    let v = state
+        .db(move |c| {
+            let org = crate::orgs::store::by_slug(c, &slug)?.ok_or(ApiError::NotFound)?;
+            super::import_service::import_register(c, &staff, &org.id, &body, &mapping, dry_run)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
 #[utoipa::path(get, path = "/api/v1/activities/{id}", tag = "register", params(("id" = String, Path)),
     responses((status = 200, body = ActivityView), (status = 401), (status = 404)))]
 pub async fn get_activity(
@@ -401,6 +459,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::resource("/api/v1/incidents/{id}/facts/derive").route(web::post().to(derive_facts)),
+    )
+    .service(
+        web::resource("/api/v1/organisations/{slug}/register/import")
+            .app_data(web::PayloadConfig::new(MAX_IMPORT_BYTES + 1))
+            .route(web::post().to(import_register)),
     )
     .service(web::resource("/api/v1/register").route(web::get().to(breach_register)))
     .service(web::resource("/api/v1/register/statistics").route(web::get().to(statistics)))

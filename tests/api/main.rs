@@ -25,6 +25,7 @@ mod phases;
 mod public_identity;
 mod public_pages;
 mod register;
+mod register_import;
 mod register_pages;
 mod replicas;
 mod reports;
