@@ -115,6 +115,7 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "public/notice",
     "public/notices",
     "staff/mail_replies",
+    "staff/new_incident",
 );
 
 const MESSAGES: &[(Lang, &str)] = &[
@@ -126,6 +127,8 @@ const MESSAGES: &[(Lang, &str)] = &[
     (Lang::En, include_str!("../../locales/en/staff.json")),
     (Lang::Nl, include_str!("../../locales/nl/mail.json")),
     (Lang::En, include_str!("../../locales/en/mail.json")),
+    (Lang::Nl, include_str!("../../locales/nl/day.json")),
+    (Lang::En, include_str!("../../locales/en/day.json")),
 ];
 
 impl Web {

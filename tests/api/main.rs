@@ -5,6 +5,7 @@ mod account;
 mod assessment;
 mod auth;
 mod cli;
+mod day_pages;
 mod dutch_output;
 mod hardening;
 mod incidents;

@@ -10,6 +10,7 @@ mod inbox;
 mod incidents;
 mod login;
 mod mail;
+mod new_incident;
 mod notifications;
 mod registers;
 
@@ -52,6 +53,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(mail::attachment),
         )
         .route("/staff/incidents", web::get().to(incidents::list))
+        .service(
+            web::resource("/staff/incidents/new")
+                .route(web::get().to(new_incident::form))
+                .route(web::post().to(new_incident::submit)),
+        )
         .route("/staff/incidents/{id}", web::get().to(incidents::show))
         .route(
             "/staff/incidents/{id}/facts",
