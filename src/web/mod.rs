@@ -116,6 +116,8 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "public/notices",
     "staff/mail_replies",
     "staff/new_incident",
+    "staff/setup",
+    "staff/start",
 );
 
 const MESSAGES: &[(Lang, &str)] = &[

@@ -202,3 +202,96 @@ async fn incident_from_reports_proposes_the_earliest_arrival_and_asks_to_confirm
     assert_eq!(r.status(), 422);
 }
 both!(incident_from_reports_proposes_the_earliest_arrival_and_asks_to_confirm);
+
+async fn first_run_in_the_browser_then_the_checklist(app: TestApp) {
+    let code = meldpunt::auth::store::create_setup_code(&mut app.conn(), 24).unwrap();
+    // A wrong code: a page that says so, no form.
+    let r = app
+        .client
+        .get(app.url("/setup?code=fout"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 410);
+    assert!(!r.text().await.unwrap().contains("name=\"password\""));
+    let html = get_ok(&app, &format!("/setup?code={code}")).await;
+    assert!(html.contains("Eerste beheerder instellen"), "{html}");
+    let csrf = csrf_of(&html);
+    // The two passwords differ: asked again, nothing made, the code not spent.
+    let r = post(
+        &app,
+        "/setup",
+        &[
+            ("csrf", &csrf),
+            ("code", &code),
+            ("email", "beheer@oost.nl"),
+            ("display_name", "Beheer"),
+            ("password", crate::helpers::PASSWORD),
+            ("password_again", "iets anders dan dat"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("href=\"#f-password_again\""));
+    assert_eq!(
+        meldpunt::auth::store::user_count(&mut app.conn()).unwrap(),
+        0
+    );
+    let r = post(
+        &app,
+        "/setup",
+        &[
+            ("csrf", &csrf),
+            ("code", &code),
+            ("email", "beheer@oost.nl"),
+            ("display_name", "Beheer"),
+            ("password", crate::helpers::PASSWORD),
+            ("password_again", crate::helpers::PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/staff/start");
+    // Signed in at once: the checklist, every step still to do but the address.
+    let html = get_ok(&app, "/staff/start").await;
+    assert!(html.contains("Het meldpunt inrichten"), "{html}");
+    assert_eq!(html.matches("Nog doen").count(), 4, "{html}");
+    // The landing page leads the administrator there while the set-up is incomplete.
+    let r = app.client.get(app.url("/staff")).send().await.unwrap();
+    assert_eq!(location(&r), "/staff/start");
+    // The link is spent.
+    let r = app
+        .client
+        .get(app.url(&format!("/setup?code={code}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 410);
+    // The audit trail has the new administrator.
+    let mut c = app.conn();
+    let n: i64 = meldpunt::db::schema::audit_log::table
+        .filter(meldpunt::db::schema::audit_log::action.eq("user.created"))
+        .count()
+        .get_result(&mut c)
+        .unwrap();
+    assert_eq!(n, 1);
+}
+both!(first_run_in_the_browser_then_the_checklist);
+
+async fn the_checklist_is_for_administrators(app: TestApp) {
+    app.create_org("oost");
+    app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    sign_in(&app, "h@oost.nl").await;
+    let r = app
+        .client
+        .get(app.url("/staff/start"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+both!(the_checklist_is_for_administrators);

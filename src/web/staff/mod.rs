@@ -13,6 +13,7 @@ mod mail;
 mod new_incident;
 mod notifications;
 mod registers;
+mod setup;
 
 use std::collections::HashMap;
 
@@ -52,6 +53,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/staff/mail/{id}/attachments/{n}",
             web::get().to(mail::attachment),
         )
+        .service(
+            web::resource("/setup")
+                .route(web::get().to(setup::form))
+                .route(web::post().to(setup::submit)),
+        )
+        .route("/staff/start", web::get().to(setup::start))
         .route("/staff/incidents", web::get().to(incidents::list))
         .service(
             web::resource("/staff/incidents/new")
@@ -137,8 +144,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(notifications::configure);
 }
 
-async fn home() -> HttpResponse {
-    super::redirect("/staff/incidents")
+/// The landing page: an installation administrator goes to the set-up checklist while it is not
+/// complete; everyone else (and then they too) to the incidents.
+async fn home(
+    state: web::Data<crate::state::AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let staff = signed_in(&req, lang, "/staff").await?;
+    if staff.is_admin && !setup::checklist(&state, lang).await?.1 {
+        return Ok(super::redirect("/staff/start"));
+    }
+    Ok(super::redirect("/staff/incidents"))
 }
 
 // --- who is signed in -----------------------------------------------------------------------
