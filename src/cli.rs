@@ -663,7 +663,14 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
 }
 
 pub fn print_setup(settings: &Settings, code: &str) {
-    println!("No users yet. Create the first administrator with this one-time setup code (valid {} hours):", settings.security.setup_code_hours);
+    println!("No users yet. Open this one-time link in a browser to create the first administrator (valid {} hours):", settings.security.setup_code_hours);
+    println!(
+        "  {}/setup?code={code}",
+        settings
+            .public_url_or(&settings.server.bind)
+            .trim_end_matches('/')
+    );
+    println!("Or, without a browser:");
     println!(
         "  curl -X POST {}/api/v1/setup -H 'Content-Type: application/json' \\",
         settings.public_url_or(&settings.server.bind)

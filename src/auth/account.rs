@@ -143,3 +143,36 @@ pub fn disable_totp(c: &mut DbConn, staff: &Staff, code: &str) -> ApiResult<()> 
         Ok(())
     })
 }
+
+/// Whether the first-run page may be shown: no user yet and the code usable.
+pub fn setup_open(c: &mut DbConn, code: &str) -> ApiResult<bool> {
+    Ok(store::user_count(c)? == 0 && store::setup_code_usable(c, code, now())?)
+}
+
+/// First run: the one-time setup code (spent here) makes the first installation administrator.
+/// `password_hash` is already hashed (slow; done outside the transaction). Audited.
+pub fn first_admin(
+    c: &mut DbConn,
+    code: &str,
+    email: &str,
+    display_name: &str,
+    password_hash: String,
+) -> ApiResult<Staff> {
+    write_tx(c, |c| -> ApiResult<Staff> {
+        let t = now();
+        if store::user_count(c)? > 0 || !store::use_setup_code(c, code, t)? {
+            return Err(ApiError::Forbidden("invalid or used setup code".into()));
+        }
+        let u = store::new_user(email, display_name, Some(password_hash), true);
+        store::insert_user(c, &u)?;
+        audit::store::append(
+            c,
+            &[Entry {
+                after: Some(serde_json::json!({"is_admin": true})),
+                ..audit_user("user.created", &u.id, Actor::System("setup"))
+            }],
+            t,
+        )?;
+        Ok(store::staff(c, &u)?)
+    })
+}

@@ -348,25 +348,13 @@ pub async fn setup(
     let hash = hash_password(&input.password)?;
     let staff = state
         .db(move |c| {
-            write_tx(c, |c| -> ApiResult<Staff> {
-                let t = now();
-                if store::user_count(c)? > 0 || !store::use_setup_code(c, &input.setup_code, t)? {
-                    return Err(ApiError::Forbidden("invalid or used setup code".into()));
-                }
-                let u = store::new_user(&input.email, &input.display_name, Some(hash), true);
-                store::insert_user(c, &u)?;
-                audit::store::append(
-                    c,
-                    &[audit_user(
-                        "user.created",
-                        &u.id,
-                        Actor::System("setup"),
-                        Some(serde_json::json!({"is_admin": true})),
-                    )],
-                    t,
-                )?;
-                Ok(store::staff(c, &u)?)
-            })
+            super::account::first_admin(
+                c,
+                &input.setup_code,
+                &input.email,
+                &input.display_name,
+                hash,
+            )
         })
         .await?;
     Ok(HttpResponse::Created().json(staff))

@@ -441,6 +441,17 @@ pub fn use_setup_code(conn: &mut DbConn, code: &str, now: DateTime<Utc>) -> Quer
     Ok(n == 1)
 }
 
+/// Whether a setup code can still be used (known, unused, not expired); nothing is spent.
+pub fn setup_code_usable(conn: &mut DbConn, code: &str, now: DateTime<Utc>) -> QueryResult<bool> {
+    let n: i64 = setup_codes::table
+        .filter(setup_codes::code_hash.eq(sha256_hex(code.trim())))
+        .filter(setup_codes::used_at.is_null())
+        .filter(setup_codes::expires_at.gt(to_db(now)))
+        .count()
+        .get_result(conn)?;
+    Ok(n == 1)
+}
+
 pub fn locked_until(u: &UserRow) -> Option<DateTime<Utc>> {
     u.locked_until.map(from_db)
 }

@@ -173,7 +173,8 @@ pub struct IncidentCreate {
     pub title: String,
     #[serde(default)]
     pub description: String,
-    /// When the organisation became aware (RFC 3339). Defaults to `processor_notice_at`.
+    /// When the organisation became aware (RFC 3339). Defaults to `processor_notice_at`, else to
+    /// the arrival of the earliest linked report, else to now (then `awareness_how` is required).
     pub became_aware_at: Option<DateTime<Utc>>,
     pub breach_started_at: Option<DateTime<Utc>>,
     pub breach_ended_at: Option<DateTime<Utc>>,
@@ -195,13 +196,27 @@ pub struct IncidentCreate {
 }
 
 impl IncidentCreate {
-    pub fn facts(&self, org_processor_hours: Option<i32>) -> Result<Facts, FieldError> {
-        let became_aware_at = self
-            .became_aware_at
-            .or(self.processor_notice_at)
-            .ok_or_else(|| {
-                FieldError::new("became_aware_at", "required (or give processor_notice_at)")
-            })?;
+    /// The facts to store. `earliest_report` is the arrival of the earliest linked report (the
+    /// proposed awareness when no moment is given); `now` the default for an incident found from
+    /// scratch, which must then say how it was found.
+    pub fn facts(
+        &self,
+        org_processor_hours: Option<i32>,
+        earliest_report: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<Facts, FieldError> {
+        let given = self.became_aware_at.or(self.processor_notice_at);
+        if given.is_none()
+            && earliest_report.is_none()
+            && clean(self.awareness_how.clone()).is_none()
+        {
+            return Err(FieldError::bilingual(
+                "awareness_how",
+                "required: say how the organisation became aware (became_aware_at defaults to now)",
+                "Vul in hoe uw organisatie van het lek hoorde.",
+            ));
+        }
+        let became_aware_at = given.or(earliest_report).unwrap_or(now);
         let processor = self.processor_name.is_some() || self.processor_notice_at.is_some();
         Ok(Facts {
             title: self.title.trim().to_string(),
@@ -223,6 +238,14 @@ impl IncidentCreate {
             late_awareness_reason: clean(self.late_awareness_reason.clone()),
         })
     }
+}
+
+/// The awareness proposed for an incident made of reports: the arrival of the earliest one. A
+/// citizen's report that describes a breach gives the organisation reasonable certainty when it
+/// arrives (EDPB Guidelines 9/2022, para. 31 ff.), so the 72 hours run from then unless the
+/// handler records otherwise.
+pub fn proposed_awareness(arrivals: &[DateTime<Utc>]) -> Option<DateTime<Utc>> {
+    arrivals.iter().min().copied()
 }
 
 fn clean(s: Option<String>) -> Option<String> {
@@ -388,7 +411,7 @@ mod tests {
             late_awareness_reason: None,
             reports: vec![],
         };
-        let f = c.facts(Some(24)).unwrap();
+        let f = c.facts(Some(24), None, notice).unwrap();
         assert_eq!(f.became_aware_at, notice);
         assert_eq!(f.processor_contract_hours, Some(24));
         assert_eq!(f.processor_on_time(), Some(false));

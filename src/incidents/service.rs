@@ -274,10 +274,24 @@ pub fn create(
     let org = orgs::store::by_slug(c, input.organisation.trim())?
         .filter(|o| staff.can_handle(&o.id))
         .ok_or_else(|| ApiError::field("organisation", "unknown organisation"))?;
-    let facts = input
-        .facts(org.processor_hours)
-        .map_err(|e| ApiError::Validation(vec![e]))?;
     let t = now();
+    // Reports named: the earliest one's arrival is the proposed awareness (the pages ask to confirm).
+    let arrivals: Vec<DateTime<Utc>> = if input.became_aware_at.is_none() {
+        reports::store::by_references(c, &input.reports)?
+            .iter()
+            .filter(|r| r.organisation_id.as_deref().is_none_or(|o| o == org.id))
+            .map(|r| from_db(r.created_at))
+            .collect()
+    } else {
+        vec![]
+    };
+    let facts = input
+        .facts(
+            org.processor_hours,
+            super::model::proposed_awareness(&arrivals),
+            t,
+        )
+        .map_err(|e| ApiError::Validation(vec![e]))?;
     let errs = facts.validate(t, max_description);
     if !errs.is_empty() {
         return Err(ApiError::Validation(errs));

@@ -118,6 +118,9 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "public/notice",
     "public/notices",
     "staff/mail_replies",
+    "staff/new_incident",
+    "staff/setup",
+    "staff/start",
 );
 
 const MESSAGES: &[(Lang, &str)] = &[
@@ -129,6 +132,8 @@ const MESSAGES: &[(Lang, &str)] = &[
     (Lang::En, include_str!("../../locales/en/staff.json")),
     (Lang::Nl, include_str!("../../locales/nl/mail.json")),
     (Lang::En, include_str!("../../locales/en/mail.json")),
+    (Lang::Nl, include_str!("../../locales/nl/day.json")),
+    (Lang::En, include_str!("../../locales/en/day.json")),
 ];
 
 impl Web {

@@ -310,6 +310,21 @@ impl TestApp {
         r.send().await.expect("request")
     }
 
+    /// A citizen's report to `org` (slug) through the public API; returns its reference.
+    pub async fn submit_report(&self, org: &str, description: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/reports",
+                None,
+                serde_json::json!({"description": description, "organisation": org,
+                    "contact_email": "melder@example.nl"}),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "report");
+        let v: serde_json::Value = r.json().await.unwrap();
+        v["reference"].as_str().unwrap().to_string()
+    }
+
     /// Open an incident as `user` in `org`, aware `hours_ago` hours ago; returns its JSON.
     pub async fn open_incident(&self, user: &User, org: &str, hours_ago: i64) -> Value {
         let aware = chrono::Utc::now() - chrono::Duration::hours(hours_ago);

@@ -1,4 +1,5 @@
 use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
 use meldpunt::auth::Role;
 use serde_json::{json, Value};
 
@@ -69,9 +70,10 @@ async fn incident_bad_input(app: TestApp) {
             json!({"organisation": "oost", "became_aware_at": "2026-11-01T10:00:00Z"}),
             "title",
         ),
+        // No moment given: it defaults to now, and then how we became aware is required.
         (
             json!({"organisation": "oost", "title": "x"}),
-            "became_aware_at",
+            "awareness_how",
         ),
         (
             json!({"organisation": "oost", "title": "x", "became_aware_at": future}),
@@ -126,6 +128,58 @@ async fn incident_bad_input(app: TestApp) {
     .await;
 }
 both!(incident_bad_input);
+
+async fn incident_from_scratch_defaults_awareness_to_now(app: TestApp) {
+    app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let before = Utc::now();
+    let r = app
+        .post(
+            "/api/v1/incidents",
+            Some(&h.token),
+            json!({"organisation": "oost", "title": "Laptop kwijt in de trein",
+                   "awareness_how": "Medewerker belde de servicedesk"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    let aware: DateTime<Utc> = v["became_aware_at"].as_str().unwrap().parse().unwrap();
+    assert!(aware >= before - Duration::seconds(1) && aware <= Utc::now() + Duration::seconds(1));
+    assert_eq!(v["awareness_how"], "Medewerker belde de servicedesk");
+    let deadline: DateTime<Utc> = v["ap_deadline"].as_str().unwrap().parse().unwrap();
+    assert_eq!(deadline - aware, Duration::hours(72));
+}
+both!(incident_from_scratch_defaults_awareness_to_now);
+
+async fn incident_from_reports_defaults_awareness_to_the_earliest_arrival(app: TestApp) {
+    app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let first = app.submit_report("oost", "Brief bij de buren").await;
+    let second = app
+        .submit_report("oost", "Nog een brief bij de buren")
+        .await;
+    let mut c = app.conn();
+    let old = Utc::now() - Duration::hours(30);
+    diesel::update(
+        meldpunt::db::schema::reports::table
+            .filter(meldpunt::db::schema::reports::reference.eq(&first)),
+    )
+    .set(meldpunt::db::schema::reports::created_at.eq(meldpunt::db::to_db(old)))
+    .execute(&mut c)
+    .unwrap();
+    let r = app
+        .post(
+            "/api/v1/incidents",
+            Some(&h.token),
+            json!({"organisation": "oost", "title": "Brieven bij de buren", "reports": [second, first]}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    let aware: DateTime<Utc> = v["became_aware_at"].as_str().unwrap().parse().unwrap();
+    assert!((aware - old).num_seconds().abs() < 1, "{aware} vs {old}");
+}
+both!(incident_from_reports_defaults_awareness_to_the_earliest_arrival);
 
 async fn processor_breach_defaults_awareness_to_receipt(app: TestApp) {
     app.create_org("oost"); // processor_hours 24

@@ -7,6 +7,7 @@ mod assessment;
 mod audit_trail;
 mod auth;
 mod cli;
+mod day_pages;
 mod dutch_output;
 mod excel;
 mod hardening;

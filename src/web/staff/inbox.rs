@@ -336,6 +336,23 @@ pub async fn act(
         "create" => {
             let aware = match parse_local(&typed.became_aware_at) {
                 Ok(Some(t)) => Some(t),
+                // Reports chosen, no moment typed: the new-incident page proposes the earliest
+                // report's arrival and asks to confirm it.
+                Ok(None) if !refs.is_empty() && refs.len() <= 1000 => {
+                    let mut qs: Vec<String> = refs
+                        .iter()
+                        .map(|r| format!("reports={}", crate::web::urlencode(r)))
+                        .collect();
+                    for (k, v) in [
+                        ("organisation", &typed.organisation),
+                        ("title", &typed.title),
+                    ] {
+                        if !v.trim().is_empty() {
+                            qs.push(format!("{k}={}", crate::web::urlencode(v.trim())));
+                        }
+                    }
+                    return Ok(redirect(&format!("/staff/incidents/new?{}", qs.join("&"))));
+                }
                 Ok(None) => {
                     push_err(
                         &mut errors,

@@ -10,9 +10,11 @@ mod inbox;
 mod incidents;
 mod login;
 mod mail;
+mod new_incident;
 mod notifications;
 mod registers;
 mod reset;
+mod setup;
 
 use std::collections::HashMap;
 
@@ -52,7 +54,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/staff/mail/{id}/attachments/{n}",
             web::get().to(mail::attachment),
         )
+        .service(
+            web::resource("/setup")
+                .route(web::get().to(setup::form))
+                .route(web::post().to(setup::submit)),
+        )
+        .route("/staff/start", web::get().to(setup::start))
         .route("/staff/incidents", web::get().to(incidents::list))
+        .service(
+            web::resource("/staff/incidents/new")
+                .route(web::get().to(new_incident::form))
+                .route(web::post().to(new_incident::submit)),
+        )
         .route("/staff/incidents/{id}", web::get().to(incidents::show))
         .route(
             "/staff/incidents/{id}/facts",
@@ -153,8 +166,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(notifications::configure);
 }
 
-async fn home() -> HttpResponse {
-    super::redirect("/staff/incidents")
+/// The landing page: an installation administrator goes to the set-up checklist while it is not
+/// complete; everyone else (and then they too) to the incidents.
+async fn home(
+    state: web::Data<crate::state::AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let staff = signed_in(&req, lang, "/staff").await?;
+    if staff.is_admin && !setup::checklist(&state, lang).await?.1 {
+        return Ok(super::redirect("/staff/start"));
+    }
+    Ok(super::redirect("/staff/incidents"))
 }
 
 // --- who is signed in -----------------------------------------------------------------------

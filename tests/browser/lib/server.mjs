@@ -63,8 +63,11 @@ export async function startServer({ orgs, handler, fg }) {
     const extra = o.fgName ? ['--fg-name', o.fgName, '--fg-email', o.fgEmail] : [];
     cli(bin, env, ['org', 'create', o.slug, '--name', o.name, ...extra]);
   }
-  cli(bin, env, ['user', 'create', '--email', handler.email, '--role', 'handler', '--org', handler.org],
-    `${handler.password}\n`);
+  // Without a handler no user exists: `serve` then prints the first-run link (read it from stdout()).
+  if (handler) {
+    cli(bin, env, ['user', 'create', '--email', handler.email, '--role', 'handler', '--org', handler.org],
+      `${handler.password}\n`);
+  }
   if (fg) {
     cli(bin, env, ['user', 'create', '--email', fg.email, '--role', 'fg', '--org', fg.org], `${fg.password}\n`);
   }
@@ -108,5 +111,5 @@ export async function startServer({ orgs, handler, fg }) {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
-  return { base, stop, logs: () => stderr, dir };
+  return { base, stop, logs: () => stderr, stdout: () => stdout, dir };
 }
