@@ -162,9 +162,18 @@ fn default_acks_per_hour() -> i64 {
     200
 }
 
+/// Limits on acknowledgements, mail anyone can make the service send (`[limits]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AckLimits {
+    /// At most one acknowledgement per address within this many minutes; 0: no limit.
+    pub per_recipient_minutes: i64,
+    /// At most this many acknowledgements per clock hour, all addresses together; 0: no limit.
+    pub per_hour: i64,
+}
+
 impl LimitSettings {
-    pub fn ack_limits(&self) -> crate::reports::model::AckLimits {
-        crate::reports::model::AckLimits {
+    pub fn ack_limits(&self) -> AckLimits {
+        AckLimits {
             per_recipient_minutes: self.ack_recipient_minutes.max(0),
             per_hour: self.acks_per_hour.max(0),
         }

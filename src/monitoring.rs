@@ -26,9 +26,10 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use crate::db::DbConn;
 
 pub const HTTP_DURATION: &str = "meldpunt_http_request_duration_seconds";
-pub const OUTBOX_SENT: &str = "meldpunt_outbox_sent_total";
-pub const OUTBOX_FAILED: &str = "meldpunt_outbox_failed_total";
-pub const OUTBOX_RETRIED: &str = "meldpunt_outbox_retried_total";
+// The outbox counts its own deliveries (it sits below this module); the names live with it.
+pub use crate::outbox::metrics::{
+    outbox_delivery, Delivery, OUTBOX_FAILED, OUTBOX_RETRIED, OUTBOX_SENT,
+};
 
 /// The process-wide recorder: installed once, whatever the number of applications built (tests
 /// build many in one process).
@@ -129,22 +130,6 @@ pub fn http_request(method: &str, pattern: Option<&str>, status: u16, seconds: f
         "status" => class,
     )
     .record(seconds);
-}
-
-/// What became of one delivery attempt, counted by the message's kind.
-pub enum Delivery {
-    Sent,
-    Retried,
-    Failed,
-}
-
-pub fn outbox_delivery(kind: &str, d: Delivery) {
-    let name = match d {
-        Delivery::Sent => OUTBOX_SENT,
-        Delivery::Retried => OUTBOX_RETRIED,
-        Delivery::Failed => OUTBOX_FAILED,
-    };
-    metrics::counter!(name, "kind" => kind.to_string()).increment(1);
 }
 
 fn polls() -> &'static Mutex<HashMap<String, Instant>> {

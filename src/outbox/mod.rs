@@ -9,6 +9,7 @@
 //! out again after the lease, with the same Message-ID. Delivery is therefore at-least-once, and
 //! exactly-once except at that edge.
 pub mod cli;
+pub mod metrics;
 pub mod store;
 pub mod transport;
 pub mod worker;

@@ -158,7 +158,7 @@ impl Worker {
         let outcome = match result {
             Ok(resp) => {
                 tracing::info!(id = %row.id, kind = %row.kind, to = %to, "outbox: sent");
-                crate::monitoring::outbox_delivery(&row.kind, crate::monitoring::Delivery::Sent);
+                super::metrics::outbox_delivery(&row.kind, super::metrics::Delivery::Sent);
                 Outcome::Sent(resp)
             }
             Err(e) => {
@@ -172,12 +172,12 @@ impl Worker {
                 };
                 tracing::warn!(id = %row.id, to = %to, attempts = row.attempts, permanent = e.permanent,
                     retry = retry.is_some(), error = %e.message, "outbox: delivery failed");
-                crate::monitoring::outbox_delivery(
+                super::metrics::outbox_delivery(
                     &row.kind,
                     if retry.is_some() {
-                        crate::monitoring::Delivery::Retried
+                        super::metrics::Delivery::Retried
                     } else {
-                        crate::monitoring::Delivery::Failed
+                        super::metrics::Delivery::Failed
                     },
                 );
                 Outcome::Failed {

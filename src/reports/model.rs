@@ -91,14 +91,8 @@ pub struct Acknowledge {
     pub limits: AckLimits,
 }
 
-/// Limits on acknowledgements, mail anyone can make the service send (`[limits]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AckLimits {
-    /// At most one acknowledgement per address within this many minutes; 0: no limit.
-    pub per_recipient_minutes: i64,
-    /// At most this many acknowledgements per clock hour, all addresses together; 0: no limit.
-    pub per_hour: i64,
-}
+/// Limits on acknowledgements; defined with the settings they come from.
+pub use crate::config::AckLimits;
 
 /// Whether `e` parses as an [`EmailAddress`](crate::input::EmailAddress).
 pub fn valid_email(e: &str) -> bool {

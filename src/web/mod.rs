@@ -547,6 +547,30 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     notices::configure(cfg);
 }
 
+/// Read the organisations served and their public links (called before a page renders).
+pub async fn refresh_served(state: &crate::state::AppState) -> crate::error::ApiResult<()> {
+    let v = state
+        .db(|c| {
+            let orgs = crate::orgs::store::all(c)?;
+            let settings = crate::notifications::store::all_settings(c)?;
+            Ok(orgs
+                .into_iter()
+                .map(|o| {
+                    let s = settings.iter().find(|s| s.organisation_id == o.id);
+                    crate::state::ServedOrg {
+                        name: o.name,
+                        privacy_url: s.and_then(|s| s.privacy_url.clone()),
+                        contact_url: s.and_then(|s| s.contact_url.clone()),
+                        accessibility_url: s.and_then(|s| s.accessibility_url.clone()),
+                    }
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    state.put_served(v);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -588,28 +612,4 @@ mod tests {
         );
         assert_eq!(safe_next(Some("/bekendmaking/ü")), "/bekendmaking/%C3%BC");
     }
-}
-
-/// Read the organisations served and their public links (called before a page renders).
-pub async fn refresh_served(state: &crate::state::AppState) -> crate::error::ApiResult<()> {
-    let v = state
-        .db(|c| {
-            let orgs = crate::orgs::store::all(c)?;
-            let settings = crate::notifications::store::all_settings(c)?;
-            Ok(orgs
-                .into_iter()
-                .map(|o| {
-                    let s = settings.iter().find(|s| s.organisation_id == o.id);
-                    crate::state::ServedOrg {
-                        name: o.name,
-                        privacy_url: s.and_then(|s| s.privacy_url.clone()),
-                        contact_url: s.and_then(|s| s.contact_url.clone()),
-                        accessibility_url: s.and_then(|s| s.accessibility_url.clone()),
-                    }
-                })
-                .collect::<Vec<_>>())
-        })
-        .await?;
-    state.put_served(v);
-    Ok(())
 }
