@@ -496,7 +496,7 @@ async fn supplements_and_withdrawals_refer_to_a_real_filing(app: TestApp) {
     let html = get_ok(&app, "/staff/register").await;
     assert!(html.contains("Melding bij de AP ingetrokken op"), "{html}");
     let html = get_ok(&app, "/staff/statistics").await;
-    assert!(html.contains("Melding ingetrokken (niet meegeteld als gemeld)"));
+    assert!(html.contains("Melding aan de AP ingetrokken (niet meegeteld als gemeld)"));
 }
 both!(supplements_and_withdrawals_refer_to_a_real_filing);
 
