@@ -323,14 +323,15 @@ pub async fn run(
         account.organisation.clone()
     };
     let p = pool.clone();
-    let org = match tokio::task::spawn_blocking(move || super::organisation_id(&p, &slug)).await {
-        Ok(Ok(o)) => o,
-        Ok(Err(e)) => {
-            tracing::error!(account = %account.name, error = %e, "imap worker not started");
-            return;
-        }
-        Err(_) => return,
-    };
+    let org =
+        match tokio::task::spawn_blocking(move || super::store::organisation_id(&p, &slug)).await {
+            Ok(Ok(o)) => o,
+            Ok(Err(e)) => {
+                tracing::error!(account = %account.name, error = %e, "imap worker not started");
+                return;
+            }
+            Err(_) => return,
+        };
     let ctx = Context::from_settings(&settings, org, &format!("imap:{}", account.name));
     let max = settings.mailbox.max_message_bytes;
     let mut backoff = Duration::from_secs(1);

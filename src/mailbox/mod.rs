@@ -22,17 +22,7 @@ pub mod store;
 use crate::config::Settings;
 use crate::db::DbPool;
 
-/// Resolve an organisation slug (empty: none) to its id.
-pub fn organisation_id(pool: &DbPool, slug: &str) -> anyhow::Result<Option<String>> {
-    if slug.trim().is_empty() {
-        return Ok(None);
-    }
-    let mut c = pool.get()?;
-    match crate::orgs::store::by_slug(&mut c, slug.trim())? {
-        Some(o) => Ok(Some(o.id)),
-        None => anyhow::bail!("mailbox: no organisation {slug:?}"),
-    }
-}
+pub use store::organisation_id;
 
 /// The Maildir and IMAP pollers configured in `[mailbox]`.
 pub fn spawn_workers(
@@ -47,7 +37,9 @@ pub fn spawn_workers(
         tasks.push(tokio::spawn(async move {
             let p = pool.clone();
             let slug = settings.mailbox.organisation.clone();
-            let org = match tokio::task::spawn_blocking(move || organisation_id(&p, &slug)).await {
+            let org = match tokio::task::spawn_blocking(move || store::organisation_id(&p, &slug))
+                .await
+            {
                 Ok(Ok(o)) => o,
                 Ok(Err(e)) => {
                     tracing::error!(error = %e, "maildir poller not started");

@@ -313,3 +313,15 @@ pub fn report_by_id(
         .first(conn)
         .optional()
 }
+
+/// Resolve an organisation slug (empty: none) to its id.
+pub fn organisation_id(pool: &crate::db::DbPool, slug: &str) -> anyhow::Result<Option<String>> {
+    if slug.trim().is_empty() {
+        return Ok(None);
+    }
+    let mut c = pool.get()?;
+    match crate::orgs::store::by_slug(&mut c, slug.trim())? {
+        Some(o) => Ok(Some(o.id)),
+        None => anyhow::bail!("mailbox: no organisation {slug:?}"),
+    }
+}
