@@ -48,7 +48,7 @@ fn common() -> Common {
 
 fn recipient(i: usize) -> RecipientCtx {
     RecipientCtx {
-        name: format!("Zoë de Vries-{i}"),
+        name: format!("Fatma Yılmaz-Doğan {i}"),
         email: String::new(),
         postal_address: format!(
             "Coördinatieweg {}\n{} AB Oost",
@@ -78,6 +78,7 @@ fn product(n: usize, path: &std::path::Path) -> (f64, usize, u64) {
     let footer = Footer {
         reference: "OOST-2026-0001".into(),
         lang: "nl".into(),
+        number_single: false,
     };
     for i in 0..n {
         let r = recipient(i);
@@ -90,7 +91,8 @@ fn product(n: usize, path: &std::path::Path) -> (f64, usize, u64) {
                 },
             )
             .unwrap();
-        w.add_document(&letter_layout(&html), &footer).unwrap();
+        w.add_document(&letter_layout(&html), &footer, "nl-NL")
+            .unwrap();
     }
     let pages = w.page_count();
     let mut f = w.finish().unwrap();
