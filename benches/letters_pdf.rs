@@ -55,6 +55,7 @@ fn recipient(i: usize) -> RecipientCtx {
             i % 300 + 1,
             1000 + i % 9000
         ),
+        salutation: String::new(),
         extra: Default::default(),
     }
 }

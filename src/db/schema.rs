@@ -403,6 +403,10 @@ diesel::table! {
         website -> Nullable<Text>,
         allow_self_signoff -> Bool,
         updated_at -> Timestamp,
+        signatory_name -> Nullable<Text>,
+        signatory_function -> Nullable<Text>,
+        salutation_nl -> Nullable<Text>,
+        salutation_en -> Nullable<Text>,
     }
 }
 

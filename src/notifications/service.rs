@@ -118,6 +118,10 @@ pub fn org_part(c: &mut DbConn, org_id: &str) -> ApiResult<(String, OrgPart, Set
             contact_email: s.contact_email.clone(),
             contact_phone: s.contact_phone.clone(),
             website: s.website.clone(),
+            signatory_name: s.signatory_name.clone(),
+            signatory_function: s.signatory_function.clone(),
+            salutation_nl: s.salutation_nl.clone(),
+            salutation_en: s.salutation_en.clone(),
         },
         s,
     ))
@@ -265,7 +269,18 @@ pub fn render_draft(
     } else {
         let extra = extra_columns(c, &inc.id)?;
         let mut content = String::new();
-        for lang in ["nl", "en"] {
+        // Exactly the languages that go out: English only once every English text is there
+        // (until then English readers get the Dutch letter, and the FG sees that here).
+        let langs = letters::languages(&input);
+        if langs.len() == 1 {
+            content.push_str(
+                "===== Engels / English =====\nDe Engelse teksten zijn nog niet (alle) ingevuld: \
+                 ontvangers met taal Engels krijgen de Nederlandse brief en e-mail.\n\
+                 The English texts are not (all) filled in: recipients whose language is English \
+                 get the Dutch letter and e-mail.\n",
+            );
+        }
+        for lang in langs.iter().copied() {
             let common = letters::common(lang, &org, &inc.reference, facts.as_ref(), &input);
             let sample = letters::sample_recipient(lang, &extra);
             let lc = LetterCtx {
@@ -1024,6 +1039,13 @@ pub struct SettingsInput {
     pub contact_phone: Option<String>,
     pub website: Option<String>,
     pub allow_self_signoff: Option<bool>,
+    /// Who signs the letters, and their function ("Teamleider Privacy").
+    pub signatory_name: Option<String>,
+    pub signatory_function: Option<String>,
+    /// The neutral salutation when a recipient has none of their own (default
+    /// "Geachte heer/mevrouw," and "Dear Sir or Madam,").
+    pub salutation_nl: Option<String>,
+    pub salutation_en: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -1033,6 +1055,10 @@ pub struct SettingsView {
     pub contact_phone: Option<String>,
     pub website: Option<String>,
     pub allow_self_signoff: bool,
+    pub signatory_name: Option<String>,
+    pub signatory_function: Option<String>,
+    pub salutation_nl: Option<String>,
+    pub salutation_en: Option<String>,
 }
 
 fn settings_view(s: &SettingsRow) -> SettingsView {
@@ -1042,6 +1068,10 @@ fn settings_view(s: &SettingsRow) -> SettingsView {
         contact_phone: s.contact_phone.clone(),
         website: s.website.clone(),
         allow_self_signoff: s.allow_self_signoff,
+        signatory_name: s.signatory_name.clone(),
+        signatory_function: s.signatory_function.clone(),
+        salutation_nl: s.salutation_nl.clone(),
+        salutation_en: s.salutation_en.clone(),
     }
 }
 
@@ -1081,9 +1111,27 @@ pub fn put_settings(
             errs.push(FieldError::new("contact_email", "not an e-mail address"));
         }
     }
+    let (sig_name, sig_function, sal_nl, sal_en) = (
+        clean(input.signatory_name),
+        clean(input.signatory_function),
+        clean(input.salutation_nl),
+        clean(input.salutation_en),
+    );
     for (n, v) in [("contact_phone", &phone), ("website", &web)] {
         if v.as_ref().map(|s| s.chars().count() > 300).unwrap_or(false) {
             errs.push(FieldError::new(n, "at most 300 characters"));
+        }
+    }
+    for (n, v) in [
+        ("signatory_name", &sig_name),
+        ("signatory_function", &sig_function),
+        ("salutation_nl", &sal_nl),
+        ("salutation_en", &sal_en),
+    ] {
+        if let Some(v) = v {
+            if v.chars().count() > 120 || v.chars().any(char::is_control) {
+                errs.push(FieldError::new(n, "one line of at most 120 characters"));
+            }
         }
     }
     if !errs.is_empty() {
@@ -1100,6 +1148,10 @@ pub fn put_settings(
         set(&mut s.contact_email, email);
         set(&mut s.contact_phone, phone);
         set(&mut s.website, web);
+        set(&mut s.signatory_name, sig_name);
+        set(&mut s.signatory_function, sig_function);
+        set(&mut s.salutation_nl, sal_nl);
+        set(&mut s.salutation_en, sal_en);
         if let Some(b) = input.allow_self_signoff {
             s.allow_self_signoff = b;
         }
@@ -1126,11 +1178,14 @@ pub fn put_settings(
 
 /// A recipient as the templates see them.
 pub fn recipient_ctx(r: &RecipientRow) -> ApiResult<RecipientCtx> {
+    let extra: std::collections::BTreeMap<String, String> =
+        parse_stored("recipient extra", &r.extra_json)?;
     Ok(RecipientCtx {
         name: r.name.clone(),
         email: r.email.clone().unwrap_or_default(),
         postal_address: r.postal_address.clone().unwrap_or_default(),
-        extra: parse_stored("recipient extra", &r.extra_json)?,
+        salutation: letters::salutation_of(&extra),
+        extra,
     })
 }
 

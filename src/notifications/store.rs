@@ -16,6 +16,10 @@ pub struct SettingsRow {
     pub website: Option<String>,
     pub allow_self_signoff: bool,
     pub updated_at: NaiveDateTime,
+    pub signatory_name: Option<String>,
+    pub signatory_function: Option<String>,
+    pub salutation_nl: Option<String>,
+    pub salutation_en: Option<String>,
 }
 
 #[derive(Queryable, Insertable, AsChangeset, Debug, Clone)]
