@@ -311,10 +311,12 @@ pub fn start(
             NoticeTemplates::for_org(ctx.template_dir.as_deref(), &slug).map_err(template_error)?;
         // One handlebars context per language, the recipient swapped in per message.
         let mut contexts = Vec::with_capacity(2);
+        let mut salutations = Vec::with_capacity(2);
         let day = letter_day(to_db(t));
         for lang in ["nl", "en"] {
             let common = letters::common(lang, &org, &inc.reference, facts.as_ref(), &input_d)
                 .dated(lang, day);
+            salutations.push(common.salutation.clone());
             let v = serde_json::to_value(common)
                 .map_err(|e| ApiError::Internal(format!("letter context: {e}")))?;
             contexts.push(handlebars::Context::from(v));
@@ -374,7 +376,7 @@ pub fn start(
             for r in chunk {
                 // One language per recipient: theirs when the draft has it complete, else Dutch.
                 let li = usize::from(letters::language_for(&r.language, &input_d) == "en");
-                let value = recipient_value(r)?;
+                let value = recipient_value(r, &salutations[li])?;
                 let filled = |k: usize| splits[li][k - 1].as_ref().and_then(|s| s.fill(&value));
                 let k = if r.email.is_some() { 1 } else { 2 };
                 let body = filled(k);
@@ -467,7 +469,7 @@ pub fn start(
 }
 
 /// A recipient as the templates see them, straight to JSON (as `RecipientCtx` serialises).
-fn recipient_value(r: &RecipientRow) -> ApiResult<serde_json::Value> {
+fn recipient_value(r: &RecipientRow, default_salutation: &str) -> ApiResult<serde_json::Value> {
     let extra: serde_json::Value = serde_json::from_str(&r.extra_json)
         .map_err(|e| ApiError::Internal(format!("stored recipient extra: {e}")))?;
     let map: BTreeMap<String, String> = serde_json::from_value(extra.clone()).unwrap_or_default();
@@ -475,7 +477,9 @@ fn recipient_value(r: &RecipientRow) -> ApiResult<serde_json::Value> {
         "name": r.name,
         "email": r.email.as_deref().unwrap_or(""),
         "postal_address": r.postal_address.as_deref().unwrap_or(""),
-        "salutation": letters::salutation_of(&map),
+        "salutation": Some(letters::salutation_of(&map))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| default_salutation.to_string()),
         "extra": extra,
     }))
 }
@@ -701,7 +705,7 @@ impl Letters {
         } else {
             &self.commons[0]
         };
-        let rc = recipient_ctx(rec)?;
+        let rc = recipient_ctx(rec, &common.salutation)?;
         let html = self
             .templates
             .render(

@@ -44,8 +44,8 @@ pub struct RecipientCtx {
     pub name: String,
     pub email: String,
     pub postal_address: String,
-    /// The recipient's own salutation (the optional column `aanhef` or `salutation`), else empty:
-    /// the letter then uses the organisation's neutral one.
+    /// The recipient's own salutation (the optional column `aanhef` or `salutation`), else the
+    /// organisation's neutral one in the letter's language: one plain value for the template.
     pub salutation: String,
     pub extra: BTreeMap<String, String>,
 }
@@ -114,7 +114,9 @@ fn texts<'a>(
     Option<&'a String>,
     Option<&'a String>,
 ) {
-    if lang == "en" {
+    // Until every English text is there, the Dutch ones (a public notice keeps its English
+    // frame; letters and e-mails then go out in Dutch altogether, see `language_for`).
+    if lang == "en" && english_complete(input) {
         (
             input.what_happened_en.as_ref(),
             input.consequences_en.as_ref(),
@@ -304,7 +306,11 @@ pub const DEFAULT_SALUTATION_NL: &str = "Geachte heer/mevrouw,";
 pub const DEFAULT_SALUTATION_EN: &str = "Dear Sir or Madam,";
 
 /// A fictional recipient for the FG's sample, with every extra column the list has.
-pub fn sample_recipient(lang: &str, extra_columns: &[String]) -> RecipientCtx {
+pub fn sample_recipient(
+    lang: &str,
+    extra_columns: &[String],
+    default_salutation: &str,
+) -> RecipientCtx {
     RecipientCtx {
         name: if lang == "en" {
             "J. Sample"
@@ -325,7 +331,7 @@ pub fn sample_recipient(lang: &str, extra_columns: &[String]) -> RecipientCtx {
             }
             .into()
         } else {
-            String::new()
+            default_salutation.to_string()
         },
         extra: extra_columns
             .iter()

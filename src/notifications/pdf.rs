@@ -484,7 +484,11 @@ mod letter_tests {
             name: name.into(),
             email: String::new(),
             postal_address: address.into(),
-            salutation: salutation.into(),
+            salutation: if salutation.is_empty() {
+                c.salutation.clone()
+            } else {
+                salutation.into()
+            },
             extra: BTreeMap::new(),
         };
         NoticeTemplates::embedded()

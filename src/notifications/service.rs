@@ -274,7 +274,7 @@ pub fn render_draft(
         let langs = letters::languages(&input);
         if langs.len() == 1 {
             content.push_str(
-                "===== Engels / English =====\nDe Engelse teksten zijn nog niet (alle) ingevuld: \
+                "===== english_missing.nl =====\nDe Engelse teksten zijn nog niet (alle) ingevuld: \
                  ontvangers met taal Engels krijgen de Nederlandse brief en e-mail.\n\
                  The English texts are not (all) filled in: recipients whose language is English \
                  get the Dutch letter and e-mail.\n",
@@ -282,7 +282,7 @@ pub fn render_draft(
         }
         for lang in langs.iter().copied() {
             let common = letters::common(lang, &org, &inc.reference, facts.as_ref(), &input);
-            let sample = letters::sample_recipient(lang, &extra);
+            let sample = letters::sample_recipient(lang, &extra, &common.salutation);
             let lc = LetterCtx {
                 common: &common,
                 recipient: &sample,
@@ -1177,14 +1177,18 @@ pub fn put_settings(
 }
 
 /// A recipient as the templates see them.
-pub fn recipient_ctx(r: &RecipientRow) -> ApiResult<RecipientCtx> {
+/// `default_salutation`: the organisation's neutral one in the letter's language, for a
+/// recipient without their own.
+pub fn recipient_ctx(r: &RecipientRow, default_salutation: &str) -> ApiResult<RecipientCtx> {
     let extra: std::collections::BTreeMap<String, String> =
         parse_stored("recipient extra", &r.extra_json)?;
     Ok(RecipientCtx {
         name: r.name.clone(),
         email: r.email.clone().unwrap_or_default(),
         postal_address: r.postal_address.clone().unwrap_or_default(),
-        salutation: letters::salutation_of(&extra),
+        salutation: Some(letters::salutation_of(&extra))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| default_salutation.to_string()),
         extra,
     })
 }
@@ -1221,13 +1225,14 @@ pub fn preview(
     let (slug, org, _) = org_part(c, &inc.organisation_id)?;
     let (facts, _, _) = assessment(c, &inc.id)?;
     let t = NoticeTemplates::for_org(ctx.template_dir.as_deref(), &slug).map_err(template_error)?;
-    let common = letters::common(&r.language, &org, &inc.reference, facts.as_ref(), &input);
-    let rc = recipient_ctx(&r)?;
+    // The one language this recipient gets.
+    let lang = letters::language_for(&r.language, &input).to_string();
+    let common = letters::common(&lang, &org, &inc.reference, facts.as_ref(), &input);
+    let rc = recipient_ctx(&r, &common.salutation)?;
     let lc = LetterCtx {
         common: &common,
         recipient: &rc,
     };
-    let lang = r.language.clone();
     let (subject, body) = if r.email.is_some() {
         (
             Some(

@@ -919,6 +919,9 @@ pub(crate) async fn signed_off_letters(app: &TestApp, id: &str, h: &User, f: &Us
             "what_happened": "Een brief met uw gegevens is naar een verkeerd adres gestuurd.",
             "measures": "De ontvanger heeft de brief teruggegeven.",
             "advice": "Wees alert op post of telefoontjes die u niet verwacht.",
+            "what_happened_en": "A letter with your details was sent to a wrong address.",
+            "measures_en": "The recipient returned the letter.",
+            "advice_en": "Be alert to post or calls you do not expect.",
         }),
     )
     .await;
@@ -1077,6 +1080,51 @@ async fn recipients_campaign_and_statuses(app: TestApp) {
         .as_str()
         .unwrap()
         .starts_with("Dear B. Smith"));
+    // Without the English texts an English reader gets the Dutch e-mail, whole; the FG sees so.
+    let dutch_only = signed_off_draft(
+        &app,
+        &id,
+        &h,
+        &f,
+        "communication",
+        json!({
+            "what_happened": "Een brief met uw gegevens is naar een verkeerd adres gestuurd.",
+            "measures": "De ontvanger heeft de brief teruggegeven.",
+            "advice": "Wees alert op post of telefoontjes die u niet verwacht.",
+            "what_happened_en": "Only this one in English.",
+        }),
+    )
+    .await;
+    assert!(
+        dutch_only["content"]
+            .as_str()
+            .unwrap()
+            .contains("===== english_missing.nl ====="),
+        "{dutch_only}"
+    );
+    assert!(!dutch_only["content"]
+        .as_str()
+        .unwrap()
+        .contains("===== letter.en ====="));
+    let pv = json_ok(
+        app.get(
+            &format!(
+                "{n}/{}/preview?recipient={}",
+                dutch_only["id"].as_str().unwrap(),
+                smith["id"].as_str().unwrap()
+            ),
+            Some(&h.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let body = pv["email_body"].as_str().unwrap();
+    assert!(body.starts_with("Beste B. Smith"), "{body}");
+    assert!(
+        !body.contains("Only this one") && !body.contains("What happened"),
+        "{body}"
+    );
 
     let p = json_ok(
         app.post(&camp, Some(&h.token), json!({"draft_id": did}))
