@@ -274,10 +274,10 @@ pub fn render_draft(
         let langs = letters::languages(&input);
         if langs.len() == 1 {
             content.push_str(
-                "===== english_missing.nl =====\nDe Engelse teksten zijn nog niet (alle) ingevuld: \
-                 ontvangers met taal Engels krijgen de Nederlandse brief en e-mail.\n\
-                 The English texts are not (all) filled in: recipients whose language is English \
-                 get the Dutch letter and e-mail.\n",
+                "===== english_missing.nl =====\nDe Engelse teksten zijn nog niet (alle) \
+                 ingevuld: ontvangers met taal Engels krijgen de Nederlandse brief en e-mail.\n\
+                 ===== english_missing.en =====\nThe English texts are not (all) filled in: \
+                 recipients whose language is English get the Dutch letter and e-mail.\n",
             );
         }
         for lang in langs.iter().copied() {
