@@ -48,13 +48,14 @@ fn common() -> Common {
 
 fn recipient(i: usize) -> RecipientCtx {
     RecipientCtx {
-        name: format!("Zoë de Vries-{i}"),
+        name: format!("Fatma Yılmaz-Doğan {i}"),
         email: String::new(),
         postal_address: format!(
             "Coördinatieweg {}\n{} AB Oost",
             i % 300 + 1,
             1000 + i % 9000
         ),
+        salutation: String::new(),
         extra: Default::default(),
     }
 }
@@ -78,6 +79,7 @@ fn product(n: usize, path: &std::path::Path) -> (f64, usize, u64) {
     let footer = Footer {
         reference: "OOST-2026-0001".into(),
         lang: "nl".into(),
+        number_single: false,
     };
     for i in 0..n {
         let r = recipient(i);
@@ -90,7 +92,8 @@ fn product(n: usize, path: &std::path::Path) -> (f64, usize, u64) {
                 },
             )
             .unwrap();
-        w.add_document(&letter_layout(&html), &footer).unwrap();
+        w.add_document(&letter_layout(&html), &footer, "nl-NL")
+            .unwrap();
     }
     let pages = w.page_count();
     let mut f = w.finish().unwrap();

@@ -235,6 +235,7 @@ fn bare_render(n: usize) -> f64 {
             name: format!("Persoon {i}"),
             email: format!("persoon{i}@example.test"),
             postal_address: String::new(),
+            salutation: String::new(),
             extra: [("client_number".to_string(), (100000 + i).to_string())]
                 .into_iter()
                 .collect(),
@@ -422,6 +423,7 @@ fn sample_messages(n: usize) -> Vec<(String, String, String)> {
                 name: format!("Persoon {i}"),
                 email: format!("persoon{i}@example.test"),
                 postal_address: String::new(),
+                salutation: String::new(),
                 extra: Default::default(),
             };
             let lc = LetterCtx {

@@ -422,6 +422,10 @@ diesel::table! {
         privacy_url -> Nullable<Text>,
         contact_url -> Nullable<Text>,
         accessibility_url -> Nullable<Text>,
+        signatory_name -> Nullable<Text>,
+        signatory_function -> Nullable<Text>,
+        salutation_nl -> Nullable<Text>,
+        salutation_en -> Nullable<Text>,
     }
 }
 

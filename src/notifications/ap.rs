@@ -105,6 +105,12 @@ pub struct DraftInput {
     pub advice: Option<String>,
     /// Letters and e-mails: the likely consequences, in plain words (else derived from the facts).
     pub consequences: Option<String>,
+    /// The same four texts in English, for recipients whose language is English. Until all are
+    /// given, English recipients get the Dutch letter (one language per letter).
+    pub what_happened_en: Option<String>,
+    pub measures_en: Option<String>,
+    pub advice_en: Option<String>,
+    pub consequences_en: Option<String>,
     /// Chapter 3: the AP's contact person, when not the reporter (name, function, phone, e-mail).
     pub ap_contact_name: Option<String>,
     pub ap_contact_function: Option<String>,
@@ -139,6 +145,10 @@ impl DraftInput {
         c(&mut self.people_description);
         c(&mut self.measures);
         c(&mut self.what_happened);
+        c(&mut self.what_happened_en);
+        c(&mut self.measures_en);
+        c(&mut self.advice_en);
+        c(&mut self.consequences_en);
         c(&mut self.advice);
         c(&mut self.consequences);
         c(&mut self.ap_contact_name);
@@ -168,6 +178,10 @@ impl DraftInput {
             ("what_happened", &self.what_happened),
             ("advice", &self.advice),
             ("consequences", &self.consequences),
+            ("what_happened_en", &self.what_happened_en),
+            ("measures_en", &self.measures_en),
+            ("advice_en", &self.advice_en),
+            ("consequences_en", &self.consequences_en),
             ("ap_contact_name", &self.ap_contact_name),
             ("ap_contact_function", &self.ap_contact_function),
             ("ap_contact_phone", &self.ap_contact_phone),
@@ -231,6 +245,10 @@ pub struct OrgPart {
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
     pub website: Option<String>,
+    pub signatory_name: Option<String>,
+    pub signatory_function: Option<String>,
+    pub salutation_nl: Option<String>,
+    pub salutation_en: Option<String>,
 }
 
 /// The decision as the form needs it.

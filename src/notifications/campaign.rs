@@ -311,8 +311,12 @@ pub fn start(
             NoticeTemplates::for_org(ctx.template_dir.as_deref(), &slug).map_err(template_error)?;
         // One handlebars context per language, the recipient swapped in per message.
         let mut contexts = Vec::with_capacity(2);
+        let mut salutations = Vec::with_capacity(2);
+        let day = letter_day(to_db(t));
         for lang in ["nl", "en"] {
-            let common = letters::common(lang, &org, &inc.reference, facts.as_ref(), &input_d);
+            let common = letters::common(lang, &org, &inc.reference, facts.as_ref(), &input_d)
+                .dated(lang, day);
+            salutations.push(common.salutation.clone());
             let v = serde_json::to_value(common)
                 .map_err(|e| ApiError::Internal(format!("letter context: {e}")))?;
             contexts.push(handlebars::Context::from(v));
@@ -370,8 +374,9 @@ pub fn start(
             let mut msgs = Vec::with_capacity(chunk.len());
             let mut rows = Vec::with_capacity(chunk.len());
             for r in chunk {
-                let li = usize::from(r.language == "en");
-                let value = recipient_value(r)?;
+                // One language per recipient: theirs when the draft has it complete, else Dutch.
+                let li = usize::from(letters::language_for(&r.language, &input_d) == "en");
+                let value = recipient_value(r, &salutations[li])?;
                 let filled = |k: usize| splits[li][k - 1].as_ref().and_then(|s| s.fill(&value));
                 let k = if r.email.is_some() { 1 } else { 2 };
                 let body = filled(k);
@@ -464,13 +469,17 @@ pub fn start(
 }
 
 /// A recipient as the templates see them, straight to JSON (as `RecipientCtx` serialises).
-fn recipient_value(r: &RecipientRow) -> ApiResult<serde_json::Value> {
+fn recipient_value(r: &RecipientRow, default_salutation: &str) -> ApiResult<serde_json::Value> {
     let extra: serde_json::Value = serde_json::from_str(&r.extra_json)
         .map_err(|e| ApiError::Internal(format!("stored recipient extra: {e}")))?;
+    let map: BTreeMap<String, String> = serde_json::from_value(extra.clone()).unwrap_or_default();
     Ok(serde_json::json!({
         "name": r.name,
         "email": r.email.as_deref().unwrap_or(""),
         "postal_address": r.postal_address.as_deref().unwrap_or(""),
+        "salutation": Some(letters::salutation_of(&map))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| default_salutation.to_string()),
         "extra": extra,
     }))
 }
@@ -735,6 +744,8 @@ pub struct LetterFile {
 pub struct Letters {
     templates: super::render::OrgTemplates,
     commons: [letters::Common; 2],
+    /// The draft has every English text: English recipients get English letters.
+    english: bool,
     rows: Vec<(MessageRow, RecipientRow)>,
     pub reference: String,
     pub organisation: String,
@@ -761,19 +772,29 @@ impl Letters {
         self.rows.iter().position(|(_, r)| r.id == recipient_id)
     }
 
+    /// The one language letter `i` is in: the recipient's when the draft has it complete.
+    pub fn language(&self, i: usize) -> &'static str {
+        if self.rows[i].1.language == "en" && self.english {
+            "en"
+        } else {
+            "nl"
+        }
+    }
+
     /// Letter `i` rendered with the signed-off template.
     pub fn render(&self, i: usize) -> ApiResult<LetterFile> {
         let (_, rec) = &self.rows[i];
-        let common = if rec.language == "en" {
+        let lang = self.language(i);
+        let common = if lang == "en" {
             &self.commons[1]
         } else {
             &self.commons[0]
         };
-        let rc = recipient_ctx(rec)?;
+        let rc = recipient_ctx(rec, &common.salutation)?;
         let html = self
             .templates
             .render(
-                &format!("letter.{}", rec.language),
+                &format!("letter.{lang}"),
                 &LetterCtx {
                     common,
                     recipient: &rc,
@@ -841,13 +862,15 @@ pub fn prepare_letters(
         };
         let templates =
             NoticeTemplates::for_org(ctx.template_dir.as_deref(), &slug).map_err(template_error)?;
+        let day = letter_day(camp.created_at);
         let commons = [
-            letters::common("nl", &org, &inc.reference, facts.as_ref(), &input_d),
-            letters::common("en", &org, &inc.reference, facts.as_ref(), &input_d),
+            letters::common("nl", &org, &inc.reference, facts.as_ref(), &input_d).dated("nl", day),
+            letters::common("en", &org, &inc.reference, facts.as_ref(), &input_d).dated("en", day),
         ];
         Ok(Letters {
             templates,
             commons,
+            english: letters::english_complete(&input_d),
             rows: store::letters(c, &camp.id)?,
             reference: inc.reference.clone(),
             organisation: org.name.clone(),
@@ -918,4 +941,12 @@ pub fn mark_printed(
         )?;
         Ok(n)
     })
+}
+
+/// The letters' date: the day (in the Netherlands) a campaign started.
+pub fn letter_day(started: chrono::NaiveDateTime) -> chrono::NaiveDate {
+    started
+        .and_utc()
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
+        .date_naive()
 }

@@ -30,13 +30,38 @@ pub struct IncidentCtx {
     pub reference: String,
 }
 
+/// Who signs the letter: a person and their function, or (when the organisation set none) the
+/// organisation alone.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatoryCtx {
+    pub name: String,
+    pub function: String,
+}
+
 /// One recipient as the templates see them. `extra` holds the CSV's further columns.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecipientCtx {
     pub name: String,
     pub email: String,
     pub postal_address: String,
+    /// The recipient's own salutation (the optional column `aanhef` or `salutation`), else the
+    /// organisation's neutral one in the letter's language: one plain value for the template.
+    pub salutation: String,
     pub extra: BTreeMap<String, String>,
+}
+
+/// The recipients file's columns that hold a recipient's own salutation ("Beste Fatma,").
+pub const SALUTATION_COLUMNS: [&str; 2] = ["aanhef", "salutation"];
+
+/// The recipient's own salutation from the extra columns, if any.
+pub fn salutation_of(extra: &BTreeMap<String, String>) -> String {
+    extra
+        .iter()
+        .find(|(k, v)| {
+            SALUTATION_COLUMNS.contains(&k.trim().to_lowercase().as_str()) && !v.trim().is_empty()
+        })
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default()
 }
 
 /// The recipient-independent part, built once per campaign.
@@ -50,6 +75,91 @@ pub struct Common {
     pub consequences: String,
     pub measures: String,
     pub advice: String,
+    /// The letter's date: the day the campaign started ([`Common::dated`]); in the FG's sample a
+    /// placeholder, as the recipient is.
+    pub letter_date: String,
+    /// The return address above the window: one line.
+    pub return_address: String,
+    pub signatory: SignatoryCtx,
+    /// The organisation's neutral salutation, used when the recipient has none of their own.
+    pub salutation: String,
+    /// The letter's print CSS: the window and margins of `crate::pdf::layout`, so the HTML letter
+    /// and the PDF share one layout.
+    pub layout_css: String,
+}
+
+impl Common {
+    /// The same with the letter's date set (the day the campaign started), in this language.
+    pub fn dated(mut self, lang: &str, day: chrono::NaiveDate) -> Common {
+        use chrono::Datelike;
+        // A letter's date without the weekday: "11 december 2026".
+        let month = if lang == "en" {
+            crate::locale::month_en(day.month())
+        } else {
+            crate::locale::month_nl(day.month())
+        };
+        self.letter_date = format!("{} {month} {}", day.day(), day.year());
+        self
+    }
+}
+
+/// The draft's texts for the letters and e-mails in `lang`: (what happened, consequences
+/// (None: derived from the facts), measures, advice).
+fn texts<'a>(
+    lang: &str,
+    input: &'a DraftInput,
+) -> (
+    Option<&'a String>,
+    Option<&'a String>,
+    Option<&'a String>,
+    Option<&'a String>,
+) {
+    // Until every English text is there, the Dutch ones (a public notice keeps its English
+    // frame; letters and e-mails then go out in Dutch altogether, see `language_for`).
+    if lang == "en" && english_complete(input) {
+        (
+            input.what_happened_en.as_ref(),
+            input.consequences_en.as_ref(),
+            input.measures_en.as_ref(),
+            input.advice_en.as_ref(),
+        )
+    } else {
+        (
+            input.what_happened.as_ref(),
+            input.consequences.as_ref(),
+            input.measures.as_ref(),
+            input.advice.as_ref(),
+        )
+    }
+}
+
+/// Whether every text the letter needs exists in English: what happened, measures, advice, and
+/// the consequences when the Dutch ones were written by hand.
+pub fn english_complete(input: &DraftInput) -> bool {
+    input.what_happened_en.is_some()
+        && input.measures_en.is_some()
+        && input.advice_en.is_some()
+        && (input.consequences.is_none() || input.consequences_en.is_some())
+}
+
+/// The languages the letters and e-mails of this draft go out in: Dutch always, English when
+/// every English text is there. The FG signs the texts of exactly these languages.
+pub fn languages(input: &DraftInput) -> &'static [&'static str] {
+    if english_complete(input) {
+        &["nl", "en"]
+    } else {
+        &["nl"]
+    }
+}
+
+/// The one language a recipient gets: their own when the draft has it complete, else Dutch
+/// (never a letter half in one language and half in another).
+pub fn language_for<'a>(recipient_language: &'a str, input: &DraftInput) -> &'a str {
+    if recipient_language == "en" && english_complete(input) {
+        "en"
+    } else {
+        "nl"
+    }
 }
 
 /// The whole context for one recipient in one language.
@@ -113,7 +223,8 @@ pub fn common(
             v
         })
         .unwrap_or_default();
-    let consequences = input.consequences.clone().unwrap_or_else(|| {
+    let (what_happened, consequences, measures, advice) = texts(lang, input);
+    let consequences = consequences.cloned().unwrap_or_else(|| {
         let items: Vec<String> = facts
             .map(|f| {
                 f.consequences_people
@@ -134,6 +245,29 @@ pub fn common(
         }
     });
     let s = |o: &Option<String>| o.clone().unwrap_or_default();
+    let return_address = match &org.address {
+        Some(a) => format!("{}, {}", org.name, a.replace('\n', ", ")),
+        None => org.name.clone(),
+    };
+    let signatory = match &org.signatory_name {
+        Some(n) => SignatoryCtx {
+            name: n.clone(),
+            function: s(&org.signatory_function),
+        },
+        None => SignatoryCtx {
+            name: String::new(),
+            function: String::new(),
+        },
+    };
+    let salutation = if en {
+        org.salutation_en
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SALUTATION_EN.into())
+    } else {
+        org.salutation_nl
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SALUTATION_NL.into())
+    };
     Common {
         organisation: OrgCtx {
             name: org.name.clone(),
@@ -150,16 +284,33 @@ pub fn common(
         incident: IncidentCtx {
             reference: reference.to_string(),
         },
-        what_happened: s(&input.what_happened),
+        what_happened: what_happened.cloned().unwrap_or_default(),
         data,
         consequences,
-        measures: s(&input.measures),
-        advice: s(&input.advice),
+        measures: measures.cloned().unwrap_or_default(),
+        advice: advice.cloned().unwrap_or_default(),
+        letter_date: if en {
+            "[date of sending]".into()
+        } else {
+            "[datum van verzending]".into()
+        },
+        return_address,
+        signatory,
+        salutation,
+        layout_css: crate::pdf::layout::letter_css(),
     }
 }
 
+/// The neutral salutations when the organisation chose none.
+pub const DEFAULT_SALUTATION_NL: &str = "Geachte heer/mevrouw,";
+pub const DEFAULT_SALUTATION_EN: &str = "Dear Sir or Madam,";
+
 /// A fictional recipient for the FG's sample, with every extra column the list has.
-pub fn sample_recipient(lang: &str, extra_columns: &[String]) -> RecipientCtx {
+pub fn sample_recipient(
+    lang: &str,
+    extra_columns: &[String],
+    default_salutation: &str,
+) -> RecipientCtx {
     RecipientCtx {
         name: if lang == "en" {
             "J. Sample"
@@ -169,6 +320,19 @@ pub fn sample_recipient(lang: &str, extra_columns: &[String]) -> RecipientCtx {
         .into(),
         email: "j.voorbeeld@example.nl".into(),
         postal_address: "Voorbeeldstraat 1\n1234 AB Voorbeeldstad".into(),
+        salutation: if extra_columns
+            .iter()
+            .any(|c| SALUTATION_COLUMNS.contains(&c.trim().to_lowercase().as_str()))
+        {
+            if lang == "en" {
+                "[salutation]"
+            } else {
+                "[aanhef]"
+            }
+            .into()
+        } else {
+            default_salutation.to_string()
+        },
         extra: extra_columns
             .iter()
             .map(|c| (c.clone(), format!("[{c}]")))
@@ -209,6 +373,7 @@ mod tests {
                 name: "A. <Bakker>".into(),
                 email: "a@example.nl".into(),
                 postal_address: "Dorpsstraat 2\n1000 AA Oost".into(),
+                salutation: String::new(),
                 extra: BTreeMap::new(),
             };
             let ctx = LetterCtx {

@@ -129,12 +129,13 @@ pub fn ap_pdf(v: &DraftView, created: chrono::DateTime<chrono::Utc>) -> Option<V
         &Footer {
             reference: format!("{} · SHA-256 {}", d.reference, &v.content_sha256),
             lang: "nl".into(),
+            number_single: true,
         },
     ))
 }
 
 /// A letter's pages, laid out as in the PDF.
-pub fn letter_layout(html: &str) -> Vec<pdf::Page> {
+pub fn letter_layout(html: &str) -> pdf::Laid {
     pdf::layout(&pdf::html::to_blocks(html))
 }
 
@@ -143,10 +144,20 @@ pub fn letter_pages(html: &str) -> usize {
     letter_layout(html).len()
 }
 
+/// The BCP 47 tag of a recipient's language.
+pub fn lang_tag(language: &str) -> &'static str {
+    if language == "en" {
+        "en-GB"
+    } else {
+        "nl-NL"
+    }
+}
+
 fn letter_footer(reference: &str, language: &str) -> Footer {
     Footer {
         reference: reference.to_string(),
         lang: language.to_string(),
+        number_single: false,
     }
 }
 
@@ -265,8 +276,12 @@ pub fn write_letters<W: Write>(
         let f = l
             .render(i)
             .map_err(|e| io::Error::other(format!("letter {}: {e}", i + 1)))?;
-        let lang = l.recipient(i).language.clone();
-        let range = w.add_document(&letter_layout(&f.html), &letter_footer(&l.reference, &lang))?;
+        let lang = l.language(i);
+        let range = w.add_document(
+            &letter_layout(&f.html),
+            &letter_footer(&l.reference, lang),
+            lang_tag(lang),
+        )?;
         each(i, &f.file_name, range);
     }
     w.finish()
@@ -367,11 +382,8 @@ pub async fn one_letter(
             let i = l.position(&rid).ok_or(ApiError::NotFound)?;
             let f = l.render(i)?;
             let rec = l.recipient(i);
-            let lang = if rec.language == "en" {
-                "en-GB"
-            } else {
-                "nl-NL"
-            };
+            let language = l.language(i);
+            let lang = lang_tag(language);
             let bytes = pdf::render(
                 &DocInfo {
                     title: format!("{} — {}", l.reference, rec.name),
@@ -380,7 +392,7 @@ pub async fn one_letter(
                     lang: lang.into(),
                 },
                 &pdf::html::to_blocks(&f.html),
-                &letter_footer(&l.reference, &rec.language),
+                &letter_footer(&l.reference, language),
             );
             let name = file_name("brief", &format!("{}-regel{}", l.reference, rec.line_no));
             Ok((bytes, name))
@@ -418,33 +430,168 @@ mod tests {
             "brief-OOST-2026_1__x_.pdf"
         );
     }
+}
+
+#[cfg(test)]
+mod letter_tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::notifications::ap::{DraftInput, OrgPart};
+    use crate::notifications::letters::{self, LetterCtx, RecipientCtx};
+    use crate::notifications::render::NoticeTemplates;
+    use crate::pdf::layout;
+
+    fn org() -> OrgPart {
+        OrgPart {
+            name: "Gemeente Oost".into(),
+            address: Some("Postbus 100, 1000 AC Oost".into()),
+            fg_name: Some("F. Gerritsen".into()),
+            fg_email: Some("fg@oost.example.nl".into()),
+            contact_email: Some("privacy@oost.example.nl".into()),
+            contact_phone: Some("14 0123".into()),
+            website: Some("www.oost.example.nl".into()),
+            signatory_name: Some("drs. M. de Jong".into()),
+            signatory_function: Some("Teamleider Informatiebeveiliging en Privacy".into()),
+            ..Default::default()
+        }
+    }
+
+    /// The default texts at their longest usual length.
+    fn input() -> DraftInput {
+        DraftInput {
+            what_happened: Some("Op 12 november is een brief met uw gegevens per ongeluk naar een verkeerd adres gestuurd. De ontvanger heeft ons daarover geïnformeerd en de brief teruggestuurd.".into()),
+            measures: Some("De ontvanger heeft de brief teruggegeven. Wij hebben onze werkwijze aangepast: adressen worden nu door twee medewerkers gecontroleerd.".into()),
+            advice: Some("Wees alert op post, e-mails en telefoontjes die u niet verwacht. Geef nooit zomaar uw gegevens door.".into()),
+            what_happened_en: Some("On 12 November a letter with your details was sent to a wrong address by mistake.".into()),
+            measures_en: Some("The letter was returned to us; we changed how we check addresses.".into()),
+            advice_en: Some("Be alert to post, e-mails and calls you do not expect.".into()),
+            ..Default::default()
+        }
+    }
+
+    fn letter(lang: &str, name: &str, address: &str, salutation: &str) -> String {
+        let facts = crate::assessment::facts::Facts {
+            general_data: crate::assessment::facts::Fact::entered(vec![
+                crate::assessment::facts::GeneralData::Name,
+                crate::assessment::facts::GeneralData::Bsn,
+            ]),
+            ..Default::default()
+        };
+        let c = letters::common(lang, &org(), "OOST-2026-0007", Some(&facts), &input())
+            .dated(lang, chrono::NaiveDate::from_ymd_opt(2026, 12, 11).unwrap());
+        let r = RecipientCtx {
+            name: name.into(),
+            email: String::new(),
+            postal_address: address.into(),
+            salutation: if salutation.is_empty() {
+                c.salutation.clone()
+            } else {
+                salutation.into()
+            },
+            extra: BTreeMap::new(),
+        };
+        NoticeTemplates::embedded()
+            .render(
+                &format!("letter.{lang}"),
+                &LetterCtx {
+                    common: &c,
+                    recipient: &r,
+                },
+            )
+            .unwrap()
+    }
 
     #[test]
-    fn the_letter_window_holds_the_address() {
-        let html = "<div class=\"sender\">Gemeente Oost</div><div class=\"address\">A. Bakker\nDorpsstraat 4\n1000 AA Oost</div><p>Beste A. Bakker,</p>";
-        let pages = letter_layout(html);
-        assert_eq!(pages.len(), 1);
-        let addr: Vec<_> = pages[0]
-            .lines
-            .iter()
-            .filter(|l| {
-                l.segments[0].1.starts_with(b"A. Bakker") || l.segments[0].1 == b"1000 AA Oost"
-            })
-            .collect();
-        assert_eq!(addr.len(), 2);
-        for l in addr {
-            // Inside a DL/C5 window envelope's window: 20–110 mm from the left, 45–90 mm from the top.
-            let from_top = (pdf::A4_HEIGHT - l.y) / pdf::mm(1.0);
-            let from_left = l.x / pdf::mm(1.0);
-            assert!((45.0..90.0).contains(&from_top), "{from_top}");
-            assert!((20.0..30.0).contains(&from_left), "{from_left}");
+    fn a_default_letter_fits_one_sheet_with_what_the_post_room_needs() {
+        let name = "Fatma Yılmaz-Doğan";
+        let addr = "t.a.v. de heer Ł. Wójcik\nNguyễn Huệstraat 12 bis\n1234 AB Đồng Oost";
+        let html = letter("nl", name, addr, "");
+        let laid = letter_layout(&html);
+        assert_eq!(laid.len(), 1, "the default letter takes one sheet");
+        let lines = &laid.pages[0].lines;
+        let at = |t: &str| {
+            lines
+                .iter()
+                .find(|l| l.text().starts_with(t))
+                .unwrap_or_else(|| panic!("{t} not on the page: {lines:#?}"))
+        };
+        let from_top = |l: &layout::Line| (pdf::A4_HEIGHT - l.y) / pdf::mm(1.0);
+        let window = layout::WINDOW_TOP..layout::WINDOW_TOP + layout::WINDOW_HEIGHT;
+        for t in [
+            name,
+            "t.a.v. de heer Ł. Wójcik",
+            "1234 AB Đồng Oost",
+            "Gemeente Oost, Postbus",
+        ] {
+            let l = at(t);
+            assert!(window.contains(&from_top(l)), "{t} at {}", from_top(l));
+            let left = l.x / pdf::mm(1.0);
+            assert!((layout::WINDOW_LEFT..layout::WINDOW_LEFT + 10.0).contains(&left));
         }
-        // The letter's text starts under the window.
-        let body = pages[0]
+        // Date, reference and contact to the right of the window; the text under it.
+        for t in [
+            "11 december 2026",
+            "OOST-2026-0007",
+            "14 0123",
+            "privacy@oost.example.nl",
+        ] {
+            assert!(at(t).x / pdf::mm(1.0) >= layout::META_LEFT - 0.1, "{t}");
+        }
+        assert!(from_top(at("Geachte heer/mevrouw,")) > window.end);
+        assert!(from_top(at("Datalek waarbij")) > window.end);
+        at("drs. M. de Jong");
+        at("Teamleider Informatiebeveiliging en Privacy");
+        // The recipient's own salutation, when the list has one.
+        let own = letter_layout(&letter("nl", name, addr, "Beste Fatma,"));
+        assert!(own.pages[0]
             .lines
             .iter()
-            .find(|l| l.segments[0].1.starts_with(b"Beste"))
-            .unwrap();
-        assert!((pdf::A4_HEIGHT - body.y) / pdf::mm(1.0) > 90.0);
+            .any(|l| l.text() == "Beste Fatma,"));
+        assert!(!own.pages[0]
+            .lines
+            .iter()
+            .any(|l| l.text().contains("Geachte")));
+
+        let pdf = pdf::render(
+            &DocInfo {
+                title: "OOST-2026-0007".into(),
+                author: "Gemeente Oost".into(),
+                created: chrono::Utc::now(),
+                lang: "nl-NL".into(),
+            },
+            &pdf::html::to_blocks(&html),
+            &letter_footer("OOST-2026-0007", "nl"),
+        );
+        if let Ok(out) = std::env::var("MELDPUNT_LETTER_OUT") {
+            std::fs::write(out, &pdf).unwrap();
+        }
+        // English: the same layout, English words, one page.
+        let en = letter_layout(&letter("en", name, addr, ""));
+        assert_eq!(en.len(), 1);
+        assert!(en.pages[0]
+            .lines
+            .iter()
+            .any(|l| l.text() == "Our reference"));
+        assert!(en.pages[0]
+            .lines
+            .iter()
+            .any(|l| l.text() == "Dear Sir or Madam,"));
+        assert!(en.pages[0]
+            .lines
+            .iter()
+            .any(|l| l.text() == "11 December 2026"));
+    }
+
+    #[test]
+    fn a_long_letter_gets_page_numbers() {
+        let long = "Een lange alinea over wat er is gebeurd. ".repeat(120);
+        let html = letter("nl", "A. Bakker", "Dorpsstraat 4\n1000 AA Oost", "")
+            .replace("<h2>Wat kunnen", &format!("<p>{long}</p><h2>Wat kunnen"));
+        let laid = letter_layout(&html);
+        assert!(laid.len() >= 2, "{}", laid.len());
+        let f = letter_footer("OOST-2026-0007", "nl");
+        assert_eq!(f.label(1, 2), "pagina 1 van 2");
+        assert_eq!(f.label(1, 1), "");
     }
 }

@@ -339,7 +339,7 @@ mod tests {
             crate::notifications::letters::common("nl", &org, "INC-9", None, &Default::default());
         let mut ctx = handlebars::Context::from(serde_json::to_value(&common).unwrap());
         let person = serde_json::json!({"name": "A \"B\" <c>", "email": "a@b.nl",
-            "postal_address": "Weg 1 & 2", "extra": {}});
+            "postal_address": "Weg 1 & 2", "salutation": "Beste <A>,", "extra": {}});
         for name in ["email_body.nl", "letter.nl", "letter.en"] {
             let split = t.split(name, &ctx).expect("the embedded template splits");
             ctx.data_mut()

@@ -118,6 +118,10 @@ pub fn org_part(c: &mut DbConn, org_id: &str) -> ApiResult<(String, OrgPart, Set
             contact_email: s.contact_email.clone(),
             contact_phone: s.contact_phone.clone(),
             website: s.website.clone(),
+            signatory_name: s.signatory_name.clone(),
+            signatory_function: s.signatory_function.clone(),
+            salutation_nl: s.salutation_nl.clone(),
+            salutation_en: s.salutation_en.clone(),
         },
         s,
     ))
@@ -265,9 +269,20 @@ pub fn render_draft(
     } else {
         let extra = extra_columns(c, &inc.id)?;
         let mut content = String::new();
-        for lang in ["nl", "en"] {
+        // Exactly the languages that go out: English only once every English text is there
+        // (until then English readers get the Dutch letter, and the FG sees that here).
+        let langs = letters::languages(&input);
+        if langs.len() == 1 {
+            content.push_str(
+                "===== english_missing.nl =====\nDe Engelse teksten zijn nog niet (alle) \
+                 ingevuld: ontvangers met taal Engels krijgen de Nederlandse brief en e-mail.\n\
+                 ===== english_missing.en =====\nThe English texts are not (all) filled in: \
+                 recipients whose language is English get the Dutch letter and e-mail.\n",
+            );
+        }
+        for lang in langs.iter().copied() {
             let common = letters::common(lang, &org, &inc.reference, facts.as_ref(), &input);
-            let sample = letters::sample_recipient(lang, &extra);
+            let sample = letters::sample_recipient(lang, &extra, &common.salutation);
             let lc = LetterCtx {
                 common: &common,
                 recipient: &sample,
@@ -1030,6 +1045,13 @@ pub struct SettingsInput {
     pub contact_url: Option<String>,
     /// The organisation's accessibility statement (linked from the public pages); "" clears it.
     pub accessibility_url: Option<String>,
+    /// Who signs the letters, and their function ("Teamleider Privacy").
+    pub signatory_name: Option<String>,
+    pub signatory_function: Option<String>,
+    /// The neutral salutation when a recipient has none of their own (default
+    /// "Geachte heer/mevrouw," and "Dear Sir or Madam,").
+    pub salutation_nl: Option<String>,
+    pub salutation_en: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -1043,6 +1065,10 @@ pub struct SettingsView {
     pub privacy_url: Option<String>,
     pub contact_url: Option<String>,
     pub accessibility_url: Option<String>,
+    pub signatory_name: Option<String>,
+    pub signatory_function: Option<String>,
+    pub salutation_nl: Option<String>,
+    pub salutation_en: Option<String>,
 }
 
 fn settings_view(slug: &str, s: &SettingsRow) -> SettingsView {
@@ -1056,6 +1082,10 @@ fn settings_view(slug: &str, s: &SettingsRow) -> SettingsView {
         privacy_url: s.privacy_url.clone(),
         contact_url: s.contact_url.clone(),
         accessibility_url: s.accessibility_url.clone(),
+        signatory_name: s.signatory_name.clone(),
+        signatory_function: s.signatory_function.clone(),
+        salutation_nl: s.salutation_nl.clone(),
+        salutation_en: s.salutation_en.clone(),
     }
 }
 
@@ -1127,6 +1157,12 @@ pub fn put_settings(
             ));
         }
     }
+    let (sig_name, sig_function, sal_nl, sal_en) = (
+        clean(input.signatory_name),
+        clean(input.signatory_function),
+        clean(input.salutation_nl),
+        clean(input.salutation_en),
+    );
     for (n, v) in [("contact_phone", &phone), ("website", &web)] {
         if v.as_ref().map(|s| s.chars().count() > 300).unwrap_or(false) {
             errs.push(FieldError::bilingual(
@@ -1143,6 +1179,18 @@ pub fn put_settings(
                 "a web address starting with https:// (at most 300 characters)",
                 "een webadres dat begint met https:// (ten hoogste 300 tekens)",
             ));
+        }
+    }
+    for (n, v) in [
+        ("signatory_name", &sig_name),
+        ("signatory_function", &sig_function),
+        ("salutation_nl", &sal_nl),
+        ("salutation_en", &sal_en),
+    ] {
+        if let Some(v) = v {
+            if v.chars().count() > 120 || v.chars().any(char::is_control) {
+                errs.push(FieldError::new(n, "one line of at most 120 characters"));
+            }
         }
     }
     if !errs.is_empty() {
@@ -1163,6 +1211,10 @@ pub fn put_settings(
         set(&mut s.privacy_url, privacy);
         set(&mut s.contact_url, contact);
         set(&mut s.accessibility_url, access);
+        set(&mut s.signatory_name, sig_name);
+        set(&mut s.signatory_function, sig_function);
+        set(&mut s.salutation_nl, sal_nl);
+        set(&mut s.salutation_en, sal_en);
         if let Some(b) = input.allow_self_signoff {
             s.allow_self_signoff = b;
         }
@@ -1188,12 +1240,19 @@ pub fn put_settings(
 }
 
 /// A recipient as the templates see them.
-pub fn recipient_ctx(r: &RecipientRow) -> ApiResult<RecipientCtx> {
+/// `default_salutation`: the organisation's neutral one in the letter's language, for a
+/// recipient without their own.
+pub fn recipient_ctx(r: &RecipientRow, default_salutation: &str) -> ApiResult<RecipientCtx> {
+    let extra: std::collections::BTreeMap<String, String> =
+        parse_stored("recipient extra", &r.extra_json)?;
     Ok(RecipientCtx {
         name: r.name.clone(),
         email: r.email.clone().unwrap_or_default(),
         postal_address: r.postal_address.clone().unwrap_or_default(),
-        extra: parse_stored("recipient extra", &r.extra_json)?,
+        salutation: Some(letters::salutation_of(&extra))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| default_salutation.to_string()),
+        extra,
     })
 }
 
@@ -1229,13 +1288,14 @@ pub fn preview(
     let (slug, org, _) = org_part(c, &inc.organisation_id)?;
     let (facts, _, _) = assessment(c, &inc.id)?;
     let t = NoticeTemplates::for_org(ctx.template_dir.as_deref(), &slug).map_err(template_error)?;
-    let common = letters::common(&r.language, &org, &inc.reference, facts.as_ref(), &input);
-    let rc = recipient_ctx(&r)?;
+    // The one language this recipient gets.
+    let lang = letters::language_for(&r.language, &input).to_string();
+    let common = letters::common(&lang, &org, &inc.reference, facts.as_ref(), &input);
+    let rc = recipient_ctx(&r, &common.salutation)?;
     let lc = LetterCtx {
         common: &common,
         recipient: &rc,
     };
-    let lang = r.language.clone();
     let (subject, body) = if r.email.is_some() {
         (
             Some(

@@ -357,10 +357,10 @@ mod tests {
         common["data"] = serde_json::json!(["naam", "adres <straat>"]);
         let people = [
             serde_json::json!({"name": "Jan & 'Piet' <b>", "email": "j@x.nl",
-                "postal_address": "Laan 2\n1234 CD Oost", "extra": {"k": "1=2`"}}),
-            serde_json::json!({"name": "", "email": "", "postal_address": "", "extra": {"k": ""}}),
+                "postal_address": "Laan 2\n1234 CD Oost", "salutation": "Beste Jan & Piet,", "extra": {"k": "1=2`"}}),
+            serde_json::json!({"name": "", "email": "", "postal_address": "", "salutation": "", "extra": {"k": ""}}),
             serde_json::json!({"name": "Ünïcode \u{E000}1\u{E001}", "email": "u@x.nl",
-                "postal_address": "x", "extra": {"k": "v"}}),
+                "postal_address": "x", "salutation": "Geachte heer/mevrouw,", "extra": {"k": "v"}}),
         ];
         for (src, html) in templates {
             let slots = recipient_slots(src).expect("the template splits");

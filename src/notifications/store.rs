@@ -19,6 +19,10 @@ pub struct SettingsRow {
     pub privacy_url: Option<String>,
     pub contact_url: Option<String>,
     pub accessibility_url: Option<String>,
+    pub signatory_name: Option<String>,
+    pub signatory_function: Option<String>,
+    pub salutation_nl: Option<String>,
+    pub salutation_en: Option<String>,
 }
 
 #[derive(Queryable, Insertable, AsChangeset, Debug, Clone)]

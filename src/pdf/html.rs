@@ -1,7 +1,8 @@
 //! The rendered letter HTML to PDF blocks, so the PDF says exactly the words of the HTML the FG
 //! signed off. Handles the tags our letter templates use: h1–h6, p, ul/ol/li, strong/b, em/i, br,
-//! address and div (class "address": the envelope window; class "sender": the sender's lines at the
-//! top); `head`, `style`, `script` and `title` are skipped. Any other tag is transparent: its text is
+//! address and div (class "address": the envelope window; class "return-address": the line above
+//! it; class "sender": the sender's lines at the top), `dl class="meta"` (the reference column:
+//! date, our reference, contact; dt/dd pairs); `head`, `style`, `script` and `title` are skipped. Any other tag is transparent: its text is
 //! kept, never dropped. Entities are decoded (named ones handlebars and letters use, and numeric).
 use super::{Block, Font, Run};
 
@@ -14,6 +15,9 @@ enum Kind {
     Item(String),
     Address,
     Sender,
+    ReturnAddress,
+    /// Inside `dl class="meta"`: the letter's reference column.
+    Meta,
 }
 
 struct Conv {
@@ -21,6 +25,9 @@ struct Conv {
     runs: Vec<Run>,
     kinds: Vec<(String, Kind)>,
     lists: Vec<Option<usize>>,
+    /// The reference column's pairs being collected, and the label waiting for its value.
+    meta: Vec<(String, String)>,
+    label: Option<String>,
     bold: usize,
     italic: usize,
     skip: usize,
@@ -82,6 +89,24 @@ impl Conv {
     /// End the text collected so far as a block of the current kind.
     fn flush(&mut self) {
         let kind = self.kind();
+        if kind == Kind::Meta {
+            let t: String = std::mem::take(&mut self.runs)
+                .iter()
+                .map(|r| r.text.as_str())
+                .collect::<String>();
+            let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+            if t.is_empty() {
+                return;
+            }
+            match self.kinds.last().map(|k| k.0.as_str()) {
+                Some("dt") => self.label = Some(t),
+                _ => {
+                    let label = self.label.take().unwrap_or_default();
+                    self.meta.push((label, t));
+                }
+            }
+            return;
+        }
         let pre = matches!(kind, Kind::Address | Kind::Sender);
         let runs = normalise(std::mem::take(&mut self.runs), pre);
         if runs.is_empty() {
@@ -105,6 +130,8 @@ impl Conv {
             Kind::Item(m) => Block::ListItem(m, runs.clone()),
             Kind::Address => Block::Address(lines()),
             Kind::Sender => Block::Sender(lines()),
+            Kind::ReturnAddress => Block::ReturnAddress(plain().trim().to_string()),
+            Kind::Meta => return,
         };
         self.blocks.push(b);
     }
@@ -138,6 +165,8 @@ impl Conv {
                 };
                 Kind::Item(marker)
             }
+            "dl" if has("meta") => Kind::Meta,
+            _ if has("return-address") => Kind::ReturnAddress,
             _ if has("address") => Kind::Address,
             _ if has("sender") => Kind::Sender,
             "p" if has("ref") || has("small") => Kind::Small,
@@ -163,7 +192,13 @@ impl Conv {
         self.flush();
         // Close up to the matching element (tolerating unclosed ones such as <li>).
         if let Some(i) = self.kinds.iter().rposition(|k| k.0 == name) {
+            let closing_meta =
+                self.kinds[i].1 == Kind::Meta && self.kinds[..i].iter().all(|k| k.1 != Kind::Meta);
             self.kinds.truncate(i);
+            if closing_meta && !self.meta.is_empty() {
+                self.blocks
+                    .push(Block::Meta(std::mem::take(&mut self.meta)));
+            }
         }
     }
 }
@@ -309,6 +344,8 @@ pub fn to_blocks(html: &str) -> Vec<Block> {
         runs: vec![],
         kinds: vec![],
         lists: vec![],
+        meta: vec![],
+        label: None,
         bold: 0,
         italic: 0,
         skip: 0,

@@ -438,6 +438,9 @@ async fn letter_draft(b: &Browser<'_>, id: &str, csrf: &str, kind: &str) -> Stri
                 ),
                 ("measures", "De brief is teruggehaald."),
                 ("advice", "Let op verdachte post."),
+                ("what_happened_en", "A letter was sent to a wrong address."),
+                ("measures_en", "The letter was retrieved."),
+                ("advice_en", "Watch out for suspicious post."),
                 ("reporter_name", "P. Jansen"),
             ],
         )

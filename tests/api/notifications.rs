@@ -919,6 +919,9 @@ pub(crate) async fn signed_off_letters(app: &TestApp, id: &str, h: &User, f: &Us
             "what_happened": "Een brief met uw gegevens is naar een verkeerd adres gestuurd.",
             "measures": "De ontvanger heeft de brief teruggegeven.",
             "advice": "Wees alert op post of telefoontjes die u niet verwacht.",
+            "what_happened_en": "A letter with your details was sent to a wrong address.",
+            "measures_en": "The recipient returned the letter.",
+            "advice_en": "Be alert to post or calls you do not expect.",
         }),
     )
     .await;
@@ -1077,6 +1080,51 @@ async fn recipients_campaign_and_statuses(app: TestApp) {
         .as_str()
         .unwrap()
         .starts_with("Dear B. Smith"));
+    // Without the English texts an English reader gets the Dutch e-mail, whole; the FG sees so.
+    let dutch_only = signed_off_draft(
+        &app,
+        &id,
+        &h,
+        &f,
+        "communication",
+        json!({
+            "what_happened": "Een brief met uw gegevens is naar een verkeerd adres gestuurd.",
+            "measures": "De ontvanger heeft de brief teruggegeven.",
+            "advice": "Wees alert op post of telefoontjes die u niet verwacht.",
+            "what_happened_en": "Only this one in English.",
+        }),
+    )
+    .await;
+    assert!(
+        dutch_only["content"]
+            .as_str()
+            .unwrap()
+            .contains("===== english_missing.nl ====="),
+        "{dutch_only}"
+    );
+    assert!(!dutch_only["content"]
+        .as_str()
+        .unwrap()
+        .contains("===== letter.en ====="));
+    let pv = json_ok(
+        app.get(
+            &format!(
+                "{n}/{}/preview?recipient={}",
+                dutch_only["id"].as_str().unwrap(),
+                smith["id"].as_str().unwrap()
+            ),
+            Some(&h.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let body = pv["email_body"].as_str().unwrap();
+    assert!(body.starts_with("Beste B. Smith"), "{body}");
+    assert!(
+        !body.contains("Only this one") && !body.contains("What happened"),
+        "{body}"
+    );
 
     let p = json_ok(
         app.post(&camp, Some(&h.token), json!({"draft_id": did}))
@@ -1518,3 +1566,104 @@ async fn server_down_then_up_pause_resume_and_rate(kind: Db) {
     assert_eq!(accepted_once(&sink).len(), 60);
 }
 on_both!(server_down_then_up_pause_resume_and_rate);
+
+/// Issue 18 point 2: the signatory and the neutral salutation come from the organisation's
+/// settings; a recipient's own salutation (column `aanhef`) replaces it; the FG signs them.
+async fn signatory_and_salutations_on_the_letter(app: TestApp) {
+    app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let f = app.create_user("fg@oost.nl", &[("oost", Role::Fg)]);
+    let a = app.create_user("admin@oost.nl", &[("oost", Role::Admin)]);
+    let id = assessed_incident(&app, &h, 2).await;
+    let inc = json_ok(
+        app.get(&format!("/api/v1/incidents/{id}"), Some(&h.token))
+            .await,
+        200,
+    )
+    .await;
+    let sp = format!(
+        "/api/v1/organisations/{}/notice-settings",
+        inc["organisation_id"].as_str().unwrap()
+    );
+    assert_problem(
+        put(
+            &app,
+            &sp,
+            Some(&a.token),
+            json!({"salutation_nl": "Beste\nlezer,"}),
+        )
+        .await,
+        422,
+        Some("salutation_nl"),
+    )
+    .await;
+    assert_problem(
+        put(&app, &sp, Some(&h.token), json!({"signatory_name": "X"})).await,
+        403,
+        None,
+    )
+    .await;
+    let s = json_ok(
+        put(
+            &app,
+            &sp,
+            Some(&a.token),
+            json!({"signatory_name": "drs. M. de Jong", "signatory_function": "Teamleider Privacy",
+                   "salutation_nl": "Goedendag,"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(s["signatory_function"], "Teamleider Privacy", "{s}");
+    let csv = "name,email,postal_address,language,aanhef\n\
+               Fatma Yılmaz-Doğan,,\"Dorpsstraat 4\n1000 AA Oost\",nl,\"Beste mevrouw Yılmaz-Doğan,\"\n\
+               Stichting Oost t.a.v. mevrouw B,,\"Postbus 1\n1000 AA Oost\",nl,\n";
+    json_ok(upload(&app, &id, Some(&h.token), csv.into()).await, 201).await;
+    let did = signed_off_letters(&app, &id, &h, &f).await;
+    let n = format!("/api/v1/incidents/{id}/notifications");
+    let d = json_ok(app.get(&format!("{n}/{did}"), Some(&h.token)).await, 200).await;
+    let content = d["content"].as_str().unwrap();
+    for s in [
+        "drs. M. de Jong",
+        "Teamleider Privacy",
+        "[aanhef]",
+        "[datum van verzending]",
+    ] {
+        assert!(content.contains(s), "{s} not signed: {content}");
+    }
+    let recips = json_ok(
+        app.get(
+            &format!("/api/v1/incidents/{id}/recipients"),
+            Some(&h.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    for (name, salutation) in [
+        ("Fatma Yılmaz-Doğan", "<p>Beste mevrouw Yılmaz-Doğan,</p>"),
+        ("Stichting Oost t.a.v. mevrouw B", "<p>Goedendag,</p>"),
+    ] {
+        let r = recips["recipients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap();
+        let pv = json_ok(
+            app.get(
+                &format!("{n}/{did}/preview?recipient={}", r["id"].as_str().unwrap()),
+                Some(&h.token),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let letter = pv["letter_html"].as_str().unwrap();
+        assert!(letter.contains(salutation), "{letter}");
+        assert!(!letter.contains(&format!("<p>Beste {name}")), "{letter}");
+        assert!(letter.contains("Teamleider Privacy<br>"), "{letter}");
+    }
+}
+both!(signatory_and_salutations_on_the_letter);

@@ -1109,6 +1109,11 @@ pub async fn contact_update(
         privacy_url: Some(f.get("privacy_url")),
         contact_url: Some(f.get("contact_url")),
         accessibility_url: Some(f.get("accessibility_url")),
+        // Signatory and salutation are set through the API (not on this form yet): unchanged.
+        signatory_name: None,
+        signatory_function: None,
+        salutation_nl: None,
+        salutation_en: None,
     };
     let (s, sl) = (staff.clone(), slug.clone());
     let result = state

@@ -39,7 +39,7 @@ const KINDS: [(&str, &str, Option<&str>); 6] = [
 ];
 
 /// The fields the drafter adds: (name, textarea, for the AP / for letters and notices).
-const FIELDS: [(&str, bool, bool, bool); 23] = [
+const FIELDS: [(&str, bool, bool, bool); 27] = [
     ("earlier_ap_number", false, true, false),
     ("earlier_before_meldpunt", false, true, false),
     ("withdrawal_reasons", true, true, false),
@@ -63,6 +63,12 @@ const FIELDS: [(&str, bool, bool, bool); 23] = [
     ("consequences", true, false, true),
     ("advice", true, false, true),
     ("measures", true, true, true),
+    // The same texts in English (issue 16 point 7): until all are given, English readers get the
+    // Dutch letter and e-mail.
+    ("what_happened_en", true, false, true),
+    ("consequences_en", true, false, true),
+    ("advice_en", true, false, true),
+    ("measures_en", true, false, true),
 ];
 
 /// The yes/no/unknown fields.
