@@ -482,8 +482,9 @@ describe('Meldpunt in a browser', { timeout: 600_000 }, () => {
       const campaignUrl = page.url();
       const letterHref = await main.locator('a[href*="/letters/"]').first().getAttribute('href');
       await page.goto(new URL(letterHref, campaignUrl).toString());
-      const addressTop = await page.locator('.address').evaluate((e) => getComputedStyle(e).marginTop);
-      assert.ok(parseFloat(addressTop) > 90, `the letter's 25 mm address margin applies: ${addressTop}`);
+      // The window layout (NEN 5008) places the address absolutely, well below the top of the sheet.
+      const addressTop = await page.locator('.address').evaluate((e) => getComputedStyle(e).top);
+      assert.ok(parseFloat(addressTop) > 90, `the letter's window layout applies: address at ${addressTop}`);
       await page.goto(campaignUrl);
       // The public side, without login.
       await navigateBy(page, () => page.getByRole('banner').getByRole('button', { name: NL.nav_logout }).click());
