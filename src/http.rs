@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, FieldError};
 
+pub mod paging;
 pub mod ratelimit;
 pub mod state;
 use state::AppState;

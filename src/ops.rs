@@ -105,6 +105,7 @@ async fn render_metrics(state: &AppState) -> HttpResponse {
         crate::incidents::routes::transition,
         crate::incidents::routes::link,
         crate::incidents::routes::audit_trail,
+        crate::incidents::routes::set_owner,
         crate::assessment::routes::put_facts,
         crate::assessment::routes::show,
         crate::assessment::routes::decide,

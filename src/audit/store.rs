@@ -139,6 +139,32 @@ pub fn for_entity(
         .load(conn)
 }
 
+/// A page of an entity's trail, oldest first (the index `audit_entity`).
+pub fn for_entity_page(
+    conn: &mut DbConn,
+    entity_type: &str,
+    entity_id: &str,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<AuditRow>> {
+    audit_log::table
+        .filter(audit_log::entity_type.eq(entity_type))
+        .filter(audit_log::entity_id.eq(entity_id))
+        .order(audit_log::seq.asc())
+        .limit(limit)
+        .offset(offset)
+        .load(conn)
+}
+
+/// How many records an entity's trail holds.
+pub fn count_for_entity(conn: &mut DbConn, entity_type: &str, entity_id: &str) -> QueryResult<i64> {
+    audit_log::table
+        .filter(audit_log::entity_type.eq(entity_type))
+        .filter(audit_log::entity_id.eq(entity_id))
+        .count()
+        .get_result(conn)
+}
+
 #[derive(Debug)]
 pub struct VerifyOutcome {
     pub checked: u64,

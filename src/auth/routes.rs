@@ -10,6 +10,7 @@ use super::throttle::Policy;
 use super::Staff;
 use crate::audit::{self, Actor, Entry};
 use crate::db::{now, write_tx};
+use crate::http::paging::{self, Bounds, Page, PageQuery};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
 use crate::state::AppState;
@@ -259,12 +260,22 @@ pub async fn token_create(
     Ok(HttpResponse::Created().json(TokenCreated { id, name, token }))
 }
 
-#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "auth", responses((status = 200, body = Vec<TokenInfo>)))]
-pub async fn token_list(state: web::Data<AppState>, staff: Staff) -> ApiResult<HttpResponse> {
+/// The tokens' and users' page size: 100 unless asked, at most 1,000.
+pub const LIST_PAGE: Bounds = Bounds::new(100, 1000);
+
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "auth", params(PageQuery),
+    responses((status = 200, body = Vec<TokenInfo>, description = "a page; the total in `X-Total-Count`, the neighbouring pages in `Link`"), (status = 422)))]
+pub async fn token_list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = Page::of(&q, LIST_PAGE)?;
     let list = state
         .db(move |c| Ok(store::tokens_of(c, &staff.id)?))
         .await?;
-    Ok(HttpResponse::Ok().json(list))
+    Ok(paging::respond_slice(&req, page, list))
 }
 
 #[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "auth", params(("id" = String, Path)),
@@ -442,13 +453,19 @@ pub async fn user_create(
 
 // --- managing accounts (issue 16, point 8) ---------------------------------------------------
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "auth",
-    responses((status = 200, body = Vec<super::admin::UserView>), (status = 401), (status = 403)))]
-pub async fn user_list(state: web::Data<AppState>, staff: Staff) -> ApiResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/users", tag = "auth", params(PageQuery),
+    responses((status = 200, body = Vec<super::admin::UserView>, description = "by e-mail address, a page; the total in `X-Total-Count`, the neighbouring pages in `Link`"), (status = 401), (status = 403), (status = 422)))]
+pub async fn user_list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = Page::of(&q, LIST_PAGE)?;
     let v = state
         .db(move |c| super::admin::list(c, super::admin::Manager::Staff(&staff)))
         .await?;
-    Ok(HttpResponse::Ok().json(v))
+    Ok(paging::respond_slice(&req, page, v))
 }
 
 /// Deactivate an account: sign-in, sessions and API tokens end at once.

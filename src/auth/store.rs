@@ -146,6 +146,42 @@ pub fn members_of(
         .load(conn)
 }
 
+/// The people who may work on an organisation's incidents: a role in it, the account active, and
+/// two-factor login on where the organisation requires it. (user id, display name), by name.
+pub fn staff_of(conn: &mut DbConn, org_id: &str) -> QueryResult<Vec<(String, String)>> {
+    let rows: Vec<(String, String, bool, bool)> = memberships::table
+        .inner_join(users::table)
+        .inner_join(organisations::table)
+        .filter(memberships::organisation_id.eq(org_id))
+        .filter(users::deactivated_at.is_null())
+        .select((
+            users::id,
+            users::display_name,
+            users::totp_enabled,
+            organisations::require_2fa,
+        ))
+        .order((users::display_name.asc(), users::id.asc()))
+        .load(conn)?;
+    let mut out: Vec<(String, String)> = rows
+        .into_iter()
+        .filter(|(_, _, totp, required)| *totp || !*required)
+        .map(|(id, name, ..)| (id, name))
+        .collect();
+    out.dedup();
+    Ok(out)
+}
+
+/// Display names by user id (for owners shown in lists).
+pub fn display_names(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(String, String)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::display_name))
+        .load(conn)
+}
+
 /// The staff view of a user: memberships with the organisation's slug, and whether each counts
 /// (an organisation that requires two-factor login withholds its data until it is on).
 pub fn staff(conn: &mut DbConn, u: &UserRow) -> QueryResult<Staff> {

@@ -137,6 +137,15 @@ diesel::table! {
         notification_withdrawn_at -> Nullable<Timestamp>,
         supplement_due_at -> Nullable<Timestamp>,
         supplement_closed_at -> Nullable<Timestamp>,
+        owner_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    incident_counts (organisation_id, state) {
+        organisation_id -> Text,
+        state -> Text,
+        n -> BigInt,
     }
 }
 

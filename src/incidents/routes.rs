@@ -1,18 +1,17 @@
 //! Thin handlers for incidents.
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::lifecycle::State;
 use super::model::{IncidentCreate, IncidentPatch};
-use super::service::{self, load_view, view, visible, IncidentView};
-use super::store;
+use super::service::{self, load_view, visible, IncidentView};
 use crate::audit;
 use crate::auth::Staff;
-use crate::db::{from_db, now};
+use crate::db::from_db;
 use crate::error::{ApiError, ApiResult};
+use crate::http::paging::{self, Bounds, Page, PageQuery};
 use crate::http::ApiJson;
-use crate::orgs;
 use crate::state::AppState;
 
 #[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", request_body = IncidentCreate,
@@ -36,54 +35,58 @@ pub async fn create(
         .json(v))
 }
 
+/// The incident list's page size: 100 unless asked, at most 1,000.
+pub const LIST_PAGE: Bounds = Bounds::new(100, 1000);
+
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
+    /// One of your organisations (slug).
     pub organisation: Option<String>,
     pub state: Option<String>,
     /// Only incidents not closed (default true).
     pub open: Option<bool>,
+    /// `me` (yours), `none` (nobody's yet) or a user's id.
+    pub owner: Option<String>,
+    /// Text in the reference or title (at most 200 characters; never logged).
+    pub q: Option<String>,
+    /// Only running clocks with at most this many hours left (0: overdue), 0 to 720.
+    pub due_within_hours: Option<i64>,
+    /// 1 to 1,000 (default 100).
     pub limit: Option<i64>,
+    /// 0 or more.
     pub offset: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", params(ListQuery),
-    responses((status = 200, body = Vec<IncidentView>), (status = 401)))]
+    responses((status = 200, body = Vec<IncidentView>, description = "a page; the total in `X-Total-Count`, the next and previous pages in `Link`"), (status = 401), (status = 404), (status = 422)))]
 pub async fn list(
+    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     q: web::Query<ListQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
-    if let Some(s) = &q.state {
-        if State::parse(s).is_none() {
-            return Err(ApiError::field("state", "unknown state"));
-        }
-    }
-    let list = state
-        .db(move |c| {
-            let mut org_ids = staff.org_ids();
-            if let Some(slug) = &q.organisation {
-                match orgs::store::by_slug(c, slug)? {
-                    Some(o) if org_ids.contains(&o.id) => org_ids = vec![o.id],
-                    _ => return Err(ApiError::NotFound),
-                }
-            }
-            let f = store::ListFilter {
-                org_ids,
-                state: q.state,
-                open_only: q.open.unwrap_or(true),
-                limit: q.limit.unwrap_or(100).clamp(1, 1000),
-                offset: q.offset.unwrap_or(0).max(0),
-            };
-            let rows = store::list(c, &f)?;
-            let t = now();
-            Ok(rows
-                .into_iter()
-                .map(|r| view(r, vec![], t))
-                .collect::<Vec<_>>())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(list))
+    let page = Page::parse(q.limit, q.offset, LIST_PAGE);
+    let st = match &q.state {
+        Some(s) => match State::parse(s) {
+            Some(st) => Some(st),
+            None => return Err(ApiError::field("state", "unknown state")),
+        },
+        None => None,
+    };
+    let page = page?;
+    let r = service::ListRequest {
+        organisation: q.organisation,
+        state: st,
+        open_only: q.open.unwrap_or(true),
+        owner: q.owner.as_deref().map(service::OwnerChoice::parse),
+        q: q.q,
+        due_within_hours: q.due_within_hours,
+        limit: page.limit,
+        offset: page.offset,
+    };
+    let (list, total) = state.db(move |c| service::list(c, &staff, &r)).await?;
+    Ok(paging::respond(&req, page, total, &list))
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", params(("id" = String, Path)),
@@ -203,18 +206,27 @@ pub struct AuditEntryView {
     pub prev_hash: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/audit", tag = "incidents", params(("id" = String, Path)),
-    responses((status = 200, body = Vec<AuditEntryView>), (status = 404)))]
+/// The audit trail's page size: 500 unless asked, at most 1,000.
+pub const AUDIT_PAGE: Bounds = Bounds::new(500, 1000);
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/audit", tag = "incidents", params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = Vec<AuditEntryView>, description = "oldest first, a page; the total in `X-Total-Count`, the neighbouring pages in `Link`"), (status = 404), (status = 422)))]
 pub async fn audit_trail(
+    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
+    q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let rows = state
+    let page = Page::of(&q, AUDIT_PAGE)?;
+    let (rows, total) = state
         .db(move |c| {
             visible(c, &staff, &id, false)?;
-            Ok(audit::store::for_entity(c, "incident", &id)?)
+            Ok((
+                audit::store::for_entity_page(c, "incident", &id, page.limit, page.offset)?,
+                audit::store::count_for_entity(c, "incident", &id)?,
+            ))
         })
         .await?;
     let out: Vec<AuditEntryView> = rows
@@ -230,7 +242,34 @@ pub async fn audit_trail(
             prev_hash: r.prev_hash,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(out))
+    Ok(paging::respond(&req, page, total, &out))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnerInput {
+    /// A staff member of the incident's organisation (user id), or null for nobody.
+    pub owner: Option<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/incidents/{id}/owner", tag = "incidents", request_body = OwnerInput,
+    params(("id" = String, Path)),
+    responses((status = 200, body = IncidentView), (status = 401), (status = 404), (status = 422, description = "not a staff member of the incident's organisation")))]
+pub async fn set_owner(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: ApiJson<OwnerInput>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let input = body.into_inner()?;
+    let v = state
+        .db(move |c| {
+            service::set_owner(c, &staff, &id, input.owner.as_deref())?;
+            load_view(c, &id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -246,5 +285,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/api/v1/incidents/{id}/transitions").route(web::post().to(transition)))
     .service(web::resource("/api/v1/incidents/{id}/reports").route(web::post().to(link)))
-    .service(web::resource("/api/v1/incidents/{id}/audit").route(web::get().to(audit_trail)));
+    .service(web::resource("/api/v1/incidents/{id}/audit").route(web::get().to(audit_trail)))
+    .service(web::resource("/api/v1/incidents/{id}/owner").route(web::put().to(set_owner)));
 }

@@ -54,6 +54,13 @@ pub struct ClockView {
     pub label_en: String,
 }
 
+/// The incident's owner.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq, utoipa::ToSchema)]
+pub struct OwnerView {
+    pub id: String,
+    pub display_name: String,
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct IncidentView {
     pub id: String,
@@ -85,7 +92,12 @@ pub struct IncidentView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// The references of the linked reports.
     pub reports: Vec<String>,
+    /// How many reports are linked.
+    pub report_count: usize,
+    /// Who works on it: a staff member of its organisation (null: nobody yet).
+    pub owner: Option<OwnerView>,
     /// When the AP notification was filed; with `notified_within_72h` beside it.
     pub notified_at: Option<DateTime<Utc>>,
     pub notified_within_72h: Option<bool>,
@@ -102,7 +114,12 @@ pub struct IncidentView {
     pub evidence_purged_at: Option<DateTime<Utc>>,
 }
 
-pub fn view(row: IncidentRow, report_refs: Vec<String>, now: DateTime<Utc>) -> IncidentView {
+pub fn view(
+    row: IncidentRow,
+    report_refs: Vec<String>,
+    owner: Option<OwnerView>,
+    now: DateTime<Utc>,
+) -> IncidentView {
     let f = row.facts();
     let state = row.state();
     let deadline = from_db(row.ap_deadline);
@@ -180,7 +197,9 @@ pub fn view(row: IncidentRow, report_refs: Vec<String>, now: DateTime<Utc>) -> I
         created_at: from_db(row.created_at),
         updated_at: from_db(row.updated_at),
         version: row.version,
+        report_count: report_refs.len(),
         reports: report_refs,
+        owner,
         notified_at: row.notified_at.map(from_db),
         notified_within_72h: row
             .notified_at
@@ -198,7 +217,188 @@ pub fn load_view(c: &mut DbConn, id: &str) -> ApiResult<IncidentView> {
         .into_iter()
         .map(|r| r.reference)
         .collect();
-    Ok(view(row, refs, now()))
+    let owner = owners(c, row.owner_id.iter().cloned().collect())?
+        .remove(row.owner_id.as_deref().unwrap_or_default());
+    Ok(view(row, refs, owner, now()))
+}
+
+/// The owners named, by id (one query).
+pub fn owners(
+    c: &mut DbConn,
+    ids: Vec<String>,
+) -> ApiResult<std::collections::HashMap<String, OwnerView>> {
+    Ok(crate::auth::store::display_names(c, &ids)?
+        .into_iter()
+        .map(|(id, display_name)| (id.clone(), OwnerView { id, display_name }))
+        .collect())
+}
+
+/// Whose incidents the list shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnerChoice {
+    /// The caller's own ("Mijn incidenten").
+    Me,
+    /// Nobody's yet.
+    Nobody,
+    /// This user's (an id).
+    User(String),
+}
+
+impl OwnerChoice {
+    /// `me`, `none` or a user's id.
+    pub fn parse(s: &str) -> OwnerChoice {
+        match s.trim() {
+            "me" => OwnerChoice::Me,
+            "none" => OwnerChoice::Nobody,
+            other => OwnerChoice::User(other.to_string()),
+        }
+    }
+}
+
+/// The longest search text taken.
+pub const MAX_SEARCH_CHARS: usize = 200;
+/// The largest "hours left" filter (a month).
+pub const MAX_DUE_WITHIN_HOURS: i64 = 720;
+
+/// What the incident list asks for (the API and the page).
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    /// One of the caller's organisations (slug); none: all of them.
+    pub organisation: Option<String>,
+    pub state: Option<State>,
+    pub open_only: bool,
+    pub owner: Option<OwnerChoice>,
+    /// Text in the reference or title (never logged).
+    pub q: Option<String>,
+    /// Only running clocks with at most this many hours left (0: overdue ones).
+    pub due_within_hours: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A page of the incidents the caller may see, as the API shows them (with their reports' references
+/// and owners), and the total. 404 for an organisation not theirs; 422 for a filter out of range.
+pub fn list(
+    c: &mut DbConn,
+    staff: &Staff,
+    r: &ListRequest,
+) -> ApiResult<(Vec<IncidentView>, i64)> {
+    let mut errs = vec![];
+    let q = r.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if q.is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
+        errs.push(crate::error::FieldError::bilingual(
+            "q",
+            format!("at most {MAX_SEARCH_CHARS} characters"),
+            format!("hoogstens {MAX_SEARCH_CHARS} tekens"),
+        ));
+    }
+    if r
+        .due_within_hours
+        .is_some_and(|h| !(0..=MAX_DUE_WITHIN_HOURS).contains(&h))
+    {
+        errs.push(crate::error::FieldError::bilingual(
+            "due_within_hours",
+            format!("from 0 to {MAX_DUE_WITHIN_HOURS}"),
+            format!("van 0 tot en met {MAX_DUE_WITHIN_HOURS}"),
+        ));
+    }
+    if !errs.is_empty() {
+        return Err(ApiError::Validation(errs));
+    }
+    let mut org_ids = staff.org_ids();
+    if let Some(slug) = &r.organisation {
+        match orgs::store::by_slug(c, slug)? {
+            Some(o) if org_ids.contains(&o.id) => org_ids = vec![o.id],
+            _ => return Err(ApiError::NotFound),
+        }
+    }
+    let t = now();
+    let f = store::ListFilter {
+        org_ids,
+        state: r.state.map(|s| s.as_str().to_string()),
+        open_only: r.open_only,
+        owner: r.owner.as_ref().map(|o| match o {
+            OwnerChoice::Me => store::OwnerFilter::User(staff.id.clone()),
+            OwnerChoice::Nobody => store::OwnerFilter::Nobody,
+            OwnerChoice::User(u) => store::OwnerFilter::User(u.clone()),
+        }),
+        q: q.map(str::to_string),
+        due_before: r
+            .due_within_hours
+            .map(|h| t + chrono::Duration::hours(h)),
+        limit: r.limit,
+        offset: r.offset,
+    };
+    let (rows, total) = store::page(c, &f)?;
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut refs: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for (incident, reference) in reports::store::references_for(c, &ids)? {
+        refs.entry(incident).or_default().push(reference);
+    }
+    let mut owner_ids: Vec<String> = rows.iter().filter_map(|r| r.owner_id.clone()).collect();
+    owner_ids.sort();
+    owner_ids.dedup();
+    let owners = owners(c, owner_ids)?;
+    let views = rows
+        .into_iter()
+        .map(|row| {
+            let mine = refs.remove(&row.id).unwrap_or_default();
+            let owner = row.owner_id.as_ref().and_then(|o| owners.get(o).cloned());
+            view(row, mine, owner, t)
+        })
+        .collect();
+    Ok((views, total))
+}
+
+/// The staff members who may own an incident of this organisation (any role in it, account
+/// active), by name.
+pub fn owner_candidates(c: &mut DbConn, org_id: &str) -> ApiResult<Vec<OwnerView>> {
+    Ok(crate::auth::store::staff_of(c, org_id)?
+        .into_iter()
+        .map(|(id, display_name)| OwnerView { id, display_name })
+        .collect())
+}
+
+/// Give the incident an owner, or none: a staff member of its organisation (422 naming `owner`
+/// otherwise). Audited with before and after; the version goes up.
+pub fn set_owner(c: &mut DbConn, staff: &Staff, id: &str, owner: Option<&str>) -> ApiResult<()> {
+    let owner = owner.map(str::trim).filter(|o| !o.is_empty());
+    write_tx(c, |c| -> ApiResult<()> {
+        let mut row = visible(c, staff, id, true)?;
+        if let Some(o) = owner {
+            let may = crate::auth::store::staff_of(c, &row.organisation_id)?
+                .iter()
+                .any(|(uid, _)| uid == o);
+            if !may {
+                return Err(ApiError::Validation(vec![crate::error::FieldError::bilingual(
+                    "owner",
+                    "not a staff member of the incident's organisation",
+                    "geen medewerker van de organisatie van dit incident",
+                )]));
+            }
+        }
+        if row.owner_id.as_deref() == owner {
+            return Ok(());
+        }
+        let before = serde_json::json!({"owner_id": row.owner_id});
+        row.owner_id = owner.map(str::to_string);
+        let t = now();
+        store::save(c, &mut row, t)?;
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: staff.actor(),
+                action: "incident.owner_changed".into(),
+                entity_type: "incident",
+                entity_id: row.id.clone(),
+                organisation_id: Some(row.organisation_id.clone()),
+                before: Some(before),
+                after: Some(serde_json::json!({"owner_id": row.owner_id})),
+            }],
+            t,
+        )?;
+        Ok(())
+    })
 }
 
 /// Link reports to an incident inside the caller's transaction, with audit entries.

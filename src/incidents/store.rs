@@ -46,6 +46,8 @@ pub struct IncidentRow {
     pub supplement_due_at: Option<NaiveDateTime>,
     /// When that follow-up was closed (a supplement filed).
     pub supplement_closed_at: Option<NaiveDateTime>,
+    /// Who works on it: a staff member of its organisation (set through `service::set_owner`).
+    pub owner_id: Option<String>,
 }
 
 impl IncidentRow {
@@ -129,6 +131,7 @@ impl IncidentRow {
             notification_withdrawn_at: None,
             supplement_due_at: None,
             supplement_closed_at: None,
+            owner_id: None,
         };
         row.set_facts(facts);
         row
@@ -207,37 +210,211 @@ pub fn handlers(conn: &mut DbConn, incident_id: &str) -> QueryResult<Vec<String>
 
 const RUNNING: [&str; 4] = ["new", "triage", "assessed", "notification_pending"];
 
+/// Whose incidents a list shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnerFilter {
+    /// Owned by this user.
+    User(String),
+    /// Owned by nobody yet.
+    Nobody,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
     pub org_ids: Vec<String>,
+    /// One state; none: every state (every open state with `open_only`).
     pub state: Option<String>,
     pub open_only: bool,
+    /// None: whoever owns it.
+    pub owner: Option<OwnerFilter>,
+    /// Text in the reference or the title (case does not matter).
+    pub q: Option<String>,
+    /// Only running clocks whose deadline is at or before this moment.
+    pub due_before: Option<DateTime<Utc>>,
     pub limit: i64,
     pub offset: i64,
 }
 
-/// Incidents whose clock runs first, by deadline (overdue first); then the rest, newest first.
-pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<IncidentRow>> {
-    let mut q = incidents::table
-        .filter(incidents::organisation_id.eq_any(f.org_ids.clone()))
+impl ListFilter {
+    /// The states the list may show, in no particular order.
+    fn states(&self) -> Vec<State> {
+        let mut v: Vec<State> = match &self.state {
+            Some(s) => State::parse(s).into_iter().collect(),
+            None => crate::incidents::lifecycle::ALL.to_vec(),
+        };
+        if self.open_only {
+            v.retain(|s| !s.is_closed());
+        }
+        if self.due_before.is_some() {
+            v.retain(|s| s.clock_running());
+        }
+        v
+    }
+
+    /// No filter beyond organisation and state: the total comes from `incident_counts`.
+    fn counted(&self) -> bool {
+        self.owner.is_none() && self.q.is_none() && self.due_before.is_none()
+    }
+
+    fn pattern(&self) -> Option<String> {
+        self.q.as_ref().map(|q| {
+            let clean: String = q
+                .trim()
+                .chars()
+                .filter(|c| !matches!(c, '%' | '_' | '\\'))
+                .flat_map(char::to_lowercase)
+                .collect();
+            format!("%{clean}%")
+        })
+    }
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, the same on SQLite and PostgreSQL for the search.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// The filters beyond organisation and state, on any boxed query of `incidents`.
+macro_rules! narrowed {
+    ($q:expr, $f:expr, $pattern:expr) => {{
+        let mut q = $q;
+        match &$f.owner {
+            Some(OwnerFilter::User(u)) => q = q.filter(incidents::owner_id.eq(u.clone())),
+            Some(OwnerFilter::Nobody) => q = q.filter(incidents::owner_id.is_null()),
+            None => {}
+        }
+        if let Some(p) = $pattern {
+            q = q.filter(
+                lower(incidents::title)
+                    .like(p.clone())
+                    .or(lower(incidents::reference).like(p.clone())),
+            );
+        }
+        if let Some(t) = $f.due_before {
+            q = q.filter(incidents::ap_deadline.le(to_db(t)));
+        }
+        q
+    }};
+}
+
+/// The order of the list: clocks still running first (by deadline, the most urgent first), then
+/// the open incidents whose clock stopped, then the closed ones (each newest first).
+fn phase(s: State) -> u8 {
+    if s.clock_running() {
+        0
+    } else if !s.is_closed() {
+        1
+    } else {
+        2
+    }
+}
+
+/// How many incidents there are per (organisation, state) for this filter: from `incident_counts`
+/// (kept by the database's triggers) when only organisation and state filter, else counted.
+fn counts(conn: &mut DbConn, f: &ListFilter, states: &[&str]) -> QueryResult<Vec<(String, String, i64)>> {
+    use crate::db::schema::incident_counts;
+    if f.counted() {
+        return incident_counts::table
+            .filter(incident_counts::organisation_id.eq_any(&f.org_ids))
+            .filter(incident_counts::state.eq_any(states))
+            .filter(incident_counts::n.gt(0))
+            .select((
+                incident_counts::organisation_id,
+                incident_counts::state,
+                incident_counts::n,
+            ))
+            .load(conn);
+    }
+    let q = incidents::table
+        .group_by((incidents::organisation_id, incidents::state))
+        .select((
+            incidents::organisation_id,
+            incidents::state,
+            diesel::dsl::count_star(),
+        ))
+        .filter(incidents::organisation_id.eq_any(&f.org_ids))
+        .filter(incidents::state.eq_any(states))
         .into_boxed();
-    if let Some(s) = &f.state {
-        q = q.filter(incidents::state.eq(s.clone()));
+    narrowed!(q, f, f.pattern()).load(conn)
+}
+
+/// One (organisation, state) in the list's order, at most `take` rows (the index
+/// `incidents_list`, or `incidents_owner` for one owner, gives them in order).
+fn stream(
+    conn: &mut DbConn,
+    f: &ListFilter,
+    org: &str,
+    state: &str,
+    ascending: bool,
+    take: i64,
+) -> QueryResult<Vec<IncidentRow>> {
+    let q = incidents::table
+        .filter(incidents::organisation_id.eq(org.to_string()))
+        .filter(incidents::state.eq(state.to_string()))
+        .into_boxed();
+    let q = narrowed!(q, f, f.pattern());
+    let q = if ascending {
+        q.order((incidents::ap_deadline.asc(), incidents::id.asc()))
+    } else {
+        q.order((incidents::ap_deadline.desc(), incidents::id.desc()))
+    };
+    q.limit(take).load(conn)
+}
+
+/// A page of the list and the total it is part of. The page is merged from the ordered
+/// (organisation, state) streams, each read only as far as the page reaches, so its cost depends on
+/// the offset and the number of organisations, not on the size of the table.
+pub fn page(conn: &mut DbConn, f: &ListFilter) -> QueryResult<(Vec<IncidentRow>, i64)> {
+    let states = f.states();
+    if states.is_empty() || f.org_ids.is_empty() {
+        return Ok((vec![], 0));
     }
-    if f.open_only {
-        q = q.filter(incidents::state.ne_all(vec!["closed", "not_a_breach"]));
+    let names: Vec<&str> = states.iter().map(|s| s.as_str()).collect();
+    let counts = counts(conn, f, &names)?;
+    let total: i64 = counts.iter().map(|(_, _, n)| n).sum();
+    let (mut skip, mut want) = (f.offset.max(0), f.limit.max(0));
+    let mut out = vec![];
+    for ph in 0..3u8 {
+        if want == 0 {
+            break;
+        }
+        let streams: Vec<&(String, String, i64)> = counts
+            .iter()
+            .filter(|(_, s, n)| *n > 0 && State::parse(s).map(phase) == Some(ph))
+            .collect();
+        let n: i64 = streams.iter().map(|(_, _, n)| n).sum();
+        if skip >= n {
+            skip -= n;
+            continue;
+        }
+        let ascending = ph == 0;
+        let mut rows = vec![];
+        for (org, st, _) in streams {
+            rows.extend(stream(conn, f, org, st, ascending, skip + want)?);
+        }
+        rows.sort_by(|a, b| {
+            let k = (a.ap_deadline, &a.id).cmp(&(b.ap_deadline, &b.id));
+            if ascending {
+                k
+            } else {
+                k.reverse()
+            }
+        });
+        let got: Vec<IncidentRow> = rows
+            .into_iter()
+            .skip(skip as usize)
+            .take(want as usize)
+            .collect();
+        want -= got.len() as i64;
+        skip = 0;
+        out.extend(got);
     }
-    let order = diesel::dsl::sql::<diesel::sql_types::Integer>(
-        "CASE WHEN state IN ('new', 'triage', 'assessed', 'notification_pending') THEN 0 ELSE 1 END",
-    );
-    q.order((
-        order.asc(),
-        incidents::ap_deadline.asc(),
-        incidents::created_at.desc(),
-    ))
-    .limit(f.limit)
-    .offset(f.offset)
-    .load(conn)
+    Ok((out, total))
+}
+
+/// A page of the list (see [`page`]) without its total.
+pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<IncidentRow>> {
+    page(conn, f).map(|(rows, _)| rows)
 }
 
 /// Incidents whose clock runs and whose deadline is within `hours` of `now` (or past).

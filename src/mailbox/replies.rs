@@ -59,12 +59,46 @@ type Row = (
     Vec<u8>,
 );
 
-/// Replies joined to any of these reports or to this incident, newest first.
+/// Replies joined to any of these reports or to this incident, newest first (the 200 newest:
+/// the pages show these; the API pages through all of them with [`page`] and [`count`]).
 pub fn load(
     conn: &mut DbConn,
     incident_id: Option<&str>,
     report_ids: &[String],
     limits: &Limits,
+) -> QueryResult<Vec<Reply>> {
+    page(conn, incident_id, report_ids, limits, 200, 0)
+}
+
+/// How many replies [`page`] pages through.
+pub fn count(
+    conn: &mut DbConn,
+    incident_id: Option<&str>,
+    report_ids: &[String],
+) -> QueryResult<i64> {
+    let mut q = mail_messages::table
+        .filter(mail_messages::outcome.eq_any(vec!["joined_report", "joined_incident"]))
+        .count()
+        .into_boxed();
+    q = match incident_id {
+        Some(i) => q.filter(
+            mail_messages::report_id
+                .eq_any(report_ids.to_vec())
+                .or(mail_messages::incident_id.eq(i.to_string())),
+        ),
+        None => q.filter(mail_messages::report_id.eq_any(report_ids.to_vec())),
+    };
+    q.get_result(conn)
+}
+
+/// A page of the replies joined to any of these reports or to this incident, newest first.
+pub fn page(
+    conn: &mut DbConn,
+    incident_id: Option<&str>,
+    report_ids: &[String],
+    limits: &Limits,
+    limit: i64,
+    offset: i64,
 ) -> QueryResult<Vec<Reply>> {
     let mut q = mail_messages::table
         .filter(mail_messages::outcome.eq_any(vec!["joined_report", "joined_incident"]))
@@ -90,8 +124,9 @@ pub fn load(
             mail_messages::details_json,
             mail_messages::raw,
         ))
-        .order(mail_messages::received_at.desc())
-        .limit(200)
+        .order((mail_messages::received_at.desc(), mail_messages::id.desc()))
+        .limit(limit)
+        .offset(offset)
         .load(conn)?;
     Ok(rows.into_iter().map(|r| build(r, limits)).collect())
 }

@@ -9,6 +9,7 @@ use crate::auth::extract::bearer;
 use crate::auth::secrets::{same_digest, sha256_hex};
 use crate::auth::{Role, Staff};
 use crate::error::{ApiError, ApiResult};
+use crate::http::paging::{self, Bounds, Page, PageQuery};
 use crate::privacy;
 use crate::state::AppState;
 
@@ -147,11 +148,15 @@ pub struct QuarantineQuery {
     pub offset: Option<i64>,
 }
 
+/// The quarantine list's page size: 50 unless asked, at most 500.
+pub const QUARANTINE_PAGE: Bounds = Bounds::new(50, 500);
+
 /// Quarantined messages of the caller's organisations, with the reason; senders masked.
 #[utoipa::path(get, path = "/api/v1/mail/quarantine", tag = "mailbox",
-    params(("organisation" = Option<String>, Query), ("limit" = Option<i64>, Query), ("offset" = Option<i64>, Query)),
-    responses((status = 200, description = "quarantined messages"), (status = 401), (status = 404)))]
+    params(("organisation" = Option<String>, Query), ("limit" = Option<i64>, Query, description = "1 to 500 (default 50)"), ("offset" = Option<i64>, Query, description = "0 or more")),
+    responses((status = 200, description = "quarantined messages, newest first, a page; the total in `X-Total-Count`, the neighbouring pages in `Link`"), (status = 401), (status = 404), (status = 422)))]
 pub async fn quarantine(
+    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     q: web::Query<QuarantineQuery>,
@@ -165,10 +170,14 @@ pub async fn quarantine(
         }
         unassigned = false;
     }
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let offset = q.offset.unwrap_or(0).max(0);
-    let rows = state
-        .db(move |c| Ok(store::quarantine(c, &org_ids, unassigned, limit, offset)?))
+    let page = Page::parse(q.limit, q.offset, QUARANTINE_PAGE)?;
+    let (rows, total) = state
+        .db(move |c| {
+            Ok((
+                store::quarantine(c, &org_ids, unassigned, page.limit, page.offset)?,
+                store::quarantine_count(c, &org_ids, unassigned)?,
+            ))
+        })
         .await?;
     let items: Vec<serde_json::Value> = rows
         .into_iter()
@@ -188,7 +197,7 @@ pub async fn quarantine(
             })
         })
         .collect();
-    Ok(HttpResponse::Ok().json(items))
+    Ok(paging::respond(&req, page, total, &items))
 }
 
 /// The raw message, for staff of its organisation.
@@ -223,23 +232,32 @@ pub async fn raw(
 
 /// E-mails that joined an incident or one of its reports by threading, newest first, with their
 /// text and attachments (download URLs; infected ones withheld, with the signature's name).
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/mail", tag = "mailbox", params(("id" = String, Path)),
-    responses((status = 200, description = "e-mails joined to the incident or its reports, newest first"), (status = 401), (status = 404)))]
+/// The incident's e-mails' page size: 50 unless asked, at most 200.
+pub const MAIL_PAGE: Bounds = Bounds::new(50, 200);
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/mail", tag = "mailbox", params(("id" = String, Path), PageQuery),
+    responses((status = 200, description = "e-mails joined to the incident or its reports, newest first, a page; the total in `X-Total-Count`, the neighbouring pages in `Link`"), (status = 401), (status = 404), (status = 422)))]
 pub async fn incident_mail(
+    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
+    q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
+    let page = Page::of(&q, MAIL_PAGE)?;
     let limits = service::limits(&state.settings);
-    let list = state
+    let (list, total) = state
         .db(move |c| {
             crate::incidents::access::visible(c, &staff, &id, false)?;
             let ids: Vec<String> = crate::reports::store::for_incident(c, &id)?
                 .into_iter()
                 .map(|r| r.id)
                 .collect();
-            Ok(super::replies::load(c, Some(&id), &ids, &limits)?)
+            Ok((
+                super::replies::page(c, Some(&id), &ids, &limits, page.limit, page.offset)?,
+                super::replies::count(c, Some(&id), &ids)?,
+            ))
         })
         .await?;
     let items: Vec<serde_json::Value> = list
@@ -254,7 +272,7 @@ pub async fn incident_mail(
             v
         })
         .collect();
-    Ok(HttpResponse::Ok().json(items))
+    Ok(paging::respond(&req, page, total, &items))
 }
 
 /// Attachment `n` of a stored e-mail, for staff who may see its report or incident; an infected or

@@ -243,6 +243,28 @@ pub fn quarantine(
         .load(conn)
 }
 
+/// How many quarantined messages [`quarantine`] pages through.
+pub fn quarantine_count(
+    conn: &mut DbConn,
+    org_ids: &[String],
+    include_unassigned: bool,
+) -> QueryResult<i64> {
+    let mut q = mail_messages::table
+        .filter(mail_messages::outcome.eq("quarantined"))
+        .count()
+        .into_boxed();
+    if include_unassigned {
+        q = q.filter(
+            mail_messages::organisation_id
+                .eq_any(org_ids.to_vec())
+                .or(mail_messages::organisation_id.is_null()),
+        );
+    } else {
+        q = q.filter(mail_messages::organisation_id.eq_any(org_ids.to_vec()));
+    }
+    q.get_result(conn)
+}
+
 pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<(MailInfo, Vec<u8>)>> {
     mail_messages::table
         .filter(mail_messages::id.eq(id))

@@ -1,6 +1,6 @@
 //! Organisations and their members. Installation admins create organisations; an organisation's
 //! admins manage its settings and members.
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::store::{self, OrgRow};
@@ -9,6 +9,7 @@ use crate::audit::{self, Entry};
 use crate::auth::{store as auth_store, Role, Staff};
 use crate::db::{is_unique_violation, now, to_db, write_tx};
 use crate::error::{ApiError, ApiResult};
+use crate::http::paging::{self, Bounds, Page, PageQuery};
 use crate::http::ApiJson;
 use crate::state::AppState;
 
@@ -16,9 +17,18 @@ fn org_json(o: &OrgRow) -> serde_json::Value {
     serde_json::to_value(Organisation::from(o.clone())).unwrap_or_default()
 }
 
-#[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations",
-    responses((status = 200, body = Vec<Organisation>), (status = 401)))]
-pub async fn list(state: web::Data<AppState>, staff: Staff) -> ApiResult<HttpResponse> {
+/// The organisations' and members' page size: 100 unless asked, at most 1,000.
+pub const LIST_PAGE: Bounds = Bounds::new(100, 1000);
+
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", params(PageQuery),
+    responses((status = 200, body = Vec<Organisation>, description = "a page; the total in `X-Total-Count`, the neighbouring pages in `Link`"), (status = 401), (status = 422)))]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = Page::of(&q, LIST_PAGE)?;
     let rows = state
         .db(move |c| {
             if staff.is_admin {
@@ -33,7 +43,11 @@ pub async fn list(state: web::Data<AppState>, staff: Staff) -> ApiResult<HttpRes
             }
         })
         .await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(Organisation::from).collect::<Vec<_>>()))
+    Ok(paging::respond_slice(
+        &req,
+        page,
+        rows.into_iter().map(Organisation::from).collect::<Vec<_>>(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/organisations", tag = "organisations", request_body = OrganisationInput,
@@ -164,12 +178,15 @@ pub struct MemberView {
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{slug}/members", tag = "organisations",
-    params(("slug" = String, Path)), responses((status = 200, body = Vec<MemberView>), (status = 404)))]
+    params(("slug" = String, Path), PageQuery), responses((status = 200, body = Vec<MemberView>, description = "a page; the total in `X-Total-Count`, the neighbouring pages in `Link`"), (status = 404), (status = 422)))]
 pub async fn members(
+    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
+    q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
+    let page = Page::of(&q, LIST_PAGE)?;
     let slug = path.into_inner();
     let out = state
         .db(move |c| {
@@ -182,7 +199,9 @@ pub async fn members(
             Ok(auth_store::members_of(c, &org.id)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
+    Ok(paging::respond_slice(
+        &req,
+        page,
         out.into_iter()
             .map(|(user_id, email, display_name, role)| MemberView {
                 user_id,

@@ -9,6 +9,7 @@ use super::service::{self, ActivityView, DeriveOutcome, ImportOutcome, Retention
 use super::stats::{self, Statistics};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::paging::{self, Bounds, Page, PageQuery};
 use crate::http::ApiJson;
 use crate::state::AppState;
 
@@ -79,22 +80,28 @@ pub fn import_refusal(problems: Vec<RowProblem>) -> ApiError {
     )
 }
 
+/// The processing register's page size: 100 unless asked, at most 1,000 (the export gives all).
+pub const ACTIVITIES_PAGE: Bounds = Bounds::new(100, 1000);
+
 #[utoipa::path(get, path = "/api/v1/organisations/{slug}/activities", tag = "register",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = [ActivityView]), (status = 401), (status = 404)))]
+    params(("slug" = String, Path), PageQuery),
+    responses((status = 200, body = [ActivityView], description = "by name, a page; the total in `X-Total-Count`, the neighbouring pages in `Link`"), (status = 401), (status = 404), (status = 422)))]
 pub async fn list_activities(
+    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
+    q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
+    let page = Page::of(&q, ACTIVITIES_PAGE)?;
     let slug = path.into_inner();
-    let v = state
+    let (v, total) = state
         .db(move |c| {
             let org = service::org_by_slug(c, &staff, &slug)?;
-            service::list_activities(c, &staff, &org)
+            service::activities_page(c, &staff, &org, page.limit, page.offset)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(v))
+    Ok(paging::respond(&req, page, total, &v))
 }
 
 #[utoipa::path(post, path = "/api/v1/organisations/{slug}/activities", tag = "register",
@@ -311,18 +318,21 @@ pub struct LinkActivities {
     pub activity_ids: Vec<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/activities", tag = "register", params(("id" = String, Path)),
-    responses((status = 200, body = [ActivityView]), (status = 401), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/activities", tag = "register", params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = [ActivityView], description = "by name, a page; the total in `X-Total-Count`, the neighbouring pages in `Link`"), (status = 401), (status = 404), (status = 422)))]
 pub async fn incident_activities(
+    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
+    q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
+    let page = Page::of(&q, ACTIVITIES_PAGE)?;
     let id = path.into_inner();
     let v = state
         .db(move |c| service::linked_activities(c, &staff, &id))
         .await?;
-    Ok(HttpResponse::Ok().json(v))
+    Ok(paging::respond_slice(&req, page, v))
 }
 
 #[utoipa::path(put, path = "/api/v1/incidents/{id}/activities", tag = "register", request_body = LinkActivities,
@@ -365,7 +375,7 @@ pub struct RegisterQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/register", tag = "register", params(Filter, FormatQuery),
-    responses((status = 200, body = [breaches::Entry]), (status = 401), (status = 404), (status = 422)))]
+    responses((status = 200, body = [breaches::Entry], description = "every entry (not paged; JSON with the count in `X-Total-Count`)"), (status = 401), (status = 404), (status = 422)))]
 pub async fn breach_register(
     state: web::Data<AppState>,
     staff: Staff,
@@ -378,7 +388,7 @@ pub async fn breach_register(
     Ok(match format {
         Format::Csv => csv_download("register-datalekken", breaches::to_csv(&entries)),
         Format::Xlsx => xlsx_download("register-datalekken", breaches::to_xlsx(&entries))?,
-        Format::Json => HttpResponse::Ok().json(entries),
+        Format::Json => paging::whole(entries.len(), &entries),
     })
 }
 

@@ -138,6 +138,33 @@ pub fn list_activities(
     rows.into_iter().map(activity_view).collect()
 }
 
+/// A page of the organisation's processing activities by name, and how many there are.
+pub fn activities_page(
+    c: &mut DbConn,
+    staff: &Staff,
+    org_id: &str,
+    limit: i64,
+    offset: i64,
+) -> ApiResult<(Vec<ActivityView>, i64)> {
+    own_org(staff, org_id)?;
+    let rows: Vec<ActivityRow> = processing_activities::table
+        .filter(processing_activities::organisation_id.eq(org_id))
+        .order((processing_activities::name.asc(), processing_activities::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .load(c)?;
+    let total: i64 = processing_activities::table
+        .filter(processing_activities::organisation_id.eq(org_id))
+        .count()
+        .get_result(c)?;
+    Ok((
+        rows.into_iter()
+            .map(activity_view)
+            .collect::<ApiResult<Vec<_>>>()?,
+        total,
+    ))
+}
+
 pub fn get_activity(c: &mut DbConn, staff: &Staff, id: &str) -> ApiResult<ActivityView> {
     let row: ActivityRow = processing_activities::table
         .find(id)
@@ -566,7 +593,9 @@ pub fn register(c: &mut DbConn, staff: &Staff, f: &Filter) -> ApiResult<Vec<Entr
     if let Some(to) = f.to.and_then(|d| d.succ_opt()).and_then(local_midnight) {
         q = q.filter(incidents::became_aware_at.lt(to));
     }
-    let rows: Vec<IncidentRow> = q.limit(50_000).load(c)?;
+    // Every entry, however many (the register, its exports and statistics are never cut short);
+    // what belongs to them is read 500 incidents at a time.
+    let rows: Vec<IncidentRow> = q.then_order_by(incidents::id.desc()).load(c)?;
     let org_names: std::collections::HashMap<String, String> =
         crate::orgs::store::by_ids(c, &orgs)?
             .into_iter()

@@ -1,23 +1,30 @@
 //! Measures over the JSON API: thin handlers over `service`.
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::service::{self, MeasureInput, MeasurePatch, MeasureView};
 use crate::auth::Staff;
 use crate::error::ApiResult;
+use crate::http::paging::{self, Bounds, Page, PageQuery};
 use crate::http::ApiJson;
 use crate::state::AppState;
 
+/// The measures' page size: 100 unless asked, at most 1,000.
+pub const LIST_PAGE: Bounds = Bounds::new(100, 1000);
+
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/measures", tag = "remediation",
-    params(("id" = String, Path)),
-    responses((status = 200, body = [MeasureView]), (status = 401), (status = 404)))]
+    params(("id" = String, Path), PageQuery),
+    responses((status = 200, body = [MeasureView], description = "a page; the total in `X-Total-Count`, the neighbouring pages in `Link`"), (status = 401), (status = 404), (status = 422)))]
 pub async fn list(
+    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
+    q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
+    let page = Page::of(&q, LIST_PAGE)?;
     let id = path.into_inner();
     let v = state.db(move |c| service::list(c, &staff, &id)).await?;
-    Ok(HttpResponse::Ok().json(v))
+    Ok(paging::respond_slice(&req, page, v))
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/measures", tag = "remediation",

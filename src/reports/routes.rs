@@ -10,6 +10,7 @@ use crate::auth::secrets::{same_digest, sha256_hex};
 use crate::auth::Staff;
 use crate::db::{from_db, now, write_tx};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::paging::{self, Bounds, Page, PageQuery};
 use crate::http::ApiJson;
 use crate::privacy;
 use crate::state::AppState;
@@ -240,13 +241,19 @@ pub struct ListQuery {
     pub channel: Option<String>,
     /// Text to find in the description or reference.
     pub q: Option<String>,
+    /// 1 to 500 (default 50).
     pub limit: Option<i64>,
+    /// 0 or more.
     pub offset: Option<i64>,
 }
 
+/// The inbox's page size: 50 unless asked, at most 500.
+pub const LIST_PAGE: Bounds = Bounds::new(50, 500);
+
 #[utoipa::path(get, path = "/api/v1/reports", tag = "reports", params(ListQuery),
-    responses((status = 200, body = Vec<ReportListItem>), (status = 401)))]
+    responses((status = 200, body = Vec<ReportListItem>, description = "newest first, a page; the total in `X-Total-Count`, the neighbouring pages in `Link`"), (status = 401), (status = 422)))]
 pub async fn list(
+    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     q: web::Query<ListQuery>,
@@ -269,9 +276,18 @@ pub async fn list(
             ));
         }
     }
-    if !errs.is_empty() {
-        return Err(ApiError::Validation(errs));
-    }
+    let page = match Page::of(&PageQuery { limit: q.limit, offset: q.offset }, LIST_PAGE) {
+        Ok(p) => Some(p),
+        Err(ApiError::Validation(e)) => {
+            errs.extend(e);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let page = match page {
+        Some(p) if errs.is_empty() => p,
+        _ => return Err(ApiError::Validation(errs)),
+    };
     let mut org_ids = staff.org_ids();
     let mut include_unassigned = staff.is_admin;
     if let Some(slug) = &q.organisation {
@@ -292,12 +308,14 @@ pub async fn list(
         status: q.status,
         channel: q.channel,
         q: q.q.filter(|s| !s.trim().is_empty()),
-        limit: q.limit.unwrap_or(50).clamp(1, 500),
-        offset: q.offset.unwrap_or(0).max(0),
+        limit: page.limit,
+        offset: page.offset,
     };
-    let rows = state.db(move |c| Ok(store::list(c, &filter)?)).await?;
+    let (rows, total) = state
+        .db(move |c| Ok((store::list(c, &filter)?, store::count(c, &filter)?)))
+        .await?;
     let items: Vec<ReportListItem> = rows.into_iter().map(ReportListItem::from).collect();
-    Ok(HttpResponse::Ok().json(items))
+    Ok(paging::respond(&req, page, total, &items))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -207,8 +207,31 @@ pub struct ListFilter {
     pub offset: i64,
 }
 
-pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<ReportRow>> {
-    let mut q = reports::table.into_boxed();
+/// The filters beyond the organisation, on any boxed query of `reports`.
+macro_rules! narrowed {
+    ($q:expr, $f:expr) => {{
+        let mut q = $q;
+        if let Some(s) = &$f.status {
+            q = q.filter(reports::status.eq(s.clone()));
+        }
+        if let Some(c) = &$f.channel {
+            q = q.filter(reports::channel.eq(c.clone()));
+        }
+        if let Some(text) = &$f.q {
+            let pattern = format!("%{}%", text.replace(['%', '_'], ""));
+            q = q.filter(
+                reports::description
+                    .like(pattern.clone())
+                    .or(reports::reference.like(pattern)),
+            );
+        }
+        q
+    }};
+}
+
+/// How many reports the filter finds in all.
+pub fn count(conn: &mut DbConn, f: &ListFilter) -> QueryResult<i64> {
+    let mut q = reports::table.count().into_boxed();
     if f.include_unassigned {
         q = q.filter(
             reports::organisation_id
@@ -218,23 +241,52 @@ pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<ReportRow>> {
     } else {
         q = q.filter(reports::organisation_id.eq_any(f.org_ids.clone()));
     }
-    if let Some(s) = &f.status {
-        q = q.filter(reports::status.eq(s.clone()));
+    narrowed!(q, f).get_result(conn)
+}
+
+/// A page of reports, newest first: merged from one ordered read per organisation (and one for the
+/// reports without one), each read only as far as the page reaches (the index
+/// `reports_org_status_created` or `reports_org_created` gives them in order).
+pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<ReportRow>> {
+    let take = f.offset.max(0) + f.limit.max(0);
+    let mut streams: Vec<Option<&String>> = f.org_ids.iter().map(Some).collect();
+    if f.include_unassigned {
+        streams.push(None);
     }
-    if let Some(c) = &f.channel {
-        q = q.filter(reports::channel.eq(c.clone()));
-    }
-    if let Some(text) = &f.q {
-        let pattern = format!("%{}%", text.replace(['%', '_'], ""));
-        q = q.filter(
-            reports::description
-                .like(pattern.clone())
-                .or(reports::reference.like(pattern)),
+    let mut rows: Vec<ReportRow> = vec![];
+    for org in streams {
+        let mut q = reports::table.into_boxed();
+        q = match org {
+            Some(o) => q.filter(reports::organisation_id.eq(o.clone())),
+            None => q.filter(reports::organisation_id.is_null()),
+        };
+        rows.extend(
+            narrowed!(q, f)
+                .order((reports::created_at.desc(), reports::id.desc()))
+                .limit(take)
+                .load::<ReportRow>(conn)?,
         );
     }
-    q.order(reports::created_at.desc())
-        .limit(f.limit)
-        .offset(f.offset)
+    rows.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+    Ok(rows
+        .into_iter()
+        .skip(f.offset.max(0) as usize)
+        .take(f.limit.max(0) as usize)
+        .collect())
+}
+
+/// (incident id, report reference) of the reports linked to these incidents, oldest first.
+pub fn references_for(
+    conn: &mut DbConn,
+    incident_ids: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    if incident_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    reports::table
+        .filter(reports::incident_id.eq_any(incident_ids))
+        .order((reports::created_at.asc(), reports::id.asc()))
+        .select((reports::incident_id.assume_not_null(), reports::reference))
         .load(conn)
 }
 

@@ -134,6 +134,8 @@ const MESSAGES: &[(Lang, &str)] = &[
     (Lang::En, include_str!("../../locales/en/mail.json")),
     (Lang::Nl, include_str!("../../locales/nl/day.json")),
     (Lang::En, include_str!("../../locales/en/day.json")),
+    (Lang::Nl, include_str!("../../locales/nl/lists.json")),
+    (Lang::En, include_str!("../../locales/en/lists.json")),
 ];
 
 impl Web {

@@ -13,6 +13,7 @@ mod excel;
 mod hardening;
 mod incidents;
 mod legal;
+mod lists;
 mod mail_cannon;
 mod mailbox;
 mod metrics;

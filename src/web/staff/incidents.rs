@@ -1,5 +1,5 @@
-//! Incidents: the list by time left on the 72-hour clock (`/staff/incidents`) and one incident
-//! (`/staff/incidents/{id}`) with its clock, facts, state, reports, notes and audit trail.
+//! One incident (`/staff/incidents/{id}`) with its clock, owner, facts, state, reports, notes and
+//! audit trail. (The list is `incident_list`.)
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
@@ -9,9 +9,8 @@ use serde_json::{json, Value};
 
 use super::inbox::files_ctx;
 use super::{
-    chosen_org, clock_text, described_by, errors_ctx, expired, here, input_value, lines, local_db,
-    local_time, localise, my_orgs, notice, opt_t, page_err, parse_local, push_err, query, render,
-    signed_in, switcher_ctx, with_cookie, Form, Shown,
+    clock_text, described_by, errors_ctx, expired, here, input_value, lines, local_db, local_time,
+    localise, notice, opt_t, page_err, parse_local, push_err, render, signed_in, Form, Shown,
 };
 use crate::audit::store::AuditRow;
 use crate::auth::{store as auth_store, Staff};
@@ -19,7 +18,7 @@ use crate::db::now;
 use crate::error::ApiError;
 use crate::incidents::lifecycle::{self, State};
 use crate::incidents::model::{Facts, IncidentPatch};
-use crate::incidents::{notes, service, store};
+use crate::incidents::{notes, service};
 use crate::orgs::store as org_store;
 use crate::privacy;
 use crate::reports::attachments;
@@ -29,75 +28,6 @@ use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
 
 fn state_label(lang: Lang, s: &str) -> String {
     opt_t(lang, &format!("staff_state_{s}")).unwrap_or_else(|| s.to_string())
-}
-
-/// `GET /staff/incidents?open=all`: running clocks first, overdue at the top.
-pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let w = pages();
-    let staff = signed_in(&req, lang, &here(&req)).await?;
-    let orgs = my_orgs(&state, &staff, lang).await?;
-    let (chosen, cookie) = chosen_org(&req, &orgs);
-    let all = query(&req).get("open").map(|s| s == "all").unwrap_or(false);
-    let f = store::ListFilter {
-        org_ids: match &chosen {
-            Some(o) => vec![o.id.clone()],
-            None => staff.org_ids(),
-        },
-        open_only: !all,
-        limit: 500,
-        ..Default::default()
-    };
-    let rows = state
-        .db(move |c| Ok(store::list(c, &f)?))
-        .await
-        .map_err(|e| page_err(lang, e))?;
-    let t = now();
-    let org_name: HashMap<&str, &str> = orgs
-        .iter()
-        .map(|o| (o.id.as_str(), o.name.as_str()))
-        .collect();
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let st = r.state();
-            let deadline = crate::db::from_db(r.ap_deadline);
-            json!({
-                "url": format!("/staff/incidents/{}", r.id),
-                "reference": r.reference,
-                "title": r.title,
-                "organisation": org_name.get(r.organisation_id.as_str()).copied().unwrap_or(""),
-                "state": state_label(lang, st.as_str()),
-                "clock": clock_text(lang, deadline, t, st.clock_running()),
-                "deadline": local_time(lang, deadline),
-                "follow_up": follow_up_ctx(lang, r.supplement_due_at.map(crate::db::from_db), r.supplement_closed_at.map(crate::db::from_db), t),
-                "withdrawn": r.notification_withdrawn_at.is_some(),
-            })
-        })
-        .collect();
-    let ctx = json!({
-        "title": w.t(lang, "staff_incidents_title"),
-        "switcher": switcher_ctx(lang, &orgs, chosen.as_ref()),
-        "switcher_action": "/staff/incidents",
-        "show_options": [
-            {"value": "open", "label": w.t(lang, "staff_incidents_open"), "selected": !all},
-            {"value": "all", "label": w.t(lang, "staff_incidents_all"), "selected": all},
-        ],
-        "several_orgs": orgs.len() > 1,
-        "rows": items,
-        "empty": rows.is_empty(),
-    });
-    Ok(with_cookie(
-        render(
-            &req,
-            lang,
-            Some(&staff),
-            "staff/incidents",
-            ctx,
-            StatusCode::OK,
-        )?,
-        cookie,
-    ))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -217,6 +147,8 @@ struct Loaded {
     names: HashMap<String, String>,
     org: Option<org_store::OrgRow>,
     replies: Vec<crate::mailbox::replies::Reply>,
+    /// Who may own it (staff of its organisation).
+    candidates: Vec<service::OwnerView>,
 }
 
 async fn load(state: &AppState, staff: &Staff, id: &str, lang: Lang) -> Result<Loaded, PageError> {
@@ -230,7 +162,12 @@ async fn load(state: &AppState, staff: &Staff, id: &str, lang: Lang) -> Result<L
             let org = org_store::by_id(c, &row.organisation_id)?;
             let reports = report_store::for_incident(c, &id)?;
             let refs = reports.iter().map(|r| r.reference.clone()).collect();
-            let view = service::view(row, refs, now());
+            let candidates = service::owner_candidates(c, &row.organisation_id)?;
+            let owner = row
+                .owner_id
+                .as_ref()
+                .and_then(|o| service::owners(c, vec![o.clone()]).ok()?.remove(o));
+            let view = service::view(row, refs, owner, now());
             let ids: Vec<String> = reports.iter().map(|r| r.id.clone()).collect();
             let files = attachments::for_reports(c, &ids)?;
             let replies = crate::mailbox::replies::load(c, Some(&id), &ids, &limits)?;
@@ -238,10 +175,27 @@ async fn load(state: &AppState, staff: &Staff, id: &str, lang: Lang) -> Result<L
             let trail = crate::audit::store::for_entity(c, "incident", &id)?;
             let mut names = HashMap::new();
             for r in &trail {
-                if let Some(uid) = r.actor.strip_prefix("user:") {
-                    if !names.contains_key(uid) {
-                        if let Some(u) = auth_store::user_by_id(c, uid)? {
-                            names.insert(uid.to_string(), u.display_name);
+                // The people named: who acted, and owners given or taken away.
+                let mut uids: Vec<String> = r
+                    .actor
+                    .strip_prefix("user:")
+                    .map(String::from)
+                    .into_iter()
+                    .collect();
+                if r.action == "incident.owner_changed" {
+                    for j in [&r.before_json, &r.after_json].into_iter().flatten() {
+                        if let Some(o) = serde_json::from_str::<Value>(j)
+                            .ok()
+                            .and_then(|v| v["owner_id"].as_str().map(String::from))
+                        {
+                            uids.push(o);
+                        }
+                    }
+                }
+                for uid in uids {
+                    if !names.contains_key(&uid) {
+                        if let Some(u) = auth_store::user_by_id(c, &uid)? {
+                            names.insert(uid, u.display_name);
                         }
                     }
                 }
@@ -256,6 +210,7 @@ async fn load(state: &AppState, staff: &Staff, id: &str, lang: Lang) -> Result<L
                 names,
                 org,
                 replies,
+                candidates,
             })
         })
         .await
@@ -353,12 +308,21 @@ fn trail_ctx(lang: Lang, rows: &[AuditRow], names: &HashMap<String, String>) -> 
                     !nested(after.get(*k)) && !nested(before.get(*k))
                 })
                 .map(|k| {
+                    // An owner by name, not by id.
+                    let value = |v: &Value| match (k.as_str(), v.as_str()) {
+                        ("owner_id", Some(uid)) => names
+                            .get(uid)
+                            .cloned()
+                            .unwrap_or_else(|| w.t(lang, "staff_actor_unknown_user")),
+                        ("owner_id", None) => w.t(lang, "lists_owner_nobody"),
+                        _ => trail_value(lang, k, v),
+                    };
                     json!({
                         "field": trail_label(lang, k),
-                        "before": before.get(k).map(|v| trail_value(lang, k, v)),
+                        "before": before.get(k).map(value),
                         "after": after
                             .get(k)
-                            .map(|v| trail_value(lang, k, v))
+                            .map(value)
                             .unwrap_or_else(|| w.t(lang, "staff_empty")),
                     })
                 })
@@ -476,7 +440,7 @@ pub(super) async fn incident_page(
         "notice": notice(
             req,
             lang,
-            &["created", "linked", "saved", "state", "note", "assessed", "decided", "derived", "measure"],
+            &["created", "linked", "saved", "state", "note", "assessed", "decided", "derived", "measure", "owner"],
         ),
         "clock": clock,
         "clock_running": v.clock.running,
@@ -490,6 +454,11 @@ pub(super) async fn incident_page(
         "withdrawn_at": v.notification_withdrawn_at.map(|t| local_time(lang, t)),
         "follow_up": follow_up_ctx(lang, v.follow_up.as_ref().map(|f| f.due_at), v.follow_up.as_ref().and_then(|f| f.closed_at), t),
         "state": state_label(lang, current.as_str()),
+        "owner": v.owner.as_ref().map(|o| o.display_name.clone()),
+        "owner_is_me": v.owner.as_ref().is_some_and(|o| o.id == staff.id),
+        "owner_options": super::incident_list::owner_options(lang, staff, &d.candidates, v.owner.as_ref()),
+        "may_take": !v.owner.as_ref().is_some_and(|o| o.id == staff.id)
+            && d.candidates.iter().any(|c| c.id == staff.id),
         "state_reason": v.state_reason,
         "transitions": transitions,
         "reason": extra.reason,
@@ -754,6 +723,43 @@ pub async fn note(
             let extra = Extra {
                 errors: localise(lang, &v, &[]),
                 note: text,
+                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                ..Default::default()
+            };
+            incident_page(&state, &req, lang, &staff, &id, extra).await
+        }
+        Err(e) => Err(page_err(lang, e)),
+    }
+}
+
+/// `POST /staff/incidents/{id}/owner`: give the incident an owner (`owner`: a user id, empty for
+/// nobody; `take`: oneself).
+pub async fn owner(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let id = path.into_inner();
+    let (f, staff) = match begin(&req, lang, &id, &body).await? {
+        Ok(x) => x,
+        Err(resp) => return Ok(resp),
+    };
+    let owner = if f.has("take") {
+        Some(staff.id.clone())
+    } else {
+        f.opt("owner")
+    };
+    let (s, i) = (staff.clone(), id.clone());
+    match state
+        .db(move |c| service::set_owner(c, &s, &i, owner.as_deref()))
+        .await
+    {
+        Ok(()) => Ok(redirect(&format!("/staff/incidents/{id}?ok=owner#owner"))),
+        Err(ApiError::Validation(v)) => {
+            let extra = Extra {
+                errors: localise(lang, &v, &[]),
                 status: Some(StatusCode::UNPROCESSABLE_ENTITY),
                 ..Default::default()
             };

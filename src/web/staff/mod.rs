@@ -7,6 +7,7 @@ mod account;
 mod admin;
 mod assess;
 mod inbox;
+mod incident_list;
 mod incidents;
 mod login;
 mod mail;
@@ -60,7 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(setup::submit)),
         )
         .route("/staff/start", web::get().to(setup::start))
-        .route("/staff/incidents", web::get().to(incidents::list))
+        .route("/staff/incidents", web::get().to(incident_list::list))
         .service(
             web::resource("/staff/incidents/new")
                 .route(web::get().to(new_incident::form))
@@ -78,6 +79,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/staff/incidents/{id}/notes",
             web::post().to(incidents::note),
+        )
+        .route(
+            "/staff/incidents/{id}/owner",
+            web::post().to(incidents::owner),
         )
         .route(
             "/staff/incidents/{id}/assessment",

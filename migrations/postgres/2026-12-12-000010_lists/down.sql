@@ -1,0 +1,10 @@
+DROP TRIGGER incident_counts_delete ON incidents;
+DROP TRIGGER incident_counts_update ON incidents;
+DROP TRIGGER incident_counts_insert ON incidents;
+DROP FUNCTION meldpunt_incident_counts();
+DROP TABLE incident_counts;
+DROP INDEX processing_activities_org_name;
+DROP INDEX reports_org_status_created;
+DROP INDEX incidents_owner;
+DROP INDEX incidents_list;
+ALTER TABLE incidents DROP COLUMN owner_id;

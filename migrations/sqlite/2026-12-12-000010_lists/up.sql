@@ -1,0 +1,46 @@
+-- Issue 16, point 5: an owner per incident, a user of the incident's organisation (the incident
+-- service checks that; the column only refers to the user).
+ALTER TABLE incidents ADD COLUMN owner_id TEXT REFERENCES users (id);
+
+-- Issue 15, point 7: an index for each sort order of the lists, so that a page costs the same
+-- whatever the table holds. The incident list reads each (organisation, state) in deadline order
+-- (running clocks by deadline, the rest newest first) and merges; "mijn incidenten" the same per owner.
+CREATE INDEX incidents_list ON incidents (organisation_id, state, ap_deadline, id);
+CREATE INDEX incidents_owner ON incidents (owner_id, state, ap_deadline, id);
+-- The inbox (reports, newest first) per organisation and status; reports without an organisation.
+CREATE INDEX reports_org_status_created ON reports (organisation_id, status, created_at, id);
+-- The processing register, by name per organisation.
+CREATE INDEX processing_activities_org_name ON processing_activities (organisation_id, name, id);
+
+-- The incident list's total without counting the table: how many incidents each organisation has
+-- in each state, kept by the database itself on every insert, change of state or organisation, and
+-- delete (whatever writes the row).
+CREATE TABLE incident_counts (
+    organisation_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    n BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (organisation_id, state)
+);
+INSERT INTO incident_counts (organisation_id, state, n)
+    SELECT organisation_id, state, COUNT(*) FROM incidents GROUP BY organisation_id, state;
+
+CREATE TRIGGER incident_counts_insert AFTER INSERT ON incidents
+BEGIN
+    INSERT INTO incident_counts (organisation_id, state, n) VALUES (NEW.organisation_id, NEW.state, 1)
+        ON CONFLICT (organisation_id, state) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER incident_counts_update AFTER UPDATE OF state, organisation_id ON incidents
+WHEN OLD.state IS NOT NEW.state OR OLD.organisation_id IS NOT NEW.organisation_id
+BEGIN
+    UPDATE incident_counts SET n = n - 1
+        WHERE organisation_id = OLD.organisation_id AND state = OLD.state;
+    INSERT INTO incident_counts (organisation_id, state, n) VALUES (NEW.organisation_id, NEW.state, 1)
+        ON CONFLICT (organisation_id, state) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER incident_counts_delete AFTER DELETE ON incidents
+BEGIN
+    UPDATE incident_counts SET n = n - 1
+        WHERE organisation_id = OLD.organisation_id AND state = OLD.state;
+END;
