@@ -142,9 +142,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    incident_counts (organisation_id, state) {
+    incident_counts (organisation_id, state, owner_id) {
         organisation_id -> Text,
         state -> Text,
+        owner_id -> Text,
         n -> BigInt,
     }
 }

@@ -251,9 +251,9 @@ impl ListFilter {
         v
     }
 
-    /// No filter beyond organisation and state: the total comes from `incident_counts`.
+    /// No filter beyond organisation, state and owner: the total comes from `incident_counts`.
     fn counted(&self) -> bool {
-        self.owner.is_none() && self.q.is_none() && self.due_before.is_none()
+        self.q.is_none() && self.due_before.is_none()
     }
 
     fn pattern(&self) -> Option<String> {
@@ -310,11 +310,15 @@ fn phase(s: State) -> u8 {
 }
 
 /// How many incidents there are per (organisation, state) for this filter: from `incident_counts`
-/// (kept by the database's triggers) when only organisation and state filter, else counted.
-fn counts(conn: &mut DbConn, f: &ListFilter, states: &[&str]) -> QueryResult<Vec<(String, String, i64)>> {
+/// (kept by the database's triggers) when only organisation, state and owner filter, else counted.
+fn counts(
+    conn: &mut DbConn,
+    f: &ListFilter,
+    states: &[&str],
+) -> QueryResult<Vec<(String, String, i64)>> {
     use crate::db::schema::incident_counts;
     if f.counted() {
-        return incident_counts::table
+        let mut q = incident_counts::table
             .filter(incident_counts::organisation_id.eq_any(&f.org_ids))
             .filter(incident_counts::state.eq_any(states))
             .filter(incident_counts::n.gt(0))
@@ -323,7 +327,22 @@ fn counts(conn: &mut DbConn, f: &ListFilter, states: &[&str]) -> QueryResult<Vec
                 incident_counts::state,
                 incident_counts::n,
             ))
-            .load(conn);
+            .into_boxed();
+        match &f.owner {
+            Some(OwnerFilter::User(u)) => q = q.filter(incident_counts::owner_id.eq(u.clone())),
+            Some(OwnerFilter::Nobody) => q = q.filter(incident_counts::owner_id.eq("")),
+            None => {}
+        }
+        let rows: Vec<(String, String, i64)> = q.load(conn)?;
+        // Summed over the owners.
+        let mut out: Vec<(String, String, i64)> = vec![];
+        for (org, state, n) in rows {
+            match out.iter_mut().find(|(o, s, _)| *o == org && *s == state) {
+                Some(e) => e.2 += n,
+                None => out.push((org, state, n)),
+            }
+        }
+        return Ok(out);
     }
     let q = incidents::table
         .group_by((incidents::organisation_id, incidents::state))

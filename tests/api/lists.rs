@@ -344,6 +344,62 @@ async fn an_owner_is_staff_of_the_incidents_organisation(app: TestApp) {
 }
 both!(an_owner_is_staff_of_the_incidents_organisation);
 
+/// The totals kept by the database's triggers equal a count of the table after every kind of
+/// change: new incidents, owners given and taken, states changed, an incident deleted (retention).
+async fn kept_totals_follow_every_change(app: TestApp) {
+    use diesel::prelude::*;
+    use meldpunt::db::schema::{incident_counts, incidents};
+    app.create_org("oost");
+    app.create_org("west");
+    let h = app.create_user("h@beide.nl", &[("oost", Role::Handler), ("west", Role::Handler)]);
+    let mut made = vec![];
+    for i in 0..6 {
+        made.push(app.open_incident(&h, if i < 4 { "oost" } else { "west" }, i).await);
+    }
+    let id = |i: usize| made[i]["id"].as_str().unwrap().to_string();
+    for i in [0, 1, 4] {
+        let r = app.put(&format!("/api/v1/incidents/{}/owner", id(i)), Some(&h.token), json!({"owner": h.id})).await;
+        assert_eq!(r.status(), 200);
+    }
+    app.put(&format!("/api/v1/incidents/{}/owner", id(1)), Some(&h.token), json!({"owner": null})).await;
+    for (i, to) in [(0, "triage"), (2, "triage"), (4, "not_a_breach")] {
+        let r = app
+            .post(&format!("/api/v1/incidents/{}/transitions", id(i)), Some(&h.token), json!({"to": to, "reason": "Geen persoonsgegevens"}))
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    {
+        let mut c = app.conn();
+        diesel::delete(incidents::table.find(id(3))).execute(&mut c).unwrap();
+    }
+    let mut c = app.conn();
+    let mut kept: Vec<(String, String, String, i64)> = incident_counts::table
+        .filter(incident_counts::n.ne(0))
+        .select((incident_counts::organisation_id, incident_counts::state, incident_counts::owner_id, incident_counts::n))
+        .load(&mut c)
+        .unwrap();
+    let mut counted: Vec<(String, String, String, i64)> = incidents::table
+        .group_by((incidents::organisation_id, incidents::state, incidents::owner_id))
+        .select((incidents::organisation_id, incidents::state, incidents::owner_id, diesel::dsl::count_star()))
+        .load::<(String, String, Option<String>, i64)>(&mut c)
+        .unwrap()
+        .into_iter()
+        .map(|(o, s, w, n)| (o, s, w.unwrap_or_default(), n))
+        .collect();
+    kept.sort();
+    counted.sort();
+    assert_eq!(kept, counted);
+    assert_eq!(counted.iter().map(|r| r.3).sum::<i64>(), 5);
+    // And the API's totals agree.
+    let (_, total, _) = page(&app, "/api/v1/incidents?open=false", &h.token).await;
+    assert_eq!(total, 5);
+    let (items, total, _) = page(&app, "/api/v1/incidents?owner=me", &h.token).await;
+    assert_eq!((ids(&items), total), (vec![id(0)], 1), "the closed one of mine is not open");
+    let (_, total, _) = page(&app, "/api/v1/incidents?owner=none&state=triage", &h.token).await;
+    assert_eq!(total, 1);
+}
+both!(kept_totals_follow_every_change);
+
 async fn search_and_filters(app: TestApp) {
     app.create_org("oost");
     app.create_org("west");

@@ -13,34 +13,41 @@ CREATE INDEX reports_org_status_created ON reports (organisation_id, status, cre
 CREATE INDEX processing_activities_org_name ON processing_activities (organisation_id, name, id);
 
 -- The incident list's total without counting the table: how many incidents each organisation has
--- in each state, kept by the database itself on every insert, change of state or organisation, and
--- delete (whatever writes the row).
+-- in each state per owner ('' for none), kept by the database itself on every insert, change of
+-- state, organisation or owner, and delete (whatever writes the row).
 CREATE TABLE incident_counts (
     organisation_id TEXT NOT NULL,
     state TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
     n BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (organisation_id, state)
+    PRIMARY KEY (organisation_id, state, owner_id)
 );
-INSERT INTO incident_counts (organisation_id, state, n)
-    SELECT organisation_id, state, COUNT(*) FROM incidents GROUP BY organisation_id, state;
+INSERT INTO incident_counts (organisation_id, state, owner_id, n)
+    SELECT organisation_id, state, COALESCE(owner_id, ''), COUNT(*) FROM incidents
+    GROUP BY organisation_id, state, COALESCE(owner_id, '');
 
 CREATE TRIGGER incident_counts_insert AFTER INSERT ON incidents
 BEGIN
-    INSERT INTO incident_counts (organisation_id, state, n) VALUES (NEW.organisation_id, NEW.state, 1)
-        ON CONFLICT (organisation_id, state) DO UPDATE SET n = n + 1;
+    INSERT INTO incident_counts (organisation_id, state, owner_id, n)
+        VALUES (NEW.organisation_id, NEW.state, COALESCE(NEW.owner_id, ''), 1)
+        ON CONFLICT (organisation_id, state, owner_id) DO UPDATE SET n = n + 1;
 END;
 
-CREATE TRIGGER incident_counts_update AFTER UPDATE OF state, organisation_id ON incidents
+CREATE TRIGGER incident_counts_update AFTER UPDATE OF state, organisation_id, owner_id ON incidents
 WHEN OLD.state IS NOT NEW.state OR OLD.organisation_id IS NOT NEW.organisation_id
+    OR OLD.owner_id IS NOT NEW.owner_id
 BEGIN
     UPDATE incident_counts SET n = n - 1
-        WHERE organisation_id = OLD.organisation_id AND state = OLD.state;
-    INSERT INTO incident_counts (organisation_id, state, n) VALUES (NEW.organisation_id, NEW.state, 1)
-        ON CONFLICT (organisation_id, state) DO UPDATE SET n = n + 1;
+        WHERE organisation_id = OLD.organisation_id AND state = OLD.state
+        AND owner_id = COALESCE(OLD.owner_id, '');
+    INSERT INTO incident_counts (organisation_id, state, owner_id, n)
+        VALUES (NEW.organisation_id, NEW.state, COALESCE(NEW.owner_id, ''), 1)
+        ON CONFLICT (organisation_id, state, owner_id) DO UPDATE SET n = n + 1;
 END;
 
 CREATE TRIGGER incident_counts_delete AFTER DELETE ON incidents
 BEGIN
     UPDATE incident_counts SET n = n - 1
-        WHERE organisation_id = OLD.organisation_id AND state = OLD.state;
+        WHERE organisation_id = OLD.organisation_id AND state = OLD.state
+        AND owner_id = COALESCE(OLD.owner_id, '');
 END;
