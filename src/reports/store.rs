@@ -245,8 +245,8 @@ pub fn count(conn: &mut DbConn, f: &ListFilter) -> QueryResult<i64> {
 }
 
 /// A page of reports, newest first: merged from one ordered read per organisation (and one for the
-/// reports without one), each read only as far as the page reaches (the index
-/// `reports_org_status_created` or `reports_org_created` gives them in order).
+/// reports without one), each read only as far as the page reaches (the index `reports_org_created`
+/// gives them in order).
 pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<ReportRow>> {
     let take = f.offset.max(0) + f.limit.max(0);
     let mut streams: Vec<Option<&String>> = f.org_ids.iter().map(Some).collect();

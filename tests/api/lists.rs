@@ -537,7 +537,7 @@ async fn page_cost(app: TestApp) {
     };
     let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
     let now = chrono::Utc::now();
-    // A realistic mix: most incidents closed long ago, a few open, a handful with a running clock.
+    // Most incidents closed long ago, some open, a few with a running clock.
     let fill = |from: usize, to: usize| {
         let mut c = app.conn();
         let mut rows = vec![];
@@ -567,7 +567,8 @@ async fn page_cost(app: TestApp) {
                 h.id.clone(),
                 aware,
             );
-            r.state = match i % 50 {
+            // A fifth open (a page of 100 is full with 1,000 rows too), most of those owned.
+            r.state = match i % 25 {
                 0 => "new",
                 1 => "triage",
                 2 | 3 => "notified",
@@ -576,7 +577,7 @@ async fn page_cost(app: TestApp) {
                 _ => "closed",
             }
             .into();
-            if i % 10 == 0 {
+            if i % 25 != 1 {
                 r.owner_id = Some(h.id.clone());
             }
             rows.push(r);
@@ -587,7 +588,7 @@ async fn page_cost(app: TestApp) {
                 reports::organisation_id.eq(Some(org_id.clone())),
                 reports::description.eq(format!("Melding {i}")),
                 reports::follow_up_hash.eq("x"),
-                reports::status.eq(if i % 20 == 0 { "received" } else { "closed" }),
+                reports::status.eq(if i % 5 == 0 { "received" } else { "closed" }),
                 reports::created_at.eq(aware.naive_utc()),
                 reports::updated_at.eq(aware.naive_utc()),
             ));
