@@ -693,6 +693,15 @@ async fn nothing_personal_in_the_log_at_trace(kind: Db) {
             .await
             .unwrap();
         assert!(r.status().as_u16() < 500, "{}", r.status());
+        // The incident list's search too (page and API).
+        for path in ["/staff/incidents", "/api/v1/incidents"] {
+            let r = client
+                .get(format!("{base}{path}?q={q}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200, "{path}");
+        }
     }
     // The inbox and the report page show the data (rendered by handlebars).
     let r = client

@@ -148,9 +148,10 @@ async fn inbox_page(
         limit: 500,
         ..Default::default()
     };
-    let (mut rows, linked, open, acks_day) = state
+    let (mut rows, total, linked, open, acks_day) = state
         .db(move |c| {
             let rows = report_store::list(c, &f)?;
+            let total = report_store::count(c, &f)?;
             let mut linked: HashMap<String, String> = HashMap::new();
             for r in &rows {
                 if let Some(id) = &r.incident_id {
@@ -163,7 +164,7 @@ async fn inbox_page(
             }
             let open = incident_store::list(c, &inc_filter)?;
             let (acks_day, _) = crate::reports::ack_limits::summary(c, crate::db::now())?;
-            Ok((rows, linked, open, acks_day))
+            Ok((rows, total, linked, open, acks_day))
         })
         .await
         .map_err(|e| page_err(lang, e))?;
@@ -264,6 +265,14 @@ async fn inbox_page(
         "hidden": hidden,
         "rows": items,
         "empty": rows.is_empty(),
+        "range": (!rows.is_empty()).then(|| {
+            super::incident_list::range_text(
+                lang,
+                filters.offset + 1,
+                filters.offset + rows.len() as i64,
+                total,
+            )
+        }),
         "next_url": if more { Some(filters.url(filters.offset + PAGE)) } else { None },
         "prev_url": if filters.offset > 0 { Some(filters.url((filters.offset - PAGE).max(0))) } else { None },
         "create_orgs": create_orgs,

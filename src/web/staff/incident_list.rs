@@ -146,7 +146,7 @@ fn grouped(lang: Lang, v: i64) -> String {
 }
 
 /// "1–50 van 312" (numbers grouped as people write them).
-fn range_text(lang: Lang, from: i64, to: i64, total: i64) -> String {
+pub(super) fn range_text(lang: Lang, from: i64, to: i64, total: i64) -> String {
     let n = |v: i64| grouped(lang, v);
     pages()
         .t(lang, "lists_range")
