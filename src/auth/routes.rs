@@ -10,8 +10,8 @@ use super::throttle::Policy;
 use super::Staff;
 use crate::audit::{self, Actor, Entry};
 use crate::db::{now, write_tx};
-use crate::http::paging::{self, Bounds, Page, PageQuery};
 use crate::error::{ApiError, ApiResult};
+use crate::http::paging::{self, Bounds, Page, PageQuery};
 use crate::http::ApiJson;
 use crate::state::AppState;
 

@@ -92,10 +92,11 @@ impl Page {
 
 /// The request's path and query with `offset` (and `limit`) set; other parameters kept in order.
 pub fn page_url(req: &HttpRequest, limit: i64, offset: i64) -> String {
-    let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .into_owned()
-        .filter(|(k, _)| k != "limit" && k != "offset")
-        .collect();
+    let mut pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(req.query_string().as_bytes())
+            .into_owned()
+            .filter(|(k, _)| k != "limit" && k != "offset")
+            .collect();
     pairs.push(("limit".into(), limit.to_string()));
     pairs.push(("offset".into(), offset.to_string()));
     let q = url::form_urlencoded::Serializer::new(String::new())
@@ -136,7 +137,11 @@ pub fn respond<T: serde::Serialize>(
 
 /// A 200 answer for a page of a short list held whole in memory (one's tokens, an incident's
 /// measures): the page cut from it, its length as the total.
-pub fn respond_slice<T: serde::Serialize>(req: &HttpRequest, page: Page, items: Vec<T>) -> HttpResponse {
+pub fn respond_slice<T: serde::Serialize>(
+    req: &HttpRequest,
+    page: Page,
+    items: Vec<T>,
+) -> HttpResponse {
     let total = items.len() as i64;
     respond(req, page, total, &page.slice(items))
 }

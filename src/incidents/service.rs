@@ -278,11 +278,7 @@ pub struct ListRequest {
 
 /// A page of the incidents the caller may see, as the API shows them (with their reports' references
 /// and owners), and the total. 404 for an organisation not theirs; 422 for a filter out of range.
-pub fn list(
-    c: &mut DbConn,
-    staff: &Staff,
-    r: &ListRequest,
-) -> ApiResult<(Vec<IncidentView>, i64)> {
+pub fn list(c: &mut DbConn, staff: &Staff, r: &ListRequest) -> ApiResult<(Vec<IncidentView>, i64)> {
     let mut errs = vec![];
     let q = r.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     if q.is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
@@ -292,8 +288,7 @@ pub fn list(
             format!("hoogstens {MAX_SEARCH_CHARS} tekens"),
         ));
     }
-    if r
-        .due_within_hours
+    if r.due_within_hours
         .is_some_and(|h| !(0..=MAX_DUE_WITHIN_HOURS).contains(&h))
     {
         errs.push(crate::error::FieldError::bilingual(
@@ -323,9 +318,7 @@ pub fn list(
             OwnerChoice::User(u) => store::OwnerFilter::User(u.clone()),
         }),
         q: q.map(str::to_string),
-        due_before: r
-            .due_within_hours
-            .map(|h| t + chrono::Duration::hours(h)),
+        due_before: r.due_within_hours.map(|h| t + chrono::Duration::hours(h)),
         limit: r.limit,
         offset: r.offset,
     };
@@ -370,11 +363,13 @@ pub fn set_owner(c: &mut DbConn, staff: &Staff, id: &str, owner: Option<&str>) -
                 .iter()
                 .any(|(uid, _)| uid == o);
             if !may {
-                return Err(ApiError::Validation(vec![crate::error::FieldError::bilingual(
-                    "owner",
-                    "not a staff member of the incident's organisation",
-                    "geen medewerker van de organisatie van dit incident",
-                )]));
+                return Err(ApiError::Validation(vec![
+                    crate::error::FieldError::bilingual(
+                        "owner",
+                        "not a staff member of the incident's organisation",
+                        "geen medewerker van de organisatie van dit incident",
+                    ),
+                ]));
             }
         }
         if row.owner_id.as_deref() == owner {

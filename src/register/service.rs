@@ -149,7 +149,10 @@ pub fn activities_page(
     own_org(staff, org_id)?;
     let rows: Vec<ActivityRow> = processing_activities::table
         .filter(processing_activities::organisation_id.eq(org_id))
-        .order((processing_activities::name.asc(), processing_activities::id.asc()))
+        .order((
+            processing_activities::name.asc(),
+            processing_activities::id.asc(),
+        ))
         .limit(limit)
         .offset(offset)
         .load(c)?;

@@ -276,7 +276,13 @@ pub async fn list(
             ));
         }
     }
-    let page = match Page::of(&PageQuery { limit: q.limit, offset: q.offset }, LIST_PAGE) {
+    let page = match Page::of(
+        &PageQuery {
+            limit: q.limit,
+            offset: q.offset,
+        },
+        LIST_PAGE,
+    ) {
         Ok(p) => Some(p),
         Err(ApiError::Validation(e)) => {
             errs.extend(e);

@@ -60,7 +60,10 @@ async fn open_titled(app: &TestApp, token: &str, org: &str, title: &str, hours_a
 async fn incident_pages_carry_the_total_and_the_next_link(app: TestApp) {
     app.create_org("oost");
     app.create_org("west");
-    let h = app.create_user("h@beide.nl", &[("oost", Role::Handler), ("west", Role::Handler)]);
+    let h = app.create_user(
+        "h@beide.nl",
+        &[("oost", Role::Handler), ("west", Role::Handler)],
+    );
     for i in 0..7 {
         app.open_incident(&h, if i % 2 == 0 { "oost" } else { "west" }, i * 5)
             .await;
@@ -69,7 +72,10 @@ async fn incident_pages_carry_the_total_and_the_next_link(app: TestApp) {
     let closed = app.open_incident(&h, "oost", 1).await;
     let r = app
         .post(
-            &format!("/api/v1/incidents/{}/transitions", closed["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/incidents/{}/transitions",
+                closed["id"].as_str().unwrap()
+            ),
             Some(&h.token),
             json!({"to": "not_a_breach", "reason": "Geen persoonsgegevens"}),
         )
@@ -97,24 +103,40 @@ async fn incident_pages_carry_the_total_and_the_next_link(app: TestApp) {
     assert_eq!(pages, 3);
     assert_eq!(seen, ids(&whole));
     // The link keeps the filters.
-    let (items, total, link) = page(&app, "/api/v1/incidents?state=new&open=false&limit=2", &h.token).await;
+    let (items, total, link) = page(
+        &app,
+        "/api/v1/incidents?state=new&open=false&limit=2",
+        &h.token,
+    )
+    .await;
     assert_eq!((items.len(), total), (2, 7));
     let next = rel(&link, "next").unwrap();
     assert!(next.starts_with("/api/v1/incidents?"), "{next}");
-    assert!(next.contains("state=new") && next.contains("open=false") && next.contains("offset=2"), "{next}");
+    assert!(
+        next.contains("state=new") && next.contains("open=false") && next.contains("offset=2"),
+        "{next}"
+    );
     // Closed ones too when asked; the total counts them.
     let (_, total, _) = page(&app, "/api/v1/incidents?open=false", &h.token).await;
     assert_eq!(total, 8);
     let (items, total, _) = page(&app, "/api/v1/incidents?state=not_a_breach", &h.token).await;
     assert_eq!((items.len(), total), (0, 0), "closed states are not open");
-    let (items, total, _) = page(&app, "/api/v1/incidents?state=not_a_breach&open=false", &h.token).await;
+    let (items, total, _) = page(
+        &app,
+        "/api/v1/incidents?state=not_a_breach&open=false",
+        &h.token,
+    )
+    .await;
     assert_eq!((items.len(), total), (1, 1));
     // Per organisation, and past the end: an empty page with the true total.
     let (items, total, _) = page(&app, "/api/v1/incidents?organisation=west", &h.token).await;
     assert_eq!((items.len(), total), (3, 3));
     let (items, total, link) = page(&app, "/api/v1/incidents?offset=50", &h.token).await;
     assert_eq!((items.len(), total), (0, 7));
-    assert!(rel(&link, "next").is_none() && rel(&link, "prev").is_some(), "{link}");
+    assert!(
+        rel(&link, "next").is_none() && rel(&link, "prev").is_some(),
+        "{link}"
+    );
     // Another organisation's handler counts only their own.
     let o = app.create_user("o@oost.nl", &[("oost", Role::Handler)]);
     let (items, total, _) = page(&app, "/api/v1/incidents", &o.token).await;
@@ -146,29 +168,44 @@ async fn limits_out_of_range_are_refused_naming_the_field(app: TestApp) {
     }
     for (path, field) in [
         (format!("/api/v1/incidents/{id}/audit?limit=1001"), "limit"),
-        (format!("/api/v1/incidents/{id}/measures?offset=-1"), "limit"),
+        (
+            format!("/api/v1/incidents/{id}/measures?offset=-1"),
+            "limit",
+        ),
         (format!("/api/v1/incidents/{id}/mail?limit=201"), "limit"),
-        (format!("/api/v1/incidents/{id}/activities?limit=0"), "limit"),
+        (
+            format!("/api/v1/incidents/{id}/activities?limit=0"),
+            "limit",
+        ),
     ] {
-        let field = if path.contains("offset") { "offset" } else { field };
+        let field = if path.contains("offset") {
+            "offset"
+        } else {
+            field
+        };
         assert_problem(app.get(&path, Some(&h.token)).await, 422, Some(field)).await;
     }
     assert_problem(
-        app.get("/api/v1/users?limit=1001", Some(&admin.token)).await,
+        app.get("/api/v1/users?limit=1001", Some(&admin.token))
+            .await,
         422,
         Some("limit"),
     )
     .await;
     assert_problem(
-        app.get("/api/v1/organisations/oost/members?limit=0", Some(&admin.token))
-            .await,
+        app.get(
+            "/api/v1/organisations/oost/members?limit=0",
+            Some(&admin.token),
+        )
+        .await,
         422,
         Some("limit"),
     )
     .await;
     // Both named at once; a search too long is refused too.
     let body = assert_problem(
-        app.get("/api/v1/incidents?limit=0&offset=-1", Some(&h.token)).await,
+        app.get("/api/v1/incidents?limit=0&offset=-1", Some(&h.token))
+            .await,
         422,
         Some("limit"),
     )
@@ -187,7 +224,12 @@ async fn limits_out_of_range_are_refused_naming_the_field(app: TestApp) {
     assert_eq!(total, 1);
     let (_, total, _) = page(&app, "/api/v1/reports?limit=500", &h.token).await;
     assert_eq!(total, 0);
-    let (_, total, _) = page(&app, &format!("/api/v1/incidents/{id}/audit?limit=1000"), &h.token).await;
+    let (_, total, _) = page(
+        &app,
+        &format!("/api/v1/incidents/{id}/audit?limit=1000"),
+        &h.token,
+    )
+    .await;
     assert_eq!(total, 1, "incident.created");
 }
 both!(limits_out_of_range_are_refused_naming_the_field);
@@ -197,24 +239,38 @@ async fn every_list_says_its_total(app: TestApp) {
     let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
     let admin = app.create_user_full("admin@meldpunt.nl", &[("oost", Role::Admin)], true);
     for i in 0..3 {
-        app.submit_report("oost", &format!("Brief {i} kwam bij mij terecht")).await;
+        app.submit_report("oost", &format!("Brief {i} kwam bij mij terecht"))
+            .await;
     }
     let (items, total, link) = page(&app, "/api/v1/reports?limit=2", &h.token).await;
     assert_eq!((items.len(), total), (2, 3));
     let next = rel(&link, "next").unwrap();
     let (rest, total, _) = page(&app, &next, &h.token).await;
     assert_eq!((rest.len(), total), (1, 3));
-    let mut refs: Vec<&str> = items.iter().chain(&rest).map(|v| v["reference"].as_str().unwrap()).collect();
+    let mut refs: Vec<&str> = items
+        .iter()
+        .chain(&rest)
+        .map(|v| v["reference"].as_str().unwrap())
+        .collect();
     refs.sort();
     refs.dedup();
     assert_eq!(refs.len(), 3, "no report twice, none left out");
     let inc = app.open_incident(&h, "oost", 1).await;
     let id = inc["id"].as_str().unwrap();
     for t in ["triage", "assessed"] {
-        app.post(&format!("/api/v1/incidents/{id}/transitions"), Some(&h.token), json!({"to": t}))
-            .await;
+        app.post(
+            &format!("/api/v1/incidents/{id}/transitions"),
+            Some(&h.token),
+            json!({"to": t}),
+        )
+        .await;
     }
-    let (items, total, link) = page(&app, &format!("/api/v1/incidents/{id}/audit?limit=2"), &h.token).await;
+    let (items, total, link) = page(
+        &app,
+        &format!("/api/v1/incidents/{id}/audit?limit=2"),
+        &h.token,
+    )
+    .await;
     assert_eq!((items.len(), total), (2, 3));
     assert_eq!(items[0]["action"], "incident.created", "oldest first");
     assert!(rel(&link, "next").unwrap().contains("offset=2"));
@@ -243,8 +299,12 @@ both!(every_list_says_its_total);
 async fn the_list_shows_each_incidents_reports(app: TestApp) {
     app.create_org("oost");
     let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
-    let a = app.submit_report("oost", "Ik kreeg de brief van mijn buurman").await;
-    let b = app.submit_report("oost", "Ook ik kreeg een brief die niet voor mij was").await;
+    let a = app
+        .submit_report("oost", "Ik kreeg de brief van mijn buurman")
+        .await;
+    let b = app
+        .submit_report("oost", "Ook ik kreeg een brief die niet voor mij was")
+        .await;
     let r = app
         .post(
             "/api/v1/incidents",
@@ -259,15 +319,29 @@ async fn the_list_shows_each_incidents_reports(app: TestApp) {
     let (items, _, _) = page(&app, "/api/v1/incidents", &h.token).await;
     let with = items.iter().find(|v| v["id"] == made["id"]).unwrap();
     assert_eq!(with["report_count"], 2);
-    let mut refs: Vec<&str> = with["reports"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    let mut refs: Vec<&str> = with["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
     refs.sort();
     let mut want = vec![a.as_str(), b.as_str()];
     want.sort();
     assert_eq!(refs, want);
     let without = items.iter().find(|v| v["id"] != made["id"]).unwrap();
-    assert_eq!((without["report_count"].as_i64(), without["reports"].as_array().unwrap().len()), (Some(0), 0));
+    assert_eq!(
+        (
+            without["report_count"].as_i64(),
+            without["reports"].as_array().unwrap().len()
+        ),
+        (Some(0), 0)
+    );
     let one: Value = app
-        .get(&format!("/api/v1/incidents/{}", made["id"].as_str().unwrap()), Some(&h.token))
+        .get(
+            &format!("/api/v1/incidents/{}", made["id"].as_str().unwrap()),
+            Some(&h.token),
+        )
         .await
         .json()
         .await
@@ -276,7 +350,10 @@ async fn the_list_shows_each_incidents_reports(app: TestApp) {
     // The page says it too.
     sign_in(&app, "h@oost.nl").await;
     let html = get_ok(&app, "/staff/incidents").await;
-    assert!(html.contains("2 meldingen") && html.contains(&a) && html.contains(&b), "{html}");
+    assert!(
+        html.contains("2 meldingen") && html.contains(&a) && html.contains(&b),
+        "{html}"
+    );
 }
 both!(the_list_shows_each_incidents_reports);
 
@@ -292,20 +369,31 @@ async fn an_owner_is_staff_of_the_incidents_organisation(app: TestApp) {
     let owner_path = format!("/api/v1/incidents/{id}/owner");
     assert_eq!(inc["owner"], Value::Null);
     // A colleague of the organisation (any role) can be the owner: audited, version up.
-    let r = app.put(&owner_path, Some(&h.token), json!({"owner": collega.id})).await;
+    let r = app
+        .put(&owner_path, Some(&h.token), json!({"owner": collega.id}))
+        .await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["owner"]["id"], collega.id.as_str());
     assert_eq!(v["owner"]["display_name"], "Test Gebruiker");
     assert!(v["version"].as_i64() > inc["version"].as_i64());
     let (trail, _, _) = page(&app, &format!("/api/v1/incidents/{id}/audit"), &h.token).await;
-    let e = trail.iter().find(|e| e["action"] == "incident.owner_changed").expect("audited");
+    let e = trail
+        .iter()
+        .find(|e| e["action"] == "incident.owner_changed")
+        .expect("audited");
     assert_eq!(e["before"]["owner_id"], Value::Null);
     assert_eq!(e["after"]["owner_id"], collega.id.as_str());
     assert_eq!(e["actor"], format!("user:{}", h.id));
     // Refused naming `owner`: another organisation's user, a user without any role, an unknown id.
     for who in [&west.id, &nobody.id, &"niet-bestaand".to_string()] {
-        assert_problem(app.put(&owner_path, Some(&h.token), json!({"owner": who})).await, 422, Some("owner")).await;
+        assert_problem(
+            app.put(&owner_path, Some(&h.token), json!({"owner": who}))
+                .await,
+            422,
+            Some("owner"),
+        )
+        .await;
     }
     // A deactivated colleague neither.
     let gone = app.create_user("weg@oost.nl", &[("oost", Role::Handler)]);
@@ -318,26 +406,72 @@ async fn an_owner_is_staff_of_the_incidents_organisation(app: TestApp) {
             .execute(&mut c)
             .unwrap();
     }
-    assert_problem(app.put(&owner_path, Some(&h.token), json!({"owner": gone.id})).await, 422, Some("owner")).await;
+    assert_problem(
+        app.put(&owner_path, Some(&h.token), json!({"owner": gone.id}))
+            .await,
+        422,
+        Some("owner"),
+    )
+    .await;
     // Who may not see the incident cannot set its owner: 404 (it does not exist for them), 401.
-    assert_eq!(app.put(&owner_path, Some(&west.token), json!({"owner": west.id})).await.status(), 404);
-    assert_eq!(app.put(&owner_path, Some(&nobody.token), json!({"owner": null})).await.status(), 404);
-    assert_eq!(app.put(&owner_path, None, json!({"owner": null})).await.status(), 401);
-    assert_problem(app.put(&owner_path, Some(&h.token), json!({"eigenaar": null})).await, 422, None).await;
-    let still: Value = app.get(&format!("/api/v1/incidents/{id}"), Some(&h.token)).await.json().await.unwrap();
-    assert_eq!(still["owner"]["id"], collega.id.as_str(), "nothing changed by the refusals");
+    assert_eq!(
+        app.put(&owner_path, Some(&west.token), json!({"owner": west.id}))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.put(&owner_path, Some(&nobody.token), json!({"owner": null}))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.put(&owner_path, None, json!({"owner": null}))
+            .await
+            .status(),
+        401
+    );
+    assert_problem(
+        app.put(&owner_path, Some(&h.token), json!({"eigenaar": null}))
+            .await,
+        422,
+        None,
+    )
+    .await;
+    let still: Value = app
+        .get(&format!("/api/v1/incidents/{id}"), Some(&h.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        still["owner"]["id"],
+        collega.id.as_str(),
+        "nothing changed by the refusals"
+    );
     // "Mijn incidenten" and "nog zonder eigenaar".
     let other = app.open_incident(&h, "oost", 5).await;
     let (mine, total, _) = page(&app, "/api/v1/incidents?owner=me", &collega.token).await;
     assert_eq!((ids(&mine), total), (vec![id.to_string()], 1));
-    let (by_id, _, _) = page(&app, &format!("/api/v1/incidents?owner={}", collega.id), &h.token).await;
+    let (by_id, _, _) = page(
+        &app,
+        &format!("/api/v1/incidents?owner={}", collega.id),
+        &h.token,
+    )
+    .await;
     assert_eq!(ids(&by_id), vec![id.to_string()]);
     let (none, total, _) = page(&app, "/api/v1/incidents?owner=none", &h.token).await;
-    assert_eq!((ids(&none), total), (vec![other["id"].as_str().unwrap().to_string()], 1));
+    assert_eq!(
+        (ids(&none), total),
+        (vec![other["id"].as_str().unwrap().to_string()], 1)
+    );
     let (mine, _, _) = page(&app, "/api/v1/incidents?owner=me", &h.token).await;
     assert!(mine.is_empty());
     // Nobody again.
-    let r = app.put(&owner_path, Some(&collega.token), json!({"owner": null})).await;
+    let r = app
+        .put(&owner_path, Some(&collega.token), json!({"owner": null}))
+        .await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["owner"], Value::Null);
@@ -351,36 +485,73 @@ async fn kept_totals_follow_every_change(app: TestApp) {
     use meldpunt::db::schema::{incident_counts, incidents};
     app.create_org("oost");
     app.create_org("west");
-    let h = app.create_user("h@beide.nl", &[("oost", Role::Handler), ("west", Role::Handler)]);
+    let h = app.create_user(
+        "h@beide.nl",
+        &[("oost", Role::Handler), ("west", Role::Handler)],
+    );
     let mut made = vec![];
     for i in 0..6 {
-        made.push(app.open_incident(&h, if i < 4 { "oost" } else { "west" }, i).await);
+        made.push(
+            app.open_incident(&h, if i < 4 { "oost" } else { "west" }, i)
+                .await,
+        );
     }
     let id = |i: usize| made[i]["id"].as_str().unwrap().to_string();
     for i in [0, 1, 4] {
-        let r = app.put(&format!("/api/v1/incidents/{}/owner", id(i)), Some(&h.token), json!({"owner": h.id})).await;
+        let r = app
+            .put(
+                &format!("/api/v1/incidents/{}/owner", id(i)),
+                Some(&h.token),
+                json!({"owner": h.id}),
+            )
+            .await;
         assert_eq!(r.status(), 200);
     }
-    app.put(&format!("/api/v1/incidents/{}/owner", id(1)), Some(&h.token), json!({"owner": null})).await;
+    app.put(
+        &format!("/api/v1/incidents/{}/owner", id(1)),
+        Some(&h.token),
+        json!({"owner": null}),
+    )
+    .await;
     for (i, to) in [(0, "triage"), (2, "triage"), (4, "not_a_breach")] {
         let r = app
-            .post(&format!("/api/v1/incidents/{}/transitions", id(i)), Some(&h.token), json!({"to": to, "reason": "Geen persoonsgegevens"}))
+            .post(
+                &format!("/api/v1/incidents/{}/transitions", id(i)),
+                Some(&h.token),
+                json!({"to": to, "reason": "Geen persoonsgegevens"}),
+            )
             .await;
         assert_eq!(r.status(), 200);
     }
     {
         let mut c = app.conn();
-        diesel::delete(incidents::table.find(id(3))).execute(&mut c).unwrap();
+        diesel::delete(incidents::table.find(id(3)))
+            .execute(&mut c)
+            .unwrap();
     }
     let mut c = app.conn();
     let mut kept: Vec<(String, String, String, i64)> = incident_counts::table
         .filter(incident_counts::n.ne(0))
-        .select((incident_counts::organisation_id, incident_counts::state, incident_counts::owner_id, incident_counts::n))
+        .select((
+            incident_counts::organisation_id,
+            incident_counts::state,
+            incident_counts::owner_id,
+            incident_counts::n,
+        ))
         .load(&mut c)
         .unwrap();
     let mut counted: Vec<(String, String, String, i64)> = incidents::table
-        .group_by((incidents::organisation_id, incidents::state, incidents::owner_id))
-        .select((incidents::organisation_id, incidents::state, incidents::owner_id, diesel::dsl::count_star()))
+        .group_by((
+            incidents::organisation_id,
+            incidents::state,
+            incidents::owner_id,
+        ))
+        .select((
+            incidents::organisation_id,
+            incidents::state,
+            incidents::owner_id,
+            diesel::dsl::count_star(),
+        ))
         .load::<(String, String, Option<String>, i64)>(&mut c)
         .unwrap()
         .into_iter()
@@ -394,7 +565,11 @@ async fn kept_totals_follow_every_change(app: TestApp) {
     let (_, total, _) = page(&app, "/api/v1/incidents?open=false", &h.token).await;
     assert_eq!(total, 5);
     let (items, total, _) = page(&app, "/api/v1/incidents?owner=me", &h.token).await;
-    assert_eq!((ids(&items), total), (vec![id(0)], 1), "the closed one of mine is not open");
+    assert_eq!(
+        (ids(&items), total),
+        (vec![id(0)], 1),
+        "the closed one of mine is not open"
+    );
     let (_, total, _) = page(&app, "/api/v1/incidents?owner=none&state=triage", &h.token).await;
     assert_eq!(total, 1);
 }
@@ -403,7 +578,10 @@ both!(kept_totals_follow_every_change);
 async fn search_and_filters(app: TestApp) {
     app.create_org("oost");
     app.create_org("west");
-    let h = app.create_user("h@beide.nl", &[("oost", Role::Handler), ("west", Role::Handler)]);
+    let h = app.create_user(
+        "h@beide.nl",
+        &[("oost", Role::Handler), ("west", Role::Handler)],
+    );
     let laptop = open_titled(&app, &h.token, "oost", "Laptop gestolen uit auto", 80).await; // overdue
     let brief = open_titled(&app, &h.token, "west", "Brief naar verkeerd adres", 60).await; // 12 h left
     let usb = open_titled(&app, &h.token, "oost", "USB-stick kwijt", 10).await; // 62 h left
@@ -426,23 +604,42 @@ async fn search_and_filters(app: TestApp) {
     // A stopped clock does not count as close to its deadline.
     let lid = id(&laptop);
     for t in ["triage", "assessed", "notification_pending", "notified"] {
-        app.post(&format!("/api/v1/incidents/{lid}/transitions"), Some(&h.token), json!({"to": t}))
-            .await;
+        app.post(
+            &format!("/api/v1/incidents/{lid}/transitions"),
+            Some(&h.token),
+            json!({"to": t}),
+        )
+        .await;
     }
     let (items, _, _) = page(&app, "/api/v1/incidents?due_within_hours=24", &h.token).await;
     assert_eq!(ids(&items), vec![id(&brief)]);
     // State and organisation, combined with search.
     let (items, _, _) = page(&app, "/api/v1/incidents?state=notified", &h.token).await;
     assert_eq!(ids(&items), vec![lid.clone()]);
-    let (items, total, _) = page(&app, "/api/v1/incidents?organisation=oost&q=stick", &h.token).await;
+    let (items, total, _) = page(
+        &app,
+        "/api/v1/incidents?organisation=oost&q=stick",
+        &h.token,
+    )
+    .await;
     assert_eq!((ids(&items), total), (vec![id(&usb)], 1));
-    let (items, _, _) = page(&app, "/api/v1/incidents?organisation=west&q=stick", &h.token).await;
+    let (items, _, _) = page(
+        &app,
+        "/api/v1/incidents?organisation=west&q=stick",
+        &h.token,
+    )
+    .await;
     assert!(items.is_empty());
     // Another organisation's incidents are never found.
     let w = app.create_user("w@west.nl", &[("west", Role::Handler)]);
     let (items, total, _) = page(&app, "/api/v1/incidents?q=laptop", &w.token).await;
     assert_eq!((items.len(), total), (0, 0));
-    assert_eq!(app.get("/api/v1/incidents?organisation=oost", Some(&w.token)).await.status(), 404);
+    assert_eq!(
+        app.get("/api/v1/incidents?organisation=oost", Some(&w.token))
+            .await
+            .status(),
+        404
+    );
 }
 both!(search_and_filters);
 
@@ -460,64 +657,150 @@ async fn the_list_page_filters_pages_and_assigns(app: TestApp) {
     let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
     let west = app.create_user("w@west.nl", &[("west", Role::Handler)]);
     for i in 0..53 {
-        open_titled(&app, &h.token, "oost", &format!("Brief {i:02} verkeerd bezorgd"), 1).await;
+        open_titled(
+            &app,
+            &h.token,
+            "oost",
+            &format!("Brief {i:02} verkeerd bezorgd"),
+            1,
+        )
+        .await;
     }
     let laptop = open_titled(&app, &h.token, "oost", "Laptop gestolen", 70).await;
     let lid = laptop["id"].as_str().unwrap();
     sign_in(&app, "h@oost.nl").await;
     // The landing view: what waits (nothing owned yet; one close to its deadline), then page one.
     let html = plain(&app, "/staff/incidents").await;
-    assert!(html.contains("Wat op u wacht") && html.contains("U heeft geen open incidenten."), "{html}");
-    assert!(html.contains("Binnen 24 uur melden, of al te laat: 1."), "{html}");
+    assert!(
+        html.contains("Wat op u wacht") && html.contains("U heeft geen open incidenten."),
+        "{html}"
+    );
+    assert!(
+        html.contains("Binnen 24 uur melden, of al te laat: 1."),
+        "{html}"
+    );
     assert!(html.contains("1–50 van 54"), "{html}");
-    assert!(html.contains("href=\"/staff/incidents?offset=50\" rel=\"next\""), "{html}");
+    assert!(
+        html.contains("href=\"/staff/incidents?offset=50\" rel=\"next\""),
+        "{html}"
+    );
     assert!(!html.contains("rel=\"prev\""));
     let html = plain(&app, "/staff/incidents?offset=50").await;
-    assert!(html.contains("51–54 van 54") && html.contains("rel=\"prev\""), "{html}");
+    assert!(
+        html.contains("51–54 van 54") && html.contains("rel=\"prev\""),
+        "{html}"
+    );
     assert!(!html.contains("rel=\"next\"") && !html.contains("Wat op u wacht"));
     // Search: the filters stay in the address of every page.
     let html = plain(&app, "/staff/incidents?q=brief&state=new&left=").await;
     assert!(html.contains("1–50 van 53"), "{html}");
-    assert!(html.contains("href=\"/staff/incidents?q=brief&state=new&offset=50\" rel=\"next\""), "{html}");
-    assert!(html.contains("value=\"brief\"") && html.contains("<option value=\"new\" selected>"), "{html}");
+    assert!(
+        html.contains("href=\"/staff/incidents?q=brief&state=new&offset=50\" rel=\"next\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"brief\"") && html.contains("<option value=\"new\" selected>"),
+        "{html}"
+    );
     let html = plain(&app, "/staff/incidents?left=6").await;
-    assert!(html.contains("1–1 van 1") && html.contains("<option value=\"6\" selected>"), "{html}");
+    assert!(
+        html.contains("1–1 van 1") && html.contains("<option value=\"6\" selected>"),
+        "{html}"
+    );
     let html = plain(&app, "/staff/incidents?q=laptop").await;
     assert!(html.contains("1–1 van 1") && html.contains(lid), "{html}");
     let html = plain(&app, "/staff/incidents?q=onvindbaar").await;
-    assert!(html.contains("Er zijn geen incidenten die aan uw keuze voldoen."), "{html}");
+    assert!(
+        html.contains("Er zijn geen incidenten die aan uw keuze voldoen."),
+        "{html}"
+    );
     // Take it on from the incident page: the owner shows, "mijn incidenten" has it.
     let page_html = get_ok(&app, &format!("/staff/incidents/{lid}")).await;
-    assert!(page_html.contains("Dit incident heeft nog geen eigenaar.") && page_html.contains("Ik pak dit op"));
+    assert!(
+        page_html.contains("Dit incident heeft nog geen eigenaar.")
+            && page_html.contains("Ik pak dit op")
+    );
     let csrf = csrf_of(&page_html);
-    let r = post(&app, &format!("/staff/incidents/{lid}/owner"), &[("csrf", &csrf), ("take", "1")]).await;
+    let r = post(
+        &app,
+        &format!("/staff/incidents/{lid}/owner"),
+        &[("csrf", &csrf), ("take", "1")],
+    )
+    .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), format!("/staff/incidents/{lid}?ok=owner#owner"));
+    assert_eq!(
+        location(&r),
+        format!("/staff/incidents/{lid}?ok=owner#owner")
+    );
     let page_html = get_ok(&app, &format!("/staff/incidents/{lid}?ok=owner")).await;
-    assert!(page_html.contains("De eigenaar is opgeslagen.") && page_html.contains("Dit incident is van"), "{page_html}");
-    assert!(page_html.contains("Eigenaar gewijzigd"), "the audit trail on the page");
+    assert!(
+        page_html.contains("De eigenaar is opgeslagen.")
+            && page_html.contains("Dit incident is van"),
+        "{page_html}"
+    );
+    assert!(
+        page_html.contains("Eigenaar gewijzigd"),
+        "the audit trail on the page"
+    );
     let html = plain(&app, "/staff/incidents?owner=me").await;
-    assert!(html.contains("1–1 van 1") && html.contains(lid) && html.contains("aria-current=\"page\">Mijn incidenten"), "{html}");
+    assert!(
+        html.contains("1–1 van 1")
+            && html.contains(lid)
+            && html.contains("aria-current=\"page\">Mijn incidenten"),
+        "{html}"
+    );
     let html = plain(&app, "/staff/incidents").await;
     assert!(html.contains("Open incidenten van u: 1."), "{html}");
     // Another organisation's user is refused with the form shown again, in Dutch.
-    let r = post(&app, &format!("/staff/incidents/{lid}/owner"), &[("csrf", &csrf), ("owner", &west.id)]).await;
+    let r = post(
+        &app,
+        &format!("/staff/incidents/{lid}/owner"),
+        &[("csrf", &csrf), ("owner", &west.id)],
+    )
+    .await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
-    assert!(html.contains("geen medewerker van de organisatie van dit incident") && html.contains("href=\"#f-owner\""), "{html}");
+    assert!(
+        html.contains("geen medewerker van de organisatie van dit incident")
+            && html.contains("href=\"#f-owner\""),
+        "{html}"
+    );
     // Without the form's token nothing changes; another organisation's incident does not exist.
-    let r = post(&app, &format!("/staff/incidents/{lid}/owner"), &[("csrf", "fout"), ("owner", "")]).await;
+    let r = post(
+        &app,
+        &format!("/staff/incidents/{lid}/owner"),
+        &[("csrf", "fout"), ("owner", "")],
+    )
+    .await;
     assert_eq!(r.status(), 403);
-    let v: Value = app.get(&format!("/api/v1/incidents/{lid}"), Some(&h.token)).await.json().await.unwrap();
+    let v: Value = app
+        .get(&format!("/api/v1/incidents/{lid}"), Some(&h.token))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v["owner"]["id"], h.id.as_str());
     let w_inc = app.open_incident(&west, "west", 1).await;
-    let r = post(&app, &format!("/staff/incidents/{}/owner", w_inc["id"].as_str().unwrap()), &[("csrf", &csrf), ("take", "1")]).await;
+    let r = post(
+        &app,
+        &format!("/staff/incidents/{}/owner", w_inc["id"].as_str().unwrap()),
+        &[("csrf", &csrf), ("take", "1")],
+    )
+    .await;
     assert_eq!(r.status(), 404);
     // In English too.
-    let r = app.client.get(app.url("/lang/en?next=/staff/incidents")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/lang/en?next=/staff/incidents"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     let html = plain(&app, "/staff/incidents?owner=me").await;
-    assert!(html.contains("1–1 of 1") && html.contains("My incidents"), "{html}");
+    assert!(
+        html.contains("1–1 of 1") && html.contains("My incidents"),
+        "{html}"
+    );
 }
 both!(the_list_page_filters_pages_and_assigns);
 
@@ -533,7 +816,10 @@ async fn page_cost(app: TestApp) {
     app.create_org("oost");
     let org_id = {
         let mut c = app.conn();
-        meldpunt::orgs::store::by_slug(&mut c, "oost").unwrap().unwrap().id
+        meldpunt::orgs::store::by_slug(&mut c, "oost")
+            .unwrap()
+            .unwrap()
+            .id
     };
     let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
     let now = chrono::Utc::now();
@@ -599,7 +885,9 @@ async fn page_cost(app: TestApp) {
                 $conn
                     .transaction::<_, diesel::result::Error, _>(|c| {
                         for chunk in rows.chunks(500) {
-                            diesel::insert_into(incidents::table).values(chunk).execute(c)?;
+                            diesel::insert_into(incidents::table)
+                                .values(chunk)
+                                .execute(c)?;
                         }
                         for chunk in reps.chunks(500) {
                             diesel::insert_into(reports::table)
@@ -625,7 +913,11 @@ async fn page_cost(app: TestApp) {
                 let t = std::time::Instant::now();
                 let r = app.get(path, Some(&token)).await;
                 assert_eq!(r.status(), 200);
-                let total: i64 = r.headers()["x-total-count"].to_str().unwrap().parse().unwrap();
+                let total: i64 = r.headers()["x-total-count"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
                 let v: Value = r.json().await.unwrap();
                 assert!(v.as_array().unwrap().len() <= 100 && total > 0);
                 if i >= 5 {
@@ -653,13 +945,19 @@ async fn page_cost(app: TestApp) {
     // What autovacuum does after a bulk import on PostgreSQL (the counters' old row versions go,
     // the statistics are fresh).
     if let meldpunt::db::DbConn::Pg(_) = app.conn() {
-        diesel::sql_query("VACUUM ANALYZE").execute(&mut app.conn()).unwrap();
+        diesel::sql_query("VACUUM ANALYZE")
+            .execute(&mut app.conn())
+            .unwrap();
     }
     let mut large = vec![];
     for p in paths {
         large.push(time(p).await);
     }
-    let kind = if matches!(app.conn(), meldpunt::db::DbConn::Pg(_)) { "postgres" } else { "sqlite" };
+    let kind = if matches!(app.conn(), meldpunt::db::DbConn::Pg(_)) {
+        "postgres"
+    } else {
+        "sqlite"
+    };
     println!("page_cost on {kind}: median (p90) ms with 1,000 rows -> 100,000 rows");
     for (i, p) in paths.iter().enumerate() {
         println!(
@@ -689,7 +987,9 @@ mod page_cost {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     #[ignore = "a measurement: run by hand (see the doc comment)"]
     async fn sqlite() {
-        let app = crate::helpers::spawn_app(crate::helpers::Db::Sqlite).await.unwrap();
+        let app = crate::helpers::spawn_app(crate::helpers::Db::Sqlite)
+            .await
+            .unwrap();
         super::page_cost(app).await
     }
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

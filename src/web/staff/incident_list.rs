@@ -134,7 +134,7 @@ fn grouped(lang: Lang, v: i64) -> String {
     let digits = v.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);
@@ -162,7 +162,9 @@ fn row_ctx(lang: Lang, v: &IncidentView, org_name: &HashMap<&str, &str>, me: &st
     let reports = match v.report_count {
         0 => w.t(lang, "lists_reports_none"),
         1 => w.t(lang, "lists_reports_one"),
-        n => w.t(lang, "lists_reports_many").replace("{n}", &n.to_string()),
+        n => w
+            .t(lang, "lists_reports_many")
+            .replace("{n}", &n.to_string()),
     };
     json!({
         "url": format!("/staff/incidents/{}", v.id),

@@ -193,9 +193,9 @@ async fn load(state: &AppState, staff: &Staff, id: &str, lang: Lang) -> Result<L
                     }
                 }
                 for uid in uids {
-                    if !names.contains_key(&uid) {
-                        if let Some(u) = auth_store::user_by_id(c, &uid)? {
-                            names.insert(uid, u.display_name);
+                    if let std::collections::hash_map::Entry::Vacant(e) = names.entry(uid) {
+                        if let Some(u) = auth_store::user_by_id(c, e.key())? {
+                            e.insert(u.display_name);
                         }
                     }
                 }
@@ -457,7 +457,7 @@ pub(super) async fn incident_page(
         "owner": v.owner.as_ref().map(|o| o.display_name.clone()),
         "owner_is_me": v.owner.as_ref().is_some_and(|o| o.id == staff.id),
         "owner_options": super::incident_list::owner_options(lang, staff, &d.candidates, v.owner.as_ref()),
-        "may_take": !v.owner.as_ref().is_some_and(|o| o.id == staff.id)
+        "may_take": v.owner.as_ref().is_none_or(|o| o.id != staff.id)
             && d.candidates.iter().any(|c| c.id == staff.id),
         "state_reason": v.state_reason,
         "transitions": transitions,
