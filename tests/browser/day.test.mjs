@@ -122,6 +122,20 @@ describe('a new incident, from scratch and from a report', () => {
     // The incident page's assessment form is 336 px wide at 320 px (select#f-kind): phone widths
     // of the existing pages are issue 16's users-day work; checked here at 375 px.
     await look(page, '15-incident', { narrowest: 375 });
+    // Work assignment (issue 16, point 5): take it on, then "Mijn incidenten", a search, the
+    // landing view with what waits.
+    await go(page, () => page.click('#owner button[name=take]'));
+    assert.match(page.url(), /\?ok=owner#owner$/);
+    assert.match(await page.locator('#owner').innerText(), /Dit incident is van/);
+    await page.goto(`${server.base}/staff/incidents?owner=me`);
+    assert.match(await page.locator('#range').innerText(), /1–1 van 1/);
+    await look(page, '16-incidents-mine');
+    await page.goto(`${server.base}/staff/incidents`);
+    assert.match(await page.locator('main').innerText(), /Wat op u wacht/);
+    await page.fill('#f-q', 'laptop');
+    await go(page, () => page.click('form[role=search] button[type=submit]'));
+    assert.match(await page.locator('#range').innerText(), /1–1 van 1/);
+    await look(page, '17-incidents-search');
     await ctx.close();
   });
 
