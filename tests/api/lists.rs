@@ -676,7 +676,7 @@ async fn the_list_page_filters_pages_and_assigns(app: TestApp) {
         "{html}"
     );
     assert!(
-        html.contains("Binnen 24 uur melden, of al te laat: 1."),
+        html.contains("Binnen 24 uur bij de AP melden, of al te laat: 1."),
         "{html}"
     );
     assert!(html.contains("1–50 van 54"), "{html}");

@@ -406,6 +406,32 @@ mod tests {
     }
 
     #[test]
+    fn the_lists_messages_are_complete_and_replace_no_other() {
+        let map = |s: &str| -> serde_json::Map<String, Value> { serde_json::from_str(s).unwrap() };
+        let nl = map(include_str!("../../../locales/nl/lists.json"));
+        let en = map(include_str!("../../../locales/en/lists.json"));
+        let keys = |m: &serde_json::Map<String, Value>| m.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&nl), keys(&en), "the same keys in Dutch and English");
+        for other in [
+            include_str!("../../../locales/nl/common.json"),
+            include_str!("../../../locales/nl/public.json"),
+            include_str!("../../../locales/nl/staff.json"),
+            include_str!("../../../locales/nl/mail.json"),
+            include_str!("../../../locales/nl/day.json"),
+            include_str!("../../../locales/en/common.json"),
+            include_str!("../../../locales/en/public.json"),
+            include_str!("../../../locales/en/staff.json"),
+            include_str!("../../../locales/en/mail.json"),
+            include_str!("../../../locales/en/day.json"),
+        ] {
+            let other = map(other);
+            for k in nl.keys() {
+                assert!(!other.contains_key(k), "{k} is defined twice");
+            }
+        }
+    }
+
+    #[test]
     fn the_range_reads_as_people_write_it() {
         assert_eq!(range_text(Lang::Nl, 1, 50, 1312), "1–50 van 1.312");
         assert_eq!(range_text(Lang::En, 51, 100, 1312), "51–100 of 1,312");
