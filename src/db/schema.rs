@@ -142,6 +142,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    report_counts (organisation_id, status, channel) {
+        organisation_id -> Text,
+        status -> Text,
+        channel -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     incident_counts (organisation_id, state, owner_id) {
         organisation_id -> Text,
         state -> Text,

@@ -575,6 +575,127 @@ async fn kept_totals_follow_every_change(app: TestApp) {
 }
 both!(kept_totals_follow_every_change);
 
+/// The same for reports: sent in (with and without an organisation), assigned, reviewed, linked to
+/// an incident, closed with it, deleted.
+async fn kept_report_totals_follow_every_change(app: TestApp) {
+    use diesel::prelude::*;
+    use meldpunt::db::schema::{report_counts, reports};
+    app.create_org("oost");
+    app.create_org("west");
+    let admin = app.create_user_full(
+        "admin@meldpunt.nl",
+        &[("oost", Role::Admin), ("west", Role::Admin)],
+        true,
+    );
+    let mut refs = vec![];
+    for i in 0..4 {
+        refs.push(
+            app.submit_report("oost", &format!("Brief {i} kwam bij mij"))
+                .await,
+        );
+    }
+    let r = app
+        .post(
+            "/api/v1/reports",
+            None,
+            json!({"description": "Ik weet niet van wie deze brief is"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let loose: Value = r.json().await.unwrap();
+    let loose = loose["reference"].as_str().unwrap().to_string();
+    let (_, total, _) = page(&app, "/api/v1/reports", &admin.token).await;
+    assert_eq!(
+        total, 5,
+        "an installation admin sees the report without an organisation"
+    );
+    let patch = |reference: String, body: Value| {
+        let app = &app;
+        let token = admin.token.clone();
+        async move {
+            let r = app
+                .patch(&format!("/api/v1/reports/{reference}"), Some(&token), body)
+                .await;
+            assert_eq!(r.status(), 200);
+        }
+    };
+    patch(loose.clone(), json!({"organisation": "west"})).await;
+    patch(refs[0].clone(), json!({"status": "in_review"})).await;
+    let r = app
+        .post(
+            "/api/v1/incidents",
+            Some(&admin.token),
+            json!({"organisation": "oost", "title": "Brieven", "became_aware_at": chrono::Utc::now(), "reports": [refs[1]]}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let inc: Value = r.json().await.unwrap();
+    let r = app
+        .post(
+            &format!(
+                "/api/v1/incidents/{}/transitions",
+                inc["id"].as_str().unwrap()
+            ),
+            Some(&admin.token),
+            json!({"to": "not_a_breach", "reason": "Geen persoonsgegevens"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    {
+        let mut c = app.conn();
+        diesel::delete(reports::table.filter(reports::reference.eq(&refs[3])))
+            .execute(&mut c)
+            .unwrap();
+    }
+    let mut c = app.conn();
+    let mut kept: Vec<(String, String, String, i64)> = report_counts::table
+        .filter(report_counts::n.ne(0))
+        .select((
+            report_counts::organisation_id,
+            report_counts::status,
+            report_counts::channel,
+            report_counts::n,
+        ))
+        .load(&mut c)
+        .unwrap();
+    let mut counted: Vec<(String, String, String, i64)> = reports::table
+        .group_by((reports::organisation_id, reports::status, reports::channel))
+        .select((
+            reports::organisation_id,
+            reports::status,
+            reports::channel,
+            diesel::dsl::count_star(),
+        ))
+        .load::<(Option<String>, String, String, i64)>(&mut c)
+        .unwrap()
+        .into_iter()
+        .map(|(o, s, ch, n)| (o.unwrap_or_default(), s, ch, n))
+        .collect();
+    kept.sort();
+    counted.sort();
+    assert_eq!(kept, counted);
+    // The API's totals, by organisation and status.
+    let (_, total, _) = page(&app, "/api/v1/reports", &admin.token).await;
+    assert_eq!(total, 4);
+    let (_, total, _) = page(&app, "/api/v1/reports?organisation=west", &admin.token).await;
+    assert_eq!(total, 1);
+    for (status, n) in [
+        ("received", 1),
+        ("in_review", 1),
+        ("closed", 1),
+        ("linked", 0),
+    ] {
+        let (items, total, _) = page(
+            &app,
+            &format!("/api/v1/reports?organisation=oost&status={status}"),
+            &admin.token,
+        )
+        .await;
+        assert_eq!((items.len() as i64, total), (n, n), "{status}");
+    }
+}
+both!(kept_report_totals_follow_every_change);
+
 async fn search_and_filters(app: TestApp) {
     app.create_org("oost");
     app.create_org("west");

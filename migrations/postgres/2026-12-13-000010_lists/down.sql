@@ -1,3 +1,8 @@
+DROP TRIGGER report_counts_delete ON reports;
+DROP TRIGGER report_counts_update ON reports;
+DROP TRIGGER report_counts_insert ON reports;
+DROP FUNCTION meldpunt_report_counts();
+DROP TABLE report_counts;
 DROP TRIGGER incident_counts_delete ON incidents;
 DROP TRIGGER incident_counts_update ON incidents;
 DROP TRIGGER incident_counts_insert ON incidents;

@@ -1,3 +1,7 @@
+DROP TRIGGER report_counts_delete;
+DROP TRIGGER report_counts_update;
+DROP TRIGGER report_counts_insert;
+DROP TABLE report_counts;
 DROP TRIGGER incident_counts_delete;
 DROP TRIGGER incident_counts_update;
 DROP TRIGGER incident_counts_insert;

@@ -54,3 +54,43 @@ BEGIN
         WHERE organisation_id = OLD.organisation_id AND state = OLD.state
         AND owner_id = COALESCE(OLD.owner_id, '');
 END;
+
+-- The same for the inbox: how many reports per organisation ('' for none), status and channel. Every
+-- report's transaction already writes the year's reference counter and the audit chain's head, so a
+-- count row more adds no new point where writers wait.
+CREATE TABLE report_counts (
+    organisation_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    n BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (organisation_id, status, channel)
+);
+INSERT INTO report_counts (organisation_id, status, channel, n)
+    SELECT COALESCE(organisation_id, ''), status, channel, COUNT(*) FROM reports
+    GROUP BY COALESCE(organisation_id, ''), status, channel;
+
+CREATE TRIGGER report_counts_insert AFTER INSERT ON reports
+BEGIN
+    INSERT INTO report_counts (organisation_id, status, channel, n)
+        VALUES (COALESCE(NEW.organisation_id, ''), NEW.status, NEW.channel, 1)
+        ON CONFLICT (organisation_id, status, channel) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER report_counts_update AFTER UPDATE OF organisation_id, status, channel ON reports
+WHEN OLD.organisation_id IS NOT NEW.organisation_id OR OLD.status IS NOT NEW.status
+    OR OLD.channel IS NOT NEW.channel
+BEGIN
+    UPDATE report_counts SET n = n - 1
+        WHERE organisation_id = COALESCE(OLD.organisation_id, '') AND status = OLD.status
+        AND channel = OLD.channel;
+    INSERT INTO report_counts (organisation_id, status, channel, n)
+        VALUES (COALESCE(NEW.organisation_id, ''), NEW.status, NEW.channel, 1)
+        ON CONFLICT (organisation_id, status, channel) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER report_counts_delete AFTER DELETE ON reports
+BEGIN
+    UPDATE report_counts SET n = n - 1
+        WHERE organisation_id = COALESCE(OLD.organisation_id, '') AND status = OLD.status
+        AND channel = OLD.channel;
+END;
