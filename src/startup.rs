@@ -93,6 +93,7 @@ impl Application {
                 &settings.limits,
                 &settings.server.trusted_proxies,
             )?),
+            write_gate: Default::default(),
         };
         let mailer = Mailer::from_settings(&settings.mail)?;
         let (stop, stop_rx) = watch::channel(false);
