@@ -11,6 +11,7 @@ mod incidents;
 mod login;
 mod mail;
 mod new_incident;
+mod next_step;
 mod notifications;
 mod registers;
 mod reset;
