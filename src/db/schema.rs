@@ -511,6 +511,7 @@ diesel::table! {
 
 diesel::joinable!(notice_messages -> notice_recipients (recipient_id));
 diesel::allow_tables_to_appear_in_same_query!(notice_messages, notice_recipients, outbox);
+diesel::allow_tables_to_appear_in_same_query!(outbox, outbox_workers);
 
 diesel::table! {
     mail_messages (id) {

@@ -166,18 +166,6 @@ pub fn retire(conn: &mut DbConn, worker: &str) -> QueryResult<()> {
     Ok(())
 }
 
-/// Workers that beat within `takeover` before `now`.
-pub fn live_workers(
-    conn: &mut DbConn,
-    now: DateTime<Utc>,
-    takeover: Duration,
-) -> QueryResult<Vec<String>> {
-    outbox_workers::table
-        .filter(outbox_workers::seen_at.ge(to_db(now - takeover)))
-        .select(outbox_workers::id)
-        .load(conn)
-}
-
 /// Claim up to `n` due messages for `worker` for `lease`: queued ones whose time has come, and
 /// claimed ones whose worker is dead — its lease ran out, or it has not beaten for `takeover`
 /// (killed, or its machine gone), so its claims are taken up within seconds, not after the lease.
@@ -195,7 +183,10 @@ pub fn claim(
     conn.transaction(|conn| {
         crate::db::begin_write(conn)?;
         beat(conn, worker, now)?;
-        let live = live_workers(conn, now, takeover)?;
+        // The live workers are read in the same statement as their claims (a subquery), never
+        // beforehand: on PostgreSQL a worker's first heartbeat commits together with its first
+        // claim, and a list read a moment earlier would not hold it while the rows already do.
+        let cutoff = to_db(now - takeover);
         // Kinds that are paused or used up their messages for this minute are not claimed.
         let mut gates = load_gates(conn, now)?;
         let blocked: Vec<String> = gates
@@ -206,10 +197,13 @@ pub fn claim(
         // Two queries, each served in order by the (status, next_attempt_at) index and stopped by its
         // LIMIT: one `(queued AND due) OR (sending AND lease over)` query sorts every due row before the
         // LIMIT — 100,000 rows per claim with a large campaign queued. Rows whose worker died first.
+        let live = outbox_workers::table
+            .filter(outbox_workers::seen_at.ge(cutoff))
+            .select(outbox_workers::id.nullable());
         let expired = outbox::status.eq("sending").and(
             outbox::claimed_until
                 .lt(t)
-                .or(outbox::claimed_by.ne_all(&live)),
+                .or(outbox::claimed_by.ne_all(live)),
         );
         let queued = outbox::status
             .eq("queued")
