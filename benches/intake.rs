@@ -262,7 +262,9 @@ fn product_state(db_path: &Path, storage: Storage) -> anyhow::Result<(AppState, 
         Storage::GroupCommit { full } => {
             let mut conn = db::connect(&settings.database.url)?;
             db::apply_pragmas(&mut conn, full)?;
-            Intake::group_commit(pool.clone(), conn)
+            // As the product does: the organisation's handlers are looked up for each batch.
+            let signal = meldpunt::signals::Links::from_settings(&settings);
+            Intake::group_commit(pool.clone(), conn, Some(signal))
         }
     };
     let state = AppState {
