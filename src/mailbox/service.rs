@@ -767,7 +767,10 @@ fn thread(
     ids.extend(m.references.iter().rev().cloned());
     if let Some((_, key, incident, org, _)) = store::outbox_by_message_ids(c, &ids)? {
         if org == ctx.organisation_id || ctx.organisation_id.is_none() {
-            if let Some(rid) = key.as_deref().and_then(crate::reports::reply::report_of_key) {
+            if let Some(rid) = key
+                .as_deref()
+                .and_then(crate::reports::reply::report_of_key)
+            {
                 return Ok(Some((Some(rid.to_string()), None)));
             }
             if incident.is_some() {
@@ -970,13 +973,12 @@ fn new_report(
             None
         },
     };
-    let created =
-        crate::reports::store::insert_batch_deferred(
-            c,
-            std::slice::from_ref(&report),
-            audit,
-            ctx.signal.as_ref(),
-        )?;
+    let created = crate::reports::store::insert_batch_deferred(
+        c,
+        std::slice::from_ref(&report),
+        audit,
+        ctx.signal.as_ref(),
+    )?;
     let created = created
         .into_iter()
         .next()

@@ -223,16 +223,30 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.standard, Some(Standard::Keep));
-        assert!(c.body.ends_with("\n\nWij bellen u deze week."), "{}", c.body);
+        assert!(
+            c.body.ends_with("\n\nWij bellen u deze week."),
+            "{}",
+            c.body
+        );
     }
 
     #[test]
     fn forwarding_names_to_whom_and_return_falls_back_to_the_address() {
         let e = compose(&asked("forwarded", "", "", ""), "nl", Some("Postbus 1")).unwrap_err();
         assert_eq!(e[0].field, "detail");
-        let c = compose(&asked("forwarded", "de gemeente Utrecht", "", ""), "nl", None).unwrap();
+        let c = compose(
+            &asked("forwarded", "de gemeente Utrecht", "", ""),
+            "nl",
+            None,
+        )
+        .unwrap();
         assert!(c.body.contains("doorgestuurd naar de gemeente Utrecht"));
-        let c = compose(&asked("return", "", "", ""), "nl", Some("Postbus 1, 1000 AA Stad")).unwrap();
+        let c = compose(
+            &asked("return", "", "", ""),
+            "nl",
+            Some("Postbus 1, 1000 AA Stad"),
+        )
+        .unwrap();
         assert!(c.body.contains("Postbus 1, 1000 AA Stad"));
         let e = compose(&asked("return", "", "", ""), "nl", None).unwrap_err();
         assert_eq!(e[0].field, "detail");
@@ -240,11 +254,23 @@ mod tests {
 
     #[test]
     fn nothing_or_nonsense_is_refused_naming_the_field() {
-        assert_eq!(compose(&asked("", "", "  ", ""), "nl", None).unwrap_err()[0].field, "text");
-        assert_eq!(compose(&asked("burn", "", "x", ""), "nl", None).unwrap_err()[0].field, "standard");
-        assert_eq!(compose(&asked("", "", "x", "de"), "nl", None).unwrap_err()[0].field, "language");
+        assert_eq!(
+            compose(&asked("", "", "  ", ""), "nl", None).unwrap_err()[0].field,
+            "text"
+        );
+        assert_eq!(
+            compose(&asked("burn", "", "x", ""), "nl", None).unwrap_err()[0].field,
+            "standard"
+        );
+        assert_eq!(
+            compose(&asked("", "", "x", "de"), "nl", None).unwrap_err()[0].field,
+            "language"
+        );
         let long = "x".repeat(MAX_TEXT + 1);
-        assert_eq!(compose(&asked("", "", &long, ""), "nl", None).unwrap_err()[0].field, "text");
+        assert_eq!(
+            compose(&asked("", "", &long, ""), "nl", None).unwrap_err()[0].field,
+            "text"
+        );
     }
 
     #[test]

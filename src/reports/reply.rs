@@ -86,8 +86,8 @@ pub fn reply(
             text: input.text,
             language: input.language,
         };
-        let composed =
-            answers::compose(&asked, &row.language, address.as_deref()).map_err(ApiError::Validation)?;
+        let composed = answers::compose(&asked, &row.language, address.as_deref())
+            .map_err(ApiError::Validation)?;
         let t = now();
         let message_id = crate::attachments::add_message(c, &row.id, "staff", &composed.body)?;
         let lang = composed.lang.code();

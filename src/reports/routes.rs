@@ -398,10 +398,7 @@ pub async fn reply(
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/acknowledgements", web::get().to(acknowledgements));
-    cfg.route(
-        "/api/v1/reports/{reference}/replies",
-        web::post().to(reply),
-    );
+    cfg.route("/api/v1/reports/{reference}/replies", web::post().to(reply));
     cfg.service(
         web::resource("/api/v1/reports")
             .route(web::post().to(create))

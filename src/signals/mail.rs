@@ -34,7 +34,11 @@ impl Links {
     }
 }
 
-fn render(name: &str, lang: &str, ctx: &serde_json::Value) -> Result<(String, String), DieselError> {
+fn render(
+    name: &str,
+    lang: &str,
+    ctx: &serde_json::Value,
+) -> Result<(String, String), DieselError> {
     crate::mail_templates::templates()
         .render(name, lang, ctx)
         .map_err(|e| DieselError::QueryBuilderError(e.into()))

@@ -211,7 +211,10 @@ mod tests {
         ] {
             assert!(kind_words(k, "nl").contains("melding aan de AP"), "{k}");
         }
-        assert_eq!(kind_words("letter_email", "en"), "letter and e-mail to the people affected");
+        assert_eq!(
+            kind_words("letter_email", "en"),
+            "letter and e-mail to the people affected"
+        );
         assert_eq!(channel_words("web_form", "nl"), "meldformulier");
         assert_eq!(
             local_time(utc("2026-07-01T06:05:00Z"), "nl"),

@@ -164,10 +164,7 @@ pub fn set_preference(
     choice: NewReports,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let exists: i64 = signal_settings::table
-        .find(user_id)
-        .count()
-        .get_result(c)?;
+    let exists: i64 = signal_settings::table.find(user_id).count().get_result(c)?;
     if exists == 0 {
         diesel::insert_into(signal_settings::table)
             .values((

@@ -189,7 +189,12 @@ const BSN: &str = "111222333";
 const DESCRIPTION: &str = "Ik kreeg een brief over mijn buurvrouw Klaasje Klaassen, BSN 111222333.";
 
 /// A citizen's report through the public API (no token: not staff); (reference, follow-up token).
-async fn citizen_report(app: &TestApp, org: &str, email: Option<&str>, lang: &str) -> (String, String) {
+async fn citizen_report(
+    app: &TestApp,
+    org: &str,
+    email: Option<&str>,
+    lang: &str,
+) -> (String, String) {
     let mut body = json!({"description": DESCRIPTION, "organisation": org,
         "contact_name": NAME, "language": lang});
     if let Some(e) = email {
@@ -234,7 +239,9 @@ async fn mailed_report(app: &TestApp, token: &str, org: &str) -> String {
 fn assert_nothing_personal(m: &Got) {
     for personal in [NAME, EMAIL, BSN, "Klaasje", "buurvrouw", "Verkeerde brief"] {
         assert!(
-            !m.raw.contains(personal) && !m.body.contains(personal) && !m.subject.contains(personal),
+            !m.raw.contains(personal)
+                && !m.body.contains(personal)
+                && !m.subject.contains(personal),
             "{personal:?} in the e-mail to {:?}: {}\n{}",
             m.to,
             m.subject,
@@ -263,27 +270,49 @@ async fn a_new_report_tells_its_handlers_once_with_nothing_personal(kind: Db) {
     let hw = app.create_user("h@west.nl", &[("west", Role::Handler)]);
     // One chooses the daily digest (API); a bad choice is refused naming the field.
     assert_problem(
-        app.put("/api/v1/me/signals", Some(&daily.token), json!({"new_reports": "weekly"}))
-            .await,
+        app.put(
+            "/api/v1/me/signals",
+            Some(&daily.token),
+            json!({"new_reports": "weekly"}),
+        )
+        .await,
         422,
         Some("new_reports"),
     )
     .await;
     let v: Value = app
-        .put("/api/v1/me/signals", Some(&daily.token), json!({"new_reports": "daily"}))
+        .put(
+            "/api/v1/me/signals",
+            Some(&daily.token),
+            json!({"new_reports": "daily"}),
+        )
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(v["new_reports"], "daily");
-    assert_eq!(signals_of(&app, &h).await["new_reports"], "each", "the default");
+    assert_eq!(
+        signals_of(&app, &h).await["new_reports"],
+        "each",
+        "the default"
+    );
 
     // Through the API, the mailbox and the form.
     let (api_ref, _) = citizen_report(&app, "oost", Some(EMAIL), "nl").await;
     let mail_ref = mailed_report(&app, &h.token, "oost").await;
     let form_ref = {
-        let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        let html = c.get(app.url("/melden")).send().await.unwrap().text().await.unwrap();
+        let c = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let html = c
+            .get(app.url("/melden"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let r = c
             .post(app.url("/melden"))
             .multipart(
@@ -304,9 +333,15 @@ async fn a_new_report_tells_its_handlers_once_with_nothing_personal(kind: Db) {
     };
     let (west_ref, _) = citizen_report(&app, "west", None, "nl").await;
 
-    wait_mail(&sink, |m| to(m, &h.email).len() >= 3 && !to(m, &hw.email).is_empty()).await;
+    wait_mail(&sink, |m| {
+        to(m, &h.email).len() >= 3 && !to(m, &hw.email).is_empty()
+    })
+    .await;
     settle(&app).await;
-    let mails = got(&sink).into_iter().filter(|m| m.subject.contains("[Meldpunt]")).collect::<Vec<_>>();
+    let mails = got(&sink)
+        .into_iter()
+        .filter(|m| m.subject.contains("[Meldpunt]"))
+        .collect::<Vec<_>>();
     let mine = to(&mails, &h.email);
     assert_eq!(mine.len(), 3, "one e-mail per report: {mine:#?}");
     for (r, channel) in [
@@ -320,7 +355,8 @@ async fn a_new_report_tells_its_handlers_once_with_nothing_personal(kind: Db) {
             .unwrap_or_else(|| panic!("no e-mail for {r}: {mine:#?}"));
         assert!(m.subject.contains(channel), "{}", m.subject);
         assert!(
-            m.body.contains(&format!("http://meldpunt.test/staff/reports/{r}")),
+            m.body
+                .contains(&format!("http://meldpunt.test/staff/reports/{r}")),
             "{}",
             m.body
         );
@@ -328,7 +364,10 @@ async fn a_new_report_tells_its_handlers_once_with_nothing_personal(kind: Db) {
         assert_nothing_personal(m);
     }
     // Nobody else of oost (the digest chooser, the FG), and west's handler only of west's report.
-    assert!(to(&mails, &daily.email).is_empty(), "digest chooser told at once");
+    assert!(
+        to(&mails, &daily.email).is_empty(),
+        "digest chooser told at once"
+    );
     assert!(to(&mails, &fg.email).is_empty(), "the FG is not a handler");
     let west = to(&mails, &hw.email);
     assert_eq!(west.len(), 1);
@@ -345,10 +384,17 @@ async fn a_new_report_tells_its_handlers_once_with_nothing_personal(kind: Db) {
         inbox.contains("Meldingen <span class=\"count\">3<span class=\"visually-hidden\"> nieuwe meldingen</span>"),
         "{inbox}"
     );
-    assert!(!inbox.contains("/staff/te-tekenen"), "no worklist link for a handler");
+    assert!(
+        !inbox.contains("/staff/te-tekenen"),
+        "no worklist link for a handler"
+    );
     // Looked at: no longer new.
     let r = app
-        .patch(&format!("/api/v1/reports/{api_ref}"), Some(&h.token), json!({"status": "in_review"}))
+        .patch(
+            &format!("/api/v1/reports/{api_ref}"),
+            Some(&h.token),
+            json!({"status": "in_review"}),
+        )
         .await;
     assert_eq!(r.status(), 200);
     assert_eq!(signals_of(&app, &h).await["counts"]["new_reports"], 2);
@@ -362,7 +408,10 @@ async fn a_new_report_tells_its_handlers_once_with_nothing_personal(kind: Db) {
         )
         .await;
     assert_eq!(r.status(), 201);
-    let staff_ref = r.json::<Value>().await.unwrap()["reference"].as_str().unwrap().to_string();
+    let staff_ref = r.json::<Value>().await.unwrap()["reference"]
+        .as_str()
+        .unwrap()
+        .to_string();
     settle(&app).await;
     assert!(!got(&sink).iter().any(|m| m.subject.contains(&staff_ref)));
 }
@@ -385,7 +434,10 @@ async fn the_daily_digest_goes_once_with_two_instances(kind: Db) {
             &[("csrf", &csrf_of(&html)), ("new_reports", "daily")],
         )
         .await;
-    assert_eq!((s, loc.as_str()), (303, "/staff/account?ok=signals#h-signals"));
+    assert_eq!(
+        (s, loc.as_str()),
+        (303, "/staff/account?ok=signals#h-signals")
+    );
     let html = b.get_ok("/staff/account?ok=signals").await;
     assert!(html.contains("value=\"daily\" checked"), "{html}");
     assert!(html.contains("Uw keuze is opgeslagen."));
@@ -402,7 +454,10 @@ async fn the_daily_digest_goes_once_with_two_instances(kind: Db) {
     let (r2, _) = citizen_report(&app, "oost", None, "en").await;
     wait_mail(&sink, |m| to(m, &now_h.email).len() >= 2).await;
     settle(&app).await;
-    assert!(to(&got(&sink), &daily.email).is_empty(), "nothing at once for the digest chooser");
+    assert!(
+        to(&got(&sink), &daily.email).is_empty(),
+        "nothing at once for the digest chooser"
+    );
 
     // Tomorrow's digest, run by two instances at once (the app's own clock runs it too, for today).
     let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
@@ -444,8 +499,16 @@ async fn the_daily_digest_goes_once_with_two_instances(kind: Db) {
     let mails = wait_mail(&sink, |m| !to(m, &daily.email).is_empty()).await;
     let d = to(&mails, &daily.email);
     assert_eq!(d.len(), 1);
-    assert!(d[0].subject.contains("2 nieuwe meldingen"), "{}", d[0].subject);
-    assert!(d[0].body.contains(&r1) && d[0].body.contains(&r2), "{}", d[0].body);
+    assert!(
+        d[0].subject.contains("2 nieuwe meldingen"),
+        "{}",
+        d[0].subject
+    );
+    assert!(
+        d[0].body.contains(&r1) && d[0].body.contains(&r2),
+        "{}",
+        d[0].body
+    );
     assert!(d[0].body.contains("via koppeling (API)"), "{}", d[0].body);
     assert_nothing_personal(&d[0]);
     // The claim moved on to the digest instant; the choice and the digest are in the audit trail.
@@ -464,8 +527,14 @@ async fn the_daily_digest_goes_once_with_two_instances(kind: Db) {
             .load(&mut c)
     })
     .unwrap();
-    assert!(actions.contains(&"user.signals_changed".to_string()), "{actions:?}");
-    assert!(actions.contains(&"user.report_digest_sent".to_string()), "{actions:?}");
+    assert!(
+        actions.contains(&"user.signals_changed".to_string()),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&"user.report_digest_sent".to_string()),
+        "{actions:?}"
+    );
 }
 on_both!(the_daily_digest_goes_once_with_two_instances);
 
@@ -481,7 +550,11 @@ async fn decided_incident(app: &TestApp, h: &User) -> (String, String) {
     let id = inc["id"].as_str().unwrap().to_string();
     for to in ["triage", "assessed"] {
         let r = app
-            .post(&format!("/api/v1/incidents/{id}/transitions"), Some(&h.token), json!({"to": to}))
+            .post(
+                &format!("/api/v1/incidents/{id}/transitions"),
+                Some(&h.token),
+                json!({"to": to}),
+            )
             .await;
         assert_eq!(r.status(), 200);
     }
@@ -499,7 +572,13 @@ async fn decided_incident(app: &TestApp, h: &User) -> (String, String) {
         "controller_nature": entered(json!("government")),
         "consequences_people": entered(json!(["identity_theft_or_fraud"])),
     });
-    let r = app.put(&format!("/api/v1/incidents/{id}/facts"), Some(&h.token), facts).await;
+    let r = app
+        .put(
+            &format!("/api/v1/incidents/{id}/facts"),
+            Some(&h.token),
+            facts,
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let r = app
         .post(
@@ -538,7 +617,10 @@ async fn drafts_wait_on_the_fgs_worklist_and_a_rejection_reaches_the_drafter(kin
     assert_eq!(r.status(), 201);
     let draft: Value = r.json().await.unwrap();
     let nid = draft["id"].as_str().unwrap().to_string();
-    let mails = wait_mail(&sink, |m| to(m, &fg1.email).len() + to(m, &fg2.email).len() >= 2).await;
+    let mails = wait_mail(&sink, |m| {
+        to(m, &fg1.email).len() + to(m, &fg2.email).len() >= 2
+    })
+    .await;
     settle(&app).await;
     for fg in [&fg1, &fg2] {
         let m = to(&mails, &fg.email);
@@ -548,7 +630,9 @@ async fn drafts_wait_on_the_fgs_worklist_and_a_rejection_reaches_the_drafter(kin
             format!("[Meldpunt] Af te tekenen: melding aan de AP (volledig) bij datalek {inc_ref}")
         );
         assert!(
-            m[0].body.contains(&format!("http://meldpunt.test/staff/incidents/{id}/notifications/{nid}/signoff")),
+            m[0].body.contains(&format!(
+                "http://meldpunt.test/staff/incidents/{id}/notifications/{nid}/signoff"
+            )),
             "{}",
             m[0].body
         );
@@ -558,7 +642,12 @@ async fn drafts_wait_on_the_fgs_worklist_and_a_rejection_reaches_the_drafter(kin
 
     // The worklist: the FG sees it with its kind and waiting time; a handler is refused; another
     // organisation's FG sees nothing of it.
-    let w: Value = app.get("/api/v1/signoffs", Some(&fg1.token)).await.json().await.unwrap();
+    let w: Value = app
+        .get("/api/v1/signoffs", Some(&fg1.token))
+        .await
+        .json()
+        .await
+        .unwrap();
     let w = w.as_array().unwrap();
     assert_eq!(w.len(), 1, "{w:?}");
     assert_eq!(w[0]["incident_reference"], inc_ref);
@@ -566,7 +655,12 @@ async fn drafts_wait_on_the_fgs_worklist_and_a_rejection_reaches_the_drafter(kin
     assert_eq!(w[0]["status"], "pending");
     assert!(w[0]["waiting_minutes"].as_i64().unwrap() < 5);
     assert_problem(app.get("/api/v1/signoffs", Some(&h.token)).await, 403, None).await;
-    let ww: Value = app.get("/api/v1/signoffs", Some(&fgw.token)).await.json().await.unwrap();
+    let ww: Value = app
+        .get("/api/v1/signoffs", Some(&fgw.token))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ww, json!([]));
     assert_eq!(signals_of(&app, &fg1).await["counts"]["to_sign"], 1);
     assert_eq!(signals_of(&app, &fgw).await["counts"]["to_sign"], 0);
@@ -575,7 +669,10 @@ async fn drafts_wait_on_the_fgs_worklist_and_a_rejection_reaches_the_drafter(kin
     let page = fgb.get_ok("/staff/te-tekenen").await;
     assert!(page.contains(&inc_ref), "{page}");
     assert!(page.contains("Melding aan de AP (volledig)"), "{page}");
-    assert!(page.contains("minuut") || page.contains("minuten"), "{page}");
+    assert!(
+        page.contains("minuut") || page.contains("minuten"),
+        "{page}"
+    );
     assert!(
         page.contains("Te tekenen <span class=\"count\">1<span class=\"visually-hidden\"> wachten op uw aftekening</span>"),
         "menu link with its count: {page}"
@@ -586,8 +683,14 @@ async fn drafts_wait_on_the_fgs_worklist_and_a_rejection_reaches_the_drafter(kin
     // Approve and reject look different: two forms, reject a red secondary button asking for remarks.
     let signoff = format!("/staff/incidents/{id}/notifications/{nid}/signoff");
     let sp = fgb.get_ok(&signoff).await;
-    assert!(sp.contains("<button type=\"submit\" name=\"decision\" value=\"approve\">"), "{sp}");
-    assert!(sp.contains("<button type=\"submit\" name=\"decision\" value=\"reject\" class=\"danger\">"), "{sp}");
+    assert!(
+        sp.contains("<button type=\"submit\" name=\"decision\" value=\"approve\">"),
+        "{sp}"
+    );
+    assert!(
+        sp.contains("<button type=\"submit\" name=\"decision\" value=\"reject\" class=\"danger\">"),
+        "{sp}"
+    );
     assert!(sp.contains("Waarom wijst u af? (verplicht)"), "{sp}");
     let hash = draft["content_sha256"].as_str().unwrap().to_string();
 
@@ -596,14 +699,24 @@ async fn drafts_wait_on_the_fgs_worklist_and_a_rejection_reaches_the_drafter(kin
     let approve = format!("/api/v1/incidents/{id}/notifications/{nid}/approve");
     for path in [&reject, &approve] {
         assert_problem(
-            app.post(path, Some(&h.token), json!({"content_sha256": hash, "remarks": "Nee."})).await,
+            app.post(
+                path,
+                Some(&h.token),
+                json!({"content_sha256": hash, "remarks": "Nee."}),
+            )
+            .await,
             403,
             None,
         )
         .await;
         // West's FG: the incident does not exist for them.
         assert_problem(
-            app.post(path, Some(&fgw.token), json!({"content_sha256": hash, "remarks": "Nee."})).await,
+            app.post(
+                path,
+                Some(&fgw.token),
+                json!({"content_sha256": hash, "remarks": "Nee."}),
+            )
+            .await,
             404,
             None,
         )
@@ -613,7 +726,12 @@ async fn drafts_wait_on_the_fgs_worklist_and_a_rejection_reaches_the_drafter(kin
     let (s, _) = hb
         .submit(
             &signoff,
-            &[("csrf", &csrf_of(&hp)), ("content_sha256", &hash), ("decision", "reject"), ("remarks", "Nee.")],
+            &[
+                ("csrf", &csrf_of(&hp)),
+                ("content_sha256", &hash),
+                ("decision", "reject"),
+                ("remarks", "Nee."),
+            ],
         )
         .await;
     assert_eq!(s, 403);
@@ -623,7 +741,12 @@ async fn drafts_wait_on_the_fgs_worklist_and_a_rejection_reaches_the_drafter(kin
     let (s, loc) = fgb
         .submit(
             &signoff,
-            &[("csrf", &csrf_of(&sp)), ("content_sha256", &hash), ("decision", "reject"), ("remarks", remarks)],
+            &[
+                ("csrf", &csrf_of(&sp)),
+                ("content_sha256", &hash),
+                ("decision", "reject"),
+                ("remarks", remarks),
+            ],
         )
         .await;
     assert_eq!(s, 303, "{loc}");
@@ -632,16 +755,29 @@ async fn drafts_wait_on_the_fgs_worklist_and_a_rejection_reaches_the_drafter(kin
     assert_eq!(rej.len(), 1);
     assert_eq!(
         rej[0].subject,
-        format!("[Meldpunt] Afgewezen door de FG: melding aan de AP (volledig) bij datalek {inc_ref}")
+        format!(
+            "[Meldpunt] Afgewezen door de FG: melding aan de AP (volledig) bij datalek {inc_ref}"
+        )
     );
     assert!(rej[0].body.contains(remarks), "{}", rej[0].body);
     assert!(
-        rej[0].body.contains(&format!("/staff/incidents/{id}/notifications/{nid}")),
+        rej[0]
+            .body
+            .contains(&format!("/staff/incidents/{id}/notifications/{nid}")),
         "{}",
         rej[0].body
     );
-    let w: Value = app.get("/api/v1/signoffs", Some(&fg1.token)).await.json().await.unwrap();
-    assert_eq!(w, json!([]), "a rejected draft waits for the drafter, not the FG");
+    let w: Value = app
+        .get("/api/v1/signoffs", Some(&fg1.token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        w,
+        json!([]),
+        "a rejected draft waits for the drafter, not the FG"
+    );
 
     // The drafter changes it: offered again, both FGs told once more, back on the worklist.
     let r = app
@@ -655,10 +791,18 @@ async fn drafts_wait_on_the_fgs_worklist_and_a_rejection_reaches_the_drafter(kin
         )
         .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let mails = wait_mail(&sink, |m| to(m, &fg1.email).len() >= 2 && to(m, &fg2.email).len() >= 2).await;
+    let mails = wait_mail(&sink, |m| {
+        to(m, &fg1.email).len() >= 2 && to(m, &fg2.email).len() >= 2
+    })
+    .await;
     let again = to(&mails, &fg2.email);
     assert!(again[1].body.contains("is aangepast"), "{}", again[1].body);
-    let w: Value = app.get("/api/v1/signoffs", Some(&fg1.token)).await.json().await.unwrap();
+    let w: Value = app
+        .get("/api/v1/signoffs", Some(&fg1.token))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(w.as_array().unwrap().len(), 1);
     assert_eq!(w[0]["status"], "pending");
 }
@@ -688,25 +832,51 @@ async fn the_reporter_is_answered_by_email_and_on_the_follow_up_page(kind: Db) {
     let own_text = "Wij bellen u deze week nog.";
     // Nothing chosen, nothing written: the form comes back naming the field.
     let (s, html) = b
-        .submit(&action, &[("csrf", &csrf_of(&page)), ("standard", ""), ("text", " ")])
+        .submit(
+            &action,
+            &[("csrf", &csrf_of(&page)), ("standard", ""), ("text", " ")],
+        )
         .await;
     assert_eq!(s, 422);
     assert!(html.contains("href=\"#f-text\""), "{html}");
-    assert!(html.contains("Kies een standaardantwoord of schrijf zelf een tekst"), "{html}");
+    assert!(
+        html.contains("Kies een standaardantwoord of schrijf zelf een tekst"),
+        "{html}"
+    );
     let (s, loc) = b
         .submit(
             &action,
-            &[("csrf", &csrf_of(&page)), ("standard", "destroy"), ("text", own_text), ("language", "nl")],
+            &[
+                ("csrf", &csrf_of(&page)),
+                ("standard", "destroy"),
+                ("text", own_text),
+                ("language", "nl"),
+            ],
         )
         .await;
-    assert_eq!((s, loc.as_str()), (303, format!("/staff/reports/{nl_ref}?ok=replied#h-reply").as_str()));
-    let mails = wait_mail(&sink, |m| to(m, EMAIL).iter().any(|g| g.subject.starts_with("Antwoord"))).await;
+    assert_eq!(
+        (s, loc.as_str()),
+        (
+            303,
+            format!("/staff/reports/{nl_ref}?ok=replied#h-reply").as_str()
+        )
+    );
+    let mails = wait_mail(&sink, |m| {
+        to(m, EMAIL)
+            .iter()
+            .any(|g| g.subject.starts_with("Antwoord"))
+    })
+    .await;
     let answer = to(&mails, EMAIL)
         .into_iter()
         .find(|g| g.subject.starts_with("Antwoord"))
         .unwrap();
     assert_eq!(answer.subject, format!("Antwoord op uw melding {nl_ref}"));
-    assert!(answer.body.contains("Wilt u vernietigen wat u ontving?"), "{}", answer.body);
+    assert!(
+        answer.body.contains("Wilt u vernietigen wat u ontving?"),
+        "{}",
+        answer.body
+    );
     assert!(answer.body.contains(own_text), "{}", answer.body);
     // On the follow-up page, always.
     let follow = reqwest::get(app.url(&format!("/volgen/{nl_ref}/{nl_token}")))
@@ -716,10 +886,15 @@ async fn the_reporter_is_answered_by_email_and_on_the_follow_up_page(kind: Db) {
         .await
         .unwrap();
     assert!(follow.contains("Ons antwoord"), "{follow}");
-    assert!(follow.contains("Wilt u vernietigen wat u ontving?"), "{follow}");
+    assert!(
+        follow.contains("Wilt u vernietigen wat u ontving?"),
+        "{follow}"
+    );
     assert!(follow.contains(own_text), "{follow}");
     // On the staff page, in the messages.
-    let page = b.get_ok(&format!("/staff/reports/{nl_ref}?ok=replied")).await;
+    let page = b
+        .get_ok(&format!("/staff/reports/{nl_ref}?ok=replied"))
+        .await;
     assert!(page.contains("Antwoord aan de melder"), "{page}");
 
     // Audited: who, which standard answer, the language, by e-mail — never the text.
@@ -745,7 +920,10 @@ async fn the_reporter_is_answered_by_email_and_on_the_follow_up_page(kind: Db) {
     assert_eq!(after["language"], "nl");
     assert_eq!(after["emailed"], true);
     let after_text = after.to_string();
-    assert!(!after_text.contains("bellen") && !after_text.contains("vernietigen"), "{after_text}");
+    assert!(
+        !after_text.contains("bellen") && !after_text.contains("vernietigen"),
+        "{after_text}"
+    );
 
     // The reporter answers our e-mail (its subject without the reference): it joins the report.
     let reply = format!(
@@ -771,31 +949,47 @@ async fn the_reporter_is_answered_by_email_and_on_the_follow_up_page(kind: Db) {
     // English by default for an English report; "forwarded" needs to whom (API: 422 naming it).
     let api = format!("/api/v1/reports/{en_ref}/replies");
     assert_problem(
-        app.post(&api, Some(&h.token), json!({"standard": "forwarded"})).await,
+        app.post(&api, Some(&h.token), json!({"standard": "forwarded"}))
+            .await,
         422,
         Some("detail"),
     )
     .await;
     assert_problem(
-        app.post(&api, Some(&h.token), json!({"standard": "burn"})).await,
+        app.post(&api, Some(&h.token), json!({"standard": "burn"}))
+            .await,
         422,
         Some("standard"),
     )
     .await;
     let r = app
-        .post(&api, Some(&h.token), json!({"standard": "forwarded", "detail": "the municipality of Utrecht"}))
+        .post(
+            &api,
+            Some(&h.token),
+            json!({"standard": "forwarded", "detail": "the municipality of Utrecht"}),
+        )
         .await;
     assert_eq!(r.status(), 201);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["language"], "en");
     assert_eq!(v["emailed"], true);
-    let mails = wait_mail(&sink, |m| to(m, "jane@example.com").iter().any(|g| g.subject.starts_with("Reply"))).await;
+    let mails = wait_mail(&sink, |m| {
+        to(m, "jane@example.com")
+            .iter()
+            .any(|g| g.subject.starts_with("Reply"))
+    })
+    .await;
     let en = to(&mails, "jane@example.com")
         .into_iter()
         .find(|g| g.subject.starts_with("Reply"))
         .unwrap();
     assert_eq!(en.subject, format!("Reply to your report {en_ref}"));
-    assert!(en.body.contains("forwarded your report to the municipality of Utrecht"), "{}", en.body);
+    assert!(
+        en.body
+            .contains("forwarded your report to the municipality of Utrecht"),
+        "{}",
+        en.body
+    );
     let follow = reqwest::get(app.url(&format!("/volgen/{en_ref}/{en_token}")))
         .await
         .unwrap()
@@ -807,7 +1001,11 @@ async fn the_reporter_is_answered_by_email_and_on_the_follow_up_page(kind: Db) {
     // No address: no e-mail, the answer is on the follow-up page.
     let before = sink.accepted_count();
     let r = app
-        .post(&format!("/api/v1/reports/{anon_ref}/replies"), Some(&h.token), json!({"text": "Bewaar de brief maar."}))
+        .post(
+            &format!("/api/v1/reports/{anon_ref}/replies"),
+            Some(&h.token),
+            json!({"text": "Bewaar de brief maar."}),
+        )
         .await;
     assert_eq!(r.status(), 201);
     assert_eq!(r.json::<Value>().await.unwrap()["emailed"], false);
@@ -819,11 +1017,16 @@ async fn the_reporter_is_answered_by_email_and_on_the_follow_up_page(kind: Db) {
         .unwrap();
     assert!(follow.contains("Bewaar de brief maar."), "{follow}");
     settle(&app).await;
-    assert_eq!(sink.accepted_count(), before, "nothing sent without an address");
+    assert_eq!(
+        sink.accepted_count(),
+        before,
+        "nothing sent without an address"
+    );
 
     // Another organisation's handler: the report does not exist for them (API and page).
     assert_problem(
-        app.post(&api, Some(&hw.token), json!({"text": "Hallo"})).await,
+        app.post(&api, Some(&hw.token), json!({"text": "Hallo"}))
+            .await,
         404,
         None,
     )
@@ -831,7 +1034,10 @@ async fn the_reporter_is_answered_by_email_and_on_the_follow_up_page(kind: Db) {
     let wb = Browser::new(&app, &hw.email).await;
     let wp = wb.get_ok("/staff/inbox").await;
     let (s, _) = wb
-        .submit(&format!("/staff/reports/{nl_ref}/reply"), &[("csrf", &csrf_of(&wp)), ("text", "Hallo")])
+        .submit(
+            &format!("/staff/reports/{nl_ref}/reply"),
+            &[("csrf", &csrf_of(&wp)), ("text", "Hallo")],
+        )
         .await;
     assert_eq!(s, 404);
     let rows: i64 = tokio::task::block_in_place(|| {

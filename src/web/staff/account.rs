@@ -7,8 +7,8 @@ use super::{
     errors_ctx, expired, here, localise, notice, page_err, render, signed_in, Form, Shown,
 };
 use crate::auth::{account, login::session_cookie, store as auth_store, Staff};
-use crate::signals::rules::NewReports;
 use crate::error::ApiError;
+use crate::signals::rules::NewReports;
 use crate::state::AppState;
 use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
 
