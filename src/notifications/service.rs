@@ -31,6 +31,7 @@ use crate::incidents::access::visible;
 use crate::incidents::lifecycle::State;
 use crate::incidents::store::IncidentRow;
 use crate::orgs::store as org_store;
+use crate::signals::rules::Waiting;
 
 /// What the operations need from the configuration.
 #[derive(Debug, Clone)]
@@ -414,7 +415,7 @@ fn signal_of<'a>(
     staff: &'a Staff,
     inc: &'a IncidentRow,
     d: &'a DraftRow,
-    again: bool,
+    why: Waiting,
 ) -> crate::signals::mail::DraftSignal<'a> {
     crate::signals::mail::DraftSignal {
         draft_id: &d.id,
@@ -423,7 +424,7 @@ fn signal_of<'a>(
         organisation_id: &inc.organisation_id,
         kind: &d.kind,
         by: &staff.id,
-        again,
+        why,
     }
 }
 
@@ -435,10 +436,10 @@ fn tell_fgs(
     staff: &Staff,
     inc: &IncidentRow,
     d: &DraftRow,
-    again: bool,
+    why: Waiting,
 ) -> ApiResult<()> {
     if let Some(links) = &ctx.links {
-        crate::signals::mail::signoff_requested(c, &signal_of(staff, inc, d, again), links, now())?;
+        crate::signals::mail::signoff_requested(c, &signal_of(staff, inc, d, why), links, now())?;
     }
     Ok(())
 }
@@ -596,7 +597,7 @@ pub fn create_draft(
         let r = render_draft(c, ctx, &inc, &row, t)?;
         store::insert_draft(c, &row)?;
         // It waits for the FG's sign-off: the organisation's FGs are told.
-        tell_fgs(c, ctx, staff, &inc, &row, false)?;
+        tell_fgs(c, ctx, staff, &inc, &row, Waiting::New)?;
         audit::store::append(
             c,
             &[entry(
@@ -650,8 +651,12 @@ pub fn update_draft(
         store::save_draft(c, &d)?;
         let r = recheck(c, ctx, staff.actor(), &inc, &mut d, now())?;
         // Offered again, or a sign-off void by this change: the FGs are told.
-        if d.status != status_before && matches!(d.status.as_str(), "pending" | "void") {
-            tell_fgs(c, ctx, staff, &inc, &d, true)?;
+        if d.status != status_before {
+            match d.status.as_str() {
+                "pending" => tell_fgs(c, ctx, staff, &inc, &d, Waiting::AfterRejection)?,
+                "void" => tell_fgs(c, ctx, staff, &inc, &d, Waiting::ChangedAfterSignoff)?,
+                _ => {}
+            }
         }
         audit::store::append(
             c,
@@ -840,7 +845,7 @@ pub fn decide(
         if let (false, Some(links), Some(text)) = (approve, &ctx.links, &remarks) {
             crate::signals::mail::draft_rejected(
                 c,
-                &signal_of(staff, &inc, &d, false),
+                &signal_of(staff, &inc, &d, Waiting::New),
                 &d.created_by,
                 text,
                 links,

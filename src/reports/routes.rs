@@ -330,6 +330,7 @@ pub async fn patch(
         }
         None => None,
     };
+    let links = crate::signals::Links::from_settings(&state.settings);
     let row = state
         .db(move |c| {
             write_tx(c, |c| {
@@ -339,6 +340,7 @@ pub async fn patch(
                     &reference,
                     target_org.as_deref(),
                     p.status.as_deref(),
+                    Some(&links),
                 )
             })
         })

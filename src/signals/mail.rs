@@ -130,8 +130,8 @@ pub struct DraftSignal<'a> {
     pub kind: &'a str,
     /// Who made or changed it (not told: they know).
     pub by: &'a str,
-    /// Offered again after a rejection.
-    pub again: bool,
+    /// Why it waits.
+    pub why: rules::Waiting,
 }
 
 /// Queue an e-mail to each FG of the organisation: a draft waits for their sign-off. Returns how
@@ -151,7 +151,8 @@ pub fn signoff_requested(
             "name": rc.name,
             "reference": d.incident_reference,
             "kind": rules::kind_words(d.kind, &rc.lang),
-            "again": d.again,
+            "rejected": d.why == rules::Waiting::AfterRejection,
+            "changed": d.why == rules::Waiting::ChangedAfterSignoff,
             "link": links.url(&format!("/staff/incidents/{}/notifications/{}/signoff", d.incident_id, d.draft_id)),
             "worklist": links.url("/staff/te-tekenen"),
         });

@@ -34,6 +34,17 @@ impl NewReports {
     }
 }
 
+/// Why a draft waits for the FG's sign-off (the FGs' e-mail says which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    /// Just drafted.
+    New,
+    /// Changed after an FG rejected it: offered again.
+    AfterRejection,
+    /// Changed after it was signed off: the sign-off is void.
+    ChangedAfterSignoff,
+}
+
 /// The instant of the digest on a day: `hour`:00 in Amsterdam (in the spring hour that does not
 /// exist, the hour after it).
 fn digest_at(day: NaiveDate, hour: u32) -> DateTime<Utc> {

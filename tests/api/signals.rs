@@ -414,6 +414,44 @@ async fn a_new_report_tells_its_handlers_once_with_nothing_personal(kind: Db) {
         .to_string();
     settle(&app).await;
     assert!(!got(&sink).iter().any(|m| m.subject.contains(&staff_ref)));
+
+    // A report for no organisation yet: the installation administrator (who alone sees it) hears
+    // of it; once assigned, the organisation's handlers do — not the one who assigned it.
+    let admin = app.create_user_full("beheer@meldpunt.nl", &[], true);
+    let (loose_ref, _) = citizen_report(&app, "", None, "nl").await;
+    let mails = wait_mail(&sink, |m| {
+        to(m, &admin.email)
+            .iter()
+            .any(|g| g.subject.contains(&loose_ref))
+    })
+    .await;
+    assert!(!to(&mails, &h.email)
+        .iter()
+        .any(|g| g.subject.contains(&loose_ref)));
+    let r = app
+        .patch(
+            &format!("/api/v1/reports/{loose_ref}"),
+            Some(&admin.token),
+            json!({"organisation": "oost"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let mails = wait_mail(&sink, |m| {
+        to(m, &h.email)
+            .iter()
+            .any(|g| g.subject.contains(&loose_ref))
+    })
+    .await;
+    assert_eq!(
+        to(&mails, &admin.email)
+            .iter()
+            .filter(|g| g.subject.contains(&loose_ref))
+            .count(),
+        1
+    );
+    assert!(!to(&mails, &hw.email)
+        .iter()
+        .any(|g| g.subject.contains(&loose_ref)));
 }
 on_both!(a_new_report_tells_its_handlers_once_with_nothing_personal);
 
@@ -796,7 +834,11 @@ async fn drafts_wait_on_the_fgs_worklist_and_a_rejection_reaches_the_drafter(kin
     })
     .await;
     let again = to(&mails, &fg2.email);
-    assert!(again[1].body.contains("is aangepast"), "{}", again[1].body);
+    assert!(
+        again[1].body.contains("had afgewezen, is aangepast"),
+        "{}",
+        again[1].body
+    );
     let w: Value = app
         .get("/api/v1/signoffs", Some(&fg1.token))
         .await

@@ -448,6 +448,7 @@ pub async fn act(
                 let s = staff.clone();
                 let status = if closing { Some("closed") } else { None };
                 let n = refs.len();
+                let links = crate::signals::Links::from_settings(&state.settings);
                 let r = state
                     .db(move |c| {
                         crate::reports::service::update_many(
@@ -456,6 +457,7 @@ pub async fn act(
                             &refs,
                             target.as_deref(),
                             status,
+                            Some(&links),
                         )
                     })
                     .await;
