@@ -9,8 +9,9 @@ CREATE TABLE signal_settings (
     updated_at TIMESTAMP NOT NULL
 );
 CREATE INDEX signal_settings_digest ON signal_settings (new_reports, digest_until);
--- The count of new (untriaged) reports in the staff's menu.
-CREATE INDEX reports_untriaged ON reports (organisation_id) WHERE status = 'received';
+-- The count of new (untriaged) reports in the staff's menu (a plain index: the status is a bound
+-- parameter, which a partial index's condition cannot be proven from).
+CREATE INDEX reports_untriaged ON reports (status, organisation_id);
 -- The FG's "Te tekenen" worklist: drafts waiting for sign-off, and since when (set when a draft is
 -- made, offered again after a rejection, or its sign-off became void).
 ALTER TABLE notice_drafts ADD COLUMN awaiting_since TIMESTAMP;
