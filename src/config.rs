@@ -92,6 +92,21 @@ pub struct OutboxSettings {
     pub max_attempts: i32,
     pub backoff_base_seconds: i64,
     pub concurrency: usize,
+    /// How often a running worker records that it is alive (`outbox_workers.seen_at`).
+    #[serde(default = "default_heartbeat_seconds")]
+    pub heartbeat_seconds: u64,
+    /// A worker silent this long is dead: other workers take up its claims at once, without
+    /// waiting for their lease. Keep it several heartbeats long.
+    #[serde(default = "default_takeover_seconds")]
+    pub takeover_seconds: i64,
+}
+
+fn default_heartbeat_seconds() -> u64 {
+    2
+}
+
+fn default_takeover_seconds() -> i64 {
+    10
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -514,6 +514,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox_workers (id) {
+        id -> Text,
+        seen_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(notice_messages -> notice_recipients (recipient_id));
 diesel::allow_tables_to_appear_in_same_query!(notice_messages, notice_recipients, outbox);
 

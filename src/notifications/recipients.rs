@@ -5,7 +5,8 @@
 //! an Excel file (`.xlsx`, the first sheet, the same columns).
 //!
 //! A postal address must fit the envelope window with the name above it
-//! ([`super::address::check`]: at most 6 lines of at most 45 characters).
+//! ([`super::address::check`]: at most 6 lines, each at most 80 mm wide as the letter prints it, in
+//! characters the letter font has).
 //!
 //! All or nothing: a file with any bad row yields the list of bad rows with their line numbers and
 //! nothing is imported. Duplicates (same e-mail address, or without one the same name and address)

@@ -1259,7 +1259,11 @@ pub fn put_settings(
     ] {
         if let Some(v) = v {
             if v.chars().count() > 120 || v.chars().any(char::is_control) {
-                errs.push(FieldError::new(n, "one line of at most 120 characters"));
+                errs.push(FieldError::bilingual(
+                    n,
+                    "one line of at most 120 characters",
+                    "één regel van ten hoogste 120 tekens",
+                ));
             }
         }
     }

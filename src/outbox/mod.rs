@@ -1,13 +1,13 @@
 //! The durable outbox: e-mails are rows first, delivered by workers that claim them.
 //!
 //! Guarantee: a row is claimed by one worker at a time (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite:
-//! the single write lock), in batches under a lease. The worker sends the batch and writes its
-//! outcomes in one commit (and, when half its lease is gone, writes what it has and renews the rest;
-//! every send times out a quarter lease before the claim ends), so a row is never sent by two workers
-//! at once. A worker that dies loses nothing: its rows are taken up again after the lease. The edge:
-//! messages the SMTP server accepted since the dead worker's last commit — at most one batch — go
-//! out again after the lease, with the same Message-ID. Delivery is therefore at-least-once, and
-//! exactly-once except at that edge.
+//! the single write lock), in batches under a lease. Each message's outcome is committed before its
+//! connection sends the next one, so a crash leaves at most one message per connection accepted but
+//! unwritten. Every worker writes a heartbeat (`outbox_workers`); the claims of a worker silent for
+//! the takeover time, or past their lease, are taken up by another worker, and a worker does not
+//! start a send unless its own heartbeat is younger than three quarters of the takeover time. Those
+//! in-doubt messages go out again with the same Message-ID: delivery is at-least-once, and
+//! exactly-once except at that edge (README: "The outbox: what 'never twice' means exactly").
 pub mod cli;
 pub mod metrics;
 pub mod store;

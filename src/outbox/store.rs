@@ -1,7 +1,7 @@
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::schema::{outbox, outbox_gates};
+use crate::db::schema::{outbox, outbox_gates, outbox_workers};
 use crate::db::{new_id, to_db, DbConn};
 
 #[derive(Debug, Clone)]
@@ -138,19 +138,64 @@ pub fn enqueue_batch(
     Ok(ids)
 }
 
+/// Record that `worker` is alive at `now` (its heartbeat), in the caller's transaction or alone.
+/// Rows of workers silent for a day are removed on the way (a worker killed never retires).
+pub fn beat(conn: &mut DbConn, worker: &str, now: DateTime<Utc>) -> QueryResult<()> {
+    let t = to_db(now);
+    let updated = diesel::update(outbox_workers::table.find(worker))
+        .set(outbox_workers::seen_at.eq(t))
+        .execute(conn)?;
+    if updated == 0 {
+        // A worker's first beat. Its id is its own (host, pid and a random part): no other worker
+        // inserts it, so this INSERT does not conflict.
+        diesel::insert_into(outbox_workers::table)
+            .values((outbox_workers::id.eq(worker), outbox_workers::seen_at.eq(t)))
+            .execute(conn)?;
+        diesel::delete(
+            outbox_workers::table
+                .filter(outbox_workers::seen_at.lt(to_db(now - Duration::days(1)))),
+        )
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A worker that stops in order removes its heartbeat row.
+pub fn retire(conn: &mut DbConn, worker: &str) -> QueryResult<()> {
+    diesel::delete(outbox_workers::table.find(worker)).execute(conn)?;
+    Ok(())
+}
+
+/// Workers that beat within `takeover` before `now`.
+pub fn live_workers(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    takeover: Duration,
+) -> QueryResult<Vec<String>> {
+    outbox_workers::table
+        .filter(outbox_workers::seen_at.ge(to_db(now - takeover)))
+        .select(outbox_workers::id)
+        .load(conn)
+}
+
 /// Claim up to `n` due messages for `worker` for `lease`: queued ones whose time has come, and
-/// claimed ones whose lease ran out (their worker died).
+/// claimed ones whose worker is dead — its lease ran out, or it has not beaten for `takeover`
+/// (killed, or its machine gone), so its claims are taken up within seconds, not after the lease.
+/// The claim is also `worker`'s heartbeat.
 pub fn claim(
     conn: &mut DbConn,
     worker: &str,
     n: i64,
     lease: Duration,
+    takeover: Duration,
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<OutboxRow>> {
     let t = to_db(now);
     let until = to_db(now + lease);
     conn.transaction(|conn| {
         crate::db::begin_write(conn)?;
+        beat(conn, worker, now)?;
+        let live = live_workers(conn, now, takeover)?;
         // Kinds that are paused or used up their messages for this minute are not claimed.
         let mut gates = load_gates(conn, now)?;
         let blocked: Vec<String> = gates
@@ -161,9 +206,11 @@ pub fn claim(
         // Two queries, each served in order by the (status, next_attempt_at) index and stopped by its
         // LIMIT: one `(queued AND due) OR (sending AND lease over)` query sorts every due row before the
         // LIMIT — 100,000 rows per claim with a large campaign queued. Rows whose worker died first.
-        let expired = outbox::status
-            .eq("sending")
-            .and(outbox::claimed_until.lt(t));
+        let expired = outbox::status.eq("sending").and(
+            outbox::claimed_until
+                .lt(t)
+                .or(outbox::claimed_by.ne_all(&live)),
+        );
         let queued = outbox::status
             .eq("queued")
             .and(outbox::next_attempt_at.le(t));

@@ -582,5 +582,44 @@ async fn installation_admin_sets_retention_and_contact_on_the_page(app: TestApp)
         .unwrap();
     assert_eq!(v["contact_email"], "privacy@oost.nl");
     assert_eq!(v["accessibility_url"], "https://oost.nl/toegankelijkheid");
+
+    // Who signs the letters and the neutral salutation, on the same form: shown again on the page,
+    // kept as typed when refused, and what the letters use (the API's view of the same settings).
+    let page = get_ok(&app, "/staff/admin/organisations/oost").await;
+    assert!(
+        page.contains("Naam van wie de brieven ondertekent"),
+        "{page}"
+    );
+    let long = "x".repeat(121);
+    let mut signed: Vec<(&str, &str)> = ok.to_vec();
+    signed.extend([
+        ("signatory_name", "M. de Vries"),
+        ("signatory_function", long.as_str()),
+        ("salutation_nl", "Beste inwoner,"),
+        ("salutation_en", ""),
+    ]);
+    let r = post(&app, "/staff/admin/organisations/oost/contact", &signed).await;
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("ten hoogste 120 tekens"), "{body}");
+    assert!(body.contains("M. de Vries"), "typed text kept: {body}");
+    signed[8] = ("signatory_function", "Teamleider Privacy");
+    let r = post(&app, "/staff/admin/organisations/oost/contact", &signed).await;
+    assert_eq!(r.status(), 303);
+    let v: Value = app
+        .get(
+            "/api/v1/organisations/oost/notice-settings",
+            Some(&admin.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["signatory_name"], "M. de Vries");
+    assert_eq!(v["signatory_function"], "Teamleider Privacy");
+    assert_eq!(v["salutation_nl"], "Beste inwoner,");
+    assert!(v["salutation_en"].is_null(), "empty clears it: {v}");
+    let page = get_ok(&app, "/staff/admin/organisations/oost").await;
+    assert!(page.contains("Teamleider Privacy"), "{page}");
 }
 both!(installation_admin_sets_retention_and_contact_on_the_page);

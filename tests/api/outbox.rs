@@ -292,11 +292,12 @@ pub(crate) fn log_tail(name: &str, log: &Path) -> String {
     )
 }
 
-/// A process killed while the SMTP server holds its 15th message (batches of 10, outcomes written
-/// once per batch): the second process sends every message that was not accepted; of those that
-/// were, only the ones accepted since the killed process last wrote its outcomes — at most one
-/// batch — go out a second time (the at-least-once edge), with the same Message-ID.
-async fn crash_mid_send_loses_nothing_and_resends_at_most_one_batch(kind: Db) {
+/// A process killed while the SMTP server holds its 15th message (batches of 10, one sending
+/// connection, each outcome committed before the next message): the 14 accepted are all written,
+/// so the second process sends every message that was not accepted and none twice; at most the one
+/// in flight per connection could have gone out twice (the at-least-once edge), with the same
+/// Message-ID.
+async fn crash_mid_send_loses_nothing_and_resends_at_most_one_per_connection(kind: Db) {
     let Some(db) = migrated(kind) else { return };
     let mut c = db.conn();
     let ids = enqueue_many(&mut c, "crash", 40);
@@ -319,11 +320,11 @@ async fn crash_mid_send_loses_nothing_and_resends_at_most_one_batch(kind: Db) {
     .await;
     assert_eq!(sink.accepted_count(), 14, "{}", sink.summary());
     first.kill();
-    // The first batch's outcomes were written when it was done; the second batch's were not.
+    // Every accepted message's outcome was committed before the next was sent.
     let marked = sent(&mut c);
     assert_eq!(
         marked,
-        10,
+        14,
         "rows marked sent by the killed process: {:?}",
         status_counts(&mut c)
     );
@@ -375,15 +376,18 @@ async fn crash_mid_send_loses_nothing_and_resends_at_most_one_batch(kind: Db) {
         twice, unmarked_accepted,
         "sent twice: exactly the accepted-but-unwritten ones"
     );
-    assert!(twice <= 10, "more than one batch sent twice: {twice}");
+    assert!(
+        twice <= 1,
+        "more than one message per connection sent twice: {twice}"
+    );
     assert_eq!(sink.accepted_count(), 40 + twice, "{}", sink.summary());
-    // The held message and the rest of its batch (rows 11–20) were claimed by the killed process
-    // and taken up again after the lease; everything else was claimed once.
+    // The held message and the rest of its batch (rows 15–20) were claimed by the killed process
+    // and taken up again; everything else was claimed once.
     let reclaimed = all.iter().filter(|r| r.attempts == 2).count();
     let once = all.iter().filter(|r| r.attempts == 1).count();
     assert_eq!(
         (reclaimed, once),
-        (10, 30),
+        (6, 34),
         "attempts per row: {:?}",
         all.iter().map(|r| r.attempts).collect::<Vec<_>>()
     );
@@ -395,7 +399,7 @@ async fn crash_mid_send_loses_nothing_and_resends_at_most_one_batch(kind: Db) {
         "envelope senders (default mail.from)"
     );
 }
-on_both!(crash_mid_send_loses_nothing_and_resends_at_most_one_batch);
+on_both!(crash_mid_send_loses_nothing_and_resends_at_most_one_per_connection);
 
 /// Three workers on one database: every message goes out once.
 async fn several_workers_send_each_message_once(kind: Db) {
@@ -622,3 +626,68 @@ async fn a_batch_outliving_its_lease_sends_nothing_twice(kind: Db) {
     assert_eq!(sink.accepted_count(), 20, "{}", sink.summary());
 }
 on_both!(a_batch_outliving_its_lease_sends_nothing_twice);
+
+/// Claims of a worker that stopped beating are taken up once the takeover time has passed, long
+/// before their lease ends; a worker that keeps beating keeps its claims for the whole lease, and a
+/// worker that retires in order gives its claims up at once. (Times are given, not waited for.)
+async fn a_silent_worker_s_claims_are_taken_up_after_the_takeover_time(kind: Db) {
+    let Some(db) = migrated(kind) else { return };
+    let mut c = db.conn();
+    enqueue_many(&mut c, "silent", 6);
+    let lease = chrono::Duration::seconds(600);
+    let takeover = chrono::Duration::seconds(10);
+    let t0 = chrono::Utc::now();
+    let s = chrono::Duration::seconds;
+
+    let dead = store::claim(&mut c, "dead", 2, lease, takeover, t0).unwrap();
+    let busy = store::claim(&mut c, "busy", 2, lease, takeover, t0).unwrap();
+    let gone = store::claim(&mut c, "gone", 2, lease, takeover, t0).unwrap();
+    assert_eq!((dead.len(), busy.len(), gone.len()), (2, 2, 2));
+
+    // Within the takeover time nobody's claims are taken.
+    let early = store::claim(&mut c, "other", 10, lease, takeover, t0 + s(9)).unwrap();
+    assert!(
+        early.is_empty(),
+        "taken within the takeover time: {early:?}"
+    );
+
+    // `busy` beats on; `gone` stops in order; `dead` says nothing more.
+    store::beat(&mut c, "busy", t0 + s(8)).unwrap();
+    store::retire(&mut c, "gone").unwrap();
+    let ids = |rows: &[OutboxRow]| rows.iter().map(|r| r.id.clone()).collect::<HashSet<_>>();
+    let retired = store::claim(&mut c, "other", 10, lease, takeover, t0 + s(9)).unwrap();
+    assert_eq!(
+        ids(&retired),
+        ids(&gone),
+        "a retired worker's claims at once"
+    );
+
+    let later = store::claim(&mut c, "other", 10, lease, takeover, t0 + s(12)).unwrap();
+    assert_eq!(ids(&later), ids(&dead), "only the silent worker's claims");
+    assert!(later
+        .iter()
+        .all(|r| r.attempts == 2 && r.claimed_by.as_deref() == Some("other")));
+
+    // The silent worker can no longer write an outcome for what it lost.
+    let (marked, _) = store::settle(
+        &mut c,
+        "dead",
+        &[(dead[0].id.clone(), store::Outcome::Sent("250 ok".into()))],
+        &[],
+        lease,
+        t0 + s(13),
+    )
+    .unwrap();
+    assert_eq!(
+        marked, 0,
+        "an outcome written for a claim that was taken up"
+    );
+
+    // `busy` beat at 8 s: its claims are safe until 18 s, then taken up too.
+    let kept = store::claim(&mut c, "other", 10, lease, takeover, t0 + s(17)).unwrap();
+    assert!(kept.is_empty(), "a beating worker's claims taken: {kept:?}");
+    let after = store::claim(&mut c, "other", 10, lease, takeover, t0 + s(19)).unwrap();
+    assert_eq!(ids(&after), ids(&busy));
+    assert_eq!(status_counts(&mut c).get("sending"), Some(&6));
+}
+on_both!(a_silent_worker_s_claims_are_taken_up_after_the_takeover_time);

@@ -1056,7 +1056,15 @@ async fn retention_purges_evidence_then_the_entry(app: TestApp) {
             )
         })
         .unwrap();
-        let claimed = ob::claim(&mut c, "w", 100, chrono::Duration::seconds(60), t).unwrap();
+        let claimed = ob::claim(
+            &mut c,
+            "w",
+            100,
+            chrono::Duration::seconds(60),
+            chrono::Duration::seconds(10),
+            t,
+        )
+        .unwrap();
         assert!(claimed.iter().any(|r| r.id == oid));
         assert!(claimed.iter().any(|r| r.id == ack));
         let outcomes: Vec<(String, Outcome)> = claimed

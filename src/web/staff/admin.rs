@@ -428,6 +428,26 @@ async fn org_page_with(
             "url",
             kept("accessibility_url", o(&contact.accessibility_url)),
         ),
+        field(
+            "signatory_name",
+            "text",
+            kept("signatory_name", o(&contact.signatory_name)),
+        ),
+        field(
+            "signatory_function",
+            "text",
+            kept("signatory_function", o(&contact.signatory_function)),
+        ),
+        field(
+            "salutation_nl",
+            "text",
+            kept("salutation_nl", o(&contact.salutation_nl)),
+        ),
+        field(
+            "salutation_en",
+            "text",
+            kept("salutation_en", o(&contact.salutation_en)),
+        ),
     ];
     let (list, map) = errors_ctx(&extra.errors);
     let ctx = json!({
@@ -1075,17 +1095,21 @@ pub async fn retention_update(
     }
 }
 
-const CONTACT: [&str; 6] = [
+const CONTACT: [&str; 10] = [
     "contact_email",
     "contact_phone",
     "website",
     "privacy_url",
     "contact_url",
     "accessibility_url",
+    "signatory_name",
+    "signatory_function",
+    "salutation_nl",
+    "salutation_en",
 ];
 
 /// `POST /staff/admin/organisations/{slug}/contact`: the contact details letters and e-mails
-/// give, and the links the public pages show; the same service and audit entry as
+/// give, who signs the letters and their neutral salutation, and the links the public pages show; the same service and audit entry as
 /// `PUT /api/v1/organisations/{slug}/notice-settings`. An empty field clears it.
 pub async fn contact_update(
     state: web::Data<AppState>,
@@ -1109,11 +1133,10 @@ pub async fn contact_update(
         privacy_url: Some(f.get("privacy_url")),
         contact_url: Some(f.get("contact_url")),
         accessibility_url: Some(f.get("accessibility_url")),
-        // Signatory and salutation are set through the API (not on this form yet): unchanged.
-        signatory_name: None,
-        signatory_function: None,
-        salutation_nl: None,
-        salutation_en: None,
+        signatory_name: Some(f.get("signatory_name")),
+        signatory_function: Some(f.get("signatory_function")),
+        salutation_nl: Some(f.get("salutation_nl")),
+        salutation_en: Some(f.get("salutation_en")),
     };
     let (s, sl) = (staff.clone(), slug.clone());
     let result = state
