@@ -271,7 +271,9 @@ fn product_state_gated(
         Storage::GroupCommit { full } => {
             let mut conn = db::connect(&settings.database.url)?;
             db::apply_pragmas(&mut conn, full)?;
-            Intake::group_commit(pool.clone(), conn)
+            // As the product does: the organisation's handlers are looked up for each batch.
+            let signal = meldpunt::signals::Links::from_settings(&settings);
+            Intake::group_commit(pool.clone(), conn, Some(signal))
         }
     };
     let limits = Arc::new(meldpunt::http::ratelimit::Limiters::new(

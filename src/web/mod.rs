@@ -121,6 +121,7 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "staff/new_incident",
     "staff/setup",
     "staff/start",
+    "staff/signoffs",
 );
 
 const MESSAGES: &[(Lang, &str)] = &[
@@ -134,6 +135,8 @@ const MESSAGES: &[(Lang, &str)] = &[
     (Lang::En, include_str!("../../locales/en/mail.json")),
     (Lang::Nl, include_str!("../../locales/nl/day.json")),
     (Lang::En, include_str!("../../locales/en/day.json")),
+    (Lang::Nl, include_str!("../../locales/nl/signals.json")),
+    (Lang::En, include_str!("../../locales/en/signals.json")),
 ];
 
 impl Web {

@@ -31,5 +31,6 @@ mod register_pages;
 mod replicas;
 mod reports;
 mod sending;
+mod signals;
 mod smtp_sink;
 mod staff_pages;
