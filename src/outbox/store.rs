@@ -142,15 +142,25 @@ pub fn enqueue_batch(
 /// Rows of workers silent for a day are removed on the way (a worker killed never retires).
 pub fn beat(conn: &mut DbConn, worker: &str, now: DateTime<Utc>) -> QueryResult<()> {
     let t = to_db(now);
-    let updated = diesel::update(outbox_workers::table.find(worker))
-        .set(outbox_workers::seen_at.eq(t))
-        .execute(conn)?;
-    if updated == 0 {
-        // A worker's first beat. Its id is its own (host, pid and a random part): no other worker
-        // inserts it, so this INSERT does not conflict.
-        diesel::insert_into(outbox_workers::table)
-            .values((outbox_workers::id.eq(worker), outbox_workers::seen_at.eq(t)))
-            .execute(conn)?;
+    // One upsert: the heartbeat task and a claim may write a worker's first beat at the same time,
+    // and an INSERT that fails would leave an ERROR in PostgreSQL's log.
+    let row = (outbox_workers::id.eq(worker), outbox_workers::seen_at.eq(t));
+    match conn {
+        DbConn::Pg(c) => diesel::insert_into(outbox_workers::table)
+            .values(row)
+            .on_conflict(outbox_workers::id)
+            .do_update()
+            .set(outbox_workers::seen_at.eq(t))
+            .execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_into(outbox_workers::table)
+            .values(row)
+            .on_conflict(outbox_workers::id)
+            .do_update()
+            .set(outbox_workers::seen_at.eq(t))
+            .execute(c)?,
+    };
+    if now.timestamp() % 60 == 0 {
+        // Now and then: rows of workers silent for a day (a worker killed never retires).
         diesel::delete(
             outbox_workers::table
                 .filter(outbox_workers::seen_at.lt(to_db(now - Duration::days(1)))),
