@@ -51,11 +51,17 @@ fn may_import(staff: &Staff, org_id: &str) -> ApiResult<()> {
     }
 }
 
-fn refusal(problems: Vec<super::activities::RowProblem>) -> ApiError {
+fn refusal(problems: Vec<import::Problem>) -> ApiError {
     ApiError::Validation(
         problems
             .into_iter()
-            .map(|p| FieldError::new(p.field, format!("line {}: {}", p.line, p.message)))
+            .map(|p| {
+                FieldError::bilingual(
+                    p.field,
+                    format!("line {}: {}", p.line, p.message),
+                    format!("regel {}: {}", p.line, p.message_nl),
+                )
+            })
             .collect(),
     )
 }
@@ -69,7 +75,7 @@ pub fn is_imported(c: &mut DbConn, id: &str) -> QueryResult<bool> {
         .map(|n| n > 0)
 }
 
-/// Import (or with `dry_run` only check) a breach register in CSV into organisation `org_id`.
+/// Import (or with `dry_run` only check) a breach register in CSV or `.xlsx` into organisation `org_id`.
 pub fn import_register(
     c: &mut DbConn,
     staff: &Staff,
@@ -82,14 +88,7 @@ pub fn import_register(
     let t = now();
     let rows = import::parse(bytes, mapping, t).map_err(refusal)?;
     let headers = import::headers(bytes).map_err(refusal)?;
-    let mut used = import::propose_mapping(&headers);
-    for (k, v) in mapping {
-        if v.trim().is_empty() {
-            used.remove(k);
-        } else {
-            used.insert(k.clone(), v.clone());
-        }
-    }
+    let used = import::effective_mapping(&headers, mapping);
     let sha = sha256_hex(bytes);
     let already: i64 = incident_imports::table
         .filter(incident_imports::organisation_id.eq(org_id))
