@@ -12,6 +12,7 @@ mod login;
 mod mail;
 mod new_incident;
 mod notifications;
+mod register_import;
 mod registers;
 mod reset;
 mod setup;
@@ -103,6 +104,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/staff/account/password", web::post().to(account::password))
         .route("/staff/account/totp", web::post().to(account::totp))
         .route("/staff/register", web::get().to(registers::register))
+        .service(
+            web::resource("/staff/register/import")
+                .route(web::get().to(register_import::form))
+                .route(web::post().to(register_import::post)),
+        )
         .route("/staff/statistics", web::get().to(registers::statistics))
         .service(
             web::resource("/staff/activities")
