@@ -503,7 +503,12 @@ impl Row<'_> {
             .get(key)
             .map(|s| {
                 let s = s.trim();
-                if self.is_xlsx { s } else { tabular::unformula(s) }.to_string()
+                if self.is_xlsx {
+                    s
+                } else {
+                    tabular::unformula(s)
+                }
+                .to_string()
             })
             .filter(|s| !s.is_empty())
     }
@@ -973,7 +978,7 @@ mod tests {
         assert_eq!(m[1].status, "in_progress");
         assert_eq!(m[1].due_on, NaiveDate::from_ymd_opt(2025, 3, 1).unwrap());
         assert!(parse_measures("zonder haakjes").is_err());
-            }
+    }
 
     #[test]
     fn people_counts_as_the_export_writes_them() {

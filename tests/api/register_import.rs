@@ -300,7 +300,13 @@ async fn register_xlsx_export_reimports_without_change(app: TestApp) {
 
     // The Excel export's Dutch headings and words map onto the fields without a mapping; the
     // dry run shows the rows with their dates read from Excel's date cells.
-    let r = post_xlsx(&app, &import_path("nieuw", "?dry_run=true"), &h.token, xlsx.clone()).await;
+    let r = post_xlsx(
+        &app,
+        &import_path("nieuw", "?dry_run=true"),
+        &h.token,
+        xlsx.clone(),
+    )
+    .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["mapping"]["became_aware_at"], "Bekend geworden op");
@@ -366,7 +372,13 @@ async fn register_xlsx_bad_rows_by_excel_row_and_all_or_nothing(app: TestApp) {
     ];
     // Dates stored as dates: an instant keeps its time (Dutch clock), a date is its midnight.
     let ok = sheet(vec![good.clone()]);
-    let r = post_xlsx(&app, &import_path("oost", "?dry_run=true"), &h.token, ok.clone()).await;
+    let r = post_xlsx(
+        &app,
+        &import_path("oost", "?dry_run=true"),
+        &h.token,
+        ok.clone(),
+    )
+    .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["rows"][0]["became_aware_at"], "2025-06-02T08:15:00Z");
@@ -374,13 +386,23 @@ async fn register_xlsx_bad_rows_by_excel_row_and_all_or_nothing(app: TestApp) {
     assert_eq!(v["rows"][0]["state"], "closed");
     assert_eq!(v["rows"][0]["people"], "40");
     // Another organisation's handler is not told the organisation exists.
-    assert_problem(post_xlsx(&app, &import_path("oost", ""), &west.token, ok).await, 404, None).await;
+    assert_problem(
+        post_xlsx(&app, &import_path("oost", ""), &west.token, ok).await,
+        404,
+        None,
+    )
+    .await;
 
     // Row 3 has no title and a text date that is not one; row 5 (after an empty row) a closing
     // date before the awareness. Nothing is stored.
     let bad = sheet(vec![
         good.clone(),
-        vec![Cell::Empty, Cell::from("gisteren"), Cell::Empty, Cell::Empty],
+        vec![
+            Cell::Empty,
+            Cell::from("gisteren"),
+            Cell::Empty,
+            Cell::Empty,
+        ],
         vec![],
         vec![
             Cell::from("Te vroeg gesloten"),
@@ -409,14 +431,23 @@ async fn register_xlsx_bad_rows_by_excel_row_and_all_or_nothing(app: TestApp) {
         .collect();
     let all = all.join("\n");
     assert!(all.contains("title|line 3"), "{all}");
-    assert!(all.contains("became_aware_at|line 3: `gisteren` is not a date"), "{all}");
+    assert!(
+        all.contains("became_aware_at|line 3: `gisteren` is not a date"),
+        "{all}"
+    );
     assert!(all.contains("closed_at|line 5"), "{all}");
     assert!(!all.contains("line 2"), "{all}");
     assert_eq!(export_csv(&app, &oost, &h.token).await.lines().count(), 1);
 
     // A file that only looks like Excel is refused by name, not with a 500.
     assert_problem(
-        post_xlsx(&app, &import_path("oost", ""), &h.token, b"PK\x03\x04 kapot".to_vec()).await,
+        post_xlsx(
+            &app,
+            &import_path("oost", ""),
+            &h.token,
+            b"PK\x03\x04 kapot".to_vec(),
+        )
+        .await,
         422,
         Some("file"),
     )

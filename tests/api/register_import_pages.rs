@@ -63,7 +63,10 @@ fn unescape(s: &str) -> String {
 
 async fn register_rows(app: &TestApp, org_id: &str, token: &str) -> Vec<Value> {
     let v: Value = app
-        .get(&format!("/api/v1/register?organisation={org_id}"), Some(token))
+        .get(
+            &format!("/api/v1/register?organisation={org_id}"),
+            Some(token),
+        )
         .await
         .json()
         .await
@@ -105,9 +108,18 @@ async fn register_import_page_preview_mapping_and_import(app: TestApp) {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("Kies een bestand."));
     // Not a spreadsheet at all: named, in Dutch, no 500.
-    let r = send(&app, upload(&csrf, "oost", b"PK\x03\x04kapot", "x.xlsx"), "nl").await;
+    let r = send(
+        &app,
+        upload(&csrf, "oost", b"PK\x03\x04kapot", "x.xlsx"),
+        "nl",
+    )
+    .await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("Het Excel-bestand is onleesbaar"));
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Het Excel-bestand is onleesbaar"));
 
     // The upload: the mapping proposed per column; `Wat` is not known, so the title is missing
     // and the problems say so in Dutch. Nothing is stored.
@@ -118,19 +130,30 @@ async fn register_import_page_preview_mapping_and_import(app: TestApp) {
     assert_eq!(chosen(&html, 1), "became_aware_at");
     assert_eq!(chosen(&html, 3), "decision");
     assert_eq!(chosen(&html, 5), "");
-    assert!(html.contains("Regel 1, Titel: kies de kolom voor dit veld"), "{html}");
+    assert!(
+        html.contains("Regel 1, Titel: kies de kolom voor dit veld"),
+        "{html}"
+    );
     assert!(!html.contains("name=\"action\" value=\"import\""));
     assert!(register_rows(&app, &oost, &h.token).await.is_empty());
 
     // Choosing `Wat` as the title (and the same field twice is refused by column).
-    let keep = [(1, "became_aware_at"), (2, "closed_at"), (3, "decision"), (4, "decision_reasons")];
+    let keep = [
+        (1, "became_aware_at"),
+        (2, "closed_at"),
+        (3, "decision"),
+        (4, "decision_reasons"),
+    ];
     let mut twice = keep.to_vec();
     twice.push((0, "title"));
     twice.push((5, "title"));
     let r = send(&app, again(&html, "preview", &twice), "nl").await;
     assert_eq!(r.status(), 422);
     let t = r.text().await.unwrap();
-    assert!(t.contains("‘Titel’ is al gekozen bij een andere kolom"), "{t}");
+    assert!(
+        t.contains("‘Titel’ is al gekozen bij een andere kolom"),
+        "{t}"
+    );
     let mut cols = keep.to_vec();
     cols.push((0, "title"));
     let r = send(&app, again(&html, "preview", &cols), "nl").await;
@@ -138,7 +161,10 @@ async fn register_import_page_preview_mapping_and_import(app: TestApp) {
     let preview = r.text().await.unwrap();
     assert_eq!(status, 200, "{preview}");
     assert_eq!(chosen(&preview, 0), "title");
-    assert!(preview.contains("2 datalekken worden ingelezen."), "{preview}");
+    assert!(
+        preview.contains("2 datalekken worden ingelezen."),
+        "{preview}"
+    );
     assert!(preview.contains("Brief naar verkeerd adres"));
     assert!(preview.contains("Mail met open cc"));
     // 10:00 Dutch time as the page shows times; the state from the closing date.
@@ -159,7 +185,11 @@ async fn register_import_page_preview_mapping_and_import(app: TestApp) {
         .text("col-0", "title");
     let r = send(&app, forged, "nl").await;
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("Het bestand is onderweg veranderd"));
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Het bestand is onderweg veranderd"));
 
     // "Importeren" with a mapping other than the one previewed: the new preview, not stored.
     let mut other = cols.clone();
@@ -174,9 +204,15 @@ async fn register_import_page_preview_mapping_and_import(app: TestApp) {
     let r = send(&app, again(&html, "import", &other), "nl").await;
     assert_eq!(r.status(), 303);
     let to = location(&r);
-    assert!(to.starts_with("/staff/register?org=oost&ok=register_imported"), "{to}");
+    assert!(
+        to.starts_with("/staff/register?org=oost&ok=register_imported"),
+        "{to}"
+    );
     let reg = get_ok(&app, &to).await;
-    assert!(reg.contains("Het register is ingelezen: 2 datalekken toegevoegd."), "{reg}");
+    assert!(
+        reg.contains("Het register is ingelezen: 2 datalekken toegevoegd."),
+        "{reg}"
+    );
     let rows = register_rows(&app, &oost, &h.token).await;
     assert_eq!(rows.len(), 2);
     let letter = rows
@@ -210,9 +246,17 @@ async fn register_import_page_xlsx_in_english(app: TestApp) {
     let aware = chrono::NaiveDate::from_ymd_opt(2025, 4, 1).unwrap();
     let bytes = xlsx(&Sheet {
         name: "Register",
-        columns: &[("Titel", 20.0), ("Datum bewustwording", 12.0), ("Datum afgesloten", 12.0)],
+        columns: &[
+            ("Titel", 20.0),
+            ("Datum bewustwording", 12.0),
+            ("Datum afgesloten", 12.0),
+        ],
         rows: vec![
-            vec![Cell::from("Laptop gestolen"), Cell::Date(aware), Cell::from("gisteren")],
+            vec![
+                Cell::from("Laptop gestolen"),
+                Cell::Date(aware),
+                Cell::from("gisteren"),
+            ],
             vec![Cell::from("Goed"), Cell::Date(aware), Cell::Empty],
         ],
     })
@@ -222,7 +266,10 @@ async fn register_import_page_xlsx_in_english(app: TestApp) {
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     // The English message as the API gives it (backticks escaped in HTML).
-    assert!(html.contains("Line 2, Closed on: &#x60;gisteren&#x60; is not a date"), "{html}");
+    assert!(
+        html.contains("Line 2, Closed on: &#x60;gisteren&#x60; is not a date"),
+        "{html}"
+    );
     assert!(!html.contains("name=\"action\" value=\"import\""));
     assert!(register_rows(&app, &oost, &h.token).await.is_empty());
 }
@@ -252,7 +299,12 @@ async fn register_import_page_denials(app: TestApp) {
     let r = send(&app, upload(&csrf, "oost", OLD.as_bytes(), "oud.csv"), "nl").await;
     assert_eq!(r.status(), 404);
     // Without the form's token: the "page expired" refusal, nothing read.
-    let r = send(&app, upload("vals", "west", OLD.as_bytes(), "oud.csv"), "nl").await;
+    let r = send(
+        &app,
+        upload("vals", "west", OLD.as_bytes(), "oud.csv"),
+        "nl",
+    )
+    .await;
     assert_eq!(r.status(), 403);
 
     // The FG of the organisation sees its register but does not import it: no link, 403.
@@ -267,7 +319,12 @@ async fn register_import_page_denials(app: TestApp) {
     assert!(!reg.contains("href=\"/staff/register/import\""));
     let (status, _) = get(&app, PAGE).await;
     assert_eq!(status, 403);
-    let r = send(&app, upload(&csrf_of(&reg), "oost", OLD.as_bytes(), "oud.csv"), "nl").await;
+    let r = send(
+        &app,
+        upload(&csrf_of(&reg), "oost", OLD.as_bytes(), "oud.csv"),
+        "nl",
+    )
+    .await;
     assert_eq!(r.status(), 403);
 }
 both!(register_import_page_denials);

@@ -37,11 +37,6 @@ fn importable(staff: &crate::auth::Staff, orgs: &[OrgRow]) -> Vec<OrgRow> {
         .collect()
 }
 
-/// May this person import into any organisation (the link on the register page)?
-pub fn may_import_any(staff: &crate::auth::Staff, orgs: &[OrgRow]) -> bool {
-    !importable(staff, orgs).is_empty()
-}
-
 fn field_label(lang: Lang, key: &str) -> String {
     let k = key.strip_prefix("mapping.").unwrap_or(key);
     super::opt_t(lang, &format!("staff_regimp_f_{k}")).unwrap_or_else(|| k.to_string())
@@ -112,10 +107,7 @@ fn upload_page(
 }
 
 /// `GET /staff/register/import`: the upload form, for the organisations one may import into.
-pub async fn form(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, PageError> {
+pub async fn form(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let lang = Lang::of(&req);
     let staff = signed_in(&req, lang, PATH).await?;
     let orgs = importable(&staff, &my_orgs(&state, &staff, lang).await?);
@@ -266,15 +258,15 @@ pub async fn post(
                     &format!("col-{i}"),
                     w.t(lang, "staff_err_choice"),
                 );
-            } else if m.contains_key(&target) {
+            } else if let std::collections::btree_map::Entry::Vacant(e) = m.entry(target.clone()) {
+                e.insert(h.clone());
+            } else {
                 super::push_err(
                     &mut errors,
                     &format!("col-{i}"),
                     w.t(lang, "staff_regimp_double")
                         .replace("{field}", &field_label(lang, &target)),
                 );
-            } else {
-                m.insert(target, h.clone());
             }
         }
         complete(&m)
@@ -283,7 +275,12 @@ pub async fn post(
     let wants_import = get("action") == "import" && errors.is_empty();
     let changed = wants_import && previewed.as_ref() != Some(&mapping);
     let store = wants_import && !changed;
-    let (s, id, b2, m2) = (staff.clone(), org.id.clone(), bytes.clone(), mapping.clone());
+    let (s, id, b2, m2) = (
+        staff.clone(),
+        org.id.clone(),
+        bytes.clone(),
+        mapping.clone(),
+    );
     let outcome = if errors.is_empty() {
         match state
             .db(move |c| import_service::import_checked(c, &s, &id, &b2, &m2, !store))

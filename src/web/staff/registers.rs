@@ -185,7 +185,8 @@ pub async fn register(
     let ctx = json!({
         "title": w.t(lang, "staff_register_title"),
         "notice": imported,
-        "may_import": super::register_import::may_import_any(&staff, &orgs),
+        // The import page's link, for those who may import into one of their organisations.
+        "may_import": orgs.iter().any(|o| crate::register::import_service::may_import(&staff, &o.id).is_ok()),
         "switcher": switcher_ctx(lang, &orgs, chosen.as_ref()),
         "switcher_action": "/staff/register",
         "filter": filter_ctx(lang, &f),
