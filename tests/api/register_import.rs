@@ -454,3 +454,67 @@ async fn register_xlsx_bad_rows_by_excel_row_and_all_or_nothing(app: TestApp) {
     .await;
 }
 both!(register_xlsx_bad_rows_by_excel_row_and_all_or_nothing);
+
+/// `meldpunt register import` with an `.xlsx` file: the same checks, rows by Excel's row numbers.
+async fn register_cli_imports_xlsx(app: TestApp) {
+    use meldpunt::tabular::{xlsx, Cell, Sheet};
+    let oost = app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = |closed: Cell| Sheet {
+        name: "Register",
+        columns: &[
+            ("Titel", 20.0),
+            ("Datum bewustwording", 12.0),
+            ("Datum afgesloten", 12.0),
+        ],
+        rows: vec![vec![
+            Cell::from("Laptop gestolen"),
+            Cell::Date(chrono::NaiveDate::from_ymd_opt(2025, 4, 1).unwrap()),
+            closed,
+        ]],
+    };
+    let run = |name: &str, s: Sheet, dry_run: bool| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, xlsx(&s).unwrap()).unwrap();
+        let mut out = vec![];
+        let code = meldpunt::register::import_service::cli_import(
+            &mut app.conn(),
+            "oost",
+            "h@oost.nl",
+            None,
+            &path,
+            dry_run,
+            &mut out,
+        )
+        .unwrap();
+        (code, String::from_utf8(out).unwrap())
+    };
+    let (code, out) = run("fout.xlsx", sheet(Cell::from("gisteren")), false);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("error: closed_at: line 2: `gisteren` is not a date"),
+        "{out}"
+    );
+    assert!(out.contains("nothing imported"), "{out}");
+    let good = sheet(Cell::Date(
+        chrono::NaiveDate::from_ymd_opt(2025, 4, 20).unwrap(),
+    ));
+    let (code, out) = run("goed.xlsx", good, true);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(
+            "line 2: (dry run) closed | Laptop gestolen | aware 2025-03-31T22:00:00+00:00"
+        ),
+        "{out}"
+    );
+    assert_eq!(export_csv(&app, &oost, &h.token).await.lines().count(), 1);
+    let good = sheet(Cell::Date(
+        chrono::NaiveDate::from_ymd_opt(2025, 4, 20).unwrap(),
+    ));
+    let (code, out) = run("goed.xlsx", good, false);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 row(s) imported"), "{out}");
+    assert_eq!(export_csv(&app, &oost, &h.token).await.lines().count(), 2);
+}
+both!(register_cli_imports_xlsx);
