@@ -93,6 +93,7 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "staff/incident",
     "staff/assess",
     "staff/registers",
+    "staff/register_import",
     "staff/statistics",
     "staff/activities",
     "staff/activity",

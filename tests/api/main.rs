@@ -27,6 +27,7 @@ mod public_identity;
 mod public_pages;
 mod register;
 mod register_import;
+mod register_import_pages;
 mod register_pages;
 mod replicas;
 mod reports;

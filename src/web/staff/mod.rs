@@ -13,6 +13,7 @@ mod mail;
 mod new_incident;
 mod next_step;
 mod notifications;
+mod register_import;
 mod registers;
 mod reply;
 mod reset;
@@ -112,6 +113,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/staff/account/totp", web::post().to(account::totp))
         .route("/staff/register", web::get().to(registers::register))
+        .service(
+            web::resource("/staff/register/import")
+                .route(web::get().to(register_import::form))
+                .route(web::post().to(register_import::post)),
+        )
         .route("/staff/statistics", web::get().to(registers::statistics))
         .service(
             web::resource("/staff/activities")
