@@ -247,14 +247,23 @@ enum Storage {
     GroupCommit { full: bool },
 }
 
-/// The application state as `startup.rs` builds it, with the chosen intake.
-fn product_state(db_path: &Path, storage: Storage) -> anyhow::Result<(AppState, Intake)> {
+/// The application state as `startup.rs` builds it, with the chosen intake, and the SQLite write
+/// gate on (as `startup.rs` builds it) or off (the busy handler alone, as before the gate).
+fn product_state_gated(
+    db_path: &Path,
+    storage: Storage,
+    gate: bool,
+) -> anyhow::Result<(AppState, Intake)> {
     let mut settings = Settings::load_from(None, false)?;
     settings.database.url = format!("sqlite://{}", db_path.display());
     settings.database.synchronous_full = matches!(storage, Storage::GroupCommit { full: true });
     settings.server.workers = 1;
     settings.outbox.enabled = false;
     settings.clock.enabled = false;
+    // One client address sends everything here: lift the per-address limits (they answer 429
+    // after 10 reports a minute), which would otherwise be what is measured.
+    settings.limits.submissions_per_minute = 1_000_000_000;
+    settings.limits.credentials_per_minute = 1_000_000_000;
     let (pool, _) = meldpunt::startup::prepare_database(&settings)?;
     seed_org(db_path)?;
     let intake = match storage {
@@ -262,15 +271,26 @@ fn product_state(db_path: &Path, storage: Storage) -> anyhow::Result<(AppState, 
         Storage::GroupCommit { full } => {
             let mut conn = db::connect(&settings.database.url)?;
             db::apply_pragmas(&mut conn, full)?;
-            Intake::group_commit(pool.clone(), conn)
+            // As the product does: the organisation's handlers are looked up for each batch.
+            let signal = meldpunt::signals::Links::from_settings(&settings);
+            Intake::group_commit(pool.clone(), conn, Some(signal))
         }
     };
+    let limits = Arc::new(meldpunt::http::ratelimit::Limiters::new(
+        &settings.limits,
+        &[],
+    )?);
     let state = AppState {
         pool,
         settings: Arc::new(settings),
         backend: Backend::Sqlite,
         orgs: Arc::new(OrgDirectory::default()),
-        limits: Arc::new(Default::default()),
+        limits,
+        write_gate: Arc::new(if gate {
+            db::WriteGate::default()
+        } else {
+            db::WriteGate::off()
+        }),
     };
     Ok((state, intake))
 }
@@ -278,9 +298,13 @@ fn product_state(db_path: &Path, storage: Storage) -> anyhow::Result<(AppState, 
 /// The real routes behind the production middleware stack (as in `startup.rs`), one worker.
 /// `INTAKE_BENCH_NO_MIDDLEWARE=1` (diagnostic only) drops the middleware to see what it costs.
 fn product_server(pin: bool, db_path: PathBuf, storage: Storage) -> Running {
+    product_server_gated(pin, db_path, storage, true)
+}
+
+fn product_server_gated(pin: bool, db_path: PathBuf, storage: Storage, gate: bool) -> Running {
     let bare = env_or("INTAKE_BENCH_NO_MIDDLEWARE", 0u8) == 1;
     spawn_server(pin, move |listener| {
-        let (state, intake) = product_state(&db_path, storage)?;
+        let (state, intake) = product_state_gated(&db_path, storage, gate)?;
         let (data, intake) = (web::Data::new(state), web::Data::new(intake));
         let server = if bare {
             HttpServer::new(move || {
@@ -289,6 +313,7 @@ fn product_server(pin: bool, db_path: PathBuf, storage: Storage) -> Running {
                     .app_data(intake.clone())
                     .configure(meldpunt::ops::configure)
                     .configure(meldpunt::reports::routes::configure)
+                    .configure(meldpunt::incidents::routes::configure)
             })
             .workers(1)
             .disable_signals()
@@ -314,6 +339,7 @@ fn product_server(pin: bool, db_path: PathBuf, storage: Storage) -> Running {
                     .wrap(tracing_actix_web::TracingLogger::default())
                     .configure(meldpunt::ops::configure)
                     .configure(meldpunt::reports::routes::configure)
+                    .configure(meldpunt::incidents::routes::configure)
             })
             .workers(1)
             .disable_signals()
@@ -927,6 +953,148 @@ fn bench_persisted(
     Ok(())
 }
 
+// ---------------------------------------------------------------------------------------------
+// Concurrent writes: incident creation next to the report intake (issue: writes must not queue on
+// SQLite's lock)
+
+const BENCH_TOKEN: &str = "mpt_bench_0123456789abcdef0123456789abcdef";
+
+/// A handler of the seeded organisation with a known API token.
+fn seed_handler(db_path: &Path) -> anyhow::Result<()> {
+    let c = rusqlite::Connection::open(db_path)?;
+    c.busy_timeout(Duration::from_secs(10))?;
+    let user = "019a0000-0000-7000-8000-0000000000a1";
+    c.execute(
+        "INSERT INTO users (id, email, display_name, is_admin, totp_enabled, failed_logins, language, created_at) \
+         VALUES (?1, 'bench@voorbeeld.nl', 'Bench', 0, 0, 0, 'nl', '2026-01-01 00:00:00')",
+        [user],
+    )?;
+    c.execute(
+        "INSERT INTO memberships (user_id, organisation_id, role, created_at) VALUES (?1, ?2, 'handler', '2026-01-01 00:00:00')",
+        [user, ORG_ID],
+    )?;
+    c.execute(
+        "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ('019a0000-0000-7000-8000-0000000000b1', ?1, 'bench', ?2, '2026-01-01 00:00:00')",
+        [user.to_string(), meldpunt::auth::secrets::sha256_hex(BENCH_TOKEN)],
+    )?;
+    Ok(())
+}
+
+fn incident_request() -> Vec<u8> {
+    let body = serde_json::json!({
+        "organisation": "gemeente-voorbeeld",
+        "title": "Brief naar verkeerd adres",
+        "description": "Een brief met een beschikking is naar een oud adres gestuurd.",
+        "awareness_how": "Melding van een medewerker",
+    })
+    .to_string();
+    format!(
+        "POST /api/v1/incidents HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: meldpunt-bench\r\nAccept: application/json\r\n\
+         Authorization: Bearer {BENCH_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// `incident_writes`: per round one product server (SQLite on disk, as `serve` runs), 16 clients
+/// posting citizen reports (the group-commit writer), then 16 clients creating incidents (each
+/// its own write transaction with its audit record) on the same server; then the same incident
+/// load on a server without the write gate (SQLite's busy handler alone). Target: incidents at
+/// least half the report rate of the same round, with p99 under 10 × p50.
+fn bench_incident_writes(
+    cfg: &Cfg,
+    rt: &tokio::runtime::Runtime,
+    body: &str,
+    root: &Path,
+    out: &mut Vec<Summary>,
+) -> anyhow::Result<()> {
+    let conns = env_or("INTAKE_BENCH_WRITE_CONNS", 16usize);
+    println!(
+        "\n== incident_writes: POST /api/v1/incidents vs POST {PATH} on one server, {conns} conns each, db in {}, {} x {:.1} s (+{:.1} s warm-up), load {}",
+        root.display(), cfg.rounds, cfg.secs, cfg.warmup, loadavg()
+    );
+    let (reports_req, incident_req) = (Arc::new(http_request(body)), Arc::new(incident_request()));
+    let (mut ratios, mut tails, mut inc, mut rep) = (vec![], vec![], vec![], vec![]);
+    for round in 1..=cfg.rounds {
+        let mut line = format!("  round {round}:");
+        let mut gated = (0.0, 0.0, 0.0);
+        for gate in [true, false] {
+            let dir = tempfile::tempdir_in(root)?;
+            let db_path = dir.path().join("meldpunt.db");
+            let server = product_server_gated(
+                cfg.pinned,
+                db_path.clone(),
+                Storage::GroupCommit { full: false },
+                gate,
+            );
+            seed_handler(&db_path)?;
+            let r = if gate {
+                let r = load(
+                    rt,
+                    server.addr,
+                    &reports_req,
+                    conns,
+                    cfg.warm(),
+                    cfg.dur(),
+                    201,
+                );
+                check("reports", &r);
+                Some(r)
+            } else {
+                None
+            };
+            let i = load(
+                rt,
+                server.addr,
+                &incident_req,
+                conns,
+                cfg.warm(),
+                cfg.dur(),
+                201,
+            );
+            server.stop(rt);
+            check("incidents", &i);
+            drop(dir);
+            let (p50, p99) = (pct_ms(&i.lat_us, 50.0), pct_ms(&i.lat_us, 99.0));
+            let max = i.lat_us.last().copied().unwrap_or(0) as f64 / 1000.0;
+            if let Some(r) = r {
+                gated = (i.rps(), r.rps(), p99 / p50.max(1e-9));
+                line += &format!(
+                    " reports {:.0}/s (p99 {:.2} ms) | incidents {:.0}/s (p50 {p50:.2}, p99 {p99:.2}, max {max:.1} ms) = {:.3}x, p99/p50 {:.1} |",
+                    r.rps(), pct_ms(&r.lat_us, 99.0), i.rps(), i.rps() / r.rps(), gated.2
+                );
+            } else {
+                line += &format!(
+                    " without the gate: incidents {:.0}/s (p50 {p50:.2}, p99 {p99:.2}, max {max:.1} ms)",
+                    i.rps()
+                );
+            }
+        }
+        println!("{line}");
+        inc.push(gated.0);
+        rep.push(gated.1);
+        ratios.push(gated.0 / gated.1);
+        tails.push(gated.2);
+    }
+    let (r, tail) = (median(&ratios), median(&tails));
+    println!(
+        "  incidents/s {}; reports/s {}; p99/p50 {}",
+        spread(&inc, 0),
+        spread(&rep, 0),
+        spread(&tails, 1)
+    );
+    out.push(Summary {
+        name: "incident_writes".into(),
+        product: format!("{:.0} inc/s, p99/p50 {tail:.1}", median(&inc)),
+        baseline: format!("{:.0} reports/s", median(&rep)),
+        ratio: r,
+        target: ">=0.5x, p99<10xp50",
+        met: Some(r >= 0.5 && tail < 10.0),
+        spread: ratio_spread(&ratios),
+    });
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let mut cfg = Cfg::load();
     let cores = thread::available_parallelism()
@@ -967,6 +1135,9 @@ fn main() -> anyhow::Result<()> {
             }
             bench_persisted(&cfg, &rt, &body, name, root, full, target, &mut out)?;
         }
+    }
+    if cfg.wants("incident_writes") {
+        bench_incident_writes(&cfg, &rt, &body, &disk, &mut out)?;
     }
     print_summary(&out);
     println!("(load average at the end: {})", loadavg());

@@ -63,7 +63,7 @@ pub enum Command {
         #[command(subcommand)]
         cmd: RetentionCmd,
     },
-    /// The breach register: `register import` takes over an existing register (CSV).
+    /// The breach register: `register import` takes over an existing register (CSV or .xlsx).
     Register {
         #[command(subcommand)]
         cmd: RegisterCmd,
@@ -77,7 +77,7 @@ pub enum Command {
 
 #[derive(Subcommand)]
 pub enum RegisterCmd {
-    /// Import an existing breach register (CSV): all rows or none; `--dry-run` shows every row as
+    /// Import an existing breach register (CSV or .xlsx, told apart by the first bytes): all rows or none; `--dry-run` shows every row as
     /// it would be stored.
     Import {
         /// The organisation's slug.

@@ -117,6 +117,13 @@ pub struct ClockSettings {
     /// Days within which a provisional AP notification is to be supplemented (the follow-up's due date).
     #[serde(default = "default_supplement_days")]
     pub supplement_days: i64,
+    /// The hour (0–23, Amsterdam time) of the daily digest of new reports, for the staff who chose it.
+    #[serde(default = "default_digest_hour")]
+    pub digest_hour: u32,
+}
+
+fn default_digest_hour() -> u32 {
+    8
 }
 
 /// Days a supplement is due after a provisional notification, when not configured. The AP sets

@@ -23,6 +23,7 @@ pub mod register;
 pub mod remediation;
 pub mod reports;
 pub mod serde_utc;
+pub mod signals;
 pub mod startup;
 pub mod state;
 pub mod tabular;

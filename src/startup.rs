@@ -76,13 +76,14 @@ impl Application {
         for m in &applied {
             tracing::info!(migration = %m, "applied migration");
         }
+        let signal_links = crate::signals::Links::from_settings(&settings);
         let intake = match backend {
             Backend::Sqlite => {
                 let mut conn = db::connect(&settings.database.url)?;
                 db::apply_pragmas(&mut conn, settings.database.synchronous_full)?;
-                Intake::group_commit(pool.clone(), conn)
+                Intake::group_commit(pool.clone(), conn, Some(signal_links.clone()))
             }
-            Backend::Postgres => Intake::pooled(pool.clone()),
+            Backend::Postgres => Intake::pooled(pool.clone(), Some(signal_links.clone())),
         };
         let state = AppState {
             pool: pool.clone(),
@@ -93,6 +94,7 @@ impl Application {
                 &settings.limits,
                 &settings.server.trusted_proxies,
             )?),
+            write_gate: Default::default(),
         };
         let mailer = Mailer::from_settings(&settings.mail)?;
         let (stop, stop_rx) = watch::channel(false);
@@ -253,6 +255,7 @@ impl Application {
                 .configure(crate::register::routes::configure)
                 .configure(crate::notifications::routes::configure)
                 .configure(crate::mailbox::routes::configure)
+                .configure(crate::signals::routes::configure)
                 .configure(crate::web::configure)
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::NotFound)
@@ -329,7 +332,13 @@ async fn clock_loop(pool: DbPool, settings: Settings, mut stop: watch::Receiver<
                     public_url: &settings.server.public_url,
                     mail_domain: &domain,
                 }
-                .run(&mut c, db::now())?;
+                .run(&mut c, db::now())?
+                + crate::signals::digest::run(
+                    &mut c,
+                    &crate::signals::Links::from_settings(&settings),
+                    settings.clock.digest_hour,
+                    db::now(),
+                )?;
             // The daily retention run: the first instance to claim the day does it.
             let t = db::now();
             let day = t.with_timezone(&chrono_tz::Europe::Amsterdam).date_naive();

@@ -260,9 +260,11 @@ pub fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
 
 /// The rows of the first sheet of an `.xlsx` file as text, with their row numbers as Excel shows
 /// them. Numbers that are whole print without decimals (a client number 123 stays "123"), dates as
-/// `jjjj-mm-dd`; empty rows are skipped.
+/// `jjjj-mm-dd`, dates with a time as `jjjj-mm-dd uu:mm` (`uu:mm:ss` when the seconds are not
+/// zero); empty rows are skipped.
 pub fn xlsx_records(bytes: &[u8]) -> Result<Vec<Record>, Unreadable> {
     use calamine::{Data, DataType, Reader};
+    use chrono::Timelike;
     let unreadable = |e: String| Unreadable {
         line: 1,
         en: format!("the Excel file cannot be read ({e}); save it as .xlsx or as CSV UTF-8"),
@@ -288,7 +290,8 @@ pub fn xlsx_records(bytes: &[u8]) -> Result<Vec<Record>, Unreadable> {
             Data::Bool(b) => b.to_string(),
             Data::DateTime(_) => match d.as_datetime() {
                 Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().to_string(),
-                Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
+                Some(t) if t.second() == 0 => t.format("%Y-%m-%d %H:%M").to_string(),
+                Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
                 None => String::new(),
             },
             Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),

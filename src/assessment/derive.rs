@@ -158,6 +158,43 @@ fn merge<T: Copy + Ord>(
     }
 }
 
+/// What a citizen ticked in their report ("welke gegevens zag u?", `reports::model::DATA_KINDS`) as
+/// a source of derived facts: each kind the data category of the AP form it names. "unknown" says
+/// nothing and proposes nothing; "school_or_education" has no category of its own on the AP form
+/// and is "other"; "health" is a special category (Art. 9). A kind this table does not know
+/// proposes nothing (old reports may hold words no longer offered).
+pub fn from_citizen_kinds(label: String, kinds: &[String]) -> Source {
+    let mut general_data = vec![];
+    let mut special_categories = vec![];
+    for k in kinds {
+        let g = match k.as_str() {
+            "name" => Some(GeneralData::Name),
+            "address" => Some(GeneralData::Address),
+            "contact_details" => Some(GeneralData::ContactDetails),
+            "bsn" => Some(GeneralData::Bsn),
+            "date_of_birth" => Some(GeneralData::DateOfBirth),
+            "financial" => Some(GeneralData::Financial),
+            "id_copy" => Some(GeneralData::IdDocuments),
+            "criminal" => Some(GeneralData::Criminal),
+            "school_or_education" | "other" => Some(GeneralData::Other),
+            _ => None,
+        };
+        if let Some(g) = g.filter(|g| !general_data.contains(g)) {
+            general_data.push(g);
+        }
+        if k == "health" && !special_categories.contains(&SpecialCategory::Health) {
+            special_categories.push(SpecialCategory::Health);
+        }
+    }
+    Source {
+        label,
+        general_data,
+        special_categories,
+        groups: vec![],
+        controller_nature: None,
+    }
+}
+
 /// The facts with the derived proposals of `sources` in every field a person has not entered.
 pub fn propose(current: &Facts, sources: &[Source]) -> Facts {
     let mut f = current.clone();
@@ -182,8 +219,79 @@ pub fn propose(current: &Facts, sources: &[Source]) -> Facts {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// `reports::model::DATA_KINDS` (a test in `register::service` keeps the two equal).
+    pub(crate) const KINDS: [&str; 12] = [
+        "name",
+        "address",
+        "contact_details",
+        "bsn",
+        "date_of_birth",
+        "health",
+        "financial",
+        "id_copy",
+        "school_or_education",
+        "criminal",
+        "unknown",
+        "other",
+    ];
+
+    fn kinds_strategy() -> impl Strategy<Value = Vec<String>> {
+        prop::collection::vec(prop::sample::select(KINDS.to_vec()), 0..8)
+            .prop_map(|v| v.into_iter().map(String::from).collect())
+    }
+
+    proptest! {
+        /// Every kind ticked (except "unknown") proposes something; "unknown" alone proposes nothing.
+        #[test]
+        fn each_ticked_kind_proposes_a_category(kinds in kinds_strategy()) {
+            let s = from_citizen_kinds("melding".into(), &kinds);
+            for k in &kinds {
+                let one = from_citizen_kinds("x".into(), std::slice::from_ref(k));
+                let proposes = !one.general_data.is_empty() || !one.special_categories.is_empty();
+                prop_assert_eq!(proposes, k != "unknown", "{}", k);
+                for g in &one.general_data {
+                    prop_assert!(s.general_data.contains(g));
+                }
+                for c in &one.special_categories {
+                    prop_assert!(s.special_categories.contains(c));
+                }
+            }
+            prop_assert!(s.groups.is_empty() && s.controller_nature.is_none());
+        }
+
+        /// Ticking more never proposes less, and the order of ticking does not matter.
+        #[test]
+        fn more_ticked_never_proposes_less(a in kinds_strategy(), b in kinds_strategy()) {
+            let sa = from_citizen_kinds("a".into(), &a);
+            let both: Vec<String> = a.iter().chain(b.iter()).cloned().collect();
+            let sb = from_citizen_kinds("b".into(), &both);
+            prop_assert!(sa.general_data.iter().all(|g| sb.general_data.contains(g)));
+            prop_assert!(sa.special_categories.iter().all(|c| sb.special_categories.contains(c)));
+            let mut rev = both.clone();
+            rev.reverse();
+            let sr = from_citizen_kinds("r".into(), &rev);
+            let sorted = |mut v: Vec<GeneralData>| { v.sort(); v };
+            prop_assert_eq!(sorted(sr.general_data), sorted(sb.general_data.clone()));
+        }
+
+        /// What the citizen ticked ends up in the proposal unless a person entered the field.
+        #[test]
+        fn ticked_kinds_reach_the_proposal(kinds in kinds_strategy()) {
+            let s = from_citizen_kinds("melding M-2026-000001".into(), &kinds);
+            let f = propose(&Facts::default(), std::slice::from_ref(&s));
+            match &f.general_data {
+                Fact::Derived { value, .. } => prop_assert!(s.general_data.iter().all(|g| value.contains(g))),
+                Fact::Missing => prop_assert!(s.general_data.is_empty()),
+                other => prop_assert!(false, "{:?}", other),
+            }
+            let derived = matches!(f.special_categories, Fact::Derived { .. });
+            prop_assert_eq!(derived, !s.special_categories.is_empty());
+        }
+    }
 
     fn src(label: &str, g: &[GeneralData], p: &[PersonGroup]) -> Source {
         Source {

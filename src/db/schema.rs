@@ -36,6 +36,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    signal_settings (user_id) {
+        user_id -> Text,
+        new_reports -> Text,
+        digest_until -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     password_resets (id) {
         id -> Text,
         user_id -> Text,
@@ -254,6 +263,7 @@ diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(signal_settings -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(incidents -> organisations (organisation_id));
 diesel::joinable!(reports -> incidents (incident_id));
@@ -267,6 +277,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     setup_codes,
     password_resets,
+    signal_settings,
     counters,
     incidents,
     incident_handlers,
@@ -467,6 +478,7 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        awaiting_since -> Nullable<Timestamp>,
     }
 }
 
@@ -530,6 +542,7 @@ diesel::table! {
 
 diesel::joinable!(notice_messages -> notice_recipients (recipient_id));
 diesel::allow_tables_to_appear_in_same_query!(notice_messages, notice_recipients, outbox);
+diesel::allow_tables_to_appear_in_same_query!(outbox, outbox_workers);
 
 diesel::table! {
     mail_messages (id) {
@@ -607,3 +620,7 @@ diesel::table! {
 
 diesel::joinable!(incident_imports -> incidents (incident_id));
 diesel::allow_tables_to_appear_in_same_query!(incident_imports, incidents);
+
+// The FG's worklist (issue 16, migration 2026-12-12-000030_signals): drafts with their incident.
+diesel::joinable!(notice_drafts -> incidents (incident_id));
+diesel::allow_tables_to_appear_in_same_query!(notice_drafts, incidents);

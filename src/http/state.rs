@@ -16,6 +16,8 @@ pub struct AppState {
     pub backend: Backend,
     pub orgs: Arc<OrgDirectory>,
     pub limits: Arc<super::ratelimit::Limiters>,
+    /// SQLite's write transactions of this process queue here (see [`crate::db::WriteGate`]).
+    pub write_gate: Arc<crate::db::WriteGate>,
 }
 
 impl AppState {
@@ -25,12 +27,12 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, gate) = (self.pool.clone(), self.write_gate.clone());
         let span = tracing::Span::current();
         web::block(move || {
             let _g = span.enter();
             let mut conn = pool.get().map_err(ApiError::from)?;
-            f(&mut conn)
+            gate.enter(|| f(&mut conn))
         })
         .await?
     }

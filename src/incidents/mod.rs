@@ -6,6 +6,7 @@ pub mod escalation;
 pub mod follow_up;
 pub mod lifecycle;
 pub mod model;
+pub mod next_steps;
 pub mod notes;
 pub mod routes;
 pub mod service;

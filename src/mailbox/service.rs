@@ -34,6 +34,8 @@ pub struct Context {
     pub limits: Limits,
     /// Send an acknowledgement to the sender of a new report.
     pub acknowledge: Option<Acknowledge>,
+    /// Tell the organisation's handlers of a new report (see `signals`).
+    pub signal: Option<crate::signals::Links>,
     pub max_description: usize,
     /// clamd to scan attachments with (`mailbox.clamd_socket`); none: not scanned.
     pub clamd: Option<super::clamav::Target>,
@@ -64,6 +66,10 @@ impl Context {
                 public_url: s.public_url_or(&s.server.bind),
                 mail_domain: s.mail_domain(),
                 limits: s.limits.ack_limits(),
+            }),
+            signal: Some(crate::signals::Links {
+                public_url: s.public_url_or(&s.server.bind),
+                mail_domain: s.mail_domain(),
             }),
             max_description: s.limits.description_chars,
             clamd: super::clamav::Target::parse(&m.clamd_socket),
@@ -763,7 +769,7 @@ fn thread(
         if org == ctx.organisation_id || ctx.organisation_id.is_none() {
             if let Some(rid) = key
                 .as_deref()
-                .and_then(|k| k.strip_prefix("report_received:"))
+                .and_then(crate::reports::reply::report_of_key)
             {
                 return Ok(Some((Some(rid.to_string()), None)));
             }
@@ -967,8 +973,12 @@ fn new_report(
             None
         },
     };
-    let created =
-        crate::reports::store::insert_batch_deferred(c, std::slice::from_ref(&report), audit)?;
+    let created = crate::reports::store::insert_batch_deferred(
+        c,
+        std::slice::from_ref(&report),
+        audit,
+        ctx.signal.as_ref(),
+    )?;
     let created = created
         .into_iter()
         .next()

@@ -112,6 +112,7 @@ pub fn run(cmd: CampaignCmd, settings: &Settings) -> anyhow::Result<i32> {
     let ctx = Ctx {
         template_dir: settings.notifications.template_dir(),
         supplement_days: settings.clock.supplement_days,
+        links: Some(crate::signals::Links::from_settings(settings)),
     };
     match cmd {
         CampaignCmd::Import {

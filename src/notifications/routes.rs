@@ -20,6 +20,7 @@ pub fn ctx(state: &AppState) -> Ctx {
     Ctx {
         template_dir: state.settings.notifications.template_dir(),
         supplement_days: state.settings.clock.supplement_days,
+        links: Some(crate::signals::Links::from_settings(&state.settings)),
     }
 }
 

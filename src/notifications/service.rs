@@ -31,6 +31,7 @@ use crate::incidents::access::visible;
 use crate::incidents::lifecycle::State;
 use crate::incidents::store::IncidentRow;
 use crate::orgs::store as org_store;
+use crate::signals::rules::Waiting;
 
 /// What the operations need from the configuration.
 #[derive(Debug, Clone)]
@@ -38,6 +39,9 @@ pub struct Ctx {
     pub template_dir: Option<PathBuf>,
     /// Days within which a provisional notification is to be supplemented (`clock.supplement_days`).
     pub supplement_days: i64,
+    /// Where the staff's e-mails link to (a draft waits for the FG, a draft was rejected); none:
+    /// nobody is told.
+    pub links: Option<crate::signals::Links>,
 }
 
 impl Default for Ctx {
@@ -45,6 +49,7 @@ impl Default for Ctx {
         Ctx {
             template_dir: None,
             supplement_days: phases::DEFAULT_SUPPLEMENT_DAYS,
+            links: None,
         }
     }
 }
@@ -406,6 +411,39 @@ fn moment(d: &DraftRow) -> DateTime<Utc> {
     d.filed_at.map(from_db).unwrap_or_else(now)
 }
 
+fn signal_of<'a>(
+    staff: &'a Staff,
+    inc: &'a IncidentRow,
+    d: &'a DraftRow,
+    why: Waiting,
+) -> crate::signals::mail::DraftSignal<'a> {
+    crate::signals::mail::DraftSignal {
+        draft_id: &d.id,
+        incident_id: &inc.id,
+        incident_reference: &inc.reference,
+        organisation_id: &inc.organisation_id,
+        kind: &d.kind,
+        by: &staff.id,
+        why,
+    }
+}
+
+/// Inside the write transaction that made a draft wait for sign-off: e-mail the organisation's
+/// FGs (not the one who made the change).
+fn tell_fgs(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    staff: &Staff,
+    inc: &IncidentRow,
+    d: &DraftRow,
+    why: Waiting,
+) -> ApiResult<()> {
+    if let Some(links) = &ctx.links {
+        crate::signals::mail::signoff_requested(c, &signal_of(staff, inc, d, why), links, now())?;
+    }
+    Ok(())
+}
+
 /// Inside a write transaction: an approved draft whose content changed becomes void, audited with
 /// both hashes. Returns the current rendering.
 fn recheck(
@@ -421,6 +459,8 @@ fn recheck(
         let t = now();
         d.status = "void".into();
         d.updated_at = to_db(t);
+        // It waits for the FG again, from now (see `signals`).
+        d.awaiting_since = Some(to_db(t));
         store::save_draft(c, d)?;
         audit::store::append(
             c,
@@ -551,10 +591,13 @@ pub fn create_draft(
             created_by: staff.id.clone(),
             created_at: to_db(t),
             updated_at: to_db(t),
+            awaiting_since: Some(to_db(t)),
         };
         // A template that does not render is refused before anything is stored.
         let r = render_draft(c, ctx, &inc, &row, t)?;
         store::insert_draft(c, &row)?;
+        // It waits for the FG's sign-off: the organisation's FGs are told.
+        tell_fgs(c, ctx, staff, &inc, &row, Waiting::New)?;
         audit::store::append(
             c,
             &[entry(
@@ -597,10 +640,24 @@ pub fn update_draft(
             check_earlier(c, &inc.id, &d.kind, &di, false)?;
         }
         let before: serde_json::Value = parse_stored("draft input", &d.input_json)?;
+        let status_before = d.status.clone();
         d.input_json = serde_json::to_string(&di).map_err(|e| ApiError::Internal(e.to_string()))?;
         d.updated_at = to_db(now());
+        // Changed after the FG rejected it: offered for sign-off again.
+        if d.status == "rejected" {
+            d.status = "pending".into();
+            d.awaiting_since = Some(to_db(now()));
+        }
         store::save_draft(c, &d)?;
         let r = recheck(c, ctx, staff.actor(), &inc, &mut d, now())?;
+        // Offered again, or a sign-off void by this change: the FGs are told.
+        if d.status != status_before {
+            match d.status.as_str() {
+                "pending" => tell_fgs(c, ctx, staff, &inc, &d, Waiting::AfterRejection)?,
+                "void" => tell_fgs(c, ctx, staff, &inc, &d, Waiting::ChangedAfterSignoff)?,
+                _ => {}
+            }
+        }
         audit::store::append(
             c,
             &[Entry {
@@ -609,9 +666,12 @@ pub fn update_draft(
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),
-                before: Some(serde_json::json!({"draft_id": d.id, "input": before})),
+                before: Some(
+                    serde_json::json!({"draft_id": d.id, "input": before, "status": status_before}),
+                ),
                 after: Some(
-                    serde_json::json!({"draft_id": d.id, "input": di, "content_sha256": r.sha256}),
+                    serde_json::json!({"draft_id": d.id, "input": di, "content_sha256": r.sha256,
+                        "status": d.status}),
                 ),
             }],
             now(),
@@ -782,6 +842,16 @@ pub fn decide(
             }],
             t,
         )?;
+        if let (false, Some(links), Some(text)) = (approve, &ctx.links, &remarks) {
+            crate::signals::mail::draft_rejected(
+                c,
+                &signal_of(staff, &inc, &d, Waiting::New),
+                &d.created_by,
+                text,
+                links,
+                t,
+            )?;
+        }
         view(&inc, &d, r)
     })
 }

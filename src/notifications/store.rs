@@ -45,6 +45,9 @@ pub struct DraftRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Since when it waits for the FG's sign-off (made, offered again after a rejection, or its
+    /// sign-off void); see `signals::store::awaiting`.
+    pub awaiting_since: Option<NaiveDateTime>,
 }
 
 #[derive(Queryable, Insertable, Debug, Clone)]

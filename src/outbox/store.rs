@@ -142,15 +142,25 @@ pub fn enqueue_batch(
 /// Rows of workers silent for a day are removed on the way (a worker killed never retires).
 pub fn beat(conn: &mut DbConn, worker: &str, now: DateTime<Utc>) -> QueryResult<()> {
     let t = to_db(now);
-    let updated = diesel::update(outbox_workers::table.find(worker))
-        .set(outbox_workers::seen_at.eq(t))
-        .execute(conn)?;
-    if updated == 0 {
-        // A worker's first beat. Its id is its own (host, pid and a random part): no other worker
-        // inserts it, so this INSERT does not conflict.
-        diesel::insert_into(outbox_workers::table)
-            .values((outbox_workers::id.eq(worker), outbox_workers::seen_at.eq(t)))
-            .execute(conn)?;
+    // One upsert: the heartbeat task and a claim may write a worker's first beat at the same time,
+    // and an INSERT that fails would leave an ERROR in PostgreSQL's log.
+    let row = (outbox_workers::id.eq(worker), outbox_workers::seen_at.eq(t));
+    match conn {
+        DbConn::Pg(c) => diesel::insert_into(outbox_workers::table)
+            .values(row)
+            .on_conflict(outbox_workers::id)
+            .do_update()
+            .set(outbox_workers::seen_at.eq(t))
+            .execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_into(outbox_workers::table)
+            .values(row)
+            .on_conflict(outbox_workers::id)
+            .do_update()
+            .set(outbox_workers::seen_at.eq(t))
+            .execute(c)?,
+    };
+    if now.timestamp() % 60 == 0 {
+        // Now and then: rows of workers silent for a day (a worker killed never retires).
         diesel::delete(
             outbox_workers::table
                 .filter(outbox_workers::seen_at.lt(to_db(now - Duration::days(1)))),
@@ -164,18 +174,6 @@ pub fn beat(conn: &mut DbConn, worker: &str, now: DateTime<Utc>) -> QueryResult<
 pub fn retire(conn: &mut DbConn, worker: &str) -> QueryResult<()> {
     diesel::delete(outbox_workers::table.find(worker)).execute(conn)?;
     Ok(())
-}
-
-/// Workers that beat within `takeover` before `now`.
-pub fn live_workers(
-    conn: &mut DbConn,
-    now: DateTime<Utc>,
-    takeover: Duration,
-) -> QueryResult<Vec<String>> {
-    outbox_workers::table
-        .filter(outbox_workers::seen_at.ge(to_db(now - takeover)))
-        .select(outbox_workers::id)
-        .load(conn)
 }
 
 /// Claim up to `n` due messages for `worker` for `lease`: queued ones whose time has come, and
@@ -195,7 +193,10 @@ pub fn claim(
     conn.transaction(|conn| {
         crate::db::begin_write(conn)?;
         beat(conn, worker, now)?;
-        let live = live_workers(conn, now, takeover)?;
+        // The live workers are read in the same statement as their claims (a subquery), never
+        // beforehand: on PostgreSQL a worker's first heartbeat commits together with its first
+        // claim, and a list read a moment earlier would not hold it while the rows already do.
+        let cutoff = to_db(now - takeover);
         // Kinds that are paused or used up their messages for this minute are not claimed.
         let mut gates = load_gates(conn, now)?;
         let blocked: Vec<String> = gates
@@ -206,10 +207,13 @@ pub fn claim(
         // Two queries, each served in order by the (status, next_attempt_at) index and stopped by its
         // LIMIT: one `(queued AND due) OR (sending AND lease over)` query sorts every due row before the
         // LIMIT — 100,000 rows per claim with a large campaign queued. Rows whose worker died first.
+        let live = outbox_workers::table
+            .filter(outbox_workers::seen_at.ge(cutoff))
+            .select(outbox_workers::id.nullable());
         let expired = outbox::status.eq("sending").and(
             outbox::claimed_until
                 .lt(t)
-                .or(outbox::claimed_by.ne_all(&live)),
+                .or(outbox::claimed_by.ne_all(live)),
         );
         let queued = outbox::status
             .eq("queued")

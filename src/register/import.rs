@@ -1,17 +1,18 @@
-//! Import of an existing breach register (Art. 33(5)) from CSV: a column mapping (target field →
-//! source column, proposed from Dutch and English header names), the usual date formats, and
+//! Import of an existing breach register (Art. 33(5)) from CSV or Excel (`.xlsx`, told apart by
+//! the file's first bytes): a column mapping (target field → source column, proposed from Dutch
+//! and English header names and the Excel export's headings), the usual date formats and Excel's
+//! own dates, and
 //! either every row as it will be stored or every bad row named by line and field (all or
 //! nothing). Pure: the service stores what [`parse`] returns.
 //!
-//! The breach register's own CSV export (`breaches::CSV_COLUMNS`) maps onto itself, so an export
-//! re-imports without change; its computed columns (reference, organisation, deadline,
+//! The breach register's own exports (`breaches::CSV_COLUMNS`, and `breaches::XLSX_COLUMNS` with
+//! Dutch words for the stored keys) map onto themselves, so an export re-imports without change; its computed columns (reference, organisation, deadline,
 //! timeliness, hours, severity, proposal, open measures) are recomputed, not read.
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde::Serialize;
 
-use super::activities::RowProblem;
 use crate::assessment::decision::{self, Exception, Outcome};
 use crate::assessment::facts::{
     Fact, Facts, GeneralData, IncidentKind, Nature, PeopleConsequence, PeopleCount, PersonGroup,
@@ -19,6 +20,7 @@ use crate::assessment::facts::{
 };
 use crate::incidents::lifecycle::State;
 use crate::remediation::rules::MeasureStatus;
+use crate::tabular::{self, Record, Unreadable};
 
 pub const MAX_ROWS: usize = 10_000;
 
@@ -205,14 +207,25 @@ fn norm(s: &str) -> String {
     s.trim().trim_start_matches('\u{feff}').to_lowercase()
 }
 
-/// The mapping proposed from the headers: every target whose key or alias is a header.
+/// The Dutch heading the register's Excel export gives column `key`.
+fn export_heading(key: &str) -> Option<String> {
+    use super::breaches::{CSV_COLUMNS, XLSX_COLUMNS};
+    CSV_COLUMNS
+        .iter()
+        .position(|c| *c == key)
+        .map(|i| XLSX_COLUMNS[i].0.to_lowercase())
+}
+
+/// The mapping proposed from the headers: every target whose key, alias or heading in the Excel
+/// export is a header.
 pub fn propose_mapping(headers: &[String]) -> Mapping {
     let mut m = Mapping::new();
     for (key, aliases) in TARGETS {
-        if let Some(h) = headers
-            .iter()
-            .find(|h| aliases.iter().any(|a| norm(h) == *a) || norm(h) == *key)
-        {
+        let heading = export_heading(key);
+        if let Some(h) = headers.iter().find(|h| {
+            let h = norm(h);
+            aliases.iter().any(|a| h == *a) || h == *key || heading.as_deref() == Some(h.as_str())
+        }) {
             m.insert((*key).to_string(), h.clone());
         }
     }
@@ -266,47 +279,87 @@ pub struct ImportedRow {
     pub late_awareness_reason: Option<String>,
 }
 
-/// The header row of a CSV file (after the delimiter is chosen), or why it cannot be read.
-pub fn headers(bytes: &[u8]) -> Result<Vec<String>, Vec<RowProblem>> {
-    let text = text(bytes)?;
-    let mut rdr = reader(text);
-    rdr.headers()
-        .map(|h| h.iter().map(|s| s.trim().to_string()).collect())
-        .map_err(|e| vec![problem(1, "file", format!("unreadable header: {e}"))])
+/// A refused cell, row or file: its line as the user's spreadsheet shows it (1 = the header), the
+/// field, and why in English (the API, the CLI) and Dutch (the pages).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    pub line: u64,
+    pub field: String,
+    pub message: String,
+    #[serde(skip)]
+    pub message_nl: String,
 }
 
-fn problem(line: u64, field: &str, message: impl Into<String>) -> RowProblem {
-    RowProblem {
+fn problem(line: u64, field: &str, en: impl Into<String>, nl: impl Into<String>) -> Problem {
+    Problem {
         line,
         field: field.into(),
-        message: message.into(),
+        message: en.into(),
+        message_nl: nl.into(),
     }
 }
 
-fn text(bytes: &[u8]) -> Result<&str, Vec<RowProblem>> {
-    std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).map_err(|e| {
+/// The file's rows as text with their lines, header first: `.xlsx` (told apart by its first
+/// bytes; dates stored as dates come as `jjjj-mm-dd [uu:mm[:ss]]`, Amsterdam time) or CSV (UTF-8,
+/// `,` or `;`). The flag says whether it was Excel.
+fn table(bytes: &[u8]) -> Result<(bool, Vec<Record>), Vec<Problem>> {
+    let unreadable = |u: Unreadable| vec![problem(u.line, "file", u.en, u.nl)];
+    if tabular::is_xlsx(bytes) {
+        return tabular::xlsx_records(bytes)
+            .map(|r| (true, r))
+            .map_err(unreadable);
+    }
+    let text = std::str::from_utf8(tabular::strip_bom(bytes)).map_err(|e| {
         vec![problem(
             1,
             "file",
             format!(
-                "the file is not UTF-8 (invalid byte at offset {}); save it as CSV UTF-8",
+                "the file is not UTF-8 (invalid byte at offset {}); save it as CSV UTF-8 or as .xlsx",
                 e.valid_up_to()
             ),
+            "Het bestand is geen UTF-8-tekst: sla het op als CSV UTF-8 of als .xlsx.",
         )]
-    })
+    })?;
+    tabular::csv_records(text, tabular::sniff_delimiter(text))
+        .map(|r| (false, r))
+        .map_err(unreadable)
 }
 
-fn reader(text: &str) -> csv::Reader<&[u8]> {
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = if first.matches(';').count() > first.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes())
+fn header_of(recs: &[Record]) -> Result<(u64, Vec<String>), Vec<Problem>> {
+    match recs.first() {
+        Some((line, h)) => Ok((*line, h.iter().map(|s| norm_keep(s)).collect())),
+        None => Err(vec![problem(
+            1,
+            "file",
+            "the file is empty: a header row is required",
+            "Het bestand is leeg: de eerste regel moet de kolomnamen hebben.",
+        )]),
+    }
+}
+
+/// A header as written, trimmed and without a byte-order mark.
+fn norm_keep(s: &str) -> String {
+    s.trim().trim_start_matches('\u{feff}').trim().to_string()
+}
+
+/// The header row of a CSV or `.xlsx` file, or why it cannot be read.
+pub fn headers(bytes: &[u8]) -> Result<Vec<String>, Vec<Problem>> {
+    let (_, recs) = table(bytes)?;
+    header_of(&recs).map(|(_, h)| h)
+}
+
+/// The mapping used: the proposed one with the user's choices over it (an empty source: the
+/// field is not filled). Checks nothing; [`parse`] does.
+pub fn effective_mapping(headers: &[String], overrides: &Mapping) -> Mapping {
+    let mut used = propose_mapping(headers);
+    for (k, v) in overrides {
+        if v.trim().is_empty() {
+            used.remove(k);
+        } else {
+            used.insert(k.clone(), v.clone());
+        }
+    }
+    used
 }
 
 /// A date or date-time as registers write them: RFC 3339 (`2026-10-24T08:00:00Z`), ISO
@@ -362,29 +415,59 @@ fn parse_people(s: &str) -> Option<PeopleCount> {
     (n >= 0).then_some(PeopleCount::Exact { n })
 }
 
-/// `description [status, yyyy-mm-dd]`, several joined by ` | ` (the export's form).
-fn parse_measures(s: &str) -> Result<Vec<ImportedMeasure>, String> {
+/// Measures as the exports write them: `description [status, yyyy-mm-dd]` joined by ` | ` (CSV),
+/// or `description (status, uiterlijk dd-mm-jjjj)` one a line (Excel). The error in English and
+/// Dutch.
+fn parse_measures(s: &str) -> Result<Vec<ImportedMeasure>, (String, String)> {
     let mut out = vec![];
-    for part in s.split(" | ").map(str::trim).filter(|p| !p.is_empty()) {
-        let (desc, rest) = part.rsplit_once(" [").ok_or_else(|| {
-            format!("`{part}`: write each measure as `description [status, date]`")
+    for part in s
+        .split(" | ")
+        .flat_map(|p| p.split('\n'))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let form = if let Some((desc, rest)) = part.rsplit_once(" [") {
+            rest.strip_suffix(']').map(|inner| (desc, inner))
+        } else if let Some((desc, rest)) = part.rsplit_once(" (") {
+            rest.strip_suffix(')').map(|inner| (desc, inner))
+        } else {
+            None
+        };
+        let (desc, inner) = form.ok_or_else(|| {
+            (
+                format!("`{part}`: write each measure as `description [status, date]`"),
+                format!("‘{part}’: schrijf elke maatregel als ‘omschrijving (status, uiterlijk 24-10-2026)’"),
+            )
         })?;
-        let inner = rest
-            .strip_suffix(']')
-            .ok_or_else(|| format!("`{part}`: missing `]`"))?;
-        let (status, due) = inner
-            .split_once(',')
-            .ok_or_else(|| format!("`{part}`: write the status and the due date"))?;
+        let (status, due) = inner.split_once(',').ok_or_else(|| {
+            (
+                format!("`{part}`: write the status and the due date"),
+                format!("‘{part}’: vul de status en de uiterste datum in"),
+            )
+        })?;
         let status = MeasureStatus::parse(status.trim())
             .or_else(|| {
-                MeasureStatus::ALL
-                    .into_iter()
-                    .find(|m| m.label_nl().eq_ignore_ascii_case(status.trim()))
+                MeasureStatus::ALL.into_iter().find(|m| {
+                    m.label_nl().eq_ignore_ascii_case(status.trim())
+                        || m.label_en().eq_ignore_ascii_case(status.trim())
+                })
             })
-            .ok_or_else(|| format!("unknown measure status `{}`", status.trim()))?;
+            .ok_or_else(|| {
+                (
+                    format!("unknown measure status `{}`", status.trim()),
+                    format!("onbekende status ‘{}’", status.trim()),
+                )
+            })?;
+        let due = due.trim();
+        let due = due.strip_prefix("uiterlijk ").unwrap_or(due);
         let due_on = parse_time(due)
             .map(|t| t.with_timezone(&chrono_tz::Europe::Amsterdam).date_naive())
-            .ok_or_else(|| format!("`{}` is not a date", due.trim()))?;
+            .ok_or_else(|| {
+                (
+                    format!("`{due}` is not a date"),
+                    format!("‘{due}’ is geen datum"),
+                )
+            })?;
         out.push(ImportedMeasure {
             description: desc.trim().to_string(),
             status: status.as_str().to_string(),
@@ -392,14 +475,6 @@ fn parse_measures(s: &str) -> Result<Vec<ImportedMeasure>, String> {
         });
     }
     Ok(out)
-}
-
-/// The export writes `'` before a cell starting with a formula character; take it off again.
-fn unquote(s: &str) -> &str {
-    match s.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
-        _ => s,
-    }
 }
 
 /// One vocabulary value by its key or its Dutch or English label (case-insensitive).
@@ -416,27 +491,41 @@ macro_rules! vocab {
 
 struct Row<'a> {
     line: u64,
+    /// CSV cells may carry the export's `'` before a formula character; Excel cells are as typed.
+    is_xlsx: bool,
     cells: BTreeMap<&'static str, &'a str>,
-    problems: &'a mut Vec<RowProblem>,
+    problems: &'a mut Vec<Problem>,
 }
 
 impl Row<'_> {
     fn text(&self, key: &str) -> Option<String> {
         self.cells
             .get(key)
-            .map(|s| unquote(s.trim()).to_string())
+            .map(|s| {
+                let s = s.trim();
+                if self.is_xlsx {
+                    s
+                } else {
+                    tabular::unformula(s)
+                }
+                .to_string()
+            })
             .filter(|s| !s.is_empty())
     }
 
-    fn bad(&mut self, key: &str, msg: impl Into<String>) {
-        self.problems.push(problem(self.line, key, msg));
+    fn bad(&mut self, key: &str, en: impl Into<String>, nl: impl Into<String>) {
+        self.problems.push(problem(self.line, key, en, nl));
     }
 
     fn time(&mut self, key: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let raw = self.text(key)?;
         match parse_time(&raw) {
             Some(t) if t > now => {
-                self.bad(key, format!("`{raw}` lies in the future"));
+                self.bad(
+                    key,
+                    format!("`{raw}` lies in the future"),
+                    format!("‘{raw}’ ligt in de toekomst"),
+                );
                 None
             }
             Some(t) => Some(t),
@@ -446,6 +535,7 @@ impl Row<'_> {
                     format!(
                         "`{raw}` is not a date (use 2026-10-24, 24-10-2026 or 24-10-2026 08:00)"
                     ),
+                    format!("‘{raw}’ is geen datum (schrijf 24-10-2026 of 24-10-2026 08:00)"),
                 );
                 None
             }
@@ -458,49 +548,53 @@ impl Row<'_> {
         for part in raw.split(';').map(str::trim).filter(|p| !p.is_empty()) {
             match parse(part) {
                 Some(x) => v.push(x),
-                None => self.bad(key, format!("unknown value `{part}`")),
+                None => self.bad(
+                    key,
+                    format!("unknown value `{part}`"),
+                    format!("onbekende waarde ‘{part}’"),
+                ),
             }
         }
         Some(v)
     }
 }
 
-/// Parse the CSV with the mapping (the proposed one, overridden by `overrides`): every row as it
-/// will be stored, or every problem with its line (1 = the header) and field.
+/// Parse a CSV or `.xlsx` file with the mapping (the proposed one, overridden by `overrides`):
+/// every row as it will be stored, or every problem with its line (1 = the header; for Excel the
+/// row number Excel shows) and field.
 pub fn parse(
     bytes: &[u8],
     overrides: &Mapping,
     now: DateTime<Utc>,
-) -> Result<Vec<ImportedRow>, Vec<RowProblem>> {
-    let text = text(bytes)?;
-    let mut rdr = reader(text);
-    let headers: Vec<String> = match rdr.headers() {
-        Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
-        Err(e) => return Err(vec![problem(1, "file", format!("unreadable header: {e}"))]),
-    };
+) -> Result<Vec<ImportedRow>, Vec<Problem>> {
+    let (is_xlsx, recs) = table(bytes)?;
+    let (header_line, headers) = header_of(&recs)?;
     let mut problems = vec![];
-    let mut mapping = propose_mapping(&headers);
     for (target, source) in overrides {
         if !TARGETS.iter().any(|(k, _)| k == target) {
-            problems.push(problem(1, &format!("mapping.{target}"), "unknown field"));
-        } else if source.trim().is_empty() {
-            mapping.remove(target);
-        } else if !headers.iter().any(|h| norm(h) == norm(source)) {
             problems.push(problem(
-                1,
+                header_line,
+                &format!("mapping.{target}"),
+                "unknown field",
+                "onbekend veld",
+            ));
+        } else if !source.trim().is_empty() && !headers.iter().any(|h| norm(h) == norm(source)) {
+            problems.push(problem(
+                header_line,
                 &format!("mapping.{target}"),
                 format!("no column `{source}` in the file"),
+                format!("het bestand heeft geen kolom ‘{source}’"),
             ));
-        } else {
-            mapping.insert(target.clone(), source.clone());
         }
     }
+    let mapping = effective_mapping(&headers, overrides);
     for required in ["title", "became_aware_at"] {
         if !mapping.contains_key(required) {
             problems.push(problem(
-                1,
+                header_line,
                 &format!("mapping.{required}"),
                 "map a column to this field",
+                "kies de kolom voor dit veld",
             ));
         }
     }
@@ -518,33 +612,26 @@ pub fn parse(
         })
         .collect();
     let mut out = vec![];
-    for (i, rec) in rdr.records().enumerate() {
-        let line = rec
-            .as_ref()
-            .ok()
-            .and_then(|r| r.position())
-            .map(|p| p.line())
-            .unwrap_or(i as u64 + 2);
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(problem(line, "file", format!("unreadable row: {e}")));
-                continue;
-            }
-        };
+    for (line, rec) in recs.iter().skip(1) {
         if rec.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
         if out.len() + 1 > MAX_ROWS {
-            problems.push(problem(line, "file", format!("at most {MAX_ROWS} rows")));
+            problems.push(problem(
+                *line,
+                "file",
+                format!("at most {MAX_ROWS} rows"),
+                format!("hoogstens {MAX_ROWS} rijen"),
+            ));
             break;
         }
         let cells = index
             .iter()
-            .filter_map(|(k, i)| rec.get(*i).map(|v| (*k, v)))
+            .filter_map(|(k, i)| rec.get(*i).map(|v| (*k, v.as_str())))
             .collect();
         let mut row = Row {
-            line,
+            line: *line,
+            is_xlsx,
             cells,
             problems: &mut problems,
         };
@@ -567,12 +654,16 @@ fn parse_row(row: &mut Row, now: DateTime<Utc>) -> Option<ImportedRow> {
     let before = row.problems.len();
     let title = row.text("title");
     if title.is_none() {
-        row.bad("title", "a title is required");
+        row.bad("title", "a title is required", "vul de titel in");
     }
     let aware_raw = row.text("became_aware_at");
     let aware = row.time("became_aware_at", now);
     if aware_raw.is_none() {
-        row.bad("became_aware_at", "the date of awareness is required");
+        row.bad(
+            "became_aware_at",
+            "the date of awareness is required",
+            "vul in sinds wanneer de organisatie op de hoogte is",
+        );
     }
     let discovered = row.time("discovered_at", now);
     let notified = row.time("notified_at", now);
@@ -588,17 +679,26 @@ fn parse_row(row: &mut Row, now: DateTime<Utc>) -> Option<ImportedRow> {
             ("decided_at", decided),
         ] {
             if t.is_some_and(|t| t < a) {
-                row.bad(key, "lies before the date of awareness");
+                row.bad(
+                    key,
+                    "lies before the date of awareness",
+                    "ligt vóór de datum waarop de organisatie op de hoogte raakte",
+                );
             }
         }
         if discovered.is_some_and(|d| d > a) {
-            row.bad("discovered_at", "lies after the date of awareness");
+            row.bad(
+                "discovered_at",
+                "lies after the date of awareness",
+                "ligt na de datum waarop de organisatie op de hoogte raakte",
+            );
         }
     }
     if withdrawn.is_some() && notified.is_none() {
         row.bad(
             "notification_withdrawn_at",
             "a withdrawal needs the date of the AP notification",
+            "een intrekking kan alleen met de datum van de melding aan de AP",
         );
     }
     let state = match row.text("state") {
@@ -609,7 +709,11 @@ fn parse_row(row: &mut Row, now: DateTime<Utc>) -> Option<ImportedRow> {
         }) {
             Some(st) => Some(st),
             None => {
-                row.bad("state", format!("unknown state `{s}`"));
+                row.bad(
+                    "state",
+                    format!("unknown state `{s}`"),
+                    format!("onbekende status ‘{s}’"),
+                );
                 None
             }
         },
@@ -618,12 +722,16 @@ fn parse_row(row: &mut Row, now: DateTime<Utc>) -> Option<ImportedRow> {
         None => Some(State::Assessed),
     };
     match (state, closed) {
-        (Some(State::Closed), None) => {
-            row.bad("closed_at", "a closed incident needs its closing date")
-        }
-        (Some(s), Some(_)) if s != State::Closed => {
-            row.bad("state", "an incident with a closing date is closed")
-        }
+        (Some(State::Closed), None) => row.bad(
+            "closed_at",
+            "a closed incident needs its closing date",
+            "een gesloten incident heeft een datum van sluiten nodig",
+        ),
+        (Some(s), Some(_)) if s != State::Closed => row.bad(
+            "state",
+            "an incident with a closing date is closed",
+            "een incident met een datum van sluiten is gesloten",
+        ),
         _ => {}
     }
     // Facts.
@@ -632,7 +740,11 @@ fn parse_row(row: &mut Row, now: DateTime<Utc>) -> Option<ImportedRow> {
         .and_then(|k| match vocab!(IncidentKind, &k) {
             Some(v) => Some(v),
             None => {
-                row.bad("kind", format!("unknown kind `{k}`"));
+                row.bad(
+                    "kind",
+                    format!("unknown kind `{k}`"),
+                    format!("onbekende soort ‘{k}’"),
+                );
                 None
             }
         });
@@ -647,6 +759,7 @@ fn parse_row(row: &mut Row, now: DateTime<Utc>) -> Option<ImportedRow> {
             row.bad(
                 "people",
                 format!("`{p}` is not a number (12, 100–500 or ≥ 1000)"),
+                format!("‘{p}’ is geen aantal (schrijf 12, 100–500 of ≥ 1000)"),
             );
             None
         }
@@ -671,7 +784,7 @@ fn parse_row(row: &mut Row, now: DateTime<Utc>) -> Option<ImportedRow> {
     if let Some(f) = &facts {
         if let Err(ps) = decision::propose_checked(f) {
             for p in ps {
-                row.bad(&p.field, p.message);
+                row.bad(&p.field, p.message, p.message_nl);
             }
         }
     }
@@ -680,7 +793,11 @@ fn parse_row(row: &mut Row, now: DateTime<Utc>) -> Option<ImportedRow> {
         None => {
             for key in ["decision_exception", "decision_reasons", "decided_at"] {
                 if row.text(key).is_some() {
-                    row.bad(key, "filled in without a decision");
+                    row.bad(
+                        key,
+                        "filled in without a decision",
+                        "ingevuld zonder besluit",
+                    );
                 }
             }
             None
@@ -688,14 +805,22 @@ fn parse_row(row: &mut Row, now: DateTime<Utc>) -> Option<ImportedRow> {
         Some(d) => {
             let outcome = vocab!(Outcome, &d);
             if outcome.is_none() {
-                row.bad("decision", format!("unknown decision `{d}`"));
+                row.bad(
+                    "decision",
+                    format!("unknown decision `{d}`"),
+                    format!("onbekend besluit ‘{d}’"),
+                );
             }
             let exception =
                 row.text("decision_exception")
                     .and_then(|e| match vocab!(Exception, &e) {
                         Some(x) => Some(x.as_str().to_string()),
                         None => {
-                            row.bad("decision_exception", format!("unknown exception `{e}`"));
+                            row.bad(
+                                "decision_exception",
+                                format!("unknown exception `{e}`"),
+                                format!("onbekende uitzondering ‘{e}’"),
+                            );
                             None
                         }
                     });
@@ -704,6 +829,7 @@ fn parse_row(row: &mut Row, now: DateTime<Utc>) -> Option<ImportedRow> {
                 row.bad(
                     "decision_reasons",
                     "a decision needs its reasons (Art. 33(5))",
+                    "een besluit heeft een motivering nodig (art. 33 lid 5 AVG)",
                 );
             }
             let decided_at = decided.or(notified).or(aware);
@@ -722,8 +848,8 @@ fn parse_row(row: &mut Row, now: DateTime<Utc>) -> Option<ImportedRow> {
     let measures = match row.text("measures").map(|m| parse_measures(&m)) {
         None => vec![],
         Some(Ok(v)) => v,
-        Some(Err(e)) => {
-            row.bad("measures", e);
+        Some(Err((en, nl))) => {
+            row.bad("measures", en, nl);
             vec![]
         }
     };
@@ -852,8 +978,6 @@ mod tests {
         assert_eq!(m[1].status, "in_progress");
         assert_eq!(m[1].due_on, NaiveDate::from_ymd_opt(2025, 3, 1).unwrap());
         assert!(parse_measures("zonder haakjes").is_err());
-        assert_eq!(unquote("'-5"), "-5");
-        assert_eq!(unquote("'gewoon"), "'gewoon");
     }
 
     #[test]

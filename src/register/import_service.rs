@@ -38,7 +38,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Only the organisation's handlers and administrators import; others who can see it get 403.
-fn may_import(staff: &Staff, org_id: &str) -> ApiResult<()> {
+pub fn may_import(staff: &Staff, org_id: &str) -> ApiResult<()> {
     if !staff.can_handle(org_id) {
         return Err(ApiError::NotFound);
     }
@@ -51,11 +51,17 @@ fn may_import(staff: &Staff, org_id: &str) -> ApiResult<()> {
     }
 }
 
-fn refusal(problems: Vec<super::activities::RowProblem>) -> ApiError {
+fn refusal(problems: Vec<import::Problem>) -> ApiError {
     ApiError::Validation(
         problems
             .into_iter()
-            .map(|p| FieldError::new(p.field, format!("line {}: {}", p.line, p.message)))
+            .map(|p| {
+                FieldError::bilingual(
+                    p.field,
+                    format!("line {}: {}", p.line, p.message),
+                    format!("regel {}: {}", p.line, p.message_nl),
+                )
+            })
             .collect(),
     )
 }
@@ -69,7 +75,8 @@ pub fn is_imported(c: &mut DbConn, id: &str) -> QueryResult<bool> {
         .map(|n| n > 0)
 }
 
-/// Import (or with `dry_run` only check) a breach register in CSV into organisation `org_id`.
+/// Import (or with `dry_run` only check) a breach register in CSV or `.xlsx` into organisation
+/// `org_id`; the file's problems as the API's 422.
 pub fn import_register(
     c: &mut DbConn,
     staff: &Staff,
@@ -78,18 +85,31 @@ pub fn import_register(
     mapping: &Mapping,
     dry_run: bool,
 ) -> ApiResult<ImportOutcome> {
+    import_checked(c, staff, org_id, bytes, mapping, dry_run)?.map_err(refusal)
+}
+
+/// [`import_register`] with the file's problems as they are (line, field, English and Dutch), for
+/// the page that lists them; the outer error is the refusal of the person or the file as a whole
+/// (not allowed, imported before).
+pub fn import_checked(
+    c: &mut DbConn,
+    staff: &Staff,
+    org_id: &str,
+    bytes: &[u8],
+    mapping: &Mapping,
+    dry_run: bool,
+) -> ApiResult<Result<ImportOutcome, Vec<import::Problem>>> {
     may_import(staff, org_id)?;
     let t = now();
-    let rows = import::parse(bytes, mapping, t).map_err(refusal)?;
-    let headers = import::headers(bytes).map_err(refusal)?;
-    let mut used = import::propose_mapping(&headers);
-    for (k, v) in mapping {
-        if v.trim().is_empty() {
-            used.remove(k);
-        } else {
-            used.insert(k.clone(), v.clone());
-        }
-    }
+    let rows = match import::parse(bytes, mapping, t) {
+        Ok(r) => r,
+        Err(p) => return Ok(Err(p)),
+    };
+    let headers = match import::headers(bytes) {
+        Ok(h) => h,
+        Err(p) => return Ok(Err(p)),
+    };
+    let used = import::effective_mapping(&headers, mapping);
     let sha = sha256_hex(bytes);
     let already: i64 = incident_imports::table
         .filter(incident_imports::organisation_id.eq(org_id))
@@ -102,13 +122,13 @@ pub fn import_register(
         ));
     }
     if dry_run {
-        return Ok(ImportOutcome {
+        return Ok(Ok(ImportOutcome {
             dry_run,
             source_sha256: sha,
             mapping: used,
             rows,
             references: vec![],
-        });
+        }));
     }
     let references = write_tx(c, |c| -> ApiResult<Vec<String>> {
         let mut refs = Vec::with_capacity(rows.len());
@@ -143,13 +163,13 @@ pub fn import_register(
         audit::store::append(c, &audit_entries, t)?;
         Ok(refs)
     })?;
-    Ok(ImportOutcome {
+    Ok(Ok(ImportOutcome {
         dry_run,
         source_sha256: sha,
         mapping: used,
         rows,
         references,
-    })
+    }))
 }
 
 fn store_row(

@@ -119,24 +119,47 @@ fn purge_mail(
     Ok(rows.len())
 }
 
-/// The outbox's copies of the acknowledgements sent to these reports' reporters (their address,
-/// our text with their reference) once done with (sent or failed): the address and the text go;
-/// kind, status, Message-ID, times and the server's answer stay. Returns how many were stripped.
+/// The outbox's copies of the e-mails to these reports' reporters — the acknowledgement and the
+/// answers (their address, our text, an answer's text) — once done with (sent or failed): the
+/// address and the text go; kind, status, Message-ID, times and the server's answer stay. Returns
+/// how many were stripped.
 fn strip_acknowledgements(c: &mut DbConn, report_ids: &[String]) -> QueryResult<usize> {
+    let ids = reporter_copies(c, report_ids)?;
+    strip_outbox_copies(c, &ids)
+}
+
+/// The outbox rows of e-mails to these reports' reporters that still hold an address and are done
+/// with: the acknowledgements (`reports::store::ack_key`) and the answers (`reports::reply::key`).
+fn reporter_copies(c: &mut DbConn, report_ids: &[String]) -> QueryResult<Vec<String>> {
     if report_ids.is_empty() {
-        return Ok(0);
+        return Ok(vec![]);
     }
-    let keys: Vec<String> = report_ids
+    let mut keys: Vec<String> = report_ids
         .iter()
         .map(|id| crate::reports::store::ack_key(id))
         .collect();
-    let ids: Vec<String> = outbox::table
-        .filter(outbox::dedupe_key.eq_any(&keys))
-        .filter(outbox::status.eq_any(["sent", "failed"]))
-        .filter(outbox::to_addr.ne(""))
-        .select(outbox::id)
+    // An answer's key names its message (exact keys: the unique index on the key finds them).
+    let answers: Vec<(String, String)> = report_messages::table
+        .filter(report_messages::report_id.eq_any(report_ids))
+        .filter(report_messages::author.eq("staff"))
+        .select((report_messages::report_id, report_messages::id))
         .load(c)?;
-    strip_outbox_copies(c, &ids)
+    keys.extend(
+        answers
+            .iter()
+            .map(|(r, m)| crate::reports::reply::key(r, m)),
+    );
+    let mut ids = vec![];
+    for chunk in keys.chunks(1000) {
+        let found: Vec<String> = outbox::table
+            .filter(outbox::dedupe_key.eq_any(chunk))
+            .filter(outbox::status.eq_any(["sent", "failed"]))
+            .filter(outbox::to_addr.ne(""))
+            .select(outbox::id)
+            .load(c)?;
+        ids.extend(found);
+    }
+    Ok(ids)
 }
 
 /// Outbox rows done with lose the address and the text; kind, status, Message-ID, times and the
@@ -375,12 +398,7 @@ fn purge_unlinked_reports(
             .filter(mail_messages::from_addr.is_not_null())
             .count()
             .get_result(c)?;
-        let acks: i64 = outbox::table
-            .filter(outbox::dedupe_key.eq(crate::reports::store::ack_key(&r.id)))
-            .filter(outbox::status.eq_any(["sent", "failed"]))
-            .filter(outbox::to_addr.ne(""))
-            .count()
-            .get_result(c)?;
+        let acks = reporter_copies(c, std::slice::from_ref(&r.id))?.len();
         if files == 0 && !has_contact && masked == r.description && raw_mail == 0 && acks == 0 {
             continue;
         }

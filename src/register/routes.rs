@@ -212,7 +212,7 @@ pub struct RegisterImportQuery {
 }
 
 #[utoipa::path(post, path = "/api/v1/organisations/{slug}/register/import", tag = "register",
-    request_body(content = String, description = "the breach register as CSV (text/csv; `,` or `;`)"),
+    request_body(content = String, description = "the breach register as CSV (text/csv; `,` or `;`) or Excel (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, the first sheet; the register's own Excel export re-imports as it is)"),
     params(("slug" = String, Path), RegisterImportQuery),
     responses((status = 200, body = super::import_service::ImportOutcome), (status = 401), (status = 403),
         (status = 404), (status = 409, description = "this file was imported before"), (status = 413), (status = 415),
@@ -235,8 +235,16 @@ pub async fn import_register(
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    if ct != "text/csv" {
-        return Err(ApiError::UnsupportedMediaType("send text/csv".into()));
+    // CSV or Excel, told apart by the file's first bytes (the media type only has to be one of
+    // them: browsers and scripts label spreadsheets loosely).
+    if !matches!(
+        ct.as_str(),
+        "text/csv" | crate::tabular::XLSX_MIME | "application/octet-stream"
+    ) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "send text/csv or {}",
+            crate::tabular::XLSX_MIME
+        )));
     }
     if body.len() > MAX_IMPORT_BYTES {
         return Err(ApiError::PayloadTooLarge(format!(

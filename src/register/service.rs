@@ -439,6 +439,15 @@ fn sources(c: &mut DbConn, inc: &IncidentRow) -> ApiResult<(Vec<String>, Vec<Sou
         out.push(r.activity()?.as_source());
     }
     for rep in crate::reports::store::for_incident(c, &inc.id)? {
+        // What the citizen ticked ("welke gegevens zag u?").
+        let ticked: Vec<String> = serde_json::from_str(&rep.data_kinds).unwrap_or_default();
+        let s = derive::from_citizen_kinds(
+            format!("aangevinkt door de melder in melding {}", rep.reference),
+            &ticked,
+        );
+        if !s.general_data.is_empty() || !s.special_categories.is_empty() {
+            out.push(s);
+        }
         let cats = detect::propose_categories(&detect::find(&rep.description));
         if !cats.is_empty() {
             out.push(Source {
@@ -846,4 +855,24 @@ pub fn org_by_slug(c: &mut DbConn, staff: &Staff, slug: &str) -> ApiResult<Strin
     let org = crate::orgs::store::by_slug(c, slug)?.ok_or(ApiError::NotFound)?;
     own_org(staff, &org.id)?;
     Ok(org.id)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_kind_a_citizen_can_tick_is_read_by_the_derivation() {
+        // The form's list and the derivation's table must not drift apart.
+        assert_eq!(
+            crate::assessment::derive::tests::KINDS,
+            crate::reports::model::DATA_KINDS
+        );
+        for k in crate::reports::model::DATA_KINDS {
+            let s = crate::assessment::derive::from_citizen_kinds(String::new(), &[k.to_string()]);
+            assert_eq!(
+                s.general_data.is_empty() && s.special_categories.is_empty(),
+                k == "unknown",
+                "{k}"
+            );
+        }
+    }
 }

@@ -9,6 +9,7 @@ use super::model::NewReport;
 use super::store::{self, Created};
 use crate::db::{write_tx, DbConn, DbPool};
 use crate::error::{ApiError, ApiResult};
+use crate::signals::Links;
 
 type Reply = oneshot::Sender<Result<Created, ApiError>>;
 
@@ -16,17 +17,20 @@ pub struct Intake {
     writer: Option<SyncSender<(NewReport, Reply)>>,
     pool: DbPool,
     discard: bool,
+    /// Tell the organisation's handlers of each report (see `signals`); none: nobody is told.
+    signal: Option<Links>,
 }
 
 const MAX_BATCH: usize = 512;
 
 impl Intake {
     /// Direct writes through the pool (PostgreSQL).
-    pub fn pooled(pool: DbPool) -> Intake {
+    pub fn pooled(pool: DbPool, signal: Option<Links>) -> Intake {
         Intake {
             writer: None,
             pool,
             discard: false,
+            signal,
         }
     }
 
@@ -37,20 +41,23 @@ impl Intake {
             writer: None,
             pool,
             discard: true,
+            signal: None,
         }
     }
 
     /// A group-commit writer thread owning `conn` (SQLite).
-    pub fn group_commit(pool: DbPool, conn: DbConn) -> Intake {
+    pub fn group_commit(pool: DbPool, conn: DbConn, signal: Option<Links>) -> Intake {
         let (tx, rx) = sync_channel(16_384);
+        let s = signal.clone();
         std::thread::Builder::new()
             .name("report-writer".into())
-            .spawn(move || writer_loop(conn, rx))
+            .spawn(move || writer_loop(conn, rx, s))
             .expect("spawn report writer");
         Intake {
             writer: Some(tx),
             pool,
             discard: false,
+            signal,
         }
     }
 
@@ -85,10 +92,11 @@ impl Intake {
             }
             None => {
                 let pool = self.pool.clone();
+                let signal = self.signal.clone();
                 actix_web::web::block(move || -> ApiResult<Created> {
                     let mut conn = pool.get()?;
                     let mut v = write_tx(&mut conn, |c| {
-                        store::insert_batch(c, std::slice::from_ref(&report))
+                        store::insert_batch(c, std::slice::from_ref(&report), signal.as_ref())
                     })?;
                     Ok(v.remove(0))
                 })
@@ -98,7 +106,7 @@ impl Intake {
     }
 }
 
-fn writer_loop(mut conn: DbConn, rx: Receiver<(NewReport, Reply)>) {
+fn writer_loop(mut conn: DbConn, rx: Receiver<(NewReport, Reply)>, signal: Option<Links>) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -108,7 +116,9 @@ fn writer_loop(mut conn: DbConn, rx: Receiver<(NewReport, Reply)>) {
             }
         }
         let reports: Vec<NewReport> = jobs.iter().map(|(r, _)| r.clone()).collect();
-        match write_tx(&mut conn, |c| store::insert_batch(c, &reports)) {
+        match write_tx(&mut conn, |c| {
+            store::insert_batch(c, &reports, signal.as_ref())
+        }) {
             Ok(created) => {
                 for ((_, reply), c) in jobs.into_iter().zip(created) {
                     let _ = reply.send(Ok(c));
@@ -119,7 +129,7 @@ fn writer_loop(mut conn: DbConn, rx: Receiver<(NewReport, Reply)>) {
                 tracing::warn!(error = %e, batch = jobs.len(), "batch insert failed; retrying singly");
                 for (r, reply) in jobs {
                     let res = write_tx(&mut conn, |c| {
-                        store::insert_batch(c, std::slice::from_ref(&r))
+                        store::insert_batch(c, std::slice::from_ref(&r), signal.as_ref())
                     })
                     .map(|mut v| v.remove(0))
                     .map_err(|e: diesel::result::Error| {

@@ -354,6 +354,7 @@ pub async fn patch(
         }
         None => None,
     };
+    let links = crate::signals::Links::from_settings(&state.settings);
     let row = state
         .db(move |c| {
             write_tx(c, |c| {
@@ -363,6 +364,7 @@ pub async fn patch(
                     &reference,
                     target_org.as_deref(),
                     p.status.as_deref(),
+                    Some(&links),
                 )
             })
         })
@@ -400,8 +402,29 @@ pub async fn acknowledgements(
     }))
 }
 
+/// Answer the reporter: a standard answer and/or free text, by e-mail when the report has an
+/// address, and always on the reporter's follow-up page.
+#[utoipa::path(post, path = "/api/v1/reports/{reference}/replies", tag = "reports",
+    request_body = super::reply::ReplyInput, params(("reference" = String, Path)),
+    responses((status = 201, body = super::reply::Replied), (status = 401), (status = 404), (status = 422)))]
+pub async fn reply(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: ApiJson<super::reply::ReplyInput>,
+) -> ApiResult<HttpResponse> {
+    let reference = path.into_inner();
+    let input = body.into_inner()?;
+    let links = crate::signals::Links::from_settings(&state.settings);
+    let v = state
+        .db(move |c| super::reply::reply(c, &staff, &reference, input, &links))
+        .await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/acknowledgements", web::get().to(acknowledgements));
+    cfg.route("/api/v1/reports/{reference}/replies", web::post().to(reply));
     cfg.service(
         web::resource("/api/v1/reports")
             .route(web::post().to(create))

@@ -6,6 +6,7 @@ use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::{now, to_db, write_tx, DbConn};
 use crate::error::{ApiError, ApiResult};
+use crate::signals::mail::{Links, NewReportSignal};
 
 pub fn staff_may_see(staff: &Staff, row: &ReportRow) -> bool {
     match &row.organisation_id {
@@ -26,13 +27,16 @@ pub fn assignable_org(dir: &[(String, String)], staff: &Staff, slug: &str) -> Op
 pub const STATUSES: [&str; 3] = ["received", "in_review", "closed"];
 
 /// Assign (`target_org`: an organisation id the caller may act for, checked by the caller) and/or
-/// set the status of one report, inside the caller's transaction.
+/// set the status of one report, inside the caller's transaction. With `signal`, a report that
+/// gets its first organisation is told to that organisation's handlers (`signals`), as a new
+/// report is.
 pub fn update_in(
     c: &mut DbConn,
     staff: &Staff,
     reference: &str,
     target_org: Option<&str>,
     status: Option<&str>,
+    signal: Option<&Links>,
 ) -> ApiResult<ReportRow> {
     if let Some(s) = status {
         if !STATUSES.contains(&s) {
@@ -47,6 +51,7 @@ pub fn update_in(
         return Err(ApiError::NotFound);
     }
     let before = serde_json::json!({"organisation_id": row.organisation_id, "status": row.status});
+    let first_org = row.organisation_id.is_none() && target_org.is_some();
     if let Some(org) = target_org {
         if row.organisation_id.is_some()
             && row.organisation_id.as_deref() != Some(org)
@@ -84,6 +89,21 @@ pub fn update_in(
         }],
         t,
     )?;
+    if let (true, Some(links)) = (first_org, signal) {
+        crate::signals::mail::new_reports(
+            c,
+            &[NewReportSignal {
+                report_id: row.id.clone(),
+                reference: row.reference.clone(),
+                channel: row.channel.clone(),
+                organisation_id: row.organisation_id.clone(),
+                // The one who assigned it knows of it.
+                created_by: Some(staff.id.clone()),
+            }],
+            links,
+            t,
+        )?;
+    }
     Ok(row)
 }
 
@@ -94,6 +114,7 @@ pub fn update_many(
     references: &[String],
     target_org: Option<&str>,
     status: Option<&str>,
+    signal: Option<&Links>,
 ) -> ApiResult<Vec<ReportRow>> {
     if references.is_empty() || references.len() > 1000 {
         return Err(ApiError::field(
@@ -104,7 +125,7 @@ pub fn update_many(
     write_tx(c, |c| {
         references
             .iter()
-            .map(|r| update_in(c, staff, r, target_org, status))
+            .map(|r| update_in(c, staff, r, target_org, status, signal))
             .collect()
     })
 }

@@ -6,6 +6,7 @@ use crate::audit::{self, Actor, Entry};
 use crate::auth::secrets::{random_secret, sha256_hex};
 use crate::db::schema::reports;
 use crate::db::{new_id, now, reserve_counter, to_db, DbConn};
+use crate::signals::mail::{Links, NewReportSignal};
 
 // None is bound as NULL (no nullable column has another default): the INSERT's SQL is static and
 // its prepared statement is found by type.
@@ -52,9 +53,15 @@ pub fn ack_key(report_id: &str) -> String {
     format!("report_received:{report_id}")
 }
 
-pub fn insert_batch(conn: &mut DbConn, batch: &[NewReport]) -> QueryResult<Vec<Created>> {
+/// With `signal`, the organisation's handlers are told of each report in the same transaction
+/// (`signals::mail::new_reports`).
+pub fn insert_batch(
+    conn: &mut DbConn,
+    batch: &[NewReport],
+    signal: Option<&Links>,
+) -> QueryResult<Vec<Created>> {
     let mut entries = Vec::with_capacity(batch.len());
-    let created = insert_batch_deferred(conn, batch, &mut entries)?;
+    let created = insert_batch_deferred(conn, batch, &mut entries, signal)?;
     audit::store::append(conn, &entries, now())?;
     Ok(created)
 }
@@ -65,10 +72,12 @@ pub fn insert_batch_deferred(
     conn: &mut DbConn,
     batch: &[NewReport],
     entries: &mut Vec<Entry>,
+    signal: Option<&Links>,
 ) -> QueryResult<Vec<Created>> {
     let t = now();
     let year = t.year();
     let mut created = Vec::with_capacity(batch.len());
+    let mut signals = Vec::with_capacity(if signal.is_some() { batch.len() } else { 0 });
     let first = reserve_counter(conn, "report", year, batch.len() as i64)?;
     for (i, r) in batch.iter().enumerate() {
         let n = first + i as i64;
@@ -164,6 +173,15 @@ pub fn insert_batch_deferred(
                 t,
             )?;
         }
+        if signal.is_some() {
+            signals.push(NewReportSignal {
+                report_id: row.id.clone(),
+                reference: row.reference.clone(),
+                channel: row.channel.clone(),
+                organisation_id: row.organisation_id.clone(),
+                created_by: row.created_by.clone(),
+            });
+        }
         created.push(Created {
             id: row.id.clone(),
             reference: row.reference.clone(),
@@ -171,6 +189,9 @@ pub fn insert_batch_deferred(
             created_at: row.created_at,
             acknowledged,
         });
+    }
+    if let Some(links) = signal {
+        crate::signals::mail::new_reports(conn, &signals, links, t)?;
     }
     Ok(created)
 }

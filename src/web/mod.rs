@@ -93,6 +93,7 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "staff/incident",
     "staff/assess",
     "staff/registers",
+    "staff/register_import",
     "staff/statistics",
     "staff/activities",
     "staff/activity",
@@ -121,6 +122,7 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "staff/new_incident",
     "staff/setup",
     "staff/start",
+    "staff/signoffs",
 );
 
 const MESSAGES: &[(Lang, &str)] = &[
@@ -136,6 +138,8 @@ const MESSAGES: &[(Lang, &str)] = &[
     (Lang::En, include_str!("../../locales/en/day.json")),
     (Lang::Nl, include_str!("../../locales/nl/lists.json")),
     (Lang::En, include_str!("../../locales/en/lists.json")),
+    (Lang::Nl, include_str!("../../locales/nl/signals.json")),
+    (Lang::En, include_str!("../../locales/en/signals.json")),
 ];
 
 impl Web {

@@ -540,6 +540,14 @@ async fn follow_page(
         .filter(|m| m.author == "reporter")
         .map(|m| json!({"body": m.body, "at": local_time(m.created_at)}))
         .collect();
+    // Our answers to the reporter, newest first: always shown here, e-mailed too when they gave an
+    // address (`reports::reply`).
+    let answers: Vec<Value> = msgs
+        .iter()
+        .rev()
+        .filter(|m| m.author == "staff")
+        .map(|m| json!({"lines": m.body.lines().collect::<Vec<_>>(), "at": local_time(m.created_at)}))
+        .collect();
     let err_map: serde_json::Map<String, Value> =
         errors.iter().map(|(f, m)| (f.clone(), json!(m))).collect();
     let ctx = json!({
@@ -549,6 +557,7 @@ async fn follow_page(
         "status_text": model::status_text(&row.status, lang.code()),
         "received_at": local_time(row.created_at),
         "added": added,
+        "answers": answers,
         "files": files.len(),
         "notice": notice,
         "errors": errors.iter().map(|(f, m)| json!({"field": f, "message": m, "href": format!("#f-{f}")})).collect::<Vec<_>>(),

@@ -295,3 +295,79 @@ async fn the_checklist_is_for_administrators(app: TestApp) {
     assert_eq!(r.status(), 403);
 }
 both!(the_checklist_is_for_administrators);
+
+/// The incident page leads (issue 16 point 6): a panel says what the incident still needs, each step
+/// done, to do or not needed, with the next step linked to where it is done, and a table of
+/// contents links every section. A new incident needs everything; a measure recorded and done
+/// completes that step; nothing is "not needed" before a decision.
+async fn the_incident_page_says_what_is_still_needed(app: TestApp) {
+    app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let r = app
+        .post(
+            "/api/v1/incidents",
+            Some(&h.token),
+            serde_json::json!({"organisation": "oost", "title": "Brief bij de buren",
+                "awareness_how": "Een inwoner belde"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let inc: serde_json::Value = r.json().await.unwrap();
+    let id = inc["id"].as_str().unwrap().to_string();
+    sign_in(&app, "h@oost.nl").await;
+    let html = get_ok(&app, &format!("/staff/incidents/{id}")).await;
+    assert!(html.contains("Wat dit incident nog nodig heeft"), "{html}");
+    assert!(
+        html.contains("<strong>Volgende stap:</strong> <a href=\"#f-assessment\">Vul de feiten in die de beoordeling nog mist</a>"),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("class=\"step-status\">Nog te doen<").count(),
+        7,
+        "{html}"
+    );
+    assert!(!html.contains("Niet nodig volgens het besluit"), "{html}");
+    // Every link of the table of contents leads to a heading on the page.
+    let toc = html.split("<nav aria-labelledby=\"h-toc\"").nth(1).unwrap();
+    let toc = toc.split("</nav>").next().unwrap();
+    for part in toc.split("href=\"#").skip(1) {
+        let anchor = part.split('"').next().unwrap();
+        assert!(
+            html.contains(&format!("id=\"{anchor}\"")),
+            "no #{anchor} on the page"
+        );
+    }
+    // A measure, done: that step is done; the rest is still to do.
+    let r = app
+        .post(
+            &format!("/api/v1/incidents/{id}/measures"),
+            Some(&h.token),
+            serde_json::json!({"description": "Adressenbestand gecontroleerd", "due_on": "2026-12-31", "status": "done", "evidence": "Controle op 7 december"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    let html = get_ok(&app, &format!("/staff/incidents/{id}")).await;
+    assert!(
+        html.contains("<a href=\"#measures\">Maatregelen afgerond</a>: <span class=\"step-status\">Gedaan</span>"),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("class=\"step-status\">Nog te doen<").count(),
+        6
+    );
+    // Another organisation's handler does not get the page (nor its panel).
+    app.create_org("west");
+    app.create_user("h@west.nl", &[("west", Role::Handler)]);
+    let csrf = csrf_of(&html);
+    let r = post(&app, "/staff/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status(), 303);
+    sign_in(&app, "h@west.nl").await;
+    let r = app
+        .client
+        .get(app.url(&format!("/staff/incidents/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+both!(the_incident_page_says_what_is_still_needed);

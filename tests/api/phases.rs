@@ -519,7 +519,9 @@ async fn a_provisional_notification_alerts_when_its_supplement_is_due(kind: Db) 
     .await;
     let due = at(&inc["follow_up"]["due_at"]);
     assert!(due <= Utc::now() + Duration::days(1));
-    let is_follow_up = |s: &str| s.contains("voorlopige melding");
+    // The supplement's alerts ("… de voorlopige melding van DL-…"), not the FG's e-mail that a
+    // draft waits for sign-off.
+    let is_follow_up = |s: &str| s.contains("voorlopige melding van");
     let mails = app
         .wait_for_mail(|m| m.iter().filter(|m| is_follow_up(&m.subject)).count() >= 3)
         .await;

@@ -642,6 +642,67 @@ async fn processing_register_import_export_and_derived_facts(app: TestApp) {
         "unlinking removes its proposal"
     );
 
+    // What a citizen ticked ("welke gegevens zag u?") is proposed too, naming the report: a copy of
+    // an ID and health data they saw.
+    let r = app
+        .post(
+            "/api/v1/reports",
+            Some(&h.token),
+            json!({"description": "Ik kreeg een envelop met een kopie paspoort en een medische verklaring van een ander.",
+                   "organisation": "oost", "data_kinds": ["name", "id_copy", "health", "unknown"]}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let ticked: Value = r.json().await.unwrap();
+    let r = app
+        .post(
+            &format!("/api/v1/incidents/{id}/reports"),
+            Some(&h.token),
+            json!({"reports": [ticked["reference"]]}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let r = app
+        .post(
+            &format!("/api/v1/incidents/{id}/facts/derive"),
+            Some(&h.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let a: Value = app
+        .get(
+            &format!("/api/v1/incidents/{id}/assessment"),
+            Some(&h.token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let g = &a["facts"]["general_data"];
+    let values: Vec<&str> = g["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for want in ["name", "bsn", "address", "id_documents"] {
+        assert!(values.contains(&want), "{want} missing: {g}");
+    }
+    assert!(
+        !values.contains(&"unknown"),
+        "'unknown' proposes nothing: {g}"
+    );
+    let sc = &a["facts"]["special_categories"];
+    assert_eq!(sc["provenance"], "derived", "{sc}");
+    assert_eq!(sc["value"], json!(["health"]));
+    let from = sc["from"].as_str().unwrap();
+    assert!(
+        from.contains("aangevinkt door de melder")
+            && from.contains(ticked["reference"].as_str().unwrap()),
+        "{sc}"
+    );
+
     // A person confirms: entered facts are not overwritten by a later link.
     let mut f = a["facts"].clone();
     f["general_data"] = json!({"provenance": "entered", "value": ["name", "bsn"]});

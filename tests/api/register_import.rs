@@ -262,3 +262,259 @@ async fn imported_incidents_get_no_clock_mail(app: TestApp) {
     );
 }
 both!(imported_incidents_get_no_clock_mail);
+
+async fn post_xlsx(app: &TestApp, path: &str, token: &str, body: Vec<u8>) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header("content-type", meldpunt::tabular::XLSX_MIME)
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn register_xlsx_export_reimports_without_change(app: TestApp) {
+    let oost = app.create_org("oost");
+    let nieuw = app.create_org("nieuw");
+    let h = app.create_user(
+        "h@oost.nl",
+        &[("oost", Role::Handler), ("nieuw", Role::Admin)],
+    );
+    assert_eq!(
+        post_csv(&app, &import_path("oost", ""), Some(&h.token), OLD)
+            .await
+            .status(),
+        200
+    );
+    app.open_incident(&h, "oost", 5).await;
+    let r = app
+        .get(
+            &format!("/api/v1/register?format=xlsx&organisation={oost}"),
+            Some(&h.token),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let xlsx = r.bytes().await.unwrap().to_vec();
+    assert!(meldpunt::tabular::is_xlsx(&xlsx));
+
+    // The Excel export's Dutch headings and words map onto the fields without a mapping; the
+    // dry run shows the rows with their dates read from Excel's date cells.
+    let r = post_xlsx(
+        &app,
+        &import_path("nieuw", "?dry_run=true"),
+        &h.token,
+        xlsx.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["mapping"]["became_aware_at"], "Bekend geworden op");
+    assert_eq!(v["mapping"]["measures"], "Maatregelen");
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    // Rows by Excel's row numbers: the heading is row 1.
+    let lines: Vec<u64> = rows.iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, vec![2, 3, 4]);
+    let letter = rows
+        .iter()
+        .find(|r| r["kind"] == "letter_wrong_recipient")
+        .unwrap();
+    assert_eq!(letter["became_aware_at"], "2025-02-02T09:00:00Z");
+    assert_eq!(letter["measures"][0]["status"], "done");
+    assert_eq!(export_csv(&app, &nieuw, &h.token).await.lines().count(), 1);
+
+    let r = post_xlsx(&app, &import_path("nieuw", ""), &h.token, xlsx.clone()).await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let first = export_csv(&app, &oost, &h.token).await;
+    let second = export_csv(&app, &nieuw, &h.token).await;
+    assert_eq!(
+        rows_without_identity(&first),
+        rows_without_identity(&second)
+    );
+    // The same workbook again is refused: it was imported before.
+    assert_problem(
+        post_xlsx(&app, &import_path("nieuw", ""), &h.token, xlsx).await,
+        409,
+        None,
+    )
+    .await;
+}
+both!(register_xlsx_export_reimports_without_change);
+
+async fn register_xlsx_bad_rows_by_excel_row_and_all_or_nothing(app: TestApp) {
+    use chrono::TimeZone;
+    use meldpunt::tabular::{xlsx, Cell, Sheet};
+    let oost = app.create_org("oost");
+    app.create_org("west");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let west = app.create_user("h@west.nl", &[("west", Role::Handler)]);
+    let aware = chrono::Utc.with_ymd_and_hms(2025, 6, 2, 8, 15, 0).unwrap();
+    let closed = chrono::NaiveDate::from_ymd_opt(2025, 6, 20).unwrap();
+    let sheet = |rows: Vec<Vec<Cell>>| {
+        xlsx(&Sheet {
+            name: "Oud register",
+            columns: &[
+                ("Titel", 30.0),
+                ("Datum bewustwording", 18.0),
+                ("Datum afgesloten", 18.0),
+                ("Aantal betrokkenen", 10.0),
+            ],
+            rows,
+        })
+        .unwrap()
+    };
+    let good = vec![
+        Cell::from("Usb-stick kwijt"),
+        Cell::Instant(aware),
+        Cell::Date(closed),
+        Cell::Number(40.0),
+    ];
+    // Dates stored as dates: an instant keeps its time (Dutch clock), a date is its midnight.
+    let ok = sheet(vec![good.clone()]);
+    let r = post_xlsx(
+        &app,
+        &import_path("oost", "?dry_run=true"),
+        &h.token,
+        ok.clone(),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["rows"][0]["became_aware_at"], "2025-06-02T08:15:00Z");
+    assert_eq!(v["rows"][0]["closed_at"], "2025-06-19T22:00:00Z");
+    assert_eq!(v["rows"][0]["state"], "closed");
+    assert_eq!(v["rows"][0]["people"], "40");
+    // Another organisation's handler is not told the organisation exists.
+    assert_problem(
+        post_xlsx(&app, &import_path("oost", ""), &west.token, ok).await,
+        404,
+        None,
+    )
+    .await;
+
+    // Row 3 has no title and a text date that is not one; row 5 (after an empty row) a closing
+    // date before the awareness. Nothing is stored.
+    let bad = sheet(vec![
+        good.clone(),
+        vec![
+            Cell::Empty,
+            Cell::from("gisteren"),
+            Cell::Empty,
+            Cell::Empty,
+        ],
+        vec![],
+        vec![
+            Cell::from("Te vroeg gesloten"),
+            Cell::Instant(aware),
+            Cell::Date(chrono::NaiveDate::from_ymd_opt(2025, 5, 1).unwrap()),
+            Cell::Empty,
+        ],
+    ]);
+    let body = assert_problem(
+        post_xlsx(&app, &import_path("oost", ""), &h.token, bad).await,
+        422,
+        Some("title"),
+    )
+    .await;
+    let all: Vec<String> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}|{}",
+                e["field"].as_str().unwrap(),
+                e["detail"].as_str().or(e["message"].as_str()).unwrap_or("")
+            )
+        })
+        .collect();
+    let all = all.join("\n");
+    assert!(all.contains("title|line 3"), "{all}");
+    assert!(
+        all.contains("became_aware_at|line 3: `gisteren` is not a date"),
+        "{all}"
+    );
+    assert!(all.contains("closed_at|line 5"), "{all}");
+    assert!(!all.contains("line 2"), "{all}");
+    assert_eq!(export_csv(&app, &oost, &h.token).await.lines().count(), 1);
+
+    // A file that only looks like Excel is refused by name, not with a 500.
+    assert_problem(
+        post_xlsx(
+            &app,
+            &import_path("oost", ""),
+            &h.token,
+            b"PK\x03\x04 kapot".to_vec(),
+        )
+        .await,
+        422,
+        Some("file"),
+    )
+    .await;
+}
+both!(register_xlsx_bad_rows_by_excel_row_and_all_or_nothing);
+
+/// `meldpunt register import` with an `.xlsx` file: the same checks, rows by Excel's row numbers.
+async fn register_cli_imports_xlsx(app: TestApp) {
+    use meldpunt::tabular::{xlsx, Cell, Sheet};
+    let oost = app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = |closed: Cell| Sheet {
+        name: "Register",
+        columns: &[
+            ("Titel", 20.0),
+            ("Datum bewustwording", 12.0),
+            ("Datum afgesloten", 12.0),
+        ],
+        rows: vec![vec![
+            Cell::from("Laptop gestolen"),
+            Cell::Date(chrono::NaiveDate::from_ymd_opt(2025, 4, 1).unwrap()),
+            closed,
+        ]],
+    };
+    let run = |name: &str, s: Sheet, dry_run: bool| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, xlsx(&s).unwrap()).unwrap();
+        let mut out = vec![];
+        let code = meldpunt::register::import_service::cli_import(
+            &mut app.conn(),
+            "oost",
+            "h@oost.nl",
+            None,
+            &path,
+            dry_run,
+            &mut out,
+        )
+        .unwrap();
+        (code, String::from_utf8(out).unwrap())
+    };
+    let (code, out) = run("fout.xlsx", sheet(Cell::from("gisteren")), false);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("error: closed_at: line 2: `gisteren` is not a date"),
+        "{out}"
+    );
+    assert!(out.contains("nothing imported"), "{out}");
+    let good = sheet(Cell::Date(
+        chrono::NaiveDate::from_ymd_opt(2025, 4, 20).unwrap(),
+    ));
+    let (code, out) = run("goed.xlsx", good, true);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(
+            "line 2: (dry run) closed | Laptop gestolen | aware 2025-03-31T22:00:00+00:00"
+        ),
+        "{out}"
+    );
+    assert_eq!(export_csv(&app, &oost, &h.token).await.lines().count(), 1);
+    let good = sheet(Cell::Date(
+        chrono::NaiveDate::from_ymd_opt(2025, 4, 20).unwrap(),
+    ));
+    let (code, out) = run("goed.xlsx", good, false);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 row(s) imported"), "{out}");
+    assert_eq!(export_csv(&app, &oost, &h.token).await.lines().count(), 2);
+}
+both!(register_cli_imports_xlsx);

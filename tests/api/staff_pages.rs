@@ -511,7 +511,7 @@ async fn transition_note_and_fact_edit_through_the_forms(app: TestApp) {
 
     // The audit trail reads as a timeline: who, what in words, before → after.
     let html = get_ok(&app, &path).await;
-    assert!(html.contains("Feiten gewijzigd"));
+    assert!(html.contains("Gegevens van het incident gewijzigd"));
     assert!(html.contains("Stand van zaken gewijzigd"));
     assert!(html.contains("Notitie toegevoegd"));
     assert!(html.contains("Brief naar verkeerd adres <span aria-hidden=\"true\">→</span>"));

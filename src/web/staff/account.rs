@@ -8,6 +8,7 @@ use super::{
 };
 use crate::auth::{account, login::session_cookie, store as auth_store, Staff};
 use crate::error::ApiError;
+use crate::signals::rules::NewReports;
 use crate::state::AppState;
 use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
 
@@ -61,8 +62,13 @@ async fn page(
 ) -> Result<HttpResponse, PageError> {
     let w = pages();
     let s = staff.clone();
-    let pending = state
-        .db(move |c| account::pending_totp(c, &s))
+    let (pending, choice) = state
+        .db(move |c| {
+            Ok((
+                account::pending_totp(c, &s)?,
+                crate::signals::service::my_choice(c, &s)?,
+            ))
+        })
         .await
         .map_err(|e| page_err(lang, e))?;
     let setup = match (&extra.setup, &pending) {
@@ -84,7 +90,14 @@ async fn page(
             "qr": qr_svg(url),
         })),
         "recovery": extra.recovery,
-        "notice": notice(req, lang, &["password", "totp_off"]),
+        // How one hears of new reports: an e-mail per report or a daily digest.
+        "signals": [
+            {"value": "each", "label": w.t(lang, "staff_signals_each"), "hint": w.t(lang, "staff_signals_each_hint"),
+             "checked": choice == NewReports::Each},
+            {"value": "daily", "label": w.t(lang, "staff_signals_daily"), "hint": w.t(lang, "staff_signals_daily_hint"),
+             "checked": choice == NewReports::Daily},
+        ],
+        "notice": notice(req, lang, &["password", "totp_off", "signals"]),
         "errors": list,
         "err": map,
     });
@@ -122,6 +135,27 @@ fn shown(lang: Lang, e: ApiError) -> Result<(Shown, StatusCode), PageError> {
             StatusCode::CONFLICT,
         )),
         other => Err(page_err(lang, other)),
+    }
+}
+
+/// `POST /staff/account/signals`: how one hears of new reports (`new_reports` = each or daily).
+pub async fn signals(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let lang = Lang::of(&req);
+    let (f, staff) = match begin(&req, lang, &body).await? {
+        Ok(x) => x,
+        Err(r) => return Ok(r),
+    };
+    let (s, value) = (staff.clone(), f.get("new_reports"));
+    match state
+        .db(move |c| crate::signals::service::choose(c, &s, &value))
+        .await
+    {
+        Ok(_) => Ok(redirect("/staff/account?ok=signals#h-signals")),
+        Err(e) => failed(&state, &req, lang, &staff, e).await,
     }
 }
 

@@ -12,8 +12,8 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use super::{
-    chosen_org, errors_ctx, expired, here, local_db, localise, my_orgs, page_err, parse_local,
-    push_err, query, render, signed_in, switcher_ctx, with_cookie, Form, Shown,
+    chosen_org, errors_ctx, expired, here, local_db, localise, my_orgs, notice, page_err,
+    parse_local, push_err, query, render, signed_in, switcher_ctx, with_cookie, Form, Shown,
 };
 use crate::auth::Staff;
 use crate::db::schema::reports as reports_table;
@@ -457,6 +457,7 @@ pub async fn act(
                 let s = staff.clone();
                 let status = if closing { Some("closed") } else { None };
                 let n = refs.len();
+                let links = crate::signals::Links::from_settings(&state.settings);
                 let r = state
                     .db(move |c| {
                         crate::reports::service::update_many(
@@ -465,6 +466,7 @@ pub async fn act(
                             &refs,
                             target.as_deref(),
                             status,
+                            Some(&links),
                         )
                     })
                     .await;
@@ -551,9 +553,28 @@ pub async fn report(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let lang = Lang::of(&req);
-    let w = pages();
     let staff = signed_in(&req, lang, &here(&req)).await?;
-    let reference = path.into_inner();
+    report_page(
+        &state,
+        &req,
+        lang,
+        &staff,
+        path.into_inner(),
+        super::reply::Again::default(),
+    )
+    .await
+}
+
+/// The report page, with the answer form as typed and its errors when it comes back refused.
+pub(super) async fn report_page(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &Staff,
+    reference: String,
+    again: super::reply::Again,
+) -> Result<HttpResponse, PageError> {
+    let w = pages();
     let s = staff.clone();
     let limits = crate::mailbox::service::limits(&state.settings);
     let (row, files, msgs, org, inc, replies) = state
@@ -589,14 +610,20 @@ pub async fn report(
         .map(|m| {
             let author = match m.author.as_str() {
                 "reporter" => w.t(lang, "staff_author_reporter"),
-                "staff" => w.t(lang, "staff_author_staff"),
+                "staff" => w.t(lang, "staff_author_answer"),
                 other => other.to_string(),
             };
             json!({"author": author, "at": local_db(lang, m.created_at), "lines": super::lines(&m.body)})
         })
         .collect();
+    let reply = super::reply::form_ctx(lang, &row, &again);
+    let (errors, err) = errors_ctx(&again.errors);
     let ctx = json!({
         "title": format!("{} {}", w.t(lang, "staff_report_title"), row.reference),
+        "reply": reply,
+        "notice": notice(req, lang, &["replied"]),
+        "errors": errors,
+        "err": err,
         "reference": row.reference,
         "received": local_db(lang, row.created_at),
         "channel": w.t(lang, &format!("staff_channel_{}", row.channel)),
@@ -619,12 +646,12 @@ pub async fn report(
         "mail_replies": super::mail::ctx(lang, &replies, false, &HashMap::new()),
     });
     render(
-        &req,
+        req,
         lang,
-        Some(&staff),
+        Some(staff),
         "staff/report",
         ctx,
-        StatusCode::OK,
+        again.status.unwrap_or(StatusCode::OK),
     )
 }
 

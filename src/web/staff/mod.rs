@@ -12,16 +12,20 @@ mod incidents;
 mod login;
 mod mail;
 mod new_incident;
+mod next_step;
 mod notifications;
+mod register_import;
 mod registers;
+mod reply;
 mod reset;
 mod setup;
+mod signoffs;
 
 use std::collections::HashMap;
 
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::http::StatusCode;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Europe::Amsterdam;
 use serde_json::{json, Value};
@@ -105,9 +109,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(assess::change_measure),
         )
         .route("/staff/account", web::get().to(account::show))
+        .route("/staff/account/signals", web::post().to(account::signals))
         .route("/staff/account/password", web::post().to(account::password))
+        .route("/staff/te-tekenen", web::get().to(signoffs::page))
+        .route(
+            "/staff/reports/{reference}/reply",
+            web::post().to(reply::submit),
+        )
         .route("/staff/account/totp", web::post().to(account::totp))
         .route("/staff/register", web::get().to(registers::register))
+        .service(
+            web::resource("/staff/register/import")
+                .route(web::get().to(register_import::form))
+                .route(web::post().to(register_import::post)),
+        )
         .route("/staff/statistics", web::get().to(registers::statistics))
         .service(
             web::resource("/staff/activities")
@@ -187,14 +202,36 @@ async fn home(
 
 // --- who is signed in -----------------------------------------------------------------------
 
-/// The signed-in staff member, or a redirect to the login page that comes back to `next`.
+/// The signed-in staff member, or a redirect to the login page that comes back to `next`. On a page
+/// that is shown (GET), the menu's counts are fetched too (see [`NavCounts`]).
 async fn signed_in(req: &HttpRequest, lang: Lang, next: &str) -> Result<Staff, PageError> {
-    match Staff::from_request(req, &mut actix_web::dev::Payload::None).await {
-        Ok(s) => Ok(s),
-        Err(ApiError::Unauthorized(_)) => Err(PageError::login(lang, next)),
-        Err(e) => Err(page_err(lang, e)),
+    let staff = match Staff::from_request(req, &mut actix_web::dev::Payload::None).await {
+        Ok(s) => s,
+        Err(ApiError::Unauthorized(_)) => return Err(PageError::login(lang, next)),
+        Err(e) => return Err(page_err(lang, e)),
+    };
+    if req.method() == actix_web::http::Method::GET {
+        if let Some(state) = req.app_data::<web::Data<crate::state::AppState>>() {
+            let s = staff.clone();
+            // The menu goes without its counts rather than the page failing.
+            match state
+                .db(move |c| crate::signals::service::counts(c, &s))
+                .await
+            {
+                Ok(c) => {
+                    req.extensions_mut().insert(NavCounts(c));
+                }
+                Err(e) => tracing::warn!(error = %e, "menu counts not shown"),
+            }
+        }
     }
+    Ok(staff)
 }
+
+/// The counts in the staff's menu (new reports, drafts to sign off), kept with the request by
+/// [`signed_in`] and shown by [`render`].
+#[derive(Clone, Copy)]
+struct NavCounts(crate::signals::service::Counts);
 
 /// The path and query of this request (where to come back to after login).
 fn here(req: &HttpRequest) -> String {
@@ -330,6 +367,9 @@ fn push_err(out: &mut Shown, field: &str, message: String) {
 /// the locale files).
 fn field_message(lang: Lang, message: &str) -> String {
     let key = match message {
+        "required: a standard answer or a text of your own" => "staff_err_reply_empty",
+        "required: to whom the report was forwarded" => "staff_err_reply_forwarded",
+        "required: the address to send it back to" => "staff_err_reply_return",
         m if m.starts_with("required") => "staff_err_required",
         m if m.starts_with("at most") || m.starts_with("1 to 100 characters") => {
             "staff_err_too_long"
@@ -352,7 +392,10 @@ fn field_message(lang: Lang, message: &str) -> String {
         m if m.starts_with("a KvK number") => "staff_err_kvk",
         "no such user" => "staff_err_no_such_user",
         m if m.starts_with("a reason is required") => "staff_err_reason_required",
-        "nl or en" | "one of: handler, fg, admin" => "staff_err_choice",
+        "nl or en"
+        | "one of: handler, fg, admin"
+        | "one of: each, daily"
+        | "one of: keep, destroy, return, forwarded" => "staff_err_choice",
         m if m.starts_with("staff_err_") => m,
         _ => "staff_err_invalid",
     };
@@ -432,9 +475,13 @@ fn render_with_csrf(
     if let Some(o) = ctx.as_object_mut() {
         o.insert("csrf".into(), json!(csrf));
         if let Some(s) = staff {
+            let counts = req.extensions().get::<NavCounts>().map(|n| n.0);
             o.insert(
                 "staff".into(),
-                json!({"display_name": s.display_name, "email": s.email, "is_admin": may_admin(s)}),
+                json!({"display_name": s.display_name, "email": s.email, "is_admin": may_admin(s),
+                    "is_fg": !crate::signals::service::fg_orgs(s).is_empty(),
+                    "new_reports": counts.map(|c| c.new_reports).filter(|n| *n > 0),
+                    "to_sign": counts.and_then(|c| c.to_sign).filter(|n| *n > 0)}),
             );
             // An organisation requires two-factor login and it is not on: its data stays hidden.
             o.insert("two_factor_missing".into(), json!(s.two_factor_missing()));

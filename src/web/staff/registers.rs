@@ -24,7 +24,7 @@ use crate::register::{service, stats};
 use crate::state::AppState;
 use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
 
-fn outcome_label(lang: Lang, key: &str) -> String {
+pub(super) fn outcome_label(lang: Lang, key: &str) -> String {
     Outcome::parse(key)
         .map(|o| match lang {
             Lang::Nl => o.label_nl(),
@@ -34,7 +34,7 @@ fn outcome_label(lang: Lang, key: &str) -> String {
         .to_string()
 }
 
-fn kind_label(lang: Lang, key: &str) -> String {
+pub(super) fn kind_label(lang: Lang, key: &str) -> String {
     IncidentKind::parse(key)
         .map(|k| match lang {
             Lang::Nl => k.label_nl(),
@@ -176,8 +176,17 @@ pub async fn register(
         })
         .collect();
     let qs = query_string(&f, chosen.as_ref());
+    // After an import from the page: how many incidents it added.
+    let imported = (q.get("ok").map(String::as_str) == Some("register_imported")).then(|| {
+        let n: usize = q.get("n").and_then(|n| n.parse().ok()).unwrap_or(0);
+        w.t(lang, "staff_ok_register_imported")
+            .replace("{n}", &n.to_string())
+    });
     let ctx = json!({
         "title": w.t(lang, "staff_register_title"),
+        "notice": imported,
+        // The import page's link, for those who may import into one of their organisations.
+        "may_import": orgs.iter().any(|o| crate::register::import_service::may_import(&staff, &o.id).is_ok()),
         "switcher": switcher_ctx(lang, &orgs, chosen.as_ref()),
         "switcher_action": "/staff/register",
         "filter": filter_ctx(lang, &f),

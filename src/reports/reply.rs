@@ -1,0 +1,158 @@
+//! Answering the reporter (issue 16, point 4): one audited service function. The answer is kept
+//! with the report's messages (so it shows on the reporter's follow-up page, always), and goes by
+//! e-mail through the outbox when the report has an address — in the same transaction. A reply to
+//! that e-mail finds its way back to the report: the outbox row's key names the report, and the
+//! mailbox threads by the Message-ID it answers (`mailbox::service::thread`) and by the reference in
+//! the subject.
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::answers::{self, Asked};
+use super::service::staff_may_see;
+use super::store;
+use crate::audit::{self, Entry};
+use crate::auth::Staff;
+use crate::db::{now, write_tx, DbConn};
+use crate::error::{ApiError, ApiResult};
+use crate::outbox::{enqueue, NewMessage};
+use crate::signals::Links;
+
+/// The outbox's key of the e-mail carrying answer `message_id` to report `report_id`'s reporter.
+pub fn key(report_id: &str, message_id: &str) -> String {
+    format!("report_reply:{report_id}:{message_id}")
+}
+
+/// The report an outbox key belongs to: the acknowledgement (`report_received:<report>`) or an
+/// answer (`report_reply:<report>:<message>`).
+pub fn report_of_key(key: &str) -> Option<&str> {
+    key.strip_prefix("report_received:").or_else(|| {
+        key.strip_prefix("report_reply:")
+            .and_then(|rest| rest.split(':').next())
+    })
+}
+
+/// What staff send (API and page alike).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyInput {
+    /// A standard answer: keep, destroy, return (send it back) or forwarded.
+    #[serde(default)]
+    pub standard: Option<String>,
+    /// For return: the address to send it back to (default: the organisation's address); for
+    /// forwarded: to whom the report was forwarded.
+    #[serde(default)]
+    pub detail: Option<String>,
+    /// Free text (after the standard answer, when there is one).
+    #[serde(default)]
+    pub text: Option<String>,
+    /// nl or en; default: the report's language.
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Replied {
+    /// The answer among the report's messages.
+    pub message_id: String,
+    pub standard: Option<String>,
+    pub language: String,
+    /// An e-mail to the reporter was queued (the report has an address).
+    pub emailed: bool,
+    /// The text the reporter reads.
+    pub body: String,
+}
+
+/// Answer the reporter of report `reference`. Staff who may not see the report get 404; a missing
+/// or wrong field 422 naming it.
+pub fn reply(
+    c: &mut DbConn,
+    staff: &Staff,
+    reference: &str,
+    input: ReplyInput,
+    links: &Links,
+) -> ApiResult<Replied> {
+    write_tx(c, |c| -> ApiResult<Replied> {
+        let row = store::by_reference(c, reference)?.ok_or(ApiError::NotFound)?;
+        if !staff_may_see(staff, &row) {
+            return Err(ApiError::NotFound);
+        }
+        let address = match &row.organisation_id {
+            Some(o) => crate::orgs::store::by_id(c, o)?.and_then(|o| o.address),
+            None => None,
+        };
+        let asked = Asked {
+            standard: input.standard,
+            detail: input.detail,
+            text: input.text,
+            language: input.language,
+        };
+        let composed = answers::compose(&asked, &row.language, address.as_deref())
+            .map_err(ApiError::Validation)?;
+        let t = now();
+        let message_id = crate::attachments::add_message(c, &row.id, "staff", &composed.body)?;
+        let lang = composed.lang.code();
+        let mut outbox_id = None;
+        if let Some(to) = &row.contact_email {
+            let ctx = json!({"reference": row.reference, "text": composed.body});
+            let (subject, body) = crate::mail_templates::templates()
+                .render("report_reply", lang, &ctx)
+                .map_err(|e| ApiError::Internal(format!("rendering the answer: {e}")))?;
+            outbox_id = Some(enqueue(
+                c,
+                &NewMessage {
+                    kind: "report_reply".into(),
+                    dedupe_key: Some(key(&row.id, &message_id)),
+                    organisation_id: row.organisation_id.clone(),
+                    incident_id: row.incident_id.clone(),
+                    to: to.clone(),
+                    subject,
+                    body_text: body,
+                    body_html: None,
+                },
+                &links.mail_domain,
+                t,
+            )?);
+        }
+        let standard = composed.standard.map(|s| s.as_str().to_string());
+        // Who, when (the entry's), which standard answer, in which language, by e-mail or not:
+        // never the text, which may name people.
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: staff.actor(),
+                action: "report.answered".into(),
+                entity_type: "report",
+                entity_id: row.id.clone(),
+                organisation_id: row.organisation_id.clone(),
+                before: None,
+                after: Some(json!({
+                    "report_message_id": message_id,
+                    "standard": standard,
+                    "language": lang,
+                    "emailed": outbox_id.is_some(),
+                    "outbox_id": outbox_id,
+                })),
+            }],
+            t,
+        )?;
+        Ok(Replied {
+            message_id,
+            standard,
+            language: lang.to_string(),
+            emailed: outbox_id.is_some(),
+            body: composed.body,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outbox_keys_lead_back_to_the_report() {
+        assert_eq!(report_of_key("report_received:r1"), Some("r1"));
+        assert_eq!(report_of_key(&key("r2", "m9")), Some("r2"));
+        assert_eq!(report_of_key("clock:i1:24:x@y"), None);
+    }
+}
