@@ -1,5 +1,5 @@
 //! Thin handlers: one's choice of how to hear of new reports, the menu's counts, the FG's worklist.
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -7,6 +7,7 @@ use super::service::{self, Counts};
 use crate::auth::Staff;
 use crate::db::{from_db, now};
 use crate::error::ApiResult;
+use crate::http::paging::{self, Bounds, Page, PageQuery};
 use crate::http::ApiJson;
 use crate::state::AppState;
 
@@ -76,9 +77,18 @@ pub struct AwaitingView {
     pub signoff_url: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/signoffs", tag = "notifications",
-    responses((status = 200, body = Vec<AwaitingView>), (status = 401), (status = 403)))]
-pub async fn worklist(state: web::Data<AppState>, staff: Staff) -> ApiResult<HttpResponse> {
+/// The worklist's page size: 100 unless asked, at most 1,000.
+pub const WORKLIST_PAGE: Bounds = Bounds::new(100, 1000);
+
+#[utoipa::path(get, path = "/api/v1/signoffs", tag = "notifications", params(PageQuery),
+    responses((status = 200, body = Vec<AwaitingView>, description = "longest waiting first, a page; the total in `X-Total-Count`, the neighbouring pages in `Link`"), (status = 401), (status = 403), (status = 422)))]
+pub async fn worklist(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = Page::of(&q, WORKLIST_PAGE)?;
     let me = staff.id.clone();
     let rows = state.db(move |c| service::worklist(c, &staff)).await?;
     let t = now();
@@ -103,7 +113,7 @@ pub async fn worklist(state: web::Data<AppState>, staff: Staff) -> ApiResult<Htt
             }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(v))
+    Ok(paging::respond_slice(&req, page, v))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

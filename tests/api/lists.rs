@@ -161,6 +161,7 @@ async fn limits_out_of_range_are_refused_naming_the_field(app: TestApp) {
         ("/api/v1/organisations?limit=1001", "limit"),
         ("/api/v1/organisations/oost/activities?limit=0", "limit"),
         ("/api/v1/me/tokens?limit=-1", "limit"),
+        ("/api/v1/signoffs?limit=1001", "limit"),
         ("/api/v1/incidents?due_within_hours=721", "due_within_hours"),
         ("/api/v1/incidents?due_within_hours=-1", "due_within_hours"),
     ] {
@@ -293,6 +294,26 @@ async fn every_list_says_its_total(app: TestApp) {
     // The register is never paged: all of it, with its count.
     let (items, total, link) = page(&app, "/api/v1/register", &h.token).await;
     assert_eq!((items.len(), total, link.as_str()), (1, 1, ""));
+    // The FG's worklist, and what waits for the FG on the landing page.
+    app.create_user("fg@oost.nl", &[("oost", Role::Fg)]);
+    let fg = app.create_user("fg2@oost.nl", &[("oost", Role::Fg)]);
+    let (items, total, _) = page(&app, "/api/v1/signoffs", &fg.token).await;
+    assert_eq!((items.len(), total), (0, 0));
+    assert_eq!(
+        app.get("/api/v1/signoffs", Some(&h.token)).await.status(),
+        403
+    );
+    sign_in(&app, "fg@oost.nl").await;
+    let html = get_ok(&app, "/staff/incidents").await;
+    assert!(
+        html.contains("Te tekenen") && html.contains("Er wacht geen concept op uw aftekening."),
+        "{html}"
+    );
+    let r = post(&app, "/staff/logout", &[("csrf", &csrf_of(&html))]).await;
+    assert_eq!(r.status(), 303);
+    sign_in(&app, "h@oost.nl").await;
+    let html = get_ok(&app, "/staff/incidents").await;
+    assert!(!html.contains("op uw aftekening"), "only for an FG");
 }
 both!(every_list_says_its_total);
 

@@ -235,7 +235,13 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
                     limit: WAITING,
                     ..r.clone()
                 };
-                Some((service::list(c, &s, &mine)?, service::list(c, &s, &near)?))
+                // For an FG: how many drafts wait for their sign-off (the worklist's count).
+                let to_sign = crate::signals::service::counts(c, &s)?.to_sign;
+                Some((
+                    service::list(c, &s, &mine)?,
+                    service::list(c, &s, &near)?,
+                    to_sign,
+                ))
             } else {
                 None
             };
@@ -267,7 +273,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     let slug = chosen.as_ref().map(|o| o.slug.as_str());
     let shown = views.len() as i64;
     let from = if shown == 0 { 0 } else { f.offset + 1 };
-    let waiting_ctx = waiting.map(|((mine, mine_total), (near, near_total))| {
+    let waiting_ctx = waiting.map(|((mine, mine_total), (near, near_total), to_sign)| {
         let mine_all = Filters { owner: "me".into(), ..Default::default() }.url(slug, 0);
         let near_all = Filters { left: NEAR_HOURS.to_string(), ..Default::default() }.url(slug, 0);
         json!({
@@ -277,6 +283,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
             "near": near.iter().map(|v| row_ctx(lang, v, &org_name, &staff.id)).collect::<Vec<_>>(),
             "near_count": waiting_count(lang, near_total, "lists_waiting_near_none", "lists_waiting_near_count"),
             "near_all": (near_total > near.len() as i64).then_some(near_all),
+            "to_sign": to_sign.map(|n| waiting_count(lang, n, "lists_waiting_sign_none", "lists_waiting_sign_count")),
         })
     });
     let mut state_choices = vec![
