@@ -21,19 +21,21 @@ use crate::reports::model::{self, Acknowledge, NewAttachment, ReportInput};
 use crate::reports::store as report_store;
 use crate::state::AppState;
 
-const MAX_TEXT_FIELD: usize = 100 * 1024;
-const MAX_FIELDS: usize = 60;
+/// At most this many bytes of one text field are kept (public for the fuzz target).
+pub const MAX_TEXT_FIELD: usize = 100 * 1024;
+/// At most this many fields in one form.
+pub const MAX_FIELDS: usize = 60;
 
 /// What a multipart form held: text fields (repeatable) and at most one file.
 #[derive(Default)]
-struct Posted {
-    fields: HashMap<String, Vec<String>>,
-    file: Option<(String, Vec<u8>)>,
-    file_problem: Option<&'static str>,
-    too_long: bool,
+pub struct Posted {
+    pub fields: HashMap<String, Vec<String>>,
+    pub file: Option<(String, Vec<u8>)>,
+    pub file_problem: Option<&'static str>,
+    pub too_long: bool,
     /// Fields from which control characters were removed (the input boundary): the form is shown
     /// again with the text kept without them.
-    stripped: Vec<String>,
+    pub stripped: Vec<String>,
 }
 
 impl Posted {
@@ -48,22 +50,22 @@ impl Posted {
 }
 
 impl Posted {
-    fn get(&self, k: &str) -> String {
+    pub fn get(&self, k: &str) -> String {
         self.fields
             .get(k)
             .and_then(|v| v.first())
             .cloned()
             .unwrap_or_default()
     }
-    fn opt(&self, k: &str) -> Option<String> {
+    pub fn opt(&self, k: &str) -> Option<String> {
         Some(self.get(k).trim().to_string()).filter(|s| !s.is_empty())
     }
-    fn all(&self, k: &str) -> Vec<String> {
+    pub fn all(&self, k: &str) -> Vec<String> {
         self.fields.get(k).cloned().unwrap_or_default()
     }
 
     /// The uploaded file, checked by content; `Err` holds the message key of the problem.
-    fn checked_file(&self) -> Result<Option<NewAttachment>, &'static str> {
+    pub fn checked_file(&self) -> Result<Option<NewAttachment>, &'static str> {
         if let Some(problem) = self.file_problem {
             return Err(problem);
         }
@@ -94,7 +96,7 @@ fn limit_submissions(state: &AppState, req: &HttpRequest, lang: Lang) -> Result<
 
 /// Read a multipart form within limits. A file over the limit is drained, not kept, so the rest of
 /// the form still arrives and can be shown again.
-async fn read_multipart(mut mp: Multipart) -> Result<Posted, String> {
+pub async fn read_multipart(mut mp: Multipart) -> Result<Posted, String> {
     let mut p = Posted::default();
     let mut count = 0;
     while let Some(field) = mp.next().await {
