@@ -81,7 +81,8 @@ fn extract_backticked(msg: &str) -> Option<String> {
     }
     let start = msg.find('`')? + 1;
     let end = msg[start..].find('`')? + start;
-    Some(msg[start..end].to_string())
+    // An empty key (`{"": 1}`) names no field: the body is named instead (found by cargo fuzz).
+    Some(msg[start..end].to_string()).filter(|f| !f.is_empty())
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
@@ -205,5 +206,33 @@ mod tests {
         assert_eq!(field_of(parse_json::<T>(b"{\"a\":").unwrap_err()), "a");
         assert_eq!(field_of(parse_json::<T>(b"{").unwrap_err()), "body");
         assert_eq!(field_of(parse_json::<T>(b"\xff\xfe").unwrap_err()), "body");
+    }
+}
+
+/// Inputs `cargo fuzz` (fuzz/, target `report_json`) found, replayed on the real parser.
+#[cfg(test)]
+mod fuzz_findings {
+    use super::*;
+    use crate::reports::model::ReportInput;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/tests/fixtures/fuzz/report_json/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// An empty key was answered with a 422 whose field was the empty string.
+    #[test]
+    fn an_empty_key_names_the_body() {
+        match parse_json::<ReportInput>(&fixture("empty_key.json")) {
+            Err(ApiError::Validation(v)) => {
+                assert_eq!(v.len(), 1);
+                assert_eq!(v[0].field, "body");
+                assert!(v[0].message.starts_with("unknown field"), "{v:?}");
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
     }
 }
