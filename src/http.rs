@@ -51,8 +51,27 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Ok(v) = serde_json::from_str::<T>(text) {
         return Ok(v);
     }
-    let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        // The value reads, yet the fast path refused the text: something follows the value.
+        // (This path used to answer with the value: trailing text was accepted, and so was a
+        // NUL that the input boundary's check could not see in text that is not JSON; found by
+        // cargo fuzz.)
+        Ok(_) => {
+            let reason = de
+                .end()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "trailing characters".into());
+            let reason = reason.split(" at line ").next().unwrap_or(&reason).to_string();
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "body",
+                format!("malformed JSON: {reason}"),
+            )]));
+        }
+        Err(e) => Err(e),
+    }
+    .map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let field = if path == "." || path == "?" || path.is_empty() {
@@ -234,5 +253,22 @@ mod fuzz_findings {
             }
             other => panic!("{:?}", other.map(|_| ())),
         }
+    }
+
+    /// Text after the JSON value was accepted (the field-naming path did not check for it), and
+    /// with it a NUL the input boundary could not see, since the whole was not JSON.
+    #[test]
+    fn text_after_the_value_is_refused() {
+        match parse_json::<ReportInput>(&fixture("trailing_text_hides_nul.json")) {
+            Err(ApiError::Validation(v)) => {
+                assert_eq!(v.len(), 1);
+                assert_eq!(v[0].field, "body");
+                assert_eq!(v[0].message, "malformed JSON: trailing characters", "{v:?}");
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        // Without the NUL, trailing text alone is refused the same way.
+        assert!(parse_json::<ReportInput>(br#"{"description":"x"} {"#).is_err());
+        assert!(parse_json::<ReportInput>(br#"{"description":"x"}  "#).is_ok());
     }
 }
