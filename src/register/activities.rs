@@ -541,6 +541,13 @@ pub fn from_json(bytes: &[u8]) -> Result<Vec<Activity>, Vec<RowProblem>> {
             Ok(a) => a,
             Err(e) => {
                 let path = e.path().to_string();
+                // The item as a whole, or an empty key (`"": 1`): the problem still names a
+                // field (found by cargo fuzz).
+                let path = if path.is_empty() || path == "." {
+                    "item".to_string()
+                } else {
+                    path
+                };
                 problems.push(row_problem(line, &path, e.into_inner().to_string()));
                 continue;
             }
@@ -745,6 +752,14 @@ mod fuzz_findings {
         // The heading row has only `naam`: the other columns are missing, and row 1048576 is
         // as wide as the sheet.
         assert!(e.iter().any(|p| p.field == "purposes"), "{e:?}");
+    }
+
+    /// An empty key in a JSON item (`"": "x"`) was refused under an empty field name.
+    #[test]
+    fn an_empty_key_names_the_item() {
+        let e = from_json(&fixture("empty_key_in_json.json")).unwrap_err();
+        assert!(e.iter().all(|p| !p.field.is_empty()), "{e:?}");
+        assert!(e.iter().any(|p| p.line == 1 && p.field == "item"), "{e:?}");
     }
 
     /// The JSON import took a NUL byte (the CSV and Excel imports the same way).
