@@ -67,7 +67,13 @@ pub fn csv_records(text: &str, delimiter: u8) -> Result<Vec<Record>, Unreadable>
             byte += 1;
         }
         if byte > seen_byte {
-            seen_line += memchr::memchr_iter(b'\n', &bytes[seen_byte..byte]).count() as u64;
+            // A line ends in `\n`, `\r\n` or a lone `\r` (old Mac files), as the crate reads them:
+            // counting `\n` alone put every line of a `\r` file on one (found by cargo fuzz).
+            let lone_cr = memchr::memchr_iter(b'\r', &bytes[seen_byte..byte])
+                .filter(|i| bytes.get(seen_byte + i + 1) != Some(&b'\n'))
+                .count();
+            seen_line +=
+                (memchr::memchr_iter(b'\n', &bytes[seen_byte..byte]).count() + lone_cr) as u64;
             seen_byte = byte;
         }
         seen_line
@@ -402,6 +408,22 @@ mod tests {
         assert_eq!(r[1].0, 1_048_576);
         assert_eq!(r[1].1.len(), 16_384);
         assert_eq!(r[1].1[16_383], "x");
+    }
+
+    /// Lines that end in a lone `\r` are numbered like any others (they all were line 1).
+    #[test]
+    fn lines_ending_in_a_carriage_return_are_counted() {
+        let raw = std::fs::read(format!(
+            "{}/tests/fixtures/fuzz/recipients_csv/carriage_return_lines.csv",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let t = std::str::from_utf8(&raw).unwrap();
+        let lines: Vec<u64> = csv_records(t, b';').unwrap().iter().map(|r| r.0).collect();
+        assert_eq!(lines, vec![1, 2, 4, 5]);
+        let t = "a,b\r1,2\r\r\"x\ry\",3\r\n4,5";
+        let lines: Vec<u64> = csv_records(t, b',').unwrap().iter().map(|r| r.0).collect();
+        assert_eq!(lines, vec![1, 2, 4, 6]);
     }
 
     /// The end marker `csv_records` appends, written in the file itself, does not end the file:
