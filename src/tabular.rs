@@ -124,9 +124,18 @@ pub fn csv_records(text: &str, delimiter: u8) -> Result<Vec<Record>, Unreadable>
     Ok(out)
 }
 
-/// Spreadsheets run text starting with these as formulas; a leading `'` keeps it text.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Text that, without its leading quotes, a spreadsheet would run as a formula.
+fn formula_like(s: &str) -> bool {
+    s.trim_start_matches('\'').starts_with(FORMULA_START)
+}
+
+/// Spreadsheets run text starting with these as formulas; a leading `'` keeps it text. Text that
+/// already starts with quotes before such a character gets one more, so that [`unformula`] gives
+/// it back whole (`'=x` came back as `=x`; found by cargo fuzz).
 pub fn formula_safe(s: &str) -> Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if formula_like(s) {
         Cow::Owned(format!("'{s}"))
     } else {
         Cow::Borrowed(s)
@@ -136,7 +145,7 @@ pub fn formula_safe(s: &str) -> Cow<'_, str> {
 /// The text a [`formula_safe`] cell stood for.
 pub fn unformula(s: &str) -> &str {
     match s.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest) if formula_like(rest) => rest,
         _ => s,
     }
 }
@@ -442,7 +451,9 @@ mod tests {
 
     #[test]
     fn formulas_are_defused_and_restored() {
-        for s in ["=1+1", "+31 6", "-", "@SUM(A1)", "gewoon", "'quote"] {
+        for s in [
+            "=1+1", "+31 6", "-", "@SUM(A1)", "gewoon", "'quote", "'=x", "''@y", "'", "''",
+        ] {
             assert_eq!(unformula(&formula_safe(s)), s);
         }
         assert_eq!(formula_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");

@@ -762,6 +762,15 @@ mod fuzz_findings {
         assert!(e.iter().any(|p| p.line == 1 && p.field == "item"), "{e:?}");
     }
 
+    /// A cell ` '=HYPE…` (a quote before a formula character, after a blank) was kept as
+    /// `'=HYPE…`, which the CSV export wrote unchanged and the import then read as `=HYPE…`.
+    #[test]
+    fn a_quote_before_a_formula_survives_export_and_import() {
+        let list = from_csv(&fixture("quote_before_formula.csv")).unwrap();
+        assert!(list[1].purposes.starts_with("'=HYPE"), "{list:?}");
+        assert_eq!(from_csv(to_csv(&list).as_bytes()).unwrap(), list);
+    }
+
     /// The JSON import took a NUL byte (the CSV and Excel imports the same way).
     #[test]
     fn control_characters_are_refused_in_every_import() {
