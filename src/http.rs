@@ -63,7 +63,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 .err()
                 .map(|e| e.to_string())
                 .unwrap_or_else(|| "trailing characters".into());
-            let reason = reason.split(" at line ").next().unwrap_or(&reason).to_string();
+            let reason = reason
+                .split(" at line ")
+                .next()
+                .unwrap_or(&reason)
+                .to_string();
             return Err(ApiError::Validation(vec![FieldError::new(
                 "body",
                 format!("malformed JSON: {reason}"),

@@ -311,7 +311,9 @@ mod tests {
         .unwrap();
         assert_eq!(check_json_text(&raw).unwrap_err().field, "description");
         assert_eq!(
-            check_json_text(r#"{"a":{"b":["x\fy"]}}"#).unwrap_err().field,
+            check_json_text(r#"{"a":{"b":["x\fy"]}}"#)
+                .unwrap_err()
+                .field,
             "a.b[0]"
         );
         // An escaped backslash before a `b` is a backslash and a b.

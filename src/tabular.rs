@@ -311,8 +311,7 @@ pub fn xlsx_records(bytes: &[u8]) -> Result<Vec<Record>, Unreadable> {
 
 fn xlsx_cells(bytes: &[u8]) -> Result<Vec<Record>, String> {
     use calamine::{DataRef, DataType, Reader};
-    let mut wb =
-        calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
     let Some(name) = wb.sheet_names().first().cloned() else {
         return Ok(vec![]);
     };

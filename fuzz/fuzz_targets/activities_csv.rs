@@ -16,7 +16,13 @@ fn holds(list: &[Activity]) {
         assert_eq!(a, &a.clone().normalised());
         assert!(a.validate().is_ok(), "{a:?}");
         assert!(names.insert(a.name.to_lowercase()), "a name twice");
-        for t in [&a.name, &a.purposes, &a.recipients, &a.processors, &a.retention] {
+        for t in [
+            &a.name,
+            &a.purposes,
+            &a.recipients,
+            &a.processors,
+            &a.retention,
+        ] {
             assert!(!has_bad_chars(t), "a control character got through: {t:?}");
         }
     }
@@ -44,7 +50,10 @@ fuzz_target!(|data: &[u8]| {
         let fuzzer_hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             let file = info.location().map(|l| l.file()).unwrap_or("");
-            if !(file.contains("/calamine-") || file.contains("/zip-") || file.contains("/quick-xml-")) {
+            if !(file.contains("/calamine-")
+                || file.contains("/zip-")
+                || file.contains("/quick-xml-"))
+            {
                 fuzzer_hook(info);
             }
         }));
@@ -60,7 +69,11 @@ fuzz_target!(|data: &[u8]| {
         Ok(list) => {
             holds(&list);
             let json = serde_json::to_vec(&list).expect("JSON");
-            assert_eq!(activities::from_json(&json).expect("read back"), list, "JSON round trip");
+            assert_eq!(
+                activities::from_json(&json).expect("read back"),
+                list,
+                "JSON round trip"
+            );
             csv_round_trip(&list);
         }
         Err(p) => refused(&p),

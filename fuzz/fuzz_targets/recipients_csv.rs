@@ -32,7 +32,11 @@ fn holds(p: &Parsed) {
             .flatten()
             .chain(r.extra.iter())
         {
-            assert!(!has_bad_chars(t), "line {}: a control character got through", r.line);
+            assert!(
+                !has_bad_chars(t),
+                "line {}: a control character got through",
+                r.line
+            );
         }
     }
     for d in &p.duplicates {
@@ -71,7 +75,10 @@ fuzz_target!(|data: &[u8]| {
         let fuzzer_hook = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             let file = info.location().map(|l| l.file()).unwrap_or("");
-            if !(file.contains("/calamine-") || file.contains("/zip-") || file.contains("/quick-xml-")) {
+            if !(file.contains("/calamine-")
+                || file.contains("/zip-")
+                || file.contains("/quick-xml-"))
+            {
                 fuzzer_hook(info);
             }
         }));
@@ -85,7 +92,16 @@ fuzz_target!(|data: &[u8]| {
             let strip = |p: &Parsed| {
                 p.rows
                     .iter()
-                    .map(|r| (r.name.clone(), r.email.clone(), r.postal_address.clone(), r.language.clone(), r.extra.clone(), r.key.clone()))
+                    .map(|r| {
+                        (
+                            r.name.clone(),
+                            r.email.clone(),
+                            r.postal_address.clone(),
+                            r.language.clone(),
+                            r.extra.clone(),
+                            r.key.clone(),
+                        )
+                    })
                     .collect::<Vec<_>>()
             };
             assert_eq!(strip(&again), strip(&p), "round trip");

@@ -68,7 +68,10 @@ fn holds(n: &NewReport, staff: bool) {
     }
     if let Some(e) = &n.contact_email {
         // What is stored is what acknowledgements are later sent to.
-        assert!(model::valid_email(e), "stored address no longer valid: {e:?}");
+        assert!(
+            model::valid_email(e),
+            "stored address no longer valid: {e:?}"
+        );
     }
 }
 

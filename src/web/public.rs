@@ -8,12 +8,12 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use actix_multipart::Multipart;
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
 use actix_web::error::PayloadError;
 use actix_web::http::header::HeaderMap;
+use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
 use futures_util::{Stream, StreamExt};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -124,8 +124,8 @@ impl<S: Stream> Stream for Watched<S> {
 /// - it answers "not yet" without ever waking the request again when the body ends inside a
 ///   part (after a lone `\r`, or within a boundary): once the body has ended, "not yet" means
 ///   never (the request hung for as long as the client stayed);
-/// - it panics on some bodies with a one-character boundary (a slice past a short line), which
-///   took the worker thread down with every request on it.
+/// - it panics on some bodies with a one-character boundary (a slice past a short line): the
+///   connection was dropped without an answer.
 async fn next_or_incomplete<T: Stream + Unpin>(
     s: &mut T,
     ended: &Cell<bool>,
@@ -793,7 +793,10 @@ mod fuzz_findings {
     /// feed, then the body (as in fuzz/fuzz_targets/form_multipart.rs).
     fn run(data: &[u8]) -> Result<Posted, String> {
         let cut = data[0] as usize + 1;
-        let nl = data.iter().position(|b| *b == b'\n').expect("a header line");
+        let nl = data
+            .iter()
+            .position(|b| *b == b'\n')
+            .expect("a header line");
         let mut headers = HeaderMap::new();
         headers.insert(
             actix_web::http::header::CONTENT_TYPE,
@@ -839,7 +842,7 @@ mod fuzz_findings {
     }
 
     /// A one-character boundary and a line of one byte before it made actix-multipart slice
-    /// past the line's end: a panic in the request's worker. Now the form is refused.
+    /// past the line's end: a panic while serving the request. Now the form is refused.
     #[test]
     fn a_parser_panic_is_a_refused_form() {
         let e = run(&fixture("one_char_boundary_panic.bin"))
