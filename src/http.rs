@@ -52,8 +52,31 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Ok(v) = serde_json::from_str::<T>(text) {
         return Ok(v);
     }
-    let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        // The value reads, yet the fast path refused the text: something follows the value.
+        // (This path used to answer with the value: trailing text was accepted, and so was a
+        // NUL that the input boundary's check could not see in text that is not JSON; found by
+        // cargo fuzz.)
+        Ok(_) => {
+            let reason = de
+                .end()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "trailing characters".into());
+            let reason = reason
+                .split(" at line ")
+                .next()
+                .unwrap_or(&reason)
+                .to_string();
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "body",
+                format!("malformed JSON: {reason}"),
+            )]));
+        }
+        Err(e) => Err(e),
+    }
+    .map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let field = if path == "." || path == "?" || path.is_empty() {
@@ -82,7 +105,8 @@ fn extract_backticked(msg: &str) -> Option<String> {
     }
     let start = msg.find('`')? + 1;
     let end = msg[start..].find('`')? + start;
-    Some(msg[start..end].to_string())
+    // An empty key (`{"": 1}`) names no field: the body is named instead (found by cargo fuzz).
+    Some(msg[start..end].to_string()).filter(|f| !f.is_empty())
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
@@ -206,5 +230,50 @@ mod tests {
         assert_eq!(field_of(parse_json::<T>(b"{\"a\":").unwrap_err()), "a");
         assert_eq!(field_of(parse_json::<T>(b"{").unwrap_err()), "body");
         assert_eq!(field_of(parse_json::<T>(b"\xff\xfe").unwrap_err()), "body");
+    }
+}
+
+/// Inputs `cargo fuzz` (fuzz/, target `report_json`) found, replayed on the real parser.
+#[cfg(test)]
+mod fuzz_findings {
+    use super::*;
+    use crate::reports::model::ReportInput;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/tests/fixtures/fuzz/report_json/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// An empty key was answered with a 422 whose field was the empty string.
+    #[test]
+    fn an_empty_key_names_the_body() {
+        match parse_json::<ReportInput>(&fixture("empty_key.json")) {
+            Err(ApiError::Validation(v)) => {
+                assert_eq!(v.len(), 1);
+                assert_eq!(v[0].field, "body");
+                assert!(v[0].message.starts_with("unknown field"), "{v:?}");
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+    }
+
+    /// Text after the JSON value was accepted (the field-naming path did not check for it), and
+    /// with it a NUL the input boundary could not see, since the whole was not JSON.
+    #[test]
+    fn text_after_the_value_is_refused() {
+        match parse_json::<ReportInput>(&fixture("trailing_text_hides_nul.json")) {
+            Err(ApiError::Validation(v)) => {
+                assert_eq!(v.len(), 1);
+                assert_eq!(v[0].field, "body");
+                assert_eq!(v[0].message, "malformed JSON: trailing characters", "{v:?}");
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+        // Without the NUL, trailing text alone is refused the same way.
+        assert!(parse_json::<ReportInput>(br#"{"description":"x"} {"#).is_err());
+        assert!(parse_json::<ReportInput>(br#"{"description":"x"}  "#).is_ok());
     }
 }

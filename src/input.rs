@@ -60,6 +60,9 @@ fn suspicious(bytes: &[u8]) -> bool {
                 }
                 i += 1;
             }
+            // `\b` and `\f` are control characters too (backspace, form feed), written short
+            // (found by cargo fuzz: they reached the report text).
+            b'\\' if i + 1 < n && matches!(bytes[i + 1], b'b' | b'f') => return true,
             b'\\' => i += 1,
             b'"' if i + 1 < n => {
                 // A string that starts like a date: `"dddd-`, or a signed year.
@@ -295,6 +298,26 @@ mod tests {
         let e = check_json_text("{\"d\":\"x\u{85}\"}").unwrap_err();
         assert_eq!(e.field, "d");
         assert!(check_json_text(r#"{"d":"line\nbreak\ttab \\u0000 literal"}"#).is_ok());
+    }
+
+    /// Found by cargo fuzz (target `report_json`): the short escapes `\b` and `\f` passed the
+    /// boundary into the report text.
+    #[test]
+    fn short_escapes_of_control_characters_are_refused() {
+        let raw = std::fs::read_to_string(format!(
+            "{}/tests/fixtures/fuzz/report_json/backspace_escape.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        assert_eq!(check_json_text(&raw).unwrap_err().field, "description");
+        assert_eq!(
+            check_json_text(r#"{"a":{"b":["x\fy"]}}"#)
+                .unwrap_err()
+                .field,
+            "a.b[0]"
+        );
+        // An escaped backslash before a `b` is a backslash and a b.
+        assert!(check_json_text(r#"{"d":"C:\\bestanden \\f"}"#).is_ok());
     }
 
     #[test]

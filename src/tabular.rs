@@ -67,7 +67,13 @@ pub fn csv_records(text: &str, delimiter: u8) -> Result<Vec<Record>, Unreadable>
             byte += 1;
         }
         if byte > seen_byte {
-            seen_line += memchr::memchr_iter(b'\n', &bytes[seen_byte..byte]).count() as u64;
+            // A line ends in `\n`, `\r\n` or a lone `\r` (old Mac files), as the crate reads them:
+            // counting `\n` alone put every line of a `\r` file on one (found by cargo fuzz).
+            let lone_cr = memchr::memchr_iter(b'\r', &bytes[seen_byte..byte])
+                .filter(|i| bytes.get(seen_byte + i + 1) != Some(&b'\n'))
+                .count();
+            seen_line +=
+                (memchr::memchr_iter(b'\n', &bytes[seen_byte..byte]).count() + lone_cr) as u64;
             seen_byte = byte;
         }
         seen_line
@@ -83,7 +89,13 @@ pub fn csv_records(text: &str, delimiter: u8) -> Result<Vec<Record>, Unreadable>
                     .map(|p| line_at(p.byte()))
                     .unwrap_or(last_line);
                 last_line = line;
-                if rec.len() == 1 && rec[0].as_bytes() == &SENTINEL[1..SENTINEL.len() - 1] {
+                // Only the sentinel we appended ends the file: the same line inside the text
+                // itself (it holds NUL, which a field may not) is a record like any other, so
+                // nothing after it is dropped unseen.
+                if rec.len() == 1
+                    && rec[0].as_bytes() == &SENTINEL[1..SENTINEL.len() - 1]
+                    && rdr.position().byte() as usize > bytes.len() + 1
+                {
                     closed = true;
                     break;
                 }
@@ -112,9 +124,18 @@ pub fn csv_records(text: &str, delimiter: u8) -> Result<Vec<Record>, Unreadable>
     Ok(out)
 }
 
-/// Spreadsheets run text starting with these as formulas; a leading `'` keeps it text.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Text that, without its leading quotes, a spreadsheet would run as a formula.
+fn formula_like(s: &str) -> bool {
+    s.trim_start_matches('\'').starts_with(FORMULA_START)
+}
+
+/// Spreadsheets run text starting with these as formulas; a leading `'` keeps it text. Text that
+/// already starts with quotes before such a character gets one more, so that [`unformula`] gives
+/// it back whole (`'=x` came back as `=x`; found by cargo fuzz).
 pub fn formula_safe(s: &str) -> Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if formula_like(s) {
         Cow::Owned(format!("'{s}"))
     } else {
         Cow::Borrowed(s)
@@ -124,7 +145,7 @@ pub fn formula_safe(s: &str) -> Cow<'_, str> {
 /// The text a [`formula_safe`] cell stood for.
 pub fn unformula(s: &str) -> &str {
     match s.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest) if formula_like(rest) => rest,
         _ => s,
     }
 }
@@ -258,52 +279,98 @@ pub fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     wb.save_to_buffer()
 }
 
+/// A sheet's last column and row as Excel has them (XFD, 1,048,576): a cell beyond is no
+/// spreadsheet's.
+const XLSX_MAX_COL: u32 = 16_383;
+const XLSX_MAX_ROW: u32 = 1_048_575;
+/// At most this many fields (cells, empty ones between included) in all rows: about what the
+/// largest accepted CSV upload holds.
+const XLSX_MAX_FIELDS: usize = 5_000_000;
+
 /// The rows of the first sheet of an `.xlsx` file as text, with their row numbers as Excel shows
 /// them. Numbers that are whole print without decimals (a client number 123 stays "123"), dates as
 /// `jjjj-mm-dd`, dates with a time as `jjjj-mm-dd uu:mm` (`uu:mm:ss` when the seconds are not
 /// zero); empty rows are skipped.
+///
+/// The cells are read one by one, not as calamine's `Range`: a range is as wide and as tall as the
+/// cells farthest apart, so two cells (A1 and XFD1048576) asked for 17 billion cells of memory.
+/// A cell outside a sheet's bounds or a sheet past [`XLSX_MAX_FIELDS`] is refused, and a panic
+/// inside calamine (found by cargo fuzz: an overflow on a column name longer than any sheet's)
+/// is an unreadable file, not a crash.
 pub fn xlsx_records(bytes: &[u8]) -> Result<Vec<Record>, Unreadable> {
-    use calamine::{Data, DataType, Reader};
-    use chrono::Timelike;
     let unreadable = |e: String| Unreadable {
         line: 1,
         en: format!("the Excel file cannot be read ({e}); save it as .xlsx or as CSV UTF-8"),
         nl: "Het Excel-bestand is onleesbaar: sla het op als .xlsx of als CSV UTF-8.".into(),
     };
-    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes))
-        .map_err(|e: calamine::XlsxError| unreadable(e.to_string()))?;
-    let range = match wb.worksheet_range_at(0) {
-        Some(r) => r.map_err(|e| unreadable(e.to_string()))?,
-        None => return Ok(vec![]),
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| xlsx_cells(bytes))) {
+        Ok(Ok(rows)) => Ok(rows),
+        Ok(Err(e)) => Err(unreadable(e)),
+        Err(_) => Err(unreadable("the file is damaged".into())),
+    }
+}
+
+fn xlsx_cells(bytes: &[u8]) -> Result<Vec<Record>, String> {
+    use calamine::{DataRef, DataType, Reader};
+    use chrono::Timelike;
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let Some(name) = wb.sheet_names().first().cloned() else {
+        return Ok(vec![]);
     };
-    let first_row = range.start().map(|(r, _)| r as u64).unwrap_or(0);
-    let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
-    let mut out = vec![];
-    for (i, row) in range.rows().enumerate() {
-        let mut fields: Vec<String> = vec![String::new(); first_col];
-        fields.extend(row.iter().map(|d| match d {
-            Data::Empty => String::new(),
-            Data::String(s) => s.clone(),
-            Data::Int(n) => n.to_string(),
-            Data::Float(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", *x as i64),
-            Data::Float(x) => x.to_string(),
-            Data::Bool(b) => b.to_string(),
-            Data::DateTime(_) => match d.as_datetime() {
+    let mut cells = match wb.worksheet_cells_reader(&name) {
+        Ok(c) => c,
+        // Not a worksheet (a chart sheet): no rows, as calamine's range gave.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => return Ok(vec![]),
+        Err(e) => return Err(e.to_string()),
+    };
+    // Row → (its width: one past its last cell, its cells).
+    let mut rows: std::collections::BTreeMap<u32, (u32, Vec<(u32, String)>)> = Default::default();
+    let mut fields = 0usize;
+    while let Some(cell) = cells.next_cell().map_err(|e| e.to_string())? {
+        let (r, c) = cell.get_position();
+        if r > XLSX_MAX_ROW || c > XLSX_MAX_COL {
+            return Err("a cell lies outside the sheet".into());
+        }
+        let d = cell.get_value();
+        let text = match d {
+            DataRef::Empty => continue,
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+            DataRef::SharedString(s) => s.to_string(),
+            DataRef::Int(n) => n.to_string(),
+            DataRef::Float(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", *x as i64),
+            DataRef::Float(x) => x.to_string(),
+            DataRef::Bool(b) => b.to_string(),
+            DataRef::DateTime(_) => match d.as_datetime() {
                 Some(t) if t.time() == chrono::NaiveTime::MIN => t.date().to_string(),
                 Some(t) if t.second() == 0 => t.format("%Y-%m-%d %H:%M").to_string(),
                 Some(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
                 None => String::new(),
             },
-            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-            Data::Error(e) => format!("#{e:?}"),
-        }));
-        while fields.last().is_some_and(|f| f.is_empty()) {
-            fields.pop();
+            DataRef::Error(e) => format!("#{e:?}"),
+        };
+        if text.is_empty() {
+            continue;
+        }
+        let (width, row) = rows.entry(r).or_default();
+        // The fields this row will hold: the empty ones before its last cell too.
+        fields += (c + 1).saturating_sub(*width) as usize;
+        if fields > XLSX_MAX_FIELDS {
+            return Err(format!("more than {XLSX_MAX_FIELDS} cells"));
+        }
+        *width = (*width).max(c + 1);
+        row.push((c, text));
+    }
+    // Fields by column from A (empty ones before the first used column), rows numbered as in Excel.
+    let mut out = vec![];
+    for (r, (width, cells)) in rows {
+        let mut fields = vec![String::new(); width as usize];
+        for (c, text) in cells {
+            fields[c as usize] = text;
         }
         if fields.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        out.push((first_row + i as u64 + 1, fields));
+        out.push((r as u64 + 1, fields));
     }
     Ok(out)
 }
@@ -337,9 +404,58 @@ mod tests {
         assert!(e.nl.contains("niet afgesloten"));
     }
 
+    /// Two legal cells far apart (A1, XFD1048576) are two rows, not a range of 17 billion
+    /// cells (the old reader ran out of memory: found while fixing a cargo fuzz finding).
+    #[test]
+    fn cells_far_apart_are_read_cell_by_cell() {
+        let bytes = std::fs::read(format!(
+            "{}/tests/fixtures/fuzz/activities_csv/far_apart_cells.xlsx",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let r = xlsx_records(&bytes).unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0], (1, vec!["naam".to_string()]));
+        assert_eq!(r[1].0, 1_048_576);
+        assert_eq!(r[1].1.len(), 16_384);
+        assert_eq!(r[1].1[16_383], "x");
+    }
+
+    /// Lines that end in a lone `\r` are numbered like any others (they all were line 1).
+    #[test]
+    fn lines_ending_in_a_carriage_return_are_counted() {
+        let raw = std::fs::read(format!(
+            "{}/tests/fixtures/fuzz/recipients_csv/carriage_return_lines.csv",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let t = std::str::from_utf8(&raw).unwrap();
+        let lines: Vec<u64> = csv_records(t, b';').unwrap().iter().map(|r| r.0).collect();
+        assert_eq!(lines, vec![1, 2, 4, 5]);
+        let t = "a,b\r1,2\r\r\"x\ry\",3\r\n4,5";
+        let lines: Vec<u64> = csv_records(t, b',').unwrap().iter().map(|r| r.0).collect();
+        assert_eq!(lines, vec![1, 2, 4, 6]);
+    }
+
+    /// The end marker `csv_records` appends, written in the file itself, does not end the file:
+    /// the rows after it are still read (before, they were dropped without a word).
+    #[test]
+    fn the_end_marker_inside_a_file_ends_nothing() {
+        let t = "a,b\n1,2\n\u{0}meldpunt-end\u{0}\n3,4\n";
+        let r = csv_records(t, b',').unwrap();
+        assert_eq!(r.len(), 4, "{r:?}");
+        assert_eq!(r[3], (4, vec!["3".to_string(), "4".into()]));
+        assert_eq!(r[2], (3, vec!["\u{0}meldpunt-end\u{0}".to_string()]));
+        // At the very end, without a line break after it, too.
+        let t = "a,b\n\u{0}meldpunt-end\u{0}";
+        assert_eq!(csv_records(t, b',').unwrap().len(), 2);
+    }
+
     #[test]
     fn formulas_are_defused_and_restored() {
-        for s in ["=1+1", "+31 6", "-", "@SUM(A1)", "gewoon", "'quote"] {
+        for s in [
+            "=1+1", "+31 6", "-", "@SUM(A1)", "gewoon", "'quote", "'=x", "''@y", "'", "''",
+        ] {
             assert_eq!(unformula(&formula_safe(s)), s);
         }
         assert_eq!(formula_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");

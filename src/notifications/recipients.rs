@@ -14,6 +14,8 @@
 use serde::Serialize;
 
 pub const REQUIRED: [&str; 4] = ["name", "email", "postal_address", "language"];
+const CONTROL_CHARS_EN: &str = crate::input::BAD_CHARS_MESSAGE;
+const CONTROL_CHARS_NL: &str = "bevat tekens die we niet kunnen bewaren (zoals NUL); haal ze weg";
 pub const MAX_ROWS: usize = 1_000_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -233,7 +235,13 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
                 flag("email", "not an e-mail address", "geen e-mailadres");
             }
         }
-        let address = Some(get(2)).filter(|a| !a.is_empty());
+        // `\n` typed in a cell is a line break: the address is compared, checked and kept as
+        // it will print (before, the duplicate check saw the `\n` and the same person with a
+        // real line break came in twice; found by cargo fuzz).
+        let address = Some(get(2).replace("\\n", "\n"))
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty());
+        let address = address.as_deref();
         if address.map(|a| a.chars().count() > 500).unwrap_or(false) {
             flag(
                 "postal_address",
@@ -242,8 +250,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
             );
         }
         if let Some(a) = address {
-            let a = a.replace("\\n", "\n");
-            if let Err(p) = super::address::check(&super::address::window_lines(name, &a)) {
+            if let Err(p) = super::address::check(&super::address::window_lines(name, a)) {
                 flag("postal_address", &p.en(), &p.nl());
             }
         }
@@ -262,6 +269,18 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
                 "nl"
             }
         };
+        // The input boundary: PostgreSQL refuses NUL in text, SQLite stores it; a file is
+        // refused alike on both (found by cargo fuzz).
+        for (k, column) in REQUIRED.iter().enumerate() {
+            if crate::input::has_bad_chars(get(k)) {
+                flag(column, CONTROL_CHARS_EN, CONTROL_CHARS_NL);
+            }
+        }
+        for (p, column) in extra_idx.iter().zip(&extra_columns) {
+            if crate::input::has_bad_chars(&fields[*p]) {
+                flag(column, CONTROL_CHARS_EN, CONTROL_CHARS_NL);
+            }
+        }
         if row_bad {
             continue;
         }
@@ -281,7 +300,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ImportError> {
             line,
             name: name.to_string(),
             email: email.map(str::to_string),
-            postal_address: address.map(|a| a.replace("\\n", "\n")),
+            postal_address: address.map(str::to_string),
             language: language.into(),
             extra: extra_idx
                 .iter()
@@ -486,5 +505,54 @@ mod tests {
             Err(ImportError::Rows(b)) => assert_eq!((b[0].line, b[0].field.as_str()), (2, "email")),
             other => panic!("{other:?}"),
         }
+    }
+}
+
+/// Inputs `cargo fuzz` (fuzz/, target `recipients_csv`) found, replayed on the real parser.
+#[cfg(test)]
+mod fuzz_findings {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/tests/fixtures/fuzz/recipients_csv/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// Control characters (here the start of a ZIP header in an address) were accepted: a 422
+    /// on SQLite's neighbour PostgreSQL turned into a failed insert. Now the row is refused.
+    #[test]
+    fn control_characters_are_refused_by_line_and_field() {
+        match parse(&fixture("control_chars_in_address.csv")) {
+            Err(ImportError::Rows(bad)) => {
+                assert_eq!(bad.len(), 1, "{bad:?}");
+                assert_eq!((bad[0].line, bad[0].field.as_str()), (2, "postal_address"));
+                assert!(bad[0].message.contains("control characters"), "{bad:?}");
+                assert!(bad[0].message_nl.contains("NUL"), "{bad:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// `\n` typed in an address and a real line break are one address: the same person came
+    /// in twice, and an address ending in `\n` kept an empty last line.
+    #[test]
+    fn a_typed_line_break_is_a_line_break_for_duplicates_too() {
+        let p = parse(&fixture("address_with_backslash_n.csv")).unwrap();
+        assert_eq!(p.rows.len(), 2, "{:?}", p.rows);
+        assert_eq!(
+            p.rows[0].postal_address.as_deref(),
+            Some("Kerkweg 1\n9999 ZZ West")
+        );
+        assert_eq!(
+            p.duplicates,
+            vec![Duplicate {
+                line: 3,
+                same_as_line: 2
+            }]
+        );
+        assert_eq!(p.rows[1].postal_address.as_deref(), Some("Dorpsstraat 2"));
     }
 }

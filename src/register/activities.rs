@@ -140,6 +140,23 @@ impl Activity {
                 ));
             }
         }
+        // The input boundary, for the imports too (PostgreSQL refuses NUL in text, SQLite
+        // stores it; found by cargo fuzz).
+        for (field, v) in [
+            ("name", &self.name),
+            ("purposes", &self.purposes),
+            ("recipients", &self.recipients),
+            ("processors", &self.processors),
+            ("retention", &self.retention),
+        ] {
+            if crate::input::has_bad_chars(v) {
+                out.push(FieldProblem::new(
+                    field,
+                    crate::input::BAD_CHARS_MESSAGE,
+                    "bevat tekens die we niet kunnen bewaren (zoals NUL); haal ze weg",
+                ));
+            }
+        }
         if self.data_categories.is_empty() && self.special_categories.is_empty() {
             out.push(FieldProblem::new(
                 "data_categories",
@@ -318,8 +335,15 @@ fn from_records(
             ));
         }
     }
-    for h in &headers {
-        if !CSV_COLUMNS.contains(&h.as_str()) {
+    for (i, h) in headers.iter().enumerate() {
+        if h.is_empty() {
+            // A problem names its field: an empty heading by its column (found by cargo fuzz).
+            problems.push(row_problem(
+                header_line,
+                "header",
+                format!("column {} has no name", i + 1),
+            ));
+        } else if !CSV_COLUMNS.contains(&h.as_str()) {
             problems.push(row_problem(header_line, h, "unknown column"));
         }
     }
@@ -517,6 +541,13 @@ pub fn from_json(bytes: &[u8]) -> Result<Vec<Activity>, Vec<RowProblem>> {
             Ok(a) => a,
             Err(e) => {
                 let path = e.path().to_string();
+                // The item as a whole, or an empty key (`"": 1`): the problem still names a
+                // field (found by cargo fuzz).
+                let path = if path.is_empty() || path == "." {
+                    "item".to_string()
+                } else {
+                    path
+                };
                 problems.push(row_problem(line, &path, e.into_inner().to_string()));
                 continue;
             }
@@ -677,5 +708,90 @@ mod tests {
         let e = from_xlsx(&bytes).unwrap_err();
         assert_eq!(e.len(), 1, "{e:?}");
         assert_eq!((e[0].line, e[0].field.as_str()), (3, "legal_basis"));
+    }
+}
+
+/// Inputs `cargo fuzz` (fuzz/, target `activities_csv`) found, replayed on the real importers.
+#[cfg(test)]
+mod fuzz_findings {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/tests/fixtures/fuzz/activities_csv/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// A file of one `;` has two empty headings: they were refused under an empty field name.
+    #[test]
+    fn an_empty_heading_is_named_by_its_column() {
+        let e = from_table(&fixture("empty_headings.csv")).unwrap_err();
+        let empty: Vec<&RowProblem> = e.iter().filter(|p| p.field == "header").collect();
+        assert_eq!(empty.len(), 2, "{e:?}");
+        assert_eq!(empty[1].message, "column 2 has no name");
+        assert!(e.iter().all(|p| !p.field.is_empty()), "{e:?}");
+    }
+
+    /// A damaged workbook made calamine overflow (a panic in debug builds, a wrapped column in
+    /// release ones): it is an unreadable file.
+    #[test]
+    fn a_workbook_that_makes_calamine_overflow_is_unreadable() {
+        let e = from_table(&fixture("calamine_overflow.xlsx")).unwrap_err();
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].field, "file");
+        assert!(e[0].message.contains("cannot be read"), "{e:?}");
+    }
+
+    /// Two cells far apart (A1 and XFD1048576, both legal) made calamine ask for 17 billion
+    /// cells of memory; the rows are now read cell by cell.
+    #[test]
+    fn cells_far_apart_take_no_more_room_than_they_fill() {
+        let e = from_table(&fixture("far_apart_cells.xlsx")).unwrap_err();
+        // The heading row has only `naam`: the other columns are missing, and row 1048576 is
+        // as wide as the sheet.
+        assert!(e.iter().any(|p| p.field == "purposes"), "{e:?}");
+    }
+
+    /// An empty key in a JSON item (`"": "x"`) was refused under an empty field name.
+    #[test]
+    fn an_empty_key_names_the_item() {
+        let e = from_json(&fixture("empty_key_in_json.json")).unwrap_err();
+        assert!(e.iter().all(|p| !p.field.is_empty()), "{e:?}");
+        assert!(e.iter().any(|p| p.line == 1 && p.field == "item"), "{e:?}");
+    }
+
+    /// A cell ` '=HYPE…` (a quote before a formula character, after a blank) was kept as
+    /// `'=HYPE…`, which the CSV export wrote unchanged and the import then read as `=HYPE…`.
+    #[test]
+    fn a_quote_before_a_formula_survives_export_and_import() {
+        let list = from_csv(&fixture("quote_before_formula.csv")).unwrap();
+        assert!(list[1].purposes.starts_with("'=HYPE"), "{list:?}");
+        assert_eq!(from_csv(to_csv(&list).as_bytes()).unwrap(), list);
+    }
+
+    /// The JSON import took a NUL byte (the CSV and Excel imports the same way).
+    #[test]
+    fn control_characters_are_refused_in_every_import() {
+        let e = from_json(&fixture("nul_in_json.json")).unwrap_err();
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!((e[0].line, e[0].field.as_str()), (1, "purposes"));
+        let mut a = from_json(&fixture("nul_in_json.json").replace_nul()).unwrap();
+        a[0].retention = "7 jaar\u{1b}".into();
+        let e = from_csv(to_csv(&a).as_bytes()).unwrap_err();
+        assert_eq!((e[0].line, e[0].field.as_str()), (2, "retention"));
+    }
+
+    trait ReplaceNul {
+        fn replace_nul(self) -> Vec<u8>;
+    }
+    impl ReplaceNul for Vec<u8> {
+        fn replace_nul(self) -> Vec<u8> {
+            String::from_utf8(self)
+                .unwrap()
+                .replace("\\u0000", "")
+                .into_bytes()
+        }
     }
 }

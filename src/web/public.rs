@@ -1,13 +1,20 @@
 //! The public side: the start page, the report form, the confirmation and the follow-up page.
 //! No account; Dutch first. Nothing is stored until the whole form is valid, and what the person
 //! typed comes back with every error.
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
 
 use actix_multipart::Multipart;
+use actix_web::error::PayloadError;
+use actix_web::http::header::HeaderMap;
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -21,19 +28,21 @@ use crate::reports::model::{self, Acknowledge, NewAttachment, ReportInput};
 use crate::reports::store as report_store;
 use crate::state::AppState;
 
-const MAX_TEXT_FIELD: usize = 100 * 1024;
-const MAX_FIELDS: usize = 60;
+/// At most this many bytes of one text field are kept (public for the fuzz target).
+pub const MAX_TEXT_FIELD: usize = 100 * 1024;
+/// At most this many fields in one form.
+pub const MAX_FIELDS: usize = 60;
 
 /// What a multipart form held: text fields (repeatable) and at most one file.
 #[derive(Default)]
-struct Posted {
-    fields: HashMap<String, Vec<String>>,
-    file: Option<(String, Vec<u8>)>,
-    file_problem: Option<&'static str>,
-    too_long: bool,
+pub struct Posted {
+    pub fields: HashMap<String, Vec<String>>,
+    pub file: Option<(String, Vec<u8>)>,
+    pub file_problem: Option<&'static str>,
+    pub too_long: bool,
     /// Fields from which control characters were removed (the input boundary): the form is shown
     /// again with the text kept without them.
-    stripped: Vec<String>,
+    pub stripped: Vec<String>,
 }
 
 impl Posted {
@@ -48,22 +57,22 @@ impl Posted {
 }
 
 impl Posted {
-    fn get(&self, k: &str) -> String {
+    pub fn get(&self, k: &str) -> String {
         self.fields
             .get(k)
             .and_then(|v| v.first())
             .cloned()
             .unwrap_or_default()
     }
-    fn opt(&self, k: &str) -> Option<String> {
+    pub fn opt(&self, k: &str) -> Option<String> {
         Some(self.get(k).trim().to_string()).filter(|s| !s.is_empty())
     }
-    fn all(&self, k: &str) -> Vec<String> {
+    pub fn all(&self, k: &str) -> Vec<String> {
         self.fields.get(k).cloned().unwrap_or_default()
     }
 
     /// The uploaded file, checked by content; `Err` holds the message key of the problem.
-    fn checked_file(&self) -> Result<Option<NewAttachment>, &'static str> {
+    pub fn checked_file(&self) -> Result<Option<NewAttachment>, &'static str> {
         if let Some(problem) = self.file_problem {
             return Err(problem);
         }
@@ -92,12 +101,67 @@ fn limit_submissions(state: &AppState, req: &HttpRequest, lang: Lang) -> Result<
     })
 }
 
-/// Read a multipart form within limits. A file over the limit is drained, not kept, so the rest of
-/// the form still arrives and can be shown again.
-async fn read_multipart(mut mp: Multipart) -> Result<Posted, String> {
+/// The request body as a stream that remembers that it ended.
+struct Watched<S> {
+    inner: Pin<Box<S>>,
+    ended: Rc<Cell<bool>>,
+}
+
+impl<S: Stream> Stream for Watched<S> {
+    type Item = S::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        let r = self.inner.as_mut().poll_next(cx);
+        if let Poll::Ready(None) = r {
+            self.ended.set(true);
+        }
+        r
+    }
+}
+
+/// The next item of the multipart parser or of a field. Two faults of actix-multipart 0.7, both
+/// found by cargo fuzz, end here as a refused form:
+/// - it answers "not yet" without ever waking the request again when the body ends inside a
+///   part (after a lone `\r`, or within a boundary): once the body has ended, "not yet" means
+///   never (the request hung for as long as the client stayed);
+/// - it panics on some bodies with a one-character boundary (a slice past a short line): the
+///   connection was dropped without an answer.
+async fn next_or_incomplete<T: Stream + Unpin>(
+    s: &mut T,
+    ended: &Cell<bool>,
+) -> Result<Option<T::Item>, String> {
+    futures_util::future::poll_fn(|cx| {
+        let polled =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.poll_next_unpin(cx)));
+        match polled {
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Ok(Poll::Pending) if ended.get() => {
+                Poll::Ready(Err("multipart: the body ends inside a part".into()))
+            }
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(_) => Poll::Ready(Err("multipart: the body is malformed".into())),
+        }
+    })
+    .await
+}
+
+/// Read a multipart form (its Content-Type in `headers`) within limits. A file over the limit is
+/// drained, not kept, so the rest of the form still arrives and can be shown again.
+pub async fn read_multipart<S>(headers: &HeaderMap, payload: S) -> Result<Posted, String>
+where
+    S: Stream<Item = Result<Bytes, PayloadError>> + 'static,
+{
+    let ended = Rc::new(Cell::new(false));
+    let mut mp = Multipart::new(
+        headers,
+        Watched {
+            inner: Box::pin(payload),
+            ended: ended.clone(),
+        },
+    );
     let mut p = Posted::default();
     let mut count = 0;
-    while let Some(field) = mp.next().await {
+    while let Some(field) = next_or_incomplete(&mut mp, &ended).await? {
         let mut field = field.map_err(|e| format!("multipart: {e}"))?;
         count += 1;
         if count > MAX_FIELDS {
@@ -111,7 +175,7 @@ async fn read_multipart(mut mp: Multipart) -> Result<Posted, String> {
                 .unwrap_or_default();
             let mut data = Vec::new();
             let mut over = false;
-            while let Some(chunk) = field.next().await {
+            while let Some(chunk) = next_or_incomplete(&mut field, &ended).await? {
                 let chunk = chunk.map_err(|e| format!("multipart: {e}"))?;
                 if !over && data.len() + chunk.len() > MAX_BYTES {
                     over = true;
@@ -132,7 +196,7 @@ async fn read_multipart(mut mp: Multipart) -> Result<Posted, String> {
             }
         } else {
             let mut buf = Vec::new();
-            while let Some(chunk) = field.next().await {
+            while let Some(chunk) = next_or_incomplete(&mut field, &ended).await? {
                 let chunk = chunk.map_err(|e| format!("multipart: {e}"))?;
                 if buf.len() + chunk.len() > MAX_TEXT_FIELD {
                     p.too_long = true;
@@ -156,7 +220,7 @@ async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Posted, S
         .unwrap_or("")
         .to_ascii_lowercase();
     if ct.starts_with("multipart/form-data") {
-        read_multipart(Multipart::new(req.headers(), payload)).await
+        read_multipart(req.headers(), payload).await
     } else if ct.starts_with("application/x-www-form-urlencoded") {
         let mut body = web::BytesMut::new();
         let mut payload = payload;
@@ -727,4 +791,72 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(follow))
                 .route(web::post().to(follow_add)),
         );
+}
+
+/// Inputs `cargo fuzz` (fuzz/, target `form_multipart`) found, replayed on the real parser.
+#[cfg(test)]
+mod fuzz_findings {
+    use super::*;
+
+    /// A fuzz input: the first byte picks the chunk size, then the Content-Type up to a line
+    /// feed, then the body (as in fuzz/fuzz_targets/form_multipart.rs).
+    fn run(data: &[u8]) -> Result<Posted, String> {
+        let cut = data[0] as usize + 1;
+        let nl = data
+            .iter()
+            .position(|b| *b == b'\n')
+            .expect("a header line");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::HeaderValue::from_bytes(&data[1..nl]).unwrap(),
+        );
+        let chunks: Vec<Result<Bytes, PayloadError>> = data[nl + 1..]
+            .chunks(cut)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                read_multipart(&headers, futures_util::stream::iter(chunks)),
+            )
+            .await
+            .expect("the form parser hangs")
+        })
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/tests/fixtures/fuzz/form_multipart/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// A body that ends inside a field (here after a lone `\r`) left the request waiting for
+    /// ever; now it is an incomplete form, and the same form completed is read.
+    #[test]
+    fn a_body_that_ends_inside_a_field_is_refused_not_awaited() {
+        let raw = fixture("body_ends_inside_field.bin");
+        let e = run(&raw).err().expect("an incomplete form is refused");
+        assert!(e.contains("ends inside"), "{e}");
+        let mut complete = raw.clone();
+        complete.extend_from_slice(b"\n--q--\r\n");
+        let p = run(&complete).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(p.get("description"), "Ik kreeg een brief");
+    }
+
+    /// A one-character boundary and a line of one byte before it made actix-multipart slice
+    /// past the line's end: a panic while serving the request. Now the form is refused.
+    #[test]
+    fn a_parser_panic_is_a_refused_form() {
+        let e = run(&fixture("one_char_boundary_panic.bin"))
+            .err()
+            .expect("a malformed form is refused");
+        assert!(e.contains("malformed"), "{e}");
+    }
 }

@@ -907,6 +907,39 @@ pub(crate) async fn upload(
     r.send().await.expect("request")
 }
 
+/// Found by cargo fuzz (target `recipients_csv`; its input is
+/// tests/fixtures/fuzz/recipients_csv/control_chars_in_address.csv): control characters in a
+/// recipients file were accepted, so SQLite stored a NUL where PostgreSQL failed the insert. Now
+/// the file is a 422 naming the line and field on both databases, and nothing is imported.
+async fn control_characters_in_recipients_are_refused_alike(app: TestApp) {
+    app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let id = assessed_incident(&app, &h, 2).await;
+    let fixture = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/fuzz/recipients_csv/control_chars_in_address.csv"
+    ))
+    .unwrap();
+    assert_problem(
+        upload(&app, &id, Some(&h.token), fixture).await,
+        422,
+        Some("line 2: postal_address"),
+    )
+    .await;
+    let nul = b"name,email,postal_address,language\nJan\x00 Jansen,jan@example.nl,,nl\n".to_vec();
+    assert_problem(
+        upload(&app, &id, Some(&h.token), nul).await,
+        422,
+        Some("line 2: name"),
+    )
+    .await;
+    // The same file without the NUL goes in.
+    let ok = b"name,email,postal_address,language\nJan Jansen,jan@example.nl,,nl\n".to_vec();
+    let r = upload(&app, &id, Some(&h.token), ok).await;
+    assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
+}
+both!(control_characters_in_recipients_are_refused_alike);
+
 /// A communication draft signed off by the FG; returns its id.
 pub(crate) async fn signed_off_letters(app: &TestApp, id: &str, h: &User, f: &User) -> String {
     let d = signed_off_draft(
