@@ -102,7 +102,7 @@ fn limit_submissions(state: &AppState, req: &HttpRequest, lang: Lang) -> Result<
 }
 
 /// The request body as a stream that remembers that it ended.
-struct Watched<S> {
+pub(crate) struct Watched<S> {
     inner: Pin<Box<S>>,
     ended: Rc<Cell<bool>>,
 }
@@ -126,7 +126,7 @@ impl<S: Stream> Stream for Watched<S> {
 ///   never (the request hung for as long as the client stayed);
 /// - it panics on some bodies with a one-character boundary (a slice past a short line): the
 ///   connection was dropped without an answer.
-async fn next_or_incomplete<T: Stream + Unpin>(
+pub(crate) async fn next_or_incomplete<T: Stream + Unpin>(
     s: &mut T,
     ended: &Cell<bool>,
 ) -> Result<Option<T::Item>, String> {
@@ -143,6 +143,24 @@ async fn next_or_incomplete<T: Stream + Unpin>(
         }
     })
     .await
+}
+
+/// A multipart parser over `payload` that knows when the body has ended, for
+/// [`next_or_incomplete`]: every multipart form (public and staff) is read through it, so a body
+/// that ends inside a part or trips the parser is a refused form, never a hang or a panic.
+pub(crate) fn guarded_multipart<S>(headers: &HeaderMap, payload: S) -> (Multipart, Rc<Cell<bool>>)
+where
+    S: Stream<Item = Result<Bytes, PayloadError>> + 'static,
+{
+    let ended = Rc::new(Cell::new(false));
+    let mp = Multipart::new(
+        headers,
+        Watched {
+            inner: Box::pin(payload),
+            ended: ended.clone(),
+        },
+    );
+    (mp, ended)
 }
 
 /// Read a multipart form (its Content-Type in `headers`) within limits. A file over the limit is

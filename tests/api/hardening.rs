@@ -6,6 +6,7 @@ use diesel::connection::SimpleConnection;
 use meldpunt::auth::{secrets, store as auth_store};
 use serde_json::{json, Value};
 
+use crate::both;
 use crate::helpers::{assert_problem, spawn_app_with, Db, TestApp, TestDb, PASSWORD};
 use crate::staff_pages::{csrf_of, location};
 
@@ -727,3 +728,46 @@ async fn nothing_personal_in_the_log_at_trace(kind: Db) {
     }
 }
 both_kinds!(nothing_personal_in_the_log_at_trace);
+
+/// The staff pages' file uploads (recipients, processing register, breach-register import) read
+/// their multipart bodies through the same guard as the public form: a body that ends inside a part
+/// (it left actix-multipart waiting for ever) and one that made its parser panic (both found by
+/// cargo fuzz on the public form) are refused with 400 at once, before any sign-in is looked at.
+async fn staff_uploads_refuse_broken_multipart_bodies(app: TestApp) {
+    let fixture = |name: &str| -> (String, Vec<u8>) {
+        let raw = std::fs::read(format!(
+            "{}/tests/fixtures/fuzz/form_multipart/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        // The target's layout: a chunk-size byte, the Content-Type up to a line feed, the body.
+        let rest = &raw[1..];
+        let nl = rest.iter().position(|b| *b == b'\n').unwrap();
+        (
+            String::from_utf8(rest[..nl].to_vec()).unwrap(),
+            rest[nl + 1..].to_vec(),
+        )
+    };
+    for path in [
+        "/staff/incidents/01a00000-0000-7000-8000-000000000000/recipients",
+        "/staff/activities/import",
+        "/staff/register/import",
+    ] {
+        for name in ["body_ends_inside_field.bin", "one_char_boundary_panic.bin"] {
+            let (content_type, body) = fixture(name);
+            let r = tokio::time::timeout(
+                std::time::Duration::from_secs(20),
+                app.client
+                    .post(app.url(path))
+                    .header("Content-Type", content_type)
+                    .body(body)
+                    .send(),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("{path} with {name}: no answer within 20 s"))
+            .unwrap();
+            assert_eq!(r.status(), 400, "{path} with {name}");
+        }
+    }
+}
+both!(staff_uploads_refuse_broken_multipart_bodies);

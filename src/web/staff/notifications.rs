@@ -6,10 +6,8 @@
 //! `notifications::{service, campaign, public}`; these handlers parse forms, call them and render.
 use std::collections::HashMap;
 
-use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use super::incidents::begin;
@@ -1248,12 +1246,18 @@ pub async fn import(
     let mut csrf = String::new();
     let mut file: Option<Vec<u8>> = None;
     let mut too_large = false;
-    let mut mp = Multipart::new(req.headers(), payload);
-    while let Some(field) = mp.next().await {
+    let (mut mp, ended) = crate::web::public::guarded_multipart(req.headers(), payload);
+    while let Some(field) = crate::web::public::next_or_incomplete(&mut mp, &ended)
+        .await
+        .map_err(|_| super::bad_request(lang))?
+    {
         let mut field = field.map_err(|_| super::bad_request(lang))?;
         let name = field.name().unwrap_or("").to_string();
         let mut buf = vec![];
-        while let Some(chunk) = field.next().await {
+        while let Some(chunk) = crate::web::public::next_or_incomplete(&mut field, &ended)
+            .await
+            .map_err(|_| super::bad_request(lang))?
+        {
             let chunk = chunk.map_err(|_| super::bad_request(lang))?;
             if buf.len() + chunk.len() > max {
                 too_large = true;

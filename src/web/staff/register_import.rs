@@ -7,11 +7,9 @@
 //! computed when it first read it; the server refuses a file whose digest differs, and the
 //! "Importeren" button only stores when the mapping posted is the mapping of the preview shown.
 //! Authorisation and storing are `register::import_service`, as for the API.
-use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
-use futures_util::StreamExt;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -146,8 +144,11 @@ async fn read_multipart(
         file: None,
         too_large: false,
     };
-    let mut mp = Multipart::new(req.headers(), payload);
-    while let Some(field) = mp.next().await {
+    let (mut mp, ended) = crate::web::public::guarded_multipart(req.headers(), payload);
+    while let Some(field) = crate::web::public::next_or_incomplete(&mut mp, &ended)
+        .await
+        .map_err(|_| super::bad_request(lang))?
+    {
         let mut field = field.map_err(|_| super::bad_request(lang))?;
         let name = field.name().unwrap_or("").to_string();
         let cap = match name.as_str() {
@@ -156,7 +157,10 @@ async fn read_multipart(
             _ => 64 * 1024,
         };
         let mut buf = vec![];
-        while let Some(chunk) = field.next().await {
+        while let Some(chunk) = crate::web::public::next_or_incomplete(&mut field, &ended)
+            .await
+            .map_err(|_| super::bad_request(lang))?
+        {
             let chunk = chunk.map_err(|_| super::bad_request(lang))?;
             if buf.len() + chunk.len() > cap {
                 p.too_large = true;
