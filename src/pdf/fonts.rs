@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{LazyLock, RwLock};
 
-use super::Font;
+use super::model::Font;
 
 /// One face: its data, units per em, and a cache of char → (glyph id, advance in 1/1000 em).
 pub struct Face {

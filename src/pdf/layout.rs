@@ -9,7 +9,7 @@
 //! edges, at most [`ADDRESS_MAX_LINES`] lines of at most [`ADDRESS_WIDTH`] mm. The HTML letter takes
 //! the same figures ([`letter_css`]).
 use super::fonts::{prepare, text_width};
-use super::{mm, Block, Font, Run, A4_HEIGHT, A4_WIDTH};
+use super::model::{mm, Block, Font, Run, A4_HEIGHT, A4_WIDTH};
 
 pub const LEFT: f32 = 25.0;
 pub const RIGHT: f32 = 20.0;
