@@ -3,14 +3,13 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::{
-    errors_ctx, expired, here, localise, notice, page_err, render, signed_in, Form, Shown,
-};
+use super::form::{errors_ctx, localise, Form, Shown};
+use super::page::{expired, here, notice, page_err, render, signed_in};
 use crate::auth::{account, login::session_cookie, store as auth_store, Staff};
 use crate::error::ApiError;
 use crate::signals::rules::NewReports;
 use crate::state::AppState;
-use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
+use crate::web::kit::{csrf_ok, redirect, web as pages, Lang, PageError};
 
 /// The QR code of an otpauth URL as an SVG (scanned by the authenticator app), or none.
 fn qr_svg(url: &str) -> Option<String> {
@@ -244,7 +243,7 @@ pub async fn totp(
                 Err(e) => failed(&state, &req, lang, &staff, e).await,
             };
         }
-        _ => return Err(super::bad_request(lang)),
+        _ => return Err(super::page::bad_request(lang)),
     };
     match outcome {
         Ok(shown2) => {

@@ -8,12 +8,13 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::{
-    errors_ctx, expired, forbidden, here, local_db, localise, may_admin, notice, page_err,
-    push_err, render, render_with_csrf, signed_in, Form, Shown,
+use super::form::{errors_ctx, localise, push_err, Form, Shown};
+use super::page::{
+    expired, forbidden, here, may_admin, notice, page_err, render, render_with_csrf, signed_in,
 };
+use super::when::local_db;
 use crate::audit::{self, Actor, Entry};
-use crate::auth::routes::new_user_problems;
+use crate::auth::account::new_user_problems;
 use crate::auth::secrets::hash_password;
 use crate::auth::{store as auth_store, Role, Staff};
 use crate::db::{is_unique_violation, now, to_db, write_tx, DbConn};
@@ -21,7 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::orgs::store::{self as org_store, OrgRow};
 use crate::orgs::{Organisation, OrganisationInput};
 use crate::state::AppState;
-use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
+use crate::web::kit::{csrf_ok, redirect, web as pages, Lang, PageError};
 
 const ROLES: [Role; 3] = [Role::Handler, Role::Fg, Role::Admin];
 
@@ -334,11 +335,11 @@ async fn org_page_with(
                 stored.get(name).cloned().unwrap_or_default()
             };
             let id = format!("f-{name}");
-            let hint = super::opt_t(lang, &format!("staff_org_{name}_hint"));
+            let hint = super::form::opt_t(lang, &format!("staff_org_{name}_hint"));
             let error = extra.errors.iter().find(|(f, _)| f == name).map(|(_, m)| m.clone());
             json!({
                 "name": name,
-                "describedby": super::described_by(&id, hint.is_some(), error.is_some()),
+                "describedby": super::form::described_by(&id, hint.is_some(), error.is_some()),
                 "id": id,
                 "label": w.t(lang, &format!("staff_org_{name}")),
                 "hint": hint,
@@ -372,7 +373,7 @@ async fn org_page_with(
         |key: &str, stored: String| -> String { extra.typed.get(key).cloned().unwrap_or(stored) };
     let field = |name: &str, kind: &str, value: String| -> Value {
         let id = format!("f-{name}");
-        let hint = super::opt_t(lang, &format!("staff_org_{name}_hint"));
+        let hint = super::form::opt_t(lang, &format!("staff_org_{name}_hint"));
         let error = extra
             .errors
             .iter()
@@ -380,7 +381,7 @@ async fn org_page_with(
             .map(|(_, m)| m.clone());
         json!({
             "name": name, "id": id, "type": kind, "value": value,
-            "describedby": super::described_by(&id, hint.is_some(), error.is_some()),
+            "describedby": super::form::described_by(&id, hint.is_some(), error.is_some()),
             "label": w.t(lang, &format!("staff_org_{name}")),
             "hint": hint, "error": error,
         })
@@ -846,7 +847,7 @@ pub async fn token_create(
         })
         .await
         .map_err(|e| page_err(lang, e))?;
-    let (fresh, cookie) = crate::web::fresh_csrf(&req);
+    let (fresh, cookie) = crate::web::kit::fresh_csrf(&req);
     let extra = Extra {
         new_token: Some((name, token)),
         fresh_csrf: Some((fresh, cookie)),

@@ -10,21 +10,19 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::incidents::begin;
-use super::{
-    errors_ctx, expired, here, input_value, lines, local_time, localise, notice, opt_t, page_err,
-    parse_local, push_err, query, render, signed_in, Form, Shown,
-};
+use super::form::{errors_ctx, lines, localise, opt_t, push_err, Form, Shown};
+use super::page::{begin, expired, here, notice, page_err, query, render, signed_in};
+use super::when::{input_value, local_time, parse_local};
 use crate::auth::{store as auth_store, Role, Staff};
 use crate::error::ApiError;
 use crate::notifications::ap::DraftInput;
 use crate::notifications::campaign::{self, NewCampaign};
 use crate::notifications::public;
-use crate::notifications::routes::ctx as nctx;
+use crate::notifications::service::ctx as nctx;
 use crate::notifications::service::{self, Decision, DraftView, FilingInput, NewDraft};
 use crate::notifications::store;
 use crate::state::AppState;
-use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
+use crate::web::kit::{csrf_ok, redirect, web as pages, Lang, PageError};
 
 /// The choices on the new-draft form: (value, stored purpose for `NewDraft`, AP kind).
 const KINDS: [(&str, &str, Option<&str>); 6] = [
@@ -156,7 +154,7 @@ fn fields_ctx(
                         "id": id,
                         "label": t(lang, &format!("staff_nf_field_{name}")),
                         "hint": hint,
-                        "describedby": super::described_by(&id, hint.is_some(), error.is_some()),
+                        "describedby": super::form::described_by(&id, hint.is_some(), error.is_some()),
                         "error": error,
                         "textarea": area,
                         "tri": TRI.contains(name),
@@ -938,7 +936,7 @@ pub async fn decide(
     let approve = match f.get("decision").as_str() {
         "approve" => true,
         "reject" => false,
-        _ => return Err(super::bad_request(lang)),
+        _ => return Err(super::page::bad_request(lang)),
     };
     let remarks = f.get("remarks");
     let input = Decision {
@@ -1246,19 +1244,19 @@ pub async fn import(
     let mut csrf = String::new();
     let mut file: Option<Vec<u8>> = None;
     let mut too_large = false;
-    let (mut mp, ended) = crate::web::public::guarded_multipart(req.headers(), payload);
-    while let Some(field) = crate::web::public::next_or_incomplete(&mut mp, &ended)
+    let (mut mp, ended) = crate::web::multipart::guarded_multipart(req.headers(), payload);
+    while let Some(field) = crate::web::multipart::next_or_incomplete(&mut mp, &ended)
         .await
-        .map_err(|_| super::bad_request(lang))?
+        .map_err(|_| super::page::bad_request(lang))?
     {
-        let mut field = field.map_err(|_| super::bad_request(lang))?;
+        let mut field = field.map_err(|_| super::page::bad_request(lang))?;
         let name = field.name().unwrap_or("").to_string();
         let mut buf = vec![];
-        while let Some(chunk) = crate::web::public::next_or_incomplete(&mut field, &ended)
+        while let Some(chunk) = crate::web::multipart::next_or_incomplete(&mut field, &ended)
             .await
-            .map_err(|_| super::bad_request(lang))?
+            .map_err(|_| super::page::bad_request(lang))?
         {
-            let chunk = chunk.map_err(|_| super::bad_request(lang))?;
+            let chunk = chunk.map_err(|_| super::page::bad_request(lang))?;
             if buf.len() + chunk.len() > max {
                 too_large = true;
                 continue;
