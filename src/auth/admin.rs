@@ -328,6 +328,7 @@ pub fn send_reset(
                 subject,
                 body_text: body,
                 body_html: None,
+                thread: Default::default(),
             },
             mail.mail_domain,
             now,

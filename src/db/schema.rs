@@ -247,6 +247,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         smtp_response -> Nullable<Text>,
         created_at -> Timestamp,
+        in_reply_to -> Nullable<Text>,
+        reference_ids -> Nullable<Text>,
     }
 }
 

@@ -14,6 +14,62 @@ pub struct NewMessage {
     pub subject: String,
     pub body_text: String,
     pub body_html: Option<String>,
+    /// In-Reply-To and References; `Thread::default()` for a message that answers nothing.
+    pub thread: Thread,
+}
+
+/// The threading headers of a message (RFC 5322 section 3.6.4): the Message-ID it answers, and
+/// the Message-IDs of the conversation, oldest first. Each `<left@right>`, with its angle brackets.
+/// Only well-formed ids are kept (`Thread::new`), so no header can be forged through them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Thread {
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+}
+
+/// At most this many ids in References: the first and the latest (RFC 5322 lets the middle go).
+pub const MAX_REFERENCES: usize = 10;
+
+impl Thread {
+    /// From ids with or without angle brackets; ids that are not a `left@right` of visible ASCII
+    /// (no brackets, no white space, at most 250 characters) are dropped, and so are repeats.
+    /// References keeps the first and the latest ids when there are more than `MAX_REFERENCES`.
+    pub fn new<S: AsRef<str>>(in_reply_to: Option<&str>, references: &[S]) -> Thread {
+        let mut refs: Vec<String> = vec![];
+        for id in references.iter().filter_map(|r| msg_id(r.as_ref())) {
+            if !refs.contains(&id) {
+                refs.push(id);
+            }
+        }
+        if refs.len() > MAX_REFERENCES {
+            refs.drain(1..refs.len() - (MAX_REFERENCES - 1));
+        }
+        Thread {
+            in_reply_to: in_reply_to.and_then(msg_id),
+            references: refs,
+        }
+    }
+
+    /// The References header's value: the ids separated by one space; `None` when there are none.
+    pub fn references_header(&self) -> Option<String> {
+        (!self.references.is_empty()).then(|| self.references.join(" "))
+    }
+}
+
+/// `id` as `<left@right>` when it is a well-formed Message-ID (with or without its brackets).
+pub fn msg_id(id: &str) -> Option<String> {
+    let bare = id.trim();
+    let bare = bare
+        .strip_prefix('<')
+        .and_then(|b| b.strip_suffix('>'))
+        .unwrap_or(bare);
+    let (left, right) = bare.split_once('@')?;
+    let fine = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'@' | b'"' | b'\\'))
+    };
+    (bare.len() <= 250 && fine(left) && fine(right)).then(|| format!("<{bare}>"))
 }
 
 #[derive(Queryable, Debug, Clone)]
@@ -37,6 +93,10 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub smtp_response: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The In-Reply-To header's value (`<…@…>`), if any.
+    pub in_reply_to: Option<String>,
+    /// The References header's value (ids separated by one space), if any.
+    pub reference_ids: Option<String>,
 }
 
 /// One outbox row as it is queued. `None` binds NULL (not DEFAULT), so the statement's text is the
@@ -60,6 +120,8 @@ struct QueuedRow<'a> {
     attempts: i32,
     next_attempt_at: NaiveDateTime,
     created_at: NaiveDateTime,
+    in_reply_to: Option<&'a str>,
+    reference_ids: Option<String>,
 }
 
 impl<'a> QueuedRow<'a> {
@@ -80,6 +142,8 @@ impl<'a> QueuedRow<'a> {
             attempts: 0,
             next_attempt_at: t,
             created_at: t,
+            in_reply_to: m.thread.in_reply_to.as_deref(),
+            reference_ids: m.thread.references_header(),
         }
     }
 }
@@ -122,7 +186,7 @@ pub fn enqueue_batch(
                 ids.push(row.id);
             }
         }
-        // PostgreSQL: every statement is a round trip, so multi-row INSERTs; 14 columns a row,
+        // PostgreSQL: every statement is a round trip, so multi-row INSERTs; 16 columns a row,
         // 500 rows stay far below the 65,535 bound parameters.
         DbConn::Pg(c) => {
             for chunk in msgs.chunks(500) {
@@ -562,6 +626,56 @@ pub fn backoff(base_seconds: i64, attempts: i32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_well_formed_message_ids_reach_the_threading_headers() {
+        assert_eq!(
+            msg_id("a.b@example.nl").as_deref(),
+            Some("<a.b@example.nl>")
+        );
+        assert_eq!(
+            msg_id(" <a.b@example.nl> ").as_deref(),
+            Some("<a.b@example.nl>")
+        );
+        for bad in [
+            "",
+            "<>",
+            "no-at-sign",
+            "@example.nl",
+            "a@",
+            "a@b@c",
+            "sha256:00ff",
+            "a b@example.nl",
+            "a@example.nl>\r\nBcc: x@y.nl",
+            "a@example.nl\nX: y",
+            "ä@example.nl",
+            "<a@<b>",
+        ] {
+            assert_eq!(msg_id(bad), None, "{bad:?}");
+        }
+        assert_eq!(msg_id(&format!("{}@x.nl", "a".repeat(250))), None);
+    }
+
+    #[test]
+    fn references_keep_order_drop_repeats_and_keep_the_first_and_latest() {
+        let t = Thread::new(Some("m3@x"), &["m1@x", "bad id", "<m2@x>", "m1@x", "m3@x"]);
+        assert_eq!(t.in_reply_to.as_deref(), Some("<m3@x>"));
+        assert_eq!(
+            t.references_header().as_deref(),
+            Some("<m1@x> <m2@x> <m3@x>")
+        );
+        assert_eq!(Thread::new::<&str>(None, &[]).references_header(), None);
+        assert_eq!(
+            Thread::new::<&str>(Some("not an id"), &[]).in_reply_to,
+            None
+        );
+        let many: Vec<String> = (0..25).map(|i| format!("m{i}@x")).collect();
+        let t = Thread::new(None, &many);
+        assert_eq!(t.references.len(), MAX_REFERENCES);
+        assert_eq!(t.references[0], "<m0@x>");
+        assert_eq!(t.references[1], "<m16@x>");
+        assert_eq!(t.references[MAX_REFERENCES - 1], "<m24@x>");
+    }
 
     #[test]
     fn budgets_limit_each_gated_kind_and_leave_others_alone() {

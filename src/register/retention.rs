@@ -162,8 +162,8 @@ fn reporter_copies(c: &mut DbConn, report_ids: &[String]) -> QueryResult<Vec<Str
     Ok(ids)
 }
 
-/// Outbox rows done with lose the address and the text; kind, status, Message-ID, times and the
-/// server's answer stay.
+/// Outbox rows done with lose the address, the text and the ids they answered; kind, status,
+/// Message-ID, times and the server's answer stay.
 fn strip_outbox_copies(c: &mut DbConn, ids: &[String]) -> QueryResult<usize> {
     let mut n = 0;
     // In chunks: a campaign has 100,000 rows, SQLite binds at most 32,766 parameters.
@@ -175,6 +175,9 @@ fn strip_outbox_copies(c: &mut DbConn, ids: &[String]) -> QueryResult<usize> {
                 outbox::body_text.eq(""),
                 outbox::body_html.eq(None::<String>),
                 outbox::last_error.eq(None::<String>),
+                // The reporter's Message-IDs may name them (`<jan.jansen.123@…>`).
+                outbox::in_reply_to.eq(None::<String>),
+                outbox::reference_ids.eq(None::<String>),
             ))
             .execute(c)?;
     }

@@ -168,6 +168,7 @@ pub fn insert_batch_deferred(
                     subject,
                     body_text: body,
                     body_html: None,
+                    thread: Default::default(),
                 },
                 &ack.mail_domain,
                 t,
