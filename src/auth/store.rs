@@ -146,13 +146,15 @@ pub fn members_of(
         .load(conn)
 }
 
-/// The people who may work on an organisation's incidents: a role in it, the account active, and
+/// The people who may work on an organisation's incidents: a staff role in it, the account active, and
 /// two-factor login on where the organisation requires it. (user id, display name), by name.
 pub fn staff_of(conn: &mut DbConn, org_id: &str) -> QueryResult<Vec<(String, String)>> {
     let rows: Vec<(String, String, bool, bool)> = memberships::table
         .inner_join(users::table)
         .inner_join(organisations::table)
         .filter(memberships::organisation_id.eq(org_id))
+        // A processor's role gives no access to the organisation's incidents.
+        .filter(memberships::role.ne(Role::Processor.as_str()))
         .filter(users::deactivated_at.is_null())
         .select((
             users::id,

@@ -179,13 +179,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The landing page: an installation administrator goes to the set-up checklist while it is not
-/// complete; everyone else (and then they too) to the incidents.
+/// complete; a processor's account to its notices; everyone else (and then they too) to the incidents.
 async fn home(
     state: web::Data<crate::state::AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let lang = Lang::of(&req);
     let staff = page::signed_in(&req, lang, "/staff").await?;
+    if staff.processor_only() {
+        return Ok(redirect("/verwerker"));
+    }
     if staff.is_admin && !setup::checklist(&state, lang).await?.1 {
         return Ok(redirect("/staff/start"));
     }
