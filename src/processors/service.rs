@@ -870,6 +870,7 @@ fn signal_supplement(
                 subject,
                 body_text: body,
                 body_html: None,
+                thread: Default::default(),
             });
         }
     }
