@@ -794,14 +794,26 @@ fn parts(content: &str) -> Vec<(String, String)> {
 }
 
 /// The body of an HTML document (the letter), to show inside the page.
+/// The inside of a rendered page's `<body>`, to show within a staff page. The letter's own `<main>`
+/// landmark (it is a page of its own when printed) becomes a `<div>`: a page has one main landmark.
 fn body_of(html: &str) -> String {
     let lower = html.to_ascii_lowercase();
-    match (lower.find("<body"), lower.rfind("</body>")) {
+    let inner = match (lower.find("<body"), lower.rfind("</body>")) {
         (Some(a), Some(b)) if a < b => {
             let start = lower[a..].find('>').map(|i| a + i + 1).unwrap_or(a);
-            html[start..b].to_string()
+            &html[start..b]
         }
-        _ => html.to_string(),
+        _ => html,
+    };
+    let lead = inner.len() - inner.trim_start().len();
+    match inner.rfind("</main>") {
+        Some(end) if inner[lead..].starts_with("<main") => format!(
+            "{}<div{}</div>{}",
+            &inner[..lead],
+            &inner[lead + "<main".len()..end],
+            &inner[end + "</main>".len()..]
+        ),
+        _ => inner.to_string(),
     }
 }
 
@@ -1803,6 +1815,10 @@ mod tests {
         assert_eq!(p[0].0, "email_subject.nl");
         assert_eq!(p[0].1.trim(), "Onderwerp");
         assert_eq!(body_of(&p[1].1), "<p>x</p>");
+        assert_eq!(
+            body_of("<html><body>\n<main class=\"sheet\"><p>brief</p></main>\n</body></html>"),
+            "\n<div class=\"sheet\"><p>brief</p></div>\n"
+        );
     }
 
     /// Every problem the CSV parser can report comes with Dutch words of its own: no English on a
