@@ -9,9 +9,9 @@ use chrono::NaiveDate;
 use serde_json::{json, Value};
 
 use super::assess::facts_from_form;
-use super::form::{localise, push_err, Extra, Shown};
+use super::form::{push_err, Extra, Shown};
 use super::incidents::incident_page;
-use super::page::{begin, page_err};
+use super::page::{page_err, refused, StaffForm};
 use crate::assessment::decision::Outcome;
 use crate::assessment::facts::Facts;
 use crate::assessment::service::{self as aservice, DecisionInput};
@@ -80,22 +80,8 @@ impl Back<'_> {
         typed: HashMap<String, String>,
         facts: Option<Value>,
     ) -> Result<HttpResponse, PageError> {
-        let (errors, status) = shown_for(self.lang, e)?;
+        let (errors, status) = refused(self.lang, e, &[], "assessment")?;
         self.page(errors, typed, facts, status).await
-    }
-}
-
-fn shown_for(lang: Lang, e: ApiError) -> Result<(Shown, StatusCode), PageError> {
-    match e {
-        ApiError::Validation(v) => Ok((localise(lang, &v, &[]), StatusCode::UNPROCESSABLE_ENTITY)),
-        ApiError::Conflict(_) => Ok((
-            vec![(
-                "assessment".into(),
-                pages().t(lang, "staff_err_changed_meanwhile"),
-            )],
-            StatusCode::CONFLICT,
-        )),
-        other => Err(page_err(lang, other)),
     }
 }
 
@@ -104,14 +90,13 @@ pub async fn facts(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let id = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let (s, i) = (staff.clone(), id.clone());
     let current: Value = state
         .db(move |c| {
@@ -172,14 +157,13 @@ pub async fn decide(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let id = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let typed: HashMap<String, String> =
         ["outcome", "exception", "reasons", "reason_for_difference"]
             .iter()
@@ -226,14 +210,13 @@ pub async fn activities(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let id = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let ids = f.all("activity");
     let derive_only = f.has("derive");
     let (s, i) = (staff.clone(), id.clone());
@@ -270,14 +253,13 @@ pub async fn add_measure(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let id = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let typed: HashMap<String, String> = [
         ("measure_description", f.get("description")),
         ("measure_due", f.get("due_on")),
@@ -308,7 +290,7 @@ pub async fn add_measure(
             "/staff/incidents/{id}?ok=measure#measures"
         ))),
         Err(e) => {
-            let (errors, status) = shown_for(lang, e)?;
+            let (errors, status) = refused(lang, e, &[], "assessment")?;
             // The add form's fields carry a prefix (the page has other descriptions).
             let errors = errors
                 .into_iter()
@@ -326,14 +308,13 @@ pub async fn change_measure(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let (id, mid) = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let version: i64 = f
         .get("version")
         .parse()
@@ -364,7 +345,7 @@ pub async fn change_measure(
             "/staff/incidents/{id}?ok=measure#measures"
         ))),
         Err(e) => {
-            let (mut errors, status) = shown_for(lang, e)?;
+            let (mut errors, status) = refused(lang, e, &[], "assessment")?;
             for e in errors.iter_mut() {
                 if e.0 == "evidence" {
                     e.0 = format!("evidence-{mid}");

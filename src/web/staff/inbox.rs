@@ -7,10 +7,10 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::form::{errors_ctx, localise, push_err, Form, Shown};
+use super::form::{errors_ctx, localise, push_err, Shown};
 use super::page::{
-    chosen_org, expired, here, my_orgs, page_err, query, render, signed_in, switcher_ctx,
-    with_cookie,
+    chosen_org, here, my_orgs, page_err, query, render, signed_in, switcher_ctx, with_cookie,
+    StaffForm,
 };
 use super::when::{local_db, parse_local};
 use crate::auth::Staff;
@@ -22,7 +22,7 @@ use crate::privacy;
 use crate::reports::model::{CHANNELS, STATUSES};
 use crate::reports::store::{self as report_store};
 use crate::state::AppState;
-use crate::web::kit::{csrf_ok, redirect, web as pages, Lang, PageError};
+use crate::web::kit::{redirect, web as pages, Lang, PageError};
 
 const PAGE: i64 = 50;
 
@@ -301,15 +301,13 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
 pub async fn act(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let w = pages();
-    let f = Form::parse(&body);
-    if !csrf_ok(&req, &f.get("csrf")) {
-        return expired(&req, lang, "/staff/inbox");
-    }
-    let staff = signed_in(&req, lang, "/staff/inbox").await?;
     let filters = Filters::read(|k| f.opt(k));
     let typed = Typed {
         reports: f.all("reports"),

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::files::files_ctx;
 use super::form::{described_by, errors_ctx, lines, localise, opt_t, push_err, Extra, Shown};
-use super::page::{begin, here, notice, page_err, render, signed_in};
+use super::page::{here, notice, page_err, refused, render, signed_in, StaffForm};
 use super::when::{clock_text, input_value, local_db, local_time, parse_local};
 use crate::audit::store::AuditRow;
 use crate::auth::{store as auth_store, Staff};
@@ -509,15 +509,14 @@ pub async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let w = pages();
     let id = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     // Authorisation before validation: another organisation's incident does not exist.
     let (s, i) = (staff.clone(), id.clone());
     let row = state
@@ -582,29 +581,21 @@ pub async fn update(
     } else {
         Err(ApiError::Validation(vec![]))
     };
-    match result {
-        Ok(()) => Ok(redirect(&format!("/staff/incidents/{id}?ok=saved"))),
-        Err(ApiError::Validation(v)) => {
-            errors.extend(localise(lang, &v, &[]));
-            let extra = Extra {
-                errors,
-                facts: Some(typed),
-                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-                ..Default::default()
-            };
-            incident_page(&state, &req, lang, &staff, &id, extra).await
-        }
-        Err(ApiError::Conflict(_)) => {
-            // Show what is stored now; the person makes their change again on top of it.
-            let extra = Extra {
-                errors: vec![("facts".into(), w.t(lang, "staff_err_changed_meanwhile"))],
-                status: Some(StatusCode::CONFLICT),
-                ..Default::default()
-            };
-            incident_page(&state, &req, lang, &staff, &id, extra).await
-        }
-        Err(e) => Err(page_err(lang, e)),
-    }
+    let Err(e) = result else {
+        return Ok(redirect(&format!("/staff/incidents/{id}?ok=saved")));
+    };
+    // After "changed meanwhile" the page shows what is stored now; the person makes their change
+    // again on top of it.
+    let conflict = matches!(e, ApiError::Conflict(_));
+    let (more, status) = refused(lang, e, &[], "facts")?;
+    errors.extend(more);
+    let extra = Extra {
+        errors,
+        facts: (!conflict).then_some(typed),
+        status: Some(status),
+        ..Default::default()
+    };
+    incident_page(&state, &req, lang, &staff, &id, extra).await
 }
 
 /// `POST /staff/incidents/{id}/state`: one of the buttons for the steps allowed now.
@@ -612,15 +603,14 @@ pub async fn transition(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let w = pages();
     let id = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let to = State::parse(&f.get("to")).ok_or_else(|| super::page::bad_request(lang))?;
     let reason = f.opt("reason");
     let close = crate::remediation::rules::CloseInput {
@@ -675,14 +665,13 @@ pub async fn note(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let id = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let text = f.get("body");
     let (s, i, b) = (staff.clone(), id.clone(), text.clone());
     match state.db(move |c| service::add_note(c, &s, &i, &b)).await {
@@ -706,14 +695,13 @@ pub async fn owner(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let id = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let owner = if f.has("take") {
         Some(staff.id.clone())
     } else {

@@ -3,11 +3,14 @@
 use std::collections::HashMap;
 
 use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 use serde_json::{json, Value};
 
-use super::form::Form;
+use super::form::{localise, Form, Shown};
 use crate::auth::{Role, Staff};
 use crate::error::ApiError;
 use crate::web::kit::{csrf_ok, csrf_token, html, safe_next, web as pages, Lang, PageError};
@@ -244,8 +247,122 @@ pub(super) fn with_cookie(mut resp: HttpResponse, cookie: Option<Cookie<'static>
     resp
 }
 
-/// The start of every POST on an incident: the form, the CSRF check (a 403 page when it fails),
-/// who is signed in.
+/// A refused change as its form shows it again: the messages by field and the status. Field
+/// errors (422) in the person's language (`rename`: domain field name → the form's); "changed
+/// meanwhile" (409) at the field `conflict_at`; anything else is an error page, its cause logged.
+pub(super) fn refused(
+    lang: Lang,
+    e: ApiError,
+    rename: &[(&str, &str)],
+    conflict_at: &str,
+) -> Result<(Shown, StatusCode), PageError> {
+    match e {
+        ApiError::Validation(v) => {
+            Ok((localise(lang, &v, rename), StatusCode::UNPROCESSABLE_ENTITY))
+        }
+        ApiError::Conflict(_) => Ok((
+            vec![(
+                conflict_at.to_string(),
+                pages().t(lang, "staff_err_changed_meanwhile"),
+            )],
+            StatusCode::CONFLICT,
+        )),
+        other => Err(page_err(lang, other)),
+    }
+}
+
+// --- the staff's forms ----------------------------------------------------------------------
+
+/// The page a form is on, from the address it posts to (the "page expired" answer links back to
+/// it, and a login goes back to it): the longest entry whose pattern is the route's or a prefix
+/// of it; else the address itself (a page that posts to its own address).
+const FORM_PAGES: [(&str, &str); 7] = [
+    ("/staff/incidents/{id}", "/staff/incidents/{id}"),
+    ("/staff/reports/{reference}", "/staff/reports/{reference}"),
+    ("/staff/account", "/staff/account"),
+    (
+        "/staff/admin/organisations/{slug}",
+        "/staff/admin/organisations/{slug}",
+    ),
+    ("/staff/admin/users", "/staff/admin/users"),
+    ("/staff/admin", "/staff/admin"),
+    ("/staff/activities/import", "/staff/activities"),
+];
+
+/// The page a form posted to this request's route is on (see [`FORM_PAGES`]).
+pub(super) fn form_page(req: &HttpRequest) -> String {
+    let pattern = req.match_pattern().unwrap_or_default();
+    let found = FORM_PAGES
+        .iter()
+        .filter(|(p, _)| pattern == *p || pattern.starts_with(&format!("{p}/")))
+        .max_by_key(|(p, _)| p.len());
+    match found {
+        Some((_, page)) => {
+            let mut out = page.to_string();
+            for (name, value) in req.match_info().iter() {
+                out = out.replace(&format!("{{{name}}}"), value);
+            }
+            out
+        }
+        None => req.path().to_string(),
+    }
+}
+
+/// A staff member's form as posted (urlencoded): the person's language, the form, who is signed
+/// in. Taking it checks, in this order, the CSRF token (else a 403 "page expired" page linking
+/// back to the form's page) and the session (else to the login page, then back), both answered in
+/// the person's language; the handler then only parses, calls and renders.
+pub(super) struct StaffForm {
+    pub lang: Lang,
+    pub form: Form,
+    pub staff: Staff,
+}
+
+impl FromRequest for StaffForm {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let body = body.await?;
+            let lang = Lang::of(&req);
+            let form = Form::parse(&body);
+            let back = form_page(&req);
+            if !csrf_ok(&req, &form.get("csrf")) {
+                let page = expired(&req, lang, &back)?;
+                return Err(
+                    InternalError::from_response("the form's token did not match", page).into(),
+                );
+            }
+            let staff = signed_in(&req, lang, &back).await?;
+            Ok(StaffForm { lang, form, staff })
+        })
+    }
+}
+
+/// A [`StaffForm`] of someone who administers an installation or an organisation (else 403).
+pub(super) struct AdminForm(pub StaffForm);
+
+impl FromRequest for AdminForm {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let form = StaffForm::from_request(req, payload);
+        Box::pin(async move {
+            let form = form.await?;
+            if !may_admin(&form.staff) {
+                return Err(forbidden(form.lang).into());
+            }
+            Ok(AdminForm(form))
+        })
+    }
+}
+
+/// The start of a POST on an incident, for the notification pages (which the other pages'
+/// [`StaffForm`] replaces): the form, the CSRF check (a 403 page when it fails), who is signed in.
 pub(super) async fn begin(
     req: &HttpRequest,
     lang: Lang,

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::form::{errors_ctx, localise, Form, Shown};
 use super::page::{
     chosen_org, expired, here, my_orgs, notice, page_err, query, render, signed_in, switcher_ctx,
-    with_cookie,
+    with_cookie, StaffForm,
 };
 use crate::assessment::decision::Outcome;
 use crate::assessment::facts::{GeneralData, IncidentKind, PersonGroup, SpecialCategory};
@@ -449,14 +449,12 @@ fn org_of(orgs: &[OrgRow], slug: &str) -> Option<OrgRow> {
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let f = Form::parse(&body);
-    if !csrf_ok(&req, &f.get("csrf")) {
-        return expired(&req, lang, "/staff/activities");
-    }
-    let staff = signed_in(&req, lang, "/staff/activities").await?;
     let orgs = my_orgs(&state, &staff, lang).await?;
     let Some(org) = org_of(&orgs, &f.get("org")) else {
         return Err(PageError::not_found(lang));
@@ -681,16 +679,13 @@ pub async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let id = path.into_inner();
-    let f = Form::parse(&body);
-    let back = format!("/staff/activities/{id}");
-    if !csrf_ok(&req, &f.get("csrf")) {
-        return expired(&req, lang, &back);
-    }
-    let staff = signed_in(&req, lang, &back).await?;
     let version: i64 = f
         .get("version")
         .parse()

@@ -6,28 +6,25 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::form::{localise, Form};
-use super::page::{expired, page_err, signed_in};
+use super::form::localise;
+use super::page::{page_err, StaffForm};
 use crate::error::ApiError;
 use crate::reports::reply::{self, ReplyInput};
 use crate::state::AppState;
-use crate::web::kit::{csrf_ok, redirect, Lang, PageError};
+use crate::web::kit::{redirect, PageError};
 
 /// `POST /staff/reports/{reference}/reply`.
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let reference = path.into_inner();
-    let back = format!("/staff/reports/{reference}");
-    let f = Form::parse(&body);
-    if !csrf_ok(&req, &f.get("csrf")) {
-        return expired(&req, lang, &back);
-    }
-    let staff = signed_in(&req, lang, &back).await?;
     let typed: HashMap<String, String> = ["standard", "detail", "text", "language"]
         .iter()
         .map(|k| (k.to_string(), f.get(k)))
@@ -44,7 +41,9 @@ pub async fn submit(
         .db(move |c| reply::reply(c, &s, &r, input, &links))
         .await
     {
-        Ok(_) => Ok(redirect(&format!("{back}?ok=replied#h-reply"))),
+        Ok(_) => Ok(redirect(&format!(
+            "/staff/reports/{reference}?ok=replied#h-reply"
+        ))),
         Err(ApiError::Validation(v)) => {
             let errors = localise(lang, &v, &[]);
             super::report::report_page(
