@@ -17,6 +17,7 @@ use super::{
 };
 use crate::auth::Staff;
 use crate::db::schema::reports as reports_table;
+use crate::db::Cached;
 use crate::error::ApiError;
 use crate::incidents::model::IncidentCreate;
 use crate::incidents::service;
@@ -671,7 +672,7 @@ pub async fn attachment(
                 .ok_or(ApiError::NotFound)?;
             let row: Option<ReportRow> = reports_table::table
                 .find(&info.report_id)
-                .first(c)
+                .first_on(c)
                 .optional()?;
             match row {
                 Some(r) if may_see(&staff, &r) => Ok((info, data)),
