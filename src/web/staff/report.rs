@@ -13,6 +13,7 @@ use super::page::{here, notice, page_err, render, signed_in};
 use super::when::local_db;
 use crate::auth::Staff;
 use crate::db::schema::reports as reports_table;
+use crate::db::Cached;
 use crate::error::ApiError;
 use crate::incidents::store as incident_store;
 use crate::orgs::store as org_store;
@@ -195,7 +196,7 @@ pub async fn attachment(
                 .ok_or(ApiError::NotFound)?;
             let row: Option<ReportRow> = reports_table::table
                 .find(&info.report_id)
-                .first(c)
+                .first_on(c)
                 .optional()?;
             match row {
                 Some(r) if may_see(&staff, &r) => Ok((info, data)),
