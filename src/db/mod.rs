@@ -1,5 +1,6 @@
 //! Database access: one connection enum over PostgreSQL and SQLite, chosen by the URL scheme.
 pub mod schema;
+pub mod text;
 
 use std::time::Duration;
 
