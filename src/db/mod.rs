@@ -5,6 +5,7 @@ mod cached;
 mod conn;
 pub mod schema;
 mod writer;
+pub mod text;
 
 pub use cached::Cached;
 pub use conn::{

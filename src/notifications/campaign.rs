@@ -256,7 +256,7 @@ pub fn start(
         let inc = visible(c, staff, incident_id, true)?;
         let mut d = store::draft(c, &inc.id, &input.draft_id)?
             .ok_or_else(|| ApiError::field("draft_id", "no such draft for this incident"))?;
-        if d.purpose != "communication" || d.kind == super::public::KIND {
+        if !d.kind.is_letters() {
             return Err(ApiError::field(
                 "draft_id",
                 "a campaign sends a communication draft (letter and e-mail)",

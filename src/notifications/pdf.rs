@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use super::ap::{ApDraft, Status};
 use super::campaign::{self, Letters};
+use super::lifecycle::DraftStatus;
 use super::routes::ctx;
 use super::service::{self, ApprovalView, DraftView};
 use crate::auth::Staff;
@@ -22,17 +23,19 @@ use crate::state::AppState;
 
 /// The FG's sign-off in words, as on the printable page.
 pub fn approval_nl(a: &ApprovalView) -> String {
-    match (a.state.as_str(), a.valid) {
-        ("filed", _) => "afgetekend en gemeld".to_string(),
-        ("approved", true) => format!(
+    match (a.state, a.valid) {
+        (DraftStatus::Filed, _) => "afgetekend en gemeld".to_string(),
+        (DraftStatus::Approved, true) => format!(
             "afgetekend op {}",
             a.decided_at
                 .map(crate::incidents::clock::local_display)
                 .unwrap_or_default()
         ),
-        ("void", _) => "VERVALLEN: de inhoud is na het aftekenen gewijzigd".to_string(),
-        ("rejected", _) => format!("afgewezen: {}", a.remarks.clone().unwrap_or_default()),
-        _ => "nog niet afgetekend".to_string(),
+        (DraftStatus::Void, _) => "VERVALLEN: de inhoud is na het aftekenen gewijzigd".to_string(),
+        (DraftStatus::Rejected, _) => {
+            format!("afgewezen: {}", a.remarks.clone().unwrap_or_default())
+        }
+        (DraftStatus::Pending | DraftStatus::Approved, _) => "nog niet afgetekend".to_string(),
     }
 }
 

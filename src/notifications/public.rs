@@ -1,11 +1,12 @@
 //! Public notices (Art. 34(3)(c) AVG): when telling every person individually would take a
 //! disproportionate effort, the organisation informs them by a public communication instead.
 //!
-//! The text is a draft of kind [`KIND`] (a communication, so the same FG sign-off bound to the
-//! SHA-256 of the exact rendered content applies). Publishing requires a valid sign-off and keeps
-//! the signed-off text exactly as approved (both languages) under a public slug; a later change of
-//! facts voids the draft's sign-off but never changes what was published. A withdrawn notice stays
-//! on record (the public page says it was withdrawn). Every step is audited.
+//! The text is a draft of kind [`PublicNotice`](super::lifecycle::DraftKind::PublicNotice) (a
+//! communication, so the same FG sign-off bound to the SHA-256 of the exact rendered content
+//! applies). Publishing requires a valid sign-off and keeps the signed-off text exactly as approved
+//! (both languages) under a public slug; a later change of facts voids the draft's sign-off but
+//! never changes what was published. A withdrawn notice stays on record (the public page says it
+//! was withdrawn). Every step is audited.
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -19,9 +20,6 @@ use crate::db::schema::public_notices;
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::incidents::access::visible;
-
-/// The draft kind of a public notice (purpose `communication`).
-pub const KIND: &str = "public_notice";
 
 #[derive(Queryable, Insertable, AsChangeset, Debug, Clone)]
 #[diesel(table_name = public_notices, treat_none_as_null = true)]
@@ -189,7 +187,7 @@ pub fn publish(
     write_tx(c, |c| -> ApiResult<PublicNoticeView> {
         let inc = visible(c, staff, incident_id, true)?;
         let mut d = store::draft(c, &inc.id, draft_id)?.ok_or(ApiError::NotFound)?;
-        if d.kind != KIND {
+        if !d.kind.is_public() {
             return Err(ApiError::field(
                 "draft_id",
                 "only a public notice draft is published",

@@ -15,6 +15,7 @@ use super::ap::{
     OrgPart,
 };
 use super::letters::{self, LetterCtx, RecipientCtx};
+use super::lifecycle::{self, DraftKind, DraftStatus, KindProblem, Purpose, Refused, Step};
 use super::phases::{self, Filed};
 use super::render::{sha256_hex, NoticeTemplates, TemplateError};
 use super::store::{self, DraftRow, RecipientRow, SettingsRow};
@@ -74,10 +75,10 @@ pub fn template_error(e: TemplateError) -> ApiError {
 fn filed_on(c: &mut DbConn, incident_id: &str) -> ApiResult<Vec<Filed>> {
     Ok(store::drafts(c, incident_id)?
         .into_iter()
-        .filter(|d| d.purpose == "ap" && d.status == "filed")
+        .filter(|d| d.status == DraftStatus::Filed)
         .filter_map(|d| {
             Some(Filed {
-                kind: NoticeKind::parse(&d.kind)?,
+                kind: d.kind.notice_kind()?,
                 ap_number: d.ap_number?,
             })
         })
@@ -90,11 +91,11 @@ fn filed_on(c: &mut DbConn, incident_id: &str) -> ApiResult<Vec<Filed>> {
 fn check_earlier(
     c: &mut DbConn,
     incident_id: &str,
-    kind: &str,
+    kind: DraftKind,
     input: &DraftInput,
     complete: bool,
 ) -> ApiResult<()> {
-    let Some(kind) = NoticeKind::parse(kind) else {
+    let Some(kind) = kind.notice_kind() else {
         return Ok(());
     };
     if !kind.refers_to_earlier() {
@@ -237,9 +238,7 @@ pub fn render_draft(
     let (slug, org, _) = org_part(c, &inc.organisation_id)?;
     let (facts, severity, decision) = assessment(c, &inc.id)?;
     let t = NoticeTemplates::for_org(ctx.template_dir.as_deref(), &slug).map_err(template_error)?;
-    if d.purpose == "ap" {
-        let kind = NoticeKind::parse(&d.kind)
-            .ok_or_else(|| ApiError::Internal("stored notice kind".into()))?;
+    if let Some(kind) = d.kind.notice_kind() {
         let part = incident_part(inc);
         let informed = informed(c, &inc.id, at)?;
         let draft = ap::build(&ApSource {
@@ -260,7 +259,7 @@ pub fn render_draft(
             blocking: draft.blocking.clone(),
             ap: Some(draft),
         })
-    } else if d.kind == super::public::KIND {
+    } else if d.kind.is_public() {
         // A public notice (Art. 34(3)(c)): the page text in both languages, no recipient.
         let mut content = String::new();
         for lang in ["nl", "en"] {
@@ -334,8 +333,8 @@ pub struct FilingView {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApprovalView {
-    /// none, pending, approved (valid), rejected, void (content changed after sign-off), filed.
-    pub state: String,
+    /// pending, approved (valid), rejected, void (content changed after sign-off), filed.
+    pub state: DraftStatus,
     pub valid: bool,
     /// The hash the FG approved (or rejected).
     pub approved_sha256: Option<String>,
@@ -349,8 +348,8 @@ pub struct DraftView {
     pub id: String,
     pub incident_id: String,
     /// ap or communication.
-    pub purpose: String,
-    pub kind: String,
+    pub purpose: Purpose,
+    pub kind: DraftKind,
     #[schema(value_type = Object)]
     pub input: DraftInput,
     pub created_by: String,
@@ -389,13 +388,12 @@ pub fn filing_view(inc: &IncidentRow, d: &DraftRow) -> Option<FilingView> {
 }
 
 fn view(inc: &IncidentRow, d: &DraftRow, r: Rendered) -> ApiResult<DraftView> {
-    let valid = matches!(d.status.as_str(), "approved" | "filed")
-        && d.content_sha256.as_deref() == Some(r.sha256.as_str());
+    let valid = d.status.signed_off() && d.content_sha256.as_deref() == Some(r.sha256.as_str());
     Ok(DraftView {
         id: d.id.clone(),
         incident_id: d.incident_id.clone(),
-        purpose: d.purpose.clone(),
-        kind: d.kind.clone(),
+        purpose: d.kind.purpose(),
+        kind: d.kind,
         input: parse_stored("draft input", &d.input_json)?,
         created_by: d.created_by.clone(),
         created_at: from_db(d.created_at),
@@ -404,8 +402,9 @@ fn view(inc: &IncidentRow, d: &DraftRow, r: Rendered) -> ApiResult<DraftView> {
         answers: r.ap,
         blocking: r.blocking,
         approval: ApprovalView {
-            state: d.status.clone(),
-            valid: valid || d.status == "filed",
+            state: d.status,
+            // A filed notification stays as filed, whatever changed since.
+            valid: valid || d.status.is_final(),
             approved_sha256: d.content_sha256.clone(),
             decided_by: d.decided_by.clone(),
             decided_at: d.decided_at.map(from_db),
@@ -431,7 +430,7 @@ fn signal_of<'a>(
         incident_id: &inc.id,
         incident_reference: &inc.reference,
         organisation_id: &inc.organisation_id,
-        kind: &d.kind,
+        kind: d.kind.as_str(),
         by: &staff.id,
         why,
     }
@@ -453,6 +452,12 @@ fn tell_fgs(
     Ok(())
 }
 
+/// The content rendered now is not what the FG signed off, and that changes the draft's status
+/// (an approval becomes void; a filed notification keeps what was filed).
+fn changed_since_signoff(d: &DraftRow, r: &Rendered) -> bool {
+    d.content_sha256.as_deref() != Some(r.sha256.as_str()) && d.status.content_changed() != d.status
+}
+
 /// Inside a write transaction: an approved draft whose content changed becomes void, audited with
 /// both hashes. Returns the current rendering.
 fn recheck(
@@ -464,9 +469,10 @@ fn recheck(
     at: DateTime<Utc>,
 ) -> ApiResult<Rendered> {
     let r = render_draft(c, ctx, inc, d, at)?;
-    if d.status == "approved" && d.content_sha256.as_deref() != Some(r.sha256.as_str()) {
+    if changed_since_signoff(d, &r) {
         let t = now();
-        d.status = "void".into();
+        let before = d.status;
+        d.status = d.status.content_changed();
         d.updated_at = to_db(t);
         // It waits for the FG again, from now (see `signals`).
         d.awaiting_since = Some(to_db(t));
@@ -480,10 +486,10 @@ fn recheck(
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),
                 before: Some(serde_json::json!({
-                    "draft_id": d.id, "status": "approved", "content_sha256": d.content_sha256,
+                    "draft_id": d.id, "status": before, "content_sha256": d.content_sha256,
                 })),
                 after: Some(serde_json::json!({
-                    "draft_id": d.id, "status": "void", "content_sha256": r.sha256,
+                    "draft_id": d.id, "status": d.status, "content_sha256": r.sha256,
                     "reason": "the rendered content changed after sign-off (facts, settings or template)",
                 })),
             }],
@@ -544,52 +550,47 @@ pub fn create_draft(
     incident_id: &str,
     input: NewDraft,
 ) -> ApiResult<DraftView> {
-    let kind = match input.purpose.as_str() {
-        "ap" => {
-            let k = input
-                .kind
-                .as_deref()
-                .ok_or_else(|| ApiError::field("kind", "required for an AP notification"))?;
-            NoticeKind::parse(k)
-                .ok_or_else(|| {
-                    ApiError::field(
-                        "kind",
-                        "one of initial_complete, initial_provisional, supplement, withdrawal",
-                    )
-                })?
-                .as_str()
-                .to_string()
-        }
-        "communication" => "letter_email".to_string(),
-        // A public notice is a communication (same sign-off, same settings) of its own kind.
-        "public" => super::public::KIND.to_string(),
-        _ => return Err(ApiError::field("purpose", "ap, communication or public")),
-    };
-    let purpose = if input.purpose == "public" {
-        "communication".to_string()
-    } else {
-        input.purpose.clone()
-    };
-    let di = input.input.clean();
+    // A public notice is a communication (same sign-off, same settings) of its own kind.
+    let kind =
+        DraftKind::requested(&input.purpose, input.kind.as_deref()).map_err(|p| match p {
+            KindProblem::KindMissing => ApiError::field("kind", "required for an AP notification"),
+            KindProblem::KindUnknown => ApiError::field(
+                "kind",
+                "one of initial_complete, initial_provisional, supplement, withdrawal",
+            ),
+            KindProblem::Purpose => ApiError::field("purpose", "ap, communication or public"),
+        })?;
+    draft_new(c, ctx, staff, incident_id, kind, input.input)
+}
+
+/// Draft a notification of this kind: it waits for the FG's sign-off (the FGs are told).
+pub fn draft_new(
+    c: &mut DbConn,
+    ctx: &Ctx,
+    staff: &Staff,
+    incident_id: &str,
+    kind: DraftKind,
+    input: DraftInput,
+) -> ApiResult<DraftView> {
+    let di = input.clean();
     let ps = di.validate();
     if !ps.is_empty() {
         return Err(ps.into());
     }
     write_tx(c, |c| -> ApiResult<DraftView> {
         let inc = visible(c, staff, incident_id, true)?;
-        if purpose == "ap" {
-            check_earlier(c, &inc.id, &kind, &di, false)?;
-        }
+        check_earlier(c, &inc.id, kind, &di, false)?;
         let t = now();
         let row = DraftRow {
             id: new_id(),
             incident_id: inc.id.clone(),
             organisation_id: inc.organisation_id.clone(),
-            purpose,
+            purpose: kind.purpose(),
             kind,
             input_json: serde_json::to_string(&di)
                 .map_err(|e| ApiError::Internal(e.to_string()))?,
-            status: "pending".into(),
+            // It waits for the FG's sign-off.
+            status: DraftStatus::Pending,
             content_sha256: None,
             decided_by: None,
             decided_at: None,
@@ -639,31 +640,34 @@ pub fn update_draft(
     write_tx(c, |c| -> ApiResult<DraftView> {
         let inc = visible(c, staff, incident_id, true)?;
         let mut d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
-        if d.status == "filed" {
-            return Err(ApiError::refused(
-                "filed",
-                "this notification was filed; draft a supplement instead",
-            ));
-        }
-        if d.purpose == "ap" {
-            check_earlier(c, &inc.id, &d.kind, &di, false)?;
-        }
+        // Changed after the FG rejected it: offered for sign-off again.
+        let status = match lifecycle::next(d.kind, d.status, Step::Edit) {
+            Ok(s) => s,
+            Err(_) => {
+                return Err(ApiError::refused(
+                    "filed",
+                    "this notification was filed; draft a supplement instead",
+                ))
+            }
+        };
+        check_earlier(c, &inc.id, d.kind, &di, false)?;
         let before: serde_json::Value = parse_stored("draft input", &d.input_json)?;
-        let status_before = d.status.clone();
+        let status_before = d.status;
         d.input_json = serde_json::to_string(&di).map_err(|e| ApiError::Internal(e.to_string()))?;
         d.updated_at = to_db(now());
-        // Changed after the FG rejected it: offered for sign-off again.
-        if d.status == "rejected" {
-            d.status = "pending".into();
+        if status != d.status {
+            d.status = status;
             d.awaiting_since = Some(to_db(now()));
         }
         store::save_draft(c, &d)?;
         let r = recheck(c, ctx, staff.actor(), &inc, &mut d, now())?;
         // Offered again, or a sign-off void by this change: the FGs are told.
         if d.status != status_before {
-            match d.status.as_str() {
-                "pending" => tell_fgs(c, ctx, staff, &inc, &d, Waiting::AfterRejection)?,
-                "void" => tell_fgs(c, ctx, staff, &inc, &d, Waiting::ChangedAfterSignoff)?,
+            match d.status {
+                DraftStatus::Pending => tell_fgs(c, ctx, staff, &inc, &d, Waiting::AfterRejection)?,
+                DraftStatus::Void => {
+                    tell_fgs(c, ctx, staff, &inc, &d, Waiting::ChangedAfterSignoff)?
+                }
                 _ => {}
             }
         }
@@ -700,7 +704,7 @@ pub fn load_draft(
     let inc = visible(c, staff, incident_id, false)?;
     let d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
     let r = render_draft(c, ctx, &inc, &d, moment(&d))?;
-    if d.status == "approved" && d.content_sha256.as_deref() != Some(r.sha256.as_str()) {
+    if changed_since_signoff(&d, &r) {
         return write_tx(c, |c| -> ApiResult<DraftView> {
             let inc = visible(c, staff, incident_id, true)?;
             let mut d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
@@ -734,7 +738,7 @@ pub fn list(
     }
     let notified = rows
         .iter()
-        .filter(|d| d.purpose == "ap" && d.kind.starts_with("initial") && d.status == "filed")
+        .filter(|d| d.kind.is_initial() && d.status == DraftStatus::Filed)
         .filter_map(|d| filing_view(&inc, d))
         .min_by_key(|f| f.filed_at);
     Ok(NotificationsView {
@@ -804,12 +808,16 @@ pub fn decide(
                 "you drafted this notification: another FG must approve it (or the organisation allows self sign-off)",
             ));
         }
-        if d.status == "filed" {
-            return Err(ApiError::refused(
-                "filed",
-                "this notification was already filed",
-            ));
-        }
+        let step = if approve { Step::Approve } else { Step::Reject };
+        let status = match lifecycle::next(d.kind, d.status, step) {
+            Ok(s) => s,
+            Err(_) => {
+                return Err(ApiError::refused(
+                    "filed",
+                    "this notification was already filed",
+                ))
+            }
+        };
         let t = now();
         let r = recheck(c, ctx, staff.actor(), &inc, &mut d, t)?;
         if r.sha256 != hash {
@@ -825,7 +833,7 @@ pub fn decide(
             return Err(r.blocking.into());
         }
         let before = serde_json::json!({"draft_id": d.id, "status": d.status, "content_sha256": d.content_sha256});
-        d.status = if approve { "approved" } else { "rejected" }.into();
+        d.status = status;
         d.content_sha256 = Some(r.sha256.clone());
         d.decided_by = Some(staff.id.clone());
         d.decided_at = Some(to_db(t));
@@ -876,9 +884,9 @@ pub fn require_valid_approval(
     at: DateTime<Utc>,
 ) -> ApiResult<Rendered> {
     let r = recheck(c, ctx, actor, inc, d, at)?;
-    match d.status.as_str() {
-        "approved" => Ok(r),
-        "void" => Err(ApiError::refused(
+    match d.status.may_go_out() {
+        Ok(_) => Ok(r),
+        Err(Refused::Void) => Err(ApiError::refused(
             "void",
             format!(
                 "the FG's sign-off is void: the content changed after it was approved (approved {}, now {}); the FG must sign off again",
@@ -886,12 +894,12 @@ pub fn require_valid_approval(
                 r.sha256
             ),
         )),
-        "rejected" => Err(ApiError::refused(
+        Err(Refused::Rejected) => Err(ApiError::refused(
             "rejected",
             "the FG rejected this content: change it and ask for sign-off again",
         )),
-        "filed" => Err(ApiError::refused("filed", "already filed")),
-        _ => Err(ApiError::refused(
+        Err(Refused::Filed) => Err(ApiError::refused("filed", "already filed")),
+        Err(Refused::NotSigned | Refused::NotAp) => Err(ApiError::refused(
             "not_signed",
             "not signed off by the FG yet: nothing is filed or sent without a valid sign-off",
         )),
@@ -950,7 +958,7 @@ pub fn record_filing(
     write_tx(c, |c| -> ApiResult<DraftView> {
         let inc = visible(c, staff, incident_id, true)?;
         let mut d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
-        if d.purpose != "ap" {
+        if !d.kind.takes(Step::File) {
             return Err(ApiError::refused(
                 "only_ap_filed",
                 "only AP notifications are filed",
@@ -963,15 +971,16 @@ pub fn record_filing(
             ));
         }
         let input: DraftInput = parse_stored("draft input", &d.input_json)?;
-        check_earlier(c, &inc.id, &d.kind, &input, true)?;
+        check_earlier(c, &inc.id, d.kind, &input, true)?;
         // A complete notification is never filed while an answer Art. 33(3) requires is missing
         // (named first: more useful than "not signed off").
         let now_r = render_draft(c, ctx, &inc, &d, filed_at)?;
-        if d.kind == NoticeKind::InitialComplete.as_str() && !now_r.blocking.is_empty() {
+        if d.kind == DraftKind::InitialComplete && !now_r.blocking.is_empty() {
             return Err(now_r.blocking.into());
         }
         let r = require_valid_approval(c, ctx, staff.actor(), &inc, &mut d, filed_at)?;
-        d.status = "filed".into();
+        d.status = lifecycle::next(d.kind, d.status, Step::File)
+            .map_err(|e| ApiError::Internal(format!("filing refused after sign-off: {e:?}")))?;
         d.ap_number = Some(num.clone());
         d.filed_at = Some(to_db(filed_at));
         d.filed_by = Some(staff.id.clone());
@@ -990,7 +999,7 @@ pub fn record_filing(
             )],
             t,
         )?;
-        if d.kind.starts_with("initial") {
+        if d.kind.is_initial() {
             let reason = Some(f.label_nl.clone());
             let state = inc.state();
             if state == State::Assessed {
@@ -1036,7 +1045,7 @@ pub fn record_filing(
                 }
             }
         }
-        if let Some(kind) = NoticeKind::parse(&d.kind) {
+        if let Some(kind) = d.kind.notice_kind() {
             phase_effects(c, ctx, staff, &inc.id, kind, &d.id, filed_at, t)?;
         }
         let inc = visible(c, staff, incident_id, false)?;
@@ -1359,7 +1368,7 @@ pub fn preview(
 ) -> ApiResult<Preview> {
     let inc = visible(c, staff, incident_id, false)?;
     let d = store::draft(c, &inc.id, draft_id)?.ok_or(ApiError::NotFound)?;
-    if d.purpose != "communication" || d.kind == super::public::KIND {
+    if !d.kind.is_letters() {
         return Err(ApiError::refused(
             "only_letters",
             "only letters and e-mails have a preview per recipient",

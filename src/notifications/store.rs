@@ -2,10 +2,15 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::lifecycle::{DraftKind, DraftStatus, Purpose};
 use crate::db::schema::{
     notice_campaigns, notice_drafts, notice_messages, notice_recipients, notice_settings, outbox,
 };
 use crate::db::DbConn;
+
+crate::stored_as_text!(DraftStatus, "draft status");
+crate::stored_as_text!(DraftKind, "draft kind");
+crate::stored_as_text!(Purpose, "draft purpose");
 
 #[derive(Queryable, Insertable, AsChangeset, Debug, Clone, Default)]
 #[diesel(table_name = notice_settings, treat_none_as_null = true)]
@@ -31,10 +36,11 @@ pub struct DraftRow {
     pub id: String,
     pub incident_id: String,
     pub organisation_id: String,
-    pub purpose: String,
-    pub kind: String,
+    /// Always `kind.purpose()` (the column is kept for queries and the CHECK constraint).
+    pub purpose: Purpose,
+    pub kind: DraftKind,
     pub input_json: String,
-    pub status: String,
+    pub status: DraftStatus,
     pub content_sha256: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<NaiveDateTime>,

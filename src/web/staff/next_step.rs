@@ -26,9 +26,12 @@ fn anchor(step: Step) -> &'static str {
 
 fn draft_of(rows: &[&nstore::DraftRow]) -> Draft {
     rows.iter()
-        .map(|d| match d.status.as_str() {
-            "approved" | "filed" => Draft::Approved,
-            _ => Draft::Written,
+        .map(|d| {
+            if d.status.signed_off() {
+                Draft::Approved
+            } else {
+                Draft::Written
+            }
         })
         .max()
         .unwrap_or(Draft::None)
@@ -54,8 +57,8 @@ fn progress(
             people: o.tells_people(),
         });
     let drafts = nstore::drafts(c, id)?;
-    let ap: Vec<&nstore::DraftRow> = drafts.iter().filter(|d| d.purpose == "ap").collect();
-    let people: Vec<&nstore::DraftRow> = drafts.iter().filter(|d| d.purpose != "ap").collect();
+    let (ap, people): (Vec<&nstore::DraftRow>, Vec<_>) =
+        drafts.iter().partition(|d| d.kind.is_ap());
     let mut people_informed = public::for_incident(c, id)?
         .iter()
         .any(|n| n.withdrawn_at.is_none());

@@ -17,22 +17,15 @@ use crate::auth::{store as auth_store, Role, Staff};
 use crate::error::ApiError;
 use crate::notifications::ap::DraftInput;
 use crate::notifications::campaign::{self, NewCampaign};
+use crate::notifications::lifecycle::{
+    self, Action, Circumstances, DraftKind, DraftStatus, Purpose, Viewer, ALL_KINDS,
+};
 use crate::notifications::public;
 use crate::notifications::service::ctx as nctx;
-use crate::notifications::service::{self, Decision, DraftView, FilingInput, NewDraft};
+use crate::notifications::service::{self, Decision, DraftView, FilingInput};
 use crate::notifications::store;
 use crate::state::AppState;
 use crate::web::kit::{csrf_ok, redirect, web as pages, Lang, PageError};
-
-/// The choices on the new-draft form: (value, stored purpose for `NewDraft`, AP kind).
-const KINDS: [(&str, &str, Option<&str>); 6] = [
-    ("initial_complete", "ap", Some("initial_complete")),
-    ("initial_provisional", "ap", Some("initial_provisional")),
-    ("supplement", "ap", Some("supplement")),
-    ("withdrawal", "ap", Some("withdrawal")),
-    ("letter_email", "communication", None),
-    ("public_notice", "public", None),
-];
 
 /// The fields the drafter adds: (name, textarea, for the AP / for letters and notices).
 const FIELDS: [(&str, bool, bool, bool); 27] = [
@@ -74,11 +67,13 @@ fn t(lang: Lang, key: &str) -> String {
     pages().t(lang, key)
 }
 
-fn kind_label(lang: Lang, kind: &str) -> String {
+fn kind_label(lang: Lang, kind: DraftKind) -> String {
+    let kind = kind.as_str();
     opt_t(lang, &format!("staff_nf_kind_{kind}")).unwrap_or_else(|| kind.to_string())
 }
 
-fn status_label(lang: Lang, status: &str) -> String {
+fn status_label(lang: Lang, status: DraftStatus) -> String {
+    let status = status.as_str();
     opt_t(lang, &format!("staff_nf_status_{status}")).unwrap_or_else(|| status.to_string())
 }
 
@@ -119,16 +114,16 @@ fn input_from_form(f: &Form) -> DraftInput {
     serde_json::from_value(Value::Object(m)).unwrap_or_default()
 }
 
-/// The draft fields as the template wants them, for a purpose ("ap", "communication", or all).
+/// The draft fields as the template wants them, for a purpose (or all).
 fn fields_ctx(
     lang: Lang,
     values: &HashMap<String, String>,
     errors: &Shown,
-    purpose: Option<&str>,
+    purpose: Option<Purpose>,
 ) -> Vec<Value> {
     let groups = [
-        ("ap", t(lang, "staff_nf_group_ap")),
-        ("communication", t(lang, "staff_nf_group_letters")),
+        (Purpose::Ap, t(lang, "staff_nf_group_ap")),
+        (Purpose::Communication, t(lang, "staff_nf_group_letters")),
     ];
     groups
         .into_iter()
@@ -137,7 +132,7 @@ fn fields_ctx(
             let fields: Vec<Value> = FIELDS
                 .iter()
                 .filter(|(name, _, ap, comm)| {
-                    if g == "ap" {
+                    if g == Purpose::Ap {
                         *ap
                     } else {
                         // Measures appear once when the form shows both groups.
@@ -233,16 +228,16 @@ fn blocking_ctx(lang: Lang, view: &DraftView) -> Vec<Value> {
 /// The part of the page that says where the sign-off stands (valid, void with the reason, …).
 fn approval_ctx(lang: Lang, v: &DraftView, names: &HashMap<String, String>) -> Value {
     let a = &v.approval;
-    let void = a.state == "void";
+    let void = a.state == DraftStatus::Void;
     json!({
-        "state": status_label(lang, &a.state),
+        "state": status_label(lang, a.state),
         "state_key": a.state,
         "valid": a.valid,
         "void": void,
         "void_text": void.then(|| t(lang, "staff_nf_void_text")
             .replace("{approved}", &short(a.approved_sha256.as_deref().unwrap_or("")))
             .replace("{now}", &short(&v.content_sha256))),
-        "rejected": a.state == "rejected",
+        "rejected": a.state == DraftStatus::Rejected,
         "decided_by": a.decided_by.as_ref().map(|u| names.get(u).cloned().unwrap_or_default()),
         "decided_at": a.decided_at.map(|d| local_time(lang, d)),
         "remarks": a.remarks.as_deref().map(lines),
@@ -299,9 +294,9 @@ pub async fn section_ctx(
         .map(|d| {
             json!({
                 "url": format!("/staff/incidents/{id}/notifications/{}", d.id),
-                "kind": kind_label(lang, &d.kind),
-                "status": status_label(lang, &d.approval.state),
-                "void": d.approval.state == "void",
+                "kind": kind_label(lang, d.kind),
+                "status": status_label(lang, d.approval.state),
+                "void": d.approval.state == DraftStatus::Void,
                 "hash": short(&d.content_sha256),
                 "by": names.get(&d.created_by).cloned().unwrap_or_default(),
                 "at": local_time(lang, d.created_at),
@@ -371,10 +366,11 @@ async fn new_page(
 ) -> Result<HttpResponse, PageError> {
     let (title, late) = late(state, staff, id, lang).await?;
     let (list, map) = errors_ctx(&errors);
-    let kinds: Vec<Value> = KINDS
+    let kinds: Vec<Value> = ALL_KINDS
         .iter()
-        .map(|(v, ..)| {
-            json!({"value": v, "label": kind_label(lang, v), "checked": *v == chosen,
+        .map(|k| {
+            let v = k.as_str();
+            json!({"value": v, "label": kind_label(lang, *k), "checked": v == chosen,
                    "id": format!("f-kind-{v}")})
         })
         .collect();
@@ -411,7 +407,7 @@ pub async fn new_form(
     let q = query(&req);
     let chosen = q
         .get("kind")
-        .filter(|k| KINDS.iter().any(|x| x.0 == k.as_str()))
+        .filter(|k| DraftKind::parse(k).is_some())
         .cloned()
         .unwrap_or_else(|| "initial_complete".into());
     new_page(
@@ -446,7 +442,7 @@ pub async fn create(
         .iter()
         .map(|(n, ..)| (n.to_string(), f.get(n)))
         .collect();
-    let Some((_, purpose, kind)) = KINDS.iter().find(|k| k.0 == chosen) else {
+    let Some(kind) = DraftKind::parse(&chosen) else {
         return new_page(
             &state,
             &req,
@@ -460,15 +456,11 @@ pub async fn create(
         )
         .await;
     };
-    let input = NewDraft {
-        purpose: purpose.to_string(),
-        kind: kind.map(String::from),
-        input: input_from_form(&f),
-    };
+    let input = input_from_form(&f);
     let ctx = nctx(&state);
     let (s, i) = (staff.clone(), id.clone());
     match state
-        .db(move |c| service::create_draft(c, &ctx, &s, &i, input))
+        .db(move |c| service::draft_new(c, &ctx, &s, &i, kind, input))
         .await
     {
         Ok(v) => Ok(redirect(&format!(
@@ -491,9 +483,12 @@ struct Loaded {
     view: DraftView,
     reference: String,
     incident_title: String,
-    org_id: String,
-    allow_self: bool,
+    /// Who looks at it (an FG, the drafter).
+    viewer: Viewer,
+    /// What they may do with it now.
+    actions: Vec<Action>,
     names: HashMap<String, String>,
+    /// The public notices published from this draft.
     notices: Vec<public::PublicNoticeView>,
     recipients: i64,
     /// The incident's current decision allows a public notice (Art. 34(3)(c)).
@@ -519,7 +514,9 @@ async fn load(
             let mut ids = vec![view.created_by.clone()];
             ids.extend(view.approval.decided_by.clone());
             let names = names_of(c, &ids)?;
-            let notices = public::list(c, &s, &i)?
+            let all_notices = public::list(c, &s, &i)?;
+            let notice_in_force = all_notices.iter().any(|n| n.withdrawn_at.is_none());
+            let notices = all_notices
                 .into_iter()
                 .filter(|p| p.draft_id == view.id)
                 .collect();
@@ -532,12 +529,28 @@ async fn load(
             )
             .is_none();
             let proposal = crate::assessment::service::load_assessment(c, &s, &i)?.proposal;
+            let viewer = Viewer {
+                fg: s.has_role(&inc.organisation_id, &[Role::Fg]),
+                drafted_it: view.created_by == s.id,
+                self_signoff_allowed: settings.allow_self_signoff,
+            };
+            let actions = lifecycle::allowed_actions(
+                view.kind,
+                view.approval.state,
+                viewer,
+                Circumstances {
+                    approval_valid: view.approval.valid,
+                    blocking: !view.blocking.is_empty(),
+                    public_decided,
+                    notice_in_force,
+                },
+            );
             Ok(Loaded {
                 view,
                 reference: inc.reference.clone(),
                 incident_title: inc.title.clone(),
-                org_id: inc.organisation_id.clone(),
-                allow_self: settings.allow_self_signoff,
+                viewer,
+                actions,
                 names,
                 notices,
                 recipients,
@@ -575,10 +588,9 @@ async fn notification_page(
         .typed
         .clone()
         .unwrap_or_else(|| input_values(&v.input));
-    let is_ap = v.purpose == "ap";
-    let is_public = v.kind == public::KIND;
+    let (is_ap, is_public) = (v.kind.is_ap(), v.kind.is_public());
+    let may = |a: Action| d.actions.contains(&a);
     let base = format!("/staff/incidents/{id}/notifications/{nid}");
-    let in_force = d.notices.iter().any(|n| n.withdrawn_at.is_none());
     let err = |k: &str| {
         again
             .errors
@@ -603,8 +615,8 @@ async fn notification_page(
         })
         .collect::<Vec<_>>();
     let ctx = json!({
-        "title": format!("{} — {}", kind_label(lang, &v.kind), d.reference),
-        "kind": kind_label(lang, &v.kind),
+        "title": format!("{} — {}", kind_label(lang, v.kind), d.reference),
+        "kind": kind_label(lang, v.kind),
         "reference": d.reference,
         "incident_title": d.incident_title,
         "id": id,
@@ -618,16 +630,16 @@ async fn notification_page(
         "hash_short": short(&v.content_sha256),
         "approval": approval_ctx(lang, v, &d.names),
         "blocking": blocking_ctx(lang, v),
-        "editable": v.approval.state != "filed",
-        "groups": fields_ctx(lang, &values, &again.errors, Some(if is_ap { "ap" } else { "communication" })),
+        "editable": may(Action::Edit),
+        "groups": fields_ctx(lang, &values, &again.errors, Some(v.kind.purpose())),
         "is_ap": is_ap,
         "is_public": is_public,
-        "is_letter": !is_ap && !is_public,
+        "is_letter": v.kind.is_letters(),
         "print_url": is_ap.then(|| format!("{base}/print")),
         "signoff_url": format!("{base}/signoff"),
         "recipients_url": format!("/staff/incidents/{id}/recipients"),
         "recipients": d.recipients,
-        "may_publish": is_public && d.public_decided && v.approval.state == "approved" && v.approval.valid && !in_force,
+        "may_publish": may(Action::Publish),
         "needs_public_decision": is_public && !d.public_decided,
         "decision_url": format!("/staff/incidents/{id}#decision"),
         "notices": notices,
@@ -635,7 +647,7 @@ async fn notification_page(
         "err": map,
     });
     let more = json!({
-        "may_file": is_ap && v.approval.state == "approved" && v.approval.valid,
+        "may_file": may(Action::File),
         "filing": v.filing.as_ref().map(|f| if lang == Lang::Nl { f.label_nl.clone() } else { f.label_en.clone() }),
         "filing_late": v.filing.as_ref().map(|f| !f.within_72_hours).unwrap_or(false),
         "ap_number": again.filing.as_ref().and_then(|t| t.get("ap_number").cloned()).unwrap_or_default(),
@@ -848,8 +860,7 @@ async fn signoff_page(
     let d = load(state, staff, id, nid, lang).await?;
     let v = &d.view;
     let (list, map) = errors_ctx(&errors);
-    let is_fg = staff.has_role(&d.org_id, &[Role::Fg]);
-    let own = v.created_by == staff.id && !d.allow_self;
+    let may = |a: Action| d.actions.contains(&a);
     let chapters = v.answers.as_ref().map(|a| {
         a.chapters
             .iter()
@@ -875,7 +886,7 @@ async fn signoff_page(
         .map(|a| json!({"recorded": a.recorded, "derived": a.derived, "missing": a.missing}));
     let ctx = json!({
         "title": format!("{} — {}", t(lang, "staff_nf_signoff_title"), d.reference),
-        "kind": kind_label(lang, &v.kind),
+        "kind": kind_label(lang, v.kind),
         "reference": d.reference,
         "incident_title": d.incident_title,
         "back": format!("/staff/incidents/{id}/notifications/{nid}"),
@@ -884,7 +895,7 @@ async fn signoff_page(
         "content": v.content,
         "chapters": chapters,
         "counts": counts,
-        "parts": if v.purpose == "ap" { vec![] } else { parts_ctx(lang, &v.content) },
+        "parts": if v.kind.is_ap() { vec![] } else { parts_ctx(lang, &v.content) },
         "approval": approval_ctx(lang, v, &d.names),
         "blocking": blocking_ctx(lang, v),
         "proposal": d.proposal.as_ref().map(|p| json!({
@@ -896,10 +907,11 @@ async fn signoff_page(
             "what_if_missing": super::assess::what_if_ctx(lang, p, true),
         })),
         "drafted_by": d.names.get(&v.created_by).cloned().unwrap_or_default(),
-        "is_fg": is_fg,
-        "may_approve": is_fg && !own && v.approval.state != "filed" && v.blocking.is_empty(),
-        "may_reject": is_fg && v.approval.state != "filed",
-        "own": is_fg && own,
+        "is_fg": d.viewer.fg,
+        "may_approve": may(Action::Approve),
+        "may_reject": may(Action::Reject),
+        // An FG who drafted it, where the organisation does not allow self sign-off.
+        "own": d.viewer.fg && !d.viewer.may_sign(),
         "remarks": remarks,
         "errors": list,
         "err": map,
@@ -1164,10 +1176,7 @@ async fn recipients_page(
         })
         .await
         .map_err(|e| page_err(lang, e))?;
-    let letters: Vec<&DraftView> = drafts
-        .iter()
-        .filter(|d| d.purpose == "communication" && d.kind != public::KIND)
-        .collect();
+    let letters: Vec<&DraftView> = drafts.iter().filter(|d| d.kind.is_letters()).collect();
     let first_draft = letters
         .iter()
         .rev()
@@ -1208,7 +1217,7 @@ async fn recipients_page(
         "to": (offset + PAGE).min(total),
         "drafts": letters.iter().map(|d| json!({
             "id": d.id,
-            "label": format!("{} ({}, {})", kind_label(lang, &d.kind), status_label(lang, &d.approval.state), short(&d.content_sha256)),
+            "label": format!("{} ({}, {})", kind_label(lang, d.kind), status_label(lang, d.approval.state), short(&d.content_sha256)),
             "selected": Some(&d.id) == first_draft.as_ref(),
         })).collect::<Vec<_>>(),
         "has_drafts": !letters.is_empty(),

@@ -9,6 +9,7 @@ use super::form::opt_t;
 use super::page::{here, page_err, render, signed_in};
 use super::when::local_db;
 use crate::db::{from_db, now};
+use crate::notifications::lifecycle::DraftStatus;
 use crate::state::AppState;
 use crate::web::kit::{web as pages, Lang, PageError};
 
@@ -33,7 +34,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
                 "incident_url": format!("/staff/incidents/{}", a.incident_id),
                 "url": format!("/staff/incidents/{}/notifications/{}/signoff", a.incident_id, a.draft_id),
                 "kind": opt_t(lang, &format!("staff_nf_kind_{}", a.kind)).unwrap_or_else(|| a.kind.clone()),
-                "void": a.status == "void",
+                "void": DraftStatus::parse(&a.status) == Some(DraftStatus::Void),
                 "since": local_db(lang, a.since()),
                 "waited": crate::signals::rules::waited(from_db(a.since()), t, code),
                 "own": a.created_by == staff.id,
