@@ -13,7 +13,7 @@ import path from 'node:path';
 
 import { startServer } from './lib/server.mjs';
 import { SCREENSHOTS, axeCheck, findings, formatAxe, horizontalOverflow, launch, newContext } from './lib/browser.mjs';
-import { waitForMails } from './lib/mail.mjs';
+import { readMails, waitForMails } from './lib/mail.mjs';
 
 const DIR = path.join(SCREENSHOTS, 'day');
 const WIDTHS = [[1280, 900], [375, 812], [320, 700]];
@@ -47,7 +47,11 @@ async function go(page, action) {
   return r;
 }
 
-before(async () => { browser = await launch(); });
+before(async () => {
+  // What is there is from this run.
+  fs.rmSync(DIR, { recursive: true, force: true });
+  browser = await launch();
+});
 after(async () => { await browser?.close(); });
 
 describe('the first run and the day of a handler', () => {
@@ -463,6 +467,9 @@ describe('the whole day of a case, from the citizen\'s report to the closed inci
       await look(a, '53-public-404');
     });
     await anon.close();
+    // The day's e-mails, to read beside the screenshots.
+    fs.writeFileSync(path.join(DIR, 'mails.txt'), readMails(outbox())
+      .map((m) => `To: ${m.to}\nSubject: ${m.subject}\n\n${m.text}`).join('\n\n----------\n\n'));
   });
 });
 
