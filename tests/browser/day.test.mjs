@@ -37,7 +37,11 @@ async function look(page, name) {
       await clock('shot', () => page.screenshot({ path: path.join(DIR, `${name}-${width}.png`), fullPage: true, animations: 'disabled' }));
     }
     const o = await clock('overflow', () => horizontalOverflow(page));
-    if (o.scrollWidth > o.clientWidth) problems.push(`${name} scrolls sideways at ${width} px: ${o.scrollWidth} > ${o.clientWidth} (${o.wide.join(', ')})`);
+    if (o.scrollWidth > o.clientWidth) {
+      problems.push(`${name} scrolls sideways at ${width} px: ${o.scrollWidth} > ${o.clientWidth} (${o.wide.join(', ')})`);
+      // The page as it was, to find the culprit in.
+      fs.writeFileSync(path.join(DIR, `OVERFLOW-${name}-${width}.html`), await page.content());
+    }
   }
   await page.setViewportSize({ width: 1280, height: 900 });
 }
