@@ -461,6 +461,8 @@ describe('the whole day of a case, from the citizen\'s report to the closed inci
       await h.locator('#f-body').evaluate((e) => { e.value = 'x'.repeat(300_000); });
       const tooLarge = await go(h, () => h.click('form[action$="/notes"] button[type=submit]'));
       assert.equal(tooLarge.status(), 413);
+      // Not a file here, and not 10 MB: the page says what is true of every form.
+      assert.match(await h.locator('main').innerText(), /te groot om te verwerken/i);
       await look(h, '52-error-413');
     });
     await hCtx.close();
