@@ -13,7 +13,7 @@ import path from 'node:path';
 
 import { startServer } from './lib/server.mjs';
 import { SCREENSHOTS, axeCheck, findings, formatAxe, horizontalOverflow, launch, newContext } from './lib/browser.mjs';
-import { waitForMails } from './lib/mail.mjs';
+import { readMails, waitForMails } from './lib/mail.mjs';
 
 const DIR = path.join(SCREENSHOTS, 'day');
 const WIDTHS = [[1280, 900], [375, 812], [320, 700]];
@@ -37,7 +37,11 @@ async function look(page, name) {
       await clock('shot', () => page.screenshot({ path: path.join(DIR, `${name}-${width}.png`), fullPage: true, animations: 'disabled' }));
     }
     const o = await clock('overflow', () => horizontalOverflow(page));
-    if (o.scrollWidth > o.clientWidth) problems.push(`${name} scrolls sideways at ${width} px: ${o.scrollWidth} > ${o.clientWidth} (${o.wide.join(', ')})`);
+    if (o.scrollWidth > o.clientWidth) {
+      problems.push(`${name} scrolls sideways at ${width} px: ${o.scrollWidth} > ${o.clientWidth} (${o.wide.join(', ')})`);
+      // The page as it was, to find the culprit in.
+      fs.writeFileSync(path.join(DIR, `OVERFLOW-${name}-${width}.html`), await page.content());
+    }
   }
   await page.setViewportSize({ width: 1280, height: 900 });
 }
@@ -47,7 +51,11 @@ async function go(page, action) {
   return r;
 }
 
-before(async () => { browser = await launch(); });
+before(async () => {
+  // What is there is from this run.
+  fs.rmSync(DIR, { recursive: true, force: true });
+  browser = await launch();
+});
 after(async () => { await browser?.close(); });
 
 describe('the first run and the day of a handler', () => {
@@ -453,6 +461,8 @@ describe('the whole day of a case, from the citizen\'s report to the closed inci
       await h.locator('#f-body').evaluate((e) => { e.value = 'x'.repeat(300_000); });
       const tooLarge = await go(h, () => h.click('form[action$="/notes"] button[type=submit]'));
       assert.equal(tooLarge.status(), 413);
+      // Not a file here, and not 10 MB: the page says what is true of every form.
+      assert.match(await h.locator('main').innerText(), /te groot om te verwerken/i);
       await look(h, '52-error-413');
     });
     await hCtx.close();
@@ -463,6 +473,9 @@ describe('the whole day of a case, from the citizen\'s report to the closed inci
       await look(a, '53-public-404');
     });
     await anon.close();
+    // The day's e-mails, to read beside the screenshots.
+    fs.writeFileSync(path.join(DIR, 'mails.txt'), readMails(outbox())
+      .map((m) => `To: ${m.to}\nSubject: ${m.subject}\n\n${m.text}`).join('\n\n----------\n\n'));
   });
 });
 

@@ -143,20 +143,30 @@ export function horizontalOverflow(page) {
   return page.evaluate(() => {
     const d = document.documentElement;
     const sticksOut = (e) => e.getBoundingClientRect().right > d.clientWidth + 1;
-    // The outermost boxes that stick out first (their parent does not): where to look.
-    const all = [...document.querySelectorAll('body *')].filter(sticksOut);
-    const wide = [...all.filter((e) => !sticksOut(e.parentElement)), ...all.filter((e) => sticksOut(e.parentElement))]
-      .slice(0, 5)
-      .map((e, i) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${String(e.className).split(' ').join('.')}` : ''}`
-        + (i === 0 ? ` [${Math.round(e.getBoundingClientRect().width)} px: ${e.outerHTML.slice(0, 160).replace(/\s+/g, ' ')}]` : ''));
-    if (!wide.length && d.scrollWidth > d.clientWidth) {
-      // No box sticks out: then text does (a word too long for its box, overflowing it).
+    // Inside a box that scrolls or clips on its own (a table in .table-wrap), nothing widens the page.
+    const contained = (e) => {
+      for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+        if (getComputedStyle(a).overflowX !== 'visible' && !sticksOut(a)) return true;
+      }
+      return false;
+    };
+    const name = (e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${String(e.className).split(' ').join('.')}` : ''}`;
+    const wide = [];
+    if (d.scrollWidth > d.clientWidth) {
+      // The outermost boxes that stick out (their parent does not): where to look.
+      for (const e of document.querySelectorAll('body *')) {
+        if (wide.length >= 5) break;
+        if (sticksOut(e) && !sticksOut(e.parentElement) && !contained(e)) {
+          wide.push(`${name(e)} [${Math.round(e.getBoundingClientRect().width)} px: ${e.outerHTML.slice(0, 160).replace(/\s+/g, ' ')}]`);
+        }
+      }
+      // And text too long for its box (a word, a hash), overflowing it.
       const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
       const range = document.createRange();
-      for (let n = walk.nextNode(); n && wide.length < 5; n = walk.nextNode()) {
+      for (let n = walk.nextNode(); n && wide.length < 8; n = walk.nextNode()) {
         range.selectNodeContents(n);
-        if (range.getBoundingClientRect().right > d.clientWidth + 1) {
-          wide.push(`text in ${n.parentElement.tagName.toLowerCase()}: "${n.textContent.trim().slice(0, 40)}"`);
+        if (range.getBoundingClientRect().right > d.clientWidth + 1 && !sticksOut(n.parentElement) && !contained(n.parentElement)) {
+          wide.push(`text in ${name(n.parentElement)}: "${n.textContent.trim().slice(0, 40)}"`);
         }
       }
     }
