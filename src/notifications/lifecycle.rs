@@ -15,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ap::NoticeKind;
+use super::parts::PartName;
 
 /// What a draft is for: the AP's form, or telling the people (letters, e-mails, a public notice).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -71,8 +72,14 @@ pub const ALL_KINDS: [DraftKind; 6] = [
 const AP_TEMPLATES: &[&str] = &["ap_draft"];
 /// The templates of a letter draft, per language, in the order of the signed-off content.
 const LETTER_TEMPLATES: &[&str] = &["email_subject", "email_body", "letter"];
+const LETTER_PARTS: &[PartName] = &[
+    PartName::EmailSubject,
+    PartName::EmailBody,
+    PartName::Letter,
+];
 /// The template of a public notice, per language.
 const PUBLIC_TEMPLATES: &[&str] = &["public_notice"];
+const PUBLIC_PARTS: &[PartName] = &[PartName::PublicNotice];
 
 /// Why a new draft's purpose and kind were not understood (the API names the field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +166,16 @@ impl DraftKind {
             DraftKind::LetterEmail => LETTER_TEMPLATES,
             DraftKind::PublicNotice => PUBLIC_TEMPLATES,
             _ => AP_TEMPLATES,
+        }
+    }
+
+    /// The rendered parts, per language and in the order of the signed-off content (one for each
+    /// template); none for the AP, whose content is the answer set.
+    pub fn parts(&self) -> &'static [PartName] {
+        match self {
+            DraftKind::LetterEmail => LETTER_PARTS,
+            DraftKind::PublicNotice => PUBLIC_PARTS,
+            _ => &[],
         }
     }
 
@@ -679,6 +696,10 @@ mod tests {
                 serde_json::json!(k.as_str())
             );
             assert!(!k.templates().is_empty());
+            if !k.is_ap() {
+                let names: Vec<&str> = k.parts().iter().filter_map(|p| p.template()).collect();
+                assert_eq!(names, k.templates());
+            }
         }
         for s in ALL_STATUSES {
             assert_eq!(DraftStatus::parse(s.as_str()), Some(s));

@@ -3,7 +3,8 @@
 //! rendered content, recording the filing at the AP, recipients from CSV and campaigns through the
 //! outbox (throttled, pausable).
 //!
-//! Pure modules: [`lifecycle`] (a draft's kinds, statuses, steps and allowed actions), [`ap`] (the answer set), [`letters`] (what the letter says), [`recipients`] (CSV
+//! Pure modules: [`lifecycle`] (a draft's kinds, statuses, steps and allowed actions), [`parts`] (the
+//! rendered parts of letters and notices), [`ap`] (the answer set), [`letters`] (what the letter says), [`recipients`] (CSV
 //! parsing and validation), [`phases`] (supplements, withdrawals, the follow-up of a provisional
 //! notification), [`render`] (templates, hashing). Database and HTTP: [`store`],
 //! [`service`], [`campaign`], [`routes`], [`pdf`] (the PDFs).
@@ -13,6 +14,7 @@ pub mod campaign;
 pub mod cli;
 pub mod letters;
 pub mod lifecycle;
+pub mod parts;
 pub mod pdf;
 pub mod phases;
 pub mod public;

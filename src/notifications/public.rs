@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::parts::{self, PartName};
 use super::service::{self, org_part, Ctx};
 use super::store;
 use crate::assessment::decision::Choice;
@@ -127,20 +128,6 @@ pub fn decision_refusal(current: Option<(&str, Option<&str>)>) -> Option<String>
     }
 }
 
-/// The two languages out of the signed-off content (as `service::render_draft` writes it).
-pub fn split_content(content: &str) -> Option<(String, String)> {
-    let nl_mark = "===== public_notice.nl =====\n";
-    let en_mark = "===== public_notice.en =====\n";
-    let a = content.find(nl_mark)? + nl_mark.len();
-    let b = content.find(en_mark)?;
-    if b < a {
-        return None;
-    }
-    let nl = content[a..b].trim_end().to_string();
-    let en = content[b + en_mark.len()..].trim_end().to_string();
-    Some((nl, en))
-}
-
 pub fn for_incident(c: &mut DbConn, incident_id: &str) -> QueryResult<Vec<PublicNoticeRow>> {
     public_notices::table
         .filter(public_notices::incident_id.eq(incident_id))
@@ -210,8 +197,12 @@ pub fn publish(
                 "a public notice of this incident is in force: withdraw it before publishing another",
             ));
         }
-        let (html_nl, html_en) = split_content(&r.content)
-            .ok_or_else(|| ApiError::Internal("public notice content".into()))?;
+        let html = |lang: &str| {
+            parts::find(&r.parts, PartName::PublicNotice, lang)
+                .map(|p| p.text.trim_end().to_string())
+                .ok_or_else(|| ApiError::Internal("public notice content".into()))
+        };
+        let (html_nl, html_en) = (html("nl")?, html("en")?);
         let (org_slug, org, _) = org_part(c, &inc.organisation_id)?;
         let base = slug_for(&org_slug, &inc.reference);
         let mut slug = base.clone();
@@ -347,15 +338,5 @@ mod tests {
         assert!(b.contains("notify_ap with exception b"), "{b}");
         assert!(decision_refusal(Some(("notify_ap_and_public_communication", None))).is_some());
         assert!(decision_refusal(Some(("gibberish", Some("c")))).is_some());
-    }
-
-    #[test]
-    fn content_splits_into_its_languages() {
-        let c = "===== public_notice.nl =====\n<h1>NL</h1>\n\n===== public_notice.en =====\n<h1>EN</h1>\n";
-        assert_eq!(
-            split_content(c),
-            Some(("<h1>NL</h1>".to_string(), "<h1>EN</h1>".to_string()))
-        );
-        assert_eq!(split_content("nothing"), None);
     }
 }

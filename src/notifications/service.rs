@@ -16,6 +16,7 @@ use super::ap::{
 };
 use super::letters::{self, LetterCtx, RecipientCtx};
 use super::lifecycle::{self, DraftKind, DraftStatus, KindProblem, Purpose, Refused, Step};
+use super::parts::{Part, PartName};
 use super::phases::{self, Filed};
 use super::render::{sha256_hex, NoticeTemplates, TemplateError};
 use super::store::{self, DraftRow, RecipientRow, SettingsRow};
@@ -221,9 +222,25 @@ pub fn extra_columns(c: &mut DbConn, incident_id: &str) -> ApiResult<Vec<String>
 /// The exact content a draft stands for now, its hash, and what blocks its sign-off.
 pub struct Rendered {
     pub content: String,
+    /// The parts of a letter or notice draft (none for the AP), whose text form is `content`.
+    pub parts: Vec<Part>,
     pub sha256: String,
     pub blocking: Vec<FieldProblem>,
     pub ap: Option<ApDraft>,
+}
+
+impl Rendered {
+    /// A letter or notice draft: the content is the parts' text form.
+    fn of_parts(parts: Vec<Part>, blocking: Vec<FieldProblem>) -> Rendered {
+        let content = super::parts::to_text(&parts);
+        Rendered {
+            sha256: sha256_hex(&content),
+            content,
+            parts,
+            blocking,
+            ap: None,
+        }
+    }
 }
 
 /// Render a draft now (`at` decides "after the 72 hours" for the AP draft).
@@ -256,42 +273,46 @@ pub fn render_draft(
         Ok(Rendered {
             sha256: sha256_hex(&content),
             content,
+            parts: vec![],
             blocking: draft.blocking.clone(),
             ap: Some(draft),
         })
     } else if d.kind.is_public() {
         // A public notice (Art. 34(3)(c)): the page text in both languages, no recipient.
-        let mut content = String::new();
+        let mut parts = vec![];
         for lang in ["nl", "en"] {
             let common = letters::common(lang, &org, &inc.reference, facts.as_ref(), &input);
-            let part = t
-                .render(&format!("public_notice.{lang}"), &common)
-                .map_err(template_error)?;
-            content.push_str(&format!("===== public_notice.{lang} =====\n{part}\n"));
+            for name in d.kind.parts() {
+                let text = t
+                    .render(&format!("{}.{lang}", name.as_str()), &common)
+                    .map_err(template_error)?;
+                parts.push(Part::new(*name, lang, text));
+            }
         }
         let blocking = letters::missing(&input, &org)
             .into_iter()
             .map(|(f, m)| FieldProblem::new(f, m, m))
             .collect();
-        Ok(Rendered {
-            sha256: sha256_hex(&content),
-            content,
-            blocking,
-            ap: None,
-        })
+        Ok(Rendered::of_parts(parts, blocking))
     } else {
         let extra = extra_columns(c, &inc.id)?;
-        let mut content = String::new();
+        let mut parts = vec![];
         // Exactly the languages that go out: English only once every English text is there
         // (until then English readers get the Dutch letter, and the FG sees that here).
         let langs = letters::languages(&input);
         if langs.len() == 1 {
-            content.push_str(
-                "===== english_missing.nl =====\nDe Engelse teksten zijn nog niet (alle) \
-                 ingevuld: ontvangers met taal Engels krijgen de Nederlandse brief en e-mail.\n\
-                 ===== english_missing.en =====\nThe English texts are not (all) filled in: \
-                 recipients whose language is English get the Dutch letter and e-mail.\n",
-            );
+            parts.push(Part::new(
+                PartName::EnglishMissing,
+                "nl",
+                "De Engelse teksten zijn nog niet (alle) ingevuld: ontvangers met taal Engels \
+                 krijgen de Nederlandse brief en e-mail.",
+            ));
+            parts.push(Part::new(
+                PartName::EnglishMissing,
+                "en",
+                "The English texts are not (all) filled in: recipients whose language is \
+                 English get the Dutch letter and e-mail.",
+            ));
         }
         for lang in langs.iter().copied() {
             let common = letters::common(lang, &org, &inc.reference, facts.as_ref(), &input);
@@ -300,23 +321,18 @@ pub fn render_draft(
                 common: &common,
                 recipient: &sample,
             };
-            for name in ["email_subject", "email_body", "letter"] {
-                let part = t
-                    .render(&format!("{name}.{lang}"), &lc)
+            for name in d.kind.parts() {
+                let text = t
+                    .render(&format!("{}.{lang}", name.as_str()), &lc)
                     .map_err(template_error)?;
-                content.push_str(&format!("===== {name}.{lang} =====\n{part}\n"));
+                parts.push(Part::new(*name, lang, text));
             }
         }
         let blocking = letters::missing(&input, &org)
             .into_iter()
             .map(|(f, m)| FieldProblem::new(f, m, m))
             .collect();
-        Ok(Rendered {
-            sha256: sha256_hex(&content),
-            content,
-            blocking,
-            ap: None,
-        })
+        Ok(Rendered::of_parts(parts, blocking))
     }
 }
 
@@ -357,6 +373,9 @@ pub struct DraftView {
     /// The exact content the FG signs off, and its SHA-256 (send this hash to approve).
     pub content: String,
     pub content_sha256: String,
+    /// The content of a letter or notice draft as its parts (template, language, text); none
+    /// for the AP, whose content is the answer set (`answers`).
+    pub parts: Vec<Part>,
     #[schema(value_type = Object)]
     pub answers: Option<ApDraft>,
     /// What must be put right before sign-off.
@@ -399,6 +418,7 @@ fn view(inc: &IncidentRow, d: &DraftRow, r: Rendered) -> ApiResult<DraftView> {
         created_at: from_db(d.created_at),
         content: r.content,
         content_sha256: r.sha256,
+        parts: r.parts,
         answers: r.ap,
         blocking: r.blocking,
         approval: ApprovalView {

@@ -20,6 +20,7 @@ use crate::notifications::campaign::{self, NewCampaign};
 use crate::notifications::lifecycle::{
     self, Action, Circumstances, DraftKind, DraftStatus, Purpose, Viewer, ALL_KINDS,
 };
+use crate::notifications::parts::Part;
 use crate::notifications::public;
 use crate::notifications::service::ctx as nctx;
 use crate::notifications::service::{self, Decision, DraftView, FilingInput};
@@ -791,21 +792,6 @@ pub async fn filing(
 
 // --- the FG's sign-off ------------------------------------------------------------------------
 
-/// The rendered parts of a letter / e-mail / notice draft (`===== name.lang =====` sections).
-fn parts(content: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = vec![];
-    for line in content.split_inclusive('\n') {
-        let l = line.trim_end();
-        if l.starts_with("===== ") && l.ends_with(" =====") {
-            out.push((l[6..l.len() - 6].to_string(), String::new()));
-        } else if let Some(last) = out.last_mut() {
-            last.1.push_str(line);
-        }
-    }
-    out
-}
-
-/// The body of an HTML document (the letter), to show inside the page.
 /// The inside of a rendered page's `<body>`, to show within a staff page. The letter's own `<main>`
 /// landmark (it is a page of its own when printed) becomes a `<div>`: a page has one main landmark.
 fn body_of(html: &str) -> String {
@@ -829,17 +815,17 @@ fn body_of(html: &str) -> String {
     }
 }
 
-fn parts_ctx(lang: Lang, content: &str) -> Vec<Value> {
-    parts(content)
-        .into_iter()
-        .map(|(name, text)| {
-            let html = name.starts_with("letter.") || name.starts_with("public_notice.");
-            let part_lang = name.rsplit('.').next().unwrap_or("nl").to_string();
+/// The rendered parts of a letter / e-mail / notice draft as the sign-off page shows them.
+fn parts_ctx(lang: Lang, parts: &[Part]) -> Vec<Value> {
+    parts
+        .iter()
+        .map(|p| {
+            let html = p.name.is_html();
             json!({
-                "label": t(lang, &format!("staff_nf_part_{}", name.replace('.', "_"))),
-                "lang": part_lang,
-                "html": html.then(|| body_of(&text)),
-                "text": (!html).then(|| text.trim_end().to_string()),
+                "label": t(lang, &format!("staff_nf_part_{}_{}", p.name.as_str(), p.lang)),
+                "lang": p.lang,
+                "html": html.then(|| body_of(&p.text)),
+                "text": (!html).then(|| p.text.trim_end().to_string()),
             })
         })
         .collect()
@@ -895,7 +881,7 @@ async fn signoff_page(
         "content": v.content,
         "chapters": chapters,
         "counts": counts,
-        "parts": if v.kind.is_ap() { vec![] } else { parts_ctx(lang, &v.content) },
+        "parts": parts_ctx(lang, &v.parts),
         "approval": approval_ctx(lang, v, &d.names),
         "blocking": blocking_ctx(lang, v),
         "proposal": d.proposal.as_ref().map(|p| json!({
@@ -1818,12 +1804,19 @@ mod tests {
 
     #[test]
     fn content_splits_into_named_parts() {
+        use crate::notifications::parts::{self, PartName};
         let c = "===== email_subject.nl =====\nOnderwerp\n\n===== letter.nl =====\n<html><body><p>x</p></body></html>\n";
-        let p = parts(c);
+        let p = parts::parse(c).unwrap();
         assert_eq!(p.len(), 2);
-        assert_eq!(p[0].0, "email_subject.nl");
-        assert_eq!(p[0].1.trim(), "Onderwerp");
-        assert_eq!(body_of(&p[1].1), "<p>x</p>");
+        assert_eq!(
+            (p[0].name, p[0].lang.as_str()),
+            (PartName::EmailSubject, "nl")
+        );
+        assert_eq!(p[0].text.trim(), "Onderwerp");
+        assert_eq!(body_of(&p[1].text), "<p>x</p>");
+        let ctx = parts_ctx(Lang::Nl, &p);
+        assert_eq!(ctx[0]["text"], "Onderwerp");
+        assert_eq!(ctx[1]["html"], "<p>x</p>");
         assert_eq!(
             body_of("<html><body>\n<main class=\"sheet\"><p>brief</p></main>\n</body></html>"),
             "\n<div class=\"sheet\"><p>brief</p></div>\n"
