@@ -2,6 +2,7 @@
 //! JavaScript. Shared here: rendering with the layout, the person's language, CSRF tokens, error pages.
 pub mod assets;
 pub mod notices;
+pub mod processor;
 pub mod public;
 /// The limiters live with the HTTP plumbing; kept here by name for the pages.
 pub use crate::http::ratelimit;
@@ -123,6 +124,11 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "staff/setup",
     "staff/start",
     "staff/signoffs",
+    "processor/list",
+    "processor/form",
+    "processor/notice",
+    "processor/links",
+    "processor/report_notice",
 );
 
 const MESSAGES: &[(Lang, &str)] = &[
@@ -140,6 +146,8 @@ const MESSAGES: &[(Lang, &str)] = &[
     (Lang::En, include_str!("../../locales/en/lists.json")),
     (Lang::Nl, include_str!("../../locales/nl/signals.json")),
     (Lang::En, include_str!("../../locales/en/signals.json")),
+    (Lang::Nl, include_str!("../../locales/nl/processors.json")),
+    (Lang::En, include_str!("../../locales/en/processors.json")),
 ];
 
 impl Web {
@@ -550,6 +558,7 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     assets::configure(cfg);
     public::configure(cfg);
     staff::configure(cfg);
+    processor::configure(cfg);
     notices::configure(cfg);
 }
 

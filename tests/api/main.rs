@@ -24,6 +24,7 @@ mod orgs;
 mod outbox;
 mod pdf;
 mod phases;
+mod processor_pages;
 mod processors;
 mod public_identity;
 mod public_pages;

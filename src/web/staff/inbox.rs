@@ -177,6 +177,12 @@ async fn inbox_page(
     });
     let more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);
+    let from_processor = crate::web::processor::report::inbox_flags(
+        state,
+        lang,
+        rows.iter().map(|r| r.id.clone()).collect(),
+    )
+    .await?;
     let org_name: HashMap<&str, &str> = orgs
         .iter()
         .map(|o| (o.id.as_str(), o.name.as_str()))
@@ -194,6 +200,7 @@ async fn inbox_page(
                 "organisation": r.organisation_id.as_deref().and_then(|o| org_name.get(o).copied())
                     .map(String::from).unwrap_or_else(|| w.t(lang, "staff_unassigned")),
                 "channel": w.t(lang, &format!("staff_channel_{}", r.channel)),
+                "processor": from_processor.get(&r.id),
                 "status": w.t(lang, &format!("staff_report_status_{}", r.status)),
                 "excerpt": privacy::excerpt(&r.description, 160),
                 "contact": r.contact_email.as_deref().map(privacy::mask_email),
@@ -617,6 +624,8 @@ pub(super) async fn report_page(
         })
         .collect();
     let reply = super::reply::form_ctx(lang, &row, &again);
+    let processor_notice =
+        crate::web::processor::report::section(state, lang, staff, &row.reference).await?;
     let (errors, err) = errors_ctx(&again.errors);
     let ctx = json!({
         "title": format!("{} {}", w.t(lang, "staff_report_title"), row.reference),
@@ -644,6 +653,7 @@ pub(super) async fn report_page(
         "files": files_ctx(&files),
         "messages": messages,
         "mail_replies": super::mail::ctx(lang, &replies, false, &HashMap::new()),
+        "processor_notice": processor_notice,
     });
     render(
         req,
