@@ -129,6 +129,7 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "processor/notice",
     "processor/links",
     "processor/report_notice",
+    "processor/deliveries",
 );
 
 const MESSAGES: &[(Lang, &str)] = &[

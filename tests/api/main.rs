@@ -8,6 +8,7 @@ mod audit_trail;
 mod auth;
 mod cli;
 mod day_pages;
+mod deliveries;
 mod dutch_output;
 mod excel;
 mod hardening;
