@@ -198,6 +198,10 @@ async fn render_metrics(state: &AppState) -> HttpResponse {
         crate::processors::routes::show_notice,
         crate::processors::routes::supplement,
         crate::processors::routes::report_notice,
+        crate::deliveries::routes::list,
+        crate::deliveries::routes::add,
+        crate::deliveries::routes::told,
+        crate::deliveries::routes::remove,
     ),
     components(schemas(crate::reports::model::ReporterView, crate::auth::Membership))
 )]

@@ -260,6 +260,7 @@ impl Application {
                 .configure(crate::mailbox::routes::configure)
                 .configure(crate::signals::routes::configure)
                 .configure(crate::processors::routes::configure)
+                .configure(crate::deliveries::routes::configure)
                 .configure(crate::web::configure)
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::NotFound)

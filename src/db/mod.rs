@@ -4,8 +4,8 @@
 mod cached;
 mod conn;
 pub mod schema;
-mod writer;
 pub mod text;
+mod writer;
 
 pub use cached::Cached;
 pub use conn::{

@@ -699,3 +699,26 @@ diesel::allow_tables_to_appear_in_same_query!(processor_notice_reports, reports)
 diesel::allow_tables_to_appear_in_same_query!(processor_notices, incidents);
 diesel::allow_tables_to_appear_in_same_query!(processor_notice_reports, incidents);
 diesel::allow_tables_to_appear_in_same_query!(processor_supplements, users);
+
+// Deliveries to inform under a delivery agreement's breach clause (issue 19, migration
+// 2026-12-19-000020_deliveries).
+diesel::table! {
+    incident_deliveries (id) {
+        id -> Text,
+        incident_id -> Text,
+        recipient -> Text,
+        activity_id -> Nullable<Text>,
+        agreement -> Text,
+        clause_hours -> Nullable<Integer>,
+        due_at -> Timestamp,
+        told_at -> Nullable<Timestamp>,
+        told_how -> Nullable<Text>,
+        told_by -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(incident_deliveries -> incidents (incident_id));
+diesel::allow_tables_to_appear_in_same_query!(incident_deliveries, incidents);
+diesel::allow_tables_to_appear_in_same_query!(incident_deliveries, processing_activities);

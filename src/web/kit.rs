@@ -116,6 +116,12 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "staff/setup",
     "staff/start",
     "staff/signoffs",
+    "processor/list",
+    "processor/form",
+    "processor/notice",
+    "processor/links",
+    "processor/report_notice",
+    "processor/deliveries",
 );
 
 const MESSAGES: &[(Lang, &str)] = &[
@@ -133,6 +139,8 @@ const MESSAGES: &[(Lang, &str)] = &[
     (Lang::En, include_str!("../../locales/en/lists.json")),
     (Lang::Nl, include_str!("../../locales/nl/signals.json")),
     (Lang::En, include_str!("../../locales/en/signals.json")),
+    (Lang::Nl, include_str!("../../locales/nl/processors.json")),
+    (Lang::En, include_str!("../../locales/en/processors.json")),
 ];
 
 impl Web {

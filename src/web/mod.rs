@@ -4,6 +4,7 @@ pub mod assets;
 pub mod kit;
 pub mod multipart;
 pub mod notices;
+pub mod processor;
 pub mod public;
 pub mod staff;
 
@@ -110,6 +111,7 @@ pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
     assets::configure(cfg);
     public::configure(cfg);
     staff::configure(cfg);
+    processor::configure(cfg);
     notices::configure(cfg);
 }
 

@@ -25,7 +25,7 @@ use crate::orgs::{Organisation, OrganisationInput};
 use crate::state::AppState;
 use crate::web::kit::{redirect, web as pages, Lang, PageError};
 
-const ROLES: [Role; 3] = [Role::Handler, Role::Fg, Role::Admin];
+const ROLES: [Role; 4] = [Role::Handler, Role::Fg, Role::Admin, Role::Processor];
 
 fn org_json(o: &OrgRow) -> Value {
     serde_json::to_value(Organisation::from(o.clone())).unwrap_or_default()

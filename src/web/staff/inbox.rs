@@ -163,6 +163,12 @@ async fn inbox_page(
     });
     let more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);
+    let from_processor = crate::web::processor::report::inbox_flags(
+        state,
+        lang,
+        rows.iter().map(|r| r.id.clone()).collect(),
+    )
+    .await?;
     let org_name: HashMap<&str, &str> = orgs
         .iter()
         .map(|o| (o.id.as_str(), o.name.as_str()))
@@ -180,6 +186,7 @@ async fn inbox_page(
                 "organisation": r.organisation_id.as_deref().and_then(|o| org_name.get(o).copied())
                     .map(String::from).unwrap_or_else(|| w.t(lang, "staff_unassigned")),
                 "channel": w.t(lang, &format!("staff_channel_{}", r.channel)),
+                "processor": from_processor.get(&r.id),
                 "status": w.t(lang, &format!("staff_report_status_{}", r.status)),
                 "excerpt": privacy::excerpt(&r.description, 160),
                 "contact": r.contact_email.as_deref().map(privacy::mask_email),

@@ -142,6 +142,8 @@ pub(super) async fn report_page(
         })
         .collect();
     let reply = form_ctx(lang, &row, &again);
+    let processor_notice =
+        crate::web::processor::report::section(state, lang, staff, &row.reference).await?;
     let (errors, err) = errors_ctx(&again.errors);
     let ctx = json!({
         "title": format!("{} {}", w.t(lang, "staff_report_title"), row.reference),
@@ -169,6 +171,7 @@ pub(super) async fn report_page(
         "files": files_ctx(&files),
         "messages": messages,
         "mail_replies": super::mail::ctx(lang, &replies, false, &HashMap::new()),
+        "processor_notice": processor_notice,
     });
     render(
         req,
