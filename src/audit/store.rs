@@ -59,8 +59,8 @@ pub fn append(conn: &mut DbConn, entries: &[Entry], at: DateTime<Utc>) -> QueryR
         .select((audit_head::seq, audit_head::hash));
     let (mut seq, mut prev): (i64, String) = crate::db_run!(
         conn,
-        sqlite | c | head.first(c)?,
-        pg | c | head.for_update().first(c)?,
+        sqlite: |c| head.first(c)?,
+        pg: |c| head.for_update().first(c)?,
     );
     let at_db = to_db(at);
     let at = from_db(at_db);

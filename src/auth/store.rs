@@ -224,8 +224,8 @@ pub fn staff(conn: &mut DbConn, u: &UserRow) -> QueryResult<Staff> {
 pub fn user_for_update(conn: &mut DbConn, id: &str) -> QueryResult<UserRow> {
     crate::db_run!(
         conn,
-        sqlite | c | users::table.find(id).first(c),
-        pg | c | users::table.find(id).for_update().first(c),
+        sqlite: |c| users::table.find(id).first(c),
+        pg: |c| users::table.find(id).for_update().first(c),
     )
 }
 

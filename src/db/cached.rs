@@ -86,7 +86,7 @@ impl<T> Cached for T {}
 /// Run a body once per backend with the concrete connection, for SQL that differs between them.
 ///
 /// `db_run!(conn, |c| body)` compiles `body` for each backend with `c` the concrete connection;
-/// `db_run!(conn, sqlite |c| body, pg |c| body)` takes a body per backend (for example
+/// `db_run!(conn, sqlite: |c| body, pg: |c| body)` takes a body per backend (for example
 /// PostgreSQL's `FOR UPDATE`, which SQLite has no need of: its writer holds the database's write
 /// lock). `conn` is a `&mut DbConn` (or a pooled connection).
 #[macro_export]
@@ -97,7 +97,7 @@ macro_rules! db_run {
             $crate::db::DbConn::Pg($c) => $body,
         }
     };
-    ($conn:expr, sqlite |$s:ident| $sbody:expr, pg |$p:ident| $pbody:expr $(,)?) => {
+    ($conn:expr, sqlite: |$s:ident| $sbody:expr, pg: |$p:ident| $pbody:expr $(,)?) => {
         match $crate::db::DbConn::concrete($conn) {
             $crate::db::DbConn::Sqlite($s) => $sbody,
             $crate::db::DbConn::Pg($p) => $pbody,

@@ -22,13 +22,13 @@
 //! (WAL lets them read beside the writer). PostgreSQL has no writer: there every transaction runs
 //! on its own pooled connection, with row locks where rows are touched (several instances share
 //! one database).
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::result::{DatabaseErrorKind, Error};
-use diesel::Connection;
+use diesel::{Connection, QueryResult};
 
 use super::conn::DbConn;
 
@@ -121,10 +121,16 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The writers of this process by the file of their database: a `write_tx` on a thread that has
+/// entered no writer (a background worker) finds its database's writer here.
+static WRITERS: Mutex<Vec<(String, Weak<Writer>)>> = Mutex::new(Vec::new());
+
 thread_local! {
-    /// The writer the current thread's work writes through, and whether this thread is running
-    /// one of its jobs now (then a `write_tx` is a nested SAVEPOINT on the job's connection).
-    static CURRENT: RefCell<Option<(Arc<Writer>, bool)>> = const { RefCell::new(None) };
+    /// The writer the current thread's work writes through (see [`Writer::enter`]).
+    static CURRENT: RefCell<Option<Arc<Writer>>> = const { RefCell::new(None) };
+    /// Whether this thread is running a job now: then a `write_tx` is a nested SAVEPOINT on its
+    /// connection, never a job of its own.
+    static IN_JOB: Cell<bool> = const { Cell::new(false) };
 }
 
 impl Writer {
@@ -156,7 +162,28 @@ impl Writer {
                 Ok(c)
             }
         };
-        Ok(Writer::new(open()?, open))
+        let mut conn = open()?;
+        let file = main_file(&mut conn)?;
+        let w = Writer::new(conn, open);
+        // An in-memory database has no file (and is no other connection's database).
+        if !file.is_empty() {
+            let mut all = lock(&WRITERS);
+            all.retain(|(_, w)| w.strong_count() > 0);
+            all.push((file, Arc::downgrade(&w)));
+        }
+        Ok(w)
+    }
+
+    /// The writer of the database `conn` is on, when this process opened one.
+    fn of(conn: &mut DbConn) -> Option<Arc<Writer>> {
+        if lock(&WRITERS).is_empty() {
+            return None;
+        }
+        let file = main_file(conn).ok().filter(|f| !f.is_empty())?;
+        lock(&WRITERS)
+            .iter()
+            .filter(|(f, _)| *f == file)
+            .find_map(|(_, w)| w.upgrade())
     }
 
     /// Run `f` on the writer's connection between batches (no transaction open), e.g. to change
@@ -181,32 +208,27 @@ impl Writer {
     /// Run `f` with this writer as the thread's writer: its [`super::write_tx`] calls on a SQLite
     /// connection become jobs of this writer.
     pub fn enter<T>(self: &Arc<Self>, f: impl FnOnce() -> T) -> T {
-        struct Leave(Option<(Arc<Writer>, bool)>);
+        struct Leave(Option<Arc<Writer>>);
         impl Drop for Leave {
             fn drop(&mut self) {
                 let before = self.0.take();
                 CURRENT.with(|w| *w.borrow_mut() = before);
             }
         }
-        let before = CURRENT.with(|w| w.borrow_mut().replace((self.clone(), false)));
+        let before = CURRENT.with(|w| w.borrow_mut().replace(self.clone()));
         let _leave = Leave(before);
         f()
     }
 
-    /// The thread's writer, when one is entered and this thread is not inside one of its jobs.
-    pub(super) fn current() -> Option<Arc<Writer>> {
-        CURRENT.with(|w| match w.borrow().as_ref() {
-            Some((w, false)) => Some(w.clone()),
-            _ => None,
-        })
-    }
-
-    fn mark_in_job(on: bool) {
-        CURRENT.with(|w| {
-            if let Some((_, in_job)) = w.borrow_mut().as_mut() {
-                *in_job = on;
-            }
-        });
+    /// The writer a `write_tx` on `conn` goes through: none inside a job (a nested `write_tx` is
+    /// a SAVEPOINT on its connection), else the thread's, else the one of `conn`'s database.
+    pub(super) fn for_write(conn: &mut DbConn) -> Option<Arc<Writer>> {
+        if IN_JOB.with(|j| j.get()) {
+            return None;
+        }
+        CURRENT
+            .with(|w| w.borrow().clone())
+            .or_else(|| Writer::of(conn))
     }
 
     /// Run `f` as one job: in its own SAVEPOINT of the open batch transaction, returning only
@@ -218,9 +240,9 @@ impl Writer {
         E: From<Error>,
     {
         let (mut conn, batch) = self.take_turn()?;
-        Writer::mark_in_job(true);
+        let outer = IN_JOB.with(|j| j.replace(true));
         let res = catch_unwind(AssertUnwindSafe(|| conn.transaction(f)));
-        Writer::mark_in_job(false);
+        IN_JOB.with(|j| j.set(outer));
         if res.is_err() {
             // The closure panicked inside its SAVEPOINT: roll that back (the batch's own level
             // stays open).
@@ -335,6 +357,36 @@ pub(super) fn depth(conn: &mut DbConn) -> u32 {
         .unwrap_or(0)
 }
 
+/// The file of a SQLite connection's main database (`pragma_database_list`), by a statement that
+/// stays prepared.
+fn main_file(conn: &mut DbConn) -> Result<String, Error> {
+    use super::cached::Cached;
+    MainFile.get_result_on(conn)
+}
+
+struct MainFile;
+
+impl diesel::query_builder::QueryId for MainFile {
+    type QueryId = MainFile;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for MainFile {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql("SELECT file FROM pragma_database_list WHERE name = 'main'");
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::Query for MainFile {
+    type SqlType = diesel::sql_types::Text;
+}
+
+impl<C> diesel::RunQueryDsl<C> for MainFile {}
+
 /// No transaction open and the transaction manager sound: ready for the next batch.
 fn idle(conn: &mut DbConn) -> bool {
     !<DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
@@ -362,13 +414,15 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    if matches!(conn, DbConn::Sqlite(_)) {
-        if let Some(w) = Writer::current() {
+    // Only an outermost transaction needs its first statement to be a write; one inside a
+    // transaction already open on `conn` is a SAVEPOINT of it (never a job: the writer would wait
+    // for the lock this transaction may hold).
+    let outermost = depth(conn) == 0;
+    if outermost && matches!(conn, DbConn::Sqlite(_)) {
+        if let Some(w) = Writer::for_write(conn) {
             return w.run(f);
         }
     }
-    // Only an outermost transaction needs its first statement to be a write.
-    let outermost = depth(conn) == 0;
     conn.transaction(|c| {
         if outermost {
             begin_write(c)?;
@@ -621,5 +675,40 @@ mod tests {
         assert_eq!(committed(&url), ["a", "b"]);
         w.run(|c| insert(c, "after")).unwrap();
         assert_eq!(committed(&url), ["a", "after", "b"]);
+    }
+
+    #[test]
+    fn a_write_tx_without_an_entered_writer_finds_its_databases_writer() {
+        let (_d, url, w) = writer();
+        // A background worker's thread: its own pooled connection, no writer entered.
+        let mut c = crate::db::connect(&url).unwrap();
+        crate::db::write_tx(&mut c, |c| insert(c, "bg")).unwrap();
+        assert_eq!(w.stats(), Stats { jobs: 1, commits: 1 });
+        // Inside a transaction already open on that connection: a SAVEPOINT of it, not a job.
+        c.transaction(|c| {
+            insert(c, "outer")?;
+            crate::db::write_tx(c, |c| insert(c, "inner"))
+        })
+        .unwrap();
+        assert_eq!(w.stats(), Stats { jobs: 1, commits: 1 });
+        assert_eq!(committed(&url), ["bg", "inner", "outer"]);
+        // Another database's connection does not go through this writer.
+        let (_d2, url2, _) = {
+            let dir = tempfile::tempdir().unwrap();
+            let url2 = format!("sqlite://{}", dir.path().join("other.db").display());
+            let mut o = crate::db::connect(&url2).unwrap();
+            // `begin_write` (a transaction without a writer) touches the audit head first.
+            o.batch_execute(
+                "CREATE TABLE t (v TEXT NOT NULL UNIQUE); \
+                 CREATE TABLE audit_head (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL); \
+                 INSERT INTO audit_head VALUES (1, 0);",
+            )
+            .unwrap();
+            (dir, url2, ())
+        };
+        let mut o = crate::db::connect(&url2).unwrap();
+        crate::db::write_tx(&mut o, |c| insert(c, "elsewhere")).unwrap();
+        assert_eq!(w.stats().jobs, 1);
+        assert_eq!(committed(&url2), ["elsewhere"]);
     }
 }

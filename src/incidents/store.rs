@@ -165,8 +165,8 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<IncidentRow>> {
 pub fn by_id_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<IncidentRow>> {
     crate::db_run!(
         conn,
-        sqlite | c | incidents::table.find(id).first(c).optional(),
-        pg | c | incidents::table.find(id).for_update().first(c).optional(),
+        sqlite: |c| incidents::table.find(id).first(c).optional(),
+        pg: |c| incidents::table.find(id).for_update().first(c).optional(),
     )
 }
 

@@ -110,8 +110,8 @@ fn next(conn: &mut DbConn) -> QueryResult<Option<Row>> {
         .limit(1);
     crate::db_run!(
         conn,
-        sqlite | c | q.first(c).optional(),
-        pg | c | q.for_update().skip_locked().first(c).optional(),
+        sqlite: |c| q.first(c).optional(),
+        pg: |c| q.for_update().skip_locked().first(c).optional(),
     )
 }
 

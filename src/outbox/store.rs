@@ -246,8 +246,7 @@ pub fn claim(
 ) -> QueryResult<Vec<OutboxRow>> {
     let t = to_db(now);
     let until = to_db(now + lease);
-    conn.transaction(|conn| {
-        crate::db::begin_write(conn)?;
+    crate::db::write_tx(conn, |conn| {
         beat(conn, worker, now)?;
         // The live workers are read in the same statement as their claims (a subquery), never
         // beforehand: on PostgreSQL a worker's first heartbeat commits together with its first
@@ -282,8 +281,8 @@ pub fn claim(
             .select((outbox::id, outbox::kind));
         let mut picked: Vec<(String, String)> = crate::db_run!(
             conn,
-            sqlite | c | due.load(c)?,
-            pg | c | due.for_update().skip_locked().load(c)?,
+            sqlite: |c| due.load(c)?,
+            pg: |c| due.for_update().skip_locked().load(c)?,
         );
         let rest = n - picked.len() as i64;
         if rest > 0 {
@@ -295,8 +294,8 @@ pub fn claim(
                 .select((outbox::id, outbox::kind));
             let more: Vec<(String, String)> = crate::db_run!(
                 conn,
-                sqlite | c | next.load(c)?,
-                pg | c | next.for_update().skip_locked().load(c)?,
+                sqlite: |c| next.load(c)?,
+                pg: |c| next.for_update().skip_locked().load(c)?,
             );
             picked.extend(more);
         }
@@ -348,12 +347,11 @@ impl Gate {
 fn load_gates(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<Vec<Gate>> {
     let mut gates: Vec<Gate> = crate::db_run!(
         conn,
-        sqlite | c | outbox_gates::table.load(c)?,
-        pg | c
-            | outbox_gates::table
-                .order(outbox_gates::kind.asc())
-                .for_update()
-                .load(c)?,
+        sqlite: |c| outbox_gates::table.load(c)?,
+        pg: |c| outbox_gates::table
+            .order(outbox_gates::kind.asc())
+            .for_update()
+            .load(c)?,
     );
     if !gates.is_empty() {
         // A gate whose kind has nothing left to send (a finished campaign) is removed, so claims
@@ -553,8 +551,7 @@ pub fn settle(
     lease: Duration,
     now: DateTime<Utc>,
 ) -> QueryResult<(usize, Vec<String>)> {
-    conn.transaction(|conn| {
-        crate::db::begin_write(conn)?;
+    crate::db::write_tx(conn, |conn| {
         let mut marked = 0;
         for (id, o) in outcomes {
             marked += match o {

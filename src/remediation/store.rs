@@ -80,8 +80,8 @@ pub fn overdue_unreminded(
         .limit(limit);
     crate::db_run!(
         c,
-        sqlite | c | q.load(c),
-        pg | c | q.for_update().skip_locked().load(c),
+        sqlite: |c| q.load(c),
+        pg: |c| q.for_update().skip_locked().load(c),
     )
 }
 

@@ -302,8 +302,8 @@ pub fn claim_digest(
         .select(signal_settings::digest_until);
     let from: Option<NaiveDateTime> = crate::db_run!(
         c,
-        sqlite | c | q.first(c).optional()?,
-        pg | c | q.for_update().skip_locked().first(c).optional()?,
+        sqlite: |c| q.first(c).optional()?,
+        pg: |c| q.for_update().skip_locked().first(c).optional()?,
     );
     let Some(from) = from else { return Ok(None) };
     let n = diesel::update(
