@@ -247,12 +247,13 @@ enum Storage {
     GroupCommit { full: bool },
 }
 
-/// The application state as `startup.rs` builds it, with the chosen intake, and the SQLite write
-/// gate on (as `startup.rs` builds it) or off (the busy handler alone, as before the gate).
-fn product_state_gated(
+/// The application state as `startup.rs` builds it, with the chosen intake, and the requests'
+/// writes going through the SQLite writer (as `startup.rs` builds it) or, with `writer` false, each
+/// in its own transaction on its pooled connection (SQLite's busy handler, as before the writer).
+fn product_state_with(
     db_path: &Path,
     storage: Storage,
-    gate: bool,
+    writer: bool,
 ) -> anyhow::Result<(AppState, Intake)> {
     let mut settings = Settings::load_from(None, false)?;
     settings.database.url = format!("sqlite://{}", db_path.display());
@@ -266,14 +267,13 @@ fn product_state_gated(
     settings.limits.credentials_per_minute = 1_000_000_000;
     let (pool, _) = meldpunt::startup::prepare_database(&settings)?;
     seed_org(db_path)?;
+    let w = db::Writer::open(&settings.database.url, settings.database.synchronous_full)?;
     let intake = match storage {
         Storage::Discard => Intake::discard(pool.clone()),
-        Storage::GroupCommit { full } => {
-            let mut conn = db::connect(&settings.database.url)?;
-            db::apply_pragmas(&mut conn, full)?;
+        Storage::GroupCommit { .. } => {
             // As the product does: the organisation's handlers are looked up for each batch.
             let signal = meldpunt::signals::Links::from_settings(&settings);
-            Intake::group_commit(pool.clone(), conn, Some(signal))
+            Intake::group_commit(pool.clone(), w.clone(), Some(signal))
         }
     };
     let limits = Arc::new(meldpunt::http::ratelimit::Limiters::new(
@@ -286,11 +286,7 @@ fn product_state_gated(
         backend: Backend::Sqlite,
         orgs: Arc::new(OrgDirectory::default()),
         limits,
-        write_gate: Arc::new(if gate {
-            db::WriteGate::default()
-        } else {
-            db::WriteGate::off()
-        }),
+        writer: writer.then_some(w),
     };
     Ok((state, intake))
 }
@@ -298,13 +294,13 @@ fn product_state_gated(
 /// The real routes behind the production middleware stack (as in `startup.rs`), one worker.
 /// `INTAKE_BENCH_NO_MIDDLEWARE=1` (diagnostic only) drops the middleware to see what it costs.
 fn product_server(pin: bool, db_path: PathBuf, storage: Storage) -> Running {
-    product_server_gated(pin, db_path, storage, true)
+    product_server_with(pin, db_path, storage, true)
 }
 
-fn product_server_gated(pin: bool, db_path: PathBuf, storage: Storage, gate: bool) -> Running {
+fn product_server_with(pin: bool, db_path: PathBuf, storage: Storage, writer: bool) -> Running {
     let bare = env_or("INTAKE_BENCH_NO_MIDDLEWARE", 0u8) == 1;
     spawn_server(pin, move |listener| {
-        let (state, intake) = product_state_gated(&db_path, storage, gate)?;
+        let (state, intake) = product_state_with(&db_path, storage, writer)?;
         let (data, intake) = (web::Data::new(state), web::Data::new(intake));
         let server = if bare {
             HttpServer::new(move || {
@@ -997,10 +993,11 @@ fn incident_request() -> Vec<u8> {
 }
 
 /// `incident_writes`: per round one product server (SQLite on disk, as `serve` runs), 16 clients
-/// posting citizen reports (the group-commit writer), then 16 clients creating incidents (each
-/// its own write transaction with its audit record) on the same server; then the same incident
-/// load on a server without the write gate (SQLite's busy handler alone). Target: incidents at
-/// least half the report rate of the same round, with p99 under 10 × p50.
+/// posting citizen reports, then 16 clients creating incidents on the same server (both through
+/// the database's group-commit writer, each incident a job in its own SAVEPOINT with its audit
+/// record); then the same incident load on a server without the writer (each write its own
+/// transaction, queueing in SQLite's busy handler). Target: incidents at least half the report
+/// rate of the same round, with p99 under 10 × p50.
 fn bench_incident_writes(
     cfg: &Cfg,
     rt: &tokio::runtime::Runtime,
@@ -1018,17 +1015,17 @@ fn bench_incident_writes(
     for round in 1..=cfg.rounds {
         let mut line = format!("  round {round}:");
         let mut gated = (0.0, 0.0, 0.0);
-        for gate in [true, false] {
+        for with_writer in [true, false] {
             let dir = tempfile::tempdir_in(root)?;
             let db_path = dir.path().join("meldpunt.db");
-            let server = product_server_gated(
+            let server = product_server_with(
                 cfg.pinned,
                 db_path.clone(),
                 Storage::GroupCommit { full: false },
-                gate,
+                with_writer,
             );
             seed_handler(&db_path)?;
-            let r = if gate {
+            let r = if with_writer {
                 let r = load(
                     rt,
                     server.addr,
@@ -1065,7 +1062,7 @@ fn bench_incident_writes(
                 );
             } else {
                 line += &format!(
-                    " without the gate: incidents {:.0}/s (p50 {p50:.2}, p99 {p99:.2}, max {max:.1} ms)",
+                    " without the writer: incidents {:.0}/s (p50 {p50:.2}, p99 {p99:.2}, max {max:.1} ms)",
                     i.rps()
                 );
             }

@@ -480,6 +480,7 @@ async fn outbox_delivery(port: u16, msgs: &[(String, String, String)], workers: 
                 subject: subject.clone(),
                 body_text: body.clone(),
                 body_html: None,
+                thread: Default::default(),
             })
             .collect();
         db::write_tx(&mut c, |c| {

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{attachments, report_messages};
+use crate::db::Cached;
 use crate::db::{new_id, now, to_db, DbConn};
 
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
@@ -121,15 +122,9 @@ pub fn insert(conn: &mut DbConn, report_id: &str, a: &NewAttachment) -> QueryRes
         attachments::mail_id.eq(mail_id),
         attachments::mail_part.eq(mail_part),
     );
-    // On the concrete connection: the prepared statement is reused from its cache.
-    match conn {
-        DbConn::Pg(c) => diesel::insert_into(attachments::table)
-            .values(row)
-            .execute(c)?,
-        DbConn::Sqlite(c) => diesel::insert_into(attachments::table)
-            .values(row)
-            .execute(c)?,
-    };
+    diesel::insert_into(attachments::table)
+        .values(row)
+        .execute_on(conn)?;
     Ok(id)
 }
 
@@ -146,7 +141,7 @@ pub fn for_reports(conn: &mut DbConn, report_ids: &[String]) -> QueryResult<Vec<
             attachments::created_at,
         ))
         .order(attachments::created_at.asc())
-        .load(conn)
+        .load_on(conn)
 }
 
 /// (info, bytes) of one attachment. An e-mailed file's bytes are read out of the stored raw
@@ -175,7 +170,7 @@ pub fn get(
             attachments::mail_id,
             attachments::mail_part,
         ))
-        .first(conn)
+        .first_on(conn)
         .optional()?;
     let Some((info, data, mail_id, part)) = row else {
         return Ok(None);
@@ -213,7 +208,7 @@ pub fn add_message(
             report_messages::body.eq(body),
             report_messages::created_at.eq(to_db(now())),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(id)
 }
 
@@ -221,7 +216,7 @@ pub fn messages(conn: &mut DbConn, report_ids: &[String]) -> QueryResult<Vec<Rep
     report_messages::table
         .filter(report_messages::report_id.eq_any(report_ids))
         .order(report_messages::created_at.asc())
-        .load(conn)
+        .load_on(conn)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod pdf;
 pub mod privacy;
+pub mod processors;
 pub mod register;
 pub mod remediation;
 pub mod reports;

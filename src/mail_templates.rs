@@ -104,6 +104,22 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../templates/mail/report_signal/body.en.txt.hbs"),
     ),
     (
+        "processor_supplement/subject.nl",
+        include_str!("../templates/mail/processor_supplement/subject.nl.hbs"),
+    ),
+    (
+        "processor_supplement/body.nl",
+        include_str!("../templates/mail/processor_supplement/body.nl.txt.hbs"),
+    ),
+    (
+        "processor_supplement/subject.en",
+        include_str!("../templates/mail/processor_supplement/subject.en.hbs"),
+    ),
+    (
+        "processor_supplement/body.en",
+        include_str!("../templates/mail/processor_supplement/body.en.txt.hbs"),
+    ),
+    (
         "report_digest/subject.nl",
         include_str!("../templates/mail/report_digest/subject.nl.hbs"),
     ),

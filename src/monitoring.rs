@@ -23,6 +23,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
+use crate::db::Cached;
 use crate::db::DbConn;
 
 pub const HTTP_DURATION: &str = "meldpunt_http_request_duration_seconds";
@@ -213,13 +214,13 @@ pub fn read_state(c: &mut DbConn, now: DateTime<Utc>) -> diesel::QueryResult<DbS
             let n: i64 = outbox::table
                 .filter(outbox::status.eq(s))
                 .select(count_star())
-                .first(c)?;
+                .first_on(c)?;
             st.outbox.push((s.to_string(), n));
         }
         let oldest: Option<chrono::NaiveDateTime> = outbox::table
             .filter(outbox::status.eq_any(["queued", "sending"]))
             .select(min(outbox::created_at))
-            .first(c)?;
+            .first_on(c)?;
         st.oldest_queued_seconds = oldest
             .map(|t| ((now - from_db(t)).num_milliseconds() as f64 / 1000.0).max(0.0))
             .unwrap_or(0.0);
@@ -232,7 +233,7 @@ pub fn read_state(c: &mut DbConn, now: DateTime<Utc>) -> diesel::QueryResult<DbS
             .filter(incidents::state.eq_any(running))
             .filter(incidents::notified_at.is_null())
             .select(incidents::ap_deadline)
-            .load(c)?;
+            .load_on(c)?;
         let mut bands: HashMap<ClockBand, i64> = HashMap::new();
         for d in deadlines {
             *bands.entry(ClockBand::of(from_db(d), now)).or_default() += 1;
@@ -251,14 +252,14 @@ pub fn read_state(c: &mut DbConn, now: DateTime<Utc>) -> diesel::QueryResult<DbS
             .filter(measures::status.eq_any(open))
             .filter(measures::due_on.lt(today))
             .select(count_star())
-            .first(c)?;
+            .first_on(c)?;
         st.quarantine = mail_messages::table
             .filter(mail_messages::outcome.eq("quarantined"))
             .select(count_star())
-            .first(c)?;
+            .first_on(c)?;
         st.last_mail_received = mail_messages::table
             .select(max(mail_messages::received_at))
-            .first::<Option<chrono::NaiveDateTime>>(c)?
+            .first_on::<Option<chrono::NaiveDateTime>>(c)?
             .map(from_db);
         Ok(st)
     })

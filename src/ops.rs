@@ -189,6 +189,15 @@ async fn render_metrics(state: &AppState) -> HttpResponse {
         crate::mailbox::routes::raw,
         crate::mailbox::routes::incident_mail,
         crate::mailbox::routes::mail_attachment,
+        crate::processors::routes::list_links,
+        crate::processors::routes::create_link,
+        crate::processors::routes::remove_link,
+        crate::processors::routes::controllers,
+        crate::processors::routes::list_notices,
+        crate::processors::routes::submit,
+        crate::processors::routes::show_notice,
+        crate::processors::routes::supplement,
+        crate::processors::routes::report_notice,
     ),
     components(schemas(crate::reports::model::ReporterView, crate::auth::Membership))
 )]

@@ -77,13 +77,16 @@ impl Application {
             tracing::info!(migration = %m, "applied migration");
         }
         let signal_links = crate::signals::Links::from_settings(&settings);
-        let intake = match backend {
-            Backend::Sqlite => {
-                let mut conn = db::connect(&settings.database.url)?;
-                db::apply_pragmas(&mut conn, settings.database.synchronous_full)?;
-                Intake::group_commit(pool.clone(), conn, Some(signal_links.clone()))
-            }
-            Backend::Postgres => Intake::pooled(pool.clone(), Some(signal_links.clone())),
+        let writer = match backend {
+            Backend::Sqlite => Some(db::Writer::open(
+                &settings.database.url,
+                settings.database.synchronous_full,
+            )?),
+            Backend::Postgres => None,
+        };
+        let intake = match &writer {
+            Some(w) => Intake::group_commit(pool.clone(), w.clone(), Some(signal_links.clone())),
+            None => Intake::pooled(pool.clone(), Some(signal_links.clone())),
         };
         let state = AppState {
             pool: pool.clone(),
@@ -94,7 +97,7 @@ impl Application {
                 &settings.limits,
                 &settings.server.trusted_proxies,
             )?),
-            write_gate: Default::default(),
+            writer,
         };
         let mailer = Mailer::from_settings(&settings.mail)?;
         let (stop, stop_rx) = watch::channel(false);
@@ -256,6 +259,7 @@ impl Application {
                 .configure(crate::notifications::routes::configure)
                 .configure(crate::mailbox::routes::configure)
                 .configure(crate::signals::routes::configure)
+                .configure(crate::processors::routes::configure)
                 .configure(crate::web::configure)
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::NotFound)

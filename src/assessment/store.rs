@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{incident_assessments, incident_decisions, incident_facts};
+use crate::db::Cached;
 use crate::db::DbConn;
 
 #[derive(Queryable, Insertable, Debug, Clone)]
@@ -46,21 +47,21 @@ pub fn latest_facts(c: &mut DbConn, incident_id: &str) -> QueryResult<Option<Fac
     incident_facts::table
         .filter(incident_facts::incident_id.eq(incident_id))
         .order(incident_facts::version.desc())
-        .first(c)
+        .first_on(c)
         .optional()
 }
 
 pub fn insert_facts(c: &mut DbConn, row: &FactsRow) -> QueryResult<()> {
     diesel::insert_into(incident_facts::table)
         .values(row)
-        .execute(c)?;
+        .execute_on(c)?;
     Ok(())
 }
 
 pub fn insert_assessment(c: &mut DbConn, row: &AssessmentRow) -> QueryResult<()> {
     diesel::insert_into(incident_assessments::table)
         .values(row)
-        .execute(c)?;
+        .execute_on(c)?;
     Ok(())
 }
 
@@ -73,7 +74,7 @@ pub fn latest_assessment(c: &mut DbConn, incident_id: &str) -> QueryResult<Optio
             incident_assessments::created_at.desc(),
             incident_assessments::id.desc(),
         ))
-        .first(c)
+        .first_on(c)
         .optional()
 }
 
@@ -86,13 +87,13 @@ pub fn assessments(c: &mut DbConn, incident_id: &str) -> QueryResult<Vec<Assessm
             incident_assessments::created_at.asc(),
             incident_assessments::id.asc(),
         ))
-        .load(c)
+        .load_on(c)
 }
 
 pub fn insert_decision(c: &mut DbConn, row: &DecisionRow) -> QueryResult<()> {
     diesel::insert_into(incident_decisions::table)
         .values(row)
-        .execute(c)?;
+        .execute_on(c)?;
     Ok(())
 }
 
@@ -104,7 +105,7 @@ pub fn latest_decision(c: &mut DbConn, incident_id: &str) -> QueryResult<Option<
             incident_decisions::decided_at.desc(),
             incident_decisions::id.desc(),
         ))
-        .first(c)
+        .first_on(c)
         .optional()
 }
 
@@ -127,7 +128,7 @@ pub fn latest_for(c: &mut DbConn, incident_ids: &[String]) -> QueryResult<Latest
         let facts: Vec<FactsRow> = incident_facts::table
             .filter(incident_facts::incident_id.eq_any(chunk))
             .order((incident_facts::incident_id, incident_facts::version.asc()))
-            .load(c)?;
+            .load_on(c)?;
         for f in facts {
             out.facts.insert(f.incident_id.clone(), f);
         }
@@ -139,7 +140,7 @@ pub fn latest_for(c: &mut DbConn, incident_ids: &[String]) -> QueryResult<Latest
                 incident_assessments::created_at.asc(),
                 incident_assessments::id.asc(),
             ))
-            .load(c)?;
+            .load_on(c)?;
         for a in assessments {
             out.assessments.insert(a.incident_id.clone(), a);
         }
@@ -150,7 +151,7 @@ pub fn latest_for(c: &mut DbConn, incident_ids: &[String]) -> QueryResult<Latest
                 incident_decisions::decided_at.asc(),
                 incident_decisions::id.asc(),
             ))
-            .load(c)?;
+            .load_on(c)?;
         for d in decisions {
             out.decisions.insert(d.incident_id.clone(), d);
         }

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use super::chain::{self, Break, Record, Verifier};
 use super::Entry;
 use crate::db::schema::{audit_head, audit_log};
+use crate::db::Cached;
 use crate::db::{from_db, to_db, DbConn};
 
 // None is bound as NULL (no nullable column has another default): the INSERT's SQL is static and
@@ -53,17 +54,14 @@ pub fn append(conn: &mut DbConn, entries: &[Entry], at: DateTime<Utc>) -> QueryR
     if entries.is_empty() {
         return Ok(());
     }
-    let (mut seq, mut prev): (i64, String) = match conn {
-        DbConn::Pg(c) => audit_head::table
-            .filter(audit_head::id.eq(1))
-            .select((audit_head::seq, audit_head::hash))
-            .for_update()
-            .first(c)?,
-        DbConn::Sqlite(c) => audit_head::table
-            .filter(audit_head::id.eq(1))
-            .select((audit_head::seq, audit_head::hash))
-            .first(c)?,
-    };
+    let head = audit_head::table
+        .filter(audit_head::id.eq(1))
+        .select((audit_head::seq, audit_head::hash));
+    let (mut seq, mut prev): (i64, String) = crate::db_run!(
+        conn,
+        sqlite | c | head.first(c)?,
+        pg | c | head.for_update().first(c)?,
+    );
     let at_db = to_db(at);
     let at = from_db(at_db);
     // Keyed whenever the process has the key (every command that writes installs it at start).
@@ -112,20 +110,49 @@ pub fn append(conn: &mut DbConn, entries: &[Entry], at: DateTime<Utc>) -> QueryR
     // Single-row inserts: the statement is prepared once and cached, where a multi-row insert is
     // rebuilt for every batch size.
     for row in &rows {
-        match conn {
-            DbConn::Pg(c) => diesel::insert_into(audit_log::table)
-                .values(row)
-                .execute(c)?,
-            DbConn::Sqlite(c) => diesel::insert_into(audit_log::table)
-                .values(row)
-                .execute(c)?,
-        };
+        diesel::insert_into(audit_log::table)
+            .values(row)
+            .execute_on(conn)?;
     }
-    diesel::update(audit_head::table.filter(audit_head::id.eq(1)))
-        .set((audit_head::seq.eq(seq), audit_head::hash.eq(&prev)))
-        .execute(conn)?;
+    MoveHead { seq, hash: &prev }.execute_on(conn)?;
     Ok(())
 }
+
+/// `UPDATE audit_head SET seq = …, hash = … WHERE id = 1`: a statement of our own rather than
+/// diesel's UPDATE builder, whose statements are never kept prepared (`unsafe_to_cache_prepared`);
+/// every write transaction runs it, so it is prepared once per connection.
+struct MoveHead<'a> {
+    seq: i64,
+    hash: &'a str,
+}
+
+impl diesel::query_builder::QueryId for MoveHead<'_> {
+    type QueryId = MoveHead<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<DB> diesel::query_builder::QueryFragment<DB> for MoveHead<'_>
+where
+    DB: diesel::backend::Backend
+        + diesel::sql_types::HasSqlType<diesel::sql_types::BigInt>
+        + diesel::sql_types::HasSqlType<diesel::sql_types::Text>,
+    i64: diesel::serialize::ToSql<diesel::sql_types::BigInt, DB>,
+    str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql("UPDATE audit_head SET seq = ");
+        out.push_bind_param::<diesel::sql_types::BigInt, _>(&self.seq)?;
+        out.push_sql(", hash = ");
+        out.push_bind_param::<diesel::sql_types::Text, _>(self.hash)?;
+        out.push_sql(" WHERE id = 1");
+        Ok(())
+    }
+}
+
+impl<C> diesel::RunQueryDsl<C> for MoveHead<'_> {}
 
 pub fn for_entity(
     conn: &mut DbConn,
@@ -136,7 +163,7 @@ pub fn for_entity(
         .filter(audit_log::entity_type.eq(entity_type))
         .filter(audit_log::entity_id.eq(entity_id))
         .order(audit_log::seq.asc())
-        .load(conn)
+        .load_on(conn)
 }
 
 /// A page of an entity's trail, oldest first (the index `audit_entity`).
@@ -153,7 +180,7 @@ pub fn for_entity_page(
         .order(audit_log::seq.asc())
         .limit(limit)
         .offset(offset)
-        .load(conn)
+        .load_on(conn)
 }
 
 /// How many records an entity's trail holds.
@@ -162,7 +189,7 @@ pub fn count_for_entity(conn: &mut DbConn, entity_type: &str, entity_id: &str) -
         .filter(audit_log::entity_type.eq(entity_type))
         .filter(audit_log::entity_id.eq(entity_id))
         .count()
-        .get_result(conn)
+        .get_result_on(conn)
 }
 
 #[derive(Debug)]
@@ -179,7 +206,7 @@ pub fn head(conn: &mut DbConn) -> QueryResult<(i64, String)> {
     audit_head::table
         .filter(audit_head::id.eq(1))
         .select((audit_head::seq, audit_head::hash))
-        .first(conn)
+        .first_on(conn)
 }
 
 /// The stored hash of record `seq`, if there is one.
@@ -197,7 +224,7 @@ pub fn first_at(conn: &mut DbConn) -> QueryResult<Option<DateTime<Utc>>> {
     audit_log::table
         .order(audit_log::seq.asc())
         .select(audit_log::at)
-        .first::<chrono::NaiveDateTime>(conn)
+        .first_on::<chrono::NaiveDateTime>(conn)
         .optional()
         .map(|o| o.map(from_db))
 }
@@ -211,7 +238,7 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<VerifyOutcome> {
             .filter(audit_log::seq.gt(after))
             .order(audit_log::seq.asc())
             .limit(5000)
-            .load(conn)?;
+            .load_on(conn)?;
         if page.is_empty() {
             break;
         }

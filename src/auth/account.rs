@@ -20,6 +20,21 @@ fn audit_user(action: &str, user_id: &str, actor: Actor) -> Entry {
 
 pub const MIN_PASSWORD: usize = 12;
 
+/// What is wrong with a new account's e-mail address, name and password, field by field.
+pub fn new_user_problems(email: &str, display_name: &str, password: &str) -> Vec<FieldError> {
+    let mut errs = vec![];
+    if crate::input::EmailAddress::parse(email).is_err() {
+        errs.push(FieldError::new("email", "not an e-mail address"));
+    }
+    if let Some(p) = secrets::password_problem(password) {
+        errs.push(FieldError::new("password", p));
+    }
+    if display_name.trim().is_empty() {
+        errs.push(FieldError::new("display_name", "required"));
+    }
+    errs
+}
+
 /// Change the password: the current one must match; the new one has at least 12 characters and
 /// differs from it. Every session of the person ends (a page gives its user a new one).
 pub fn change_password(c: &mut DbConn, staff: &Staff, current: &str, new: &str) -> ApiResult<()> {

@@ -14,6 +14,7 @@ use super::store::{self, UserRow};
 use super::{Role, Staff};
 use crate::audit::{self, Actor, Entry};
 use crate::db::schema::{api_tokens, memberships, organisations, password_resets, users};
+use crate::db::Cached;
 use crate::db::{from_db, new_id, to_db, write_tx, DbConn};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::outbox::NewMessage;
@@ -85,7 +86,7 @@ fn roles_of(c: &mut DbConn, ids: &[String]) -> ApiResult<Vec<(String, String, St
             memberships::role,
         ))
         .order((organisations::slug.asc(), memberships::role.asc()))
-        .load(c)?)
+        .load_on(c)?)
 }
 
 fn may_manage(m: Manager, target: &UserRow, target_orgs: &[String]) -> bool {
@@ -102,8 +103,8 @@ fn may_manage(m: Manager, target: &UserRow, target_orgs: &[String]) -> bool {
 /// The accounts this person manages, by e-mail address.
 pub fn list(c: &mut DbConn, m: Manager) -> ApiResult<Vec<UserView>> {
     let rows: Vec<UserRow> = match m {
-        Manager::Cli => users::table.order(users::email.asc()).load(c)?,
-        Manager::Staff(s) if s.is_admin => users::table.order(users::email.asc()).load(c)?,
+        Manager::Cli => users::table.order(users::email.asc()).load_on(c)?,
+        Manager::Staff(s) if s.is_admin => users::table.order(users::email.asc()).load_on(c)?,
         Manager::Staff(s) => {
             let mine = administered(s);
             if mine.is_empty() {
@@ -115,12 +116,12 @@ pub fn list(c: &mut DbConn, m: Manager) -> ApiResult<Vec<UserView>> {
                 .filter(memberships::organisation_id.eq_any(&mine))
                 .select(memberships::user_id)
                 .distinct()
-                .load(c)?;
+                .load_on(c)?;
             users::table
                 .filter(users::id.eq_any(&ids))
                 .filter(users::is_admin.eq(false))
                 .order(users::email.asc())
-                .load(c)?
+                .load_on(c)?
         }
     };
     let ids: Vec<String> = rows.iter().map(|u| u.id.clone()).collect();
@@ -188,7 +189,7 @@ fn end_resets(c: &mut DbConn, user_id: &str, t: NaiveDateTime) -> QueryResult<us
             .filter(password_resets::used_at.is_null()),
     )
     .set(password_resets::used_at.eq(Some(t)))
-    .execute(c)
+    .execute_on(c)
 }
 
 /// Deactivate an account: it can no longer sign in, and its sessions, API tokens and open reset
@@ -211,7 +212,7 @@ pub fn deactivate(c: &mut DbConn, m: Manager, user_id: &str, now: DateTime<Utc>)
     write_tx(c, |c| -> ApiResult<()> {
         diesel::update(users::table.find(&u.id))
             .set(users::deactivated_at.eq(Some(t)))
-            .execute(c)?;
+            .execute_on(c)?;
         store::delete_sessions_of(c, &u.id)?;
         let tokens = diesel::update(
             api_tokens::table
@@ -219,7 +220,7 @@ pub fn deactivate(c: &mut DbConn, m: Manager, user_id: &str, now: DateTime<Utc>)
                 .filter(api_tokens::revoked_at.is_null()),
         )
         .set(api_tokens::revoked_at.eq(Some(t)))
-        .execute(c)?;
+        .execute_on(c)?;
         end_resets(c, &u.id, t)?;
         let mut e = entry("user.deactivated", &u.id, m.actor());
         e.after = Some(serde_json::json!({"active": false, "api_tokens_revoked": tokens}));
@@ -241,7 +242,7 @@ pub fn reactivate(c: &mut DbConn, m: Manager, user_id: &str, now: DateTime<Utc>)
     write_tx(c, |c| -> ApiResult<()> {
         diesel::update(users::table.find(&u.id))
             .set(users::deactivated_at.eq(None::<NaiveDateTime>))
-            .execute(c)?;
+            .execute_on(c)?;
         store::reset_failures(c, &u.id)?;
         let mut e = entry("user.reactivated", &u.id, m.actor());
         e.after = Some(serde_json::json!({"active": true}));
@@ -316,7 +317,7 @@ pub fn send_reset(
                 password_resets::created_at.eq(t),
                 password_resets::expires_at.eq(expires),
             ))
-            .execute(c)?;
+            .execute_on(c)?;
         crate::outbox::enqueue(
             c,
             &NewMessage {
@@ -328,6 +329,7 @@ pub fn send_reset(
                 subject,
                 body_text: body,
                 body_html: None,
+                thread: Default::default(),
             },
             mail.mail_domain,
             now,
@@ -352,7 +354,7 @@ pub fn reset_owner(c: &mut DbConn, token: &str, now: DateTime<Utc>) -> ApiResult
         .filter(password_resets::expires_at.gt(to_db(now)))
         .filter(users::deactivated_at.is_null())
         .select(users::all_columns)
-        .first(c)
+        .first_on(c)
         .optional()?)
 }
 
@@ -393,7 +395,7 @@ pub fn complete_reset(
                 .filter(password_resets::used_at.is_null()),
         )
         .set(password_resets::used_at.eq(Some(t)))
-        .execute(c)?;
+        .execute_on(c)?;
         if spent != 1 {
             return Ok(Err(ResetRefused::LinkInvalid));
         }

@@ -18,6 +18,10 @@ pub enum Role {
     Handler,
     Fg,
     Admin,
+    /// Acts for a processor organisation (issue 19): submits its breach notices to the
+    /// controllers it is linked to and follows them (`processors`), nothing else. Never counts
+    /// as a role that may see an organisation's reports or incidents.
+    Processor,
 }
 
 impl Role {
@@ -26,6 +30,7 @@ impl Role {
             Role::Handler => "handler",
             Role::Fg => "fg",
             Role::Admin => "admin",
+            Role::Processor => "processor",
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
@@ -33,6 +38,7 @@ impl Role {
             "handler" => Some(Role::Handler),
             "fg" => Some(Role::Fg),
             "admin" => Some(Role::Admin),
+            "processor" => Some(Role::Processor),
             _ => None,
         }
     }
@@ -65,12 +71,13 @@ impl Staff {
         }
     }
 
-    /// Organisations whose data this person may see (any effective role).
+    /// Organisations whose data this person may see (any effective staff role: a processor's
+    /// role gives none).
     pub fn org_ids(&self) -> Vec<String> {
         let mut v: Vec<String> = self
             .memberships
             .iter()
-            .filter(|m| m.effective)
+            .filter(|m| m.effective && m.role != Role::Processor)
             .map(|m| m.organisation_id.clone())
             .collect();
         v.sort();
@@ -87,6 +94,27 @@ impl Staff {
     /// May see and work on this organisation's incidents and reports.
     pub fn can_handle(&self, org_id: &str) -> bool {
         self.has_role(org_id, &[Role::Handler, Role::Fg, Role::Admin])
+    }
+
+    /// The processor organisations this person acts for (an effective "processor" role).
+    pub fn processor_org_ids(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .memberships
+            .iter()
+            .filter(|m| m.effective && m.role == Role::Processor)
+            .map(|m| m.organisation_id.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Acts only for processors: no staff role anywhere, no installation administration (the
+    /// pages send such a person to the processor's pages).
+    pub fn processor_only(&self) -> bool {
+        !self.is_admin
+            && !self.memberships.is_empty()
+            && self.memberships.iter().all(|m| m.role == Role::Processor)
     }
 
     pub fn two_factor_missing(&self) -> bool {

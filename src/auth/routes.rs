@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::extract::SESSION_COOKIE;
 use super::login::{self, session_cookie, LoginFailure};
-use super::secrets::{hash_password, password_problem};
+use super::secrets::hash_password;
 use super::store::{self, TokenInfo};
 use super::throttle::Policy;
 use super::Staff;
@@ -309,28 +309,6 @@ pub async fn token_revoke(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// What is wrong with a new account's e-mail address, name and password, field by field.
-pub fn new_user_problems(
-    email: &str,
-    display_name: &str,
-    password: &str,
-) -> Vec<crate::error::FieldError> {
-    let mut errs = vec![];
-    if crate::input::EmailAddress::parse(email).is_err() {
-        errs.push(crate::error::FieldError::new(
-            "email",
-            "not an e-mail address",
-        ));
-    }
-    if let Some(p) = password_problem(password) {
-        errs.push(crate::error::FieldError::new("password", p));
-    }
-    if display_name.trim().is_empty() {
-        errs.push(crate::error::FieldError::new("display_name", "required"));
-    }
-    errs
-}
-
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetupInput {
@@ -352,7 +330,8 @@ pub async fn setup(
     // The setup code is a secret tried from outside: limited per client address.
     crate::http::ratelimit::limit_api(&req, |l| &l.credentials)?;
     let input = body.into_inner()?;
-    let errs = new_user_problems(&input.email, &input.display_name, &input.password);
+    let errs =
+        super::account::new_user_problems(&input.email, &input.display_name, &input.password);
     if !errs.is_empty() {
         return Err(ApiError::Validation(errs));
     }
@@ -405,7 +384,8 @@ pub async fn user_create(
             "only installation administrators create administrators".into(),
         ));
     }
-    let mut errs = new_user_problems(&input.email, &input.display_name, &input.password);
+    let mut errs =
+        super::account::new_user_problems(&input.email, &input.display_name, &input.password);
     if let Some(l) = &input.language {
         if l != "nl" && l != "en" {
             errs.push(crate::error::FieldError::new("language", "nl or en"));

@@ -7,6 +7,7 @@ use super::{Membership, Role, Staff};
 use crate::db::schema::{
     api_tokens, memberships, organisations, recovery_codes, sessions, setup_codes, users,
 };
+use crate::db::Cached;
 use crate::db::{from_db, new_id, to_db, DbConn};
 
 #[derive(Queryable, Insertable, Debug, Clone)]
@@ -45,16 +46,16 @@ pub fn normalise_email(e: &str) -> String {
 pub fn user_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<UserRow>> {
     users::table
         .filter(users::email.eq(normalise_email(email)))
-        .first(conn)
+        .first_on(conn)
         .optional()
 }
 
 pub fn user_by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
-    users::table.find(id).first(conn).optional()
+    users::table.find(id).first_on(conn).optional()
 }
 
 pub fn user_count(conn: &mut DbConn) -> QueryResult<i64> {
-    users::table.count().get_result(conn)
+    users::table.count().get_result_on(conn)
 }
 
 pub fn new_user(
@@ -83,7 +84,7 @@ pub fn new_user(
 pub fn insert_user(conn: &mut DbConn, u: &UserRow) -> QueryResult<()> {
     diesel::insert_into(users::table)
         .values(u)
-        .execute(conn)
+        .execute_on(conn)
         .map(|_| ())
 }
 
@@ -98,7 +99,7 @@ pub fn add_membership(
         .filter(memberships::organisation_id.eq(org_id))
         .filter(memberships::role.eq(role.as_str()))
         .count()
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     if exists > 0 {
         return Ok(false);
     }
@@ -109,7 +110,7 @@ pub fn add_membership(
             memberships::role.eq(role.as_str()),
             memberships::created_at.eq(to_db(crate::db::now())),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(true)
 }
 
@@ -125,7 +126,7 @@ pub fn remove_membership(
             .filter(memberships::organisation_id.eq(org_id))
             .filter(memberships::role.eq(role.as_str())),
     )
-    .execute(conn)
+    .execute_on(conn)
 }
 
 /// Everyone with a role in an organisation: (user id, email, display name, role).
@@ -143,16 +144,18 @@ pub fn members_of(
             memberships::role,
         ))
         .order((users::email.asc(), memberships::role.asc()))
-        .load(conn)
+        .load_on(conn)
 }
 
-/// The people who may work on an organisation's incidents: a role in it, the account active, and
+/// The people who may work on an organisation's incidents: a staff role in it, the account active, and
 /// two-factor login on where the organisation requires it. (user id, display name), by name.
 pub fn staff_of(conn: &mut DbConn, org_id: &str) -> QueryResult<Vec<(String, String)>> {
     let rows: Vec<(String, String, bool, bool)> = memberships::table
         .inner_join(users::table)
         .inner_join(organisations::table)
         .filter(memberships::organisation_id.eq(org_id))
+        // A processor's role gives no access to the organisation's incidents.
+        .filter(memberships::role.ne(Role::Processor.as_str()))
         .filter(users::deactivated_at.is_null())
         .select((
             users::id,
@@ -161,7 +164,7 @@ pub fn staff_of(conn: &mut DbConn, org_id: &str) -> QueryResult<Vec<(String, Str
             organisations::require_2fa,
         ))
         .order((users::display_name.asc(), users::id.asc()))
-        .load(conn)?;
+        .load_on(conn)?;
     let mut out: Vec<(String, String)> = rows
         .into_iter()
         .filter(|(_, _, totp, required)| *totp || !*required)
@@ -179,7 +182,7 @@ pub fn display_names(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<(Stri
     users::table
         .filter(users::id.eq_any(ids))
         .select((users::id, users::display_name))
-        .load(conn)
+        .load_on(conn)
 }
 
 /// The staff view of a user: memberships with the organisation's slug, and whether each counts
@@ -194,7 +197,7 @@ pub fn staff(conn: &mut DbConn, u: &UserRow) -> QueryResult<Staff> {
             memberships::role,
             organisations::require_2fa,
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     let memberships = rows
         .into_iter()
         .filter_map(|(org, slug, role, req)| {
@@ -219,10 +222,11 @@ pub fn staff(conn: &mut DbConn, u: &UserRow) -> QueryResult<Staff> {
 /// The user's row, locked until the transaction ends (PostgreSQL: `FOR UPDATE`; SQLite: the
 /// write transaction holds the database's write lock already).
 pub fn user_for_update(conn: &mut DbConn, id: &str) -> QueryResult<UserRow> {
-    match conn {
-        DbConn::Pg(c) => users::table.find(id).for_update().first(c),
-        DbConn::Sqlite(c) => users::table.find(id).first(c),
-    }
+    crate::db_run!(
+        conn,
+        sqlite | c | users::table.find(id).first(c),
+        pg | c | users::table.find(id).for_update().first(c),
+    )
 }
 
 pub fn record_failure(
@@ -238,7 +242,7 @@ pub fn record_failure(
             users::last_failed_at.eq(Some(to_db(at))),
             users::locked_until.eq(locked_until.map(to_db)),
         ))
-        .execute(conn)
+        .execute_on(conn)
         .map(|_| ())
 }
 
@@ -250,7 +254,7 @@ pub fn uncount_failure(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
             .filter(users::failed_logins.gt(0)),
     )
     .set(users::failed_logins.eq(users::failed_logins - 1))
-    .execute(conn)
+    .execute_on(conn)
     .map(|_| ())
 }
 
@@ -261,14 +265,14 @@ pub fn reset_failures(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
             users::last_failed_at.eq(None::<NaiveDateTime>),
             users::locked_until.eq(None::<NaiveDateTime>),
         ))
-        .execute(conn)
+        .execute_on(conn)
         .map(|_| ())
 }
 
 pub fn set_password(conn: &mut DbConn, user_id: &str, hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
         .set(users::password_hash.eq(Some(hash)))
-        .execute(conn)
+        .execute_on(conn)
         .map(|_| ())
 }
 
@@ -291,7 +295,7 @@ pub fn set_totp(
             users::totp_secret.eq(sealed),
             users::totp_enabled.eq(enabled),
         ))
-        .execute(conn)
+        .execute_on(conn)
         .map(|_| ())
 }
 
@@ -309,7 +313,7 @@ pub fn create_session(conn: &mut DbConn, user_id: &str, hours: i64) -> QueryResu
             sessions::created_at.eq(to_db(now)),
             sessions::expires_at.eq(to_db(now + Duration::hours(hours))),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(token)
 }
 
@@ -324,19 +328,19 @@ pub fn user_for_session(
         .filter(sessions::expires_at.gt(to_db(now)))
         .filter(users::deactivated_at.is_null())
         .select(users::all_columns)
-        .first(conn)
+        .first_on(conn)
         .optional()
 }
 
 pub fn delete_session(conn: &mut DbConn, token: &str) -> QueryResult<()> {
     diesel::delete(sessions::table.filter(sessions::token_hash.eq(sha256_hex(token))))
-        .execute(conn)
+        .execute_on(conn)
         .map(|_| ())
 }
 
 pub fn delete_sessions_of(conn: &mut DbConn, user_id: &str) -> QueryResult<()> {
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id)))
-        .execute(conn)
+        .execute_on(conn)
         .map(|_| ())
 }
 
@@ -369,28 +373,39 @@ pub fn create_token(conn: &mut DbConn, user_id: &str, name: &str) -> QueryResult
             api_tokens::token_hash.eq(sha256_hex(&token)),
             api_tokens::created_at.eq(to_db(crate::db::now())),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok((id, token))
 }
 
+/// The user of an active token. Stamps the token's `last_used_at`, at most once a minute: a stamp
+/// is a write (on SQLite a job of the writer), which a client sending many requests should not
+/// pay on each of them.
 pub fn user_for_token(conn: &mut DbConn, token: &str) -> QueryResult<Option<UserRow>> {
     let hash = sha256_hex(token);
-    let found: Option<(String, UserRow)> = api_tokens::table
+    let found: Option<(String, Option<NaiveDateTime>, UserRow)> = api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(&hash))
         .filter(api_tokens::revoked_at.is_null())
         .filter(users::deactivated_at.is_null())
-        .select((api_tokens::id, users::all_columns))
-        .first(conn)
+        .select((api_tokens::id, api_tokens::last_used_at, users::all_columns))
+        .first_on(conn)
         .optional()?;
-    if let Some((id, user)) = found {
-        diesel::update(api_tokens::table.find(id))
-            .set(api_tokens::last_used_at.eq(Some(to_db(crate::db::now()))))
-            .execute(conn)?;
-        return Ok(Some(user));
+    let Some((id, last_used, user)) = found else {
+        return Ok(None);
+    };
+    let t = to_db(crate::db::now());
+    if last_used.is_none_or(|l| (t - l).num_seconds().abs() >= TOKEN_STAMP_SECONDS) {
+        crate::db::write_tx(conn, |c| {
+            diesel::update(api_tokens::table.find(&id))
+                .set(api_tokens::last_used_at.eq(Some(t)))
+                .execute_on(c)
+        })?;
     }
-    Ok(None)
+    Ok(Some(user))
 }
+
+/// How old a token's `last_used_at` may grow before a use stamps it again.
+pub const TOKEN_STAMP_SECONDS: i64 = 60;
 
 pub fn tokens_of(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<TokenInfo>> {
     api_tokens::table
@@ -403,7 +418,7 @@ pub fn tokens_of(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<TokenInfo>
             api_tokens::revoked_at,
         ))
         .order(api_tokens::created_at.desc())
-        .load(conn)
+        .load_on(conn)
 }
 
 pub fn revoke_token(conn: &mut DbConn, user_id: &str, token_id: &str) -> QueryResult<usize> {
@@ -414,7 +429,7 @@ pub fn revoke_token(conn: &mut DbConn, user_id: &str, token_id: &str) -> QueryRe
             .filter(api_tokens::revoked_at.is_null()),
     )
     .set(api_tokens::revoked_at.eq(Some(to_db(crate::db::now()))))
-    .execute(conn)
+    .execute_on(conn)
 }
 
 // --- recovery codes -------------------------------------------------------------------------
@@ -422,7 +437,7 @@ pub fn revoke_token(conn: &mut DbConn, user_id: &str, token_id: &str) -> QueryRe
 /// Replace a user's recovery codes with ten new ones; returns them (shown once).
 pub fn new_recovery_codes(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<String>> {
     diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)))
-        .execute(conn)?;
+        .execute_on(conn)?;
     let codes: Vec<String> = (0..10).map(|_| super::secrets::short_code()).collect();
     for c in &codes {
         diesel::insert_into(recovery_codes::table)
@@ -431,7 +446,7 @@ pub fn new_recovery_codes(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<S
                 recovery_codes::user_id.eq(user_id),
                 recovery_codes::code_hash.eq(sha256_hex(c)),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(codes)
 }
@@ -445,7 +460,7 @@ pub fn use_recovery_code(conn: &mut DbConn, user_id: &str, code: &str) -> QueryR
             .filter(recovery_codes::used_at.is_null()),
     )
     .set(recovery_codes::used_at.eq(Some(to_db(crate::db::now()))))
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(n == 1)
 }
 
@@ -460,7 +475,7 @@ pub fn create_setup_code(conn: &mut DbConn, hours: i64) -> QueryResult<String> {
             setup_codes::created_at.eq(to_db(now)),
             setup_codes::expires_at.eq(to_db(now + Duration::hours(hours))),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(code)
 }
 
@@ -473,7 +488,7 @@ pub fn use_setup_code(conn: &mut DbConn, code: &str, now: DateTime<Utc>) -> Quer
             .filter(setup_codes::expires_at.gt(to_db(now))),
     )
     .set(setup_codes::used_at.eq(Some(to_db(now))))
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(n == 1)
 }
 
@@ -484,7 +499,7 @@ pub fn setup_code_usable(conn: &mut DbConn, code: &str, now: DateTime<Utc>) -> Q
         .filter(setup_codes::used_at.is_null())
         .filter(setup_codes::expires_at.gt(to_db(now)))
         .count()
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     Ok(n == 1)
 }
 

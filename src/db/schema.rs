@@ -247,6 +247,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         smtp_response -> Nullable<Text>,
         created_at -> Timestamp,
+        in_reply_to -> Nullable<Text>,
+        reference_ids -> Nullable<Text>,
     }
 }
 
@@ -624,3 +626,76 @@ diesel::allow_tables_to_appear_in_same_query!(incident_imports, incidents);
 // The FG's worklist (issue 16, migration 2026-12-12-000030_signals): drafts with their incident.
 diesel::joinable!(notice_drafts -> incidents (incident_id));
 diesel::allow_tables_to_appear_in_same_query!(notice_drafts, incidents);
+
+// Processors report in (issue 19, migration 2026-12-19-000010_processors).
+diesel::table! {
+    processor_links (id) {
+        id -> Text,
+        processor_org_id -> Text,
+        controller_org_id -> Text,
+        contract_hours -> Integer,
+        activity_ids -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    processor_notices (id) {
+        id -> Text,
+        reference -> Text,
+        processor_org_id -> Text,
+        submitted_by -> Text,
+        description -> Text,
+        aware_at -> Timestamp,
+        breach_started_at -> Nullable<Timestamp>,
+        data_categories -> Text,
+        special_categories -> Text,
+        person_groups -> Text,
+        people_min -> Nullable<BigInt>,
+        people_max -> Nullable<BigInt>,
+        records_approx -> Nullable<BigInt>,
+        measures -> Text,
+        contact_phone -> Nullable<Text>,
+        language -> Text,
+        submitted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    processor_notice_reports (report_id) {
+        report_id -> Text,
+        notice_id -> Text,
+        controller_org_id -> Text,
+        contract_hours -> Integer,
+    }
+}
+
+diesel::table! {
+    processor_supplements (id) {
+        id -> Text,
+        notice_id -> Text,
+        body -> Text,
+        added_by -> Text,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(processor_notice_reports -> processor_notices (notice_id));
+diesel::joinable!(processor_notice_reports -> reports (report_id));
+diesel::joinable!(processor_notices -> organisations (processor_org_id));
+diesel::joinable!(processor_supplements -> processor_notices (notice_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    processor_links,
+    processor_notices,
+    processor_notice_reports,
+    processor_supplements,
+);
+diesel::allow_tables_to_appear_in_same_query!(processor_links, organisations);
+diesel::allow_tables_to_appear_in_same_query!(processor_notices, organisations);
+diesel::allow_tables_to_appear_in_same_query!(processor_notice_reports, organisations);
+diesel::allow_tables_to_appear_in_same_query!(processor_notices, reports);
+diesel::allow_tables_to_appear_in_same_query!(processor_notice_reports, reports);
+diesel::allow_tables_to_appear_in_same_query!(processor_notices, incidents);
+diesel::allow_tables_to_appear_in_same_query!(processor_notice_reports, incidents);
+diesel::allow_tables_to_appear_in_same_query!(processor_supplements, users);

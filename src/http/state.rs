@@ -16,8 +16,9 @@ pub struct AppState {
     pub backend: Backend,
     pub orgs: Arc<OrgDirectory>,
     pub limits: Arc<super::ratelimit::Limiters>,
-    /// SQLite's write transactions of this process queue here (see [`crate::db::WriteGate`]).
-    pub write_gate: Arc<crate::db::WriteGate>,
+    /// SQLite: the writer every write transaction of a request goes through (group commit, see
+    /// [`crate::db::Writer`]); none on PostgreSQL.
+    pub writer: Option<Arc<crate::db::Writer>>,
 }
 
 impl AppState {
@@ -27,12 +28,15 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let (pool, gate) = (self.pool.clone(), self.write_gate.clone());
+        let (pool, writer) = (self.pool.clone(), self.writer.clone());
         let span = tracing::Span::current();
         web::block(move || {
             let _g = span.enter();
             let mut conn = pool.get().map_err(ApiError::from)?;
-            gate.enter(|| f(&mut conn))
+            match writer {
+                Some(w) => w.enter(|| f(&mut conn)),
+                None => f(&mut conn),
+            }
         })
         .await?
     }

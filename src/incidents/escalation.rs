@@ -8,6 +8,7 @@ use super::clock;
 use super::follow_up as phases;
 use super::store::{self, IncidentRow};
 use crate::db::schema::{clock_alerts, memberships, users};
+use crate::db::Cached;
 use crate::db::{from_db, to_db, write_tx, DbConn};
 use crate::mail_templates::Templates;
 use crate::outbox::{enqueue, NewMessage};
@@ -27,13 +28,13 @@ fn recipients(conn: &mut DbConn, inc: &IncidentRow) -> QueryResult<Vec<Recipient
     let mut out: Vec<Recipient> = users::table
         .filter(users::id.eq_any(&handler_ids))
         .select((users::email, users::display_name, users::language))
-        .load(conn)?;
+        .load_on(conn)?;
     let fgs: Vec<Recipient> = memberships::table
         .inner_join(users::table)
         .filter(memberships::organisation_id.eq(&inc.organisation_id))
         .filter(memberships::role.eq("fg"))
         .select((users::email, users::display_name, users::language))
-        .load(conn)?;
+        .load_on(conn)?;
     out.extend(fgs);
     if let Some(org) = crate::orgs::store::by_id(conn, &inc.organisation_id)? {
         if let Some(e) = org.fg_email {
@@ -89,7 +90,7 @@ impl Escalator<'_> {
         let done: Vec<String> = clock_alerts::table
             .filter(clock_alerts::incident_id.eq(&inc.id))
             .select(clock_alerts::point)
-            .load(conn)?;
+            .load_on(conn)?;
         let (send, skip) = phases::due_alerts(due, now, self.hours, &done);
         let Some(point) = send else { return Ok(0) };
         let status = clock::status(due, now);
@@ -140,6 +141,7 @@ impl Escalator<'_> {
                         subject,
                         body_text: body,
                         body_html: None,
+                        thread: Default::default(),
                     },
                     self.mail_domain,
                     now,
@@ -180,7 +182,7 @@ impl Escalator<'_> {
         let done: Vec<String> = clock_alerts::table
             .filter(clock_alerts::incident_id.eq(&inc.id))
             .select(clock_alerts::point)
-            .load(conn)?;
+            .load_on(conn)?;
         let deadline = from_db(inc.ap_deadline);
         let (send, skip) = clock::due_escalations(deadline, now, self.hours, &done);
         let Some(point) = send else { return Ok(0) };
@@ -231,6 +233,7 @@ impl Escalator<'_> {
                         subject,
                         body_text: body,
                         body_html: None,
+                        thread: Default::default(),
                     },
                     self.mail_domain,
                     now,
@@ -277,15 +280,9 @@ fn record_alert(
         clock_alerts::created_at.eq(to_db(now)),
         clock_alerts::skipped.eq(skipped),
     );
-    let n = match c {
-        DbConn::Pg(c) => diesel::insert_into(clock_alerts::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-        DbConn::Sqlite(c) => diesel::insert_into(clock_alerts::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-    };
+    let n = diesel::insert_into(clock_alerts::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute_on(c)?;
     Ok(n == 1)
 }

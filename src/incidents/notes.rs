@@ -3,6 +3,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{incident_notes, users};
+use crate::db::Cached;
 use crate::db::{new_id, now, to_db, DbConn};
 
 #[derive(Queryable, Debug, Clone, serde::Serialize)]
@@ -29,7 +30,7 @@ pub fn add(
             incident_notes::body.eq(body),
             incident_notes::created_at.eq(to_db(now())),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(id)
 }
 
@@ -44,5 +45,5 @@ pub fn list(conn: &mut DbConn, incident_id: &str) -> QueryResult<Vec<Note>> {
             incident_notes::created_at,
         ))
         .order(incident_notes::created_at.asc())
-        .load(conn)
+        .load_on(conn)
 }

@@ -459,6 +459,43 @@ pub fn link_reports(
 
 pub use super::access::visible;
 
+/// An incident made of a processor's notice (a report of channel `processor`, issue 19) takes
+/// the processor's name, awareness, notice time and contract hours from the earliest notice among
+/// its reports, unless they are given; the organisation's awareness then defaults to the earliest
+/// report's arrival (the notice's, or a report that came before it). `None`: no notice among them.
+fn with_processor_notice(
+    c: &mut DbConn,
+    org_id: &str,
+    input: &IncidentCreate,
+) -> ApiResult<Option<IncidentCreate>> {
+    if input.reports.is_empty()
+        || input.processor_name.is_some()
+        || input.processor_notice_at.is_some()
+    {
+        return Ok(None);
+    }
+    let Some(p) = reports::processor::for_references(c, &input.reports)?
+        .into_iter()
+        .filter(|p| p.controller_org_id == org_id)
+        .min_by_key(|p| p.notice_at)
+    else {
+        return Ok(None);
+    };
+    let earliest = reports::store::by_references(c, &input.reports)?
+        .iter()
+        .filter(|r| r.organisation_id.as_deref() == Some(org_id))
+        .map(|r| from_db(r.created_at))
+        .min();
+    Ok(Some(IncidentCreate {
+        processor_name: Some(p.processor_name),
+        processor_aware_at: input.processor_aware_at.or(Some(p.aware_at)),
+        processor_notice_at: Some(p.notice_at),
+        processor_contract_hours: input.processor_contract_hours.or(Some(p.contract_hours)),
+        became_aware_at: input.became_aware_at.or(earliest),
+        ..input.clone()
+    }))
+}
+
 /// Open an incident (and link reports); returns its id.
 pub fn create(
     c: &mut DbConn,
@@ -470,6 +507,8 @@ pub fn create(
         .filter(|o| staff.can_handle(&o.id))
         .ok_or_else(|| ApiError::field("organisation", "unknown organisation"))?;
     let t = now();
+    let from_notice = with_processor_notice(c, &org.id, input)?;
+    let input = from_notice.as_ref().unwrap_or(input);
     // Reports named: the earliest one's arrival is the proposed awareness (the pages ask to confirm).
     let arrivals: Vec<DateTime<Utc>> = if input.became_aware_at.is_none() {
         reports::store::by_references(c, &input.reports)?

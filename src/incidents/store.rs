@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use super::lifecycle::State;
 use super::model::Facts;
 use crate::db::schema::{incident_handlers, incident_imports, incidents};
+use crate::db::Cached;
 use crate::db::{from_db, to_db, DbConn};
 
 #[derive(Queryable, Insertable, AsChangeset, Debug, Clone)]
@@ -149,39 +150,34 @@ pub fn next_reference(conn: &mut DbConn, org_id: &str, now: DateTime<Utc>) -> Qu
     Ok(reference(year, n))
 }
 
-/// Through the concrete connection: diesel's `MultiConnection` wrapper prepares the statement
-/// anew on every call, the concrete connection caches it (measured: `cargo bench --bench orm`).
 pub fn insert(conn: &mut DbConn, row: &IncidentRow) -> QueryResult<()> {
-    let q = diesel::insert_into(incidents::table).values(row);
-    match conn {
-        DbConn::Sqlite(c) => q.execute(c),
-        DbConn::Pg(c) => q.execute(c),
-    }
-    .map(|_| ())
+    diesel::insert_into(incidents::table)
+        .values(row)
+        .execute_on(conn)
+        .map(|_| ())
 }
 
 pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<IncidentRow>> {
-    incidents::table.find(id).first(conn).optional()
+    incidents::table.find(id).first_on(conn).optional()
 }
 
 /// Load and lock the row for a change (PostgreSQL row lock; SQLite holds the write lock already).
 pub fn by_id_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<IncidentRow>> {
-    match conn {
-        DbConn::Pg(c) => incidents::table.find(id).for_update().first(c).optional(),
-        DbConn::Sqlite(c) => incidents::table.find(id).first(c).optional(),
-    }
+    crate::db_run!(
+        conn,
+        sqlite | c | incidents::table.find(id).first(c).optional(),
+        pg | c | incidents::table.find(id).for_update().first(c).optional(),
+    )
 }
 
 /// Write a changed row, bumping its version.
 pub fn save(conn: &mut DbConn, row: &mut IncidentRow, now: DateTime<Utc>) -> QueryResult<()> {
     row.version += 1;
     row.updated_at = to_db(now);
-    let q = diesel::update(incidents::table.find(&row.id)).set(&*row);
-    match conn {
-        DbConn::Sqlite(c) => q.execute(c),
-        DbConn::Pg(c) => q.execute(c),
-    }
-    .map(|_| ())
+    diesel::update(incidents::table.find(&row.id))
+        .set(&*row)
+        .execute_on(conn)
+        .map(|_| ())
 }
 
 pub fn add_handler(conn: &mut DbConn, incident_id: &str, user_id: &str) -> QueryResult<()> {
@@ -189,14 +185,14 @@ pub fn add_handler(conn: &mut DbConn, incident_id: &str, user_id: &str) -> Query
         .filter(incident_handlers::incident_id.eq(incident_id))
         .filter(incident_handlers::user_id.eq(user_id))
         .count()
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     if exists == 0 {
         diesel::insert_into(incident_handlers::table)
             .values((
                 incident_handlers::incident_id.eq(incident_id),
                 incident_handlers::user_id.eq(user_id),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
@@ -205,7 +201,7 @@ pub fn handlers(conn: &mut DbConn, incident_id: &str) -> QueryResult<Vec<String>
     incident_handlers::table
         .filter(incident_handlers::incident_id.eq(incident_id))
         .select(incident_handlers::user_id)
-        .load(conn)
+        .load_on(conn)
 }
 
 const RUNNING: [&str; 4] = ["new", "triage", "assessed", "notification_pending"];
@@ -318,22 +314,24 @@ fn counts(
 ) -> QueryResult<Vec<(String, String, i64)>> {
     use crate::db::schema::incident_counts;
     if f.counted() {
-        let mut q = incident_counts::table
-            .filter(incident_counts::organisation_id.eq_any(&f.org_ids))
-            .filter(incident_counts::state.eq_any(states))
-            .filter(incident_counts::n.gt(0))
-            .select((
-                incident_counts::organisation_id,
-                incident_counts::state,
-                incident_counts::n,
-            ))
-            .into_boxed();
-        match &f.owner {
-            Some(OwnerFilter::User(u)) => q = q.filter(incident_counts::owner_id.eq(u.clone())),
-            Some(OwnerFilter::Nobody) => q = q.filter(incident_counts::owner_id.eq("")),
-            None => {}
-        }
-        let rows: Vec<(String, String, i64)> = q.load(conn)?;
+        let rows: Vec<(String, String, i64)> = crate::db_run!(conn, |c| {
+            let mut q = incident_counts::table
+                .filter(incident_counts::organisation_id.eq_any(&f.org_ids))
+                .filter(incident_counts::state.eq_any(states))
+                .filter(incident_counts::n.gt(0))
+                .select((
+                    incident_counts::organisation_id,
+                    incident_counts::state,
+                    incident_counts::n,
+                ))
+                .into_boxed();
+            match &f.owner {
+                Some(OwnerFilter::User(u)) => q = q.filter(incident_counts::owner_id.eq(u.clone())),
+                Some(OwnerFilter::Nobody) => q = q.filter(incident_counts::owner_id.eq("")),
+                None => {}
+            }
+            q.load(c)?
+        });
         // Summed over the owners.
         let mut out: Vec<(String, String, i64)> = vec![];
         for (org, state, n) in rows {
@@ -344,17 +342,19 @@ fn counts(
         }
         return Ok(out);
     }
-    let q = incidents::table
-        .group_by((incidents::organisation_id, incidents::state))
-        .select((
-            incidents::organisation_id,
-            incidents::state,
-            diesel::dsl::count_star(),
-        ))
-        .filter(incidents::organisation_id.eq_any(&f.org_ids))
-        .filter(incidents::state.eq_any(states))
-        .into_boxed();
-    narrowed!(q, f, f.pattern()).load(conn)
+    crate::db_run!(conn, |c| {
+        let q = incidents::table
+            .group_by((incidents::organisation_id, incidents::state))
+            .select((
+                incidents::organisation_id,
+                incidents::state,
+                diesel::dsl::count_star(),
+            ))
+            .filter(incidents::organisation_id.eq_any(&f.org_ids))
+            .filter(incidents::state.eq_any(states))
+            .into_boxed();
+        narrowed!(q, f, f.pattern()).load(c)
+    })
 }
 
 /// One (organisation, state) in the list's order, at most `take` rows (the index
@@ -367,17 +367,19 @@ fn stream(
     ascending: bool,
     take: i64,
 ) -> QueryResult<Vec<IncidentRow>> {
-    let q = incidents::table
-        .filter(incidents::organisation_id.eq(org.to_string()))
-        .filter(incidents::state.eq(state.to_string()))
-        .into_boxed();
-    let q = narrowed!(q, f, f.pattern());
-    let q = if ascending {
-        q.order((incidents::ap_deadline.asc(), incidents::id.asc()))
-    } else {
-        q.order((incidents::ap_deadline.desc(), incidents::id.desc()))
-    };
-    q.limit(take).load(conn)
+    crate::db_run!(conn, |c| {
+        let q = incidents::table
+            .filter(incidents::organisation_id.eq(org.to_string()))
+            .filter(incidents::state.eq(state.to_string()))
+            .into_boxed();
+        let q = narrowed!(q, f, f.pattern());
+        let q = if ascending {
+            q.order((incidents::ap_deadline.asc(), incidents::id.asc()))
+        } else {
+            q.order((incidents::ap_deadline.desc(), incidents::id.desc()))
+        };
+        q.limit(take).load(c)
+    })
 }
 
 /// A page of the list and the total it is part of. The page is merged from the ordered
@@ -448,7 +450,7 @@ pub fn clock_candidates(
         .filter(not_imported())
         .order(incidents::ap_deadline.asc())
         .limit(1000)
-        .load(conn)
+        .load_on(conn)
 }
 
 /// Not taken over from an earlier register: its past deadlines were met or missed back then, and
@@ -479,7 +481,7 @@ pub fn follow_up_candidates(
         .filter(not_imported())
         .order(incidents::supplement_due_at.asc())
         .limit(1000)
-        .load(conn)
+        .load_on(conn)
 }
 
 /// How many of the incident's measures are still open (closing waits for them).
@@ -488,5 +490,5 @@ pub fn open_measures(c: &mut DbConn, incident_id: &str) -> QueryResult<i64> {
         .filter(crate::db::schema::measures::incident_id.eq(incident_id))
         .filter(crate::db::schema::measures::status.eq_any(["open", "in_progress"]))
         .count()
-        .get_result(c)
+        .get_result_on(c)
 }

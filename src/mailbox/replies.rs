@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::parse::{self, Limits};
 use crate::db::schema::mail_messages;
+use crate::db::Cached;
 use crate::db::DbConn;
 
 /// One attachment of a reply, by its position among the message's attachments.
@@ -76,19 +77,21 @@ pub fn count(
     incident_id: Option<&str>,
     report_ids: &[String],
 ) -> QueryResult<i64> {
-    let mut q = mail_messages::table
-        .filter(mail_messages::outcome.eq_any(vec!["joined_report", "joined_incident"]))
-        .count()
-        .into_boxed();
-    q = match incident_id {
-        Some(i) => q.filter(
-            mail_messages::report_id
-                .eq_any(report_ids.to_vec())
-                .or(mail_messages::incident_id.eq(i.to_string())),
-        ),
-        None => q.filter(mail_messages::report_id.eq_any(report_ids.to_vec())),
-    };
-    q.get_result(conn)
+    crate::db_run!(conn, |c| {
+        let mut q = mail_messages::table
+            .filter(mail_messages::outcome.eq_any(vec!["joined_report", "joined_incident"]))
+            .count()
+            .into_boxed();
+        q = match incident_id {
+            Some(i) => q.filter(
+                mail_messages::report_id
+                    .eq_any(report_ids.to_vec())
+                    .or(mail_messages::incident_id.eq(i.to_string())),
+            ),
+            None => q.filter(mail_messages::report_id.eq_any(report_ids.to_vec())),
+        };
+        q.get_result(c)
+    })
 }
 
 /// A page of the replies joined to any of these reports or to this incident, newest first.
@@ -100,19 +103,19 @@ pub fn page(
     limit: i64,
     offset: i64,
 ) -> QueryResult<Vec<Reply>> {
-    let mut q = mail_messages::table
-        .filter(mail_messages::outcome.eq_any(vec!["joined_report", "joined_incident"]))
-        .into_boxed();
-    q = match incident_id {
-        Some(i) => q.filter(
-            mail_messages::report_id
-                .eq_any(report_ids.to_vec())
-                .or(mail_messages::incident_id.eq(i.to_string())),
-        ),
-        None => q.filter(mail_messages::report_id.eq_any(report_ids.to_vec())),
-    };
-    let rows: Vec<Row> = q
-        .select((
+    let rows: Vec<Row> = crate::db_run!(conn, |c| {
+        let mut q = mail_messages::table
+            .filter(mail_messages::outcome.eq_any(vec!["joined_report", "joined_incident"]))
+            .into_boxed();
+        q = match incident_id {
+            Some(i) => q.filter(
+                mail_messages::report_id
+                    .eq_any(report_ids.to_vec())
+                    .or(mail_messages::incident_id.eq(i.to_string())),
+            ),
+            None => q.filter(mail_messages::report_id.eq_any(report_ids.to_vec())),
+        };
+        q.select((
             mail_messages::id,
             mail_messages::outcome,
             mail_messages::report_id,
@@ -127,7 +130,8 @@ pub fn page(
         .order((mail_messages::received_at.desc(), mail_messages::id.desc()))
         .limit(limit)
         .offset(offset)
-        .load(conn)?;
+        .load(c)?
+    });
     Ok(rows.into_iter().map(|r| build(r, limits)).collect())
 }
 
@@ -245,7 +249,7 @@ pub fn attachment(
             mail_messages::details_json,
             mail_messages::raw,
         ))
-        .first(conn)
+        .first_on(conn)
         .optional()?;
     let Some((report_id, incident_id, organisation_id, details, raw)) = row else {
         return Ok(None);

@@ -23,6 +23,7 @@ use super::clamav::{self, Target, Verdict};
 use super::parse::{self, Limits};
 use crate::audit::{self, Actor, Entry};
 use crate::db::schema::{attachments, mail_messages, reports};
+use crate::db::Cached;
 use crate::db::{to_db, write_tx, DbConn};
 
 /// Messages taken per run of the background worker.
@@ -107,10 +108,11 @@ fn next(conn: &mut DbConn) -> QueryResult<Option<Row>> {
             mail_messages::raw,
         ))
         .limit(1);
-    match conn {
-        DbConn::Pg(c) => q.for_update().skip_locked().first(c).optional(),
-        DbConn::Sqlite(c) => q.first(c).optional(),
-    }
+    crate::db_run!(
+        conn,
+        sqlite | c | q.first(c).optional(),
+        pg | c | q.for_update().skip_locked().first(c).optional(),
+    )
 }
 
 /// Scan every "not scanned" attachment of a message: (index, filename, result) each, or `Err`
@@ -192,7 +194,7 @@ fn apply(
         Some(rid) => reports::table
             .find(rid)
             .select((reports::reference, reports::description))
-            .first(c)
+            .first_on(c)
             .optional()?,
         None => None,
     };
@@ -244,9 +246,9 @@ fn apply(
                         .filter(attachments::report_id.eq(rid))
                         .filter(attachments::sha256.eq(&sha))
                         .select(attachments::id)
-                        .load(c)?;
+                        .load_on(c)?;
                     diesel::delete(attachments::table.filter(attachments::id.eq_any(&removed)))
-                        .execute(c)?;
+                        .execute_on(c)?;
                 }
                 notes.push(format!(
                     "{name} ({declared}, {size} bytes): {}",
@@ -308,7 +310,7 @@ fn apply(
                     reports::description.eq(format!("{description}{note}")),
                     reports::updated_at.eq(to_db(at)),
                 ))
-                .execute(c)?;
+                .execute_on(c)?;
         }
     }
     if let Some(obj) = details.as_object_mut() {
@@ -324,7 +326,7 @@ fn apply(
             mail_messages::details_json.eq(details.to_string()),
             mail_messages::reason.eq(Some(reason.chars().take(1000).collect::<String>())),
         ))
-        .execute(c)?;
+        .execute_on(c)?;
     audit::store::append(c, &audit_entries, at)?;
     Ok(out)
 }
@@ -367,7 +369,7 @@ fn step(conn: &mut DbConn, target: &Target, limits: &Limits) -> Result<Step, Res
             .find(&row.0)
             .filter(pending())
             .select(mail_messages::details_json)
-            .first(c)
+            .first_on(c)
             .optional()?;
         if now.as_deref() != Some(row.5.as_str()) {
             return Ok(Step::Done(vec![]));
@@ -402,7 +404,7 @@ pub fn waiting(conn: &mut DbConn) -> QueryResult<i64> {
     mail_messages::table
         .filter(pending())
         .count()
-        .get_result(conn)
+        .get_result_on(conn)
 }
 
 /// The background worker: a run every `every` while clamd is configured, until `stop`.

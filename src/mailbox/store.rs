@@ -3,6 +3,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{incidents, mail_messages, outbox};
+use crate::db::Cached;
 use crate::db::{to_db, DbConn};
 
 // `treat_none_as_default_value = false`: a None is bound as NULL (no column here has another
@@ -90,32 +91,20 @@ const INFO: InfoColumns = (
     mail_messages::received_at,
 );
 
-/// Run `$body` on the concrete connection (`$c`), so hot statements are prepared once and
-/// taken from the connection's statement cache instead of going through the `MultiConnection`
-/// wrapper's per-call serialisation.
-macro_rules! concrete {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            DbConn::Pg($c) => $body,
-            DbConn::Sqlite($c) => $body,
-        }
-    };
-}
-
 pub fn insert(conn: &mut DbConn, m: &NewMail) -> QueryResult<()> {
-    concrete!(conn, |c| diesel::insert_into(mail_messages::table)
+    diesel::insert_into(mail_messages::table)
         .values(m)
-        .execute(c)
-        .map(|_| ()))
+        .execute_on(conn)
+        .map(|_| ())
 }
 
 /// Content hashes already stored under this Message-ID in this scope.
 pub fn hashes_for(conn: &mut DbConn, scope: &str, message_id: &str) -> QueryResult<Vec<String>> {
-    concrete!(conn, |c| mail_messages::table
+    mail_messages::table
         .filter(mail_messages::scope.eq(scope))
         .filter(mail_messages::message_id.eq(message_id))
         .select(mail_messages::content_sha256)
-        .load(c))
+        .load_on(conn)
 }
 
 /// What a message we stored earlier (by Message-ID) belongs to: (report id, incident id).
@@ -138,7 +127,7 @@ pub fn thread_of_stored(
         .select((mail_messages::report_id, mail_messages::incident_id))
         .order(mail_messages::received_at.desc())
         .limit(1)
-        .load(conn)?;
+        .load_on(conn)?;
     Ok(rows.into_iter().next())
 }
 
@@ -178,7 +167,7 @@ pub fn outbox_by_message_ids(
             outbox::organisation_id,
             outbox::status,
         ))
-        .first(conn)
+        .first_on(conn)
         .optional()
 }
 
@@ -191,7 +180,7 @@ pub fn outbox_bounced(conn: &mut DbConn, id: &str, reason: &str) -> QueryResult<
             outbox::claimed_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(Some(reason)),
         ))
-        .execute(conn)
+        .execute_on(conn)
 }
 
 /// (id, organisation id) of an incident by reference within an organisation.
@@ -204,7 +193,7 @@ pub fn incident_by_reference(
         .filter(incidents::organisation_id.eq(org_id))
         .filter(incidents::reference.eq(reference))
         .select((incidents::id, incidents::organisation_id))
-        .first(conn)
+        .first_on(conn)
         .optional()
 }
 
@@ -212,7 +201,7 @@ pub fn incident_org(conn: &mut DbConn, id: &str) -> QueryResult<Option<String>> 
     incidents::table
         .find(id)
         .select(incidents::organisation_id)
-        .first(conn)
+        .first_on(conn)
         .optional()
 }
 
@@ -224,23 +213,25 @@ pub fn quarantine(
     limit: i64,
     offset: i64,
 ) -> QueryResult<Vec<MailInfo>> {
-    let mut q = mail_messages::table
-        .filter(mail_messages::outcome.eq("quarantined"))
-        .into_boxed();
-    if include_unassigned {
-        q = q.filter(
-            mail_messages::organisation_id
-                .eq_any(org_ids.to_vec())
-                .or(mail_messages::organisation_id.is_null()),
-        );
-    } else {
-        q = q.filter(mail_messages::organisation_id.eq_any(org_ids.to_vec()));
-    }
-    q.select(INFO)
-        .order(mail_messages::received_at.desc())
-        .limit(limit)
-        .offset(offset)
-        .load(conn)
+    crate::db_run!(conn, |c| {
+        let mut q = mail_messages::table
+            .filter(mail_messages::outcome.eq("quarantined"))
+            .into_boxed();
+        if include_unassigned {
+            q = q.filter(
+                mail_messages::organisation_id
+                    .eq_any(org_ids.to_vec())
+                    .or(mail_messages::organisation_id.is_null()),
+            );
+        } else {
+            q = q.filter(mail_messages::organisation_id.eq_any(org_ids.to_vec()));
+        }
+        q.select(INFO)
+            .order(mail_messages::received_at.desc())
+            .limit(limit)
+            .offset(offset)
+            .load(c)
+    })
 }
 
 /// How many quarantined messages [`quarantine`] pages through.
@@ -249,27 +240,29 @@ pub fn quarantine_count(
     org_ids: &[String],
     include_unassigned: bool,
 ) -> QueryResult<i64> {
-    let mut q = mail_messages::table
-        .filter(mail_messages::outcome.eq("quarantined"))
-        .count()
-        .into_boxed();
-    if include_unassigned {
-        q = q.filter(
-            mail_messages::organisation_id
-                .eq_any(org_ids.to_vec())
-                .or(mail_messages::organisation_id.is_null()),
-        );
-    } else {
-        q = q.filter(mail_messages::organisation_id.eq_any(org_ids.to_vec()));
-    }
-    q.get_result(conn)
+    crate::db_run!(conn, |c| {
+        let mut q = mail_messages::table
+            .filter(mail_messages::outcome.eq("quarantined"))
+            .count()
+            .into_boxed();
+        if include_unassigned {
+            q = q.filter(
+                mail_messages::organisation_id
+                    .eq_any(org_ids.to_vec())
+                    .or(mail_messages::organisation_id.is_null()),
+            );
+        } else {
+            q = q.filter(mail_messages::organisation_id.eq_any(org_ids.to_vec()));
+        }
+        q.get_result(c)
+    })
 }
 
 pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<(MailInfo, Vec<u8>)>> {
     mail_messages::table
         .filter(mail_messages::id.eq(id))
         .select((INFO, mail_messages::raw))
-        .first(conn)
+        .first_on(conn)
         .optional()
 }
 
@@ -285,7 +278,7 @@ pub fn attachment_bytes(
     let raw: Option<Vec<u8>> = mail_messages::table
         .filter(mail_messages::id.eq(mail_id))
         .select(mail_messages::raw)
-        .first(conn)
+        .first_on(conn)
         .optional()?;
     let Some(raw) = raw.filter(|r| !r.is_empty()) else {
         return Ok(None);
@@ -312,14 +305,14 @@ pub fn for_report(conn: &mut DbConn, report_id: &str) -> QueryResult<Vec<MailInf
         .filter(mail_messages::report_id.eq(report_id))
         .select(INFO)
         .order(mail_messages::received_at.asc())
-        .load(conn)
+        .load_on(conn)
 }
 
 pub fn count_by_outcome(conn: &mut DbConn, outcome: &str) -> QueryResult<i64> {
     mail_messages::table
         .filter(mail_messages::outcome.eq(outcome))
         .count()
-        .get_result(conn)
+        .get_result_on(conn)
 }
 
 pub fn now_db() -> NaiveDateTime {
@@ -332,7 +325,7 @@ pub fn report_by_id(
 ) -> QueryResult<Option<crate::reports::store::ReportRow>> {
     crate::db::schema::reports::table
         .find(id)
-        .first(conn)
+        .first_on(conn)
         .optional()
 }
 

@@ -411,6 +411,7 @@ pub fn start(
                         subject,
                         body_text: body,
                         body_html: None,
+                        thread: Default::default(),
                     });
                 } else if body.is_none() {
                     // Rendered now to refuse a template that does not render for this recipient

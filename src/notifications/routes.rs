@@ -8,21 +8,16 @@ use super::campaign::{self, NewCampaign};
 use super::campaign::{ImportReport, MessageStatus, Progress};
 use super::public::{self, PublicNoticeView, PublishInput, WithdrawInput};
 use super::service::{
-    self, Ctx, Decision, DraftView, FilingInput, NewDraft, NotificationsView, Preview,
-    SettingsInput, SettingsView,
+    self, Decision, DraftView, FilingInput, NewDraft, NotificationsView, Preview, SettingsInput,
+    SettingsView,
 };
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::http::ApiJson;
 use crate::state::AppState;
 
-pub fn ctx(state: &AppState) -> Ctx {
-    Ctx {
-        template_dir: state.settings.notifications.template_dir(),
-        supplement_days: state.settings.clock.supplement_days,
-        links: Some(crate::signals::Links::from_settings(&state.settings)),
-    }
-}
+/// What the operations need from the configuration (in the service, where the pages take it too).
+pub use super::service::ctx;
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/notifications", tag = "notifications", params(("id" = String, Path, description = "the incident")), responses((status = 200, body = NotificationsView), (status = 401), (status = 404)))]
 pub async fn list(

@@ -46,6 +46,15 @@ pub struct Ctx {
     pub links: Option<crate::signals::Links>,
 }
 
+/// The operations' context from the running configuration (the API and the pages alike).
+pub fn ctx(state: &crate::state::AppState) -> Ctx {
+    Ctx {
+        template_dir: state.settings.notifications.template_dir(),
+        supplement_days: state.settings.clock.supplement_days,
+        links: Some(crate::signals::Links::from_settings(&state.settings)),
+    }
+}
+
 impl Default for Ctx {
     fn default() -> Ctx {
         Ctx {

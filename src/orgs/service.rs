@@ -57,3 +57,24 @@ pub async fn directory(
     state.orgs.put(v.clone());
     Ok(v)
 }
+
+/// The organisation a new report goes to (API and report form alike): slug → organisation id. No
+/// slug: the only organisation if there is exactly one, else none.
+pub async fn resolve_for_report(
+    state: &crate::state::AppState,
+    slug: Option<&str>,
+) -> ApiResult<Option<String>> {
+    let dir = directory(state).await?;
+    match slug {
+        Some(s) if !s.trim().is_empty() => dir
+            .iter()
+            .find(|(slug, _)| slug == s.trim())
+            .map(|(_, id)| Some(id.clone()))
+            .ok_or_else(|| ApiError::field("organisation", "unknown organisation")),
+        _ => Ok(if dir.len() == 1 {
+            Some(dir[0].1.clone())
+        } else {
+            None
+        }),
+    }
+}

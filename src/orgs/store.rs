@@ -3,6 +3,7 @@ use diesel::prelude::*;
 
 use super::{Organisation, OrganisationInput};
 use crate::db::schema::organisations;
+use crate::db::Cached;
 use crate::db::{new_id, now, to_db, DbConn};
 
 #[derive(Queryable, Insertable, AsChangeset, Debug, Clone)]
@@ -99,41 +100,41 @@ impl OrgRow {
 pub fn by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<OrgRow>> {
     organisations::table
         .filter(organisations::slug.eq(slug))
-        .first(conn)
+        .first_on(conn)
         .optional()
 }
 
 pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<OrgRow>> {
-    organisations::table.find(id).first(conn).optional()
+    organisations::table.find(id).first_on(conn).optional()
 }
 
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<OrgRow>> {
     organisations::table
         .order(organisations::name.asc())
-        .load(conn)
+        .load_on(conn)
 }
 
 pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<OrgRow>> {
     organisations::table
         .filter(organisations::id.eq_any(ids))
         .order(organisations::name.asc())
-        .load(conn)
+        .load_on(conn)
 }
 
 pub fn insert(conn: &mut DbConn, row: &OrgRow) -> QueryResult<()> {
     diesel::insert_into(organisations::table)
         .values(row)
-        .execute(conn)
+        .execute_on(conn)
         .map(|_| ())
 }
 
 pub fn update(conn: &mut DbConn, row: &OrgRow) -> QueryResult<()> {
     diesel::update(organisations::table.find(&row.id))
         .set(row)
-        .execute(conn)
+        .execute_on(conn)
         .map(|_| ())
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
-    organisations::table.count().get_result(conn)
+    organisations::table.count().get_result_on(conn)
 }

@@ -14,4 +14,4 @@ pub mod store;
 pub mod transport;
 pub mod worker;
 
-pub use store::{enqueue, NewMessage};
+pub use store::{enqueue, NewMessage, Thread};

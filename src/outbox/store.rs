@@ -2,6 +2,7 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::{outbox, outbox_gates, outbox_workers};
+use crate::db::Cached;
 use crate::db::{new_id, to_db, DbConn};
 
 #[derive(Debug, Clone)]
@@ -14,6 +15,62 @@ pub struct NewMessage {
     pub subject: String,
     pub body_text: String,
     pub body_html: Option<String>,
+    /// In-Reply-To and References; `Thread::default()` for a message that answers nothing.
+    pub thread: Thread,
+}
+
+/// The threading headers of a message (RFC 5322 section 3.6.4): the Message-ID it answers, and
+/// the Message-IDs of the conversation, oldest first. Each `<left@right>`, with its angle brackets.
+/// Only well-formed ids are kept (`Thread::new`), so no header can be forged through them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Thread {
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+}
+
+/// At most this many ids in References: the first and the latest (RFC 5322 lets the middle go).
+pub const MAX_REFERENCES: usize = 10;
+
+impl Thread {
+    /// From ids with or without angle brackets; ids that are not a `left@right` of visible ASCII
+    /// (no brackets, no white space, at most 250 characters) are dropped, and so are repeats.
+    /// References keeps the first and the latest ids when there are more than `MAX_REFERENCES`.
+    pub fn new<S: AsRef<str>>(in_reply_to: Option<&str>, references: &[S]) -> Thread {
+        let mut refs: Vec<String> = vec![];
+        for id in references.iter().filter_map(|r| msg_id(r.as_ref())) {
+            if !refs.contains(&id) {
+                refs.push(id);
+            }
+        }
+        if refs.len() > MAX_REFERENCES {
+            refs.drain(1..refs.len() - (MAX_REFERENCES - 1));
+        }
+        Thread {
+            in_reply_to: in_reply_to.and_then(msg_id),
+            references: refs,
+        }
+    }
+
+    /// The References header's value: the ids separated by one space; `None` when there are none.
+    pub fn references_header(&self) -> Option<String> {
+        (!self.references.is_empty()).then(|| self.references.join(" "))
+    }
+}
+
+/// `id` as `<left@right>` when it is a well-formed Message-ID (with or without its brackets).
+pub fn msg_id(id: &str) -> Option<String> {
+    let bare = id.trim();
+    let bare = bare
+        .strip_prefix('<')
+        .and_then(|b| b.strip_suffix('>'))
+        .unwrap_or(bare);
+    let (left, right) = bare.split_once('@')?;
+    let fine = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'@' | b'"' | b'\\'))
+    };
+    (bare.len() <= 250 && fine(left) && fine(right)).then(|| format!("<{bare}>"))
 }
 
 #[derive(Queryable, Debug, Clone)]
@@ -37,6 +94,10 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub smtp_response: Option<String>,
     pub created_at: NaiveDateTime,
+    /// The In-Reply-To header's value (`<…@…>`), if any.
+    pub in_reply_to: Option<String>,
+    /// The References header's value (ids separated by one space), if any.
+    pub reference_ids: Option<String>,
 }
 
 /// One outbox row as it is queued. `None` binds NULL (not DEFAULT), so the statement's text is the
@@ -60,6 +121,8 @@ struct QueuedRow<'a> {
     attempts: i32,
     next_attempt_at: NaiveDateTime,
     created_at: NaiveDateTime,
+    in_reply_to: Option<&'a str>,
+    reference_ids: Option<String>,
 }
 
 impl<'a> QueuedRow<'a> {
@@ -80,6 +143,8 @@ impl<'a> QueuedRow<'a> {
             attempts: 0,
             next_attempt_at: t,
             created_at: t,
+            in_reply_to: m.thread.in_reply_to.as_deref(),
+            reference_ids: m.thread.references_header(),
         }
     }
 }
@@ -110,8 +175,7 @@ pub fn enqueue_batch(
     let t = to_db(now);
     let mut ids = Vec::with_capacity(msgs.len());
     match conn {
-        // SQLite: one cached single-row statement per message on the concrete connection (diesel's
-        // `MultiConnection` wrapper re-prepares statements). A multi-row INSERT is prepared anew
+        // SQLite: one cached single-row statement per message. A multi-row INSERT is prepared anew
         // for every chunk, and SQLite gives a statement that writes many rows a statement journal
         // (every page it touches copied once more) so that it can be undone alone; a one-row
         // INSERT needs neither. Measured with `cargo bench --bench notifications letters_queue`.
@@ -122,7 +186,7 @@ pub fn enqueue_batch(
                 ids.push(row.id);
             }
         }
-        // PostgreSQL: every statement is a round trip, so multi-row INSERTs; 14 columns a row,
+        // PostgreSQL: every statement is a round trip, so multi-row INSERTs; 16 columns a row,
         // 500 rows stay far below the 65,535 bound parameters.
         DbConn::Pg(c) => {
             for chunk in msgs.chunks(500) {
@@ -145,34 +209,26 @@ pub fn beat(conn: &mut DbConn, worker: &str, now: DateTime<Utc>) -> QueryResult<
     // One upsert: the heartbeat task and a claim may write a worker's first beat at the same time,
     // and an INSERT that fails would leave an ERROR in PostgreSQL's log.
     let row = (outbox_workers::id.eq(worker), outbox_workers::seen_at.eq(t));
-    match conn {
-        DbConn::Pg(c) => diesel::insert_into(outbox_workers::table)
-            .values(row)
-            .on_conflict(outbox_workers::id)
-            .do_update()
-            .set(outbox_workers::seen_at.eq(t))
-            .execute(c)?,
-        DbConn::Sqlite(c) => diesel::insert_into(outbox_workers::table)
-            .values(row)
-            .on_conflict(outbox_workers::id)
-            .do_update()
-            .set(outbox_workers::seen_at.eq(t))
-            .execute(c)?,
-    };
+    diesel::insert_into(outbox_workers::table)
+        .values(row)
+        .on_conflict(outbox_workers::id)
+        .do_update()
+        .set(outbox_workers::seen_at.eq(t))
+        .execute_on(conn)?;
     if now.timestamp() % 60 == 0 {
         // Now and then: rows of workers silent for a day (a worker killed never retires).
         diesel::delete(
             outbox_workers::table
                 .filter(outbox_workers::seen_at.lt(to_db(now - Duration::days(1)))),
         )
-        .execute(conn)?;
+        .execute_on(conn)?;
     }
     Ok(())
 }
 
 /// A worker that stops in order removes its heartbeat row.
 pub fn retire(conn: &mut DbConn, worker: &str) -> QueryResult<()> {
-    diesel::delete(outbox_workers::table.find(worker)).execute(conn)?;
+    diesel::delete(outbox_workers::table.find(worker)).execute_on(conn)?;
     Ok(())
 }
 
@@ -218,44 +274,30 @@ pub fn claim(
         let queued = outbox::status
             .eq("queued")
             .and(outbox::next_attempt_at.le(t));
-        let mut picked: Vec<(String, String)> = match conn {
-            DbConn::Pg(c) => outbox::table
-                .filter(expired)
-                .filter(outbox::kind.ne_all(&blocked))
-                .order(outbox::next_attempt_at.asc())
-                .limit(n)
-                .select((outbox::id, outbox::kind))
-                .for_update()
-                .skip_locked()
-                .load(c)?,
-            DbConn::Sqlite(c) => outbox::table
-                .filter(expired)
-                .filter(outbox::kind.ne_all(&blocked))
-                .order(outbox::next_attempt_at.asc())
-                .limit(n)
-                .select((outbox::id, outbox::kind))
-                .load(c)?,
-        };
+        let due = outbox::table
+            .filter(expired)
+            .filter(outbox::kind.ne_all(&blocked))
+            .order(outbox::next_attempt_at.asc())
+            .limit(n)
+            .select((outbox::id, outbox::kind));
+        let mut picked: Vec<(String, String)> = crate::db_run!(
+            conn,
+            sqlite | c | due.load(c)?,
+            pg | c | due.for_update().skip_locked().load(c)?,
+        );
         let rest = n - picked.len() as i64;
         if rest > 0 {
-            let more: Vec<(String, String)> = match conn {
-                DbConn::Pg(c) => outbox::table
-                    .filter(queued)
-                    .filter(outbox::kind.ne_all(&blocked))
-                    .order(outbox::next_attempt_at.asc())
-                    .limit(rest)
-                    .select((outbox::id, outbox::kind))
-                    .for_update()
-                    .skip_locked()
-                    .load(c)?,
-                DbConn::Sqlite(c) => outbox::table
-                    .filter(queued)
-                    .filter(outbox::kind.ne_all(&blocked))
-                    .order(outbox::next_attempt_at.asc())
-                    .limit(rest)
-                    .select((outbox::id, outbox::kind))
-                    .load(c)?,
-            };
+            let next = outbox::table
+                .filter(queued)
+                .filter(outbox::kind.ne_all(&blocked))
+                .order(outbox::next_attempt_at.asc())
+                .limit(rest)
+                .select((outbox::id, outbox::kind));
+            let more: Vec<(String, String)> = crate::db_run!(
+                conn,
+                sqlite | c | next.load(c)?,
+                pg | c | next.for_update().skip_locked().load(c)?,
+            );
             picked.extend(more);
         }
         let ids = take_within_budgets(picked, &mut gates);
@@ -270,11 +312,11 @@ pub fn claim(
                 outbox::claimed_until.eq(until),
                 outbox::attempts.eq(outbox::attempts + 1),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
         outbox::table
             .filter(outbox::id.eq_any(&ids))
             .order(outbox::next_attempt_at.asc())
-            .load(conn)
+            .load_on(conn)
     })
 }
 
@@ -304,13 +346,15 @@ impl Gate {
 /// The gates, their windows rolled forward to `now`. On PostgreSQL the gate rows are locked for
 /// the claim's transaction, so concurrent claimers share one budget.
 fn load_gates(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<Vec<Gate>> {
-    let mut gates: Vec<Gate> = match conn {
-        DbConn::Pg(c) => outbox_gates::table
-            .order(outbox_gates::kind.asc())
-            .for_update()
-            .load(c)?,
-        DbConn::Sqlite(c) => outbox_gates::table.load(c)?,
-    };
+    let mut gates: Vec<Gate> = crate::db_run!(
+        conn,
+        sqlite | c | outbox_gates::table.load(c)?,
+        pg | c
+            | outbox_gates::table
+                .order(outbox_gates::kind.asc())
+                .for_update()
+                .load(c)?,
+    );
     if !gates.is_empty() {
         // A gate whose kind has nothing left to send (a finished campaign) is removed, so claims
         // do not read the gates of every campaign ever run. On PostgreSQL the rows are locked
@@ -319,7 +363,7 @@ fn load_gates(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<Vec<Gate>> {
             "DELETE FROM outbox_gates WHERE NOT EXISTS (SELECT 1 FROM outbox o \
              WHERE o.kind = outbox_gates.kind AND o.status IN ('queued', 'sending')) RETURNING kind",
         )
-        .load(conn)?;
+        .load_on(conn)?;
         gates.retain(|g| !gone.iter().any(|k| k.kind == g.kind));
     }
     let t = to_db(now);
@@ -362,7 +406,7 @@ fn save_gates(conn: &mut DbConn, gates: &[Gate]) -> QueryResult<()> {
                 outbox_gates::window_start.eq(g.window_start),
                 outbox_gates::window_count.eq(g.window_count),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
@@ -384,10 +428,10 @@ pub fn set_gate(
                 outbox_gates::window_start.eq(to_db(now)),
                 outbox_gates::window_count.eq(0),
             ))
-            .execute(conn)?,
+            .execute_on(conn)?,
         Some(_) => diesel::update(outbox_gates::table.find(kind))
             .set(outbox_gates::paused.eq(paused))
-            .execute(conn)?,
+            .execute_on(conn)?,
         None => 0,
     };
     if n == 0 {
@@ -399,13 +443,13 @@ pub fn set_gate(
                 window_start: to_db(now),
                 window_count: 0,
             })
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
 
 pub fn gate(conn: &mut DbConn, kind: &str) -> QueryResult<Option<Gate>> {
-    outbox_gates::table.find(kind).first(conn).optional()
+    outbox_gates::table.find(kind).first_on(conn).optional()
 }
 
 /// Renew `worker`'s claim on one message for another `lease`, just before sending it. A batch's
@@ -425,7 +469,7 @@ pub fn renew(
             .filter(outbox::claimed_by.eq(worker)),
     )
     .set(outbox::claimed_until.eq(Some(to_db(now + lease))))
-    .execute(conn)
+    .execute_on(conn)
     .map(|n| n == 1)
 }
 
@@ -450,7 +494,7 @@ pub fn mark_sent(
         outbox::claimed_until.eq(None::<NaiveDateTime>),
         outbox::last_error.eq(None::<String>),
     ))
-    .execute(conn)
+    .execute_on(conn)
 }
 
 /// Record a failed attempt: back to the queue after `retry_in`, or failed for good.
@@ -475,14 +519,14 @@ pub fn mark_failed(
                 outbox::claimed_until.eq(None::<NaiveDateTime>),
                 outbox::last_error.eq(Some(err)),
             ))
-            .execute(conn),
+            .execute_on(conn),
         None => diesel::update(target)
             .set((
                 outbox::status.eq("failed"),
                 outbox::claimed_until.eq(None::<NaiveDateTime>),
                 outbox::last_error.eq(Some(err)),
             ))
-            .execute(conn),
+            .execute_on(conn),
     }
 }
 
@@ -529,28 +573,28 @@ pub fn settle(
             .filter(outbox::claimed_by.eq(worker));
         diesel::update(mine.clone())
             .set(outbox::claimed_until.eq(Some(to_db(now + lease))))
-            .execute(conn)?;
-        let held = mine.select(outbox::id).load(conn)?;
+            .execute_on(conn)?;
+        let held = mine.select(outbox::id).load_on(conn)?;
         Ok((marked, held))
     })
 }
 
 pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<OutboxRow>> {
-    outbox::table.find(id).first(conn).optional()
+    outbox::table.find(id).first_on(conn).optional()
 }
 
 pub fn count_by_status(conn: &mut DbConn, status: &str) -> QueryResult<i64> {
     outbox::table
         .filter(outbox::status.eq(status))
         .count()
-        .get_result(conn)
+        .get_result_on(conn)
 }
 
 pub fn for_incident(conn: &mut DbConn, incident_id: &str) -> QueryResult<Vec<OutboxRow>> {
     outbox::table
         .filter(outbox::incident_id.eq(incident_id))
         .order(outbox::created_at.asc())
-        .load(conn)
+        .load_on(conn)
 }
 
 /// Retry delay after `attempts` attempts: base · 2^(n-1), capped at six hours.
@@ -562,6 +606,56 @@ pub fn backoff(base_seconds: i64, attempts: i32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_well_formed_message_ids_reach_the_threading_headers() {
+        assert_eq!(
+            msg_id("a.b@example.nl").as_deref(),
+            Some("<a.b@example.nl>")
+        );
+        assert_eq!(
+            msg_id(" <a.b@example.nl> ").as_deref(),
+            Some("<a.b@example.nl>")
+        );
+        for bad in [
+            "",
+            "<>",
+            "no-at-sign",
+            "@example.nl",
+            "a@",
+            "a@b@c",
+            "sha256:00ff",
+            "a b@example.nl",
+            "a@example.nl>\r\nBcc: x@y.nl",
+            "a@example.nl\nX: y",
+            "ä@example.nl",
+            "<a@<b>",
+        ] {
+            assert_eq!(msg_id(bad), None, "{bad:?}");
+        }
+        assert_eq!(msg_id(&format!("{}@x.nl", "a".repeat(250))), None);
+    }
+
+    #[test]
+    fn references_keep_order_drop_repeats_and_keep_the_first_and_latest() {
+        let t = Thread::new(Some("m3@x"), &["m1@x", "bad id", "<m2@x>", "m1@x", "m3@x"]);
+        assert_eq!(t.in_reply_to.as_deref(), Some("<m3@x>"));
+        assert_eq!(
+            t.references_header().as_deref(),
+            Some("<m1@x> <m2@x> <m3@x>")
+        );
+        assert_eq!(Thread::new::<&str>(None, &[]).references_header(), None);
+        assert_eq!(
+            Thread::new::<&str>(Some("not an id"), &[]).in_reply_to,
+            None
+        );
+        let many: Vec<String> = (0..25).map(|i| format!("m{i}@x")).collect();
+        let t = Thread::new(None, &many);
+        assert_eq!(t.references.len(), MAX_REFERENCES);
+        assert_eq!(t.references[0], "<m0@x>");
+        assert_eq!(t.references[1], "<m16@x>");
+        assert_eq!(t.references[MAX_REFERENCES - 1], "<m24@x>");
+    }
 
     #[test]
     fn budgets_limit_each_gated_kind_and_leave_others_alone() {

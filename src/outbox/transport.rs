@@ -237,11 +237,18 @@ fn build(from: &str, row: &OutboxRow) -> Result<Message, String> {
         .to_addr
         .parse()
         .map_err(|e| format!("recipient address: {e}"))?;
-    let b = Message::builder()
+    let mut b = Message::builder()
         .from(from)
         .to(to)
         .subject(row.subject.clone())
         .message_id(Some(row.message_id.clone()));
+    // Threading (stored checked: outbox::store::Thread): an answer shows under the mail it answers.
+    if let Some(id) = &row.in_reply_to {
+        b = b.in_reply_to(id.clone());
+    }
+    if let Some(ids) = &row.reference_ids {
+        b = b.references(ids.clone());
+    }
     let res = match &row.body_html {
         Some(html) => b.multipart(MultiPart::alternative_plain_html(
             row.body_text.clone(),

@@ -130,7 +130,10 @@ pub fn letter_css() -> String {
          h1 {{ font-size: 12pt; margin: 0 0 3mm; }} h2 {{ font-size: 10.5pt; margin: 3mm 0 0.5mm; }}\n\
          p {{ margin: 0 0 1.5mm; }} ul {{ margin: 0 0 1.5mm; padding-left: 7mm; }}\n\
          .signature {{ margin-top: 4mm; }}\n\
-         @media screen {{ body {{ background: #eee; }} .sheet {{ background: #fff; margin: 0 auto; max-width: 100%; }} }}\n",
+         @media screen {{ body {{ background: #eee; }} .sheet {{ background: #fff; margin: 0 auto; max-width: 100%; }} }}\n\
+         @media screen and (max-width: 209mm) {{ .sheet {{ width: auto; min-height: 0; padding: 4mm; }} \
+         .sender, .return-address, .address, .meta {{ position: static; width: auto; max-height: none; margin: 0 0 3mm; text-align: left; }} \
+         .return-address {{ white-space: normal; }} .meta dd {{ overflow-wrap: anywhere; }} }}\n",
         WINDOW_HEIGHT - (ADDRESS_TOP - WINDOW_TOP)
     )
 }

@@ -13,6 +13,7 @@ use crate::assessment::store::{insert_decision, DecisionRow};
 use crate::audit::{self, Entry};
 use crate::auth::{Role, Staff};
 use crate::db::schema::incident_imports;
+use crate::db::Cached;
 use crate::db::{new_id, now, to_db, write_tx, DbConn};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::incidents::model::Facts as IncidentFacts;
@@ -71,7 +72,7 @@ pub fn is_imported(c: &mut DbConn, id: &str) -> QueryResult<bool> {
     incident_imports::table
         .find(id)
         .count()
-        .get_result::<i64>(c)
+        .get_result_on::<i64>(c)
         .map(|n| n > 0)
 }
 
@@ -115,7 +116,7 @@ pub fn import_checked(
         .filter(incident_imports::organisation_id.eq(org_id))
         .filter(incident_imports::source_sha256.eq(&sha))
         .count()
-        .get_result(c)?;
+        .get_result_on(c)?;
     if already > 0 {
         return Err(ApiError::Conflict(
             "this file was imported into this organisation before".into(),
@@ -222,7 +223,7 @@ fn store_row(
             incident_imports::imported_by.eq(&staff.id),
             incident_imports::imported_at.eq(to_db(t)),
         ))
-        .execute(c)?;
+        .execute_on(c)?;
     let facts = match (&r.facts, &r.decision) {
         (Some(f), _) => Some(f.clone()),
         (None, Some(_)) => Some(Facts::default()),

@@ -18,6 +18,7 @@ use crate::db::schema::{
     attachments, incident_notes, incidents, job_runs, mail_messages, notice_recipients, outbox,
     report_messages, reports,
 };
+use crate::db::Cached;
 use crate::db::{from_db, to_db, write_tx, DbConn};
 use crate::incidents::store::IncidentRow;
 
@@ -60,16 +61,10 @@ pub fn claim_day(
         job_runs::day.eq(day),
         job_runs::started_at.eq(to_db(now)),
     );
-    let n = match c {
-        DbConn::Pg(c) => diesel::insert_into(job_runs::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-        DbConn::Sqlite(c) => diesel::insert_into(job_runs::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-    };
+    let n = diesel::insert_into(job_runs::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute_on(c)?;
     Ok(n == 1)
 }
 
@@ -85,7 +80,7 @@ pub fn finish_day(
             job_runs::finished_at.eq(Some(to_db(now))),
             job_runs::summary.eq(Some(serde_json::to_string(summary).unwrap_or_default())),
         ))
-        .execute(c)
+        .execute_on(c)
         .map(|_| ())
 }
 
@@ -97,15 +92,16 @@ fn purge_mail(
     report_ids: &[String],
     incident_id: Option<&str>,
 ) -> QueryResult<usize> {
-    let mut q = mail_messages::table
-        .filter(mail_messages::report_id.eq_any(report_ids))
-        .into_boxed();
-    if let Some(i) = incident_id {
-        q = q.or_filter(mail_messages::incident_id.eq(i));
-    }
-    let rows: Vec<(String, Option<String>)> = q
-        .select((mail_messages::id, mail_messages::subject))
-        .load(c)?;
+    let rows: Vec<(String, Option<String>)> = crate::db_run!(c, |c| {
+        let mut q = mail_messages::table
+            .filter(mail_messages::report_id.eq_any(report_ids))
+            .into_boxed();
+        if let Some(i) = incident_id {
+            q = q.or_filter(mail_messages::incident_id.eq(i));
+        }
+        q.select((mail_messages::id, mail_messages::subject))
+            .load(c)?
+    });
     for (id, subject) in &rows {
         diesel::update(mail_messages::table.find(id))
             .set((
@@ -114,7 +110,7 @@ fn purge_mail(
                 mail_messages::subject.eq(subject.as_deref().map(detect::mask)),
                 mail_messages::details_json.eq("{}"),
             ))
-            .execute(c)?;
+            .execute_on(c)?;
     }
     Ok(rows.len())
 }
@@ -143,7 +139,7 @@ fn reporter_copies(c: &mut DbConn, report_ids: &[String]) -> QueryResult<Vec<Str
         .filter(report_messages::report_id.eq_any(report_ids))
         .filter(report_messages::author.eq("staff"))
         .select((report_messages::report_id, report_messages::id))
-        .load(c)?;
+        .load_on(c)?;
     keys.extend(
         answers
             .iter()
@@ -156,14 +152,14 @@ fn reporter_copies(c: &mut DbConn, report_ids: &[String]) -> QueryResult<Vec<Str
             .filter(outbox::status.eq_any(["sent", "failed"]))
             .filter(outbox::to_addr.ne(""))
             .select(outbox::id)
-            .load(c)?;
+            .load_on(c)?;
         ids.extend(found);
     }
     Ok(ids)
 }
 
-/// Outbox rows done with lose the address and the text; kind, status, Message-ID, times and the
-/// server's answer stay.
+/// Outbox rows done with lose the address, the text and the ids they answered; kind, status,
+/// Message-ID, times and the server's answer stay.
 fn strip_outbox_copies(c: &mut DbConn, ids: &[String]) -> QueryResult<usize> {
     let mut n = 0;
     // In chunks: a campaign has 100,000 rows, SQLite binds at most 32,766 parameters.
@@ -175,8 +171,11 @@ fn strip_outbox_copies(c: &mut DbConn, ids: &[String]) -> QueryResult<usize> {
                 outbox::body_text.eq(""),
                 outbox::body_html.eq(None::<String>),
                 outbox::last_error.eq(None::<String>),
+                // The reporter's Message-IDs may name them (`<jan.jansen.123@…>`).
+                outbox::in_reply_to.eq(None::<String>),
+                outbox::reference_ids.eq(None::<String>),
             ))
-            .execute(c)?;
+            .execute_on(c)?;
     }
     Ok(n)
 }
@@ -204,9 +203,9 @@ fn purge_evidence(
                 attachments::sha256,
                 attachments::size_bytes,
             ))
-            .load(c)?;
+            .load_on(c)?;
         diesel::delete(attachments::table.filter(attachments::report_id.eq_any(&rep_ids)))
-            .execute(c)?;
+            .execute_on(c)?;
         for r in &reps {
             diesel::update(reports::table.find(&r.id))
                 .set((
@@ -218,15 +217,15 @@ fn purge_evidence(
                     reports::may_contact.eq(false),
                     reports::updated_at.eq(to_db(now)),
                 ))
-                .execute(c)?;
+                .execute_on(c)?;
             let msgs: Vec<(String, String)> = report_messages::table
                 .filter(report_messages::report_id.eq(&r.id))
                 .select((report_messages::id, report_messages::body))
-                .load(c)?;
+                .load_on(c)?;
             for (id, body) in msgs {
                 diesel::update(report_messages::table.find(id))
                     .set(report_messages::body.eq(detect::mask(&body)))
-                    .execute(c)?;
+                    .execute_on(c)?;
             }
         }
         let mails = purge_mail(c, &rep_ids, Some(&row.id))?;
@@ -242,7 +241,7 @@ fn purge_evidence(
                     .or(notice_recipients::name.ne("")),
             )
             .select((notice_recipients::id, notice_recipients::dedupe_key))
-            .load(c)?;
+            .load_on(c)?;
         for (id, key) in &people {
             diesel::update(notice_recipients::table.find(id))
                 .set((
@@ -252,7 +251,7 @@ fn purge_evidence(
                     notice_recipients::extra_json.eq("{}"),
                     notice_recipients::dedupe_key.eq(crate::auth::secrets::sha256_hex(key)),
                 ))
-                .execute(c)?;
+                .execute_on(c)?;
         }
         // The outbox's copies of the incident's e-mails that are done with (sent or failed): the
         // address and the text go; kind, status, Message-ID, times and the server's answer stay.
@@ -261,16 +260,16 @@ fn purge_evidence(
             .filter(outbox::status.eq_any(["sent", "failed"]))
             .filter(outbox::to_addr.ne(""))
             .select(outbox::id)
-            .load(c)?;
+            .load_on(c)?;
         let copies = strip_outbox_copies(c, &done_with)?;
         let notes: Vec<(String, String)> = incident_notes::table
             .filter(incident_notes::incident_id.eq(&row.id))
             .select((incident_notes::id, incident_notes::body))
-            .load(c)?;
+            .load_on(c)?;
         for (id, body) in &notes {
             diesel::update(incident_notes::table.find(id))
                 .set(incident_notes::body.eq(detect::mask(body)))
-                .execute(c)?;
+                .execute_on(c)?;
         }
         row.description = detect::mask(&row.description);
         row.evidence_purged_at = Some(to_db(now));
@@ -317,11 +316,11 @@ fn delete_entry(
         let reps: Vec<String> = reports::table
             .filter(reports::incident_id.eq(&row.id))
             .select(reports::reference)
-            .load(c)?;
+            .load_on(c)?;
         let rep_ids: Vec<String> = reports::table
             .filter(reports::incident_id.eq(&row.id))
             .select(reports::id)
-            .load(c)?;
+            .load_on(c)?;
         diesel::delete(
             mail_messages::table.filter(
                 mail_messages::report_id
@@ -329,15 +328,15 @@ fn delete_entry(
                     .or(mail_messages::incident_id.eq(&row.id)),
             ),
         )
-        .execute(c)?;
-        diesel::delete(reports::table.filter(reports::incident_id.eq(&row.id))).execute(c)?;
-        diesel::delete(outbox::table.filter(outbox::incident_id.eq(&row.id))).execute(c)?;
+        .execute_on(c)?;
+        diesel::delete(reports::table.filter(reports::incident_id.eq(&row.id))).execute_on(c)?;
+        diesel::delete(outbox::table.filter(outbox::incident_id.eq(&row.id))).execute_on(c)?;
         let ack_keys: Vec<String> = rep_ids
             .iter()
             .map(|id| crate::reports::store::ack_key(id))
             .collect();
-        diesel::delete(outbox::table.filter(outbox::dedupe_key.eq_any(&ack_keys))).execute(c)?;
-        diesel::delete(incidents::table.find(&row.id)).execute(c)?;
+        diesel::delete(outbox::table.filter(outbox::dedupe_key.eq_any(&ack_keys))).execute_on(c)?;
+        diesel::delete(incidents::table.find(&row.id)).execute_on(c)?;
         audit::store::append(
             c,
             &[Entry {
@@ -370,7 +369,7 @@ fn purge_unlinked_reports(
     let candidates: Vec<crate::reports::store::ReportRow> = reports::table
         .filter(reports::incident_id.is_null())
         .filter(reports::status.eq("closed"))
-        .load(c)?;
+        .load_on(c)?;
     for r in candidates {
         let grace = match &r.organisation_id {
             Some(o) => match policies.get(o) {
@@ -389,7 +388,7 @@ fn purge_unlinked_reports(
         let files: i64 = attachments::table
             .filter(attachments::report_id.eq(&r.id))
             .count()
-            .get_result(c)?;
+            .get_result_on(c)?;
         let masked = detect::mask(&r.description);
         let has_contact =
             r.contact_name.is_some() || r.contact_email.is_some() || r.contact_phone.is_some();
@@ -397,14 +396,14 @@ fn purge_unlinked_reports(
             .filter(mail_messages::report_id.eq(&r.id))
             .filter(mail_messages::from_addr.is_not_null())
             .count()
-            .get_result(c)?;
+            .get_result_on(c)?;
         let acks = reporter_copies(c, std::slice::from_ref(&r.id))?.len();
         if files == 0 && !has_contact && masked == r.description && raw_mail == 0 && acks == 0 {
             continue;
         }
         write_tx(c, |c| -> anyhow::Result<()> {
             diesel::delete(attachments::table.filter(attachments::report_id.eq(&r.id)))
-                .execute(c)?;
+                .execute_on(c)?;
             purge_mail(c, std::slice::from_ref(&r.id), None)?;
             strip_acknowledgements(c, std::slice::from_ref(&r.id))?;
             diesel::update(reports::table.find(&r.id))
@@ -416,15 +415,15 @@ fn purge_unlinked_reports(
                     reports::contact_phone.eq(None::<String>),
                     reports::may_contact.eq(false),
                 ))
-                .execute(c)?;
+                .execute_on(c)?;
             let msgs: Vec<(String, String)> = report_messages::table
                 .filter(report_messages::report_id.eq(&r.id))
                 .select((report_messages::id, report_messages::body))
-                .load(c)?;
+                .load_on(c)?;
             for (id, body) in msgs {
                 diesel::update(report_messages::table.find(id))
                     .set(report_messages::body.eq(detect::mask(&body)))
-                    .execute(c)?;
+                    .execute_on(c)?;
             }
             audit::store::append(
                 c,
@@ -455,7 +454,7 @@ pub fn run(c: &mut DbConn, now: DateTime<Utc>) -> anyhow::Result<Summary> {
     let closed: Vec<IncidentRow> = incidents::table
         .filter(incidents::closed_at.is_not_null())
         .filter(incidents::state.eq_any(["closed", "not_a_breach"]))
-        .load(c)?;
+        .load_on(c)?;
     let mut policies = std::collections::HashMap::new();
     for inc in closed {
         let Some(closed_at) = inc.closed_at.map(from_db) else {

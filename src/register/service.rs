@@ -17,6 +17,7 @@ use crate::auth::Staff;
 use crate::db::schema::{
     incident_activities, incidents, processing_activities, retention_policies,
 };
+use crate::db::Cached;
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
 use crate::error::{parse_stored, ApiError, ApiResult};
 use crate::incidents::access::visible;
@@ -134,7 +135,7 @@ pub fn list_activities(
     let rows: Vec<ActivityRow> = processing_activities::table
         .filter(processing_activities::organisation_id.eq(org_id))
         .order(processing_activities::name.asc())
-        .load(c)?;
+        .load_on(c)?;
     rows.into_iter().map(activity_view).collect()
 }
 
@@ -155,11 +156,11 @@ pub fn activities_page(
         ))
         .limit(limit)
         .offset(offset)
-        .load(c)?;
+        .load_on(c)?;
     let total: i64 = processing_activities::table
         .filter(processing_activities::organisation_id.eq(org_id))
         .count()
-        .get_result(c)?;
+        .get_result_on(c)?;
     Ok((
         rows.into_iter()
             .map(activity_view)
@@ -171,7 +172,7 @@ pub fn activities_page(
 pub fn get_activity(c: &mut DbConn, staff: &Staff, id: &str) -> ApiResult<ActivityView> {
     let row: ActivityRow = processing_activities::table
         .find(id)
-        .first(c)
+        .first_on(c)
         .optional()?
         .ok_or(ApiError::NotFound)?;
     own_org(staff, &row.organisation_id)?;
@@ -182,7 +183,7 @@ fn name_taken(c: &mut DbConn, org_id: &str, name: &str, except: Option<&str>) ->
     let rows: Vec<(String, String)> = processing_activities::table
         .filter(processing_activities::organisation_id.eq(org_id))
         .select((processing_activities::id, processing_activities::name))
-        .load(c)?;
+        .load_on(c)?;
     Ok(rows
         .iter()
         .any(|(id, n)| n.to_lowercase() == name.to_lowercase() && Some(id.as_str()) != except))
@@ -224,7 +225,7 @@ pub fn create_activity(
         row.set(&a);
         diesel::insert_into(processing_activities::table)
             .values(&row)
-            .execute(c)?;
+            .execute_on(c)?;
         audit::store::append(
             c,
             &[audit_entry(
@@ -254,7 +255,7 @@ pub fn update_activity(
     write_tx(c, |c| -> ApiResult<ActivityView> {
         let mut row: ActivityRow = processing_activities::table
             .find(id)
-            .first(c)
+            .first_on(c)
             .optional()?
             .ok_or(ApiError::NotFound)?;
         own_org(staff, &row.organisation_id)?;
@@ -277,7 +278,7 @@ pub fn update_activity(
         row.updated_at = to_db(t);
         diesel::update(processing_activities::table.find(id))
             .set(&row)
-            .execute(c)?;
+            .execute_on(c)?;
         let org = row.organisation_id.clone();
         audit::store::append(
             c,
@@ -300,20 +301,20 @@ pub fn delete_activity(c: &mut DbConn, staff: &Staff, id: &str) -> ApiResult<()>
     write_tx(c, |c| -> ApiResult<()> {
         let row: ActivityRow = processing_activities::table
             .find(id)
-            .first(c)
+            .first_on(c)
             .optional()?
             .ok_or(ApiError::NotFound)?;
         own_org(staff, &row.organisation_id)?;
         let linked: i64 = incident_activities::table
             .filter(incident_activities::activity_id.eq(id))
             .count()
-            .get_result(c)?;
+            .get_result_on(c)?;
         if linked > 0 {
             return Err(ApiError::Conflict(format!(
                 "{linked} incident(s) are linked to this activity; unlink them first so the register stays complete"
             )));
         }
-        diesel::delete(processing_activities::table.find(id)).execute(c)?;
+        diesel::delete(processing_activities::table.find(id)).execute_on(c)?;
         audit::store::append(
             c,
             &[audit_entry(
@@ -355,7 +356,7 @@ pub fn import_activities(
     write_tx(c, |c| -> ApiResult<ImportOutcome> {
         let existing: Vec<ActivityRow> = processing_activities::table
             .filter(processing_activities::organisation_id.eq(org_id))
-            .load(c)?;
+            .load_on(c)?;
         let t = now();
         let (mut created, mut updated) = (0, 0);
         for a in &items {
@@ -372,7 +373,7 @@ pub fn import_activities(
                 row.updated_at = to_db(t);
                 diesel::update(processing_activities::table.find(&row.id))
                     .set(&row)
-                    .execute(c)?;
+                    .execute_on(c)?;
                 updated += 1;
             } else {
                 let mut row = ActivityRow {
@@ -394,7 +395,7 @@ pub fn import_activities(
                 row.set(a);
                 diesel::insert_into(processing_activities::table)
                     .values(&row)
-                    .execute(c)?;
+                    .execute_on(c)?;
                 created += 1;
             }
         }
@@ -432,7 +433,7 @@ fn sources(c: &mut DbConn, inc: &IncidentRow) -> ApiResult<(Vec<String>, Vec<Sou
         .filter(incident_activities::incident_id.eq(&inc.id))
         .select(processing_activities::all_columns)
         .order(processing_activities::name.asc())
-        .load(c)?;
+        .load_on(c)?;
     let ids = rows.iter().map(|r| r.id.clone()).collect();
     let mut out = vec![];
     for r in &rows {
@@ -498,7 +499,7 @@ pub fn link_activities(
             .filter(processing_activities::id.eq_any(&wanted))
             .filter(processing_activities::organisation_id.eq(&inc.organisation_id))
             .select(processing_activities::id)
-            .load(c)?;
+            .load_on(c)?;
         if let Some(missing) = wanted.iter().find(|w| !found.contains(w)) {
             return Err(ApiError::field(
                 "activity_ids",
@@ -509,19 +510,19 @@ pub fn link_activities(
             .filter(incident_activities::incident_id.eq(&inc.id))
             .select(incident_activities::activity_id)
             .order(incident_activities::activity_id.asc())
-            .load(c)?;
+            .load_on(c)?;
         if before != wanted {
             diesel::delete(
                 incident_activities::table.filter(incident_activities::incident_id.eq(&inc.id)),
             )
-            .execute(c)?;
+            .execute_on(c)?;
             for a in &wanted {
                 diesel::insert_into(incident_activities::table)
                     .values((
                         incident_activities::incident_id.eq(&inc.id),
                         incident_activities::activity_id.eq(a),
                     ))
-                    .execute(c)?;
+                    .execute_on(c)?;
             }
             audit::store::append(
                 c,
@@ -560,7 +561,7 @@ pub fn linked_activities(
         .filter(incident_activities::incident_id.eq(&inc.id))
         .select(processing_activities::all_columns)
         .order(processing_activities::name.asc())
-        .load(c)?;
+        .load_on(c)?;
     rows.into_iter().map(activity_view).collect()
 }
 
@@ -587,27 +588,29 @@ pub fn register(c: &mut DbConn, staff: &Staff, f: &Filter) -> ApiResult<Vec<Entr
         }
         None => staff.org_ids(),
     };
-    let mut q = incidents::table
-        .filter(incidents::organisation_id.eq_any(&orgs))
-        .filter(incidents::state.ne("not_a_breach"))
-        .order(incidents::became_aware_at.desc())
-        .into_boxed();
-    let tz = chrono_tz::Europe::Amsterdam;
-    let local_midnight = |d: chrono::NaiveDate| {
-        use chrono::TimeZone;
-        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
-            .earliest()
-            .map(|t| to_db(t.with_timezone(&Utc)))
-    };
-    if let Some(from) = f.from.and_then(local_midnight) {
-        q = q.filter(incidents::became_aware_at.ge(from));
-    }
-    if let Some(to) = f.to.and_then(|d| d.succ_opt()).and_then(local_midnight) {
-        q = q.filter(incidents::became_aware_at.lt(to));
-    }
-    // Every entry, however many (the register, its exports and statistics are never cut short);
-    // what belongs to them is read 500 incidents at a time.
-    let rows: Vec<IncidentRow> = q.then_order_by(incidents::id.desc()).load(c)?;
+    let rows: Vec<IncidentRow> = crate::db_run!(c, |c| {
+        let mut q = incidents::table
+            .filter(incidents::organisation_id.eq_any(&orgs))
+            .filter(incidents::state.ne("not_a_breach"))
+            .order(incidents::became_aware_at.desc())
+            .into_boxed();
+        let tz = chrono_tz::Europe::Amsterdam;
+        let local_midnight = |d: chrono::NaiveDate| {
+            use chrono::TimeZone;
+            tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
+                .earliest()
+                .map(|t| to_db(t.with_timezone(&Utc)))
+        };
+        if let Some(from) = f.from.and_then(local_midnight) {
+            q = q.filter(incidents::became_aware_at.ge(from));
+        }
+        if let Some(to) = f.to.and_then(|d| d.succ_opt()).and_then(local_midnight) {
+            q = q.filter(incidents::became_aware_at.lt(to));
+        }
+        // Every entry, however many (the register, its exports and statistics are never cut short);
+        // what belongs to them is read 500 incidents at a time.
+        q.then_order_by(incidents::id.desc()).load(c)?
+    });
     let org_names: std::collections::HashMap<String, String> =
         crate::orgs::store::by_ids(c, &orgs)?
             .into_iter()
@@ -772,7 +775,7 @@ pub fn policy_of(c: &mut DbConn, org_id: &str) -> ApiResult<RetentionPolicy> {
             retention_policies::register_years,
             retention_policies::evidence_grace_days,
         ))
-        .first(c)
+        .first_on(c)
         .optional()?;
     Ok(row
         .map(|(y, d)| RetentionPolicy {
@@ -814,7 +817,7 @@ pub fn set_policy(
     write_tx(c, |c| -> ApiResult<RetentionPolicy> {
         let before = policy_of(c, org_id)?;
         let t = now();
-        diesel::delete(retention_policies::table.find(org_id)).execute(c)?;
+        diesel::delete(retention_policies::table.find(org_id)).execute_on(c)?;
         diesel::insert_into(retention_policies::table)
             .values((
                 retention_policies::organisation_id.eq(org_id),
@@ -822,7 +825,7 @@ pub fn set_policy(
                 retention_policies::evidence_grace_days.eq(p.evidence_grace_days),
                 retention_policies::updated_at.eq(to_db(t)),
             ))
-            .execute(c)?;
+            .execute_on(c)?;
         audit::store::append(
             c,
             &[audit_entry(

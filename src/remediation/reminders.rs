@@ -58,6 +58,7 @@ impl Reminder<'_> {
                             subject,
                             body_text: body,
                             body_html: None,
+                            thread: Default::default(),
                         },
                         self.mail_domain,
                         now,

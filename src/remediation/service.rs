@@ -9,6 +9,7 @@ use super::store::{self, MeasureRow};
 use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::schema::memberships;
+use crate::db::Cached;
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::incidents::access::visible;
@@ -99,7 +100,7 @@ fn check_owner(c: &mut DbConn, org_id: &str, owner: &Option<String>) -> ApiResul
             .filter(memberships::user_id.eq(o))
             .filter(memberships::organisation_id.eq(org_id))
             .count()
-            .get_result(c)?;
+            .get_result_on(c)?;
         if n == 0 {
             return Err(ApiError::field(
                 "owner_id",

@@ -3,6 +3,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::schema::{measures, users};
+use crate::db::Cached;
 use crate::db::DbConn;
 
 #[derive(Queryable, Insertable, AsChangeset, Debug, Clone, serde::Serialize)]
@@ -27,26 +28,26 @@ pub struct MeasureRow {
 pub fn insert(c: &mut DbConn, row: &MeasureRow) -> QueryResult<()> {
     diesel::insert_into(measures::table)
         .values(row)
-        .execute(c)
+        .execute_on(c)
         .map(|_| ())
 }
 
 pub fn save(c: &mut DbConn, row: &MeasureRow) -> QueryResult<()> {
     diesel::update(measures::table.find(&row.id))
         .set(row)
-        .execute(c)
+        .execute_on(c)
         .map(|_| ())
 }
 
 pub fn by_id(c: &mut DbConn, id: &str) -> QueryResult<Option<MeasureRow>> {
-    measures::table.find(id).first(c).optional()
+    measures::table.find(id).first_on(c).optional()
 }
 
 pub fn for_incident(c: &mut DbConn, incident_id: &str) -> QueryResult<Vec<MeasureRow>> {
     measures::table
         .filter(measures::incident_id.eq(incident_id))
         .order((measures::due_on.asc(), measures::created_at.asc()))
-        .load(c)
+        .load_on(c)
 }
 
 pub fn for_incidents(c: &mut DbConn, ids: &[String]) -> QueryResult<Vec<MeasureRow>> {
@@ -55,7 +56,7 @@ pub fn for_incidents(c: &mut DbConn, ids: &[String]) -> QueryResult<Vec<MeasureR
         let mut part: Vec<MeasureRow> = measures::table
             .filter(measures::incident_id.eq_any(chunk))
             .order((measures::due_on.asc(), measures::created_at.asc()))
-            .load(c)?;
+            .load_on(c)?;
         out.append(&mut part);
     }
     Ok(out)
@@ -77,10 +78,11 @@ pub fn overdue_unreminded(
         .filter(measures::owner_id.is_not_null())
         .order(measures::due_on.asc())
         .limit(limit);
-    match c {
-        DbConn::Pg(pg) => q.for_update().skip_locked().load(pg),
-        DbConn::Sqlite(s) => q.load(s),
-    }
+    crate::db_run!(
+        c,
+        sqlite | c | q.load(c),
+        pg | c | q.for_update().skip_locked().load(c),
+    )
 }
 
 /// (e-mail, display name, language) of a user.
@@ -88,6 +90,6 @@ pub fn user_contact(c: &mut DbConn, id: &str) -> QueryResult<Option<(String, Str
     users::table
         .find(id)
         .select((users::email, users::display_name, users::language))
-        .first(c)
+        .first_on(c)
         .optional()
 }

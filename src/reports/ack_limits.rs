@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use crate::db::schema::{ack_hours, ack_recipients};
+use crate::db::Cached;
 use crate::db::{from_db, to_db, DbConn};
 
 pub use super::model::AckLimits;
@@ -119,7 +120,7 @@ pub fn decide(
                 // The hour's first: forget addresses whose period has passed (kept no longer than needed).
                 let cutoff = to_db(now - Duration::minutes(limits.per_recipient_minutes));
                 diesel::delete(ack_recipients::table.filter(ack_recipients::last_at.lt(cutoff)))
-                    .execute(conn)?;
+                    .execute_on(conn)?;
             }
             Ok(AckDecision::Send)
         }
@@ -182,7 +183,7 @@ pub fn summary(conn: &mut DbConn, now: DateTime<Utc>) -> QueryResult<(AckCounts,
             ack_hours::held_recipient,
             ack_hours::held_budget,
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     let mut last_day = AckCounts::default();
     let mut month = AckCounts::default();
     for (hour, sent, rec, bud) in rows {

@@ -1,13 +1,15 @@
-//! Storing reports durably before answering. On SQLite one writer thread commits everything that
-//! is waiting in one transaction (group commit): one fsync serves many reports. On PostgreSQL each
-//! request writes in its own transaction through the pool.
+//! Storing reports durably before answering. On SQLite one thread gathers every report waiting and
+//! stores them as one job of the database's [`Writer`] (group commit: one transaction, one fsync
+//! serves many reports and the other writes of the same moment). On PostgreSQL each request writes
+//! in its own transaction through the pool.
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::Arc;
 
 use tokio::sync::oneshot;
 
 use super::model::NewReport;
 use super::store::{self, Created};
-use crate::db::{write_tx, DbConn, DbPool};
+use crate::db::{write_tx, DbPool, Writer};
 use crate::error::{ApiError, ApiResult};
 use crate::signals::Links;
 
@@ -45,13 +47,13 @@ impl Intake {
         }
     }
 
-    /// A group-commit writer thread owning `conn` (SQLite).
-    pub fn group_commit(pool: DbPool, conn: DbConn, signal: Option<Links>) -> Intake {
+    /// A thread handing the waiting reports to `writer` in batches (SQLite).
+    pub fn group_commit(pool: DbPool, writer: Arc<Writer>, signal: Option<Links>) -> Intake {
         let (tx, rx) = sync_channel(16_384);
         let s = signal.clone();
         std::thread::Builder::new()
             .name("report-writer".into())
-            .spawn(move || writer_loop(conn, rx, s))
+            .spawn(move || writer_loop(&writer, rx, s))
             .expect("spawn report writer");
         Intake {
             writer: Some(tx),
@@ -106,7 +108,7 @@ impl Intake {
     }
 }
 
-fn writer_loop(mut conn: DbConn, rx: Receiver<(NewReport, Reply)>, signal: Option<Links>) {
+fn writer_loop(writer: &Writer, rx: Receiver<(NewReport, Reply)>, signal: Option<Links>) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -116,9 +118,7 @@ fn writer_loop(mut conn: DbConn, rx: Receiver<(NewReport, Reply)>, signal: Optio
             }
         }
         let reports: Vec<NewReport> = jobs.iter().map(|(r, _)| r.clone()).collect();
-        match write_tx(&mut conn, |c| {
-            store::insert_batch(c, &reports, signal.as_ref())
-        }) {
+        match writer.run(|c| store::insert_batch(c, &reports, signal.as_ref())) {
             Ok(created) => {
                 for ((_, reply), c) in jobs.into_iter().zip(created) {
                     let _ = reply.send(Ok(c));
@@ -128,17 +128,16 @@ fn writer_loop(mut conn: DbConn, rx: Receiver<(NewReport, Reply)>, signal: Optio
                 // One bad report must not fail the others: retry each on its own.
                 tracing::warn!(error = %e, batch = jobs.len(), "batch insert failed; retrying singly");
                 for (r, reply) in jobs {
-                    let res = write_tx(&mut conn, |c| {
-                        store::insert_batch(c, std::slice::from_ref(&r), signal.as_ref())
-                    })
-                    .map(|mut v| v.remove(0))
-                    .map_err(|e: diesel::result::Error| {
-                        if crate::error::db_unavailable(&e) {
-                            ApiError::Unavailable(format!("database: storing report: {e}"))
-                        } else {
-                            ApiError::Internal(format!("storing report: {e}"))
-                        }
-                    });
+                    let res = writer
+                        .run(|c| store::insert_batch(c, std::slice::from_ref(&r), signal.as_ref()))
+                        .map(|mut v| v.remove(0))
+                        .map_err(|e: diesel::result::Error| {
+                            if crate::error::db_unavailable(&e) {
+                                ApiError::Unavailable(format!("database: storing report: {e}"))
+                            } else {
+                                ApiError::Internal(format!("storing report: {e}"))
+                            }
+                        });
                     let _ = reply.send(res);
                 }
             }

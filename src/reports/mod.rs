@@ -5,6 +5,7 @@ pub mod ack_limits;
 pub mod answers;
 pub mod intake;
 pub mod model;
+pub mod processor;
 pub mod reply;
 pub mod routes;
 pub mod service;

@@ -1,9 +1,12 @@
 //! Answering the reporter (issue 16, point 4): one audited service function. The answer is kept
 //! with the report's messages (so it shows on the reporter's follow-up page, always), and goes by
-//! e-mail through the outbox when the report has an address — in the same transaction. A reply to
-//! that e-mail finds its way back to the report: the outbox row's key names the report, and the
-//! mailbox threads by the Message-ID it answers (`mailbox::service::thread`) and by the reference in
-//! the subject.
+//! e-mail through the outbox when the report has an address — in the same transaction. The e-mail
+//! threads with the reporter's own (`thread`: In-Reply-To and References name their Message-IDs),
+//! and a reply to it finds its way back to the report: the outbox row's key names the report, and
+//! the mailbox threads by the Message-ID it answers (`mailbox::service::thread`) and by the
+//! reference in the subject.
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -14,12 +17,49 @@ use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{ApiError, ApiResult};
-use crate::outbox::{enqueue, NewMessage};
+use crate::outbox::store::msg_id;
+use crate::outbox::{enqueue, NewMessage, Thread};
 use crate::signals::Links;
 
 /// The outbox's key of the e-mail carrying answer `message_id` to report `report_id`'s reporter.
 pub fn key(report_id: &str, message_id: &str) -> String {
     format!("report_reply:{report_id}:{message_id}")
+}
+
+/// How an answer to report `report_id` threads (issue 16, point 4): In-Reply-To the reporter's
+/// latest e-mail on the report (the one that made it, or a later one the mailbox joined to it), and
+/// References every Message-ID of the conversation in time order: theirs, and ours (the
+/// acknowledgement and earlier answers). A report that never came by e-mail answers no message;
+/// its References name our earlier e-mails, if any.
+pub fn thread(c: &mut DbConn, report_id: &str) -> QueryResult<Thread> {
+    use crate::db::schema::{mail_messages, outbox};
+    // (when, ours, Message-ID); at the same instant their mail comes first (it caused ours).
+    let mut ids: Vec<(NaiveDateTime, bool, String)> = mail_messages::table
+        .filter(mail_messages::report_id.eq(report_id))
+        .filter(mail_messages::outcome.eq_any(["report", "joined_report"]))
+        .select((mail_messages::received_at, mail_messages::message_id))
+        .load::<(NaiveDateTime, String)>(c)?
+        .into_iter()
+        // A mail without a Message-ID is stored under its hash (`sha256:…`): not an id to name.
+        .filter_map(|(t, id)| msg_id(&id).map(|id| (t, false, id)))
+        .collect();
+    let theirs = ids.len();
+    let ours: Vec<(NaiveDateTime, String)> = outbox::table
+        .filter(
+            outbox::dedupe_key
+                .eq(super::store::ack_key(report_id))
+                .or(outbox::dedupe_key.like(format!("{}%", key(report_id, "")))),
+        )
+        .select((outbox::created_at, outbox::message_id))
+        .load(c)?;
+    ids.extend(ours.into_iter().map(|(t, id)| (t, true, id)));
+    ids.sort();
+    let in_reply_to = (theirs > 0)
+        .then(|| ids.iter().rev().find(|(_, ours, _)| !ours))
+        .flatten()
+        .map(|(_, _, id)| id.as_str());
+    let refs: Vec<&str> = ids.iter().map(|(_, _, id)| id.as_str()).collect();
+    Ok(Thread::new(in_reply_to, &refs))
 }
 
 /// The report an outbox key belongs to: the acknowledgement (`report_received:<report>`) or an
@@ -93,6 +133,8 @@ pub fn reply(
         let lang = composed.lang.code();
         let mut outbox_id = None;
         if let Some(to) = &row.contact_email {
+            // Looked up before this answer's own row is queued: it names what came before.
+            let thread = thread(c, &row.id)?;
             let ctx = json!({"reference": row.reference, "text": composed.body});
             let (subject, body) = crate::mail_templates::templates()
                 .render("report_reply", lang, &ctx)
@@ -108,6 +150,7 @@ pub fn reply(
                     subject,
                     body_text: body,
                     body_html: None,
+                    thread,
                 },
                 &links.mail_domain,
                 t,

@@ -142,7 +142,7 @@ pub async fn create(
         staff.is_some(),
     )?;
     let slug = input.organisation.clone();
-    let org_id = resolve_org(&state, slug.as_deref()).await?;
+    let org_id = crate::orgs::service::resolve_for_report(&state, slug.as_deref()).await?;
     if let (Some(s), Some(org)) = (&staff, &org_id) {
         if !s.can_handle(org) {
             return Err(ApiError::field("organisation", "unknown organisation"));
@@ -161,28 +161,6 @@ pub async fn create(
             status: "received".into(),
             status_url: url,
         }))
-}
-
-/// For the pages: the same resolution as the API.
-pub async fn resolve_org_public(state: &AppState, slug: Option<&str>) -> ApiResult<Option<String>> {
-    resolve_org(state, slug).await
-}
-
-/// Slug → organisation id. No slug: the only organisation if there is exactly one, else none.
-async fn resolve_org(state: &AppState, slug: Option<&str>) -> ApiResult<Option<String>> {
-    let dir = crate::orgs::service::directory(state).await?;
-    match slug {
-        Some(s) if !s.trim().is_empty() => dir
-            .iter()
-            .find(|(slug, _)| slug == s.trim())
-            .map(|(_, id)| Some(id.clone()))
-            .ok_or_else(|| ApiError::field("organisation", "unknown organisation")),
-        _ => Ok(if dir.len() == 1 {
-            Some(dir[0].1.clone())
-        } else {
-            None
-        }),
-    }
 }
 
 /// The reporter (with the follow-up token) sees the status; staff see the report.

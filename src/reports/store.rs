@@ -5,6 +5,7 @@ use super::model::{self, NewReport};
 use crate::audit::{self, Actor, Entry};
 use crate::auth::secrets::{random_secret, sha256_hex};
 use crate::db::schema::reports;
+use crate::db::Cached;
 use crate::db::{new_id, now, reserve_counter, to_db, DbConn};
 use crate::signals::mail::{Links, NewReportSignal};
 
@@ -106,15 +107,9 @@ pub fn insert_batch_deferred(
             updated_at: to_db(t),
         };
         // The row first: attachments and the outbox message refer to it.
-        // On the concrete connection, so the prepared statement is reused from its cache.
-        match conn {
-            DbConn::Pg(c) => diesel::insert_into(reports::table)
-                .values(&row)
-                .execute(c)?,
-            DbConn::Sqlite(c) => diesel::insert_into(reports::table)
-                .values(&row)
-                .execute(c)?,
-        };
+        diesel::insert_into(reports::table)
+            .values(&row)
+            .execute_on(conn)?;
         entries.push(Entry {
             actor: match &r.created_by {
                 Some(id) => Actor::User { id: id.clone() },
@@ -168,6 +163,7 @@ pub fn insert_batch_deferred(
                     subject,
                     body_text: body,
                     body_html: None,
+                    thread: Default::default(),
                 },
                 &ack.mail_domain,
                 t,
@@ -199,21 +195,21 @@ pub fn insert_batch_deferred(
 pub fn by_reference(conn: &mut DbConn, reference: &str) -> QueryResult<Option<ReportRow>> {
     reports::table
         .filter(reports::reference.eq(reference))
-        .first(conn)
+        .first_on(conn)
         .optional()
 }
 
 pub fn by_references(conn: &mut DbConn, refs: &[String]) -> QueryResult<Vec<ReportRow>> {
     reports::table
         .filter(reports::reference.eq_any(refs))
-        .load(conn)
+        .load_on(conn)
 }
 
 pub fn for_incident(conn: &mut DbConn, incident_id: &str) -> QueryResult<Vec<ReportRow>> {
     reports::table
         .filter(reports::incident_id.eq(incident_id))
         .order(reports::created_at.asc())
-        .load(conn)
+        .load_on(conn)
 }
 
 #[derive(Debug, Default, Clone)]
@@ -259,29 +255,34 @@ pub fn count(conn: &mut DbConn, f: &ListFilter) -> QueryResult<i64> {
         if f.include_unassigned {
             orgs.push(String::new());
         }
-        let mut q = report_counts::table
-            .filter(report_counts::organisation_id.eq_any(orgs))
-            .select(report_counts::n)
-            .into_boxed();
-        if let Some(s) = &f.status {
-            q = q.filter(report_counts::status.eq(s.clone()));
-        }
-        if let Some(c) = &f.channel {
-            q = q.filter(report_counts::channel.eq(c.clone()));
-        }
-        return Ok(q.load::<i64>(conn)?.into_iter().sum());
+        let counts: Vec<i64> = crate::db_run!(conn, |db| {
+            let mut q = report_counts::table
+                .filter(report_counts::organisation_id.eq_any(orgs))
+                .select(report_counts::n)
+                .into_boxed();
+            if let Some(s) = &f.status {
+                q = q.filter(report_counts::status.eq(s.clone()));
+            }
+            if let Some(c) = &f.channel {
+                q = q.filter(report_counts::channel.eq(c.clone()));
+            }
+            q.load(db)?
+        });
+        return Ok(counts.into_iter().sum());
     }
-    let mut q = reports::table.count().into_boxed();
-    if f.include_unassigned {
-        q = q.filter(
-            reports::organisation_id
-                .eq_any(f.org_ids.clone())
-                .or(reports::organisation_id.is_null()),
-        );
-    } else {
-        q = q.filter(reports::organisation_id.eq_any(f.org_ids.clone()));
-    }
-    narrowed!(q, f).get_result(conn)
+    crate::db_run!(conn, |db| {
+        let mut q = reports::table.count().into_boxed();
+        if f.include_unassigned {
+            q = q.filter(
+                reports::organisation_id
+                    .eq_any(f.org_ids.clone())
+                    .or(reports::organisation_id.is_null()),
+            );
+        } else {
+            q = q.filter(reports::organisation_id.eq_any(f.org_ids.clone()));
+        }
+        narrowed!(q, f).get_result(db)
+    })
 }
 
 /// A page of reports, newest first: merged from one ordered read per organisation (and one for the
@@ -295,17 +296,18 @@ pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<ReportRow>> {
     }
     let mut rows: Vec<ReportRow> = vec![];
     for org in streams {
-        let mut q = reports::table.into_boxed();
-        q = match org {
-            Some(o) => q.filter(reports::organisation_id.eq(o.clone())),
-            None => q.filter(reports::organisation_id.is_null()),
-        };
-        rows.extend(
+        let got: Vec<ReportRow> = crate::db_run!(&mut *conn, |db| {
+            let mut q = reports::table.into_boxed();
+            q = match org {
+                Some(o) => q.filter(reports::organisation_id.eq(o.clone())),
+                None => q.filter(reports::organisation_id.is_null()),
+            };
             narrowed!(q, f)
                 .order((reports::created_at.desc(), reports::id.desc()))
                 .limit(take)
-                .load::<ReportRow>(conn)?,
-        );
+                .load(db)?
+        });
+        rows.extend(got);
     }
     rows.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
     Ok(rows
@@ -327,7 +329,7 @@ pub fn references_for(
         .filter(reports::incident_id.eq_any(incident_ids))
         .order((reports::created_at.asc(), reports::id.asc()))
         .select((reports::incident_id.assume_not_null(), reports::reference))
-        .load(conn)
+        .load_on(conn)
 }
 
 pub fn update(conn: &mut DbConn, row: &ReportRow) -> QueryResult<()> {
@@ -338,6 +340,6 @@ pub fn update(conn: &mut DbConn, row: &ReportRow) -> QueryResult<()> {
             reports::incident_id.eq(&row.incident_id),
             reports::updated_at.eq(row.updated_at),
         ))
-        .execute(conn)
+        .execute_on(conn)
         .map(|_| ())
 }

@@ -93,6 +93,7 @@ fn one(
                 subject,
                 body_text: body,
                 body_html: None,
+                thread: Default::default(),
             },
             &links.mail_domain,
             now,

@@ -110,6 +110,7 @@ pub fn new_reports(
                 subject,
                 body_text: body,
                 body_html: None,
+                thread: Default::default(),
             });
         }
     }
@@ -168,6 +169,7 @@ pub fn signoff_requested(
                 subject,
                 body_text: body,
                 body_html: None,
+                thread: Default::default(),
             },
             &links.mail_domain,
             now,
@@ -214,6 +216,7 @@ pub fn draft_rejected(
             subject,
             body_text: body,
             body_html: None,
+            thread: Default::default(),
         },
         &links.mail_domain,
         now,

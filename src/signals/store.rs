@@ -7,6 +7,7 @@ use super::rules::NewReports;
 use crate::db::schema::{
     incidents, memberships, notice_drafts, organisations, reports, signal_settings, users,
 };
+use crate::db::Cached;
 use crate::db::DbConn;
 
 /// A staff member who is told something: id, e-mail, name and language (`nl` or `en`).
@@ -58,7 +59,7 @@ fn with_role(
             signal_settings::new_reports.nullable(),
         ))
         .order((memberships::organisation_id.asc(), users::email.asc()))
-        .load(c)?;
+        .load_on(c)?;
     Ok(rows
         .into_iter()
         .filter(|(_, _, _, _, _, req, totp, _)| !req || *totp)
@@ -105,7 +106,7 @@ pub fn admins_told_at_once(c: &mut DbConn) -> QueryResult<Vec<Recipient>> {
             signal_settings::new_reports.nullable(),
         ))
         .order(users::email.asc())
-        .load(c)?;
+        .load_on(c)?;
     Ok(rows
         .into_iter()
         .filter(|r| NewReports::stored(r.4.as_deref()) == NewReports::Each)
@@ -137,7 +138,7 @@ pub fn user(c: &mut DbConn, id: &str) -> QueryResult<Option<Recipient>> {
             users::display_name,
             users::language,
         ))
-        .first(c)
+        .first_on(c)
         .optional()?;
     Ok(row.map(|(user_id, email, name, lang)| Recipient {
         user_id,
@@ -152,7 +153,7 @@ pub fn preference(c: &mut DbConn, user_id: &str) -> QueryResult<NewReports> {
     let v: Option<String> = signal_settings::table
         .find(user_id)
         .select(signal_settings::new_reports)
-        .first(c)
+        .first_on(c)
         .optional()?;
     Ok(NewReports::stored(v.as_deref()))
 }
@@ -164,7 +165,10 @@ pub fn set_preference(
     choice: NewReports,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    let exists: i64 = signal_settings::table.find(user_id).count().get_result(c)?;
+    let exists: i64 = signal_settings::table
+        .find(user_id)
+        .count()
+        .get_result_on(c)?;
     if exists == 0 {
         diesel::insert_into(signal_settings::table)
             .values((
@@ -173,7 +177,7 @@ pub fn set_preference(
                 signal_settings::digest_until.eq(now),
                 signal_settings::updated_at.eq(now),
             ))
-            .execute(c)?;
+            .execute_on(c)?;
     } else {
         diesel::update(signal_settings::table.find(user_id))
             .set((
@@ -181,7 +185,7 @@ pub fn set_preference(
                 signal_settings::digest_until.eq(now),
                 signal_settings::updated_at.eq(now),
             ))
-            .execute(c)?;
+            .execute_on(c)?;
     }
     Ok(())
 }
@@ -189,19 +193,21 @@ pub fn set_preference(
 /// New reports nobody has looked at yet (status `received`) of these organisations, and those of
 /// no organisation when `unassigned`.
 pub fn untriaged(c: &mut DbConn, org_ids: &[String], unassigned: bool) -> QueryResult<i64> {
-    let mut q = reports::table
-        .filter(reports::status.eq("received"))
-        .into_boxed();
-    q = if unassigned {
-        q.filter(
-            reports::organisation_id
-                .eq_any(org_ids.to_vec())
-                .or(reports::organisation_id.is_null()),
-        )
-    } else {
-        q.filter(reports::organisation_id.eq_any(org_ids.to_vec()))
-    };
-    q.count().get_result(c)
+    crate::db_run!(c, |c| {
+        let mut q = reports::table
+            .filter(reports::status.eq("received"))
+            .into_boxed();
+        q = if unassigned {
+            q.filter(
+                reports::organisation_id
+                    .eq_any(org_ids.to_vec())
+                    .or(reports::organisation_id.is_null()),
+            )
+        } else {
+            q.filter(reports::organisation_id.eq_any(org_ids.to_vec()))
+        };
+        q.count().get_result(c)
+    })
 }
 
 /// Draft statuses that wait for the FG: made (or offered again), or signed off but changed since.
@@ -216,7 +222,7 @@ pub fn awaiting_count(c: &mut DbConn, org_ids: &[String]) -> QueryResult<i64> {
         .filter(notice_drafts::organisation_id.eq_any(org_ids))
         .filter(notice_drafts::status.eq_any(AWAITING))
         .count()
-        .get_result(c)
+        .get_result_on(c)
 }
 
 /// A draft on the FG's worklist.
@@ -263,7 +269,7 @@ pub fn awaiting(c: &mut DbConn, org_ids: &[String]) -> QueryResult<Vec<Awaiting>
             notice_drafts::updated_at,
         ))
         .limit(1000)
-        .load(c)?;
+        .load_on(c)?;
     v.sort_by(|a, b| a.since().cmp(&b.since()).then(a.draft_id.cmp(&b.draft_id)));
     Ok(v)
 }
@@ -277,7 +283,7 @@ pub fn digest_candidates(c: &mut DbConn, due: NaiveDateTime) -> QueryResult<Vec<
         .filter(signal_settings::digest_until.lt(due))
         .select(signal_settings::user_id)
         .order(signal_settings::user_id.asc())
-        .load(c)
+        .load_on(c)
 }
 
 /// Claim a user's digest up to `due`, inside the caller's write transaction: returns where the
@@ -294,10 +300,11 @@ pub fn claim_digest(
         .filter(signal_settings::new_reports.eq("daily"))
         .filter(signal_settings::digest_until.lt(due))
         .select(signal_settings::digest_until);
-    let from: Option<NaiveDateTime> = match c {
-        DbConn::Pg(pg) => q.for_update().skip_locked().first(pg).optional()?,
-        DbConn::Sqlite(sq) => q.first(sq).optional()?,
-    };
+    let from: Option<NaiveDateTime> = crate::db_run!(
+        c,
+        sqlite | c | q.first(c).optional()?,
+        pg | c | q.for_update().skip_locked().first(c).optional()?,
+    );
     let Some(from) = from else { return Ok(None) };
     let n = diesel::update(
         signal_settings::table
@@ -305,7 +312,7 @@ pub fn claim_digest(
             .filter(signal_settings::digest_until.eq(from)),
     )
     .set(signal_settings::digest_until.eq(due))
-    .execute(c)?;
+    .execute_on(c)?;
     Ok((n == 1).then_some(from))
 }
 
@@ -316,7 +323,7 @@ pub fn digest_scope(c: &mut DbConn, user_id: &str) -> QueryResult<Option<(Vec<St
         .filter(users::id.eq(user_id))
         .filter(users::deactivated_at.is_null())
         .select((users::is_admin, users::totp_enabled))
-        .first(c)
+        .first_on(c)
         .optional()?;
     let Some((is_admin, totp)) = u else {
         return Ok(None);
@@ -326,7 +333,7 @@ pub fn digest_scope(c: &mut DbConn, user_id: &str) -> QueryResult<Option<(Vec<St
         .filter(memberships::user_id.eq(user_id))
         .filter(memberships::role.eq("handler"))
         .select((memberships::organisation_id, organisations::require_2fa))
-        .load(c)?;
+        .load_on(c)?;
     let orgs = orgs
         .into_iter()
         .filter(|(_, req)| !req || totp)
@@ -351,26 +358,28 @@ pub fn received_between(
     if org_ids.is_empty() && !unassigned {
         return Ok((vec![], 0));
     }
-    let q = || {
-        let q = reports::table
-            .filter(reports::created_at.gt(from))
-            .filter(reports::created_at.le(to))
-            .into_boxed();
-        if unassigned {
-            q.filter(
-                reports::organisation_id
-                    .eq_any(org_ids.to_vec())
-                    .or(reports::organisation_id.is_null()),
-            )
-        } else {
-            q.filter(reports::organisation_id.eq_any(org_ids.to_vec()))
-        }
-    };
-    let total: i64 = q().count().get_result(c)?;
-    let rows: Vec<Listed> = q()
-        .select((reports::reference, reports::channel, reports::created_at))
-        .order((reports::created_at.asc(), reports::reference.asc()))
-        .limit(limit)
-        .load(c)?;
-    Ok((rows, total))
+    crate::db_run!(c, |c| {
+        let q = || {
+            let q = reports::table
+                .filter(reports::created_at.gt(from))
+                .filter(reports::created_at.le(to))
+                .into_boxed();
+            if unassigned {
+                q.filter(
+                    reports::organisation_id
+                        .eq_any(org_ids.to_vec())
+                        .or(reports::organisation_id.is_null()),
+                )
+            } else {
+                q.filter(reports::organisation_id.eq_any(org_ids.to_vec()))
+            }
+        };
+        let total: i64 = q().count().get_result(c)?;
+        let rows: Vec<Listed> = q()
+            .select((reports::reference, reports::channel, reports::created_at))
+            .order((reports::created_at.asc(), reports::reference.asc()))
+            .limit(limit)
+            .load(c)?;
+        Ok((rows, total))
+    })
 }

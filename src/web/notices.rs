@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::{html, web as pages, Lang, PageError, LANG_COOKIE};
+use super::kit::{html, web as pages, Lang, PageError, LANG_COOKIE};
 use crate::notifications::public;
 use crate::state::AppState;
 

@@ -1,13 +1,8 @@
 //! The public side: the start page, the report form, the confirmation and the follow-up page.
 //! No account; Dutch first. Nothing is stored until the whole form is valid, and what the person
 //! typed comes back with every error.
-use std::cell::Cell;
 use std::collections::HashMap;
-use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll};
 
-use actix_multipart::Multipart;
 use actix_web::error::PayloadError;
 use actix_web::http::header::HeaderMap;
 use actix_web::http::StatusCode;
@@ -18,11 +13,12 @@ use futures_util::{Stream, StreamExt};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::ratelimit::{check, client_ip};
-use super::{csrf_ok, csrf_token, html, web as pages, Lang, PageError};
+use super::kit::{csrf_ok, csrf_token, html, web as pages, Lang, PageError};
+use super::multipart::{guarded_multipart, next_or_incomplete};
 use crate::auth::secrets::{same_digest, sha256_hex};
 use crate::db::write_tx;
 use crate::error::{ApiError, FieldError};
+use crate::http::ratelimit::{check, client_ip};
 use crate::reports::attachments::{self, Refused, MAX_BYTES};
 use crate::reports::model::{self, Acknowledge, NewAttachment, ReportInput};
 use crate::reports::store as report_store;
@@ -101,82 +97,13 @@ fn limit_submissions(state: &AppState, req: &HttpRequest, lang: Lang) -> Result<
     })
 }
 
-/// The request body as a stream that remembers that it ended.
-pub(crate) struct Watched<S> {
-    inner: Pin<Box<S>>,
-    ended: Rc<Cell<bool>>,
-}
-
-impl<S: Stream> Stream for Watched<S> {
-    type Item = S::Item;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        let r = self.inner.as_mut().poll_next(cx);
-        if let Poll::Ready(None) = r {
-            self.ended.set(true);
-        }
-        r
-    }
-}
-
-/// The next item of the multipart parser or of a field. Two faults of actix-multipart 0.7, both
-/// found by cargo fuzz, end here as a refused form:
-/// - it answers "not yet" without ever waking the request again when the body ends inside a
-///   part (after a lone `\r`, or within a boundary): once the body has ended, "not yet" means
-///   never (the request hung for as long as the client stayed);
-/// - it panics on some bodies with a one-character boundary (a slice past a short line): the
-///   connection was dropped without an answer.
-pub(crate) async fn next_or_incomplete<T: Stream + Unpin>(
-    s: &mut T,
-    ended: &Cell<bool>,
-) -> Result<Option<T::Item>, String> {
-    futures_util::future::poll_fn(|cx| {
-        let polled =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.poll_next_unpin(cx)));
-        match polled {
-            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Ok(Poll::Pending) if ended.get() => {
-                Poll::Ready(Err("multipart: the body ends inside a part".into()))
-            }
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(_) => Poll::Ready(Err("multipart: the body is malformed".into())),
-        }
-    })
-    .await
-}
-
-/// A multipart parser over `payload` that knows when the body has ended, for
-/// [`next_or_incomplete`]: every multipart form (public and staff) is read through it, so a body
-/// that ends inside a part or trips the parser is a refused form, never a hang or a panic.
-pub(crate) fn guarded_multipart<S>(headers: &HeaderMap, payload: S) -> (Multipart, Rc<Cell<bool>>)
-where
-    S: Stream<Item = Result<Bytes, PayloadError>> + 'static,
-{
-    let ended = Rc::new(Cell::new(false));
-    let mp = Multipart::new(
-        headers,
-        Watched {
-            inner: Box::pin(payload),
-            ended: ended.clone(),
-        },
-    );
-    (mp, ended)
-}
-
 /// Read a multipart form (its Content-Type in `headers`) within limits. A file over the limit is
 /// drained, not kept, so the rest of the form still arrives and can be shown again.
 pub async fn read_multipart<S>(headers: &HeaderMap, payload: S) -> Result<Posted, String>
 where
     S: Stream<Item = Result<Bytes, PayloadError>> + 'static,
 {
-    let ended = Rc::new(Cell::new(false));
-    let mut mp = Multipart::new(
-        headers,
-        Watched {
-            inner: Box::pin(payload),
-            ended: ended.clone(),
-        },
-    );
+    let (mut mp, ended) = guarded_multipart(headers, payload);
     let mut p = Posted::default();
     let mut count = 0;
     while let Some(field) = next_or_incomplete(&mut mp, &ended).await? {
@@ -507,17 +434,16 @@ async fn submit(
             None
         }
     };
-    let org =
-        match crate::reports::routes::resolve_org_public(&state, input.organisation.as_deref())
-            .await
-        {
-            Ok(o) => o,
-            Err(ApiError::Validation(v)) => {
-                errors.extend(v);
-                None
-            }
-            Err(e) => return Err(PageError::from_api(lang, e)),
-        };
+    let org = match crate::orgs::service::resolve_for_report(&state, input.organisation.as_deref())
+        .await
+    {
+        Ok(o) => o,
+        Err(ApiError::Validation(v)) => {
+            errors.extend(v);
+            None
+        }
+        Err(e) => return Err(PageError::from_api(lang, e)),
+    };
     if !errors.is_empty() {
         let mut shown = localise(lang, &errors);
         // A chosen file cannot be put back into the form: say so.
@@ -556,7 +482,7 @@ async fn submit(
         created.follow_up_token
     );
     // A fresh CSRF token: sending the same form again (refresh, double click) is refused.
-    let (_, fresh) = super::fresh_csrf(&req);
+    let (_, fresh) = super::kit::fresh_csrf(&req);
     let body = w.page(
         &req,
         lang,

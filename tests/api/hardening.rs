@@ -462,15 +462,19 @@ fn make_pool_read_only(app: &TestApp, kind: Db) {
     for _ in 0..size {
         held.push(app.state.pool.get().unwrap());
     }
+    let sql = match kind {
+        Db::Sqlite => "PRAGMA query_only = ON",
+        Db::Postgres => "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+    };
     for c in held.iter_mut() {
-        let sql = match kind {
-            Db::Sqlite => "PRAGMA query_only = ON",
-            Db::Postgres => "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
-        };
         match &mut **c {
             meldpunt::db::DbConn::Sqlite(s) => s.batch_execute(sql).unwrap(),
             meldpunt::db::DbConn::Pg(p) => p.batch_execute(sql).unwrap(),
         }
+    }
+    // On SQLite the requests' writes go through the writer's own connection.
+    if let Some(w) = &app.state.writer {
+        w.with_connection(|c| c.batch_execute(sql)).unwrap();
     }
 }
 

@@ -24,6 +24,7 @@ mod orgs;
 mod outbox;
 mod pdf;
 mod phases;
+mod processors;
 mod public_identity;
 mod public_pages;
 mod register;

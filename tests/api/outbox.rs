@@ -81,6 +81,7 @@ fn message(to: &str) -> NewMessage {
             "Hello {to},\r\n.\r\nA line that starts with a dot, to test dot-stuffing.\r\n"
         ),
         body_html: None,
+        thread: Default::default(),
     }
 }
 

@@ -1092,3 +1092,175 @@ async fn the_reporter_is_answered_by_email_and_on_the_follow_up_page(kind: Db) {
     assert_eq!(rows, 2, "two answers e-mailed: the Dutch and the English");
 }
 on_both!(the_reporter_is_answered_by_email_and_on_the_follow_up_page);
+
+// --- threading the answer with the reporter's mail ------------------------------------------------
+
+/// A header of a received message, unfolded; `None` when it is not there.
+fn header(raw: &str, name: &str) -> Option<String> {
+    let head = raw.split("\r\n\r\n").next().unwrap_or_default();
+    let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+    let prefix = format!("{}:", name.to_ascii_lowercase());
+    unfolded
+        .split("\r\n")
+        .find(|l| l.to_ascii_lowercase().starts_with(&prefix))
+        .map(|l| l[prefix.len()..].trim().to_string())
+}
+
+/// The answer from the report page names the reporter's mail (In-Reply-To, References) and has a
+/// Message-ID of its own that the outbox keeps; the reporter's reply naming only that id lands on the
+/// same report; the next answer answers that reply and names the whole conversation.
+async fn an_answer_threads_with_the_reporters_mail(kind: Db) {
+    let Some((sink, app)) = sink_app(kind).await else {
+        return;
+    };
+    app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    // Message-ID: <m1-oost@example.nl> (see `mailed_report`).
+    let reference = mailed_report(&app, &h.token, "oost").await;
+    let theirs = "<m1-oost@example.nl>";
+    let mails = wait_mail(&sink, |m| !to(m, EMAIL).is_empty()).await;
+    let ack = to(&mails, EMAIL).remove(0);
+    assert!(ack.subject.contains(&reference), "{}", ack.subject);
+
+    // The answer, from the report page.
+    let b = Browser::new(&app, &h.email).await;
+    let page = b.get_ok(&format!("/staff/reports/{reference}")).await;
+    let (s, _) = b
+        .submit(
+            &format!("/staff/reports/{reference}/reply"),
+            &[
+                ("csrf", &csrf_of(&page)),
+                ("standard", "keep"),
+                ("text", "Wij kijken ernaar."),
+            ],
+        )
+        .await;
+    assert_eq!(s, 303);
+    let answered = |m: &[Got]| {
+        to(m, EMAIL)
+            .into_iter()
+            .filter(|g| g.subject.starts_with("Antwoord"))
+            .collect::<Vec<_>>()
+    };
+    let first = answered(&wait_mail(&sink, |m| answered(m).len() == 1).await).remove(0);
+    assert_eq!(
+        header(&first.raw, "In-Reply-To").as_deref(),
+        Some(theirs),
+        "{}",
+        first.raw
+    );
+    assert_eq!(
+        header(&first.raw, "References"),
+        Some(format!("{theirs} {}", ack.message_id)),
+        "their mail, then our acknowledgement:\n{}",
+        first.raw
+    );
+    // Our own Message-ID: the outbox row's (so a retry carries the same), in our mail domain.
+    let mut c = app.conn();
+    let stored: Vec<(String, Option<String>, Option<String>)> = tokio::task::block_in_place(|| {
+        outbox::table
+            .filter(outbox::kind.eq("report_reply"))
+            .select((
+                outbox::message_id,
+                outbox::in_reply_to,
+                outbox::reference_ids,
+            ))
+            .load(&mut c)
+    })
+    .unwrap();
+    assert_eq!(
+        stored,
+        vec![(
+            first.message_id.clone(),
+            Some(theirs.to_string()),
+            Some(format!("{theirs} {}", ack.message_id))
+        )]
+    );
+    assert!(
+        first.message_id.ends_with("@meldpunt.test>"),
+        "{}",
+        first.message_id
+    );
+
+    // The reporter answers that e-mail: only our Message-ID (References, no In-Reply-To), no
+    // reference in the subject. It lands on the same report.
+    let reply = format!(
+        "From: {NAME} <{EMAIL}>\r\nTo: meldpunt@meldpunt.test\r\nSubject: Re: uw antwoord\r\n\
+         Date: Mon, 23 Nov 2026 10:00:00 +0100\r\nMessage-ID: <m2-oost@example.nl>\r\n\
+         References: {}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+         Ik bewaar de brief.\r\n",
+        first.message_id
+    );
+    let r = app
+        .client
+        .post(app.url("/api/v1/mail?organisation=oost"))
+        .header("Content-Type", "message/rfc822")
+        .bearer_auth(&h.token)
+        .body(reply)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["outcome"], "joined_report", "{v}");
+    assert_eq!(v["reference"], reference.as_str(), "{v}");
+
+    // The next answer (through the API) answers that reply and names the whole conversation.
+    let r = app
+        .post(
+            &format!("/api/v1/reports/{reference}/replies"),
+            Some(&h.token),
+            json!({"text": "Dank u."}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let second = answered(&wait_mail(&sink, |m| answered(m).len() == 2).await)
+        .into_iter()
+        .find(|g| g.message_id != first.message_id)
+        .unwrap();
+    assert_eq!(
+        header(&second.raw, "In-Reply-To").as_deref(),
+        Some("<m2-oost@example.nl>")
+    );
+    assert_eq!(
+        header(&second.raw, "References"),
+        Some(format!(
+            "{theirs} {} {} <m2-oost@example.nl>",
+            ack.message_id, first.message_id
+        )),
+        "{}",
+        second.raw
+    );
+
+    // A report made through the API (no acknowledgement) answers no mail: the first answer has
+    // neither header, the next one names the first in References, still answering no mail.
+    let jane = "jane@example.com";
+    let (api_ref, _) = citizen_report(&app, "oost", Some(jane), "en").await;
+    let mut jane_ids = vec![];
+    for n in 1..=2 {
+        let r = app
+            .post(
+                &format!("/api/v1/reports/{api_ref}/replies"),
+                Some(&h.token),
+                json!({"standard": "keep"}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+        let mails = wait_mail(&sink, |m| to(m, jane).len() == n).await;
+        let answer = to(&mails, jane)
+            .into_iter()
+            .find(|g| !jane_ids.contains(&g.message_id))
+            .unwrap();
+        assert_eq!(header(&answer.raw, "In-Reply-To"), None, "{}", answer.raw);
+        assert_eq!(
+            header(&answer.raw, "References"),
+            (n == 2).then(|| jane_ids.join(" ")),
+            "{}",
+            answer.raw
+        );
+        jane_ids.push(answer.message_id);
+    }
+    // The acknowledgements answer nothing themselves.
+    assert_eq!(header(&ack.raw, "In-Reply-To"), None);
+    assert_eq!(header(&ack.raw, "References"), None);
+}
+on_both!(an_answer_threads_with_the_reporters_mail);

@@ -3,14 +3,13 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::{
-    errors_ctx, expired, here, localise, notice, page_err, render, signed_in, Form, Shown,
-};
+use super::form::{errors_ctx, Shown};
+use super::page::{here, notice, page_err, refused, render, signed_in, StaffForm};
 use crate::auth::{account, login::session_cookie, store as auth_store, Staff};
 use crate::error::ApiError;
 use crate::signals::rules::NewReports;
 use crate::state::AppState;
-use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
+use crate::web::kit::{redirect, web as pages, Lang, PageError};
 
 /// The QR code of an otpauth URL as an SVG (scanned by the authenticator app), or none.
 fn qr_svg(url: &str) -> Option<String> {
@@ -111,44 +110,16 @@ pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     page(&state, &req, lang, &staff, Shown2::ok(None, None)).await
 }
 
-async fn begin(
-    req: &HttpRequest,
-    lang: Lang,
-    body: &[u8],
-) -> Result<Result<(Form, Staff), HttpResponse>, PageError> {
-    let f = Form::parse(body);
-    if !csrf_ok(req, &f.get("csrf")) {
-        return Ok(Err(expired(req, lang, "/staff/account")?));
-    }
-    let staff = signed_in(req, lang, "/staff/account").await?;
-    Ok(Ok((f, staff)))
-}
-
-fn shown(lang: Lang, e: ApiError) -> Result<(Shown, StatusCode), PageError> {
-    match e {
-        ApiError::Validation(v) => Ok((localise(lang, &v, &[]), StatusCode::UNPROCESSABLE_ENTITY)),
-        ApiError::Conflict(_) => Ok((
-            vec![(
-                "code".into(),
-                pages().t(lang, "staff_err_changed_meanwhile"),
-            )],
-            StatusCode::CONFLICT,
-        )),
-        other => Err(page_err(lang, other)),
-    }
-}
-
 /// `POST /staff/account/signals`: how one hears of new reports (`new_reports` = each or daily).
 pub async fn signals(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let (f, staff) = match begin(&req, lang, &body).await? {
-        Ok(x) => x,
-        Err(r) => return Ok(r),
-    };
     let (s, value) = (staff.clone(), f.get("new_reports"));
     match state
         .db(move |c| crate::signals::service::choose(c, &s, &value))
@@ -163,13 +134,12 @@ pub async fn signals(
 pub async fn password(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let (f, staff) = match begin(&req, lang, &body).await? {
-        Ok(x) => x,
-        Err(r) => return Ok(r),
-    };
     if f.get("new_password") != f.get("repeat_password") {
         let errs = vec![(
             "repeat_password".to_string(),
@@ -214,13 +184,12 @@ pub async fn password(
 pub async fn totp(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let (f, staff) = match begin(&req, lang, &body).await? {
-        Ok(x) => x,
-        Err(r) => return Ok(r),
-    };
     let code: String = f
         .get("code")
         .chars()
@@ -244,7 +213,7 @@ pub async fn totp(
                 Err(e) => failed(&state, &req, lang, &staff, e).await,
             };
         }
-        _ => return Err(super::bad_request(lang)),
+        _ => return Err(super::page::bad_request(lang)),
     };
     match outcome {
         Ok(shown2) => {
@@ -264,7 +233,7 @@ async fn failed(
     staff: &Staff,
     e: ApiError,
 ) -> Result<HttpResponse, PageError> {
-    let (errors, status) = shown(lang, e)?;
+    let (errors, status) = refused(lang, e, &[], "code")?;
     page(
         state,
         req,

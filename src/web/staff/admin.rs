@@ -8,12 +8,14 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::{
-    errors_ctx, expired, forbidden, here, local_db, localise, may_admin, notice, page_err,
-    push_err, render, render_with_csrf, signed_in, Form, Shown,
+use super::form::{errors_ctx, localise, push_err, Form, Shown};
+use super::page::{
+    forbidden, here, may_admin, notice, page_err, render, render_with_csrf, signed_in, AdminForm,
+    StaffForm,
 };
+use super::when::local_db;
 use crate::audit::{self, Actor, Entry};
-use crate::auth::routes::new_user_problems;
+use crate::auth::account::new_user_problems;
 use crate::auth::secrets::hash_password;
 use crate::auth::{store as auth_store, Role, Staff};
 use crate::db::{is_unique_violation, now, to_db, write_tx, DbConn};
@@ -21,7 +23,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::orgs::store::{self as org_store, OrgRow};
 use crate::orgs::{Organisation, OrganisationInput};
 use crate::state::AppState;
-use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
+use crate::web::kit::{redirect, web as pages, Lang, PageError};
 
 const ROLES: [Role; 3] = [Role::Handler, Role::Fg, Role::Admin];
 
@@ -72,25 +74,6 @@ fn role_options(lang: Lang, chosen: &str) -> Vec<Value> {
         .iter()
         .map(|r| json!({"value": r.as_str(), "label": w.t(lang, &format!("staff_role_{}", r.as_str())), "selected": chosen == r.as_str()}))
         .collect()
-}
-
-/// The start of every admin POST: the form, the CSRF check (a 403 page when it fails), who is
-/// signed in and whether they administer anything.
-async fn begin(
-    req: &HttpRequest,
-    lang: Lang,
-    back: &str,
-    body: &[u8],
-) -> Result<Result<(Form, Staff), HttpResponse>, PageError> {
-    let f = Form::parse(body);
-    if !csrf_ok(req, &f.get("csrf")) {
-        return Ok(Err(expired(req, lang, back)?));
-    }
-    let staff = signed_in(req, lang, back).await?;
-    if !may_admin(&staff) {
-        return Err(forbidden(lang));
-    }
-    Ok(Ok((f, staff)))
 }
 
 #[derive(Default)]
@@ -203,13 +186,12 @@ fn typed_of(f: &Form, keys: &[&str]) -> HashMap<String, String> {
 pub async fn org_create(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    AdminForm(StaffForm {
+        lang,
+        form: f,
+        staff,
+    }): AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let (f, staff) = match begin(&req, lang, "/staff/admin", &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     if !staff.is_admin {
         return Err(forbidden(lang));
     }
@@ -334,11 +316,11 @@ async fn org_page_with(
                 stored.get(name).cloned().unwrap_or_default()
             };
             let id = format!("f-{name}");
-            let hint = super::opt_t(lang, &format!("staff_org_{name}_hint"));
+            let hint = super::form::opt_t(lang, &format!("staff_org_{name}_hint"));
             let error = extra.errors.iter().find(|(f, _)| f == name).map(|(_, m)| m.clone());
             json!({
                 "name": name,
-                "describedby": super::described_by(&id, hint.is_some(), error.is_some()),
+                "describedby": super::form::described_by(&id, hint.is_some(), error.is_some()),
                 "id": id,
                 "label": w.t(lang, &format!("staff_org_{name}")),
                 "hint": hint,
@@ -372,7 +354,7 @@ async fn org_page_with(
         |key: &str, stored: String| -> String { extra.typed.get(key).cloned().unwrap_or(stored) };
     let field = |name: &str, kind: &str, value: String| -> Value {
         let id = format!("f-{name}");
-        let hint = super::opt_t(lang, &format!("staff_org_{name}_hint"));
+        let hint = super::form::opt_t(lang, &format!("staff_org_{name}_hint"));
         let error = extra
             .errors
             .iter()
@@ -380,7 +362,7 @@ async fn org_page_with(
             .map(|(_, m)| m.clone());
         json!({
             "name": name, "id": id, "type": kind, "value": value,
-            "describedby": super::described_by(&id, hint.is_some(), error.is_some()),
+            "describedby": super::form::described_by(&id, hint.is_some(), error.is_some()),
             "label": w.t(lang, &format!("staff_org_{name}")),
             "hint": hint, "error": error,
         })
@@ -502,16 +484,15 @@ pub async fn org_update(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    AdminForm(StaffForm {
+        lang,
+        form: f,
+        staff,
+    }): AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let w = pages();
     let slug = path.into_inner();
     let back = format!("/staff/admin/organisations/{slug}");
-    let (f, staff) = match begin(&req, lang, &back, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     // Authorisation before validation.
     let (s, sl) = (staff.clone(), slug.clone());
     state
@@ -633,15 +614,14 @@ async fn role_change(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: String,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
     add: bool,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let back = format!("/staff/admin/organisations/{slug}");
-    let (f, staff) = match begin(&req, lang, &back, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let email = f.get("member_email").trim().to_string();
     let role_s = f.get("member_role");
     let result = match Role::parse(&role_s) {
@@ -675,32 +655,31 @@ pub async fn role_add(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    AdminForm(form): AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    role_change(state, req, path.into_inner(), body, true).await
+    role_change(state, req, path.into_inner(), form, true).await
 }
 
 pub async fn role_remove(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    AdminForm(form): AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    role_change(state, req, path.into_inner(), body, false).await
+    role_change(state, req, path.into_inner(), form, false).await
 }
 
 /// `POST /staff/admin/users`: a new account, optionally with a first role.
 pub async fn user_create(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    AdminForm(StaffForm {
+        lang,
+        form: f,
+        staff,
+    }): AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let w = pages();
-    let (f, staff) = match begin(&req, lang, "/staff/admin", &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let is_admin = f.get("is_admin") == "yes";
     if is_admin && !staff.is_admin {
         return Err(forbidden(lang));
@@ -808,14 +787,13 @@ pub async fn user_create(
 pub async fn token_create(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    AdminForm(StaffForm {
+        lang,
+        form: f,
+        staff,
+    }): AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let w = pages();
-    let (f, staff) = match begin(&req, lang, "/staff/admin", &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let name = f.get("token_name").trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
         let extra = Extra {
@@ -846,7 +824,7 @@ pub async fn token_create(
         })
         .await
         .map_err(|e| page_err(lang, e))?;
-    let (fresh, cookie) = crate::web::fresh_csrf(&req);
+    let (fresh, cookie) = crate::web::kit::fresh_csrf(&req);
     let extra = Extra {
         new_token: Some((name, token)),
         fresh_csrf: Some((fresh, cookie)),
@@ -858,15 +836,9 @@ pub async fn token_create(
 /// `POST /staff/admin/tokens/{id}/revoke`: one's own tokens only.
 pub async fn token_revoke(
     state: web::Data<AppState>,
-    req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    AdminForm(StaffForm { lang, staff, .. }): AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let (_, staff) = match begin(&req, lang, "/staff/admin", &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let id = path.into_inner();
     state
         .db(move |c| {
@@ -987,14 +959,9 @@ pub async fn user_act(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
+    AdminForm(StaffForm { lang, staff, .. }): AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let (id, what) = path.into_inner();
-    let (_, staff) = match begin(&req, lang, "/staff/admin/users", &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let settings = state.settings.clone();
     let s = staff.clone();
     let w2 = what.clone();
@@ -1040,16 +1007,15 @@ pub async fn retention_update(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    AdminForm(StaffForm {
+        lang,
+        form: f,
+        staff,
+    }): AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let w = pages();
     let slug = path.into_inner();
     let back = format!("/staff/admin/organisations/{slug}");
-    let (f, staff) = match begin(&req, lang, &back, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let mut errors: Shown = vec![];
     let mut number = |name: &str| -> i32 {
         match f.get(name).trim().parse::<i32>() {
@@ -1115,15 +1081,14 @@ pub async fn contact_update(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    AdminForm(StaffForm {
+        lang,
+        form: f,
+        staff,
+    }): AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let slug = path.into_inner();
     let back = format!("/staff/admin/organisations/{slug}");
-    let (f, staff) = match begin(&req, lang, &back, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let typed = typed_of(&f, &CONTACT);
     let input = crate::notifications::service::SettingsInput {
         contact_email: Some(f.get("contact_email")),

@@ -2,26 +2,21 @@
 //! where it came from), the ENISA severity, the proposal with its reasons, the decision, the
 //! processing activities it concerns, and the remedial measures. The rules are in
 //! `assessment`, `remediation` and `register`; these handlers parse forms, call them and render.
-use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 
-use super::incidents::{begin, incident_page, Extra};
-use super::{localise, page_err, push_err, Form};
+use super::form::{push_err, Extra, Form};
+use super::page::page_err;
 use crate::assessment::decision::{Exception, Outcome};
-use crate::assessment::facts::{self as fx, settle, Facts};
-use crate::assessment::service::{self as aservice, AssessmentView, DecisionInput};
+use crate::assessment::facts::{self as fx, settle};
+use crate::assessment::service::{self as aservice, AssessmentView};
 use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::register::service as rservice;
 use crate::remediation::rules::MeasureStatus;
-use crate::remediation::service::{self as mservice, MeasureInput, MeasurePatch};
+use crate::remediation::service::{self as mservice};
 use crate::state::AppState;
-use crate::web::redirect;
-use crate::web::{web as pages, Lang, PageError};
+use crate::web::kit::{web as pages, Lang, PageError};
 
 /// How a fact is asked for on the page.
 enum Ask {
@@ -118,7 +113,7 @@ fn provenance(lang: Lang, fact: &Value) -> Value {
 }
 
 /// The facts form's context from facts as JSON (stored, or as typed after an error).
-fn facts_form(lang: Lang, facts: &Value, errors: &super::Shown) -> Value {
+fn facts_form(lang: Lang, facts: &Value, errors: &super::form::Shown) -> Value {
     let w = pages();
     let err = |name: &str| {
         errors
@@ -225,7 +220,7 @@ fn facts_form(lang: Lang, facts: &Value, errors: &super::Shown) -> Value {
 }
 
 /// The errors whose field starts with `prefix`.
-fn errors_for(errors: &super::Shown, prefix: &str) -> Vec<String> {
+fn errors_for(errors: &super::form::Shown, prefix: &str) -> Vec<String> {
     errors
         .iter()
         .filter(|(f, _)| f.starts_with(prefix))
@@ -304,7 +299,13 @@ fn parse_tri(s: &str) -> Value {
     }
 }
 
-fn parse_num(f: &Form, key: &str, field: &str, errs: &mut super::Shown, lang: Lang) -> Option<i64> {
+fn parse_num(
+    f: &Form,
+    key: &str,
+    field: &str,
+    errs: &mut super::form::Shown,
+    lang: Lang,
+) -> Option<i64> {
     let s = f.get(key);
     let s = s.trim();
     if s.is_empty() {
@@ -321,7 +322,11 @@ fn parse_num(f: &Form, key: &str, field: &str, errs: &mut super::Shown, lang: La
 
 /// The facts as the form gives them, on top of the current facts (fields the form does not show
 /// stay as they are). Field errors for numbers that are not numbers.
-fn facts_from_form(f: &Form, current: &Value, lang: Lang) -> (Value, super::Shown) {
+pub(super) fn facts_from_form(
+    f: &Form,
+    current: &Value,
+    lang: Lang,
+) -> (Value, super::form::Shown) {
     let mut out: Map<String, Value> = current.as_object().cloned().unwrap_or_default();
     let mut errs = vec![];
     let confirmed = |name: &str| f.has(&format!("confirm.{name}"));
@@ -602,9 +607,9 @@ pub async fn ctx(
         json!({
             "outcome": outcome.map(|o| match lang { Lang::Nl => o.label_nl(), Lang::En => o.label_en() }).unwrap_or(""),
             "exception": d.exception.as_deref().and_then(Exception::parse).map(|e| match lang { Lang::Nl => e.label_nl(), Lang::En => e.label_en() }),
-            "reasons": super::lines(&d.reasons),
-            "reason_for_difference": d.reason_for_difference.as_deref().map(super::lines),
-            "at": super::local_time(lang, d.decided_at),
+            "reasons": super::form::lines(&d.reasons),
+            "reason_for_difference": d.reason_for_difference.as_deref().map(super::form::lines),
+            "at": super::when::local_time(lang, d.decided_at),
             "outdated": view.assessment_id.as_deref() != Some(d.assessment_id.as_str()),
         })
     });
@@ -623,13 +628,13 @@ pub async fn ctx(
             let status = MeasureStatus::parse(&m.status).unwrap_or(MeasureStatus::Open);
             json!({
                 "id": m.id,
-                "description": super::lines(&m.description),
+                "description": super::form::lines(&m.description),
                 "owner": m.owner_name.clone().unwrap_or_else(|| w.t(lang, "staff_measure_no_owner")),
                 "due": m.due_on.format("%d-%m-%Y").to_string(),
                 "due_value": m.due_on.to_string(),
                 "status": match lang { Lang::Nl => status.label_nl(), Lang::En => status.label_en() },
                 "overdue": m.overdue,
-                "evidence": m.evidence.as_deref().map(super::lines),
+                "evidence": m.evidence.as_deref().map(super::form::lines),
                 "version": m.version,
                 "statuses": MeasureStatus::ALL.iter().map(|s| json!({"value": s.as_str(), "label": match lang { Lang::Nl => s.label_nl(), Lang::En => s.label_en() }, "selected": *s == status})).collect::<Vec<_>>(),
             })
@@ -643,7 +648,7 @@ pub async fn ctx(
         "proposal": proposal,
         "history": view.history.iter().map(|h| json!({
             "version": h.version,
-            "at": super::local_time(lang, h.created_at),
+            "at": super::when::local_time(lang, h.created_at),
             "band": match lang { Lang::Nl => h.band.label_nl(), Lang::En => h.band.label_en() },
             "outcome": match lang { Lang::Nl => h.outcome.label_nl(), Lang::En => h.outcome.label_en() },
         })).collect::<Vec<_>>(),
@@ -664,358 +669,4 @@ pub async fn ctx(
         "lessons_learned": typed("lessons_learned"),
         "override_reason": typed("override_reason"),
     }))
-}
-
-fn back<'a>(
-    state: &'a AppState,
-    req: &'a HttpRequest,
-    lang: Lang,
-    staff: &'a Staff,
-    id: &'a str,
-) -> Back<'a> {
-    Back {
-        state,
-        req,
-        lang,
-        staff,
-        id,
-    }
-}
-
-/// The incident page shown again after a refused form, with what was typed.
-struct Back<'a> {
-    state: &'a AppState,
-    req: &'a HttpRequest,
-    lang: Lang,
-    staff: &'a Staff,
-    id: &'a str,
-}
-
-impl Back<'_> {
-    async fn page(
-        &self,
-        errors: super::Shown,
-        typed: HashMap<String, String>,
-        facts: Option<Value>,
-        status: StatusCode,
-    ) -> Result<HttpResponse, PageError> {
-        // `people.max` is shown at the people fields.
-        let mut shown: super::Shown = vec![];
-        for (f, m) in errors {
-            let base = f.split('.').next().unwrap_or(&f).to_string();
-            push_err(&mut shown, &base, m);
-        }
-        let extra = Extra {
-            errors: shown,
-            typed,
-            assess_facts: facts,
-            status: Some(status),
-            ..Default::default()
-        };
-        incident_page(self.state, self.req, self.lang, self.staff, self.id, extra).await
-    }
-
-    /// A domain refusal (422 field errors, 409 changed meanwhile) as the page; other errors as
-    /// error pages.
-    async fn refused(
-        &self,
-        e: ApiError,
-        typed: HashMap<String, String>,
-        facts: Option<Value>,
-    ) -> Result<HttpResponse, PageError> {
-        let (errors, status) = shown_for(self.lang, e)?;
-        self.page(errors, typed, facts, status).await
-    }
-}
-
-fn shown_for(lang: Lang, e: ApiError) -> Result<(super::Shown, StatusCode), PageError> {
-    match e {
-        ApiError::Validation(v) => Ok((localise(lang, &v, &[]), StatusCode::UNPROCESSABLE_ENTITY)),
-        ApiError::Conflict(_) => Ok((
-            vec![(
-                "assessment".into(),
-                pages().t(lang, "staff_err_changed_meanwhile"),
-            )],
-            StatusCode::CONFLICT,
-        )),
-        other => Err(page_err(lang, other)),
-    }
-}
-
-/// `POST /staff/incidents/{id}/assessment`: record the facts (a new version).
-pub async fn facts(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let id = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
-    let (s, i) = (staff.clone(), id.clone());
-    let current: Value = state
-        .db(move |c| {
-            let v = aservice::load_assessment(c, &s, &i)?;
-            serde_json::to_value(v.facts.unwrap_or_default())
-                .map_err(|e| ApiError::Internal(e.to_string()))
-        })
-        .await
-        .map_err(|e| page_err(lang, e))?;
-    let (typed, mut errs) = facts_from_form(&f, &current, lang);
-    let parsed: Result<Facts, _> = serde_json::from_value(typed.clone());
-    let facts = match parsed {
-        Ok(p) if errs.is_empty() => p,
-        Ok(_) => {
-            return back(&state, &req, lang, &staff, &id)
-                .page(
-                    errs,
-                    HashMap::new(),
-                    Some(typed),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-        }
-        Err(e) => {
-            push_err(
-                &mut errs,
-                "assessment",
-                format!("{}: {e}", pages().t(lang, "staff_err_invalid")),
-            );
-            return back(&state, &req, lang, &staff, &id)
-                .page(
-                    errs,
-                    HashMap::new(),
-                    Some(typed),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
-        }
-    };
-    let (s, i) = (staff.clone(), id.clone());
-    match state
-        .db(move |c| aservice::record_facts(c, &s, &i, facts))
-        .await
-    {
-        Ok(_) => Ok(redirect(&format!(
-            "/staff/incidents/{id}?ok=assessed#assessment"
-        ))),
-        Err(e) => {
-            back(&state, &req, lang, &staff, &id)
-                .refused(e, HashMap::new(), Some(typed))
-                .await
-        }
-    }
-}
-
-/// `POST /staff/incidents/{id}/decision`: the person's decision with reasons.
-pub async fn decide(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let id = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
-    let typed: HashMap<String, String> =
-        ["outcome", "exception", "reasons", "reason_for_difference"]
-            .iter()
-            .map(|k| (k.to_string(), f.get(k)))
-            .collect();
-    let Some(outcome) = Outcome::parse(&f.get("outcome")) else {
-        let errs = vec![("outcome".to_string(), pages().t(lang, "staff_err_choice"))];
-        return back(&state, &req, lang, &staff, &id)
-            .page(errs, typed, None, StatusCode::UNPROCESSABLE_ENTITY)
-            .await;
-    };
-    let input: DecisionInput = match serde_json::from_value(json!({
-        "outcome": outcome.as_str(),
-        "exception": f.opt("exception"),
-        "reasons": f.get("reasons"),
-        "reason_for_difference": f.opt("reason_for_difference"),
-    })) {
-        Ok(i) => i,
-        Err(_) => {
-            let errs = vec![("exception".to_string(), pages().t(lang, "staff_err_choice"))];
-            return back(&state, &req, lang, &staff, &id)
-                .page(errs, typed, None, StatusCode::UNPROCESSABLE_ENTITY)
-                .await;
-        }
-    };
-    let (s, i) = (staff.clone(), id.clone());
-    match state
-        .db(move |c| aservice::record_decision(c, &s, &i, input))
-        .await
-    {
-        Ok(_) => Ok(redirect(&format!(
-            "/staff/incidents/{id}?ok=decided#decision"
-        ))),
-        Err(e) => {
-            back(&state, &req, lang, &staff, &id)
-                .refused(e, typed, None)
-                .await
-        }
-    }
-}
-
-/// `POST /staff/incidents/{id}/activities`: the processing activities it concerns.
-pub async fn activities(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let id = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
-    let ids = f.all("activity");
-    let derive_only = f.has("derive");
-    let (s, i) = (staff.clone(), id.clone());
-    let r = state
-        .db(move |c| {
-            if derive_only {
-                rservice::derive_facts(c, &s, &i)
-            } else {
-                rservice::link_activities(c, &s, &i, &ids)
-            }
-        })
-        .await;
-    match r {
-        Ok(_) => Ok(redirect(&format!(
-            "/staff/incidents/{id}?ok=derived#assessment"
-        ))),
-        Err(e) => {
-            back(&state, &req, lang, &staff, &id)
-                .refused(e, HashMap::new(), None)
-                .await
-        }
-    }
-}
-
-fn parse_date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim();
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%d-%m-%Y"))
-        .ok()
-}
-
-/// `POST /staff/incidents/{id}/measures`: add a measure.
-pub async fn add_measure(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let id = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
-    let typed: HashMap<String, String> = [
-        ("measure_description", f.get("description")),
-        ("measure_due", f.get("due_on")),
-        ("owner_id", f.get("owner_id")),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    let Some(due_on) = parse_date(&f.get("due_on")) else {
-        let errs = vec![(
-            "measure_due_on".to_string(),
-            pages().t(lang, "staff_err_date"),
-        )];
-        return back(&state, &req, lang, &staff, &id)
-            .page(errs, typed, None, StatusCode::UNPROCESSABLE_ENTITY)
-            .await;
-    };
-    let input = MeasureInput {
-        description: f.get("description"),
-        due_on,
-        owner_id: f.opt("owner_id"),
-        status: None,
-        evidence: None,
-    };
-    let (s, i) = (staff.clone(), id.clone());
-    match state.db(move |c| mservice::create(c, &s, &i, input)).await {
-        Ok(_) => Ok(redirect(&format!(
-            "/staff/incidents/{id}?ok=measure#measures"
-        ))),
-        Err(e) => {
-            let (errors, status) = shown_for(lang, e)?;
-            // The add form's fields carry a prefix (the page has other descriptions).
-            let errors = errors
-                .into_iter()
-                .map(|(f, m)| (format!("measure_{f}"), m))
-                .collect();
-            back(&state, &req, lang, &staff, &id)
-                .page(errors, typed, None, status)
-                .await
-        }
-    }
-}
-
-/// `POST /staff/incidents/{id}/measures/{mid}`: change a measure's status and evidence.
-pub async fn change_measure(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    body: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let (id, mid) = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
-    let version: i64 = f
-        .get("version")
-        .parse()
-        .map_err(|_| super::bad_request(lang))?;
-    let status = MeasureStatus::parse(&f.get("status"));
-    let due_on = f.opt("due_on").and_then(|d| parse_date(&d));
-    let patch = MeasurePatch {
-        version,
-        description: None,
-        due_on,
-        owner_id: None,
-        status,
-        evidence: Some(f.get("evidence")),
-    };
-    let (s, m, i) = (staff.clone(), mid.clone(), id.clone());
-    let r = state
-        .db(move |c| {
-            // The measure must belong to this incident (the URL says which).
-            let row = crate::remediation::store::by_id(c, &m)?.ok_or(ApiError::NotFound)?;
-            if row.incident_id != i {
-                return Err(ApiError::NotFound);
-            }
-            mservice::update(c, &s, &m, patch)
-        })
-        .await;
-    match r {
-        Ok(_) => Ok(redirect(&format!(
-            "/staff/incidents/{id}?ok=measure#measures"
-        ))),
-        Err(e) => {
-            let (mut errors, status) = shown_for(lang, e)?;
-            for e in errors.iter_mut() {
-                if e.0 == "evidence" {
-                    e.0 = format!("evidence-{mid}");
-                }
-            }
-            back(&state, &req, lang, &staff, &id)
-                .page(errors, HashMap::new(), None, status)
-                .await
-        }
-    }
 }

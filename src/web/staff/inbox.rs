@@ -3,43 +3,29 @@
 //! attachments (`/staff/attachments/{id}`).
 use std::collections::HashMap;
 
-use actix_web::http::header::{
-    Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
-};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
 use serde_json::{json, Value};
 
-use super::{
-    chosen_org, errors_ctx, expired, here, local_db, localise, my_orgs, notice, page_err,
-    parse_local, push_err, query, render, signed_in, switcher_ctx, with_cookie, Form, Shown,
+use super::form::{errors_ctx, localise, push_err, Shown};
+use super::page::{
+    chosen_org, here, my_orgs, page_err, query, render, signed_in, switcher_ctx, with_cookie,
+    StaffForm,
 };
+use super::when::{local_db, parse_local};
 use crate::auth::Staff;
-use crate::db::schema::reports as reports_table;
 use crate::error::ApiError;
 use crate::incidents::model::IncidentCreate;
 use crate::incidents::service;
 use crate::incidents::store as incident_store;
-use crate::orgs::store as org_store;
 use crate::privacy;
-use crate::reports::attachments;
 use crate::reports::model::{CHANNELS, STATUSES};
-use crate::reports::store::{self as report_store, ReportRow};
+use crate::reports::store::{self as report_store};
 use crate::state::AppState;
-use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
+use crate::web::kit::{redirect, web as pages, Lang, PageError};
 
 const PAGE: i64 = 50;
 
-/// Staff of the report's organisation; a report without one only for installation admins.
-pub(super) fn may_see(staff: &Staff, row: &ReportRow) -> bool {
-    match &row.organisation_id {
-        Some(org) => staff.can_handle(org),
-        None => staff.is_admin,
-    }
-}
-
-/// The list's filters (besides the organisation, which the switcher holds).
 #[derive(Default, Clone)]
 struct Filters {
     channel: Option<String>,
@@ -85,7 +71,7 @@ impl Filters {
         let qs: Vec<String> = self
             .pairs(offset)
             .into_iter()
-            .map(|(k, v)| format!("{k}={}", crate::web::urlencode(&v)))
+            .map(|(k, v)| format!("{k}={}", crate::web::kit::urlencode(&v)))
             .collect();
         if qs.is_empty() {
             "/staff/inbox".into()
@@ -277,7 +263,7 @@ async fn inbox_page(
         "prev_url": if filters.offset > 0 { Some(filters.url((filters.offset - PAGE).max(0))) } else { None },
         "create_orgs": create_orgs,
         "assign_orgs": assign_orgs,
-        "notice": super::notice(req, lang, &["assigned", "closed"]),
+        "notice": super::page::notice(req, lang, &["assigned", "closed"]),
         "several_orgs": orgs.len() > 1,
         "typed": {"title": typed.title, "became_aware_at": typed.became_aware_at},
         "open_incidents": open_list,
@@ -315,15 +301,13 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
 pub async fn act(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let w = pages();
-    let f = Form::parse(&body);
-    if !csrf_ok(&req, &f.get("csrf")) {
-        return expired(&req, lang, "/staff/inbox");
-    }
-    let staff = signed_in(&req, lang, "/staff/inbox").await?;
     let filters = Filters::read(|k| f.opt(k));
     let typed = Typed {
         reports: f.all("reports"),
@@ -350,14 +334,14 @@ pub async fn act(
                 Ok(None) if !refs.is_empty() && refs.len() <= 1000 => {
                     let mut qs: Vec<String> = refs
                         .iter()
-                        .map(|r| format!("reports={}", crate::web::urlencode(r)))
+                        .map(|r| format!("reports={}", crate::web::kit::urlencode(r)))
                         .collect();
                     for (k, v) in [
                         ("organisation", &typed.organisation),
                         ("title", &typed.title),
                     ] {
                         if !v.trim().is_empty() {
-                            qs.push(format!("{k}={}", crate::web::urlencode(v.trim())));
+                            qs.push(format!("{k}={}", crate::web::kit::urlencode(v.trim())));
                         }
                     }
                     return Ok(redirect(&format!("/staff/incidents/new?{}", qs.join("&"))));
@@ -488,7 +472,7 @@ pub async fn act(
                 }
             }
         }
-        _ => return Err(super::bad_request(lang)),
+        _ => return Err(super::page::bad_request(lang)),
     };
     match outcome {
         Ok(id) => {
@@ -516,199 +500,4 @@ pub async fn act(
         }
         Err(e) => Err(page_err(lang, e)),
     }
-}
-
-pub(super) fn kb(bytes: i64) -> String {
-    if bytes >= 1024 * 1024 {
-        // A decimal comma (Dutch first); the English pages show it too: this helper has no language.
-        format!(
-            "{} MB",
-            crate::locale::decimal_nl(bytes as f64 / (1024.0 * 1024.0), 1)
-        )
-    } else {
-        format!("{} kB", (bytes + 1023) / 1024)
-    }
-}
-
-/// Attachments as the pages list them: name, type, size, link.
-pub(super) fn files_ctx(files: &[attachments::AttachmentInfo]) -> Vec<Value> {
-    files
-        .iter()
-        .map(|a| {
-            json!({
-                "url": format!("/staff/attachments/{}", a.id),
-                "filename": a.filename,
-                "content_type": a.content_type,
-                "size": kb(a.size_bytes),
-                "report_id": a.report_id,
-            })
-        })
-        .collect()
-}
-
-/// `GET /staff/reports/{reference}`: the report in full, for staff of its organisation.
-pub async fn report(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let staff = signed_in(&req, lang, &here(&req)).await?;
-    report_page(
-        &state,
-        &req,
-        lang,
-        &staff,
-        path.into_inner(),
-        super::reply::Again::default(),
-    )
-    .await
-}
-
-/// The report page, with the answer form as typed and its errors when it comes back refused.
-pub(super) async fn report_page(
-    state: &AppState,
-    req: &HttpRequest,
-    lang: Lang,
-    staff: &Staff,
-    reference: String,
-    again: super::reply::Again,
-) -> Result<HttpResponse, PageError> {
-    let w = pages();
-    let s = staff.clone();
-    let limits = crate::mailbox::service::limits(&state.settings);
-    let (row, files, msgs, org, inc, replies) = state
-        .db(move |c| {
-            let row = report_store::by_reference(c, &reference)?
-                .filter(|r| may_see(&s, r))
-                .ok_or(ApiError::NotFound)?;
-            let ids = vec![row.id.clone()];
-            let files = attachments::for_reports(c, &ids)?;
-            let msgs = attachments::messages(c, &ids)?;
-            let replies = crate::mailbox::replies::load(c, None, &ids, &limits)?;
-            let org = match &row.organisation_id {
-                Some(id) => org_store::by_id(c, id)?,
-                None => None,
-            };
-            let inc = match &row.incident_id {
-                Some(id) => incident_store::by_id(c, id)?,
-                None => None,
-            };
-            Ok((row, files, msgs, org, inc, replies))
-        })
-        .await
-        .map_err(|e| page_err(lang, e))?;
-    let kinds: Vec<String> = serde_json::from_str::<Vec<String>>(&row.data_kinds)
-        .unwrap_or_default()
-        .iter()
-        .map(|k| w.t(lang, &format!("staff_kind_{k}")))
-        .collect();
-    let opt_label =
-        |prefix: &str, v: &Option<String>| v.as_ref().map(|v| w.t(lang, &format!("{prefix}{v}")));
-    let messages: Vec<Value> = msgs
-        .iter()
-        .map(|m| {
-            let author = match m.author.as_str() {
-                "reporter" => w.t(lang, "staff_author_reporter"),
-                "staff" => w.t(lang, "staff_author_answer"),
-                other => other.to_string(),
-            };
-            json!({"author": author, "at": local_db(lang, m.created_at), "lines": super::lines(&m.body)})
-        })
-        .collect();
-    let reply = super::reply::form_ctx(lang, &row, &again);
-    let (errors, err) = errors_ctx(&again.errors);
-    let ctx = json!({
-        "title": format!("{} {}", w.t(lang, "staff_report_title"), row.reference),
-        "reply": reply,
-        "notice": notice(req, lang, &["replied"]),
-        "errors": errors,
-        "err": err,
-        "reference": row.reference,
-        "received": local_db(lang, row.created_at),
-        "channel": w.t(lang, &format!("staff_channel_{}", row.channel)),
-        "status": w.t(lang, &format!("staff_report_status_{}", row.status)),
-        "organisation": org.map(|o| o.name).unwrap_or_else(|| w.t(lang, "staff_unassigned")),
-        "organisation_hint": row.organisation_hint,
-        "description": super::lines(&row.description),
-        "received_via": opt_label("staff_via_", &row.received_via),
-        "received_on": row.received_on.map(|d| d.format("%d-%m-%Y").to_string()),
-        "kinds": kinds,
-        "action_taken": opt_label("staff_action_", &row.action_taken),
-        "contact_name": row.contact_name,
-        "contact_email": row.contact_email,
-        "contact_phone": row.contact_phone,
-        "may_contact": if row.may_contact { w.t(lang, "staff_yes") } else { w.t(lang, "staff_no") },
-        "language": w.t(lang, &format!("staff_language_{}", row.language)),
-        "incident": inc.map(|i| json!({"url": format!("/staff/incidents/{}", i.id), "reference": i.reference, "title": i.title})),
-        "files": files_ctx(&files),
-        "messages": messages,
-        "mail_replies": super::mail::ctx(lang, &replies, false, &HashMap::new()),
-    });
-    render(
-        req,
-        lang,
-        Some(staff),
-        "staff/report",
-        ctx,
-        again.status.unwrap_or(StatusCode::OK),
-    )
-}
-
-/// `GET /staff/attachments/{id}`: the file as stored, as a download (never shown inline), for
-/// staff of the report's organisation.
-pub async fn attachment(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let staff = signed_in(&req, lang, &here(&req)).await?;
-    let id = path.into_inner();
-    let (info, data) = state
-        .db(move |c| {
-            let (info, data) = attachments::get(c, &id, crate::mailbox::store::attachment_bytes)?
-                .ok_or(ApiError::NotFound)?;
-            let row: Option<ReportRow> = reports_table::table
-                .find(&info.report_id)
-                .first(c)
-                .optional()?;
-            match row {
-                Some(r) if may_see(&staff, &r) => Ok((info, data)),
-                _ => Err(ApiError::NotFound),
-            }
-        })
-        .await
-        .map_err(|e| page_err(lang, e))?;
-    Ok(download(&info.filename, &info.content_type, data))
-}
-
-/// A stored file as a download (never shown inline), its name safe in the header.
-pub(super) fn download(filename: &str, content_type: &str, data: Vec<u8>) -> HttpResponse {
-    let ascii: String = filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii() && !c.is_control() {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![
-            DispositionParam::Filename(ascii),
-            DispositionParam::FilenameExt(ExtendedValue {
-                charset: Charset::Ext("UTF-8".into()),
-                language_tag: None,
-                value: filename.to_string().into_bytes(),
-            }),
-        ],
-    };
-    HttpResponse::Ok()
-        .content_type(content_type.to_string())
-        .insert_header(disposition)
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .body(data)
 }

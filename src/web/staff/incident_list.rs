@@ -7,10 +7,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::{
-    chosen_org, clock_text, here, local_time, my_orgs, opt_t, page_err, query, render, signed_in,
-    with_cookie,
-};
+use super::form::opt_t;
+use super::page::{chosen_org, here, my_orgs, page_err, query, render, signed_in, with_cookie};
+use super::when::{clock_text, local_time};
 use crate::auth::Staff;
 use crate::db::now;
 use crate::error::ApiError;
@@ -18,7 +17,7 @@ use crate::incidents::lifecycle::{self, State};
 use crate::incidents::service::{self, IncidentView, ListRequest, OwnerChoice, OwnerView};
 use crate::orgs::store::OrgRow;
 use crate::state::AppState;
-use crate::web::{web as pages, Lang, PageError};
+use crate::web::kit::{web as pages, Lang, PageError};
 
 /// Incidents per page.
 pub(super) const PAGE: i64 = 50;
@@ -105,7 +104,7 @@ impl Filters {
         }
         let qs: Vec<String> = pairs
             .into_iter()
-            .map(|(k, v)| format!("{k}={}", crate::web::urlencode(&v)))
+            .map(|(k, v)| format!("{k}={}", crate::web::kit::urlencode(&v)))
             .collect();
         if qs.is_empty() {
             "/staff/incidents".into()
@@ -259,7 +258,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     let ((views, total), waiting, people) = match loaded {
         Ok(x) => x,
         // A filter the address should not carry (a search too long cannot come from the form).
-        Err(ApiError::Validation(_)) => return Err(super::bad_request(lang)),
+        Err(ApiError::Validation(_)) => return Err(super::page::bad_request(lang)),
         Err(e) => return Err(page_err(lang, e)),
     };
     let org_name: HashMap<&str, &str> = orgs

@@ -7,11 +7,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::inbox::files_ctx;
-use super::{
-    clock_text, described_by, errors_ctx, expired, here, input_value, lines, local_db, local_time,
-    localise, notice, opt_t, page_err, parse_local, push_err, render, signed_in, Form, Shown,
-};
+use super::files::files_ctx;
+use super::form::{described_by, errors_ctx, lines, localise, opt_t, push_err, Extra, Shown};
+use super::page::{here, notice, page_err, refused, render, signed_in, StaffForm};
+use super::when::{clock_text, input_value, local_db, local_time, parse_local};
 use crate::audit::store::AuditRow;
 use crate::auth::{store as auth_store, Staff};
 use crate::db::now;
@@ -24,7 +23,7 @@ use crate::privacy;
 use crate::reports::attachments;
 use crate::reports::store as report_store;
 use crate::state::AppState;
-use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
+use crate::web::kit::{redirect, web as pages, Lang, PageError};
 
 fn state_label(lang: Lang, s: &str) -> String {
     opt_t(lang, &format!("staff_state_{s}")).unwrap_or_else(|| s.to_string())
@@ -120,21 +119,6 @@ fn follow_up_ctx(
             "text": w.t(lang, "staff_follow_up_closed").replace("{at}", &local_time(lang, closed)),
         }),
     }
-}
-
-/// What the incident page shows besides the stored data: errors, what was typed, a message.
-#[derive(Default)]
-pub(super) struct Extra {
-    pub(super) errors: Shown,
-    /// Facts as typed (shown instead of the stored ones after a validation error).
-    pub(super) facts: Option<HashMap<String, String>>,
-    pub(super) reason: String,
-    pub(super) note: String,
-    pub(super) status: Option<StatusCode>,
-    /// What was typed in the assessment, measure and closing forms, by field.
-    pub(super) typed: HashMap<String, String>,
-    /// The assessment facts as typed (JSON in the `Facts` shape), after an error.
-    pub(super) assess_facts: Option<Value>,
 }
 
 struct Loaded {
@@ -519,38 +503,20 @@ pub async fn show(
     .await
 }
 
-/// The start of every POST on an incident: the form, the CSRF check (a 403 page when it fails),
-/// who is signed in.
-pub(super) async fn begin(
-    req: &HttpRequest,
-    lang: Lang,
-    id: &str,
-    body: &[u8],
-) -> Result<Result<(Form, Staff), HttpResponse>, PageError> {
-    let f = Form::parse(body);
-    let back = format!("/staff/incidents/{id}");
-    if !csrf_ok(req, &f.get("csrf")) {
-        return Ok(Err(expired(req, lang, &back)?));
-    }
-    let staff = signed_in(req, lang, &back).await?;
-    Ok(Ok((f, staff)))
-}
-
 /// `POST /staff/incidents/{id}/facts`: change facts. Only fields that differ from what is stored
 /// are sent on, with the version the form was based on (409 when someone changed it meanwhile).
 pub async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let w = pages();
     let id = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     // Authorisation before validation: another organisation's incident does not exist.
     let (s, i) = (staff.clone(), id.clone());
     let row = state
@@ -562,7 +528,7 @@ pub async fn update(
         .get("version")
         .trim()
         .parse::<i64>()
-        .map_err(|_| super::bad_request(lang))?;
+        .map_err(|_| super::page::bad_request(lang))?;
     let mut errors: Shown = vec![];
     let mut typed: HashMap<String, String> = HashMap::new();
     let mut p = IncidentPatch {
@@ -615,29 +581,21 @@ pub async fn update(
     } else {
         Err(ApiError::Validation(vec![]))
     };
-    match result {
-        Ok(()) => Ok(redirect(&format!("/staff/incidents/{id}?ok=saved"))),
-        Err(ApiError::Validation(v)) => {
-            errors.extend(localise(lang, &v, &[]));
-            let extra = Extra {
-                errors,
-                facts: Some(typed),
-                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-                ..Default::default()
-            };
-            incident_page(&state, &req, lang, &staff, &id, extra).await
-        }
-        Err(ApiError::Conflict(_)) => {
-            // Show what is stored now; the person makes their change again on top of it.
-            let extra = Extra {
-                errors: vec![("facts".into(), w.t(lang, "staff_err_changed_meanwhile"))],
-                status: Some(StatusCode::CONFLICT),
-                ..Default::default()
-            };
-            incident_page(&state, &req, lang, &staff, &id, extra).await
-        }
-        Err(e) => Err(page_err(lang, e)),
-    }
+    let Err(e) = result else {
+        return Ok(redirect(&format!("/staff/incidents/{id}?ok=saved")));
+    };
+    // After "changed meanwhile" the page shows what is stored now; the person makes their change
+    // again on top of it.
+    let conflict = matches!(e, ApiError::Conflict(_));
+    let (more, status) = refused(lang, e, &[], "facts")?;
+    errors.extend(more);
+    let extra = Extra {
+        errors,
+        facts: (!conflict).then_some(typed),
+        status: Some(status),
+        ..Default::default()
+    };
+    incident_page(&state, &req, lang, &staff, &id, extra).await
 }
 
 /// `POST /staff/incidents/{id}/state`: one of the buttons for the steps allowed now.
@@ -645,16 +603,15 @@ pub async fn transition(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let w = pages();
     let id = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
-    let to = State::parse(&f.get("to")).ok_or_else(|| super::bad_request(lang))?;
+    let to = State::parse(&f.get("to")).ok_or_else(|| super::page::bad_request(lang))?;
     let reason = f.opt("reason");
     let close = crate::remediation::rules::CloseInput {
         lessons_learned: f.opt("lessons_learned"),
@@ -708,14 +665,13 @@ pub async fn note(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let id = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let text = f.get("body");
     let (s, i, b) = (staff.clone(), id.clone(), text.clone());
     match state.db(move |c| service::add_note(c, &s, &i, &b)).await {
@@ -739,14 +695,13 @@ pub async fn owner(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let id = path.into_inner();
-    let (f, staff) = match begin(&req, lang, &id, &body).await? {
-        Ok(x) => x,
-        Err(resp) => return Ok(resp),
-    };
     let owner = if f.has("take") {
         Some(staff.id.clone())
     } else {

@@ -3,14 +3,15 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::{errors_ctx, expired, push_err, query, Form, Shown};
+use super::form::{errors_ctx, push_err, Form, Shown};
+use super::page::{expired, query};
 use crate::auth::extract::SESSION_COOKIE;
 pub use crate::auth::login::{authenticate, session_cookie, LoginFailure};
 use crate::auth::store;
 use crate::auth::throttle::Policy;
+use crate::http::ratelimit::{account_key, check, client_ip};
 use crate::state::AppState;
-use crate::web::ratelimit::{account_key, check, client_ip};
-use crate::web::{csrf_ok, safe_next, web as pages, Lang, PageError};
+use crate::web::kit::{csrf_ok, safe_next, web as pages, Lang, PageError};
 
 fn login_page(
     req: &HttpRequest,
@@ -24,13 +25,13 @@ fn login_page(
     let (list, map) = errors_ctx(errors);
     let ctx = json!({
         "title": w.t(lang, "staff_login_title"),
-        "notice": super::notice(req, lang, &["password_reset"]),
+        "notice": super::page::notice(req, lang, &["password_reset"]),
         "email": email,
         "next": next,
         "errors": list,
         "err": map,
     });
-    let mut resp = super::render(req, lang, None, "staff/login", ctx, status)?;
+    let mut resp = super::page::render(req, lang, None, "staff/login", ctx, status)?;
     if status == StatusCode::UNAUTHORIZED {
         // A 401 names how to authenticate: with this form (no browser dialog for this scheme).
         resp.headers_mut().insert(
@@ -60,8 +61,10 @@ pub async fn form(req: HttpRequest) -> Result<HttpResponse, PageError> {
     let lang = Lang::of(&req);
     let next = next_of(query(&req).get("next"));
     // Already signed in: straight on.
-    if req.cookie(SESSION_COOKIE).is_some() && super::signed_in(&req, lang, &next).await.is_ok() {
-        return Ok(super::super::redirect(&next));
+    if req.cookie(SESSION_COOKIE).is_some()
+        && super::page::signed_in(&req, lang, &next).await.is_ok()
+    {
+        return Ok(crate::web::kit::redirect(&next));
     }
     login_page(&req, lang, "", &next, &vec![], StatusCode::OK)
 }
@@ -79,7 +82,7 @@ pub async fn submit(
         return expired(
             &req,
             lang,
-            &format!("/staff/login?next={}", crate::web::urlencode(&next)),
+            &format!("/staff/login?next={}", crate::web::kit::urlencode(&next)),
         );
     }
     if let Err(wait) = check(&state.limits.logins, client_ip(&req)) {
@@ -135,12 +138,12 @@ pub async fn submit(
             )
         })
         .await
-        .map_err(|e| super::page_err(lang, e))?;
+        .map_err(|e| super::page::page_err(lang, e))?;
     match outcome {
         Ok((staff, token)) => {
             tracing::info!(user = %staff.id, "signed in (page)");
             // A new CSRF token with the new session: a token known before login is worth nothing.
-            let (_, fresh) = crate::web::fresh_csrf(&req);
+            let (_, fresh) = crate::web::kit::fresh_csrf(&req);
             Ok(HttpResponse::SeeOther()
                 .cookie(session_cookie(&state, token))
                 .cookie(fresh)
@@ -197,7 +200,7 @@ pub async fn logout(
         state
             .db(move |conn| Ok(store::delete_session(conn, &token)?))
             .await
-            .map_err(|e| super::page_err(lang, e))?;
+            .map_err(|e| super::page::page_err(lang, e))?;
     }
     let mut gone = session_cookie(&state, String::new());
     gone.make_removal();

@@ -6,16 +6,18 @@ use std::collections::HashMap;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::inbox::{download, kb, may_see};
-use super::{here, local_db, page_err, signed_in};
+use super::files::{download, kb};
+use super::page::{here, page_err, signed_in};
+use super::when::local_db;
 use crate::auth::Staff;
 use crate::db::DbConn;
 use crate::error::ApiError;
 use crate::mailbox::replies::{self, Reply};
 use crate::mailbox::service::limits;
 use crate::privacy;
+use crate::reports::service::staff_may_see as may_see;
 use crate::state::AppState;
-use crate::web::{web as pages, Lang, PageError};
+use crate::web::kit::{web as pages, Lang, PageError};
 
 /// The replies as the pages show them. `mask`: the sender's address masked (the incident page,
 /// like its report excerpts); `reports`: report id → reference, to name the report a reply joined.
@@ -65,7 +67,7 @@ pub(super) fn ctx(
                         .rescanned_at
                         .as_deref()
                         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                        .map(|t| super::local_time(lang, t.with_timezone(&chrono::Utc)));
+                        .map(|t| super::when::local_time(lang, t.with_timezone(&chrono::Utc)));
                     let status = match (status, rescanned) {
                         (Some(s), Some(at)) => {
                             Some(format!("{s} ({} {at})", w.t(lang, "staff_mail_rescanned_at")))
@@ -90,7 +92,7 @@ pub(super) fn ctx(
                 "subject": if r.subject.is_empty() { "—".to_string() } else { r.subject.clone() },
                 "from": from,
                 "at": local_db(lang, r.date),
-                "lines": super::lines(&text),
+                "lines": super::form::lines(&text),
                 "purged": r.purged,
                 "report": r.report_id.as_ref().and_then(|id| reports.get(id)).map(|reference| json!({
                     "reference": reference,

@@ -6,19 +6,18 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::inbox::may_see;
-use super::{
-    errors_ctx, expired, here, input_value, local_time, localise, my_orgs, page_err, parse_local,
-    push_err, render, signed_in, Form, Shown,
-};
+use super::form::{errors_ctx, localise, push_err, Form, Shown};
+use super::page::{here, my_orgs, page_err, render, signed_in, StaffForm};
+use super::when::{input_value, local_time, parse_local};
 use crate::db::{from_db, now};
 use crate::error::ApiError;
 use crate::incidents::model::{proposed_awareness, IncidentCreate};
 use crate::incidents::service;
 use crate::orgs::store::OrgRow;
+use crate::reports::service::staff_may_see as may_see;
 use crate::reports::store as report_store;
 use crate::state::AppState;
-use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
+use crate::web::kit::{redirect, web as pages, Lang, PageError};
 
 /// What the form holds (as typed, or as proposed).
 #[derive(Default)]
@@ -160,15 +159,13 @@ pub async fn form(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let w = pages();
-    let f = Form::parse(&body);
-    if !csrf_ok(&req, &f.get("csrf")) {
-        return expired(&req, lang, "/staff/incidents/new");
-    }
-    let staff = signed_in(&req, lang, "/staff/incidents/new").await?;
     let orgs = my_orgs(&state, &staff, lang).await?;
     let wanted = f.all("reports");
     let chosen = chosen_reports(&state, &staff, wanted.clone(), lang).await?;

@@ -2,7 +2,7 @@
 //! `incidents::next_steps` (the rules), with a link to the part of the page where it is done.
 use serde_json::{json, Value};
 
-use super::page_err;
+use super::page::page_err;
 use crate::assessment::decision::Outcome;
 use crate::assessment::facts::Facts;
 use crate::assessment::store as astore;
@@ -12,7 +12,7 @@ use crate::incidents::service;
 use crate::notifications::{campaign, public, store as nstore};
 use crate::remediation::store as rstore;
 use crate::state::AppState;
-use crate::web::{web as pages, Lang, PageError};
+use crate::web::kit::{web as pages, Lang, PageError};
 
 /// Where on the incident page each step is done.
 fn anchor(step: Step) -> &'static str {

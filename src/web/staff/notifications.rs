@@ -10,11 +10,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::incidents::begin;
-use super::{
-    errors_ctx, expired, here, input_value, lines, local_time, localise, notice, opt_t, page_err,
-    parse_local, push_err, query, render, signed_in, Form, Shown,
-};
+use super::form::{errors_ctx, lines, localise, opt_t, push_err, Form, Shown};
+use super::page::{begin, expired, here, notice, page_err, query, render, signed_in};
+use super::when::{input_value, local_time, parse_local};
 use crate::auth::{store as auth_store, Role, Staff};
 use crate::error::ApiError;
 use crate::notifications::ap::DraftInput;
@@ -24,11 +22,11 @@ use crate::notifications::lifecycle::{
 };
 use crate::notifications::parts::Part;
 use crate::notifications::public;
-use crate::notifications::routes::ctx as nctx;
+use crate::notifications::service::ctx as nctx;
 use crate::notifications::service::{self, Decision, DraftView, FilingInput};
 use crate::notifications::store;
 use crate::state::AppState;
-use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
+use crate::web::kit::{csrf_ok, redirect, web as pages, Lang, PageError};
 
 /// The fields the drafter adds: (name, textarea, for the AP / for letters and notices).
 const FIELDS: [(&str, bool, bool, bool); 27] = [
@@ -152,7 +150,7 @@ fn fields_ctx(
                         "id": id,
                         "label": t(lang, &format!("staff_nf_field_{name}")),
                         "hint": hint,
-                        "describedby": super::described_by(&id, hint.is_some(), error.is_some()),
+                        "describedby": super::form::described_by(&id, hint.is_some(), error.is_some()),
                         "error": error,
                         "textarea": area,
                         "tri": TRI.contains(name),
@@ -795,14 +793,26 @@ pub async fn filing(
 // --- the FG's sign-off ------------------------------------------------------------------------
 
 /// The body of an HTML document (the letter), to show inside the page.
+/// The inside of a rendered page's `<body>`, to show within a staff page. The letter's own `<main>`
+/// landmark (it is a page of its own when printed) becomes a `<div>`: a page has one main landmark.
 fn body_of(html: &str) -> String {
     let lower = html.to_ascii_lowercase();
-    match (lower.find("<body"), lower.rfind("</body>")) {
+    let inner = match (lower.find("<body"), lower.rfind("</body>")) {
         (Some(a), Some(b)) if a < b => {
             let start = lower[a..].find('>').map(|i| a + i + 1).unwrap_or(a);
-            html[start..b].to_string()
+            &html[start..b]
         }
-        _ => html.to_string(),
+        _ => html,
+    };
+    let lead = inner.len() - inner.trim_start().len();
+    match inner.rfind("</main>") {
+        Some(end) if inner[lead..].starts_with("<main") => format!(
+            "{}<div{}</div>{}",
+            &inner[..lead],
+            &inner[lead + "<main".len()..end],
+            &inner[end + "</main>".len()..]
+        ),
+        _ => inner.to_string(),
     }
 }
 
@@ -937,7 +947,7 @@ pub async fn decide(
     let approve = match f.get("decision").as_str() {
         "approve" => true,
         "reject" => false,
-        _ => return Err(super::bad_request(lang)),
+        _ => return Err(super::page::bad_request(lang)),
     };
     let remarks = f.get("remarks");
     let input = Decision {
@@ -1242,19 +1252,19 @@ pub async fn import(
     let mut csrf = String::new();
     let mut file: Option<Vec<u8>> = None;
     let mut too_large = false;
-    let (mut mp, ended) = crate::web::public::guarded_multipart(req.headers(), payload);
-    while let Some(field) = crate::web::public::next_or_incomplete(&mut mp, &ended)
+    let (mut mp, ended) = crate::web::multipart::guarded_multipart(req.headers(), payload);
+    while let Some(field) = crate::web::multipart::next_or_incomplete(&mut mp, &ended)
         .await
-        .map_err(|_| super::bad_request(lang))?
+        .map_err(|_| super::page::bad_request(lang))?
     {
-        let mut field = field.map_err(|_| super::bad_request(lang))?;
+        let mut field = field.map_err(|_| super::page::bad_request(lang))?;
         let name = field.name().unwrap_or("").to_string();
         let mut buf = vec![];
-        while let Some(chunk) = crate::web::public::next_or_incomplete(&mut field, &ended)
+        while let Some(chunk) = crate::web::multipart::next_or_incomplete(&mut field, &ended)
             .await
-            .map_err(|_| super::bad_request(lang))?
+            .map_err(|_| super::page::bad_request(lang))?
         {
-            let chunk = chunk.map_err(|_| super::bad_request(lang))?;
+            let chunk = chunk.map_err(|_| super::page::bad_request(lang))?;
             if buf.len() + chunk.len() > max {
                 too_large = true;
                 continue;
@@ -1808,6 +1818,10 @@ mod tests {
         let ctx = parts_ctx(Lang::Nl, &p);
         assert_eq!(ctx[0]["text"], "Onderwerp");
         assert_eq!(ctx[1]["html"], "<p>x</p>");
+        assert_eq!(
+            body_of("<html><body>\n<main class=\"sheet\"><p>brief</p></main>\n</body></html>"),
+            "\n<div class=\"sheet\"><p>brief</p></div>\n"
+        );
     }
 
     /// Every problem the CSV parser can report comes with Dutch words of its own: no English on a

@@ -13,13 +13,15 @@ use base64::Engine;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-use super::{expired, local_time, my_orgs, page_err, query, render, signed_in, Shown};
+use super::form::Shown;
+use super::page::{expired, my_orgs, page_err, query, render, signed_in};
+use super::when::local_time;
 use crate::error::ApiError;
 use crate::orgs::store::OrgRow;
 use crate::register::import::{self, Mapping, Problem, TARGETS};
 use crate::register::import_service::{self, sha256_hex, ImportOutcome};
 use crate::state::AppState;
-use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
+use crate::web::kit::{csrf_ok, redirect, web as pages, Lang, PageError};
 
 const PATH: &str = "/staff/register/import";
 const MAX_FILE: usize = 5 * 1024 * 1024;
@@ -37,7 +39,7 @@ fn importable(staff: &crate::auth::Staff, orgs: &[OrgRow]) -> Vec<OrgRow> {
 
 fn field_label(lang: Lang, key: &str) -> String {
     let k = key.strip_prefix("mapping.").unwrap_or(key);
-    super::opt_t(lang, &format!("staff_regimp_f_{k}")).unwrap_or_else(|| k.to_string())
+    super::form::opt_t(lang, &format!("staff_regimp_f_{k}")).unwrap_or_else(|| k.to_string())
 }
 
 /// The file's problems, each its own line in the summary: "Regel 3, Titel: vul de titel in".
@@ -87,7 +89,7 @@ fn upload_page(
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let w = pages();
-    let (elist, emap) = super::errors_ctx(&errors);
+    let (elist, emap) = super::form::errors_ctx(&errors);
     let options: Vec<Value> = orgs
         .iter()
         .map(|o| json!({"value": o.slug, "label": o.name, "selected": Some(o.slug.as_str()) == chosen}))
@@ -110,13 +112,13 @@ pub async fn form(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     let staff = signed_in(&req, lang, PATH).await?;
     let orgs = importable(&staff, &my_orgs(&state, &staff, lang).await?);
     if orgs.is_empty() {
-        return Err(super::forbidden(lang));
+        return Err(super::page::forbidden(lang));
     }
     let q = query(&req);
-    let chosen = q
-        .get("org")
-        .cloned()
-        .or_else(|| req.cookie(super::ORG_COOKIE).map(|c| c.value().to_string()));
+    let chosen = q.get("org").cloned().or_else(|| {
+        req.cookie(super::page::ORG_COOKIE)
+            .map(|c| c.value().to_string())
+    });
     upload_page(
         &req,
         lang,
@@ -144,12 +146,12 @@ async fn read_multipart(
         file: None,
         too_large: false,
     };
-    let (mut mp, ended) = crate::web::public::guarded_multipart(req.headers(), payload);
-    while let Some(field) = crate::web::public::next_or_incomplete(&mut mp, &ended)
+    let (mut mp, ended) = crate::web::multipart::guarded_multipart(req.headers(), payload);
+    while let Some(field) = crate::web::multipart::next_or_incomplete(&mut mp, &ended)
         .await
-        .map_err(|_| super::bad_request(lang))?
+        .map_err(|_| super::page::bad_request(lang))?
     {
-        let mut field = field.map_err(|_| super::bad_request(lang))?;
+        let mut field = field.map_err(|_| super::page::bad_request(lang))?;
         let name = field.name().unwrap_or("").to_string();
         let cap = match name.as_str() {
             "file" => MAX_FILE,
@@ -157,11 +159,11 @@ async fn read_multipart(
             _ => 64 * 1024,
         };
         let mut buf = vec![];
-        while let Some(chunk) = crate::web::public::next_or_incomplete(&mut field, &ended)
+        while let Some(chunk) = crate::web::multipart::next_or_incomplete(&mut field, &ended)
             .await
-            .map_err(|_| super::bad_request(lang))?
+            .map_err(|_| super::page::bad_request(lang))?
         {
-            let chunk = chunk.map_err(|_| super::bad_request(lang))?;
+            let chunk = chunk.map_err(|_| super::page::bad_request(lang))?;
             if buf.len() + chunk.len() > cap {
                 p.too_large = true;
                 continue;
@@ -257,7 +259,7 @@ pub async fn post(
                 continue;
             }
             if !TARGETS.iter().any(|(k, _)| *k == target) {
-                super::push_err(
+                super::form::push_err(
                     &mut errors,
                     &format!("col-{i}"),
                     w.t(lang, "staff_err_choice"),
@@ -265,7 +267,7 @@ pub async fn post(
             } else if let std::collections::btree_map::Entry::Vacant(e) = m.entry(target.clone()) {
                 e.insert(h.clone());
             } else {
-                super::push_err(
+                super::form::push_err(
                     &mut errors,
                     &format!("col-{i}"),
                     w.t(lang, "staff_regimp_double")
@@ -394,7 +396,7 @@ fn preview_page(
                     json!({
                         "line": r.line,
                         "title": r.title,
-                        "state": super::opt_t(lang, &format!("staff_state_{}", r.state)).unwrap_or_else(|| r.state.clone()),
+                        "state": super::form::opt_t(lang, &format!("staff_state_{}", r.state)).unwrap_or_else(|| r.state.clone()),
                         "aware": local_time(lang, r.became_aware_at),
                         "notified": opt_time(lang, r.notified_at),
                         "ap_number": r.ap_number,
@@ -426,7 +428,7 @@ fn preview_page(
         .filter(|(f, _)| !f.starts_with("col-"))
         .map(|(f, m)| json!({"field": f, "message": m}))
         .collect();
-    let (elist, emap) = super::errors_ctx(&errors);
+    let (elist, emap) = super::form::errors_ctx(&errors);
     let ctx = json!({
         "title": w.t(lang, "staff_regimp_preview_title"),
         "preview": true,

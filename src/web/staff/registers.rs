@@ -8,9 +8,10 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::{
-    chosen_org, errors_ctx, expired, here, localise, my_orgs, notice, page_err, query, render,
-    signed_in, switcher_ctx, with_cookie, Form, Shown,
+use super::form::{errors_ctx, localise, Form, Shown};
+use super::page::{
+    chosen_org, expired, here, my_orgs, notice, page_err, query, render, signed_in, switcher_ctx,
+    with_cookie, StaffForm,
 };
 use crate::assessment::decision::Outcome;
 use crate::assessment::facts::{GeneralData, IncidentKind, PersonGroup, SpecialCategory};
@@ -20,7 +21,7 @@ use crate::register::activities::{self, Activity, LegalBasis};
 use crate::register::breaches::{Filter, Timeliness};
 use crate::register::{service, stats};
 use crate::state::AppState;
-use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
+use crate::web::kit::{csrf_ok, redirect, web as pages, Lang, PageError};
 
 pub(super) fn outcome_label(lang: Lang, key: &str) -> String {
     Outcome::parse(key)
@@ -157,19 +158,19 @@ pub async fn register(
                 "reference": e.reference,
                 "title": e.title,
                 "organisation": e.organisation,
-                "aware": super::local_time(lang, e.became_aware_at),
+                "aware": super::when::local_time(lang, e.became_aware_at),
                 "kind": e.kind.as_deref().map(|k| kind_label(lang, k)).unwrap_or_else(|| w.t(lang, "staff_fx_missing")),
                 "decision": e.decision.as_deref().map(|d| outcome_label(lang, d)).unwrap_or_else(|| w.t(lang, "staff_register_no_decision")),
                 "notified": match e.timeliness {
                     Timeliness::NotNotified => "—".to_string(),
-                    t => format!("{} ({})", e.notified_at.map(|n| super::local_time(lang, n)).unwrap_or_default(), if t == Timeliness::Within { w.t(lang, "staff_notified_in_time") } else { w.t(lang, "staff_notified_late") }),
+                    t => format!("{} ({})", e.notified_at.map(|n| super::when::local_time(lang, n)).unwrap_or_default(), if t == Timeliness::Within { w.t(lang, "staff_notified_in_time") } else { w.t(lang, "staff_notified_late") }),
                 },
-                "withdrawn": e.notification_withdrawn_at.map(|t| format!("{} {}", w.t(lang, "staff_notification_withdrawn_at"), super::local_time(lang, t))),
+                "withdrawn": e.notification_withdrawn_at.map(|t| format!("{} {}", w.t(lang, "staff_notification_withdrawn_at"), super::when::local_time(lang, t))),
                 "late_awareness_reason": e.late_awareness_reason,
                 "late": e.timeliness == Timeliness::After,
                 "open_measures": e.open_measures,
                 "overdue": e.measures.iter().any(|m| m.overdue),
-                "state": super::opt_t(lang, &format!("staff_state_{}", e.state)).unwrap_or_else(|| e.state.clone()),
+                "state": super::form::opt_t(lang, &format!("staff_state_{}", e.state)).unwrap_or_else(|| e.state.clone()),
             })
         })
         .collect();
@@ -448,14 +449,12 @@ fn org_of(orgs: &[OrgRow], slug: &str) -> Option<OrgRow> {
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let f = Form::parse(&body);
-    if !csrf_ok(&req, &f.get("csrf")) {
-        return expired(&req, lang, "/staff/activities");
-    }
-    let staff = signed_in(&req, lang, "/staff/activities").await?;
     let orgs = my_orgs(&state, &staff, lang).await?;
     let Some(org) = org_of(&orgs, &f.get("org")) else {
         return Err(PageError::not_found(lang));
@@ -500,23 +499,23 @@ pub async fn import(
     let mut fields: HashMap<String, String> = HashMap::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut too_large = false;
-    let (mut mp, ended) = crate::web::public::guarded_multipart(req.headers(), payload);
-    while let Some(field) = crate::web::public::next_or_incomplete(&mut mp, &ended)
+    let (mut mp, ended) = crate::web::multipart::guarded_multipart(req.headers(), payload);
+    while let Some(field) = crate::web::multipart::next_or_incomplete(&mut mp, &ended)
         .await
-        .map_err(|_| super::bad_request(lang))?
+        .map_err(|_| super::page::bad_request(lang))?
     {
-        let mut field = field.map_err(|_| super::bad_request(lang))?;
+        let mut field = field.map_err(|_| super::page::bad_request(lang))?;
         let name = field.name().unwrap_or("").to_string();
         let filename = field
             .content_disposition()
             .and_then(|d| d.get_filename())
             .map(String::from);
         let mut buf = vec![];
-        while let Some(chunk) = crate::web::public::next_or_incomplete(&mut field, &ended)
+        while let Some(chunk) = crate::web::multipart::next_or_incomplete(&mut field, &ended)
             .await
-            .map_err(|_| super::bad_request(lang))?
+            .map_err(|_| super::page::bad_request(lang))?
         {
-            let chunk = chunk.map_err(|_| super::bad_request(lang))?;
+            let chunk = chunk.map_err(|_| super::page::bad_request(lang))?;
             if buf.len() + chunk.len() > 5 * 1024 * 1024 {
                 too_large = true;
                 continue;
@@ -680,20 +679,17 @@ pub async fn update(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Bytes,
+    StaffForm {
+        lang,
+        form: f,
+        staff,
+    }: StaffForm,
 ) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
     let id = path.into_inner();
-    let f = Form::parse(&body);
-    let back = format!("/staff/activities/{id}");
-    if !csrf_ok(&req, &f.get("csrf")) {
-        return expired(&req, lang, &back);
-    }
-    let staff = signed_in(&req, lang, &back).await?;
     let version: i64 = f
         .get("version")
         .parse()
-        .map_err(|_| super::bad_request(lang))?;
+        .map_err(|_| super::page::bad_request(lang))?;
     let a = activity_from_form(&f);
     let (s, i, a2) = (staff.clone(), id.clone(), a.clone());
     match state

@@ -4,13 +4,14 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::{errors_ctx, expired, page_err, render, Form, Shown};
+use super::form::{errors_ctx, Form, Shown};
+use super::page::{expired, page_err, render};
 use crate::auth::admin;
 use crate::db::now;
 use crate::error::ApiError;
+use crate::http::ratelimit::{check, client_ip};
 use crate::state::AppState;
-use crate::web::ratelimit::{check, client_ip};
-use crate::web::{csrf_ok, redirect, web as pages, Lang, PageError};
+use crate::web::kit::{csrf_ok, redirect, web as pages, Lang, PageError};
 
 fn page(
     req: &HttpRequest,

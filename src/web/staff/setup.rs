@@ -5,18 +5,17 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::{
-    errors_ctx, expired, forbidden, here, localise, page_err, push_err, render, signed_in, Form,
-    Shown,
-};
+use super::form::{errors_ctx, localise, push_err, Form, Shown};
+use super::page::{expired, forbidden, here, page_err, render, signed_in};
+use crate::auth::account::new_user_problems;
 use crate::auth::login::{authenticate, session_cookie};
 use crate::auth::secrets::hash_password;
 use crate::auth::throttle::Policy;
-use crate::auth::{account, routes::new_user_problems, store as auth_store, Role, Staff};
+use crate::auth::{account, store as auth_store, Role, Staff};
 use crate::error::ApiError;
 use crate::orgs::store as org_store;
 use crate::state::AppState;
-use crate::web::{csrf_ok, web as pages, Lang, PageError};
+use crate::web::kit::{csrf_ok, web as pages, Lang, PageError};
 
 fn form_page(
     req: &HttpRequest,
@@ -50,8 +49,11 @@ fn spent_page(req: &HttpRequest, lang: Lang) -> Result<HttpResponse, PageError> 
 /// says the link is spent and leads to the login.
 pub async fn form(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let lang = Lang::of(&req);
-    let code = super::query(&req).get("code").cloned().unwrap_or_default();
-    crate::web::ratelimit::limit_api(&req, |l| &l.credentials).map_err(|e| page_err(lang, e))?;
+    let code = super::page::query(&req)
+        .get("code")
+        .cloned()
+        .unwrap_or_default();
+    crate::http::ratelimit::limit_api(&req, |l| &l.credentials).map_err(|e| page_err(lang, e))?;
     let c2 = code.clone();
     let open = state
         .db(move |c| account::setup_open(c, &c2))
@@ -77,10 +79,10 @@ pub async fn submit(
         return expired(
             &req,
             lang,
-            &format!("/setup?code={}", crate::web::urlencode(&code)),
+            &format!("/setup?code={}", crate::web::kit::urlencode(&code)),
         );
     }
-    crate::web::ratelimit::limit_api(&req, |l| &l.credentials).map_err(|e| page_err(lang, e))?;
+    crate::http::ratelimit::limit_api(&req, |l| &l.credentials).map_err(|e| page_err(lang, e))?;
     let email = f.get("email").trim().to_string();
     let name = f.get("display_name").trim().to_string();
     let password = f.get("password");
@@ -121,7 +123,7 @@ pub async fn submit(
     match outcome {
         Ok((staff, Ok((_, token)))) => {
             tracing::info!(user = %staff.id, "first administrator created (page)");
-            let (_, fresh) = crate::web::fresh_csrf(&req);
+            let (_, fresh) = crate::web::kit::fresh_csrf(&req);
             Ok(HttpResponse::SeeOther()
                 .cookie(session_cookie(&state, token))
                 .cookie(fresh)
@@ -129,7 +131,9 @@ pub async fn submit(
                 .finish())
         }
         // Made, but the sign-in did not follow (it cannot fail for a new account): to the login.
-        Ok((_, Err(_))) => Ok(crate::web::redirect("/staff/login?next=%2Fstaff%2Fstart")),
+        Ok((_, Err(_))) => Ok(crate::web::kit::redirect(
+            "/staff/login?next=%2Fstaff%2Fstart",
+        )),
         Err(ApiError::Forbidden(_)) => spent_page(&req, lang),
         Err(e) => Err(page_err(lang, e)),
     }

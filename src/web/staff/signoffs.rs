@@ -5,11 +5,13 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::{here, local_db, opt_t, page_err, render, signed_in};
+use super::form::opt_t;
+use super::page::{here, page_err, render, signed_in};
+use super::when::local_db;
 use crate::db::{from_db, now};
 use crate::notifications::lifecycle::DraftStatus;
 use crate::state::AppState;
-use crate::web::{web as pages, Lang, PageError};
+use crate::web::kit::{web as pages, Lang, PageError};
 
 /// `GET /staff/te-tekenen`. Someone who is nowhere an FG gets 403.
 pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {

@@ -79,7 +79,14 @@ function watch(page) {
 
 /** Run axe-core (all its rules except the experimental ones: its defaults) on the page as it is now. */
 export async function axeCheck(page, name) {
-  await page.addScriptTag({ url: AXE_PATH });
+  if (await pageAllowsOwnScripts(page)) {
+    await page.addScriptTag({ url: AXE_PATH });
+  } else {
+    // A page whose CSP allows no script at all (the print pages: `default-src 'none'`): axe-core
+    // is evaluated through the DevTools protocol, which the page's CSP does not govern; the CSP
+    // stays in force for everything the page loads itself.
+    await page.evaluate(AXE_SOURCE);
+  }
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
   findings.axeChecked.push(name);
   for (const v of result.violations) {
@@ -94,6 +101,16 @@ export async function axeCheck(page, name) {
     });
   }
   return result.violations;
+}
+
+/** Whether the page's Content-Security-Policy lets it load a same-origin script. */
+async function pageAllowsOwnScripts(page) {
+  // Asked outside the page (its own fetch would be subject to its CSP), with its cookies.
+  const r = await page.context().request.get(page.url(), { maxRedirects: 0 }).catch(() => null);
+  const csp = r?.headers()['content-security-policy'] || '';
+  const d = Object.fromEntries(csp.split(';').map((x) => x.trim().split(/\s+/)).filter((x) => x[0]).map(([k, ...v]) => [k, v]));
+  const scripts = d['script-src'] || d['default-src'];
+  return !scripts || scripts.includes("'self'");
 }
 
 export function formatAxe(list) {
@@ -125,10 +142,24 @@ export function clearScreenshots() {
 export function horizontalOverflow(page) {
   return page.evaluate(() => {
     const d = document.documentElement;
-    const wide = [...document.querySelectorAll('body *')]
-      .filter((e) => e.getBoundingClientRect().right > d.clientWidth + 1)
+    const sticksOut = (e) => e.getBoundingClientRect().right > d.clientWidth + 1;
+    // The outermost boxes that stick out first (their parent does not): where to look.
+    const all = [...document.querySelectorAll('body *')].filter(sticksOut);
+    const wide = [...all.filter((e) => !sticksOut(e.parentElement)), ...all.filter((e) => sticksOut(e.parentElement))]
       .slice(0, 5)
-      .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${String(e.className).split(' ').join('.')}` : ''}`);
+      .map((e, i) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${String(e.className).split(' ').join('.')}` : ''}`
+        + (i === 0 ? ` [${Math.round(e.getBoundingClientRect().width)} px: ${e.outerHTML.slice(0, 160).replace(/\s+/g, ' ')}]` : ''));
+    if (!wide.length && d.scrollWidth > d.clientWidth) {
+      // No box sticks out: then text does (a word too long for its box, overflowing it).
+      const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      const range = document.createRange();
+      for (let n = walk.nextNode(); n && wide.length < 5; n = walk.nextNode()) {
+        range.selectNodeContents(n);
+        if (range.getBoundingClientRect().right > d.clientWidth + 1) {
+          wide.push(`text in ${n.parentElement.tagName.toLowerCase()}: "${n.textContent.trim().slice(0, 40)}"`);
+        }
+      }
+    }
     return { scrollWidth: d.scrollWidth, clientWidth: d.clientWidth, wide };
   });
 }

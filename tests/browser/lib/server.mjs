@@ -33,6 +33,11 @@ function serverEnv(dir) {
     MELDPUNT__SERVER__WORKERS: '2',
     MELDPUNT__MAIL__TRANSPORT: 'file',
     MELDPUNT__MAIL__FILE_DIR: path.join(dir, 'outbox'),
+    // Each server's own audit checkpoints and key: a checkpoint file shared between runs (the
+    // default, data/ under the working directory) does not match a fresh database, and every
+    // start logged "audit checkpoint not written … REWRITTEN".
+    MELDPUNT__AUDIT__CHECKPOINT_FILE: path.join(dir, 'audit-checkpoints.jsonl'),
+    MELDPUNT__SECURITY__KEY_FILE: path.join(dir, 'meldpunt.key'),
     // Every submission in these tests comes from 127.0.0.1: lift the per-address limit so the
     // flows do not run into it (the limit itself is tested in tests/api).
     MELDPUNT__LIMITS__SUBMISSIONS_PER_MINUTE: '1000',
