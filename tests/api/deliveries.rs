@@ -310,15 +310,9 @@ async fn deliveries_page(app: TestApp) {
         html.contains("SVB") && html.contains("nog informeren"),
         "{html}"
     );
-    let start = html.find("/deliveries/").unwrap();
-    let action: String = html[start - 60..]
-        .split("action=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let end = html.find("/told\"").unwrap() + "/told".len();
+    let begin = html[..end].rfind("action=\"").unwrap() + "action=\"".len();
+    let action = html[begin..end].to_string();
     assert!(action.ends_with("/told"), "{action}");
     let r = c
         .post(app.url(&action))
