@@ -683,14 +683,26 @@ mod tests {
         // A background worker's thread: its own pooled connection, no writer entered.
         let mut c = crate::db::connect(&url).unwrap();
         crate::db::write_tx(&mut c, |c| insert(c, "bg")).unwrap();
-        assert_eq!(w.stats(), Stats { jobs: 1, commits: 1 });
+        assert_eq!(
+            w.stats(),
+            Stats {
+                jobs: 1,
+                commits: 1
+            }
+        );
         // Inside a transaction already open on that connection: a SAVEPOINT of it, not a job.
         c.transaction(|c| {
             insert(c, "outer")?;
             crate::db::write_tx(c, |c| insert(c, "inner"))
         })
         .unwrap();
-        assert_eq!(w.stats(), Stats { jobs: 1, commits: 1 });
+        assert_eq!(
+            w.stats(),
+            Stats {
+                jobs: 1,
+                commits: 1
+            }
+        );
         assert_eq!(committed(&url), ["bg", "inner", "outer"]);
         // Another database's connection does not go through this writer.
         let (_d2, url2, _) = {
