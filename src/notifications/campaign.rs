@@ -20,10 +20,7 @@ use crate::error::{ApiError, ApiResult, FieldError};
 use crate::incidents::access::visible;
 use crate::outbox::{self, NewMessage};
 
-/// The outbox kind of a campaign's e-mails (and of its gate).
-pub fn outbox_kind(campaign_id: &str) -> String {
-    format!("campaign:{campaign_id}")
-}
+pub use super::store::outbox_kind;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
@@ -893,7 +890,7 @@ pub fn letters_output(
     for i in 0..l.len() {
         let f = l.render(i)?;
         // Where the letter lands in the merged PDF (letters.pdf): laid out the same way.
-        let n = super::pdf::letter_pages(&f.html);
+        let n = letters::letter_pages(&f.html);
         index.push_str(&l.index_row(i, &f.file_name, (page + 1, page + n)));
         page += n;
         files.push(f);

@@ -469,3 +469,13 @@ mod csp_tests {
         assert!(!letter_csp("<style>a{}").contains("sha256"));
     }
 }
+
+/// A letter's pages, laid out as in the PDF.
+pub fn letter_layout(html: &str) -> crate::pdf::Laid {
+    crate::pdf::layout(&crate::pdf::html::to_blocks(html))
+}
+
+/// How many pages a letter takes.
+pub fn letter_pages(html: &str) -> usize {
+    letter_layout(html).len()
+}

@@ -137,15 +137,7 @@ pub fn ap_pdf(v: &DraftView, created: chrono::DateTime<chrono::Utc>) -> Option<V
     ))
 }
 
-/// A letter's pages, laid out as in the PDF.
-pub fn letter_layout(html: &str) -> pdf::Laid {
-    pdf::layout(&pdf::html::to_blocks(html))
-}
-
-/// How many pages a letter takes.
-pub fn letter_pages(html: &str) -> usize {
-    letter_layout(html).len()
-}
+pub use super::letters::{letter_layout, letter_pages};
 
 /// The BCP 47 tag of a recipient's language.
 pub fn lang_tag(language: &str) -> &'static str {

@@ -198,9 +198,9 @@ pub fn informed(c: &mut DbConn, incident_id: &str, at: DateTime<Utc>) -> ApiResu
             _ => out.by_letter += ok + failed,
         }
     }
-    out.public_notice_at = super::public::for_incident(c, incident_id)?
+    out.public_notice_at = store::public_notice_windows(c, incident_id)?
         .into_iter()
-        .map(|n| (from_db(n.published_at), n.withdrawn_at.map(from_db)))
+        .map(|(p, w)| (from_db(p), w.map(from_db)))
         .filter(|(p, w)| *p <= at && w.map(|w| w > at).unwrap_or(true))
         .map(|(p, _)| p)
         .min();

@@ -267,7 +267,7 @@ pub fn reached(c: &mut DbConn, incident_id: &str) -> QueryResult<Vec<(String, St
 
 /// Counts of a campaign's e-mails by outbox status.
 pub fn email_counts(c: &mut DbConn, campaign_id: &str) -> QueryResult<Vec<(String, i64)>> {
-    let kind = super::campaign::outbox_kind(campaign_id);
+    let kind = outbox_kind(campaign_id);
     outbox::table
         .filter(outbox::kind.eq(kind))
         .group_by(outbox::status)
@@ -287,7 +287,7 @@ pub fn letter_counts(c: &mut DbConn, campaign_id: &str) -> QueryResult<Vec<(Stri
 
 /// E-mails sent in the last `since` (for the rate).
 pub fn sent_since(c: &mut DbConn, campaign_id: &str, since: NaiveDateTime) -> QueryResult<i64> {
-    let kind = super::campaign::outbox_kind(campaign_id);
+    let kind = outbox_kind(campaign_id);
     outbox::table
         .filter(outbox::kind.eq(kind))
         .filter(outbox::status.eq("sent"))
@@ -466,10 +466,7 @@ pub fn informed_counts(
         .group_by(notice_messages::channel)
         .select((notice_messages::channel, diesel::dsl::count_star()))
         .load(c)?;
-    let kinds: Vec<String> = campaigns
-        .iter()
-        .map(|id| super::campaign::outbox_kind(id))
-        .collect();
+    let kinds: Vec<String> = campaigns.iter().map(|id| outbox_kind(id)).collect();
     let failed: i64 = outbox::table
         .filter(outbox::kind.eq_any(&kinds))
         .filter(outbox::status.eq("failed"))
@@ -482,4 +479,22 @@ pub fn informed_counts(
             (ch, n - f, f)
         })
         .collect())
+}
+
+/// The outbox kind of a campaign's e-mails (and of its gate).
+pub fn outbox_kind(campaign_id: &str) -> String {
+    format!("campaign:{campaign_id}")
+}
+
+/// When each public notice of an incident was published and withdrawn (oldest first).
+pub fn public_notice_windows(
+    c: &mut DbConn,
+    incident_id: &str,
+) -> QueryResult<Vec<(NaiveDateTime, Option<NaiveDateTime>)>> {
+    use crate::db::schema::public_notices;
+    public_notices::table
+        .filter(public_notices::incident_id.eq(incident_id))
+        .order((public_notices::published_at.asc(), public_notices::id.asc()))
+        .select((public_notices::published_at, public_notices::withdrawn_at))
+        .load(c)
 }
