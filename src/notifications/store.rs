@@ -290,7 +290,7 @@ pub fn sent_since(c: &mut DbConn, campaign_id: &str, since: NaiveDateTime) -> Qu
     let kind = outbox_kind(campaign_id);
     outbox::table
         .filter(outbox::kind.eq(kind))
-        .filter(outbox::status.eq("sent"))
+        .filter(outbox::status.eq(crate::outbox::OutboxStatus::Sent))
         .filter(outbox::sent_at.ge(since))
         .count()
         .get_result_on(c)
@@ -380,6 +380,32 @@ pub fn recipient_count(c: &mut DbConn, incident_id: &str) -> QueryResult<i64> {
         .get_result_on(c)
 }
 
+/// How many messages a campaign has (the total of its list of messages).
+pub fn message_count(c: &mut DbConn, campaign_id: &str) -> QueryResult<i64> {
+    notice_messages::table
+        .filter(notice_messages::campaign_id.eq(campaign_id))
+        .count()
+        .get_result_on(c)
+}
+
+/// One page of the recipients in the order of [`recipients`] (the API's list).
+pub fn recipients_page(
+    c: &mut DbConn,
+    incident_id: &str,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<RecipientRow>> {
+    notice_recipients::table
+        .filter(notice_recipients::incident_id.eq(incident_id))
+        .order((
+            notice_recipients::created_at.asc(),
+            notice_recipients::line_no.asc(),
+        ))
+        .offset(offset)
+        .limit(limit)
+        .load_on(c)
+}
+
 /// One page of recipients in list order.
 pub fn recipient_page(
     c: &mut DbConn,
@@ -431,7 +457,7 @@ pub fn failed_messages(
         .inner_join(notice_recipients::table)
         .inner_join(outbox::table.on(notice_messages::outbox_id.eq(outbox::id.nullable())))
         .filter(notice_messages::campaign_id.eq(campaign_id))
-        .filter(outbox::status.eq("failed"))
+        .filter(outbox::status.eq(crate::outbox::OutboxStatus::Failed))
         .order(notice_recipients::line_no.asc())
         .offset(offset)
         .limit(limit)
@@ -469,7 +495,7 @@ pub fn informed_counts(
     let kinds: Vec<String> = campaigns.iter().map(|id| outbox_kind(id)).collect();
     let failed: i64 = outbox::table
         .filter(outbox::kind.eq_any(&kinds))
-        .filter(outbox::status.eq("failed"))
+        .filter(outbox::status.eq(crate::outbox::OutboxStatus::Failed))
         .count()
         .get_result_on(c)?;
     Ok(per_channel
