@@ -202,6 +202,11 @@ async fn render_metrics(state: &AppState) -> HttpResponse {
         crate::deliveries::routes::add,
         crate::deliveries::routes::told,
         crate::deliveries::routes::remove,
+        crate::shared::routes::split,
+        crate::shared::routes::linked,
+        crate::shared::routes::origin,
+        crate::shared::routes::set_notified_at,
+        crate::shared::routes::accept,
     ),
     components(schemas(crate::reports::model::ReporterView, crate::auth::Membership))
 )]

@@ -261,6 +261,7 @@ impl Application {
                 .configure(crate::signals::routes::configure)
                 .configure(crate::processors::routes::configure)
                 .configure(crate::deliveries::routes::configure)
+                .configure(crate::shared::routes::configure)
                 .configure(crate::web::configure)
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::NotFound)

@@ -122,6 +122,8 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "processor/links",
     "processor/report_notice",
     "processor/deliveries",
+    "staff/shared_linked",
+    "staff/shared_origin",
 );
 
 const MESSAGES: &[(Lang, &str)] = &[
@@ -141,6 +143,8 @@ const MESSAGES: &[(Lang, &str)] = &[
     (Lang::En, include_str!("../../locales/en/signals.json")),
     (Lang::Nl, include_str!("../../locales/nl/processors.json")),
     (Lang::En, include_str!("../../locales/en/processors.json")),
+    (Lang::Nl, include_str!("../../locales/nl/shared.json")),
+    (Lang::En, include_str!("../../locales/en/shared.json")),
 ];
 
 impl Web {
