@@ -751,3 +751,327 @@ async fn access_matrix(app: TestApp) {
     }
 }
 both!(access_matrix);
+
+// --- the pages ------------------------------------------------------------------------------
+
+/// A browser of its own (cookies), signed in as one person.
+struct Browser<'a> {
+    app: &'a TestApp,
+    client: reqwest::Client,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Browser<'a> {
+        Browser {
+            app,
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> (u16, String, String) {
+        let r = self.client.get(self.app.url(path)).send().await.unwrap();
+        let loc = r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (r.status().as_u16(), loc, r.text().await.unwrap())
+    }
+
+    async fn page(&self, path: &str) -> String {
+        let (s, _, html) = self.get(path).await;
+        assert_eq!(s, 200, "{path}: {html}");
+        html
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+        let r = self
+            .client
+            .post(self.app.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let loc = r
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (r.status().as_u16(), loc, r.text().await.unwrap())
+    }
+
+    async fn sign_in(app: &'a TestApp, email: &str) -> Browser<'a> {
+        let b = Browser::new(app);
+        let html = b.page("/staff/login").await;
+        let csrf = crate::staff_pages::csrf_of(&html);
+        let (s, _, _) = b
+            .post(
+                "/staff/login",
+                &[
+                    ("csrf", &csrf),
+                    ("email", email),
+                    ("password", crate::helpers::PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(s, 303, "sign in {email}");
+        b
+    }
+}
+
+fn local(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::Amsterdam)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// The shared team splits on its page (errors in Dutch and English), sees the parts; a
+/// controller corrects its notice moment and takes a change over ("Overnemen") on its page;
+/// nobody else sees either page.
+async fn the_pages_split_show_and_take_over(app: TestApp) {
+    let cast = cast(&app);
+    let id = shared_incident(&app, &cast).await;
+    let team = Browser::sign_in(&app, &cast.dienst.email).await;
+    let html = team.page(&format!("/staff/incidents/{id}")).await;
+    assert!(
+        html.contains(&format!("/staff/incidents/{id}/shared")),
+        "hook"
+    );
+    let page = format!("/staff/incidents/{id}/shared");
+    let html = team.page(&page).await;
+    assert!(
+        html.contains("Gemeente oost (contract: melden binnen 24 uur)"),
+        "{html}"
+    );
+    assert!(html.contains("nog niet verdeeld"));
+    assert!(!html.contains("Gemeente noord"), "not linked: not offered");
+    let csrf = crate::staff_pages::csrf_of(&html);
+    let split = format!("{page}/split");
+
+    // Nothing chosen; a moment that is no moment; one before the shared organisation knew.
+    let (s, _, html) = team.post(&split, &[("csrf", &csrf)]).await;
+    assert_eq!(s, 422);
+    assert!(
+        html.contains("kies ten minste één verwerkingsverantwoordelijke"),
+        "{html}"
+    );
+    let (s, _, html) = team
+        .post(
+            &split,
+            &[
+                ("csrf", &csrf),
+                ("controllers", "oost"),
+                ("notified_at", "gisteren"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("Vul een datum en tijd in"), "{html}");
+    assert!(
+        html.contains("value=\"oost\" checked"),
+        "what was ticked stays ticked"
+    );
+    let early = local(Utc::now() - Duration::hours(40));
+    let (s, _, html) = team
+        .post(
+            &split,
+            &[
+                ("csrf", &csrf),
+                ("controllers", "oost"),
+                ("notified_at", &early),
+            ],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(
+        html.contains("vóór het moment waarop de gedeelde organisatie"),
+        "{html}"
+    );
+    // Without the token: the page has expired, nothing made.
+    let (s, _, _) = team.post(&split, &[("controllers", "oost")]).await;
+    assert_eq!(s, 403);
+
+    let (s, loc, _) = team
+        .post(&split, &[("csrf", &csrf), ("controllers", "oost")])
+        .await;
+    assert_eq!(
+        (s, loc.as_str()),
+        (303, format!("{page}?ok=split").as_str())
+    );
+    let html = team.page(&format!("{page}?ok=split")).await;
+    assert!(html.contains("De incidenten bij de opdrachtgevers zijn gemaakt."));
+    assert!(html.contains("Gemeente oost") && html.contains("DL-2026-0001"));
+    assert!(html.contains("nog 7"), "the clock of oost: {html}");
+    // Oost again: refused in words, naming it.
+    let (s, _, html) = team
+        .post(&split, &[("csrf", &csrf), ("controllers", "oost")])
+        .await;
+    assert_eq!(s, 409);
+    assert!(
+        html.contains("Voor oost is al een incident gemaakt."),
+        "{html}"
+    );
+
+    let l = json_ok(
+        app.get(
+            &format!("/api/v1/incidents/{id}/linked"),
+            Some(&cast.dienst.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let part = l["linked"][0]["incident_id"].as_str().unwrap().to_string();
+    let origin = format!("/staff/incidents/{part}/shared-origin");
+
+    // The controller's page.
+    let oost = Browser::sign_in(&app, &cast.oost.email).await;
+    let html = oost.page(&format!("/staff/incidents/{part}")).await;
+    assert!(html.contains(&origin), "hook");
+    let html = oost.page(&origin).await;
+    assert!(
+        html.contains("Gemeente dienst meldde u dit datalek"),
+        "{html}"
+    );
+    assert!(html.contains("Er zijn geen nieuwe wijzigingen."));
+    let csrf = crate::staff_pages::csrf_of(&html);
+    let (s, _, html) = oost
+        .post(
+            &format!("{origin}/notified-at"),
+            &[("csrf", &csrf), ("notified_at", "")],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("Vul dit in"), "{html}");
+    let future = local(Utc::now() + Duration::hours(3));
+    let (s, _, html) = oost
+        .post(
+            &format!("{origin}/notified-at"),
+            &[("csrf", &csrf), ("notified_at", &future)],
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("in de toekomst"), "{html}");
+    let earlier = Utc::now() - Duration::hours(1);
+    let (s, loc, _) = oost
+        .post(
+            &format!("{origin}/notified-at"),
+            &[("csrf", &csrf), ("notified_at", &local(earlier))],
+        )
+        .await;
+    assert_eq!((s, loc), (303, format!("{origin}?ok=notified")));
+    let v = json_ok(
+        app.get(
+            &format!("/api/v1/incidents/{part}/shared-origin"),
+            Some(&cast.oost.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(instant(&v["notified_at"]), local_minute(earlier));
+
+    // A change of the shared facts, taken over on the page.
+    json_ok(
+        app.put(
+            &format!("/api/v1/incidents/{id}/facts"),
+            Some(&cast.dienst.token),
+            facts(300),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let html = oost.page(&origin).await;
+    assert!(html.contains("Overnemen"), "{html}");
+    assert!(html.contains("<td data-label=\"Nieuw\">300</td>"), "{html}");
+    let (s, _, html) = oost
+        .post(
+            &format!("{origin}/accept"),
+            &[("csrf", &csrf), ("version", "1")],
+        )
+        .await;
+    assert_eq!(s, 409);
+    assert!(html.contains("net weer gewijzigd"), "{html}");
+    let (s, _, _) = oost
+        .post(
+            &format!("{origin}/accept"),
+            &[("csrf", &csrf), ("version", "x")],
+        )
+        .await;
+    assert_eq!(s, 400);
+    let (s, loc, _) = oost
+        .post(
+            &format!("{origin}/accept"),
+            &[("csrf", &csrf), ("version", "2")],
+        )
+        .await;
+    assert_eq!((s, loc), (303, format!("{origin}?ok=accepted")));
+    let html = oost.page(&format!("{origin}?ok=accepted")).await;
+    assert!(html.contains("De wijzigingen zijn overgenomen."));
+    assert!(html.contains("Er zijn geen nieuwe wijzigingen."));
+
+    // English.
+    let (s, _, _) = oost.get("/lang/en?next=/").await;
+    assert_eq!(s, 303);
+    let html = oost.page(&origin).await;
+    assert!(
+        html.contains("Notice from the shared organisation"),
+        "{html}"
+    );
+    assert!(html.contains("Gemeente dienst told you of this breach"));
+
+    // Nobody else sees either page; anonymous goes to the login.
+    let west = Browser::sign_in(&app, &cast.west.email).await;
+    let elders = Browser::sign_in(&app, &cast.elders.email).await;
+    for (who, path) in [
+        (&oost, page.clone()),
+        (&west, page.clone()),
+        (&elders, page.clone()),
+        (&team, origin.clone()),
+        (&west, origin.clone()),
+        (&elders, origin.clone()),
+    ] {
+        let (s, _, _) = who.get(&path).await;
+        assert_eq!(s, 404, "{path}");
+    }
+    let anon = Browser::new(&app);
+    for path in [&page, &origin] {
+        let (s, loc, _) = anon.get(path).await;
+        assert_eq!(s, 303, "{path}");
+        assert!(loc.starts_with("/staff/login"), "{loc}");
+    }
+    // Another's form posted with a valid token of one's own: refused, nothing changed.
+    let html = west.page("/staff/incidents").await;
+    let wcsrf = crate::staff_pages::csrf_of(&html);
+    let (s, _, _) = west
+        .post(&split, &[("csrf", &wcsrf), ("controllers", "west")])
+        .await;
+    assert_eq!(s, 404);
+    let (s, _, _) = west
+        .post(
+            &format!("{origin}/accept"),
+            &[("csrf", &wcsrf), ("version", "2")],
+        )
+        .await;
+    assert_eq!(s, 404);
+    let tcsrf = crate::staff_pages::csrf_of(&team.page(&page).await);
+    let (s, _, _) = team
+        .post(
+            &format!("{origin}/notified-at"),
+            &[("csrf", &tcsrf), ("notified_at", &local(earlier))],
+        )
+        .await;
+    assert_eq!(s, 404);
+}
+both!(the_pages_split_show_and_take_over);
+
+/// An instant cut to the minute (as a `datetime-local` field keeps it).
+fn local_minute(t: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::Timelike;
+    t.with_second(0).unwrap().with_nanosecond(0).unwrap()
+}
