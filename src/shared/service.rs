@@ -365,7 +365,7 @@ pub fn linked(c: &mut DbConn, staff: &Staff, shared_id: &str) -> ApiResult<Share
             clock_label_en: st.label_en,
             ap_notified_at: notified.map(from_db),
             facts_version_taken: l.facts_version_taken,
-            change_offered: version > l.facts_version_taken,
+            change_offered: version > l.facts_version_taken && offer(c, l, &shared)?.is_some(),
         });
     }
     let mut candidates: Vec<CandidateView> = controllers
@@ -416,6 +416,10 @@ fn offer(
         return Ok(None);
     }
     let old = facts_at(c, &shared.id, link.facts_version_taken)?;
+    // A new version that changes no value (a fact confirmed, say) offers nothing.
+    if rules::changed_fields(&old, &new).is_empty() {
+        return Ok(None);
+    }
     Ok(Some((version, old, new)))
 }
 

@@ -583,6 +583,19 @@ async fn a_shared_change_is_offered_and_taken_over(app: TestApp) {
         .find(|e| e["action"] == "incident.shared_change_accepted")
         .expect("acceptance audited");
     assert_eq!(acc["after"]["fields"], json!(["people", "records"]));
+    // The same facts recorded again (a new version, no value changed) offer nothing.
+    json_ok(
+        app.put(
+            &format!("/api/v1/incidents/{id}/facts"),
+            Some(&cast.dienst.token),
+            facts(450),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let v = json_ok(app.get(&format!("{o}/shared-origin"), tok).await, 200).await;
+    assert_eq!(v["offer"], Value::Null, "{v}");
 
     // West still has it waiting; the shared team sees that.
     let l = json_ok(
