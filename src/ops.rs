@@ -113,6 +113,11 @@ async fn render_metrics(state: &AppState) -> HttpResponse {
         crate::assessment::routes::put_facts,
         crate::assessment::routes::show,
         crate::assessment::routes::decide,
+        crate::shared::routes::split,
+        crate::shared::routes::linked,
+        crate::shared::routes::origin,
+        crate::shared::routes::set_notified_at,
+        crate::shared::routes::accept,
         crate::remediation::routes::list,
         crate::remediation::routes::create,
         crate::remediation::routes::update,
@@ -202,11 +207,6 @@ async fn render_metrics(state: &AppState) -> HttpResponse {
         crate::deliveries::routes::add,
         crate::deliveries::routes::told,
         crate::deliveries::routes::remove,
-        crate::shared::routes::split,
-        crate::shared::routes::linked,
-        crate::shared::routes::origin,
-        crate::shared::routes::set_notified_at,
-        crate::shared::routes::accept,
     ),
     components(schemas(crate::reports::model::ReporterView, crate::auth::Membership))
 )]

@@ -254,6 +254,7 @@ impl Application {
                 .configure(crate::reports::routes::configure)
                 .configure(crate::incidents::routes::configure)
                 .configure(crate::assessment::routes::configure)
+                .configure(crate::shared::routes::configure)
                 .configure(crate::remediation::routes::configure)
                 .configure(crate::register::routes::configure)
                 .configure(crate::notifications::routes::configure)
@@ -261,7 +262,6 @@ impl Application {
                 .configure(crate::signals::routes::configure)
                 .configure(crate::processors::routes::configure)
                 .configure(crate::deliveries::routes::configure)
-                .configure(crate::shared::routes::configure)
                 .configure(crate::web::configure)
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(ApiError::NotFound)

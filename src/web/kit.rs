@@ -116,14 +116,14 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "staff/setup",
     "staff/start",
     "staff/signoffs",
+    "staff/shared_linked",
+    "staff/shared_origin",
     "processor/list",
     "processor/form",
     "processor/notice",
     "processor/links",
     "processor/report_notice",
     "processor/deliveries",
-    "staff/shared_linked",
-    "staff/shared_origin",
 );
 
 const MESSAGES: &[(Lang, &str)] = &[
@@ -141,10 +141,10 @@ const MESSAGES: &[(Lang, &str)] = &[
     (Lang::En, include_str!("../../locales/en/lists.json")),
     (Lang::Nl, include_str!("../../locales/nl/signals.json")),
     (Lang::En, include_str!("../../locales/en/signals.json")),
-    (Lang::Nl, include_str!("../../locales/nl/processors.json")),
-    (Lang::En, include_str!("../../locales/en/processors.json")),
     (Lang::Nl, include_str!("../../locales/nl/shared.json")),
     (Lang::En, include_str!("../../locales/en/shared.json")),
+    (Lang::Nl, include_str!("../../locales/nl/processors.json")),
+    (Lang::En, include_str!("../../locales/en/processors.json")),
 ];
 
 impl Web {
