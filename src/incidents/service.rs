@@ -568,7 +568,19 @@ pub fn update(
     p: &IncidentPatch,
     max_description: usize,
 ) -> ApiResult<()> {
-    write_tx(c, |c| -> ApiResult<()> {
+    write_tx(c, |c| update_in(c, staff, id, p, max_description))
+}
+
+/// As [`update`], inside the caller's write transaction (the incident page saves the incident's
+/// facts and the assessment facts together: see `assessment::service::record_all_facts`).
+pub fn update_in(
+    c: &mut DbConn,
+    staff: &Staff,
+    id: &str,
+    p: &IncidentPatch,
+    max_description: usize,
+) -> ApiResult<()> {
+    {
         let mut row = visible(c, staff, id, true)?;
         if let Some(v) = p.version {
             if v != row.version {
@@ -612,7 +624,7 @@ pub fn update(
             )?;
         }
         Ok(())
-    })
+    }
 }
 
 /// Move to another state (409 when not allowed; 422 when a reason is required and missing).

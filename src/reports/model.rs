@@ -89,6 +89,9 @@ pub struct Acknowledge {
     pub mail_domain: String,
     /// How many acknowledgements may go (see `reports::ack_limits`).
     pub limits: AckLimits,
+    /// The conversation the acknowledgement answers (a mailed report: its Message-ID), so that it
+    /// shows under the reporter's own mail; empty for the form and the API.
+    pub thread: crate::outbox::Thread,
 }
 
 /// Limits on acknowledgements; defined with the settings they come from.
@@ -236,13 +239,13 @@ pub struct ReporterView {
 pub fn status_text(status: &str, language: &str) -> &'static str {
     match (status, language) {
         ("received", "en") => "We have received your report and will look at it soon.",
-        ("received", _) => "We hebben uw melding ontvangen en bekijken die zo snel mogelijk.",
+        ("received", _) => "Wij hebben uw melding ontvangen en bekijken die zo snel mogelijk.",
         ("in_review", "en") => "We are looking into your report.",
-        ("in_review", _) => "We onderzoeken uw melding.",
+        ("in_review", _) => "Wij onderzoeken uw melding.",
         ("linked", "en") => "Your report is being handled as part of an investigation.",
         ("linked", _) => "Uw melding wordt behandeld als onderdeel van een onderzoek.",
         ("closed", "en") => "We have finished handling your report. Thank you.",
-        ("closed", _) => "We hebben uw melding afgehandeld. Dank u wel.",
+        ("closed", _) => "Wij hebben uw melding afgehandeld. Dank u wel.",
         (_, "en") => "Your report is registered.",
         _ => "Uw melding is geregistreerd.",
     }

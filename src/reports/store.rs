@@ -163,7 +163,7 @@ pub fn insert_batch_deferred(
                     subject,
                     body_text: body,
                     body_html: None,
-                    thread: Default::default(),
+                    thread: ack.thread.clone(),
                 },
                 &ack.mail_domain,
                 t,

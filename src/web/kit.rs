@@ -85,6 +85,7 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "staff/incidents",
     "staff/incident",
     "staff/assess",
+    "staff/assess_facts",
     "staff/registers",
     "staff/register_import",
     "staff/statistics",

@@ -469,6 +469,7 @@ async fn submit(
         public_url: state.settings.server.public_url.clone(),
         mail_domain: state.settings.mail_domain(),
         limits: state.settings.limits.ack_limits(),
+        thread: Default::default(),
     });
     let created = intake
         .submit(new)
