@@ -117,6 +117,8 @@ const TEMPLATES: &[(&str, &str)] = embed!(
     "staff/setup",
     "staff/start",
     "staff/signoffs",
+    "staff/shared_linked",
+    "staff/shared_origin",
     "processor/list",
     "processor/form",
     "processor/notice",
@@ -140,6 +142,8 @@ const MESSAGES: &[(Lang, &str)] = &[
     (Lang::En, include_str!("../../locales/en/lists.json")),
     (Lang::Nl, include_str!("../../locales/nl/signals.json")),
     (Lang::En, include_str!("../../locales/en/signals.json")),
+    (Lang::Nl, include_str!("../../locales/nl/shared.json")),
+    (Lang::En, include_str!("../../locales/en/shared.json")),
     (Lang::Nl, include_str!("../../locales/nl/processors.json")),
     (Lang::En, include_str!("../../locales/en/processors.json")),
 ];

@@ -461,6 +461,7 @@ pub(super) async fn incident_page(
         "assess": super::assess::ctx(state, staff, id, lang, &extra).await?,
         "notifications": super::notifications::section_ctx(state, staff, id, lang).await?,
         "next_step": super::next_step::ctx(state, staff, id, lang).await?,
+        "shared": super::shared::incident_hook(state, staff, id, lang).await?,
         "closing": matches!(current, State::Remediation | State::Notified | State::Assessed),
         "closed_info": v.closed_at.map(|t| json!({
             "at": local_time(lang, t),
