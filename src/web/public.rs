@@ -437,11 +437,11 @@ async fn submit(
         .await
     {
         Ok(o) => o,
-        Err(ApiError::Validation(v)) => {
-            errors.extend(v);
+        Err(crate::error::DomainError::Invalid(v)) => {
+            errors.extend(v.into_iter().map(FieldError::from));
             None
         }
-        Err(e) => return Err(PageError::from_api(lang, e)),
+        Err(e) => return Err(PageError::from_domain(lang, e)),
     };
     if !errors.is_empty() {
         let mut shown = localise(lang, &errors);
