@@ -3,10 +3,12 @@ use std::io::Read;
 
 use clap::{Parser, Subcommand};
 
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Actor};
+use crate::auth::admin::Manager;
 use crate::auth::{secrets, store as auth_store, Role};
 use crate::config::Settings;
-use crate::db::{self, now, write_tx, DbConn};
+use crate::db::{self, now, DbConn};
+use crate::error::DomainError;
 use crate::orgs::{store as org_store, OrganisationInput};
 
 #[derive(Parser)]
@@ -283,37 +285,23 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
                 processor_hours,
                 require_2fa: Some(require_2fa),
             };
-            if let Err(crate::error::ApiError::Validation(errs)) = input.validate(true) {
-                for e in errs {
-                    eprintln!("error: {}: {}", e.field, e.message);
-                }
-                return Ok(2);
-            }
             let mut c = open(settings)?;
-            let row = org_store::OrgRow::new_from(&input);
-            let res = write_tx(&mut c, |c| {
-                org_store::insert(c, &row)?;
-                audit::store::append(
-                    c,
-                    &[Entry {
-                        actor: Actor::Cli,
-                        action: "organisation.created".into(),
-                        entity_type: "organisation",
-                        entity_id: row.id.clone(),
-                        organisation_id: Some(row.id.clone()),
-                        before: None,
-                        after: Some(serde_json::json!({"slug": row.slug, "name": row.name})),
-                    }],
-                    now(),
-                )
-            });
-            match res {
-                Ok(()) => {
+            match crate::orgs::service::create(&mut c, Manager::Cli, &input) {
+                Ok(row) => {
                     println!("created organisation {} ({})", row.slug, row.name);
                     Ok(0)
                 }
-                Err(e) if db::is_unique_violation(&e) => {
-                    eprintln!("error: slug: an organisation {:?} exists already", row.slug);
+                Err(DomainError::Invalid(errs)) => {
+                    for e in errs {
+                        if e.field == "slug" && e.message == "already in use" {
+                            eprintln!(
+                                "error: slug: an organisation {:?} exists already",
+                                input.slug.as_deref().unwrap_or_default()
+                            );
+                        } else {
+                            eprintln!("error: {}: {}", e.field, e.message);
+                        }
+                    }
                     Ok(2)
                 }
                 Err(e) => Err(e.into()),
@@ -358,7 +346,7 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
             };
             let user = match accounts::by_email(&mut c, Manager::Cli, &email) {
                 Ok(u) => u,
-                Err(crate::error::ApiError::NotFound) => {
+                Err(crate::error::DomainError::NotFound) => {
                     eprintln!("error: email: no user {email:?}");
                     return Ok(2);
                 }
@@ -401,7 +389,7 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
                     println!("{msg}");
                     Ok(0)
                 }
-                Err(crate::error::ApiError::Refused(r)) => {
+                Err(crate::error::DomainError::Refused(r)) => {
                     eprintln!("error: {}", r.detail);
                     Ok(2)
                 }
@@ -452,66 +440,49 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
                 None => None,
             };
             let existing = auth_store::user_by_email(&mut c, &email)?;
-            let hash = if existing.is_none() {
-                let mut pw = String::new();
-                std::io::stdin().read_to_string(&mut pw)?;
-                let pw = pw.trim_end_matches(['\n', '\r']).to_string();
-                if let Some(p) = secrets::password_problem(&pw) {
-                    eprintln!("error: password (stdin): {p}");
-                    return Ok(2);
+            let first_role = role.zip(org_row.as_ref()).map(|(r, o)| (o.id.clone(), r));
+            let (email, role_given) = match existing {
+                Some(u) => (u.email, false),
+                None => {
+                    let mut pw = String::new();
+                    std::io::stdin().read_to_string(&mut pw)?;
+                    let pw = pw.trim_end_matches(['\n', '\r']).to_string();
+                    if let Some(p) = secrets::password_problem(&pw) {
+                        eprintln!("error: password (stdin): {p}");
+                        return Ok(2);
+                    }
+                    let display = name
+                        .clone()
+                        .unwrap_or_else(|| email.split('@').next().unwrap_or("").to_string());
+                    let account = crate::auth::admin::NewAccount {
+                        email,
+                        display_name: display,
+                        password: Some(pw),
+                        is_admin: installation_admin,
+                        language: None,
+                        role: first_role,
+                    };
+                    match crate::auth::admin::create_user(&mut c, Manager::Cli, account) {
+                        Ok(u) => {
+                            println!("created user {}", u.email);
+                            (u.email, true)
+                        }
+                        Err(DomainError::Invalid(errs)) => {
+                            for e in errs {
+                                eprintln!("error: {}: {}", e.field, e.message);
+                            }
+                            return Ok(2);
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
                 }
-                Some(secrets::hash_password(&pw)?)
-            } else {
-                None
             };
-            write_tx(&mut c, |c| -> anyhow::Result<()> {
-                let user = match existing {
-                    Some(u) => u,
-                    None => {
-                        let display = name
-                            .clone()
-                            .unwrap_or_else(|| email.split('@').next().unwrap_or("").to_string());
-                        let u = auth_store::new_user(&email, &display, hash, installation_admin);
-                        auth_store::insert_user(c, &u)?;
-                        audit::store::append(
-                            c,
-                            &[Entry {
-                                actor: Actor::Cli,
-                                action: "user.created".into(),
-                                entity_type: "user",
-                                entity_id: u.id.clone(),
-                                organisation_id: None,
-                                before: None,
-                                after: Some(serde_json::json!({"is_admin": installation_admin})),
-                            }],
-                            now(),
-                        )?;
-                        println!("created user {}", u.email);
-                        u
-                    }
-                };
-                if let (Some(role), Some(o)) = (role, &org_row) {
-                    if auth_store::add_membership(c, &user.id, &o.id, role)? {
-                        audit::store::append(
-                            c,
-                            &[Entry {
-                                actor: Actor::Cli,
-                                action: "membership.added".into(),
-                                entity_type: "organisation",
-                                entity_id: o.id.clone(),
-                                organisation_id: Some(o.id.clone()),
-                                before: None,
-                                after: Some(
-                                    serde_json::json!({"user_id": user.id, "role": role.as_str()}),
-                                ),
-                            }],
-                            now(),
-                        )?;
-                    }
-                    println!("{} is {} in {}", user.email, role.as_str(), o.slug);
+            if let (Some(role), Some(o)) = (role, &org_row) {
+                if !role_given {
+                    crate::orgs::service::add_role(&mut c, Actor::Cli, &o.id, &email, role)?;
                 }
-                Ok(())
-            })?;
+                println!("{} is {} in {}", email, role.as_str(), o.slug);
+            }
             Ok(0)
         }
         Command::Token {
@@ -522,23 +493,17 @@ pub fn run_admin(cmd: Command, settings: &Settings) -> anyhow::Result<i32> {
                 eprintln!("error: email: no such user");
                 return Ok(2);
             };
-            let (id, token) = write_tx(&mut c, |c| -> anyhow::Result<(String, String)> {
-                let (id, token) = auth_store::create_token(c, &user.id, &name)?;
-                audit::store::append(
-                    c,
-                    &[Entry {
-                        actor: Actor::Cli,
-                        action: "user.token_created".into(),
-                        entity_type: "user",
-                        entity_id: user.id.clone(),
-                        organisation_id: None,
-                        before: None,
-                        after: Some(serde_json::json!({"token_id": id, "name": name})),
-                    }],
-                    now(),
-                )?;
-                Ok((id, token))
-            })?;
+            let (id, token) =
+                match crate::auth::account::create_token(&mut c, &user.id, Actor::Cli, &name) {
+                    Ok(made) => made,
+                    Err(DomainError::Invalid(errs)) => {
+                        for e in errs {
+                            eprintln!("error: {}: {}", e.field, e.message);
+                        }
+                        return Ok(2);
+                    }
+                    Err(e) => return Err(e.into()),
+                };
             println!(
                 "created API token {id} for {}; it is shown once:",
                 user.email

@@ -370,3 +370,172 @@ impl FieldProblem {
         }
     }
 }
+
+/// What a service answers when it does not do what was asked. No HTTP in it: the API maps it to
+/// its problem+json (`From<DomainError> for ApiError`), the pages to a page in the person's
+/// language (`web::kit::PageError::from_domain`), the CLI to a message and an exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// No such thing, or not one this person may see (who exists is not told).
+    #[error("not found")]
+    NotFound,
+    /// Refused by the state of things (the API's 409), with a stable code and the English reason.
+    #[error("refused: {}", .0.detail)]
+    Refused(Refusal),
+    /// Refused for want of a right (the API's 403), with a stable code and the English reason.
+    #[error("denied: {}", .0.detail)]
+    Denied(Refusal),
+    /// It changed meanwhile, or is there already (the API's 409 without a code).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Refused input, field by field, each in English and Dutch (the API's 422).
+    #[error("invalid input")]
+    Invalid(Vec<FieldProblem>),
+    /// The database cannot take this now (read-only, full, gone): try again shortly.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// A fault: the cause is logged (it holds no personal data), never shown.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+pub type DomainResult<T> = Result<T, DomainError>;
+
+impl DomainError {
+    /// A coded refusal by the state of things; see [`DomainError::Refused`].
+    pub fn refused(code: &'static str, detail: impl Into<String>) -> DomainError {
+        DomainError::Refused(Refusal {
+            code,
+            detail: detail.into(),
+            args: vec![],
+        })
+    }
+
+    /// A coded refusal for want of a right; see [`DomainError::Denied`].
+    pub fn denied(code: &'static str, detail: impl Into<String>) -> DomainError {
+        DomainError::Denied(Refusal {
+            code,
+            detail: detail.into(),
+            args: vec![],
+        })
+    }
+
+    /// One refused field, in English and Dutch.
+    pub fn field(field: &str, message: &str, message_nl: &str) -> DomainError {
+        DomainError::Invalid(vec![FieldProblem::new(field, message, message_nl)])
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::NotFound => ApiError::NotFound,
+            DomainError::Refused(r) => ApiError::Refused(r),
+            DomainError::Denied(r) => ApiError::Denied(r),
+            DomainError::Conflict(d) => ApiError::Conflict(d),
+            DomainError::Invalid(ps) => ps.into(),
+            DomainError::Unavailable(cause) => ApiError::Unavailable(cause),
+            DomainError::Internal(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl From<Vec<FieldProblem>> for DomainError {
+    fn from(ps: Vec<FieldProblem>) -> Self {
+        DomainError::Invalid(ps)
+    }
+}
+
+impl From<diesel::result::Error> for DomainError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => DomainError::NotFound,
+            other if db_unavailable(&other) => {
+                DomainError::Unavailable(format!("database: {other}"))
+            }
+            other => DomainError::Internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<anyhow::Error> for DomainError {
+    fn from(e: anyhow::Error) -> Self {
+        if let Some(d) = e.downcast_ref::<diesel::result::Error>() {
+            if db_unavailable(d) {
+                return DomainError::Unavailable(format!("database: {e:#}"));
+            }
+        }
+        DomainError::Internal(format!("{e:#}"))
+    }
+}
+
+impl From<FieldProblem> for FieldError {
+    fn from(p: FieldProblem) -> Self {
+        FieldError::bilingual(p.field, p.message, p.message_nl)
+    }
+}
+
+#[cfg(test)]
+mod domain_error_tests {
+    use super::*;
+
+    #[test]
+    fn every_domain_error_keeps_the_api_status_it_had() {
+        use actix_web::ResponseError;
+        let cases: Vec<(DomainError, u16)> = vec![
+            (DomainError::NotFound, 404),
+            (DomainError::refused("x", "no"), 409),
+            (DomainError::denied("x", "no"), 403),
+            (DomainError::Conflict("changed".into()), 409),
+            (DomainError::field("name", "required", "verplicht"), 422),
+            (DomainError::Unavailable("database: locked".into()), 503),
+            (DomainError::Internal("boom".into()), 500),
+        ];
+        for (e, status) in cases {
+            assert_eq!(ApiError::from(e).status_code().as_u16(), status);
+        }
+    }
+
+    #[test]
+    fn field_problems_keep_both_languages_and_the_api_shows_the_english() {
+        let api = ApiError::from(DomainError::field(
+            "slug",
+            "already in use",
+            "al in gebruik",
+        ));
+        let ApiError::Validation(v) = &api else {
+            panic!("not a validation error: {api:?}")
+        };
+        assert_eq!(v[0].field, "slug");
+        assert_eq!(v[0].message, "already in use");
+        assert_eq!(v[0].message_nl.as_deref(), Some("al in gebruik"));
+        let body =
+            actix_web::body::to_bytes(actix_web::ResponseError::error_response(&api).into_body());
+        let body = futures_lite_block(body);
+        assert!(
+            body.contains("already in use") && !body.contains("al in gebruik"),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn an_internal_cause_is_never_shown() {
+        let api = ApiError::from(DomainError::Internal("database: secret detail".into()));
+        let body =
+            actix_web::body::to_bytes(actix_web::ResponseError::error_response(&api).into_body());
+        let body = futures_lite_block(body);
+        assert!(!body.contains("secret detail"), "{body}");
+    }
+
+    fn futures_lite_block<
+        F: std::future::Future<Output = Result<actix_web::web::Bytes, E>>,
+        E: std::fmt::Debug,
+    >(
+        f: F,
+    ) -> String {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        String::from_utf8(rt.block_on(f).unwrap().to_vec()).unwrap()
+    }
+}

@@ -16,7 +16,7 @@ use crate::audit::{self, Actor, Entry};
 use crate::db::schema::{api_tokens, memberships, organisations, password_resets, users};
 use crate::db::Cached;
 use crate::db::{from_db, new_id, to_db, write_tx, DbConn};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{DomainError, DomainResult, FieldProblem};
 use crate::outbox::NewMessage;
 
 /// How long a password reset link works.
@@ -30,7 +30,7 @@ pub enum Manager<'a> {
 }
 
 impl Manager<'_> {
-    fn actor(&self) -> Actor {
+    pub fn actor(&self) -> Actor {
         match self {
             Manager::Staff(s) => s.actor(),
             Manager::Cli => Actor::Cli,
@@ -75,7 +75,7 @@ fn administered(staff: &Staff) -> Vec<String> {
 }
 
 /// (user id, organisation id, slug, role) of every membership of these users.
-fn roles_of(c: &mut DbConn, ids: &[String]) -> ApiResult<Vec<(String, String, String, String)>> {
+fn roles_of(c: &mut DbConn, ids: &[String]) -> DomainResult<Vec<(String, String, String, String)>> {
     Ok(memberships::table
         .inner_join(organisations::table)
         .filter(memberships::user_id.eq_any(ids))
@@ -101,15 +101,16 @@ fn may_manage(m: Manager, target: &UserRow, target_orgs: &[String]) -> bool {
 }
 
 /// The accounts this person manages, by e-mail address.
-pub fn list(c: &mut DbConn, m: Manager) -> ApiResult<Vec<UserView>> {
+pub fn list(c: &mut DbConn, m: Manager) -> DomainResult<Vec<UserView>> {
     let rows: Vec<UserRow> = match m {
         Manager::Cli => users::table.order(users::email.asc()).load_on(c)?,
         Manager::Staff(s) if s.is_admin => users::table.order(users::email.asc()).load_on(c)?,
         Manager::Staff(s) => {
             let mine = administered(s);
             if mine.is_empty() {
-                return Err(ApiError::Forbidden(
-                    "only administrators see the list of users".into(),
+                return Err(DomainError::denied(
+                    "admins_only",
+                    "only administrators see the list of users",
                 ));
             }
             let ids: Vec<String> = memberships::table
@@ -151,21 +152,21 @@ pub fn list(c: &mut DbConn, m: Manager) -> ApiResult<Vec<UserView>> {
 }
 
 /// The account, if this person manages it (else 404: who exists is not told).
-fn target(c: &mut DbConn, m: Manager, user_id: &str) -> ApiResult<UserRow> {
-    let u = store::user_by_id(c, user_id)?.ok_or(ApiError::NotFound)?;
+fn target(c: &mut DbConn, m: Manager, user_id: &str) -> DomainResult<UserRow> {
+    let u = store::user_by_id(c, user_id)?.ok_or(DomainError::NotFound)?;
     let orgs: Vec<String> = roles_of(c, std::slice::from_ref(&u.id))?
         .into_iter()
         .map(|(_, o, ..)| o)
         .collect();
     if !may_manage(m, &u, &orgs) {
-        return Err(ApiError::NotFound);
+        return Err(DomainError::NotFound);
     }
     Ok(u)
 }
 
 /// The account with this e-mail address, if this person manages it.
-pub fn by_email(c: &mut DbConn, m: Manager, email: &str) -> ApiResult<UserRow> {
-    let u = store::user_by_email(c, email)?.ok_or(ApiError::NotFound)?;
+pub fn by_email(c: &mut DbConn, m: Manager, email: &str) -> DomainResult<UserRow> {
+    let u = store::user_by_email(c, email)?.ok_or(DomainError::NotFound)?;
     target(c, m, &u.id)
 }
 
@@ -194,22 +195,27 @@ fn end_resets(c: &mut DbConn, user_id: &str, t: NaiveDateTime) -> QueryResult<us
 
 /// Deactivate an account: it can no longer sign in, and its sessions, API tokens and open reset
 /// links end in the same transaction. Nobody deactivates themselves.
-pub fn deactivate(c: &mut DbConn, m: Manager, user_id: &str, now: DateTime<Utc>) -> ApiResult<()> {
+pub fn deactivate(
+    c: &mut DbConn,
+    m: Manager,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
     let u = target(c, m, user_id)?;
     if m.self_id() == Some(u.id.as_str()) {
-        return Err(ApiError::refused(
+        return Err(DomainError::refused(
             "own_account",
             "you cannot deactivate your own account",
         ));
     }
     if u.deactivated_at.is_some() {
-        return Err(ApiError::refused(
+        return Err(DomainError::refused(
             "deactivated_already",
             "the account is deactivated already",
         ));
     }
     let t = to_db(now);
-    write_tx(c, |c| -> ApiResult<()> {
+    write_tx(c, |c| -> DomainResult<()> {
         diesel::update(users::table.find(&u.id))
             .set(users::deactivated_at.eq(Some(t)))
             .execute_on(c)?;
@@ -231,15 +237,20 @@ pub fn deactivate(c: &mut DbConn, m: Manager, user_id: &str, now: DateTime<Utc>)
 
 /// Reactivate an account. Its API tokens stay revoked (new ones are made when needed); failed
 /// sign-ins are forgotten.
-pub fn reactivate(c: &mut DbConn, m: Manager, user_id: &str, now: DateTime<Utc>) -> ApiResult<()> {
+pub fn reactivate(
+    c: &mut DbConn,
+    m: Manager,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<()> {
     let u = target(c, m, user_id)?;
     if u.deactivated_at.is_none() {
-        return Err(ApiError::refused(
+        return Err(DomainError::refused(
             "active_already",
             "the account is active already",
         ));
     }
-    write_tx(c, |c| -> ApiResult<()> {
+    write_tx(c, |c| -> DomainResult<()> {
         diesel::update(users::table.find(&u.id))
             .set(users::deactivated_at.eq(None::<NaiveDateTime>))
             .execute_on(c)?;
@@ -280,10 +291,10 @@ pub fn send_reset(
     user_id: &str,
     mail: &ResetMail,
     now: DateTime<Utc>,
-) -> ApiResult<ResetSent> {
+) -> DomainResult<ResetSent> {
     let u = target(c, m, user_id)?;
     if u.deactivated_at.is_some() {
-        return Err(ApiError::refused(
+        return Err(DomainError::refused(
             "account_deactivated",
             "the account is deactivated: reactivate it first",
         ));
@@ -305,8 +316,8 @@ pub fn send_reset(
     let (subject, body) = mail
         .templates
         .render("password_reset", lang, &ctx)
-        .map_err(|e| ApiError::Internal(format!("password reset mail: {e}")))?;
-    write_tx(c, |c| -> ApiResult<()> {
+        .map_err(|e| DomainError::Internal(format!("password reset mail: {e}")))?;
+    write_tx(c, |c| -> DomainResult<()> {
         end_resets(c, &u.id, t)?;
         diesel::insert_into(password_resets::table)
             .values((
@@ -346,7 +357,11 @@ pub fn send_reset(
 }
 
 /// The account a reset link belongs to, while the link is unused, unexpired and the account active.
-pub fn reset_owner(c: &mut DbConn, token: &str, now: DateTime<Utc>) -> ApiResult<Option<UserRow>> {
+pub fn reset_owner(
+    c: &mut DbConn,
+    token: &str,
+    now: DateTime<Utc>,
+) -> DomainResult<Option<UserRow>> {
     Ok(password_resets::table
         .inner_join(users::table)
         .filter(password_resets::token_hash.eq(sha256_hex(token.trim())))
@@ -372,19 +387,18 @@ pub fn complete_reset(
     token: &str,
     new_password: &str,
     now: DateTime<Utc>,
-) -> ApiResult<Result<UserRow, ResetRefused>> {
+) -> DomainResult<Result<UserRow, ResetRefused>> {
     if let Some(p) = super::secrets::password_problem(new_password) {
-        return Err(ApiError::Validation(vec![FieldError::bilingual(
+        return Err(DomainError::Invalid(vec![FieldProblem::new(
             "new_password",
             p,
             "ten minste 12 tekens",
         )]));
     }
-    let hash = super::secrets::hash_password(new_password)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let hash = super::secrets::hash_password(new_password)?;
     let t = to_db(now);
     let token_hash = sha256_hex(token.trim());
-    write_tx(c, |c| -> ApiResult<Result<UserRow, ResetRefused>> {
+    write_tx(c, |c| -> DomainResult<Result<UserRow, ResetRefused>> {
         let Some(u) = reset_owner(c, token, now)? else {
             return Ok(Err(ResetRefused::LinkInvalid));
         };
@@ -412,5 +426,98 @@ pub fn complete_reset(
             now,
         )?;
         Ok(Ok(u))
+    })
+}
+
+/// A new account as an administrator (API, page) or the CLI gives it.
+pub struct NewAccount {
+    pub email: String,
+    pub display_name: String,
+    /// Checked and hashed here; none: no password (the CLI giving an existing account a role
+    /// never gets here).
+    pub password: Option<String>,
+    pub is_admin: bool,
+    /// nl (default) or en.
+    pub language: Option<String>,
+    /// A first role: (organisation id, role).
+    pub role: Option<(String, Role)>,
+}
+
+/// Create an account, with its first role if one is given, audited in the same transaction.
+/// Installation administrators create any account; an organisation's administrator creates
+/// accounts (no installation administrators), with a role only in an organisation they administer.
+pub fn create_user(c: &mut DbConn, m: Manager, a: NewAccount) -> DomainResult<Staff> {
+    if let Manager::Staff(s) = m {
+        if !s.is_admin && administered(s).is_empty() {
+            return Err(DomainError::denied(
+                "admins_only",
+                "only administrators create users",
+            ));
+        }
+        if a.is_admin && !s.is_admin {
+            return Err(DomainError::denied(
+                "installation_admins_only",
+                "only installation administrators create administrators",
+            ));
+        }
+    }
+    let mut errs =
+        super::account::new_user_problems(&a.email, &a.display_name, a.password.as_deref());
+    if let Some(l) = &a.language {
+        if l != "nl" && l != "en" {
+            errs.push(FieldProblem::new(
+                "language",
+                "nl or en",
+                "Maak een keuze uit de lijst",
+            ));
+        }
+    }
+    if let (Manager::Staff(s), Some((org_id, _))) = (m, &a.role) {
+        if !s.is_admin && !administered(s).contains(org_id) {
+            errs.push(FieldProblem::new(
+                "user_org",
+                "unknown organisation",
+                "Kies een organisatie",
+            ));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(DomainError::Invalid(errs));
+    }
+    let hash = match &a.password {
+        Some(p) => Some(super::secrets::hash_password(p)?),
+        None => None,
+    };
+    let now = crate::db::now();
+    write_tx(c, |c| -> DomainResult<Staff> {
+        let mut u = store::new_user(&a.email, &a.display_name, hash, a.is_admin);
+        if let Some(l) = &a.language {
+            u.language = l.clone();
+        }
+        store::insert_user(c, &u).map_err(|e| {
+            if crate::db::is_unique_violation(&e) {
+                DomainError::field("email", "already in use", "Dit is al in gebruik")
+            } else {
+                e.into()
+            }
+        })?;
+        let mut created = entry("user.created", &u.id, m.actor());
+        created.after = Some(serde_json::json!({"is_admin": u.is_admin}));
+        let mut entries = vec![created];
+        if let Some((org_id, role)) = &a.role {
+            if store::add_membership(c, &u.id, org_id, *role)? {
+                entries.push(Entry {
+                    actor: m.actor(),
+                    action: "membership.added".into(),
+                    entity_type: "organisation",
+                    entity_id: org_id.clone(),
+                    organisation_id: Some(org_id.clone()),
+                    before: None,
+                    after: Some(serde_json::json!({"user_id": u.id, "role": role.as_str()})),
+                });
+            }
+        }
+        audit::store::append(c, &entries, now)?;
+        Ok(store::staff(c, &u)?)
     })
 }

@@ -9,7 +9,7 @@ use super::throttle::{self, Gate, Policy};
 use super::{store, totp, Staff};
 use crate::audit::{self, Actor, Entry};
 use crate::db::{from_db, now, write_tx, DbConn};
-use crate::error::ApiResult;
+use crate::error::DomainResult;
 use crate::privacy::mask_email;
 use crate::state::AppState;
 
@@ -36,7 +36,7 @@ pub fn authenticate(
     email: &str,
     password: &str,
     code: Option<&str>,
-) -> ApiResult<Result<(Staff, String), LoginFailure>> {
+) -> DomainResult<Result<(Staff, String), LoginFailure>> {
     let t = now();
     let user = match store::user_by_email(c, email)? {
         Some(u) if u.password_hash.is_some() && u.deactivated_at.is_none() => u,
@@ -49,7 +49,7 @@ pub fn authenticate(
     // advance (a success resets the count): tries racing in parallel each see the count the
     // others left, so no more than the policy's tries are ever evaluated.
     let user_id = user.id.clone();
-    let reserved = write_tx(c, |c| -> ApiResult<Result<i32, LoginFailure>> {
+    let reserved = write_tx(c, |c| -> DomainResult<Result<i32, LoginFailure>> {
         let row = store::user_for_update(c, &user_id)?;
         let (failed, lock) = throttle::effective(
             policy,
@@ -88,7 +88,7 @@ pub fn authenticate(
             .filter(|c: &String| !c.is_empty());
         let secret = user
             .totp_plain()
-            .map_err(|e| crate::error::ApiError::Internal(format!("two-factor secret: {e}")))?;
+            .map_err(|e| crate::error::DomainError::Internal(format!("two-factor secret: {e}")))?;
         ok = match (code, &secret) {
             (None, _) => {
                 // The password was right: this try does not count as a failure.
@@ -107,7 +107,7 @@ pub fn authenticate(
         let lock = throttle::lock_after_failures(policy, n, t);
         tracing::warn!(user = %mask_email(&user.email), failures = n, locked = lock.is_some(), "failed login");
         if let Some(until) = lock {
-            write_tx(c, |c| -> ApiResult<()> {
+            write_tx(c, |c| -> DomainResult<()> {
                 store::record_failure(c, &user.id, n, t, Some(until))?;
                 audit::store::append(
                     c,

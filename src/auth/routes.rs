@@ -8,8 +8,7 @@ use super::secrets::hash_password;
 use super::store::{self, TokenInfo};
 use super::throttle::Policy;
 use super::Staff;
-use crate::audit::{self, Actor, Entry};
-use crate::db::{now, write_tx};
+use crate::db::now;
 use crate::error::{ApiError, ApiResult};
 use crate::http::paging::{self, Bounds, Page, PageQuery};
 use crate::http::ApiJson;
@@ -24,23 +23,6 @@ pub struct LoginInput {
     pub totp_code: Option<String>,
     /// A one-time recovery code instead of the app's code.
     pub recovery_code: Option<String>,
-}
-
-fn audit_user(
-    action: &str,
-    user_id: &str,
-    actor: Actor,
-    after: Option<serde_json::Value>,
-) -> Entry {
-    Entry {
-        actor,
-        action: action.into(),
-        entity_type: "user",
-        entity_id: user_id.into(),
-        organisation_id: None,
-        before: None,
-        after,
-    }
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginInput,
@@ -139,7 +121,7 @@ pub struct TotpSetup {
 #[utoipa::path(post, path = "/api/v1/me/totp", tag = "auth", responses((status = 200, body = TotpSetup)))]
 pub async fn totp_begin(state: web::Data<AppState>, staff: Staff) -> ApiResult<HttpResponse> {
     let (secret, otpauth_url) = state
-        .db(move |c| super::account::begin_totp(c, &staff))
+        .service(move |c| super::account::begin_totp(c, &staff))
         .await?;
     Ok(HttpResponse::Ok().json(TotpSetup {
         secret,
@@ -168,7 +150,7 @@ pub async fn totp_confirm(
 ) -> ApiResult<HttpResponse> {
     let code = body.into_inner()?.code;
     let codes = state
-        .db(move |c| super::account::confirm_totp(c, &staff, &code))
+        .service(move |c| super::account::confirm_totp(c, &staff, &code))
         .await?;
     Ok(HttpResponse::Ok().json(RecoveryCodes {
         recovery_codes: codes,
@@ -184,7 +166,7 @@ pub async fn totp_disable(
 ) -> ApiResult<HttpResponse> {
     let code = body.into_inner()?.code;
     state
-        .db(move |c| super::account::disable_totp(c, &staff, &code))
+        .service(move |c| super::account::disable_totp(c, &staff, &code))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -206,7 +188,7 @@ pub async fn password_change(
 ) -> ApiResult<HttpResponse> {
     let p = body.into_inner()?;
     state
-        .db(move |c| {
+        .service(move |c| {
             super::account::change_password(c, &staff, &p.current_password, &p.new_password)
         })
         .await?;
@@ -235,27 +217,9 @@ pub async fn token_create(
     body: ApiJson<TokenInput>,
 ) -> ApiResult<HttpResponse> {
     let name = body.into_inner()?.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::field("name", "1 to 100 characters"));
-    }
     let n = name.clone();
     let (id, token) = state
-        .db(move |c| {
-            write_tx(c, |c| -> ApiResult<(String, String)> {
-                let (id, token) = store::create_token(c, &staff.id, &n)?;
-                audit::store::append(
-                    c,
-                    &[audit_user(
-                        "user.token_created",
-                        &staff.id,
-                        staff.actor(),
-                        Some(serde_json::json!({"token_id": id, "name": n})),
-                    )],
-                    now(),
-                )?;
-                Ok((id, token))
-            })
-        })
+        .service(move |c| super::account::create_token(c, &staff.id, staff.actor(), &n))
         .await?;
     Ok(HttpResponse::Created().json(TokenCreated { id, name, token }))
 }
@@ -287,24 +251,7 @@ pub async fn token_revoke(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     state
-        .db(move |c| {
-            write_tx(c, |c| -> ApiResult<()> {
-                if store::revoke_token(c, &staff.id, &id)? == 0 {
-                    return Err(ApiError::NotFound);
-                }
-                audit::store::append(
-                    c,
-                    &[audit_user(
-                        "user.token_revoked",
-                        &staff.id,
-                        staff.actor(),
-                        Some(serde_json::json!({"token_id": id})),
-                    )],
-                    now(),
-                )?;
-                Ok(())
-            })
-        })
+        .service(move |c| super::account::revoke_token(c, &staff, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -331,13 +278,13 @@ pub async fn setup(
     crate::http::ratelimit::limit_api(&req, |l| &l.credentials)?;
     let input = body.into_inner()?;
     let errs =
-        super::account::new_user_problems(&input.email, &input.display_name, &input.password);
+        super::account::new_user_problems(&input.email, &input.display_name, Some(&input.password));
     if !errs.is_empty() {
-        return Err(ApiError::Validation(errs));
+        return Err(errs.into());
     }
     let hash = hash_password(&input.password)?;
     let staff = state
-        .db(move |c| {
+        .service(move |c| {
             super::account::first_admin(
                 c,
                 &input.setup_code,
@@ -369,63 +316,21 @@ pub async fn user_create(
     staff: Staff,
     body: ApiJson<UserInput>,
 ) -> ApiResult<HttpResponse> {
-    let is_org_admin = staff
-        .memberships
-        .iter()
-        .any(|m| m.effective && m.role == super::Role::Admin);
-    if !(staff.is_admin || is_org_admin) {
-        return Err(ApiError::Forbidden(
-            "only administrators create users".into(),
-        ));
-    }
     let input = body.into_inner()?;
-    if input.is_admin && !staff.is_admin {
-        return Err(ApiError::Forbidden(
-            "only installation administrators create administrators".into(),
-        ));
-    }
-    let mut errs =
-        super::account::new_user_problems(&input.email, &input.display_name, &input.password);
-    if let Some(l) = &input.language {
-        if l != "nl" && l != "en" {
-            errs.push(crate::error::FieldError::new("language", "nl or en"));
-        }
-    }
-    if !errs.is_empty() {
-        return Err(ApiError::Validation(errs));
-    }
-    let hash = hash_password(&input.password)?;
     let created = state
-        .db(move |c| {
-            write_tx(c, |c| -> ApiResult<Staff> {
-                let mut u = store::new_user(
-                    &input.email,
-                    &input.display_name,
-                    Some(hash),
-                    input.is_admin,
-                );
-                if let Some(l) = input.language {
-                    u.language = l;
-                }
-                store::insert_user(c, &u).map_err(|e| {
-                    if crate::db::is_unique_violation(&e) {
-                        ApiError::field("email", "already in use")
-                    } else {
-                        e.into()
-                    }
-                })?;
-                audit::store::append(
-                    c,
-                    &[audit_user(
-                        "user.created",
-                        &u.id,
-                        staff.actor(),
-                        Some(serde_json::json!({"is_admin": u.is_admin})),
-                    )],
-                    now(),
-                )?;
-                Ok(store::staff(c, &u)?)
-            })
+        .service(move |c| {
+            super::admin::create_user(
+                c,
+                super::admin::Manager::Staff(&staff),
+                super::admin::NewAccount {
+                    email: input.email,
+                    display_name: input.display_name,
+                    password: Some(input.password),
+                    is_admin: input.is_admin,
+                    language: input.language,
+                    role: None,
+                },
+            )
         })
         .await?;
     Ok(HttpResponse::Created().json(created))
@@ -443,7 +348,7 @@ pub async fn user_list(
 ) -> ApiResult<HttpResponse> {
     let page = Page::of(&q, LIST_PAGE)?;
     let v = state
-        .db(move |c| super::admin::list(c, super::admin::Manager::Staff(&staff)))
+        .service(move |c| super::admin::list(c, super::admin::Manager::Staff(&staff)))
         .await?;
     Ok(paging::respond_slice(&req, page, v))
 }
@@ -458,7 +363,9 @@ pub async fn user_deactivate(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     state
-        .db(move |c| super::admin::deactivate(c, super::admin::Manager::Staff(&staff), &id, now()))
+        .service(move |c| {
+            super::admin::deactivate(c, super::admin::Manager::Staff(&staff), &id, now())
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -472,7 +379,9 @@ pub async fn user_reactivate(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     state
-        .db(move |c| super::admin::reactivate(c, super::admin::Manager::Staff(&staff), &id, now()))
+        .service(move |c| {
+            super::admin::reactivate(c, super::admin::Manager::Staff(&staff), &id, now())
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -488,7 +397,7 @@ pub async fn user_password_reset(
     let id = path.into_inner();
     let settings = state.settings.clone();
     let v = state
-        .db(move |c| {
+        .service(move |c| {
             let domain = settings.mail_domain();
             super::admin::send_reset(
                 c,
@@ -523,7 +432,7 @@ pub async fn password_reset(
 ) -> ApiResult<HttpResponse> {
     let input = body.into_inner()?;
     let done = state
-        .db(move |c| super::admin::complete_reset(c, &input.token, &input.new_password, now()))
+        .service(move |c| super::admin::complete_reset(c, &input.token, &input.new_password, now()))
         .await?;
     match done {
         Ok(_) => Ok(HttpResponse::NoContent().finish()),

@@ -40,6 +40,31 @@ impl AppState {
         })
         .await?
     }
+
+    /// As [`AppState::db`], for a service that answers in domain terms
+    /// ([`crate::error::DomainError`]): the API maps its answer with `?`, a page in the
+    /// person's language.
+    pub async fn service<T, F>(&self, f: F) -> crate::error::DomainResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> crate::error::DomainResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        use crate::error::DomainError;
+        let (pool, writer) = (self.pool.clone(), self.writer.clone());
+        let span = tracing::Span::current();
+        web::block(move || {
+            let _g = span.enter();
+            let mut conn = pool
+                .get()
+                .map_err(|e| DomainError::Unavailable(format!("database unavailable: {e}")))?;
+            match writer {
+                Some(w) => w.enter(|| f(&mut conn)),
+                None => f(&mut conn),
+            }
+        })
+        .await
+        .map_err(|e| DomainError::Internal(format!("blocking task: {e}")))?
+    }
 }
 
 /// Organisation slugs and ids, cached briefly: the public intake resolves them on every report.

@@ -7,6 +7,8 @@ use crate::db::schema::{incident_handlers, incident_imports, incidents};
 use crate::db::Cached;
 use crate::db::{from_db, to_db, DbConn};
 
+crate::stored_as_text!(State, "incident state");
+
 #[derive(Queryable, Insertable, AsChangeset, Debug, Clone)]
 #[diesel(table_name = incidents, treat_none_as_null = true)]
 pub struct IncidentRow {
@@ -15,7 +17,7 @@ pub struct IncidentRow {
     pub reference: String,
     pub title: String,
     pub description: String,
-    pub state: String,
+    pub state: State,
     pub state_reason: Option<String>,
     pub breach_started_at: Option<NaiveDateTime>,
     pub breach_ended_at: Option<NaiveDateTime>,
@@ -88,7 +90,7 @@ impl IncidentRow {
     }
 
     pub fn state(&self) -> State {
-        State::parse(&self.state).unwrap_or(State::New)
+        self.state
     }
 
     pub fn new(
@@ -106,7 +108,7 @@ impl IncidentRow {
             reference,
             title: String::new(),
             description: String::new(),
-            state: State::New.as_str().into(),
+            state: State::New,
             state_reason: None,
             breach_started_at: None,
             breach_ended_at: None,

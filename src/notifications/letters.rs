@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::ap::{DraftInput, OrgPart};
 use crate::assessment::facts::Facts;
+use crate::error::FieldProblem;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OrgCtx {
@@ -171,27 +172,41 @@ pub struct LetterCtx<'a> {
 }
 
 /// What the draft still lacks for a letter (field, message): sign-off is refused until given.
-pub fn missing(input: &DraftInput, org: &OrgPart) -> Vec<(&'static str, &'static str)> {
+pub fn missing(input: &DraftInput, org: &OrgPart) -> Vec<FieldProblem> {
     let mut out = vec![];
     if input.what_happened.is_none() {
-        out.push(("what_happened", "say in plain words what happened"));
+        out.push(FieldProblem::new(
+            "what_happened",
+            "say in plain words what happened",
+            "Beschrijf in gewone woorden wat er is gebeurd",
+        ));
     }
     if input.measures.is_none() {
-        out.push(("measures", "say which measures were taken"));
+        out.push(FieldProblem::new(
+            "measures",
+            "say which measures were taken",
+            "Beschrijf welke maatregelen zijn genomen",
+        ));
     }
     if input.advice.is_none() {
-        out.push(("advice", "say what people can do themselves"));
+        out.push(FieldProblem::new(
+            "advice",
+            "say what people can do themselves",
+            "Beschrijf wat mensen zelf kunnen doen",
+        ));
     }
     if org.fg_name.is_none() {
-        out.push((
+        out.push(FieldProblem::new(
             "fg_name",
             "the organisation has no FG set: letters must name the FG",
+            "De organisatie heeft nog geen FG ingesteld: een brief moet de FG noemen",
         ));
     }
     if org.contact_email.is_none() && org.contact_phone.is_none() && org.fg_email.is_none() {
-        out.push((
+        out.push(FieldProblem::new(
             "contact_email",
             "the organisation has no contact e-mail or phone for questions",
+            "De organisatie heeft geen e-mailadres of telefoonnummer voor vragen",
         ));
     }
     out
@@ -399,10 +414,15 @@ mod tests {
             }
         }
         let none = DraftInput::default();
-        let fields: Vec<&str> = missing(&none, &OrgPart::default())
-            .iter()
-            .map(|m| m.0)
-            .collect();
+        let problems = missing(&none, &OrgPart::default());
+        // Each in Dutch and English, so a Dutch page never shows the English text.
+        for p in &problems {
+            assert!(
+                !p.message_nl.is_empty() && p.message_nl != p.message,
+                "{p:?}"
+            );
+        }
+        let fields: Vec<&str> = problems.iter().map(|m| m.field.as_str()).collect();
         assert_eq!(
             fields,
             vec![

@@ -289,10 +289,7 @@ pub fn render_draft(
                 parts.push(Part::new(*name, lang, text));
             }
         }
-        let blocking = letters::missing(&input, &org)
-            .into_iter()
-            .map(|(f, m)| FieldProblem::new(f, m, m))
-            .collect();
+        let blocking = letters::missing(&input, &org);
         Ok(Rendered::of_parts(parts, blocking))
     } else {
         let extra = extra_columns(c, &inc.id)?;
@@ -328,10 +325,7 @@ pub fn render_draft(
                 parts.push(Part::new(*name, lang, text));
             }
         }
-        let blocking = letters::missing(&input, &org)
-            .into_iter()
-            .map(|(f, m)| FieldProblem::new(f, m, m))
-            .collect();
+        let blocking = letters::missing(&input, &org);
         Ok(Rendered::of_parts(parts, blocking))
     }
 }
@@ -762,7 +756,7 @@ pub fn list(
         .filter_map(|d| filing_view(&inc, d))
         .min_by_key(|f| f.filed_at);
     Ok(NotificationsView {
-        state: inc.state.clone(),
+        state: inc.state.as_str().into(),
         notified,
         drafts,
     })

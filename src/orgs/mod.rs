@@ -5,7 +5,7 @@ pub mod store;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{DomainError, FieldProblem};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Organisation {
@@ -48,38 +48,52 @@ pub fn valid_slug(s: &str) -> bool {
 }
 
 impl OrganisationInput {
-    pub fn validate(&self, creating: bool) -> Result<(), ApiError> {
+    /// What is wrong with it, field by field, in English and Dutch; `creating`: slug and name
+    /// are required.
+    pub fn problems(&self, creating: bool) -> Vec<FieldProblem> {
         let mut errs = vec![];
         match &self.slug {
-            Some(s) if !valid_slug(s) => errs.push(FieldError::new(
+            Some(s) if !valid_slug(s) => errs.push(FieldProblem::new(
                 "slug",
                 "use 1-63 lowercase letters, digits and hyphens",
+                "Gebruik 1 tot 63 kleine letters, cijfers en streepjes",
             )),
-            None if creating => errs.push(FieldError::new("slug", "required")),
+            None if creating => errs.push(FieldProblem::new("slug", "required", "Vul dit in")),
             _ => {}
         }
         match &self.name {
-            Some(n) if n.trim().is_empty() || n.len() > 200 => {
-                errs.push(FieldError::new("name", "must be 1-200 characters"))
-            }
-            None if creating => errs.push(FieldError::new("name", "required")),
+            Some(n) if n.trim().is_empty() || n.len() > 200 => errs.push(FieldProblem::new(
+                "name",
+                "must be 1-200 characters",
+                "Vul een naam in van hoogstens 200 tekens",
+            )),
+            None if creating => errs.push(FieldProblem::new("name", "required", "Vul dit in")),
             _ => {}
         }
         if let Some(k) = &self.kvk_number {
             if !(k.len() == 8 && k.chars().all(|c| c.is_ascii_digit())) {
-                errs.push(FieldError::new("kvk_number", "a KvK number has 8 digits"));
+                errs.push(FieldProblem::new(
+                    "kvk_number",
+                    "a KvK number has 8 digits",
+                    "Een KvK-nummer heeft 8 cijfers",
+                ));
             }
         }
         if let Some(e) = &self.fg_email {
             if crate::input::EmailAddress::parse(e).is_err() {
-                errs.push(FieldError::new("fg_email", "not an e-mail address"));
+                errs.push(FieldProblem::new(
+                    "fg_email",
+                    "not an e-mail address",
+                    "Vul een geldig e-mailadres in",
+                ));
             }
         }
         if let Some(h) = self.processor_hours {
             if !(1..=720).contains(&h) {
-                errs.push(FieldError::new(
+                errs.push(FieldProblem::new(
                     "processor_hours",
                     "must be between 1 and 720",
+                    "Vul een aantal uren in tussen 1 en 720",
                 ));
             }
         }
@@ -90,13 +104,22 @@ impl OrganisationInput {
             ("fg_registration_number", &self.fg_registration_number),
         ] {
             if v.as_ref().map(|s| s.len() > 500).unwrap_or(false) {
-                errs.push(FieldError::new(name, "at most 500 characters"));
+                errs.push(FieldProblem::new(
+                    name,
+                    "at most 500 characters",
+                    "Dit is te lang",
+                ));
             }
         }
+        errs
+    }
+
+    pub fn validate(&self, creating: bool) -> Result<(), DomainError> {
+        let errs = self.problems(creating);
         if errs.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::Validation(errs))
+            Err(DomainError::Invalid(errs))
         }
     }
 }

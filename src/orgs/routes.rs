@@ -3,19 +3,14 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::store::{self, OrgRow};
+use super::store;
 use super::{Organisation, OrganisationInput};
-use crate::audit::{self, Entry};
+use crate::auth::admin::Manager;
 use crate::auth::{store as auth_store, Role, Staff};
-use crate::db::{is_unique_violation, now, to_db, write_tx};
 use crate::error::{ApiError, ApiResult};
 use crate::http::paging::{self, Bounds, Page, PageQuery};
 use crate::http::ApiJson;
 use crate::state::AppState;
-
-fn org_json(o: &OrgRow) -> serde_json::Value {
-    serde_json::to_value(Organisation::from(o.clone())).unwrap_or_default()
-}
 
 /// The organisations' and members' page size: 100 unless asked, at most 1,000.
 pub const LIST_PAGE: Bounds = Bounds::new(100, 1000);
@@ -57,51 +52,12 @@ pub async fn create(
     staff: Staff,
     body: ApiJson<OrganisationInput>,
 ) -> ApiResult<HttpResponse> {
-    if !staff.is_admin {
-        return Err(ApiError::Forbidden(
-            "only installation administrators create organisations".into(),
-        ));
-    }
     let input = body.into_inner()?;
-    input.validate(true)?;
     let row = state
-        .db(move |c| {
-            let row = OrgRow::new_from(&input);
-            let t = now();
-            write_tx(c, |c| -> ApiResult<()> {
-                store::insert(c, &row).map_err(|e| {
-                    if is_unique_violation(&e) {
-                        ApiError::field("slug", "already in use")
-                    } else {
-                        e.into()
-                    }
-                })?;
-                audit::store::append(
-                    c,
-                    &[Entry {
-                        actor: staff.actor(),
-                        action: "organisation.created".into(),
-                        entity_type: "organisation",
-                        entity_id: row.id.clone(),
-                        organisation_id: Some(row.id.clone()),
-                        before: None,
-                        after: Some(org_json(&row)),
-                    }],
-                    t,
-                )?;
-                Ok(())
-            })?;
-            Ok(row)
-        })
+        .service(move |c| super::service::create(c, Manager::Staff(&staff), &input))
         .await?;
     state.forget_org_directory();
     Ok(HttpResponse::Created().json(Organisation::from(row)))
-}
-
-fn visible_org(c: &mut crate::db::DbConn, staff: &Staff, slug: &str) -> ApiResult<OrgRow> {
-    store::by_slug(c, slug)?
-        .filter(|o| staff.is_admin || staff.memberships.iter().any(|m| m.organisation_id == o.id))
-        .ok_or(ApiError::NotFound)
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{slug}", tag = "organisations", params(("slug" = String, Path)),
@@ -112,7 +68,9 @@ pub async fn show(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let slug = path.into_inner();
-    let row = state.db(move |c| visible_org(c, &staff, &slug)).await?;
+    let row = state
+        .service(move |c| super::service::visible(c, &staff, &slug))
+        .await?;
     Ok(HttpResponse::Ok().json(Organisation::from(row)))
 }
 
@@ -127,43 +85,8 @@ pub async fn patch(
 ) -> ApiResult<HttpResponse> {
     let slug = path.into_inner();
     let input = body.into_inner()?;
-    input.validate(false)?;
     let row = state
-        .db(move |c| {
-            write_tx(c, |c| -> ApiResult<OrgRow> {
-                let mut row = visible_org(c, &staff, &slug)?;
-                if !(staff.is_admin || staff.has_role(&row.id, &[Role::Admin])) {
-                    return Err(ApiError::Forbidden(
-                        "only the organisation's admins change its settings".into(),
-                    ));
-                }
-                let before = org_json(&row);
-                row.apply(&input);
-                let t = now();
-                row.updated_at = to_db(t);
-                store::update(c, &row).map_err(|e| {
-                    if is_unique_violation(&e) {
-                        ApiError::field("slug", "already in use")
-                    } else {
-                        e.into()
-                    }
-                })?;
-                audit::store::append(
-                    c,
-                    &[Entry {
-                        actor: staff.actor(),
-                        action: "organisation.updated".into(),
-                        entity_type: "organisation",
-                        entity_id: row.id.clone(),
-                        organisation_id: Some(row.id.clone()),
-                        before: Some(before),
-                        after: Some(org_json(&row)),
-                    }],
-                    t,
-                )?;
-                Ok(row)
-            })
-        })
+        .service(move |c| super::service::update(c, &staff, &slug, &input, false))
         .await?;
     state.forget_org_directory();
     Ok(HttpResponse::Ok().json(Organisation::from(row)))
@@ -190,7 +113,7 @@ pub async fn members(
     let slug = path.into_inner();
     let out = state
         .db(move |c| {
-            let org = visible_org(c, &staff, &slug)?;
+            let org = super::service::visible(c, &staff, &slug)?;
             if !(staff.is_admin || staff.has_role(&org.id, &[Role::Admin, Role::Fg])) {
                 return Err(ApiError::Forbidden(
                     "only the organisation's admins and FG see its members".into(),
@@ -232,18 +155,7 @@ async fn change_member(
     let role = Role::parse(&input.role)
         .ok_or_else(|| ApiError::field("role", "one of: handler, fg, admin"))?;
     state
-        .db(move |c| {
-            write_tx(c, |c| -> ApiResult<()> {
-                let org = visible_org(c, &staff, &slug)?;
-                if !(staff.is_admin || staff.has_role(&org.id, &[Role::Admin])) {
-                    return Err(ApiError::Forbidden(
-                        "only the organisation's admins manage its members".into(),
-                    ));
-                }
-                super::service::change_membership(c, &staff, &org.id, &input.email, role, add)?;
-                Ok(())
-            })
-        })
+        .service(move |c| super::service::change_member(c, &staff, &slug, &input.email, role, add))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,21 +1,163 @@
-//! Organisation changes shared by the API and the admin pages.
-use crate::audit::{self, Entry};
+//! Organisation changes for the API, the admin pages and the CLI: each one function, in one
+//! transaction with its audit record.
+use super::store::{self, OrgRow};
+use super::{Organisation, OrganisationInput};
+use crate::audit::{self, Actor, Entry};
+use crate::auth::admin::Manager;
 use crate::auth::{store as auth_store, Role, Staff};
-use crate::db::{now, DbConn};
-use crate::error::{ApiError, ApiResult};
+use crate::db::{is_unique_violation, now, to_db, write_tx, DbConn};
+use crate::error::{ApiError, ApiResult, DomainError, DomainResult};
 
-/// Give or take a role in an organisation, audited; run inside the caller's write transaction,
-/// after the caller has checked that `staff` may manage `org_id`'s members.
-pub fn change_membership(
+fn org_json(o: &OrgRow) -> serde_json::Value {
+    serde_json::to_value(Organisation::from(o.clone())).unwrap_or_default()
+}
+
+fn slug_in_use(e: diesel::result::Error) -> DomainError {
+    if is_unique_violation(&e) {
+        DomainError::field("slug", "already in use", "Dit is al in gebruik")
+    } else {
+        e.into()
+    }
+}
+
+/// A new organisation (installation administrators and the CLI), audited with the whole row.
+pub fn create(c: &mut DbConn, m: Manager, input: &OrganisationInput) -> DomainResult<OrgRow> {
+    if let Manager::Staff(s) = m {
+        if !s.is_admin {
+            return Err(DomainError::denied(
+                "installation_admins_only",
+                "only installation administrators create organisations",
+            ));
+        }
+    }
+    input.validate(true)?;
+    let row = OrgRow::new_from(input);
+    let t = now();
+    write_tx(c, |c| -> DomainResult<()> {
+        store::insert(c, &row).map_err(slug_in_use)?;
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: m.actor(),
+                action: "organisation.created".into(),
+                entity_type: "organisation",
+                entity_id: row.id.clone(),
+                organisation_id: Some(row.id.clone()),
+                before: None,
+                after: Some(org_json(&row)),
+            }],
+            t,
+        )?;
+        Ok(())
+    })?;
+    Ok(row)
+}
+
+/// The organisation with this slug if this person may see it (a member, or an installation
+/// administrator); else not found.
+pub fn visible(c: &mut DbConn, staff: &Staff, slug: &str) -> DomainResult<OrgRow> {
+    store::by_slug(c, slug)?
+        .filter(|o| staff.is_admin || staff.memberships.iter().any(|m| m.organisation_id == o.id))
+        .ok_or(DomainError::NotFound)
+}
+
+/// Change an organisation's settings (its admins and installation administrators), audited
+/// with the row before and after. `clear_hours`: no processor hours given means none (a form
+/// sends every field; the API leaves absent fields as they are).
+pub fn update(
     c: &mut DbConn,
     staff: &Staff,
+    slug: &str,
+    input: &OrganisationInput,
+    clear_hours: bool,
+) -> DomainResult<OrgRow> {
+    input.validate(false)?;
+    write_tx(c, |c| -> DomainResult<OrgRow> {
+        let mut row = visible(c, staff, slug)?;
+        if !(staff.is_admin || staff.has_role(&row.id, &[Role::Admin])) {
+            return Err(DomainError::denied(
+                "org_admins_only",
+                "only the organisation's admins change its settings",
+            ));
+        }
+        let before = org_json(&row);
+        row.apply(input);
+        if clear_hours {
+            row.processor_hours = input.processor_hours;
+        }
+        let t = now();
+        row.updated_at = to_db(t);
+        store::update(c, &row).map_err(slug_in_use)?;
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: staff.actor(),
+                action: "organisation.updated".into(),
+                entity_type: "organisation",
+                entity_id: row.id.clone(),
+                organisation_id: Some(row.id.clone()),
+                before: Some(before),
+                after: Some(org_json(&row)),
+            }],
+            t,
+        )?;
+        Ok(row)
+    })
+}
+
+/// Give or take a role in the organisation with this slug (its admins and installation
+/// administrators), audited when it changed anything.
+pub fn change_member(
+    c: &mut DbConn,
+    staff: &Staff,
+    slug: &str,
+    email: &str,
+    role: Role,
+    add: bool,
+) -> DomainResult<()> {
+    write_tx(c, |c| -> DomainResult<()> {
+        let org = visible(c, staff, slug)?;
+        if !(staff.is_admin || staff.has_role(&org.id, &[Role::Admin])) {
+            return Err(DomainError::denied(
+                "org_admins_only",
+                "only the organisation's admins manage its members",
+            ));
+        }
+        change_membership(c, staff.actor(), &org.id, email, role, add)
+    })
+}
+
+/// Give a role in an organisation to the account with this address (the CLI), audited when it
+/// changed anything.
+pub fn add_role(
+    c: &mut DbConn,
+    actor: Actor,
+    org_id: &str,
+    email: &str,
+    role: Role,
+) -> DomainResult<()> {
+    write_tx(c, |c| {
+        change_membership(c, actor, org_id, email, role, true)
+    })
+}
+
+/// Give or take a role, audited when it changed anything; inside the caller's transaction, after
+/// the caller has checked who may.
+pub(crate) fn change_membership(
+    c: &mut DbConn,
+    actor: Actor,
     org_id: &str,
     email: &str,
     role: Role,
     add: bool,
-) -> ApiResult<()> {
-    let user = auth_store::user_by_email(c, email)?
-        .ok_or_else(|| ApiError::field("email", "no such user"))?;
+) -> DomainResult<()> {
+    let user = auth_store::user_by_email(c, email)?.ok_or_else(|| {
+        DomainError::field(
+            "email",
+            "no such user",
+            "Er is geen gebruiker met dit e-mailadres",
+        )
+    })?;
     let changed = if add {
         auth_store::add_membership(c, &user.id, org_id, role)?
     } else {
@@ -26,7 +168,7 @@ pub fn change_membership(
         audit::store::append(
             c,
             &[Entry {
-                actor: staff.actor(),
+                actor,
                 action: if add {
                     "membership.added"
                 } else {

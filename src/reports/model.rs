@@ -26,6 +26,49 @@ pub const DATA_KINDS: [&str; 12] = [
 ];
 pub const STATUSES: [&str; 4] = ["received", "in_review", "linked", "closed"];
 
+/// Where a report stands. Stored as TEXT (the strings of [`STATUSES`], the column's CHECK
+/// constraint); the row holds the enum (`reports::store`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    /// New, nobody has looked at it yet.
+    Received,
+    /// A handler is looking into it.
+    InReview,
+    /// Part of an incident: its status follows the incident.
+    Linked,
+    /// Handled.
+    Closed,
+}
+
+pub const ALL_STATUSES: [ReportStatus; 4] = [
+    ReportStatus::Received,
+    ReportStatus::InReview,
+    ReportStatus::Linked,
+    ReportStatus::Closed,
+];
+
+impl ReportStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ReportStatus::Received => "received",
+            ReportStatus::InReview => "in_review",
+            ReportStatus::Linked => "linked",
+            ReportStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReportStatus> {
+        ALL_STATUSES.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for ReportStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A report as submitted (citizens: `POST /api/v1/reports`). Only `description` is required.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

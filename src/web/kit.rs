@@ -461,6 +461,68 @@ impl PageError {
     }
 }
 
+impl From<crate::error::DomainError> for PageError {
+    fn from(e: crate::error::DomainError) -> Self {
+        PageError::from_domain(Lang::Nl, e)
+    }
+}
+
+impl PageError {
+    /// A service's answer as a page in the person's language: a fault logged with its cause (no
+    /// personal data in it) and shown as 500; a database that cannot take writes as 503 with
+    /// Retry-After; a coded refusal in words by its code (`staff_nf_err_<code>`, else the
+    /// status's text), logged by its code; refused input with its messages in this language
+    /// (forms show those at their fields before it comes to this).
+    pub fn from_domain(lang: Lang, e: crate::error::DomainError) -> PageError {
+        use crate::error::DomainError as D;
+        match e {
+            D::NotFound => PageError::not_found(lang),
+            D::Internal(cause) => PageError::internal(lang, cause),
+            D::Unavailable(cause) => {
+                tracing::warn!(cause = %cause, "page: service unavailable");
+                let mut p = PageError::new(StatusCode::SERVICE_UNAVAILABLE, lang, "");
+                p.retry_after = Some(crate::error::UNAVAILABLE_RETRY_AFTER);
+                p
+            }
+            D::Refused(r) => refusal_page(lang, StatusCode::CONFLICT, &r),
+            D::Denied(r) => refusal_page(lang, StatusCode::FORBIDDEN, &r),
+            D::Conflict(detail) => {
+                tracing::info!(detail = %detail, "page: conflict");
+                PageError::new(StatusCode::CONFLICT, lang, "")
+            }
+            D::Invalid(ps) => {
+                let text: Vec<String> = ps
+                    .iter()
+                    .map(|p| match lang {
+                        Lang::Nl => p.message_nl.clone(),
+                        Lang::En => p.message.clone(),
+                    })
+                    .collect();
+                PageError::new(StatusCode::UNPROCESSABLE_ENTITY, lang, text.join("; "))
+            }
+        }
+    }
+}
+
+/// A coded refusal as a page: its words by the code where the locale has them.
+fn refusal_page(lang: Lang, status: StatusCode, r: &crate::error::Refusal) -> PageError {
+    tracing::info!(code = r.code, status = status.as_u16(), "page: refused");
+    let w = web();
+    let key = format!("staff_nf_err_{}", r.code);
+    let text = w
+        .messages(lang)
+        .get(&key)
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            r.args
+                .iter()
+                .fold(s.to_string(), |t, (k, v)| t.replace(&format!("{{{k}}}"), v))
+        })
+        .unwrap_or_default();
+    PageError::new(status, lang, text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -563,7 +563,7 @@ async fn follow_page(
         "title": w.t(lang, "follow_title"),
         "csrf": csrf,
         "reference": row.reference,
-        "status_text": model::status_text(&row.status, lang.code()),
+        "status_text": model::status_text(row.status.as_str(), lang.code()),
         "received_at": local_time(row.created_at),
         "added": added,
         "answers": answers,

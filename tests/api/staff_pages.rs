@@ -395,7 +395,7 @@ async fn transition_note_and_fact_edit_through_the_forms(app: TestApp) {
     let row = meldpunt::incidents::store::by_id(&mut c, &id)
         .unwrap()
         .unwrap();
-    assert_eq!(row.state, "triage");
+    assert_eq!(row.state.as_str(), "triage");
     // "Not a breach" needs a reason: shown at the field, nothing changed.
     let r = post(
         &app,
@@ -409,7 +409,7 @@ async fn transition_note_and_fact_edit_through_the_forms(app: TestApp) {
     let row = meldpunt::incidents::store::by_id(&mut c, &id)
         .unwrap()
         .unwrap();
-    assert_eq!(row.state, "triage");
+    assert_eq!(row.state.as_str(), "triage");
     // A step not allowed now (an old page): 409 with a message, nothing changed.
     let r = post(
         &app,

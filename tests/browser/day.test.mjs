@@ -29,6 +29,8 @@ process.on('exit', () => { if (process.env.DAY_TIMING) console.error(JSON.string
 /** Check and photograph the page at each width. */
 async function look(page, name) {
   fs.mkdirSync(DIR, { recursive: true });
+  // A template given an object where it expects text renders "[object]": never on a page.
+  if (/\[object/.test(await page.locator('body').innerText())) problems.push(`${name} shows "[object"`);
   for (const [width, height] of WIDTHS) {
     await clock('resize', () => page.setViewportSize({ width, height }));
     if (width !== 320) {

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::form::{errors_ctx, Shown};
 use super::page::{here, notice, page_err, refused, render, signed_in, StaffForm};
 use crate::auth::{account, login::session_cookie, store as auth_store, Staff};
-use crate::error::ApiError;
+use crate::error::{ApiError, DomainError};
 use crate::signals::rules::NewReports;
 use crate::state::AppState;
 use crate::web::kit::{redirect, web as pages, Lang, PageError};
@@ -197,18 +197,21 @@ pub async fn totp(
         .collect();
     let s = staff.clone();
     // What to show after the step (the same page each time), or where to go.
-    let outcome: Result<Shown2, ApiError> = match f.get("step").as_str() {
+    let outcome: Result<Shown2, DomainError> = match f.get("step").as_str() {
         "begin" => state
-            .db(move |c| account::begin_totp(c, &s))
+            .service(move |c| account::begin_totp(c, &s))
             .await
             .map(|setup| Shown2::ok(Some(setup), None)),
         // The recovery codes are shown once, on this response only.
         "confirm" => state
-            .db(move |c| account::confirm_totp(c, &s, &code))
+            .service(move |c| account::confirm_totp(c, &s, &code))
             .await
             .map(|codes| Shown2::ok(None, Some(codes))),
         "disable" => {
-            return match state.db(move |c| account::disable_totp(c, &s, &code)).await {
+            return match state
+                .service(move |c| account::disable_totp(c, &s, &code))
+                .await
+            {
                 Ok(()) => Ok(redirect("/staff/account?ok=totp_off")),
                 Err(e) => failed(&state, &req, lang, &staff, e).await,
             };
@@ -231,9 +234,9 @@ async fn failed(
     req: &HttpRequest,
     lang: Lang,
     staff: &Staff,
-    e: ApiError,
+    e: impl Into<ApiError>,
 ) -> Result<HttpResponse, PageError> {
-    let (errors, status) = refused(lang, e, &[], "code")?;
+    let (errors, status) = refused(lang, e.into(), &[], "code")?;
     page(
         state,
         req,

@@ -10,45 +10,27 @@ use serde_json::{json, Value};
 
 use super::form::{errors_ctx, localise, push_err, Form, Shown};
 use super::page::{
-    forbidden, here, may_admin, notice, page_err, render, render_with_csrf, signed_in, AdminForm,
-    StaffForm,
+    forbidden, here, invalid, may_admin, notice, page_err, render, render_with_csrf, signed_in,
+    AdminForm, StaffForm,
 };
 use super::when::local_db;
-use crate::audit::{self, Actor, Entry};
 use crate::auth::account::new_user_problems;
-use crate::auth::secrets::hash_password;
 use crate::auth::{store as auth_store, Role, Staff};
-use crate::db::{is_unique_violation, now, to_db, write_tx, DbConn};
-use crate::error::{ApiError, ApiResult};
+use crate::db::{now, DbConn};
+use crate::error::{ApiError, DomainError, DomainResult};
 use crate::orgs::store::{self as org_store, OrgRow};
-use crate::orgs::{Organisation, OrganisationInput};
+use crate::orgs::OrganisationInput;
 use crate::state::AppState;
 use crate::web::kit::{redirect, web as pages, Lang, PageError};
 
 const ROLES: [Role; 4] = [Role::Handler, Role::Fg, Role::Admin, Role::Processor];
-
-fn org_json(o: &OrgRow) -> Value {
-    serde_json::to_value(Organisation::from(o.clone())).unwrap_or_default()
-}
-
-fn user_entry(action: &str, user_id: &str, actor: Actor, after: Option<Value>) -> Entry {
-    Entry {
-        actor,
-        action: action.into(),
-        entity_type: "user",
-        entity_id: user_id.into(),
-        organisation_id: None,
-        before: None,
-        after,
-    }
-}
 
 fn may_admin_org(staff: &Staff, org: &OrgRow) -> bool {
     staff.is_admin || staff.has_role(&org.id, &[Role::Admin])
 }
 
 /// The organisations this person administers.
-fn admin_orgs(c: &mut DbConn, staff: &Staff) -> ApiResult<Vec<OrgRow>> {
+fn admin_orgs(c: &mut DbConn, staff: &Staff) -> DomainResult<Vec<OrgRow>> {
     if staff.is_admin {
         return Ok(org_store::all(c)?);
     }
@@ -62,10 +44,10 @@ fn admin_orgs(c: &mut DbConn, staff: &Staff) -> ApiResult<Vec<OrgRow>> {
 }
 
 /// An organisation this person administers, or 404.
-fn admin_org(c: &mut DbConn, staff: &Staff, slug: &str) -> ApiResult<OrgRow> {
+fn admin_org(c: &mut DbConn, staff: &Staff, slug: &str) -> DomainResult<OrgRow> {
     org_store::by_slug(c, slug)?
         .filter(|o| may_admin_org(staff, o))
-        .ok_or(ApiError::NotFound)
+        .ok_or(DomainError::NotFound)
 }
 
 fn role_options(lang: Lang, chosen: &str) -> Vec<Value> {
@@ -201,41 +183,10 @@ pub async fn org_create(
         ..Default::default()
     };
     let rename = [("slug", "org_slug"), ("name", "org_name")];
-    let result = match input.validate(true) {
-        Err(e) => Err(e),
-        Ok(()) => {
-            let s = staff.clone();
-            state
-                .db(move |c| {
-                    let row = OrgRow::new_from(&input);
-                    write_tx(c, |c| -> ApiResult<()> {
-                        org_store::insert(c, &row).map_err(|e| {
-                            if is_unique_violation(&e) {
-                                ApiError::field("slug", "already in use")
-                            } else {
-                                e.into()
-                            }
-                        })?;
-                        audit::store::append(
-                            c,
-                            &[Entry {
-                                actor: s.actor(),
-                                action: "organisation.created".into(),
-                                entity_type: "organisation",
-                                entity_id: row.id.clone(),
-                                organisation_id: Some(row.id.clone()),
-                                before: None,
-                                after: Some(org_json(&row)),
-                            }],
-                            now(),
-                        )?;
-                        Ok(())
-                    })?;
-                    Ok(row)
-                })
-                .await
-        }
-    };
+    let s = staff.clone();
+    let result = state
+        .service(move |c| crate::orgs::service::create(c, Manager::Staff(&s), &input))
+        .await;
     match result {
         Ok(row) => {
             state.forget_org_directory();
@@ -244,16 +195,15 @@ pub async fn org_create(
                 row.slug
             )))
         }
-        Err(ApiError::Validation(v)) => {
+        Err(e) => {
             let extra = Extra {
-                errors: localise(lang, &v, &rename),
+                errors: invalid(lang, e, &rename)?,
                 typed: typed_of(&f, &["org_slug", "org_name"]),
                 status: Some(StatusCode::UNPROCESSABLE_ENTITY),
                 ..Default::default()
             };
             admin_page(&state, &req, lang, &staff, extra).await
         }
-        Err(e) => Err(page_err(lang, e)),
     }
 }
 
@@ -496,9 +446,9 @@ pub async fn org_update(
     // Authorisation before validation.
     let (s, sl) = (staff.clone(), slug.clone());
     state
-        .db(move |c| admin_org(c, &s, &sl))
+        .service(move |c| admin_org(c, &s, &sl))
         .await
-        .map_err(|e| page_err(lang, e))?;
+        .map_err(|e| PageError::from_domain(lang, e))?;
     let mut errors: Shown = vec![];
     let hours = match f.opt("processor_hours").map(|h| h.parse::<i32>()) {
         None => None,
@@ -526,8 +476,8 @@ pub async fn org_update(
         processor_hours: hours,
         require_2fa: Some(two_factor),
     };
-    if let Err(ApiError::Validation(v)) = check.validate(false) {
-        for (field, msg) in localise(lang, &v, &[]) {
+    if let Err(e) = check.validate(false) {
+        for (field, msg) in invalid(lang, e, &[])? {
             push_err(&mut errors, &field, msg);
         }
     }
@@ -546,42 +496,19 @@ pub async fn org_update(
         };
         let (s, sl) = (staff.clone(), slug.clone());
         state
-            .db(move |c| {
-                write_tx(c, |c| -> ApiResult<()> {
-                    let mut row = admin_org(c, &s, &sl)?;
-                    let before = org_json(&row);
-                    row.apply(&apply);
-                    row.processor_hours = hours;
-                    let t = now();
-                    row.updated_at = to_db(t);
-                    org_store::update(c, &row)?;
-                    audit::store::append(
-                        c,
-                        &[Entry {
-                            actor: s.actor(),
-                            action: "organisation.updated".into(),
-                            entity_type: "organisation",
-                            entity_id: row.id.clone(),
-                            organisation_id: Some(row.id.clone()),
-                            before: Some(before),
-                            after: Some(org_json(&row)),
-                        }],
-                        t,
-                    )?;
-                    Ok(())
-                })
-            })
+            .service(move |c| crate::orgs::service::update(c, &s, &sl, &apply, true))
             .await
+            .map(|_| ())
     } else {
-        Err(ApiError::Validation(vec![]))
+        Err(DomainError::Invalid(vec![]))
     };
     match result {
         Ok(()) => {
             state.forget_org_directory();
             Ok(redirect(&format!("{back}?ok=saved")))
         }
-        Err(ApiError::Validation(v)) => {
-            errors.extend(localise(lang, &v, &[]));
+        Err(e) => {
+            errors.extend(invalid(lang, e, &[])?);
             let extra = Extra {
                 errors,
                 typed,
@@ -590,24 +517,7 @@ pub async fn org_update(
             };
             org_page_with(&state, &req, lang, &staff, &slug, extra).await
         }
-        Err(e) => Err(page_err(lang, e)),
     }
-}
-
-/// Give or take a role, with the same audit entry as the API.
-fn change_role(
-    c: &mut DbConn,
-    staff: &Staff,
-    slug: &str,
-    email: &str,
-    role: Role,
-    add: bool,
-) -> ApiResult<()> {
-    write_tx(c, |c| -> ApiResult<()> {
-        let org = admin_org(c, staff, slug)?;
-        crate::orgs::service::change_membership(c, staff, &org.id, email, role, add)?;
-        Ok(())
-    })
 }
 
 async fn role_change(
@@ -625,11 +535,19 @@ async fn role_change(
     let email = f.get("member_email").trim().to_string();
     let role_s = f.get("member_role");
     let result = match Role::parse(&role_s) {
-        None => Err(ApiError::field("member_role", "one of: handler, fg, admin")),
+        None => Err(DomainError::field(
+            "member_role",
+            "one of: handler, fg, admin",
+            "Maak een keuze uit de lijst",
+        )),
         Some(role) => {
             let (s, sl, e) = (staff.clone(), slug.clone(), email.clone());
             state
-                .db(move |c| change_role(c, &s, &sl, &e, role, add))
+                .service(move |c| {
+                    // Only the organisations this person administers (others: not found).
+                    admin_org(c, &s, &sl)?;
+                    crate::orgs::service::change_member(c, &s, &sl, &e, role, add)
+                })
                 .await
         }
     };
@@ -638,16 +556,15 @@ async fn role_change(
             "{back}?ok={}",
             if add { "role_added" } else { "role_removed" }
         ))),
-        Err(ApiError::Validation(v)) => {
+        Err(e) => {
             let extra = Extra {
-                errors: localise(lang, &v, &[("email", "member_email")]),
+                errors: invalid(lang, e, &[("email", "member_email")])?,
                 typed: typed_of(&f, &["member_email", "member_role"]),
                 status: Some(StatusCode::UNPROCESSABLE_ENTITY),
                 ..Default::default()
             };
             org_page_with(&state, &req, lang, &staff, &slug, extra).await
         }
-        Err(e) => Err(page_err(lang, e)),
     }
 }
 
@@ -690,11 +607,7 @@ pub async fn user_create(
     let language = f.get("language");
     let org_slug = f.get("user_org").trim().to_string();
     let role_s = f.get("user_role");
-    let mut errors = localise(
-        lang,
-        &new_user_problems(&email, &display_name, &password),
-        &[],
-    );
+    let mut errors = vec![];
     if language != "nl" && language != "en" {
         push_err(&mut errors, "language", w.t(lang, "staff_err_choice"));
     }
@@ -717,68 +630,54 @@ pub async fn user_create(
         ],
     );
     let result = if errors.is_empty() {
-        let hash = hash_password(&password).map_err(|e| page_err(lang, e.into()))?;
         let s = staff.clone();
         state
-            .db(move |c| {
+            .service(move |c| {
                 let org = if org_slug.is_empty() {
                     None
                 } else {
-                    Some(
-                        admin_org(c, &s, &org_slug)
-                            .map_err(|_| ApiError::field("user_org", "unknown organisation"))?,
-                    )
+                    Some(admin_org(c, &s, &org_slug).map_err(|_| {
+                        DomainError::field(
+                            "user_org",
+                            "unknown organisation",
+                            "Kies een organisatie",
+                        )
+                    })?)
                 };
-                write_tx(c, |c| -> ApiResult<()> {
-                    let mut u = auth_store::new_user(&email, &display_name, Some(hash), is_admin);
-                    u.language = language;
-                    auth_store::insert_user(c, &u).map_err(|e| {
-                        if is_unique_violation(&e) {
-                            ApiError::field("email", "already in use")
-                        } else {
-                            e.into()
-                        }
-                    })?;
-                    let t = now();
-                    let mut entries = vec![user_entry(
-                        "user.created",
-                        &u.id,
-                        s.actor(),
-                        Some(json!({"is_admin": u.is_admin})),
-                    )];
-                    if let (Some(org), Some(role)) = (&org, role) {
-                        auth_store::add_membership(c, &u.id, &org.id, role)?;
-                        entries.push(Entry {
-                            actor: s.actor(),
-                            action: "membership.added".into(),
-                            entity_type: "organisation",
-                            entity_id: org.id.clone(),
-                            organisation_id: Some(org.id.clone()),
-                            before: None,
-                            after: Some(json!({"user_id": u.id, "role": role.as_str()})),
-                        });
-                    }
-                    audit::store::append(c, &entries, t)?;
-                    Ok(())
-                })
+                let account = accounts::NewAccount {
+                    email,
+                    display_name,
+                    password: Some(password),
+                    is_admin,
+                    language: Some(language),
+                    role: org.zip(role).map(|(o, r)| (o.id, r)),
+                };
+                accounts::create_user(c, Manager::Staff(&s), account).map(|_| ())
             })
             .await
     } else {
-        Err(ApiError::Validation(vec![]))
+        // The form's own problems with the account's, shown together.
+        Err(DomainError::Invalid(new_user_problems(
+            &email,
+            &display_name,
+            Some(&password),
+        )))
     };
     match result {
         Ok(()) => Ok(redirect("/staff/admin?ok=user_created")),
-        Err(ApiError::Validation(v)) => {
-            errors.extend(localise(lang, &v, &[]));
+        Err(e) => {
+            let mut shown = invalid(lang, e, &[])?;
+            for (field, message) in errors {
+                push_err(&mut shown, &field, message);
+            }
             let extra = Extra {
-                errors,
+                errors: shown,
                 typed,
                 status: Some(StatusCode::UNPROCESSABLE_ENTITY),
                 ..Default::default()
             };
             admin_page(&state, &req, lang, &staff, extra).await
         }
-        Err(e) => Err(page_err(lang, e)),
     }
 }
 
@@ -793,37 +692,23 @@ pub async fn token_create(
         staff,
     }): AdminForm,
 ) -> Result<HttpResponse, PageError> {
-    let w = pages();
     let name = f.get("token_name").trim().to_string();
-    if name.is_empty() || name.chars().count() > 100 {
-        let extra = Extra {
-            errors: vec![("token_name".into(), w.t(lang, "staff_err_token_name"))],
-            typed: typed_of(&f, &["token_name"]),
-            status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-            ..Default::default()
-        };
-        return admin_page(&state, &req, lang, &staff, extra).await;
-    }
     let (s, n) = (staff.clone(), name.clone());
-    let (_, token) = state
-        .db(move |c| {
-            write_tx(c, |c| -> ApiResult<(String, String)> {
-                let (id, token) = auth_store::create_token(c, &s.id, &n)?;
-                audit::store::append(
-                    c,
-                    &[user_entry(
-                        "user.token_created",
-                        &s.id,
-                        s.actor(),
-                        Some(json!({"token_id": id, "name": n})),
-                    )],
-                    now(),
-                )?;
-                Ok((id, token))
-            })
-        })
-        .await
-        .map_err(|e| page_err(lang, e))?;
+    let made = state
+        .service(move |c| crate::auth::account::create_token(c, &s.id, s.actor(), &n))
+        .await;
+    let token = match made {
+        Ok((_, token)) => token,
+        Err(e) => {
+            let extra = Extra {
+                errors: invalid(lang, e, &[("name", "token_name")])?,
+                typed: typed_of(&f, &["token_name"]),
+                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                ..Default::default()
+            };
+            return admin_page(&state, &req, lang, &staff, extra).await;
+        }
+    };
     let (fresh, cookie) = crate::web::kit::fresh_csrf(&req);
     let extra = Extra {
         new_token: Some((name, token)),
@@ -841,26 +726,9 @@ pub async fn token_revoke(
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     state
-        .db(move |c| {
-            write_tx(c, |c| -> ApiResult<()> {
-                if auth_store::revoke_token(c, &staff.id, &id)? == 0 {
-                    return Err(ApiError::NotFound);
-                }
-                audit::store::append(
-                    c,
-                    &[user_entry(
-                        "user.token_revoked",
-                        &staff.id,
-                        staff.actor(),
-                        Some(json!({"token_id": id})),
-                    )],
-                    now(),
-                )?;
-                Ok(())
-            })
-        })
+        .service(move |c| crate::auth::account::revoke_token(c, &staff, &id))
         .await
-        .map_err(|e| page_err(lang, e))?;
+        .map_err(|e| PageError::from_domain(lang, e))?;
     Ok(redirect("/staff/admin?ok=token_revoked"))
 }
 
@@ -879,9 +747,9 @@ async fn users_page_with(
     let w = pages();
     let s = staff.clone();
     let users = state
-        .db(move |c| accounts::list(c, Manager::Staff(&s)))
+        .service(move |c| accounts::list(c, Manager::Staff(&s)))
         .await
-        .map_err(|e| page_err(lang, e))?;
+        .map_err(|e| PageError::from_domain(lang, e))?;
     let rows: Vec<Value> = users
         .iter()
         .map(|u| {
@@ -966,7 +834,7 @@ pub async fn user_act(
     let s = staff.clone();
     let w2 = what.clone();
     let result = state
-        .db(move |c| {
+        .service(move |c| {
             let m = Manager::Staff(&s);
             let t = now();
             match w2.as_str() {
@@ -987,17 +855,17 @@ pub async fn user_act(
                     )
                     .map(|_| "reset_sent")
                 }
-                _ => Err(ApiError::NotFound),
+                _ => Err(DomainError::NotFound),
             }
         })
         .await;
     match result {
         Ok(ok) => Ok(redirect(&format!("/staff/admin/users?ok={ok}"))),
-        Err(ApiError::Refused(r)) => {
+        Err(DomainError::Refused(r)) => {
             let msg = pages().t(lang, &format!("staff_nf_err_{}", r.code));
             users_page_with(&state, &req, lang, &staff, Some(msg), StatusCode::CONFLICT).await
         }
-        Err(e) => Err(page_err(lang, e)),
+        Err(e) => Err(PageError::from_domain(lang, e)),
     }
 }
 

@@ -127,7 +127,7 @@ pub async fn submit(
     };
     let e2 = email.clone();
     let outcome = state
-        .db(move |c| {
+        .service(move |c| {
             authenticate(
                 c,
                 &policy,
@@ -138,7 +138,7 @@ pub async fn submit(
             )
         })
         .await
-        .map_err(|e| super::page::page_err(lang, e))?;
+        .map_err(|e| PageError::from_domain(lang, e))?;
     match outcome {
         Ok((staff, token)) => {
             tracing::info!(user = %staff.id, "signed in (page)");

@@ -80,6 +80,23 @@ pub(super) fn page_err(lang: Lang, e: ApiError) -> PageError {
     }
 }
 
+/// A service's refusal as its form shows it again: refused input in the person's language, by
+/// field (`rename`: the service's field name → the form's); anything else is an error page in
+/// that language, its cause logged.
+pub(super) fn invalid(
+    lang: Lang,
+    e: crate::error::DomainError,
+    rename: &[(&str, &str)],
+) -> Result<Shown, PageError> {
+    match e {
+        crate::error::DomainError::Invalid(ps) => {
+            let errs: Vec<crate::error::FieldError> = ps.into_iter().map(Into::into).collect();
+            Ok(localise(lang, &errs, rename))
+        }
+        other => Err(PageError::from_domain(lang, other)),
+    }
+}
+
 pub(super) fn forbidden(lang: Lang) -> PageError {
     PageError::new(StatusCode::FORBIDDEN, lang, "")
 }

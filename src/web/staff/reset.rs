@@ -5,10 +5,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::form::{errors_ctx, Form, Shown};
-use super::page::{expired, page_err, render};
+use super::page::{expired, render};
 use crate::auth::admin;
 use crate::db::now;
-use crate::error::ApiError;
+use crate::error::DomainError;
 use crate::http::ratelimit::{check, client_ip};
 use crate::state::AppState;
 use crate::web::kit::{csrf_ok, redirect, web as pages, Lang, PageError};
@@ -47,9 +47,9 @@ pub async fn form(
     let lang = Lang::of(&req);
     let token = path.into_inner();
     let valid = state
-        .db(move |c| admin::reset_owner(c, &token, now()).map(|u| u.is_some()))
+        .service(move |c| admin::reset_owner(c, &token, now()).map(|u| u.is_some()))
         .await
-        .map_err(|e| page_err(lang, e))?;
+        .map_err(|e| PageError::from_domain(lang, e))?;
     let status = if valid {
         StatusCode::OK
     } else {
@@ -86,18 +86,18 @@ pub async fn submit(
         return page(&req, lang, true, &errors, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let done = state
-        .db(move |c| admin::complete_reset(c, &token, &new, now()))
+        .service(move |c| admin::complete_reset(c, &token, &new, now()))
         .await;
     match done {
         Ok(Ok(_)) => Ok(redirect("/staff/login?ok=password_reset")),
         Ok(Err(_)) => page(&req, lang, false, &vec![], StatusCode::GONE),
-        Err(ApiError::Validation(_)) => {
+        Err(DomainError::Invalid(_)) => {
             let errors = vec![(
                 "new_password".to_string(),
                 w.t(lang, "staff_reset_err_short"),
             )];
             page(&req, lang, true, &errors, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(e) => Err(page_err(lang, e)),
+        Err(e) => Err(PageError::from_domain(lang, e)),
     }
 }

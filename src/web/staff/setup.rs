@@ -5,7 +5,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use super::form::{errors_ctx, localise, push_err, Form, Shown};
+use super::form::{errors_ctx, push_err, Form, Shown};
 use super::page::{expired, forbidden, here, page_err, render, signed_in};
 use crate::auth::account::new_user_problems;
 use crate::auth::login::{authenticate, session_cookie};
@@ -56,9 +56,9 @@ pub async fn form(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     crate::http::ratelimit::limit_api(&req, |l| &l.credentials).map_err(|e| page_err(lang, e))?;
     let c2 = code.clone();
     let open = state
-        .db(move |c| account::setup_open(c, &c2))
+        .service(move |c| account::setup_open(c, &c2))
         .await
-        .map_err(|e| page_err(lang, e))?;
+        .map_err(|e| PageError::from_domain(lang, e))?;
     if !open {
         return spent_page(&req, lang);
     }
@@ -86,7 +86,11 @@ pub async fn submit(
     let email = f.get("email").trim().to_string();
     let name = f.get("display_name").trim().to_string();
     let password = f.get("password");
-    let mut errors = localise(lang, &new_user_problems(&email, &name, &password), &[]);
+    let mut errors = super::page::invalid(
+        lang,
+        crate::error::DomainError::Invalid(new_user_problems(&email, &name, Some(&password))),
+        &[],
+    )?;
     if password != f.get("password_again") {
         push_err(
             &mut errors,
@@ -134,7 +138,7 @@ pub async fn submit(
         Ok((_, Err(_))) => Ok(crate::web::kit::redirect(
             "/staff/login?next=%2Fstaff%2Fstart",
         )),
-        Err(ApiError::Forbidden(_)) => spent_page(&req, lang),
+        Err(ApiError::Denied(_)) => spent_page(&req, lang),
         Err(e) => Err(page_err(lang, e)),
     }
 }
