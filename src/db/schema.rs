@@ -731,6 +731,7 @@ diesel::table! {
         controller_org_id -> Text,
         notified_at -> Timestamp,
         facts_version_taken -> BigInt,
+        details_taken -> Text,
         created_by -> Text,
         created_at -> Timestamp,
     }

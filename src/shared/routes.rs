@@ -95,9 +95,10 @@ pub async fn accept(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let input = body.into_inner()?;
+    let max = state.settings.limits.description_chars;
     let v = state
         .db(move |c| {
-            service::accept(c, &staff, &id, &input)?;
+            service::accept(c, &staff, &id, &input, max)?;
             service::origin(c, &staff, &id)
         })
         .await?;

@@ -219,6 +219,58 @@ pub fn take_change(controller: &Facts, old: &Facts, new: &Facts, from: &str) -> 
     from_object(mine, controller)
 }
 
+/// The shared incident's own details a controller's incident takes over besides the facts: what
+/// happened and when (its awareness is its own: the notice to it).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Details {
+    pub title: String,
+    pub description: String,
+    pub breach_started_at: Option<DateTime<Utc>>,
+    pub breach_ended_at: Option<DateTime<Utc>>,
+    pub discovered_at: Option<DateTime<Utc>>,
+}
+
+impl Details {
+    /// The names of the details, as the incident's fields are named.
+    pub const FIELDS: [&'static str; 5] = [
+        "title",
+        "description",
+        "breach_started_at",
+        "breach_ended_at",
+        "discovered_at",
+    ];
+
+    /// Read back as stored (`{}`, or anything unreadable, is no details: every field changed).
+    pub fn parse(json: &str) -> Details {
+        serde_json::from_str(json).unwrap_or_default()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+
+    fn value(&self, field: &str) -> Value {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get(field).cloned())
+            .unwrap_or(Value::Null)
+    }
+
+    /// The fields that differ from `new`, in [`Details::FIELDS`] order.
+    pub fn changed(&self, new: &Details) -> Vec<&'static str> {
+        Details::FIELDS
+            .into_iter()
+            .filter(|f| self.value(f) != new.value(f))
+            .collect()
+    }
+
+    /// A field's value as JSON (for showing the change).
+    pub fn get(&self, field: &str) -> Value {
+        self.value(field)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,6 +454,39 @@ mod tests {
             }
             prop_assert_eq!(take_change(&mine, &old, &old, &from), mine.clone());
         }
+    }
+
+    proptest! {
+        /// The details changed are exactly the fields that differ, and a round trip through the
+        /// stored JSON changes nothing.
+        #[test]
+        fn details_changed_are_those_that_differ(
+            a in proptest::option::of(0i64..5), b in proptest::option::of(0i64..5),
+            ta in 0usize..3, tb in 0usize..3,
+        ) {
+            let at = |m: Option<i64>| m.map(|m| t0() + Duration::hours(m));
+            let old = Details { title: format!("t{ta}"), breach_started_at: at(a), ..Details::default() };
+            let new = Details { title: format!("t{tb}"), breach_started_at: at(b), ..Details::default() };
+            let got = old.changed(&new);
+            let mut want = vec![];
+            if ta != tb { want.push("title"); }
+            if a != b { want.push("breach_started_at"); }
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(Details::parse(&old.to_json()), old.clone());
+            prop_assert!(old.changed(&old).is_empty());
+        }
+    }
+
+    #[test]
+    fn nothing_stored_is_every_detail_changed() {
+        let d = Details {
+            title: "Brief".into(),
+            description: "x".into(),
+            breach_started_at: Some(t0()),
+            breach_ended_at: Some(t0()),
+            discovered_at: Some(t0()),
+        };
+        assert_eq!(Details::parse("{}").changed(&d), Details::FIELDS.to_vec());
     }
 
     #[test]

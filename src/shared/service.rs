@@ -51,6 +51,10 @@ pub struct NoticeInput {
 pub struct AcceptInput {
     /// The version of the shared facts offered (as shown); 409 when it changed meanwhile.
     pub version: i64,
+    /// The shared incident's version offered (as shown), required when its details (title,
+    /// description, times) changed; 409 when it changed meanwhile.
+    #[serde(default)]
+    pub incident_version: Option<i64>,
 }
 
 /// One controller's part of a shared incident as the shared team sees it.
@@ -117,7 +121,12 @@ pub struct FieldChange {
 pub struct OfferView {
     /// The version of the shared facts offered (send it back to accept).
     pub version: i64,
+    /// The shared incident's version offered (send it back to accept).
+    pub incident_version: i64,
+    /// The assessment facts changed.
     pub changes: Vec<FieldChange>,
+    /// The incident's details changed (title, description, the breach's times).
+    pub details: Vec<FieldChange>,
 }
 
 /// `GET /api/v1/incidents/{id}/shared-origin`: a controller's view of where its part came from.
@@ -269,6 +278,7 @@ pub fn split(
                     controller_org_id: org_id.clone(),
                     notified_at: to_db(clk.notified_at),
                     facts_version_taken: version,
+                    details_taken: details_of(&shared).to_json(),
                     created_by: staff.id.clone(),
                     created_at: to_db(t),
                 },
@@ -365,7 +375,7 @@ pub fn linked(c: &mut DbConn, staff: &Staff, shared_id: &str) -> ApiResult<Share
             clock_label_en: st.label_en,
             ap_notified_at: notified.map(from_db),
             facts_version_taken: l.facts_version_taken,
-            change_offered: version > l.facts_version_taken && offer(c, l, &shared)?.is_some(),
+            change_offered: offer(c, l, &shared)?.is_some(),
         });
     }
     let mut candidates: Vec<CandidateView> = controllers
@@ -406,21 +416,53 @@ fn own_part(
     Ok((inc, link, shared))
 }
 
-fn offer(
-    c: &mut DbConn,
-    link: &LinkRow,
-    shared: &IncidentRow,
-) -> ApiResult<Option<(i64, Facts, Facts)>> {
+/// A change of the shared incident waiting for a controller's part.
+struct Pending {
+    /// The shared facts: the latest version, the one taken over last, the fields changed.
+    version: i64,
+    old: Facts,
+    new: Facts,
+    fields: Vec<String>,
+    /// The shared incident's details: its version, as taken over last, now, the fields changed.
+    incident_version: i64,
+    details_new: rules::Details,
+    details: Vec<&'static str>,
+}
+
+fn details_of(row: &IncidentRow) -> rules::Details {
+    let f = row.facts();
+    rules::Details {
+        title: f.title,
+        description: f.description,
+        breach_started_at: f.breach_started_at,
+        breach_ended_at: f.breach_ended_at,
+        discovered_at: f.discovered_at,
+    }
+}
+
+fn offer(c: &mut DbConn, link: &LinkRow, shared: &IncidentRow) -> ApiResult<Option<Pending>> {
     let (version, new) = latest_facts(c, &shared.id)?;
-    if version <= link.facts_version_taken {
-        return Ok(None);
-    }
-    let old = facts_at(c, &shared.id, link.facts_version_taken)?;
+    let old = if version > link.facts_version_taken {
+        facts_at(c, &shared.id, link.facts_version_taken)?
+    } else {
+        new.clone()
+    };
     // A new version that changes no value (a fact confirmed, say) offers nothing.
-    if rules::changed_fields(&old, &new).is_empty() {
+    let fields = rules::changed_fields(&old, &new);
+    let details_new = details_of(shared);
+    let details = rules::Details::parse(&link.details_taken).changed(&details_new);
+    if fields.is_empty() && details.is_empty() {
         return Ok(None);
     }
-    Ok(Some((version, old, new)))
+    Ok(Some(Pending {
+        version,
+        old,
+        new,
+        fields,
+        incident_version: shared.version,
+        details_new,
+        details,
+    }))
 }
 
 /// A controller's view of its part: the shared organisation's notice, its clock, and a change of
@@ -432,21 +474,37 @@ pub fn origin(c: &mut DbConn, staff: &Staff, id: &str) -> ApiResult<OriginView> 
     let deadline = from_db(inc.ap_deadline);
     let offer = match offer(c, &link, &shared)? {
         None => None,
-        Some((version, old, new)) => {
+        Some(p) => {
             let (_, mine) = latest_facts(c, id)?;
             let (mine, new_v) = (
                 serde_json::to_value(&mine).unwrap_or_default(),
-                serde_json::to_value(&new).unwrap_or_default(),
+                serde_json::to_value(&p.new).unwrap_or_default(),
             );
-            let changes = rules::changed_fields(&old, &new)
-                .into_iter()
+            let changes = p
+                .fields
+                .iter()
                 .map(|k| FieldChange {
-                    yours: mine.get(&k).cloned().unwrap_or_default(),
-                    offered: new_v.get(&k).cloned().unwrap_or_default(),
-                    field: k,
+                    yours: mine.get(k).cloned().unwrap_or_default(),
+                    offered: new_v.get(k).cloned().unwrap_or_default(),
+                    field: k.clone(),
                 })
                 .collect();
-            Some(OfferView { version, changes })
+            let own = details_of(&inc);
+            let details = p
+                .details
+                .iter()
+                .map(|k| FieldChange {
+                    field: k.to_string(),
+                    yours: own.get(k),
+                    offered: p.details_new.get(k),
+                })
+                .collect();
+            Some(OfferView {
+                version: p.version,
+                incident_version: p.incident_version,
+                changes,
+                details,
+            })
         }
     };
     Ok(OriginView {
@@ -525,35 +583,59 @@ pub fn set_notified_at(
     })
 }
 
-/// A controller's staff take over the change of the shared facts offered: each changed field
-/// becomes the shared value ("from the shared incident"), the rest stays theirs; recorded as a
-/// new facts version of their incident through the assessment's own service (so a sign-off of a
-/// draft made of the earlier facts is void, as after any change of facts).
-pub fn accept(c: &mut DbConn, staff: &Staff, id: &str, input: &AcceptInput) -> ApiResult<i64> {
+/// A controller's staff take over the change of the shared incident offered: each changed field
+/// becomes the shared value ("from the shared incident"), the rest stays theirs. The details
+/// (title, description, the breach's times) go through the incident's own update, the facts
+/// through the assessment's own service as a new facts version (so a sign-off of a draft made of
+/// the earlier content is void, as after any change).
+pub fn accept(
+    c: &mut DbConn,
+    staff: &Staff,
+    id: &str,
+    input: &AcceptInput,
+    max_description: usize,
+) -> ApiResult<i64> {
     write_tx(c, |c| -> ApiResult<i64> {
         let (inc, link, shared) = own_part(c, staff, id, true)?;
-        let Some((version, old, new)) = offer(c, &link, &shared)? else {
+        let Some(p) = offer(c, &link, &shared)? else {
             return Err(ApiError::refused(
                 "shared_no_offer",
-                "no change of the shared facts waits for this incident",
+                "no change of the shared incident waits for this incident",
             ));
         };
-        if input.version != version {
+        let stale = input.version != p.version
+            || (!p.details.is_empty() && input.incident_version != Some(p.incident_version));
+        if stale {
             return Err(ApiError::refused_with(
                 "shared_offer_stale",
                 format!(
-                    "version: the shared facts changed meanwhile (version {version} now, {} sent); reload",
-                    input.version
+                    "version, incident_version: the shared incident changed meanwhile (now version {}, incident_version {}); reload",
+                    p.version, p.incident_version
                 ),
-                vec![("version", version.to_string())],
+                vec![("version", p.version.to_string())],
             ));
         }
-        let (_, mine) = latest_facts(c, id)?;
         let from = rules::source(&shared.reference);
-        let fields = rules::changed_fields(&old, &new);
-        let taken = rules::take_change(&mine, &old, &new, &from);
-        let result = record_facts_in(c, staff, &inc, taken)?;
-        store::set_version_taken(c, id, version)?;
+        if !p.details.is_empty() {
+            let d = &p.details_new;
+            let has = |f: &str| p.details.contains(&f);
+            let patch = IncidentPatch {
+                title: has("title").then(|| d.title.clone()),
+                description: has("description").then(|| d.description.clone()),
+                breach_started_at: has("breach_started_at").then_some(d.breach_started_at),
+                breach_ended_at: has("breach_ended_at").then_some(d.breach_ended_at),
+                discovered_at: has("discovered_at").then_some(d.discovered_at),
+                ..Default::default()
+            };
+            crate::incidents::service::update(c, staff, id, &patch, max_description)?;
+        }
+        let mut facts_version = None;
+        if !p.fields.is_empty() {
+            let (_, mine) = latest_facts(c, id)?;
+            let taken = rules::take_change(&mine, &p.old, &p.new, &from);
+            facts_version = Some(record_facts_in(c, staff, &inc, taken)?.facts_version);
+        }
+        store::set_taken(c, id, p.version, &p.details_new.to_json())?;
         audit::store::append(
             c,
             &[Entry {
@@ -564,12 +646,12 @@ pub fn accept(c: &mut DbConn, staff: &Staff, id: &str, input: &AcceptInput) -> A
                 organisation_id: Some(inc.organisation_id.clone()),
                 before: Some(serde_json::json!({"shared_facts_version": link.facts_version_taken})),
                 after: Some(serde_json::json!({
-                    "shared_facts_version": version, "fields": fields,
-                    "facts_version": result.facts_version,
+                    "shared_facts_version": p.version, "fields": p.fields,
+                    "details": p.details, "facts_version": facts_version,
                 })),
             }],
             now(),
         )?;
-        Ok(result.facts_version)
+        Ok(p.version)
     })
 }

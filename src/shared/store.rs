@@ -15,6 +15,8 @@ pub struct LinkRow {
     pub notified_at: NaiveDateTime,
     /// The version of the shared incident's facts the controller's incident took over last.
     pub facts_version_taken: i64,
+    /// The shared incident's title, description and times as last taken over (JSON).
+    pub details_taken: String,
     pub created_by: String,
     pub created_at: NaiveDateTime,
 }
@@ -58,13 +60,18 @@ pub fn set_notified_at(
         .execute_on(c)
 }
 
-pub fn set_version_taken(
+/// What a controller's incident took over last: the facts version and the details (JSON).
+pub fn set_taken(
     c: &mut DbConn,
     controller_incident_id: &str,
     version: i64,
+    details: &str,
 ) -> QueryResult<usize> {
     diesel::update(shared_incident_links::table.find(controller_incident_id))
-        .set(shared_incident_links::facts_version_taken.eq(version))
+        .set((
+            shared_incident_links::facts_version_taken.eq(version),
+            shared_incident_links::details_taken.eq(details),
+        ))
         .execute_on(c)
 }
 

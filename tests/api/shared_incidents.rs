@@ -597,6 +597,83 @@ async fn a_shared_change_is_offered_and_taken_over(app: TestApp) {
     let v = json_ok(app.get(&format!("{o}/shared-origin"), tok).await, 200).await;
     assert_eq!(v["offer"], Value::Null, "{v}");
 
+    // The shared team corrects what happened and when it began: offered as details.
+    let began = Utc::now() - Duration::hours(50);
+    json_ok(
+        app.patch(
+            &format!("/api/v1/incidents/{id}"),
+            Some(&cast.dienst.token),
+            json!({"description": "Twee brieven gingen naar verkeerde adressen.",
+                   "breach_started_at": began}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let v = json_ok(app.get(&format!("{o}/shared-origin"), tok).await, 200).await;
+    let details: Vec<&str> = v["offer"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(details, vec!["description", "breach_started_at"], "{v}");
+    assert_eq!(v["offer"]["changes"], json!([]));
+    assert_eq!(
+        v["offer"]["details"][0]["offered"],
+        "Twee brieven gingen naar verkeerde adressen."
+    );
+    let (fv, iv) = (
+        v["offer"]["version"].clone(),
+        v["offer"]["incident_version"].clone(),
+    );
+    let p = assert_problem(
+        app.post(
+            &format!("{o}/shared-origin/accept"),
+            tok,
+            json!({"version": fv}),
+        )
+        .await,
+        409,
+        None,
+    )
+    .await;
+    assert_eq!(
+        p["code"], "shared_offer_stale",
+        "details need the incident's version"
+    );
+    json_ok(
+        app.post(
+            &format!("{o}/shared-origin/accept"),
+            tok,
+            json!({"version": fv, "incident_version": iv}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let oost = json_ok(app.get(&o, tok).await, 200).await;
+    assert_eq!(
+        oost["description"],
+        "Twee brieven gingen naar verkeerde adressen."
+    );
+    assert_eq!(
+        instant(&oost["breach_started_at"]).timestamp(),
+        began.timestamp()
+    );
+    let v = json_ok(app.get(&format!("{o}/shared-origin"), tok).await, 200).await;
+    assert_eq!(v["offer"], Value::Null, "{v}");
+    let west = json_ok(
+        app.get(
+            &format!("/api/v1/incidents/{west_id}"),
+            Some(&cast.west.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_ne!(west["description"], oost["description"], "west not yet");
+
     // West still has it waiting; the shared team sees that.
     let l = json_ok(
         app.get(

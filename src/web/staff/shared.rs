@@ -307,22 +307,39 @@ async fn origin_page(
             }
         }
     };
+    let detail = |v: &Value| -> String {
+        match v {
+            Value::Null => w.t(lang, "shared_value_missing"),
+            Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
+                Ok(t) => local_time(lang, t.with_timezone(&chrono::Utc)),
+                Err(_) => s.clone(),
+            },
+            other => other.to_string(),
+        }
+    };
     let offer = v.offer.as_ref().map(|o| {
-        let changes: Vec<Value> = o
-            .changes
+        let mut changes: Vec<Value> = o
+            .details
             .iter()
             .map(|c| {
                 json!({
-                    "field": match lang {
-                        Lang::Nl => crate::assessment::labels::fact_label_nl(&c.field).to_string(),
-                        Lang::En => crate::assessment::labels::fact_label_en(&c.field).to_string(),
-                    },
-                    "yours": shown(&c.yours),
-                    "offered": shown(&c.offered),
+                    "field": w.t(lang, &format!("staff_fact_{}", c.field)),
+                    "yours": detail(&c.yours),
+                    "offered": detail(&c.offered),
                 })
             })
             .collect();
-        json!({"version": o.version, "changes": changes})
+        changes.extend(o.changes.iter().map(|c| {
+            json!({
+                "field": match lang {
+                    Lang::Nl => crate::assessment::labels::fact_label_nl(&c.field).to_string(),
+                    Lang::En => crate::assessment::labels::fact_label_en(&c.field).to_string(),
+                },
+                "yours": shown(&c.yours),
+                "offered": shown(&c.offered),
+            })
+        }));
+        json!({"version": o.version, "incident_version": o.incident_version, "changes": changes})
     });
     let (list, map) = errors_ctx(&errors);
     let on_time = v.notice_on_time.map(|ok| {
@@ -462,9 +479,21 @@ pub async fn accept(
     let Ok(version) = form.get("version").trim().parse::<i64>() else {
         return Err(super::page::bad_request(lang));
     };
+    let incident_version = match form.opt("incident_version") {
+        None => None,
+        Some(v) => match v.parse::<i64>() {
+            Ok(v) => Some(v),
+            Err(_) => return Err(super::page::bad_request(lang)),
+        },
+    };
+    let input = AcceptInput {
+        version,
+        incident_version,
+    };
+    let max = state.settings.limits.description_chars;
     let (s, i) = (staff.clone(), id.clone());
     match state
-        .db(move |c| service::accept(c, &s, &i, &AcceptInput { version }))
+        .db(move |c| service::accept(c, &s, &i, &input, max))
         .await
     {
         Ok(_) => Ok(redirect(&format!(
