@@ -515,7 +515,8 @@ async fn run_workers(pool: &db::DbPool, port: u16, workers: usize, expect: usize
         let p = pool.clone();
         let sent = tokio::task::spawn_blocking(move || {
             let mut c = p.get().unwrap();
-            meldpunt::outbox::store::count_by_status(&mut c, "sent").unwrap()
+            meldpunt::outbox::store::count_by_status(&mut c, meldpunt::outbox::OutboxStatus::Sent)
+                .unwrap()
         })
         .await
         .unwrap();

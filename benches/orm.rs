@@ -93,7 +93,7 @@ fn rows(n: usize, org: &str, user: &str) -> Vec<IncidentRow> {
                 now,
             );
             if i % 3 == 0 {
-                r.state = "closed".into();
+                r.state = meldpunt::incidents::lifecycle::State::Closed;
             }
             r
         })
@@ -140,7 +140,7 @@ fn baseline_insert(path: &Path, rows: &[IncidentRow]) -> anyhow::Result<f64> {
                 r.reference,
                 r.title,
                 r.description,
-                r.state,
+                r.state.as_str(),
                 r.state_reason,
                 r.breach_started_at.map(ts),
                 r.breach_ended_at.map(ts),

@@ -25,6 +25,7 @@ pub mod register;
 pub mod remediation;
 pub mod reports;
 pub mod serde_utc;
+pub mod shared;
 pub mod signals;
 pub mod startup;
 pub mod state;

@@ -117,6 +117,19 @@ pub fn decimal_nl(x: f64, places: usize) -> String {
     format!("{x:.places$}").replace('.', ",")
 }
 
+/// The name a staff mail greets with ("Beste {name},"). A display name that is empty or only the
+/// e-mail's local part (the CLI makes users without a name that way: "fg", "j.jansen") is not a
+/// name to greet someone by: then "collega" / "colleague".
+pub fn salutation(display_name: &str, email: &str, lang: &str) -> String {
+    let name = display_name.trim();
+    let local = email.split('@').next().unwrap_or("").trim();
+    if name.is_empty() || name.eq_ignore_ascii_case(local) || name.contains('@') {
+        if lang == "en" { "colleague" } else { "collega" }.to_string()
+    } else {
+        name.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +158,38 @@ mod tests {
         }
         for (i, wd) in WEEKDAYS_NL.iter().enumerate() {
             assert_ne!(*wd, WEEKDAYS_EN[i].to_lowercase().as_str());
+        }
+    }
+
+    #[test]
+    fn a_mail_greets_by_name_never_by_address() {
+        assert_eq!(
+            salutation("F. Gerritsen", "fg@oost.example", "nl"),
+            "F. Gerritsen"
+        );
+        assert_eq!(salutation("fg", "fg@oost.example", "nl"), "collega");
+        assert_eq!(salutation("FG", "fg@oost.example", "en"), "colleague");
+        assert_eq!(salutation("  ", "a@b.nl", "nl"), "collega");
+        assert_eq!(salutation("a@b.nl", "a@b.nl", "nl"), "collega");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_greeting_is_the_name_or_a_word_for_colleague(
+            name in "[A-Za-z. @]{0,20}",
+            local in "[a-z.]{1,10}",
+            en in proptest::bool::ANY,
+        ) {
+            let email = format!("{local}@example.nl");
+            let lang = if en { "en" } else { "nl" };
+            let g = salutation(&name, &email, lang);
+            let word = if en { "colleague" } else { "collega" };
+            let t = name.trim();
+            if t.is_empty() || t.eq_ignore_ascii_case(&local) || t.contains('@') {
+                proptest::prop_assert_eq!(g, word);
+            } else {
+                proptest::prop_assert_eq!(g, t);
+            }
         }
     }
 }

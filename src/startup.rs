@@ -254,6 +254,7 @@ impl Application {
                 .configure(crate::reports::routes::configure)
                 .configure(crate::incidents::routes::configure)
                 .configure(crate::assessment::routes::configure)
+                .configure(crate::shared::routes::configure)
                 .configure(crate::remediation::routes::configure)
                 .configure(crate::register::routes::configure)
                 .configure(crate::notifications::routes::configure)

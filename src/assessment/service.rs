@@ -107,6 +107,28 @@ pub fn record_facts(
     })
 }
 
+/// The incident page's one facts form: the incident's own facts (times, description, processor)
+/// and, when they changed, the assessment facts, saved together in one transaction, each with its
+/// own audit record — or neither. The patch's version guards the whole form against a change made
+/// meanwhile (409).
+pub fn record_all_facts(
+    c: &mut DbConn,
+    staff: &Staff,
+    id: &str,
+    patch: &crate::incidents::model::IncidentPatch,
+    facts: Option<Facts>,
+    max_description: usize,
+) -> ApiResult<()> {
+    write_tx(c, |c| -> ApiResult<()> {
+        crate::incidents::service::update_in(c, staff, id, patch, max_description)?;
+        if let Some(f) = facts {
+            let inc = visible(c, staff, id, true)?;
+            record_facts_in(c, staff, &inc, f)?;
+        }
+        Ok(())
+    })
+}
+
 /// As [`record_facts`], inside the caller's write transaction, for an incident it has loaded
 /// (and locked) after checking access.
 pub fn record_facts_in(

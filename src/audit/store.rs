@@ -214,7 +214,7 @@ pub fn hash_at(conn: &mut DbConn, seq: i64) -> QueryResult<Option<(String, DateT
     audit_log::table
         .filter(audit_log::seq.eq(seq))
         .select((audit_log::hash, audit_log::at))
-        .first::<(String, chrono::NaiveDateTime)>(conn)
+        .first_on::<(String, chrono::NaiveDateTime)>(conn)
         .optional()
         .map(|o| o.map(|(h, at)| (h, from_db(at))))
 }

@@ -722,3 +722,19 @@ diesel::table! {
 diesel::joinable!(incident_deliveries -> incidents (incident_id));
 diesel::allow_tables_to_appear_in_same_query!(incident_deliveries, incidents);
 diesel::allow_tables_to_appear_in_same_query!(incident_deliveries, processing_activities);
+
+// One breach, several controllers (issue 19, migration 2026-12-20-000130_shared_incidents).
+diesel::table! {
+    shared_incident_links (controller_incident_id) {
+        controller_incident_id -> Text,
+        shared_incident_id -> Text,
+        controller_org_id -> Text,
+        notified_at -> Timestamp,
+        facts_version_taken -> BigInt,
+        details_taken -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+diesel::allow_tables_to_appear_in_same_query!(shared_incident_links, incidents);
+diesel::allow_tables_to_appear_in_same_query!(shared_incident_links, organisations);

@@ -3,7 +3,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::schema::{incident_deliveries, processing_activities};
-use crate::db::DbConn;
+use crate::db::{Cached, DbConn};
 
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = incident_deliveries, treat_none_as_default_value = false)]
@@ -25,7 +25,7 @@ pub struct DeliveryRow {
 pub fn insert(c: &mut DbConn, row: &DeliveryRow) -> QueryResult<()> {
     diesel::insert_into(incident_deliveries::table)
         .values(row)
-        .execute(c)
+        .execute_on(c)
         .map(|_| ())
 }
 
@@ -37,14 +37,14 @@ pub fn for_incident(c: &mut DbConn, incident_id: &str) -> QueryResult<Vec<Delive
             incident_deliveries::due_at.asc(),
             incident_deliveries::id.asc(),
         ))
-        .load(c)
+        .load_on(c)
 }
 
 pub fn by_id(c: &mut DbConn, incident_id: &str, id: &str) -> QueryResult<Option<DeliveryRow>> {
     incident_deliveries::table
         .filter(incident_deliveries::incident_id.eq(incident_id))
         .filter(incident_deliveries::id.eq(id))
-        .first(c)
+        .first_on(c)
         .optional()
 }
 
@@ -66,12 +66,12 @@ pub fn mark_told(
         incident_deliveries::told_how.eq(Some(how)),
         incident_deliveries::told_by.eq(Some(by)),
     ))
-    .execute(c)?;
+    .execute_on(c)?;
     Ok(n == 1)
 }
 
 pub fn delete(c: &mut DbConn, id: &str) -> QueryResult<usize> {
-    diesel::delete(incident_deliveries::table.filter(incident_deliveries::id.eq(id))).execute(c)
+    diesel::delete(incident_deliveries::table.filter(incident_deliveries::id.eq(id))).execute_on(c)
 }
 
 /// The name of a processing activity of `org_id`, if it is one.
@@ -80,6 +80,6 @@ pub fn activity_name(c: &mut DbConn, org_id: &str, id: &str) -> QueryResult<Opti
         .filter(processing_activities::organisation_id.eq(org_id))
         .filter(processing_activities::id.eq(id))
         .select(processing_activities::name)
-        .first(c)
+        .first_on(c)
         .optional()
 }

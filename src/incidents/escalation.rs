@@ -112,7 +112,7 @@ impl Escalator<'_> {
                     r.words_nl()
                 };
                 let ctx = serde_json::json!({
-                    "name": name,
+                    "name": crate::locale::salutation(&name, &email, &lang),
                     "reference": inc.reference,
                     "title": inc.title,
                     "due_local": status.deadline_local,
@@ -208,7 +208,7 @@ impl Escalator<'_> {
                 let dutch = lang != "en";
                 let state = inc.state();
                 let ctx = serde_json::json!({
-                    "name": name,
+                    "name": crate::locale::salutation(&name, &email, &lang),
                     "reference": inc.reference,
                     "title": inc.title,
                     "deadline_local": if dutch { &status.deadline_local } else { &status.deadline_local_en },

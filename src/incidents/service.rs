@@ -432,7 +432,7 @@ pub fn link_reports(
         let before = serde_json::json!({"incident_id": null, "status": row.status, "organisation_id": row.organisation_id});
         row.incident_id = Some(inc.id.clone());
         row.organisation_id = Some(inc.organisation_id.clone());
-        row.status = "linked".into();
+        row.status = crate::reports::model::ReportStatus::Linked;
         row.updated_at = to_db(at);
         reports::store::update(c, &row)?;
         entries.push(Entry {
@@ -568,7 +568,19 @@ pub fn update(
     p: &IncidentPatch,
     max_description: usize,
 ) -> ApiResult<()> {
-    write_tx(c, |c| -> ApiResult<()> {
+    write_tx(c, |c| update_in(c, staff, id, p, max_description))
+}
+
+/// As [`update`], inside the caller's write transaction (the incident page saves the incident's
+/// facts and the assessment facts together: see `assessment::service::record_all_facts`).
+pub fn update_in(
+    c: &mut DbConn,
+    staff: &Staff,
+    id: &str,
+    p: &IncidentPatch,
+    max_description: usize,
+) -> ApiResult<()> {
+    {
         let mut row = visible(c, staff, id, true)?;
         if let Some(v) = p.version {
             if v != row.version {
@@ -612,7 +624,7 @@ pub fn update(
             )?;
         }
         Ok(())
-    })
+    }
 }
 
 /// Move to another state (409 when not allowed; 422 when a reason is required and missing).
@@ -694,7 +706,7 @@ pub fn transition_with(
         if to == State::Notified && row.notified_at.is_none() {
             row.notified_at = Some(to_db(t));
         }
-        row.state = to.as_str().into();
+        row.state = to;
         row.state_reason = reason.clone();
         store::save(c, &mut row, t)?;
         let mut entries = vec![Entry {
@@ -713,9 +725,9 @@ pub fn transition_with(
         // Reporters see their report as handled once the incident is closed.
         if to.is_closed() {
             for mut r in reports::store::for_incident(c, &row.id)? {
-                if r.status != "closed" {
+                if r.status != crate::reports::model::ReportStatus::Closed {
                     let b = serde_json::json!({"status": r.status});
-                    r.status = "closed".into();
+                    r.status = crate::reports::model::ReportStatus::Closed;
                     r.updated_at = to_db(t);
                     reports::store::update(c, &r)?;
                     entries.push(Entry {

@@ -7,15 +7,20 @@ use crate::db::schema::{incident_handlers, incident_imports, incidents};
 use crate::db::Cached;
 use crate::db::{from_db, to_db, DbConn};
 
+crate::stored_as_text!(State, "incident state");
+
+// `treat_none_as_default_value = false`: a None is bound as NULL (no nullable column of
+// `incidents` has another default), so the INSERT's SQL is the same for every row and its prepared
+// statement is found by type, instead of diesel writing the SQL text anew to look it up.
 #[derive(Queryable, Insertable, AsChangeset, Debug, Clone)]
-#[diesel(table_name = incidents, treat_none_as_null = true)]
+#[diesel(table_name = incidents, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct IncidentRow {
     pub id: String,
     pub organisation_id: String,
     pub reference: String,
     pub title: String,
     pub description: String,
-    pub state: String,
+    pub state: State,
     pub state_reason: Option<String>,
     pub breach_started_at: Option<NaiveDateTime>,
     pub breach_ended_at: Option<NaiveDateTime>,
@@ -88,7 +93,7 @@ impl IncidentRow {
     }
 
     pub fn state(&self) -> State {
-        State::parse(&self.state).unwrap_or(State::New)
+        self.state
     }
 
     pub fn new(
@@ -106,7 +111,7 @@ impl IncidentRow {
             reference,
             title: String::new(),
             description: String::new(),
-            state: State::New.as_str().into(),
+            state: State::New,
             state_reason: None,
             breach_started_at: None,
             breach_ended_at: None,

@@ -66,6 +66,7 @@ impl Context {
                 public_url: s.public_url_or(&s.server.bind),
                 mail_domain: s.mail_domain(),
                 limits: s.limits.ack_limits(),
+                thread: Default::default(),
             }),
             signal: Some(crate::signals::Links {
                 public_url: s.public_url_or(&s.server.bind),
@@ -968,7 +969,13 @@ fn new_report(
         created_by: None,
         attachments: checked_attachments(m, &p.scans, &row.id),
         acknowledge: if ackable {
-            ctx.acknowledge.clone()
+            ctx.acknowledge.clone().map(|mut a| {
+                // The acknowledgement answers the reporter's mail: it threads under it.
+                let mut refs = m.references.clone();
+                refs.extend(m.message_id.iter().cloned());
+                a.thread = crate::outbox::Thread::new(m.message_id.as_deref(), &refs);
+                a
+            })
         } else {
             None
         },

@@ -176,7 +176,7 @@ pub fn outbox_bounced(conn: &mut DbConn, id: &str, reason: &str) -> QueryResult<
     let reason: String = reason.chars().take(1000).collect();
     diesel::update(outbox::table.filter(outbox::id.eq(id)))
         .set((
-            outbox::status.eq("failed"),
+            outbox::status.eq(crate::outbox::OutboxStatus::Failed),
             outbox::claimed_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(Some(reason)),
         ))

@@ -159,6 +159,8 @@ pub struct RecipientView {
     pub extra: BTreeMap<String, String>,
 }
 
+/// A page of an incident's recipients (the page checked against the list's bounds by the caller:
+/// `http::paging`) and how many there are in all.
 pub fn list_recipients(
     c: &mut DbConn,
     staff: &Staff,
@@ -167,12 +169,9 @@ pub fn list_recipients(
     limit: i64,
 ) -> ApiResult<(i64, Vec<RecipientView>)> {
     let inc = visible(c, staff, incident_id, false)?;
-    let all = store::recipients(c, &inc.id)?;
-    let total = all.len() as i64;
-    let page = all
+    let total = store::recipient_count(c, &inc.id)?;
+    let page = store::recipients_page(c, &inc.id, offset, limit)?
         .into_iter()
-        .skip(offset.max(0) as usize)
-        .take(limit.clamp(1, 1000) as usize)
         .map(|r| {
             Ok(RecipientView {
                 extra: serde_json::from_str(&r.extra_json)
@@ -605,6 +604,15 @@ pub struct MessageStatus {
     pub printed_at: Option<DateTime<Utc>>,
 }
 
+/// How many messages campaign `id` has (the total of [`messages`]).
+pub fn message_total(c: &mut DbConn, staff: &Staff, incident_id: &str, id: &str) -> ApiResult<i64> {
+    let inc = visible(c, staff, incident_id, false)?;
+    let camp = store::campaign(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+    Ok(store::message_count(c, &camp.id)?)
+}
+
+/// A page of campaign `id`'s messages (the page checked against the list's bounds by the caller:
+/// `http::paging`).
 pub fn messages(
     c: &mut DbConn,
     staff: &Staff,
@@ -615,7 +623,7 @@ pub fn messages(
 ) -> ApiResult<Vec<MessageStatus>> {
     let inc = visible(c, staff, incident_id, false)?;
     let camp = store::campaign(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
-    let rows = store::message_page(c, &camp.id, offset.max(0), limit.clamp(1, 1000))?;
+    let rows = store::message_page(c, &camp.id, offset, limit)?;
     Ok(rows
         .into_iter()
         .map(|(m, r, o)| {

@@ -18,7 +18,7 @@ use crate::assessment::decision::Choice;
 use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::schema::public_notices;
-use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
+use crate::db::{from_db, new_id, now, to_db, write_tx, Cached, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::incidents::access::visible;
 
@@ -132,13 +132,13 @@ pub fn for_incident(c: &mut DbConn, incident_id: &str) -> QueryResult<Vec<Public
     public_notices::table
         .filter(public_notices::incident_id.eq(incident_id))
         .order((public_notices::published_at.asc(), public_notices::id.asc()))
-        .load(c)
+        .load_on(c)
 }
 
 pub fn by_slug(c: &mut DbConn, slug: &str) -> QueryResult<Option<PublicNoticeRow>> {
     public_notices::table
         .filter(public_notices::slug.eq(slug))
-        .first(c)
+        .first_on(c)
         .optional()
 }
 
@@ -151,7 +151,7 @@ pub fn current(c: &mut DbConn, limit: i64) -> QueryResult<Vec<PublicNoticeRow>> 
             public_notices::id.desc(),
         ))
         .limit(limit)
-        .load(c)
+        .load_on(c)
 }
 
 /// The incident's public notices (staff; another organisation's incident: 404).
@@ -230,7 +230,7 @@ pub fn publish(
         };
         diesel::insert_into(public_notices::table)
             .values(&row)
-            .execute(c)?;
+            .execute_on(c)?;
         audit::store::append(
             c,
             &[Entry {
@@ -277,7 +277,7 @@ pub fn withdraw(
         let mut row: PublicNoticeRow = public_notices::table
             .filter(public_notices::id.eq(notice_id))
             .filter(public_notices::incident_id.eq(&inc.id))
-            .first(c)
+            .first_on(c)
             .optional()?
             .ok_or(ApiError::NotFound)?;
         if row.withdrawn_at.is_some() {
@@ -289,7 +289,7 @@ pub fn withdraw(
         row.withdrawn_reason = Some(reason.clone());
         diesel::update(public_notices::table.find(&row.id))
             .set(&row)
-            .execute(c)?;
+            .execute_on(c)?;
         audit::store::append(
             c,
             &[Entry {

@@ -1,5 +1,5 @@
 //! Notifications over the JSON API: thin handlers over `service` and `campaign`.
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
@@ -13,6 +13,7 @@ use super::service::{
 };
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
+use crate::http::paging::{self, Bounds, PageQuery};
 use crate::http::ApiJson;
 use crate::state::AppState;
 
@@ -197,33 +198,27 @@ pub async fn import(
     Ok(HttpResponse::Created().json(v))
 }
 
-#[derive(Deserialize)]
-pub struct Page {
-    offset: Option<i64>,
-    limit: Option<i64>,
-}
+/// An incident's recipients: 100 a page by default, at most 1,000.
+pub const RECIPIENTS_PAGE: Bounds = Bounds::new(100, 1000);
+/// A campaign's messages: 100 a page by default, at most 1,000.
+pub const MESSAGES_PAGE: Bounds = Bounds::new(100, 1000);
 
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/recipients", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("offset" = Option<i64>, Query), ("limit" = Option<i64>, Query)), responses((status = 200, description = "{total, recipients: [RecipientView]}"), (status = 401), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/recipients", tag = "notifications", params(("id" = String, Path, description = "the incident"), PageQuery), responses((status = 200, description = "{total, recipients: [RecipientView]}: a page (100 by default, at most 1,000); the total also in `X-Total-Count`, the neighbouring pages in `Link`"), (status = 401), (status = 404), (status = 422, description = "limit or offset out of range")))]
 pub async fn recipients(
+    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<String>,
-    q: web::Query<Page>,
+    q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let q = q.into_inner();
-    let (total, page) = state
-        .db(move |c| {
-            campaign::list_recipients(
-                c,
-                &staff,
-                &id,
-                q.offset.unwrap_or(0),
-                q.limit.unwrap_or(100),
-            )
-        })
+    let page = paging::Page::of(&q, RECIPIENTS_PAGE)?;
+    let (total, items) = state
+        .db(move |c| campaign::list_recipients(c, &staff, &id, page.offset, page.limit))
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"total": total, "recipients": page})))
+    let mut b = HttpResponse::Ok();
+    paging::headers(&mut b, &req, page, total);
+    Ok(b.json(serde_json::json!({"total": total, "recipients": items})))
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/campaigns", tag = "notifications", request_body = NewCampaign, params(("id" = String, Path, description = "the incident")), responses((status = 201, body = Progress), (status = 401), (status = 404), (status = 409, description = "no valid sign-off, or recipients already reached"), (status = 422)))]
@@ -314,28 +309,24 @@ pub async fn set_rate(
     Ok(HttpResponse::Ok().json(v))
 }
 
-#[utoipa::path(get, path = "/api/v1/incidents/{id}/campaigns/{cid}/messages", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("cid" = String, Path, description = "the campaign"), ("offset" = Option<i64>, Query), ("limit" = Option<i64>, Query)), responses((status = 200, body = [MessageStatus]), (status = 401), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/campaigns/{cid}/messages", tag = "notifications", params(("id" = String, Path, description = "the incident"), ("cid" = String, Path, description = "the campaign"), PageQuery), responses((status = 200, body = [MessageStatus], description = "a page (100 by default, at most 1,000); the total in `X-Total-Count`, the neighbouring pages in `Link`"), (status = 401), (status = 404), (status = 422, description = "limit or offset out of range")))]
 pub async fn messages(
+    req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(String, String)>,
-    q: web::Query<Page>,
+    q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let (id, cid) = path.into_inner();
-    let q = q.into_inner();
-    let v = state
+    let page = paging::Page::of(&q, MESSAGES_PAGE)?;
+    let (total, v) = state
         .db(move |c| {
-            campaign::messages(
-                c,
-                &staff,
-                &id,
-                &cid,
-                q.offset.unwrap_or(0),
-                q.limit.unwrap_or(100),
-            )
+            let total = campaign::message_total(c, &staff, &id, &cid)?;
+            let v = campaign::messages(c, &staff, &id, &cid, page.offset, page.limit)?;
+            Ok::<_, ApiError>((total, v))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(v))
+    Ok(paging::respond(&req, page, total, &v))
 }
 
 /// Every recipient's status in the campaign as an Excel workbook (Dutch headings, dates as dates).

@@ -756,7 +756,7 @@ pub fn list(
         .filter_map(|d| filing_view(&inc, d))
         .min_by_key(|f| f.filed_at);
     Ok(NotificationsView {
-        state: inc.state.clone(),
+        state: inc.state.as_str().into(),
         notified,
         drafts,
     })

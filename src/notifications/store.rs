@@ -6,7 +6,7 @@ use super::lifecycle::{DraftKind, DraftStatus, Purpose};
 use crate::db::schema::{
     notice_campaigns, notice_drafts, notice_messages, notice_recipients, notice_settings, outbox,
 };
-use crate::db::DbConn;
+use crate::db::{Cached, DbConn};
 
 crate::stored_as_text!(DraftStatus, "draft status");
 crate::stored_as_text!(DraftKind, "draft kind");
@@ -102,22 +102,22 @@ pub struct MessageRow {
 }
 
 pub fn settings(c: &mut DbConn, org_id: &str) -> QueryResult<Option<SettingsRow>> {
-    notice_settings::table.find(org_id).first(c).optional()
+    notice_settings::table.find(org_id).first_on(c).optional()
 }
 
 /// The settings of every organisation that has them (the public pages' "who we are").
 pub fn all_settings(c: &mut DbConn) -> QueryResult<Vec<SettingsRow>> {
-    notice_settings::table.load(c)
+    notice_settings::table.load_on(c)
 }
 
 pub fn save_settings(c: &mut DbConn, row: &SettingsRow) -> QueryResult<()> {
     let n = diesel::update(notice_settings::table.find(&row.organisation_id))
         .set(row)
-        .execute(c)?;
+        .execute_on(c)?;
     if n == 0 {
         diesel::insert_into(notice_settings::table)
             .values(row)
-            .execute(c)?;
+            .execute_on(c)?;
     }
     Ok(())
 }
@@ -125,14 +125,14 @@ pub fn save_settings(c: &mut DbConn, row: &SettingsRow) -> QueryResult<()> {
 pub fn insert_draft(c: &mut DbConn, row: &DraftRow) -> QueryResult<()> {
     diesel::insert_into(notice_drafts::table)
         .values(row)
-        .execute(c)?;
+        .execute_on(c)?;
     Ok(())
 }
 
 pub fn save_draft(c: &mut DbConn, row: &DraftRow) -> QueryResult<()> {
     diesel::update(notice_drafts::table.find(&row.id))
         .set(row)
-        .execute(c)?;
+        .execute_on(c)?;
     Ok(())
 }
 
@@ -140,7 +140,7 @@ pub fn draft(c: &mut DbConn, incident_id: &str, id: &str) -> QueryResult<Option<
     notice_drafts::table
         .filter(notice_drafts::id.eq(id))
         .filter(notice_drafts::incident_id.eq(incident_id))
-        .first(c)
+        .first_on(c)
         .optional()
 }
 
@@ -148,7 +148,7 @@ pub fn drafts(c: &mut DbConn, incident_id: &str) -> QueryResult<Vec<DraftRow>> {
     notice_drafts::table
         .filter(notice_drafts::incident_id.eq(incident_id))
         .order((notice_drafts::created_at.asc(), notice_drafts::id.asc()))
-        .load(c)
+        .load_on(c)
 }
 
 pub fn recipients(c: &mut DbConn, incident_id: &str) -> QueryResult<Vec<RecipientRow>> {
@@ -158,14 +158,14 @@ pub fn recipients(c: &mut DbConn, incident_id: &str) -> QueryResult<Vec<Recipien
             notice_recipients::created_at.asc(),
             notice_recipients::line_no.asc(),
         ))
-        .load(c)
+        .load_on(c)
 }
 
 pub fn recipient(c: &mut DbConn, incident_id: &str, id: &str) -> QueryResult<Option<RecipientRow>> {
     notice_recipients::table
         .filter(notice_recipients::id.eq(id))
         .filter(notice_recipients::incident_id.eq(incident_id))
-        .first(c)
+        .first_on(c)
         .optional()
 }
 
@@ -176,7 +176,7 @@ pub fn first_recipient(c: &mut DbConn, incident_id: &str) -> QueryResult<Option<
             notice_recipients::created_at.asc(),
             notice_recipients::line_no.asc(),
         ))
-        .first(c)
+        .first_on(c)
         .optional()
 }
 
@@ -184,7 +184,7 @@ pub fn recipient_keys(c: &mut DbConn, incident_id: &str) -> QueryResult<Vec<Stri
     notice_recipients::table
         .filter(notice_recipients::incident_id.eq(incident_id))
         .select(notice_recipients::dedupe_key)
-        .load(c)
+        .load_on(c)
 }
 
 /// Rows per multi-row INSERT: SQLite allows 32,766 bound parameters (10 columns each).
@@ -230,7 +230,7 @@ pub fn insert_messages(c: &mut DbConn, rows: &[MessageRow]) -> QueryResult<()> {
 pub fn insert_campaign(c: &mut DbConn, row: &CampaignRow) -> QueryResult<()> {
     diesel::insert_into(notice_campaigns::table)
         .values(row)
-        .execute(c)?;
+        .execute_on(c)?;
     Ok(())
 }
 
@@ -238,19 +238,19 @@ pub fn campaign(c: &mut DbConn, incident_id: &str, id: &str) -> QueryResult<Opti
     notice_campaigns::table
         .filter(notice_campaigns::id.eq(id))
         .filter(notice_campaigns::incident_id.eq(incident_id))
-        .first(c)
+        .first_on(c)
         .optional()
 }
 
 pub fn campaign_by_id(c: &mut DbConn, id: &str) -> QueryResult<Option<CampaignRow>> {
-    notice_campaigns::table.find(id).first(c).optional()
+    notice_campaigns::table.find(id).first_on(c).optional()
 }
 
 pub fn campaigns(c: &mut DbConn, incident_id: &str) -> QueryResult<Vec<CampaignRow>> {
     notice_campaigns::table
         .filter(notice_campaigns::incident_id.eq(incident_id))
         .order(notice_campaigns::created_at.asc())
-        .load(c)
+        .load_on(c)
 }
 
 /// Recipients of this incident already in a campaign on `channel`.
@@ -258,11 +258,11 @@ pub fn reached(c: &mut DbConn, incident_id: &str) -> QueryResult<Vec<(String, St
     let campaigns: Vec<String> = notice_campaigns::table
         .filter(notice_campaigns::incident_id.eq(incident_id))
         .select(notice_campaigns::id)
-        .load(c)?;
+        .load_on(c)?;
     notice_messages::table
         .filter(notice_messages::campaign_id.eq_any(campaigns))
         .select((notice_messages::recipient_id, notice_messages::channel))
-        .load(c)
+        .load_on(c)
 }
 
 /// Counts of a campaign's e-mails by outbox status.
@@ -272,7 +272,7 @@ pub fn email_counts(c: &mut DbConn, campaign_id: &str) -> QueryResult<Vec<(Strin
         .filter(outbox::kind.eq(kind))
         .group_by(outbox::status)
         .select((outbox::status, diesel::dsl::count_star()))
-        .load(c)
+        .load_on(c)
 }
 
 /// Counts of a campaign's letters by status.
@@ -282,7 +282,7 @@ pub fn letter_counts(c: &mut DbConn, campaign_id: &str) -> QueryResult<Vec<(Stri
         .filter(notice_messages::channel.eq("letter"))
         .group_by(notice_messages::status)
         .select((notice_messages::status, diesel::dsl::count_star()))
-        .load(c)
+        .load_on(c)
 }
 
 /// E-mails sent in the last `since` (for the rate).
@@ -290,10 +290,10 @@ pub fn sent_since(c: &mut DbConn, campaign_id: &str, since: NaiveDateTime) -> Qu
     let kind = outbox_kind(campaign_id);
     outbox::table
         .filter(outbox::kind.eq(kind))
-        .filter(outbox::status.eq("sent"))
+        .filter(outbox::status.eq(crate::outbox::OutboxStatus::Sent))
         .filter(outbox::sent_at.ge(since))
         .count()
-        .get_result(c)
+        .get_result_on(c)
 }
 
 /// One page of a campaign's messages with their recipient and outbox row (status, answer).
@@ -340,7 +340,7 @@ pub fn message_page(
             )
                 .nullable(),
         ))
-        .load(c)
+        .load_on(c)
 }
 
 /// Letters of a campaign with their recipients, in list order.
@@ -351,7 +351,7 @@ pub fn letters(c: &mut DbConn, campaign_id: &str) -> QueryResult<Vec<(MessageRow
         .filter(notice_messages::channel.eq("letter"))
         .order(notice_recipients::line_no.asc())
         .select((notice_messages::all_columns, notice_recipients::all_columns))
-        .load(c)
+        .load_on(c)
 }
 
 pub fn mark_letters_printed(
@@ -369,7 +369,7 @@ pub fn mark_letters_printed(
         notice_messages::status.eq("printed"),
         notice_messages::printed_at.eq(Some(at)),
     ))
-    .execute(c)
+    .execute_on(c)
 }
 
 /// How many recipients an incident has (the staff pages show counts, not 100,000 rows).
@@ -377,7 +377,33 @@ pub fn recipient_count(c: &mut DbConn, incident_id: &str) -> QueryResult<i64> {
     notice_recipients::table
         .filter(notice_recipients::incident_id.eq(incident_id))
         .count()
-        .get_result(c)
+        .get_result_on(c)
+}
+
+/// How many messages a campaign has (the total of its list of messages).
+pub fn message_count(c: &mut DbConn, campaign_id: &str) -> QueryResult<i64> {
+    notice_messages::table
+        .filter(notice_messages::campaign_id.eq(campaign_id))
+        .count()
+        .get_result_on(c)
+}
+
+/// One page of the recipients in the order of [`recipients`] (the API's list).
+pub fn recipients_page(
+    c: &mut DbConn,
+    incident_id: &str,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<RecipientRow>> {
+    notice_recipients::table
+        .filter(notice_recipients::incident_id.eq(incident_id))
+        .order((
+            notice_recipients::created_at.asc(),
+            notice_recipients::line_no.asc(),
+        ))
+        .offset(offset)
+        .limit(limit)
+        .load_on(c)
 }
 
 /// One page of recipients in list order.
@@ -392,7 +418,7 @@ pub fn recipient_page(
         .order(notice_recipients::line_no.asc())
         .offset(offset)
         .limit(limit)
-        .load(c)
+        .load_on(c)
 }
 
 /// One page of a campaign's letters in list order: recipient line, name and id, letter status.
@@ -415,7 +441,7 @@ pub fn letter_page(
             notice_recipients::id,
             notice_messages::status,
         ))
-        .load(c)
+        .load_on(c)
 }
 
 /// One page of a campaign's e-mails that failed after their retries: recipient line and name,
@@ -431,7 +457,7 @@ pub fn failed_messages(
         .inner_join(notice_recipients::table)
         .inner_join(outbox::table.on(notice_messages::outbox_id.eq(outbox::id.nullable())))
         .filter(notice_messages::campaign_id.eq(campaign_id))
-        .filter(outbox::status.eq("failed"))
+        .filter(outbox::status.eq(crate::outbox::OutboxStatus::Failed))
         .order(notice_recipients::line_no.asc())
         .offset(offset)
         .limit(limit)
@@ -442,7 +468,7 @@ pub fn failed_messages(
             outbox::smtp_response,
             outbox::attempts,
         ))
-        .load(c)
+        .load_on(c)
 }
 
 /// People informed through this incident's campaigns started up to `until`, per channel:
@@ -457,7 +483,7 @@ pub fn informed_counts(
         .filter(notice_campaigns::incident_id.eq(incident_id))
         .filter(notice_campaigns::created_at.le(until))
         .select(notice_campaigns::id)
-        .load(c)?;
+        .load_on(c)?;
     if campaigns.is_empty() {
         return Ok(vec![]);
     }
@@ -465,13 +491,13 @@ pub fn informed_counts(
         .filter(notice_messages::campaign_id.eq_any(&campaigns))
         .group_by(notice_messages::channel)
         .select((notice_messages::channel, diesel::dsl::count_star()))
-        .load(c)?;
+        .load_on(c)?;
     let kinds: Vec<String> = campaigns.iter().map(|id| outbox_kind(id)).collect();
     let failed: i64 = outbox::table
         .filter(outbox::kind.eq_any(&kinds))
-        .filter(outbox::status.eq("failed"))
+        .filter(outbox::status.eq(crate::outbox::OutboxStatus::Failed))
         .count()
-        .get_result(c)?;
+        .get_result_on(c)?;
     Ok(per_channel
         .into_iter()
         .map(|(ch, n)| {
@@ -496,5 +522,5 @@ pub fn public_notice_windows(
         .filter(public_notices::incident_id.eq(incident_id))
         .order((public_notices::published_at.asc(), public_notices::id.asc()))
         .select((public_notices::published_at, public_notices::withdrawn_at))
-        .load(c)
+        .load_on(c)
 }

@@ -10,8 +10,10 @@
 //! exactly-once except at that edge (README: "The outbox: what 'never twice' means exactly").
 pub mod cli;
 pub mod metrics;
+pub mod status;
 pub mod store;
 pub mod transport;
 pub mod worker;
 
+pub use status::OutboxStatus;
 pub use store::{enqueue, NewMessage, Thread};

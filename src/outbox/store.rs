@@ -5,6 +5,10 @@ use crate::db::schema::{outbox, outbox_gates, outbox_workers};
 use crate::db::Cached;
 use crate::db::{new_id, to_db, DbConn};
 
+pub use super::status::OutboxStatus;
+
+crate::stored_as_text!(OutboxStatus, "outbox status");
+
 #[derive(Debug, Clone)]
 pub struct NewMessage {
     pub kind: String,
@@ -85,7 +89,7 @@ pub struct OutboxRow {
     pub body_text: String,
     pub body_html: Option<String>,
     pub message_id: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub claimed_by: Option<String>,
@@ -139,7 +143,7 @@ impl<'a> QueuedRow<'a> {
             subject: &m.subject,
             body_text: &m.body_text,
             body_html: m.body_html.as_deref(),
-            status: "queued",
+            status: OutboxStatus::Queued.as_str(),
             attempts: 0,
             next_attempt_at: t,
             created_at: t,
@@ -265,13 +269,13 @@ pub fn claim(
         let live = outbox_workers::table
             .filter(outbox_workers::seen_at.ge(cutoff))
             .select(outbox_workers::id.nullable());
-        let expired = outbox::status.eq("sending").and(
+        let expired = outbox::status.eq(OutboxStatus::Sending).and(
             outbox::claimed_until
                 .lt(t)
                 .or(outbox::claimed_by.ne_all(live)),
         );
         let queued = outbox::status
-            .eq("queued")
+            .eq(OutboxStatus::Queued)
             .and(outbox::next_attempt_at.le(t));
         let due = outbox::table
             .filter(expired)
@@ -306,7 +310,7 @@ pub fn claim(
         save_gates(conn, &gates)?;
         diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
             .set((
-                outbox::status.eq("sending"),
+                outbox::status.eq(OutboxStatus::Sending),
                 outbox::claimed_by.eq(worker),
                 outbox::claimed_until.eq(until),
                 outbox::attempts.eq(outbox::attempts + 1),
@@ -463,7 +467,7 @@ pub fn renew(
     diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
-            .filter(outbox::status.eq("sending"))
+            .filter(outbox::status.eq(OutboxStatus::Sending))
             .filter(outbox::claimed_by.eq(worker)),
     )
     .set(outbox::claimed_until.eq(Some(to_db(now + lease))))
@@ -482,11 +486,11 @@ pub fn mark_sent(
     diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
-            .filter(outbox::status.eq("sending"))
+            .filter(outbox::status.eq(OutboxStatus::Sending))
             .filter(outbox::claimed_by.eq(worker)),
     )
     .set((
-        outbox::status.eq("sent"),
+        outbox::status.eq(OutboxStatus::Sent),
         outbox::sent_at.eq(Some(to_db(now))),
         outbox::smtp_response.eq(Some(response)),
         outbox::claimed_until.eq(None::<NaiveDateTime>),
@@ -506,13 +510,13 @@ pub fn mark_failed(
 ) -> QueryResult<usize> {
     let target = outbox::table
         .filter(outbox::id.eq(id))
-        .filter(outbox::status.eq("sending"))
+        .filter(outbox::status.eq(OutboxStatus::Sending))
         .filter(outbox::claimed_by.eq(worker));
     let err: String = error.chars().take(1000).collect();
     match retry_in {
         Some(d) => diesel::update(target)
             .set((
-                outbox::status.eq("queued"),
+                outbox::status.eq(OutboxStatus::Queued),
                 outbox::next_attempt_at.eq(to_db(now + d)),
                 outbox::claimed_until.eq(None::<NaiveDateTime>),
                 outbox::last_error.eq(Some(err)),
@@ -520,7 +524,7 @@ pub fn mark_failed(
             .execute_on(conn),
         None => diesel::update(target)
             .set((
-                outbox::status.eq("failed"),
+                outbox::status.eq(OutboxStatus::Failed),
                 outbox::claimed_until.eq(None::<NaiveDateTime>),
                 outbox::last_error.eq(Some(err)),
             ))
@@ -566,7 +570,7 @@ pub fn settle(
         }
         let mine = outbox::table
             .filter(outbox::id.eq_any(renew))
-            .filter(outbox::status.eq("sending"))
+            .filter(outbox::status.eq(OutboxStatus::Sending))
             .filter(outbox::claimed_by.eq(worker));
         diesel::update(mine.clone())
             .set(outbox::claimed_until.eq(Some(to_db(now + lease))))
@@ -580,7 +584,7 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<OutboxRow>> {
     outbox::table.find(id).first_on(conn).optional()
 }
 
-pub fn count_by_status(conn: &mut DbConn, status: &str) -> QueryResult<i64> {
+pub fn count_by_status(conn: &mut DbConn, status: OutboxStatus) -> QueryResult<i64> {
     outbox::table
         .filter(outbox::status.eq(status))
         .count()

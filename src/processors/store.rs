@@ -7,7 +7,7 @@ use crate::db::schema::{
     incidents, processing_activities, processor_links, processor_notice_reports, processor_notices,
     processor_supplements, reports, users,
 };
-use crate::db::DbConn;
+use crate::db::{Cached, DbConn};
 
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = processor_links)]
@@ -68,12 +68,12 @@ pub struct SupplementRow {
 pub fn insert_link(c: &mut DbConn, row: &LinkRow) -> QueryResult<()> {
     diesel::insert_into(processor_links::table)
         .values(row)
-        .execute(c)
+        .execute_on(c)
         .map(|_| ())
 }
 
 pub fn link_by_id(c: &mut DbConn, id: &str) -> QueryResult<Option<LinkRow>> {
-    processor_links::table.find(id).first(c).optional()
+    processor_links::table.find(id).first_on(c).optional()
 }
 
 pub fn link_between(
@@ -84,7 +84,7 @@ pub fn link_between(
     processor_links::table
         .filter(processor_links::processor_org_id.eq(processor_org_id))
         .filter(processor_links::controller_org_id.eq(controller_org_id))
-        .first(c)
+        .first_on(c)
         .optional()
 }
 
@@ -92,7 +92,7 @@ pub fn link_between(
 pub fn all_links(c: &mut DbConn) -> QueryResult<Vec<LinkRow>> {
     processor_links::table
         .order((processor_links::created_at.asc(), processor_links::id.asc()))
-        .load(c)
+        .load_on(c)
 }
 
 /// The links of these processors or controllers, oldest first.
@@ -107,11 +107,11 @@ pub fn links_touching(c: &mut DbConn, org_ids: &[String]) -> QueryResult<Vec<Lin
                 .or(processor_links::controller_org_id.eq_any(org_ids)),
         )
         .order((processor_links::created_at.asc(), processor_links::id.asc()))
-        .load(c)
+        .load_on(c)
 }
 
 pub fn delete_link(c: &mut DbConn, id: &str) -> QueryResult<usize> {
-    diesel::delete(processor_links::table.find(id)).execute(c)
+    diesel::delete(processor_links::table.find(id)).execute_on(c)
 }
 
 /// The processing activities of `org_id` among `ids`: (id, name).
@@ -127,7 +127,7 @@ pub fn activities_of(
         .filter(processing_activities::organisation_id.eq(org_id))
         .filter(processing_activities::id.eq_any(ids))
         .select((processing_activities::id, processing_activities::name))
-        .load(c)
+        .load_on(c)
 }
 
 /// Every processing activity of `org_id`: (id, name), by name.
@@ -139,7 +139,7 @@ pub fn all_activities_of(c: &mut DbConn, org_id: &str) -> QueryResult<Vec<(Strin
             processing_activities::id.asc(),
         ))
         .select((processing_activities::id, processing_activities::name))
-        .load(c)
+        .load_on(c)
 }
 
 // --- notices --------------------------------------------------------------------------------
@@ -147,26 +147,26 @@ pub fn all_activities_of(c: &mut DbConn, org_id: &str) -> QueryResult<Vec<(Strin
 pub fn insert_notice(c: &mut DbConn, row: &NoticeRow) -> QueryResult<()> {
     diesel::insert_into(processor_notices::table)
         .values(row)
-        .execute(c)
+        .execute_on(c)
         .map(|_| ())
 }
 
 pub fn insert_notice_report(c: &mut DbConn, row: &NoticeReportRow) -> QueryResult<()> {
     diesel::insert_into(processor_notice_reports::table)
         .values(row)
-        .execute(c)
+        .execute_on(c)
         .map(|_| ())
 }
 
 pub fn notice_by_reference(c: &mut DbConn, reference: &str) -> QueryResult<Option<NoticeRow>> {
     processor_notices::table
         .filter(processor_notices::reference.eq(reference))
-        .first(c)
+        .first_on(c)
         .optional()
 }
 
 pub fn notice_by_id(c: &mut DbConn, id: &str) -> QueryResult<Option<NoticeRow>> {
-    processor_notices::table.find(id).first(c).optional()
+    processor_notices::table.find(id).first_on(c).optional()
 }
 
 /// The notices of these processors, newest first: a page and the total.
@@ -187,11 +187,11 @@ pub fn notices_of(
         ))
         .limit(limit)
         .offset(offset)
-        .load(c)?;
+        .load_on(c)?;
     let total = processor_notices::table
         .filter(processor_notices::processor_org_id.eq_any(processor_org_ids))
         .count()
-        .get_result(c)?;
+        .get_result_on(c)?;
     Ok((rows, total))
 }
 
@@ -228,7 +228,7 @@ pub fn delivered(c: &mut DbConn, notice_ids: &[String]) -> QueryResult<Vec<Deliv
                 reports::incident_id,
             ))
             .order(reports::reference.asc())
-            .load(c)?;
+            .load_on(c)?;
     let incident_ids: Vec<String> = rows.iter().filter_map(|r| r.3.clone()).collect();
     let states: Vec<(String, String)> = if incident_ids.is_empty() {
         vec![]
@@ -236,7 +236,7 @@ pub fn delivered(c: &mut DbConn, notice_ids: &[String]) -> QueryResult<Vec<Deliv
         incidents::table
             .filter(incidents::id.eq_any(&incident_ids))
             .select((incidents::id, incidents::state))
-            .load(c)?
+            .load_on(c)?
     };
     Ok(rows
         .into_iter()
@@ -261,7 +261,7 @@ pub fn delivered(c: &mut DbConn, notice_ids: &[String]) -> QueryResult<Vec<Deliv
 pub fn insert_supplement(c: &mut DbConn, row: &SupplementRow) -> QueryResult<()> {
     diesel::insert_into(processor_supplements::table)
         .values(row)
-        .execute(c)
+        .execute_on(c)
         .map(|_| ())
 }
 
@@ -275,5 +275,5 @@ pub fn supplements(c: &mut DbConn, notice_id: &str) -> QueryResult<Vec<(Suppleme
             processor_supplements::id.asc(),
         ))
         .select((processor_supplements::all_columns, users::display_name))
-        .load(c)
+        .load_on(c)
 }

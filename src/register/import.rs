@@ -477,16 +477,91 @@ fn parse_measures(s: &str) -> Result<Vec<ImportedMeasure>, (String, String)> {
     Ok(out)
 }
 
-/// One vocabulary value by its key or its Dutch or English label (case-insensitive).
+/// One vocabulary value by its key, its Dutch or English label, or the first words of exactly one
+/// label (see [`by_words`]).
 macro_rules! vocab {
     ($ty:ty, $s:expr) => {{
         let s: &str = $s.trim();
         <$ty>::parse(s).or_else(|| {
-            <$ty>::ALL.iter().copied().find(|v| {
-                v.label_nl().eq_ignore_ascii_case(s) || v.label_en().eq_ignore_ascii_case(s)
-            })
+            by_words(
+                s,
+                <$ty>::ALL
+                    .iter()
+                    .map(|v| (*v, [v.label_nl(), v.label_en()])),
+            )
         })
     }};
+}
+
+/// The words of a text: lower case, letters and digits only ("AP," and "ap" are one word).
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase())
+        .collect()
+}
+
+/// What a register kept for years says in its own short words: the whole label (any case and
+/// punctuation), or its first whole words when they begin exactly one value's label — "alleen
+/// registreren" for "alleen registreren in het register van datalekken". Words that begin the
+/// labels of several values are refused, never guessed.
+fn by_words<T: Copy + PartialEq, const N: usize>(
+    s: &str,
+    values: impl Iterator<Item = (T, [&'static str; N])>,
+) -> Option<T> {
+    let typed = words(s);
+    if typed.is_empty() {
+        return None;
+    }
+    let mut exact = None;
+    let mut begun: Vec<T> = vec![];
+    for (v, labels) in values {
+        for l in labels {
+            let lw = words(l);
+            if lw == typed {
+                exact = Some(v);
+            } else if lw.starts_with(&typed) && !begun.contains(&v) {
+                begun.push(v);
+            }
+        }
+    }
+    exact.or(match begun.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    })
+}
+
+/// How old registers write the decision in a few words, beyond the beginnings of the labels.
+fn decision_alias(s: &str) -> Option<Outcome> {
+    let w = words(s).join(" ");
+    let w = w.as_str();
+    Some(match w {
+        "niet melden"
+        | "niet gemeld"
+        | "niet meldplichtig"
+        | "geen melding"
+        | "registreren"
+        | "intern registreren"
+        | "alleen intern registreren"
+        | "not notified"
+        | "register" => Outcome::RegisterOnly,
+        "melden ap" | "melden aan de ap" | "gemeld bij de ap" | "gemeld aan de ap"
+        | "gemeld ap" | "melden bij de ap" | "ap" | "notify ap" | "notified to the ap" => {
+            Outcome::NotifyAp
+        }
+        "melden ap en betrokkenen"
+        | "melden bij de ap en betrokkenen"
+        | "gemeld bij de ap en betrokkenen"
+        | "ap en betrokkenen"
+        | "ap en betrokkenen informeren"
+        | "melden ap en betrokkenen informeren" => Outcome::NotifyApAndDataSubjects,
+        "melden ap en openbaar bekendmaken"
+        | "ap en openbaar"
+        | "ap en openbare bekendmaking"
+        | "openbaar bekendmaken"
+        | "openbare bekendmaking" => Outcome::NotifyApAndPublicCommunication,
+        _ => return None,
+    })
 }
 
 struct Row<'a> {
@@ -803,7 +878,7 @@ fn parse_row(row: &mut Row, now: DateTime<Utc>) -> Option<ImportedRow> {
             None
         }
         Some(d) => {
-            let outcome = vocab!(Outcome, &d);
+            let outcome = vocab!(Outcome, &d).or_else(|| decision_alias(&d));
             if outcome.is_none() {
                 row.bad(
                     "decision",
@@ -896,6 +971,68 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn short_dutch_values_are_read_when_they_fit_one_value_only() {
+        assert_eq!(
+            vocab!(Outcome, "alleen registreren"),
+            Some(Outcome::RegisterOnly)
+        );
+        assert_eq!(
+            vocab!(Outcome, "Alleen registreren."),
+            Some(Outcome::RegisterOnly)
+        );
+        // "melden bij de AP" begins two labels: not guessed by its words…
+        assert_eq!(vocab!(Outcome, "melden bij de AP en"), None);
+        // …but a register's usual phrase for the AP alone.
+        assert_eq!(decision_alias("Melden bij de AP"), Some(Outcome::NotifyAp));
+        assert_eq!(decision_alias("niet gemeld"), Some(Outcome::RegisterOnly));
+        assert_eq!(
+            decision_alias("AP en betrokkenen"),
+            Some(Outcome::NotifyApAndDataSubjects)
+        );
+        assert_eq!(decision_alias("iets anders"), None);
+        assert_eq!(vocab!(Outcome, "   "), None);
+    }
+
+    proptest::proptest! {
+        /// Every value is found by its key, by each whole label, and by the first words of a label
+        /// when those words begin no other value's label; words that begin several are refused.
+        #[test]
+        fn a_value_is_found_by_the_words_that_begin_its_label_alone(
+            pick in 0usize..Outcome::ALL.len(),
+            cut in 1usize..12,
+            en in proptest::bool::ANY,
+        ) {
+            let v = Outcome::ALL[pick];
+            proptest::prop_assert_eq!(vocab!(Outcome, v.as_str()), Some(v));
+            proptest::prop_assert_eq!(vocab!(Outcome, v.label_nl()), Some(v));
+            proptest::prop_assert_eq!(vocab!(Outcome, v.label_en()), Some(v));
+            let label = if en { v.label_en() } else { v.label_nl() };
+            let w = words(label);
+            let typed = w[..cut.min(w.len())].join(" ");
+            let fits: Vec<Outcome> = Outcome::ALL
+                .iter()
+                .copied()
+                .filter(|o| {
+                    [o.label_nl(), o.label_en()]
+                        .iter()
+                        .any(|l| words(l).starts_with(&words(&typed)))
+                })
+                .collect();
+            let exact = Outcome::ALL.iter().copied().find(|o| {
+                [o.label_nl(), o.label_en()].iter().any(|l| words(l) == words(&typed))
+            });
+            let found = vocab!(Outcome, &typed);
+            if let Some(e) = exact {
+                proptest::prop_assert_eq!(found, Some(e));
+            } else if fits.len() == 1 {
+                proptest::prop_assert_eq!(found, Some(v));
+            } else {
+                proptest::prop_assert_eq!(found, None);
+            }
+        }
     }
 
     #[test]

@@ -205,7 +205,9 @@ fn store_row(
         staff.id.clone(),
         t,
     );
-    row.state = r.state.clone();
+    // `import::row` accepted only a known state.
+    row.state = crate::incidents::lifecycle::State::parse(&r.state)
+        .ok_or_else(|| ApiError::field("state", &format!("unknown state `{}`", r.state)))?;
     row.notified_at = r.notified_at.map(to_db);
     row.closed_at = r.closed_at.map(to_db);
     row.lessons_learned = r.lessons_learned.clone();

@@ -149,7 +149,10 @@ fn reporter_copies(c: &mut DbConn, report_ids: &[String]) -> QueryResult<Vec<Str
     for chunk in keys.chunks(1000) {
         let found: Vec<String> = outbox::table
             .filter(outbox::dedupe_key.eq_any(chunk))
-            .filter(outbox::status.eq_any(["sent", "failed"]))
+            .filter(outbox::status.eq_any([
+                crate::outbox::OutboxStatus::Sent,
+                crate::outbox::OutboxStatus::Failed,
+            ]))
             .filter(outbox::to_addr.ne(""))
             .select(outbox::id)
             .load_on(c)?;
@@ -257,7 +260,10 @@ fn purge_evidence(
         // address and the text go; kind, status, Message-ID, times and the server's answer stay.
         let done_with: Vec<String> = outbox::table
             .filter(outbox::incident_id.eq(&row.id))
-            .filter(outbox::status.eq_any(["sent", "failed"]))
+            .filter(outbox::status.eq_any([
+                crate::outbox::OutboxStatus::Sent,
+                crate::outbox::OutboxStatus::Failed,
+            ]))
             .filter(outbox::to_addr.ne(""))
             .select(outbox::id)
             .load_on(c)?;

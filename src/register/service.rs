@@ -678,7 +678,7 @@ pub fn register(c: &mut DbConn, staff: &Staff, f: &Filter) -> ApiResult<Vec<Entr
                 .unwrap_or_default(),
             organisation_id: r.organisation_id.clone(),
             title: r.title.clone(),
-            state: r.state.clone(),
+            state: r.state.as_str().into(),
             became_aware_at: aware,
             late_awareness_reason: r.late_awareness_reason.clone(),
             ap_deadline: from_db(r.ap_deadline),

@@ -26,6 +26,49 @@ pub const DATA_KINDS: [&str; 12] = [
 ];
 pub const STATUSES: [&str; 4] = ["received", "in_review", "linked", "closed"];
 
+/// Where a report stands. Stored as TEXT (the strings of [`STATUSES`], the column's CHECK
+/// constraint); the row holds the enum (`reports::store`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    /// New, nobody has looked at it yet.
+    Received,
+    /// A handler is looking into it.
+    InReview,
+    /// Part of an incident: its status follows the incident.
+    Linked,
+    /// Handled.
+    Closed,
+}
+
+pub const ALL_STATUSES: [ReportStatus; 4] = [
+    ReportStatus::Received,
+    ReportStatus::InReview,
+    ReportStatus::Linked,
+    ReportStatus::Closed,
+];
+
+impl ReportStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ReportStatus::Received => "received",
+            ReportStatus::InReview => "in_review",
+            ReportStatus::Linked => "linked",
+            ReportStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReportStatus> {
+        ALL_STATUSES.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for ReportStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A report as submitted (citizens: `POST /api/v1/reports`). Only `description` is required.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -89,6 +132,9 @@ pub struct Acknowledge {
     pub mail_domain: String,
     /// How many acknowledgements may go (see `reports::ack_limits`).
     pub limits: AckLimits,
+    /// The conversation the acknowledgement answers (a mailed report: its Message-ID), so that it
+    /// shows under the reporter's own mail; empty for the form and the API.
+    pub thread: crate::outbox::Thread,
 }
 
 /// Limits on acknowledgements; defined with the settings they come from.
@@ -236,13 +282,13 @@ pub struct ReporterView {
 pub fn status_text(status: &str, language: &str) -> &'static str {
     match (status, language) {
         ("received", "en") => "We have received your report and will look at it soon.",
-        ("received", _) => "We hebben uw melding ontvangen en bekijken die zo snel mogelijk.",
+        ("received", _) => "Wij hebben uw melding ontvangen en bekijken die zo snel mogelijk.",
         ("in_review", "en") => "We are looking into your report.",
-        ("in_review", _) => "We onderzoeken uw melding.",
+        ("in_review", _) => "Wij onderzoeken uw melding.",
         ("linked", "en") => "Your report is being handled as part of an investigation.",
         ("linked", _) => "Uw melding wordt behandeld als onderdeel van een onderzoek.",
         ("closed", "en") => "We have finished handling your report. Thank you.",
-        ("closed", _) => "We hebben uw melding afgehandeld. Dank u wel.",
+        ("closed", _) => "Wij hebben uw melding afgehandeld. Dank u wel.",
         (_, "en") => "Your report is registered.",
         _ => "Uw melding is geregistreerd.",
     }

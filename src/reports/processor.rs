@@ -41,29 +41,32 @@ fn load(
     by_id: Option<&[String]>,
     by_ref: Option<&[String]>,
 ) -> QueryResult<Vec<ProcessorFacts>> {
-    let mut q = processor_notice_reports::table
-        .inner_join(reports::table)
-        .inner_join(processor_notices::table.inner_join(organisations::table))
-        .select((
-            processor_notice_reports::report_id,
-            reports::reference,
-            processor_notice_reports::controller_org_id,
-            processor_notices::id,
-            processor_notices::reference,
-            processor_notices::processor_org_id,
-            organisations::name,
-            processor_notices::aware_at,
-            reports::created_at,
-            processor_notice_reports::contract_hours,
-        ))
-        .into_boxed();
-    if let Some(ids) = by_id {
-        q = q.filter(processor_notice_reports::report_id.eq_any(ids.to_vec()));
-    }
-    if let Some(refs) = by_ref {
-        q = q.filter(reports::reference.eq_any(refs.to_vec()));
-    }
-    let rows: Vec<Row> = q.load(c)?;
+    // A boxed query belongs to one backend: one body per backend, on the concrete connection.
+    let rows: Vec<Row> = crate::db_run!(c, |c| {
+        let mut q = processor_notice_reports::table
+            .inner_join(reports::table)
+            .inner_join(processor_notices::table.inner_join(organisations::table))
+            .select((
+                processor_notice_reports::report_id,
+                reports::reference,
+                processor_notice_reports::controller_org_id,
+                processor_notices::id,
+                processor_notices::reference,
+                processor_notices::processor_org_id,
+                organisations::name,
+                processor_notices::aware_at,
+                reports::created_at,
+                processor_notice_reports::contract_hours,
+            ))
+            .into_boxed();
+        if let Some(ids) = by_id {
+            q = q.filter(processor_notice_reports::report_id.eq_any(ids.to_vec()));
+        }
+        if let Some(refs) = by_ref {
+            q = q.filter(reports::reference.eq_any(refs.to_vec()));
+        }
+        q.load(c)?
+    });
     Ok(rows
         .into_iter()
         .map(|r| ProcessorFacts {

@@ -15,7 +15,7 @@ use super::service::staff_may_see;
 use super::store;
 use crate::audit::{self, Entry};
 use crate::auth::Staff;
-use crate::db::{now, write_tx, DbConn};
+use crate::db::{now, write_tx, Cached, DbConn};
 use crate::error::{ApiError, ApiResult};
 use crate::outbox::store::msg_id;
 use crate::outbox::{enqueue, NewMessage, Thread};
@@ -51,7 +51,7 @@ pub fn thread(c: &mut DbConn, report_id: &str) -> QueryResult<Thread> {
                 .or(outbox::dedupe_key.like(format!("{}%", key(report_id, "")))),
         )
         .select((outbox::created_at, outbox::message_id))
-        .load(c)?;
+        .load_on(c)?;
     ids.extend(ours.into_iter().map(|(t, id)| (t, true, id)));
     ids.sort();
     let in_reply_to = (theirs > 0)

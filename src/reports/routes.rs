@@ -68,7 +68,7 @@ impl From<ReportRow> for ReportView {
             contact_phone: r.contact_phone,
             may_contact: r.may_contact,
             language: r.language,
-            status: r.status,
+            status: r.status.to_string(),
             incident_id: r.incident_id,
             created_at: r.created_at,
         }
@@ -100,7 +100,7 @@ impl From<ReportRow> for ReportListItem {
             reference: r.reference,
             channel: r.channel,
             organisation_id: r.organisation_id,
-            status: r.status,
+            status: r.status.to_string(),
             incident_id: r.incident_id,
             created_at: r.created_at,
         }
@@ -189,8 +189,8 @@ pub async fn show(
         if same_digest(&sha256_hex(t), &row.follow_up_hash) {
             return Ok(HttpResponse::Ok().json(ReporterView {
                 reference: row.reference.clone(),
-                status: row.status.clone(),
-                status_text: model::status_text(&row.status, &row.language).into(),
+                status: row.status.to_string(),
+                status_text: model::status_text(row.status.as_str(), &row.language).into(),
                 received_at: from_db(row.created_at),
                 updated_at: from_db(row.updated_at),
             }));

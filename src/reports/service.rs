@@ -1,6 +1,7 @@
 //! Report operations shared by the API and the inbox: assign to an organisation, set the status.
 //! Each change audited in its transaction; another organisation's report does not exist for the
 //! caller; unassigned reports are the installation administrators'.
+use super::model::ReportStatus;
 use super::store::{self, ReportRow};
 use crate::audit::{self, Entry};
 use crate::auth::Staff;
@@ -65,12 +66,14 @@ pub fn update_in(
         row.organisation_id = Some(org.to_string());
     }
     if let Some(s) = status {
-        if row.status == "linked" {
+        if row.status == ReportStatus::Linked {
             return Err(ApiError::Conflict(
                 "the report is linked to an incident; its status follows the incident".into(),
             ));
         }
-        row.status = s.to_string();
+        // One of `STATUSES`, checked above.
+        row.status = ReportStatus::parse(s)
+            .ok_or_else(|| ApiError::field("status", "one of: received, in_review, closed"))?;
     }
     let t = now();
     row.updated_at = to_db(t);

@@ -1,13 +1,15 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::model::{self, NewReport};
+use super::model::{self, NewReport, ReportStatus};
 use crate::audit::{self, Actor, Entry};
 use crate::auth::secrets::{random_secret, sha256_hex};
 use crate::db::schema::reports;
 use crate::db::Cached;
 use crate::db::{new_id, now, reserve_counter, to_db, DbConn};
 use crate::signals::mail::{Links, NewReportSignal};
+
+crate::stored_as_text!(ReportStatus, "report status");
 
 // None is bound as NULL (no nullable column has another default): the INSERT's SQL is static and
 // its prepared statement is found by type.
@@ -30,7 +32,7 @@ pub struct ReportRow {
     pub may_contact: bool,
     pub language: String,
     pub follow_up_hash: String,
-    pub status: String,
+    pub status: ReportStatus,
     pub incident_id: Option<String>,
     pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
@@ -100,7 +102,7 @@ pub fn insert_batch_deferred(
             may_contact: r.may_contact,
             language: r.language.clone(),
             follow_up_hash: sha256_hex(&token),
-            status: "received".into(),
+            status: ReportStatus::Received,
             incident_id: None,
             created_by: r.created_by.clone(),
             created_at: to_db(t),
@@ -163,7 +165,7 @@ pub fn insert_batch_deferred(
                     subject,
                     body_text: body,
                     body_html: None,
-                    thread: Default::default(),
+                    thread: ack.thread.clone(),
                 },
                 &ack.mail_domain,
                 t,

@@ -66,7 +66,7 @@ fn one(
             })
             .collect();
         let ctx = json!({
-            "name": rc.name,
+            "name": crate::locale::salutation(&rc.name, &rc.email, &rc.lang),
             "count": total,
             "one": total == 1,
             "more": total - listed.len() as i64,

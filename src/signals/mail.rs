@@ -93,7 +93,7 @@ pub fn new_reports(
                 continue;
             }
             let ctx = json!({
-                "name": rc.name,
+                "name": crate::locale::salutation(&rc.name, &rc.email, &rc.lang),
                 "reference": r.reference,
                 "channel": rules::channel_words(&r.channel, &rc.lang),
                 "received": rules::local_time(now, &rc.lang),
@@ -149,7 +149,7 @@ pub fn signoff_requested(
             continue;
         }
         let ctx = json!({
-            "name": rc.name,
+            "name": crate::locale::salutation(&rc.name, &rc.email, &rc.lang),
             "reference": d.incident_reference,
             "kind": rules::kind_words(d.kind, &rc.lang),
             "rejected": d.why == rules::Waiting::AfterRejection,
@@ -197,7 +197,7 @@ pub fn draft_rejected(
     };
     let fg = store::user(c, d.by)?.map(|u| u.name).unwrap_or_default();
     let ctx = json!({
-        "name": rc.name,
+        "name": crate::locale::salutation(&rc.name, &rc.email, &rc.lang),
         "fg": fg,
         "reference": d.incident_reference,
         "kind": rules::kind_words(d.kind, &rc.lang),

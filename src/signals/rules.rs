@@ -124,10 +124,20 @@ pub fn kind_words(kind: &str, lang: &str) -> String {
 }
 
 /// How long something has waited, in whole units rounded down: "12 minuten", "1 uur", "3 dagen"
+/// ("minder dan een minuut" below one minute)
 /// ("12 minutes", "1 hour", "3 days"). Under an hour in minutes, under two days in hours.
 pub fn waited(since: DateTime<Utc>, now: DateTime<Utc>, lang: &str) -> String {
     let mins = (now - since).num_minutes().max(0);
     let en = lang == "en";
+    if mins == 0 {
+        // "0 minuten" reads as nothing happened; say what is true.
+        return if en {
+            "less than a minute"
+        } else {
+            "minder dan een minuut"
+        }
+        .to_string();
+    }
     let (n, one, many) = if mins < 60 {
         (
             mins,
@@ -209,7 +219,14 @@ mod tests {
         assert_eq!(waited(t, t + Duration::hours(47), "en"), "47 hours");
         assert_eq!(waited(t, t + Duration::hours(48), "nl"), "2 dagen");
         assert_eq!(waited(t, t + Duration::hours(24 * 9), "en"), "9 days");
-        assert_eq!(waited(t, t - Duration::hours(1), "en"), "0 minutes");
+        assert_eq!(
+            waited(t, t - Duration::hours(1), "en"),
+            "less than a minute"
+        );
+        assert_eq!(
+            waited(t, t + Duration::seconds(59), "nl"),
+            "minder dan een minuut"
+        );
     }
 
     #[test]

@@ -468,6 +468,7 @@ async fn submit(
         public_url: state.settings.server.public_url.clone(),
         mail_domain: state.settings.mail_domain(),
         limits: state.settings.limits.ack_limits(),
+        thread: Default::default(),
     });
     let created = intake
         .submit(new)
@@ -561,7 +562,7 @@ async fn follow_page(
         "title": w.t(lang, "follow_title"),
         "csrf": csrf,
         "reference": row.reference,
-        "status_text": model::status_text(&row.status, lang.code()),
+        "status_text": model::status_text(row.status.as_str(), lang.code()),
         "received_at": local_time(row.created_at),
         "added": added,
         "answers": answers,

@@ -363,7 +363,7 @@ async fn control_characters_and_odd_dates_get_a_clear_4xx(kind: Db) {
     assert!(page.contains("Brief met een NUL erin"), "text kept");
     assert!(!page.contains('\u{0}'));
     assert!(
-        page.contains("tekens die we niet kunnen bewaren"),
+        page.contains("tekens die wij niet kunnen bewaren"),
         "said why"
     );
     let r = app

@@ -996,15 +996,15 @@ async fn page_cost(app: TestApp) {
                 aware,
             );
             // A fifth open (a page of 100 is full with 1,000 rows too), most of those owned.
-            r.state = match i % 25 {
+            r.state = meldpunt::incidents::lifecycle::State::parse(match i % 25 {
                 0 => "new",
                 1 => "triage",
                 2 | 3 => "notified",
                 4 => "remediation",
                 5 => "not_a_breach",
                 _ => "closed",
-            }
-            .into();
+            })
+            .unwrap();
             if i % 25 != 1 {
                 r.owner_id = Some(h.id.clone());
             }
@@ -1140,5 +1140,104 @@ mod page_cost {
         if let Some(app) = crate::helpers::spawn_app(crate::helpers::Db::Postgres).await {
             super::page_cost(app).await
         }
+    }
+}
+
+/// The body of a recipients page, its total (header and body) and its `Link` header.
+async fn recipients_page(app: &TestApp, path: &str, token: &str) -> (Vec<Value>, i64, String) {
+    let r = app.get(path, Some(token)).await;
+    assert_eq!(r.status(), 200, "{path}");
+    let total: i64 = r
+        .headers()
+        .get("x-total-count")
+        .unwrap_or_else(|| panic!("{path}: no X-Total-Count"))
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let link = r
+        .headers()
+        .get("link")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v["total"], total,
+        "{path}: the body's total is the header's"
+    );
+    (v["recipients"].as_array().unwrap().clone(), total, link)
+}
+
+/// The recipients and a campaign's messages page like every list: limits out of range are refused
+/// with 422 naming the field (no longer clamped: `limit=5000` gave 1,000, `limit=0` gave 1), the
+/// total is said and the next page linked.
+async fn recipients_and_campaign_messages_page_honestly(kind: crate::helpers::Db) {
+    let Some((app, url, h)) = crate::notifications::campaign_app(kind, 5).await else {
+        return;
+    };
+    let incident = url.split("/campaigns/").next().unwrap().to_string();
+    let recipients = format!("{incident}/recipients");
+    let messages = format!("{url}/messages");
+    for list in [&recipients, &messages] {
+        for (q, field) in [
+            ("limit=0", "limit"),
+            ("limit=1001", "limit"),
+            ("limit=5000", "limit"),
+            ("limit=-1", "limit"),
+            ("offset=-1", "offset"),
+        ] {
+            let path = format!("{list}?{q}");
+            assert_problem(app.get(&path, Some(&h.token)).await, 422, Some(field)).await;
+        }
+    }
+    // Recipients: two a page, the total in the header and the body, the next page linked.
+    let (first, total, link) =
+        recipients_page(&app, &format!("{recipients}?limit=2"), &h.token).await;
+    assert_eq!((first.len(), total), (2, 5));
+    assert!(rel(&link, "prev").is_none(), "{link}");
+    let next = rel(&link, "next").expect("a next page");
+    let (second, _, link) = recipients_page(&app, &next, &h.token).await;
+    assert_eq!(second.len(), 2);
+    assert!(rel(&link, "prev").is_some(), "{link}");
+    let (last, _, link) = recipients_page(&app, &rel(&link, "next").unwrap(), &h.token).await;
+    assert_eq!(last.len(), 1);
+    assert!(rel(&link, "next").is_none(), "{link}");
+    let mut seen = ids(&first);
+    seen.extend(ids(&second));
+    seen.extend(ids(&last));
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 5, "every recipient once");
+    // The maximum itself is taken.
+    let (all, total, link) =
+        recipients_page(&app, &format!("{recipients}?limit=1000"), &h.token).await;
+    assert_eq!((all.len(), total), (5, 5));
+    assert!(link.is_empty(), "{link}");
+    // Messages: the same.
+    let (first, total, link) = page(&app, &format!("{messages}?limit=3"), &h.token).await;
+    assert_eq!((first.len(), total), (3, 5));
+    let (rest, total, link2) = page(&app, &rel(&link, "next").unwrap(), &h.token).await;
+    assert_eq!((rest.len(), total), (2, 5));
+    assert!(rel(&link2, "next").is_none(), "{link2}");
+    let lines = |v: &[Value]| {
+        v.iter()
+            .map(|m| m["line"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let mut all_lines = lines(&first);
+    all_lines.extend(lines(&rest));
+    assert_eq!(all_lines.len(), 5);
+    all_lines.dedup();
+    assert_eq!(all_lines.len(), 5, "every message once, in line order");
+}
+
+mod recipients_and_campaign_messages_page_honestly {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sqlite() {
+        super::recipients_and_campaign_messages_page_honestly(crate::helpers::Db::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn postgres() {
+        super::recipients_and_campaign_messages_page_honestly(crate::helpers::Db::Postgres).await
     }
 }

@@ -36,6 +36,7 @@ mod register_pages;
 mod replicas;
 mod reports;
 mod sending;
+mod shared_incidents;
 mod signals;
 mod smtp_sink;
 mod staff_pages;

@@ -103,7 +103,8 @@ fn status_counts(c: &mut DbConn) -> BTreeMap<String, i64> {
 }
 
 fn sent(c: &mut DbConn) -> i64 {
-    tokio::task::block_in_place(|| store::count_by_status(c, "sent")).expect("count sent")
+    tokio::task::block_in_place(|| store::count_by_status(c, meldpunt::outbox::OutboxStatus::Sent))
+        .expect("count sent")
 }
 
 /// Poll `check` (every 50 ms) until it holds or `limit` passes; then panic with `what` and `context()`.

@@ -92,7 +92,11 @@ fn body_text(pages: &[String], reference: &str) -> String {
     for p in pages {
         for l in p.lines() {
             let t = l.trim();
-            if t.starts_with(reference) || t.starts_with("pagina ") || t.starts_with("page ") {
+            // The footer ("<reference>   pagina N van M", or the reference alone), not a line
+            // of the letter that happens to begin with the reference.
+            let rest = t.strip_prefix(reference).map(str::trim);
+            let footer = matches!(rest, Some(r) if r.is_empty() || r.starts_with("pagina ") || r.starts_with("page "));
+            if footer || t.starts_with("pagina ") || t.starts_with("page ") {
                 continue;
             }
             out.push(t.to_string());

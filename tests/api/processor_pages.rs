@@ -292,6 +292,7 @@ async fn processor_walk(app: TestApp) {
     assert!(html.contains("ontvangen"));
     assert!(html.contains("te laat gemeld") && html.contains("op tijd gemeld"));
     assert!(html.contains("120 tot 140"));
+    assert!(!html.contains("[object"), "{html}");
     let notice_path = loc.split('?').next().unwrap().to_string();
     let reference = notice_path.rsplit('/').next().unwrap().to_string();
     let html = drukker.page("/verwerker").await;

@@ -120,7 +120,7 @@ async fn citizen_reports_with_photo_and_follows_up(app: TestApp) {
 
     // The follow-up page: status in plain words, and adding information.
     let page = get_html(&app, &follow).await;
-    assert!(page.contains(&reference) && page.contains("We hebben uw melding ontvangen"));
+    assert!(page.contains(&reference) && page.contains("Wij hebben uw melding ontvangen"));
     let csrf2 = csrf_of(&page);
     let (status, html) = post_form(
         &app,

@@ -1121,6 +1121,19 @@ async fn an_answer_threads_with_the_reporters_mail(kind: Db) {
     let mails = wait_mail(&sink, |m| !to(m, EMAIL).is_empty()).await;
     let ack = to(&mails, EMAIL).remove(0);
     assert!(ack.subject.contains(&reference), "{}", ack.subject);
+    // The acknowledgement answers their mail: it shows under it in their mailbox.
+    assert_eq!(
+        header(&ack.raw, "In-Reply-To").as_deref(),
+        Some(theirs),
+        "{}",
+        ack.raw
+    );
+    assert_eq!(
+        header(&ack.raw, "References").as_deref(),
+        Some(theirs),
+        "{}",
+        ack.raw
+    );
 
     // The answer, from the report page.
     let b = Browser::new(&app, &h.email).await;
@@ -1259,8 +1272,5 @@ async fn an_answer_threads_with_the_reporters_mail(kind: Db) {
         );
         jane_ids.push(answer.message_id);
     }
-    // The acknowledgements answer nothing themselves.
-    assert_eq!(header(&ack.raw, "In-Reply-To"), None);
-    assert_eq!(header(&ack.raw, "References"), None);
 }
 on_both!(an_answer_threads_with_the_reporters_mail);

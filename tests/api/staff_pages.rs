@@ -395,7 +395,7 @@ async fn transition_note_and_fact_edit_through_the_forms(app: TestApp) {
     let row = meldpunt::incidents::store::by_id(&mut c, &id)
         .unwrap()
         .unwrap();
-    assert_eq!(row.state, "triage");
+    assert_eq!(row.state.as_str(), "triage");
     // "Not a breach" needs a reason: shown at the field, nothing changed.
     let r = post(
         &app,
@@ -409,7 +409,7 @@ async fn transition_note_and_fact_edit_through_the_forms(app: TestApp) {
     let row = meldpunt::incidents::store::by_id(&mut c, &id)
         .unwrap()
         .unwrap();
-    assert_eq!(row.state, "triage");
+    assert_eq!(row.state.as_str(), "triage");
     // A step not allowed now (an old page): 409 with a message, nothing changed.
     let r = post(
         &app,
@@ -1079,3 +1079,106 @@ async fn inbox_assigns_unassigned_reports_and_closes_others(app: TestApp) {
     assert_eq!(v["status"], "closed");
 }
 both!(inbox_assigns_unassigned_reports_and_closes_others);
+
+/// The incident page has one facts form: the incident's own details and the assessment facts go
+/// in one POST and are stored together (each with its audit record), or not at all.
+async fn one_facts_form_saves_details_and_assessment_together(app: TestApp) {
+    app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let v = app.open_incident(&h, "oost", 5).await;
+    let id = v["id"].as_str().unwrap().to_string();
+    sign_in(&app, "h@oost.nl").await;
+    let path = format!("/staff/incidents/{id}");
+    let html = get_ok(&app, &path).await;
+    assert_eq!(
+        html.matches(&format!("action=\"{path}/facts\"")).count(),
+        1,
+        "one facts form"
+    );
+    assert!(
+        !html.contains(&format!("action=\"{path}/assessment\"")),
+        "no second facts form"
+    );
+    let csrf = csrf_of(&html);
+    let mut c = app.conn();
+    let versions = |c: &mut meldpunt::db::DbConn| {
+        meldpunt::assessment::store::latest_facts(c, &id)
+            .unwrap()
+            .map(|r| r.version)
+            .unwrap_or(0)
+    };
+    let before = versions(&mut c);
+
+    // Details and facts in one POST: both stored.
+    let r = post(
+        &app,
+        &format!("{path}/facts"),
+        &[
+            ("csrf", &csrf),
+            ("version", &hidden(&html, "version")),
+            ("title", "Brief naar de buren"),
+            ("fx.kind", "letter_wrong_recipient"),
+            ("fx.people_exact", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let row = meldpunt::incidents::store::by_id(&mut c, &id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.title, "Brief naar de buren");
+    assert_eq!(versions(&mut c), before + 1);
+    let latest = meldpunt::assessment::store::latest_facts(&mut c, &id)
+        .unwrap()
+        .unwrap();
+    assert!(latest.facts_json.contains("letter_wrong_recipient"));
+
+    // The same facts again with only a new title: the assessment gets no new version.
+    let html = get_ok(&app, &path).await;
+    let r = post(
+        &app,
+        &format!("{path}/facts"),
+        &[
+            ("csrf", &csrf),
+            ("version", &hidden(&html, "version")),
+            ("title", "Brief met BSN naar de buren"),
+            ("fx.kind", "letter_wrong_recipient"),
+            ("fx.people_exact", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        versions(&mut c),
+        before + 1,
+        "unchanged facts: no new version"
+    );
+
+    // A bad number in the facts: the form comes back with what was typed, nothing is stored.
+    let html = get_ok(&app, &path).await;
+    let r = post(
+        &app,
+        &format!("{path}/facts"),
+        &[
+            ("csrf", &csrf),
+            ("version", &hidden(&html, "version")),
+            ("title", "Een andere titel"),
+            ("fx.kind", "letter_wrong_recipient"),
+            ("fx.people_exact", "veel"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Een andere titel"), "the title as typed");
+    assert!(
+        page.contains("Vul een heel getal in (0 of meer).") && page.contains("href=\"#f-people\""),
+        "the message at the people fields: {page}"
+    );
+    let row = meldpunt::incidents::store::by_id(&mut c, &id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.title, "Brief met BSN naar de buren", "nothing stored");
+    assert_eq!(versions(&mut c), before + 1);
+}
+both!(one_facts_form_saves_details_and_assessment_together);

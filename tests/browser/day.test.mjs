@@ -29,6 +29,8 @@ process.on('exit', () => { if (process.env.DAY_TIMING) console.error(JSON.string
 /** Check and photograph the page at each width. */
 async function look(page, name) {
   fs.mkdirSync(DIR, { recursive: true });
+  // A template given an object where it expects text renders "[object]": never on a page.
+  if (/\[object/.test(await page.locator('body').innerText())) problems.push(`${name} shows "[object"`);
   for (const [width, height] of WIDTHS) {
     await clock('resize', () => page.setViewportSize({ width, height }));
     if (width !== 320) {
@@ -290,7 +292,7 @@ describe('the whole day of a case, from the citizen\'s report to the closed inci
       await h.fill('#f-records', '1');
       await h.check('#f-consequences_people-identity_theft_or_fraud');
       await h.fill('#f-people_exact', '1');
-      await go(h, () => h.click('form[action$="/assessment"] button[type=submit]'));
+      await go(h, () => h.click('form[action$="/facts"] button[type=submit]'));
       assert.match(await h.locator('#f-special_categories').innerText(), /ingevuld|vastgelegd/i);
       await h.fill('section[aria-labelledby="f-facts"] #f-description',
         'Een brief met naam, adres en BSN van een inwoner is in de envelop van een buurman gestuurd.');

@@ -367,7 +367,7 @@ describe('Meldpunt in a browser', { timeout: 600_000 }, () => {
         await main.locator('#f-general_data').getByRole('checkbox', { name: d, exact: true }).check();
       }
       await main.getByLabel(NL.staff_fx_people_exact, { exact: true }).fill('1');
-      await navigateBy(page, () => main.getByRole('button', { name: NL.staff_fx_save, exact: true }).click());
+      await navigateBy(page, () => main.getByRole('button', { name: NL.staff_facts_save, exact: true }).click());
       assert.ok((await main.innerText()).includes('melden bij de AP en de betrokkenen informeren'), 'the proposal is shown');
       await main.getByLabel(NL.staff_measure_description, { exact: true }).fill('Adresbestand controleren');
       await main.locator('#f-measure_due_on').fill('2030-01-31');
@@ -454,7 +454,7 @@ describe('Meldpunt in a browser', { timeout: 600_000 }, () => {
       await page.goto(`${server.base}${incidentPath}`);
       // Exception (c) rests on a recorded finding: the people cannot be reached one by one.
       await main.locator('input[name="fx.people_reachable"][value="false"]').check();
-      await navigateBy(page, () => main.getByRole('button', { name: NL.staff_fx_save, exact: true }).click());
+      await navigateBy(page, () => main.getByRole('button', { name: NL.staff_facts_save, exact: true }).click());
       await main.locator('#f-outcome').selectOption('notify_ap_and_public_communication');
       await main.locator('#f-exception').selectOption('c');
       await main.locator('#f-reasons').fill('Van de betrokkenen zijn geen adressen bekend.');

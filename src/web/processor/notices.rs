@@ -433,7 +433,8 @@ async fn notice_page(
         "title": format!("{} {}", w.t(lang, "processor_notice_title"), n.reference),
         "notice": notice(req, lang, &["sent", "added"]),
         "reference": n.reference,
-        "processor": n.processor.name,
+        // Not `processor`: the layout's menu has that key.
+        "processor_name": n.processor.name,
         "sent": local_time(lang, n.submitted_at),
         "aware": local_time(lang, n.aware_at),
         "started": n.breach_started_at.map(|t| local_time(lang, t)),

@@ -54,6 +54,10 @@ impl Form {
     pub(super) fn has(&self, k: &str) -> bool {
         self.0.iter().any(|(key, _)| key == k)
     }
+    /// The keys sent, in order (repeated keys repeat).
+    pub(super) fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_str())
+    }
 }
 
 /// Field errors as shown: (field, message in the person's language), one per field.

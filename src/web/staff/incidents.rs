@@ -461,6 +461,7 @@ pub(super) async fn incident_page(
         "assess": super::assess::ctx(state, staff, id, lang, &extra).await?,
         "notifications": super::notifications::section::section_ctx(state, staff, id, lang).await?,
         "next_step": super::next_step::ctx(state, staff, id, lang).await?,
+        "shared": super::shared::incident_hook(state, staff, id, lang).await?,
         "closing": matches!(current, State::Remediation | State::Notified | State::Assessed),
         "closed_info": v.closed_at.map(|t| json!({
             "at": local_time(lang, t),
@@ -574,24 +575,71 @@ pub async fn update(
             }
         }
     }
+    // The assessment facts are part of the same form (one "Feiten" form): recorded, as a new
+    // version, only when they changed.
+    let mut assess_typed: Option<Value> = None;
+    let mut assess_new: Option<crate::assessment::facts::Facts> = None;
+    if f.keys()
+        .any(|k| k.starts_with("fx.") || k.starts_with("confirm."))
+    {
+        let (s, i) = (staff.clone(), id.clone());
+        let current: Value = state
+            .db(move |c| {
+                let v = crate::assessment::service::load_assessment(c, &s, &i)?;
+                serde_json::to_value(v.facts.unwrap_or_default())
+                    .map_err(|e| ApiError::Internal(e.to_string()))
+            })
+            .await
+            .map_err(|e| page_err(lang, e))?;
+        let (typed_fx, fx_errs) = super::assess::facts_from_form(&f, &current, lang);
+        for (field, m) in fx_errs {
+            let base = field.split('.').next().unwrap_or(&field).to_string();
+            push_err(&mut errors, &base, m);
+        }
+        match serde_json::from_value::<crate::assessment::facts::Facts>(typed_fx.clone()) {
+            Ok(new) => {
+                let old = serde_json::from_value::<crate::assessment::facts::Facts>(current)
+                    .ok()
+                    .and_then(|o| serde_json::to_value(o).ok());
+                if old != serde_json::to_value(&new).ok() {
+                    assess_new = Some(new);
+                }
+            }
+            Err(e) => push_err(
+                &mut errors,
+                "assessment",
+                format!("{}: {e}", w.t(lang, "staff_err_invalid")),
+            ),
+        }
+        assess_typed = Some(typed_fx);
+    }
     let result = if errors.is_empty() {
         let max = state.settings.limits.description_chars;
         let (s, i) = (staff.clone(), id.clone());
-        state.db(move |c| service::update(c, &s, &i, &p, max)).await
+        state
+            .db(move |c| {
+                crate::assessment::service::record_all_facts(c, &s, &i, &p, assess_new, max)
+            })
+            .await
     } else {
         Err(ApiError::Validation(vec![]))
     };
     let Err(e) = result else {
-        return Ok(redirect(&format!("/staff/incidents/{id}?ok=saved")));
+        return Ok(redirect(&format!("/staff/incidents/{id}?ok=saved#f-facts")));
     };
     // After "changed meanwhile" the page shows what is stored now; the person makes their change
     // again on top of it.
     let conflict = matches!(e, ApiError::Conflict(_));
     let (more, status) = refused(lang, e, &[], "facts")?;
-    errors.extend(more);
+    for (field, m) in more {
+        // `people.max` is shown at the people fields.
+        let base = field.split('.').next().unwrap_or(&field).to_string();
+        push_err(&mut errors, &base, m);
+    }
     let extra = Extra {
         errors,
         facts: (!conflict).then_some(typed),
+        assess_facts: assess_typed.filter(|_| !conflict),
         status: Some(status),
         ..Default::default()
     };

@@ -24,6 +24,7 @@ mod reply;
 mod report;
 mod reset;
 mod setup;
+mod shared;
 mod signoffs;
 mod when;
 
@@ -99,6 +100,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/staff/incidents/{id}/measures/{mid}",
             web::post().to(assess_forms::change_measure),
+        )
+        .route(
+            "/staff/incidents/{id}/shared",
+            web::get().to(shared::linked),
+        )
+        .route(
+            "/staff/incidents/{id}/shared/split",
+            web::post().to(shared::split),
+        )
+        .route(
+            "/staff/incidents/{id}/shared-origin",
+            web::get().to(shared::origin),
+        )
+        .route(
+            "/staff/incidents/{id}/shared-origin/notified-at",
+            web::post().to(shared::notified_at),
+        )
+        .route(
+            "/staff/incidents/{id}/shared-origin/accept",
+            web::post().to(shared::accept),
         )
         .route("/staff/account", web::get().to(account::show))
         .route("/staff/account/signals", web::post().to(account::signals))

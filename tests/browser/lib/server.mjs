@@ -60,7 +60,7 @@ function cli(bin, env, args, input) {
  * Create a temp dir, seed two organisations and a handler, start `meldpunt serve`, and wait for
  * "Meldpunt listening on http://127.0.0.1:PORT".
  */
-export async function startServer({ orgs, handler, fg }) {
+export async function startServer({ orgs, handler, fg, users = [] }) {
   const bin = binaryPath();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meldpunt-browser-'));
   const env = serverEnv(dir);
@@ -75,6 +75,13 @@ export async function startServer({ orgs, handler, fg }) {
   }
   if (fg) {
     cli(bin, env, ['user', 'create', '--email', fg.email, '--role', 'fg', '--org', fg.org], `${fg.password}\n`);
+  }
+
+  // More people: { email, password, role, org } or { email, password, installationAdmin: true }.
+  for (const u of users) {
+    const who = u.installationAdmin ? ['--installation-admin'] : ['--role', u.role, '--org', u.org];
+    const name = u.name ? ['--name', u.name] : [];
+    cli(bin, env, ['user', 'create', '--email', u.email, ...name, ...who], `${u.password}\n`);
   }
 
   const child = spawn(bin, ['serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
