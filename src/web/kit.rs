@@ -533,6 +533,38 @@ mod tests {
     }
 
     #[test]
+    fn a_domain_error_is_a_page_in_the_persons_language() {
+        use crate::error::DomainError;
+        let invalid = || DomainError::field("slug", "already in use", "Dit is al in gebruik");
+        let nl = PageError::from_domain(Lang::Nl, invalid());
+        assert_eq!(nl.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(nl.message, "Dit is al in gebruik");
+        assert_eq!(
+            PageError::from_domain(Lang::En, invalid()).message,
+            "already in use"
+        );
+        // A coded refusal in words by its code, in each language.
+        let own = || DomainError::refused("own_account", "you cannot deactivate your own account");
+        let nl = PageError::from_domain(Lang::Nl, own());
+        assert_eq!(nl.status, StatusCode::CONFLICT);
+        assert_eq!(nl.message, "U kunt uw eigen account niet uitschakelen.");
+        let en = PageError::from_domain(Lang::En, own());
+        assert_eq!(en.message, "You cannot deactivate your own account.");
+        assert_eq!(en.lang, Lang::En);
+        // A fault: 500 in the person's language, its cause never on the page.
+        let fault = PageError::from_domain(Lang::En, DomainError::Internal("database: x".into()));
+        assert_eq!(fault.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(fault.message.is_empty() && fault.lang == Lang::En);
+        let gone = PageError::from_domain(Lang::Nl, DomainError::Unavailable("database".into()));
+        assert_eq!(gone.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(gone.retry_after.is_some());
+        assert_eq!(
+            PageError::from_domain(Lang::Nl, DomainError::NotFound).status,
+            StatusCode::NOT_FOUND
+        );
+    }
+
+    #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/staff")), "/staff");
         assert_eq!(safe_next(Some("//evil.example")), "/");

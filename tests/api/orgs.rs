@@ -142,8 +142,8 @@ async fn organisation_roles_are_enforced(app: TestApp) {
     let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
     let a = app.create_user("a@oost.nl", &[("oost", Role::Admin)]);
     let w = app.create_user("a@west.nl", &[("west", Role::Admin)]);
-    // Only installation admins create organisations.
-    assert_problem(
+    // Only installation admins create organisations (the service says why, by a code).
+    let p = assert_problem(
         app.post(
             "/api/v1/organisations",
             Some(&a.token),
@@ -154,6 +154,7 @@ async fn organisation_roles_are_enforced(app: TestApp) {
         None,
     )
     .await;
+    assert_eq!(p["code"], "installation_admins_only");
     // A handler cannot change settings; the organisation's admin can.
     assert_problem(
         app.patch(

@@ -806,6 +806,30 @@ async fn admin_manages_organisations_users_and_tokens(app: TestApp) {
         location(&r),
         "/staff/admin/organisations/noord?ok=org_created"
     );
+    // The slug taken: said at the field, in the person's language.
+    let again = [
+        ("csrf", csrf.as_str()),
+        ("org_name", "Nog een Noord"),
+        ("org_slug", "noord"),
+    ];
+    let r = post(&app, "/staff/admin/organisations", &again).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Dit is al in gebruik"), "{html}");
+    let r = app
+        .client
+        .post(app.url("/staff/admin/organisations"))
+        .header("Accept-Language", "en")
+        .form(&again)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("This is already in use") && !html.contains("Dit is al in gebruik"),
+        "{html}"
+    );
 
     // Its settings: FG details, processor hours, two-factor.
     let r = post(

@@ -10,7 +10,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 use serde_json::{json, Value};
 
-use super::form::{localise, Form, Shown};
+use super::form::{field_message, localise, Form, Shown};
 use crate::auth::{Role, Staff};
 use crate::error::ApiError;
 use crate::web::kit::{csrf_ok, csrf_token, html, safe_next, web as pages, Lang, PageError};
@@ -82,7 +82,8 @@ pub(super) fn page_err(lang: Lang, e: ApiError) -> PageError {
 
 /// A service's refusal as its form shows it again: refused input in the person's language, by
 /// field (`rename`: the service's field name → the form's); anything else is an error page in
-/// that language, its cause logged.
+/// that language, its cause logged. In English the pages' own words where they have them (the
+/// service's English is terse, for machines), else the service's.
 pub(super) fn invalid(
     lang: Lang,
     e: crate::error::DomainError,
@@ -90,7 +91,17 @@ pub(super) fn invalid(
 ) -> Result<Shown, PageError> {
     match e {
         crate::error::DomainError::Invalid(ps) => {
-            let errs: Vec<crate::error::FieldError> = ps.into_iter().map(Into::into).collect();
+            let generic = pages().t(lang, "staff_err_invalid");
+            let errs: Vec<crate::error::FieldError> = ps
+                .into_iter()
+                .map(|p| {
+                    if lang == Lang::En && field_message(lang, &p.message) != generic {
+                        crate::error::FieldError::new(p.field, p.message)
+                    } else {
+                        p.into()
+                    }
+                })
+                .collect();
             Ok(localise(lang, &errs, rename))
         }
         other => Err(PageError::from_domain(lang, other)),

@@ -2,7 +2,7 @@
 use super::overview::admin_page;
 use super::shared::{typed_of, Extra};
 use crate::state::AppState;
-use crate::web::kit::{redirect, PageError};
+use crate::web::kit::{redirect, web as pages, PageError};
 use crate::web::staff::page::{invalid, AdminForm, StaffForm};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -26,8 +26,13 @@ pub async fn token_create(
     let token = match made {
         Ok((_, token)) => token,
         Err(e) => {
+            // The name is the only field: the page's own words for it.
+            let errors = invalid(lang, e, &[("name", "token_name")])?
+                .into_iter()
+                .map(|(field, _)| (field, pages().t(lang, "staff_err_token_name")))
+                .collect();
             let extra = Extra {
-                errors: invalid(lang, e, &[("name", "token_name")])?,
+                errors,
                 typed: typed_of(&f, &["token_name"]),
                 status: Some(StatusCode::UNPROCESSABLE_ENTITY),
                 ..Default::default()
