@@ -946,7 +946,7 @@ async fn the_pages_split_show_and_take_over(app: TestApp) {
     let (s, _, html) = team.post(&split, &[("csrf", &csrf)]).await;
     assert_eq!(s, 422);
     assert!(
-        html.contains("kies ten minste één verwerkingsverantwoordelijke"),
+        html.contains("Kies ten minste één opdrachtgever."),
         "{html}"
     );
     let (s, _, html) = team
