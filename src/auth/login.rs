@@ -132,6 +132,11 @@ pub fn authenticate(
     Ok(Ok((store::staff(c, &user)?, token)))
 }
 
+/// Sign out: the session with this token ends (an unknown token: nothing to end).
+pub fn sign_out(c: &mut DbConn, token: &str) -> DomainResult<()> {
+    Ok(store::delete_session(c, token)?)
+}
+
 /// The session cookie. `Lax`, so a link from an e-mail (a clock alert) opens the page signed in;
 /// state-changing requests are protected by the CSRF token (pages) or need a JSON body (API).
 pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {

@@ -86,7 +86,7 @@ pub async fn logout(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<H
     if let Some(c) = req.cookie(SESSION_COOKIE) {
         let token = c.value().to_string();
         state
-            .db(move |conn| Ok(store::delete_session(conn, &token)?))
+            .service(move |conn| login::sign_out(conn, &token))
             .await?;
     }
     let mut gone = session_cookie(&state, String::new());

@@ -9,8 +9,11 @@ use crate::db::{from_db, to_db, DbConn};
 
 crate::stored_as_text!(State, "incident state");
 
+// `treat_none_as_default_value = false`: a None is bound as NULL (no nullable column of
+// `incidents` has another default), so the INSERT's SQL is the same for every row and its prepared
+// statement is found by type, instead of diesel writing the SQL text anew to look it up.
 #[derive(Queryable, Insertable, AsChangeset, Debug, Clone)]
-#[diesel(table_name = incidents, treat_none_as_null = true)]
+#[diesel(table_name = incidents, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct IncidentRow {
     pub id: String,
     pub organisation_id: String,

@@ -6,7 +6,7 @@ use crate::audit::{self, Actor, Entry};
 use crate::auth::admin::Manager;
 use crate::auth::{store as auth_store, Role, Staff};
 use crate::db::{is_unique_violation, now, to_db, write_tx, DbConn};
-use crate::error::{ApiError, ApiResult, DomainError, DomainResult};
+use crate::error::{DomainError, DomainResult};
 
 fn org_json(o: &OrgRow) -> serde_json::Value {
     serde_json::to_value(Organisation::from(o.clone())).unwrap_or_default()
@@ -188,13 +188,11 @@ pub(crate) fn change_membership(
 }
 
 /// (slug, id) of every organisation, cached briefly: the public intake resolves them on every report.
-pub async fn directory(
-    state: &crate::state::AppState,
-) -> crate::error::ApiResult<crate::state::SlugIds> {
+pub async fn directory(state: &crate::state::AppState) -> DomainResult<crate::state::SlugIds> {
     if let Some(v) = state.orgs.fresh() {
         return Ok(v);
     }
-    let rows = state.db(|c| Ok(super::store::all(c)?)).await?;
+    let rows = state.service(|c| Ok(super::store::all(c)?)).await?;
     let v = std::sync::Arc::new(rows.into_iter().map(|o| (o.slug, o.id)).collect::<Vec<_>>());
     state.orgs.put(v.clone());
     Ok(v)
@@ -205,14 +203,20 @@ pub async fn directory(
 pub async fn resolve_for_report(
     state: &crate::state::AppState,
     slug: Option<&str>,
-) -> ApiResult<Option<String>> {
+) -> DomainResult<Option<String>> {
     let dir = directory(state).await?;
     match slug {
         Some(s) if !s.trim().is_empty() => dir
             .iter()
             .find(|(slug, _)| slug == s.trim())
             .map(|(_, id)| Some(id.clone()))
-            .ok_or_else(|| ApiError::field("organisation", "unknown organisation")),
+            .ok_or_else(|| {
+                DomainError::field(
+                    "organisation",
+                    "unknown organisation",
+                    "Kies een organisatie uit de lijst",
+                )
+            }),
         _ => Ok(if dir.len() == 1 {
             Some(dir[0].1.clone())
         } else {

@@ -8,7 +8,7 @@ use super::store::{self, ReportRow};
 use crate::auth::extract::bearer;
 use crate::auth::secrets::{same_digest, sha256_hex};
 use crate::auth::Staff;
-use crate::db::{from_db, now, write_tx};
+use crate::db::{from_db, now};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::paging::{self, Bounds, Page, PageQuery};
 use crate::http::ApiJson;
@@ -335,16 +335,14 @@ pub async fn patch(
     let links = crate::signals::Links::from_settings(&state.settings);
     let row = state
         .db(move |c| {
-            write_tx(c, |c| {
-                super::service::update_in(
-                    c,
-                    &staff,
-                    &reference,
-                    target_org.as_deref(),
-                    p.status.as_deref(),
-                    Some(&links),
-                )
-            })
+            super::service::update(
+                c,
+                &staff,
+                &reference,
+                target_org.as_deref(),
+                p.status.as_deref(),
+                Some(&links),
+            )
         })
         .await?;
     Ok(HttpResponse::Ok().json(ReportView::from(row)))

@@ -132,3 +132,53 @@ pub fn update_many(
             .collect()
     })
 }
+
+/// Assign and/or set the status of one report ([`update_in`]) in a transaction of its own.
+pub fn update(
+    c: &mut DbConn,
+    staff: &Staff,
+    reference: &str,
+    target_org: Option<&str>,
+    status: Option<&str>,
+    signal: Option<&Links>,
+) -> ApiResult<ReportRow> {
+    write_tx(c, |c| {
+        update_in(c, staff, reference, target_org, status, signal)
+    })
+}
+
+/// What a reporter adds afterwards (the follow-up page): a message and/or a checked file, with
+/// its audit record (the citizen's) in one transaction.
+pub fn add_from_reporter(
+    c: &mut DbConn,
+    report_id: &str,
+    organisation_id: Option<&str>,
+    text: &str,
+    file: Option<&crate::attachments::NewAttachment>,
+) -> ApiResult<()> {
+    write_tx(c, |c| -> ApiResult<()> {
+        let mut after = serde_json::json!({});
+        if !text.is_empty() {
+            let id = crate::attachments::add_message(c, report_id, "reporter", text)?;
+            after["message_id"] = serde_json::json!(id);
+        }
+        if let Some(a) = file {
+            let id = crate::attachments::insert(c, report_id, a)?;
+            after["attachment_id"] = serde_json::json!(id);
+        }
+        audit::store::append(
+            c,
+            &[Entry {
+                actor: crate::audit::Actor::Citizen,
+                action: "report.reporter_added".into(),
+                entity_type: "report",
+                entity_id: report_id.to_string(),
+                organisation_id: organisation_id.map(String::from),
+                before: None,
+                after: Some(after),
+            }],
+            now(),
+        )?;
+        Ok(())
+    })
+}

@@ -461,12 +461,6 @@ impl PageError {
     }
 }
 
-impl From<crate::error::DomainError> for PageError {
-    fn from(e: crate::error::DomainError) -> Self {
-        PageError::from_domain(Lang::Nl, e)
-    }
-}
-
 impl PageError {
     /// A service's answer as a page in the person's language: a fault logged with its cause (no
     /// personal data in it) and shown as 500; a database that cannot take writes as 503 with

@@ -16,7 +16,6 @@ use serde_json::{json, Value};
 use super::kit::{csrf_ok, csrf_token, html, web as pages, Lang, PageError};
 use super::multipart::{guarded_multipart, next_or_incomplete};
 use crate::auth::secrets::{same_digest, sha256_hex};
-use crate::db::write_tx;
 use crate::error::{ApiError, FieldError};
 use crate::http::ratelimit::{check, client_ip};
 use crate::reports::attachments::{self, Refused, MAX_BYTES};
@@ -438,11 +437,11 @@ async fn submit(
         .await
     {
         Ok(o) => o,
-        Err(ApiError::Validation(v)) => {
-            errors.extend(v);
+        Err(crate::error::DomainError::Invalid(v)) => {
+            errors.extend(v.into_iter().map(FieldError::from));
             None
         }
-        Err(e) => return Err(PageError::from_api(lang, e)),
+        Err(e) => return Err(PageError::from_domain(lang, e)),
     };
     if !errors.is_empty() {
         let mut shown = localise(lang, &errors);
@@ -681,31 +680,13 @@ async fn follow_add(
     let t2 = text.clone();
     state
         .db(move |c| {
-            write_tx(c, |c| -> Result<(), ApiError> {
-                let mut after = json!({});
-                if !t2.is_empty() {
-                    let id = attachments::add_message(c, &report_id, "reporter", &t2)?;
-                    after["message_id"] = json!(id);
-                }
-                if let Some(a) = &file {
-                    let id = attachments::insert(c, &report_id, a)?;
-                    after["attachment_id"] = json!(id);
-                }
-                crate::audit::store::append(
-                    c,
-                    &[crate::audit::Entry {
-                        actor: crate::audit::Actor::Citizen,
-                        action: "report.reporter_added".into(),
-                        entity_type: "report",
-                        entity_id: report_id.clone(),
-                        organisation_id: org_id.clone(),
-                        before: None,
-                        after: Some(after),
-                    }],
-                    crate::db::now(),
-                )?;
-                Ok(())
-            })
+            crate::reports::service::add_from_reporter(
+                c,
+                &report_id,
+                org_id.as_deref(),
+                &t2,
+                file.as_ref(),
+            )
         })
         .await
         .map_err(|e| PageError::from_api(lang, e))?;

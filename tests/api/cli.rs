@@ -62,12 +62,29 @@ async fn cli_administration(kind: Db) {
         None,
     );
     assert!(o.status.success(), "{}", text(&o));
+    // One service creates organisations for the API, the page and the CLI: the CLI's audit
+    // record carries the whole organisation, as theirs do.
+    let org = meldpunt::orgs::store::by_slug(&mut db.conn(), "gemeente-oost")
+        .unwrap()
+        .expect("created");
+    let trail =
+        meldpunt::audit::store::for_entity(&mut db.conn(), "organisation", &org.id).unwrap();
+    assert_eq!(trail.len(), 1);
+    assert_eq!(trail[0].action, "organisation.created");
+    assert_eq!(trail[0].actor, "cli");
+    let after: serde_json::Value =
+        serde_json::from_str(trail[0].after_json.as_deref().unwrap()).unwrap();
+    assert_eq!(after["id"], org.id.as_str());
+    assert_eq!(after["slug"], "gemeente-oost");
+    assert_eq!(after["kvk_number"], "12345678");
+    assert_eq!(after["require_2fa"], false);
     let o = meldpunt(
         &db,
         &["org", "create", "gemeente-oost", "--name", "Dubbel"],
         None,
     );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("exists already"), "{}", text(&o));
     let o = meldpunt(&db, &["org", "create", "Fout Slug", "--name", "x"], None);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("slug"));
@@ -87,6 +104,18 @@ async fn cli_administration(kind: Db) {
         Some(&format!("{PASSWORD}\n")),
     );
     assert!(o.status.success(), "{}", text(&o));
+    // The account and its first role, each audited.
+    let fg = meldpunt::auth::store::user_by_email(&mut db.conn(), "fg@oost.nl")
+        .unwrap()
+        .expect("created");
+    let trail = meldpunt::audit::store::for_entity(&mut db.conn(), "user", &fg.id).unwrap();
+    assert_eq!(trail[0].action, "user.created");
+    let trail =
+        meldpunt::audit::store::for_entity(&mut db.conn(), "organisation", &org.id).unwrap();
+    assert_eq!(
+        trail.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["organisation.created", "membership.added"]
+    );
     let o = meldpunt(
         &db,
         &[

@@ -685,6 +685,44 @@ async fn letters_recipients_and_campaign_through_the_pages(app: TestApp) {
 }
 both!(letters_recipients_and_campaign_through_the_pages);
 
+/// What still blocks a letter draft's sign-off is named in the page's language: Dutch on a Dutch
+/// page, never the service's English.
+async fn letter_draft_blocking_problems_in_dutch(app: TestApp) {
+    app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let id = assessed_incident(&app, &h, 2).await;
+    let handler = Browser::new(&app, Some("h@oost.nl")).await;
+    let csrf = handler.csrf().await;
+    let (s, loc) = handler
+        .submit(
+            &format!("/staff/incidents/{id}/notifications"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "letter_email"),
+                (
+                    "what_happened",
+                    "Een brief is naar een verkeerd adres gestuurd.",
+                ),
+                ("measures", "De brief is teruggehaald."),
+            ],
+        )
+        .await;
+    assert_eq!(s, 303, "{loc}");
+    let nid = nid_of(&loc);
+    let html = handler
+        .get_ok(&format!("/staff/incidents/{id}/notifications/{nid}"))
+        .await;
+    assert!(
+        html.contains("Beschrijf wat mensen zelf kunnen doen"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("say what people can do themselves"),
+        "{html}"
+    );
+}
+both!(letter_draft_blocking_problems_in_dutch);
+
 /// Record the decision to communicate publicly instead of telling each person (Art. 34(3)(c)):
 /// the only decision under which a public notice may be published.
 pub(crate) async fn decide_public_communication(app: &TestApp, h: &User, id: &str) {

@@ -17,11 +17,14 @@ const DIR = path.join(SCREENSHOTS, 'processor');
 const WIDTHS = [[1280, 900], [375, 812], [320, 700]];
 const ORGS = [
   { slug: 'gemeente-oost', name: 'Gemeente Oost', fgName: 'F. Gerritsen', fgEmail: 'fg@oost.example' },
+  { slug: 'gemeente-west', name: 'Gemeente West', fgName: 'W. Westra', fgEmail: 'fg@west.example' },
   { slug: 'drukkerij-noord', name: 'Drukkerij Noord' },
 ];
 const ADMIN = { email: 'beheer@meldpunt.example', password: 'een-lang-beheer-wachtwoord', installationAdmin: true, name: 'Bea Beheer' };
 const PROCESSOR = { email: 'meldt@drukkerij.example', password: 'drukkerij-wachtwoord-42', role: 'processor', org: 'drukkerij-noord', name: 'Piet Pers' };
 const HANDLER = { email: 'behandelaar@oost.example', password: 'lang-genoeg-wachtwoord-42', role: 'handler', org: 'gemeente-oost', name: 'Hanna Handel' };
+// The printing house's own privacy team: handlers in its organisation (a shared-service team).
+const TEAM = { email: 'privacy@drukkerij.example', password: 'team-wachtwoord-lang-9', role: 'handler', org: 'drukkerij-noord', name: 'Tom Team' };
 
 let browser;
 const problems = [];
@@ -69,7 +72,7 @@ after(async () => { await browser?.close(); });
 
 describe('a processor reports in', () => {
   let server;
-  before(async () => { server = await startServer({ orgs: ORGS, users: [ADMIN, PROCESSOR, HANDLER] }); });
+  before(async () => { server = await startServer({ orgs: ORGS, users: [ADMIN, PROCESSOR, HANDLER, TEAM] }); });
   after(async () => { await server?.stop(); });
 
   async function person(who) {
@@ -162,6 +165,56 @@ describe('a processor reports in', () => {
     await go(h, () => h.click(`form[action="${incident}/deliveries"] button[type=submit]`));
     assert.match(await h.locator('main').innerText(), /Belastingdienst/);
     await look(h, '25-deliveries-listed');
+    await hCtx.close();
+
+    assert.deepEqual(problems, [], problems.join('\n\n'));
+  });
+
+  it('one breach, two controllers: the shared team splits it, each municipality has its part', { timeout: 150_000 }, async () => {
+    problems.length = 0;
+    // The printing house serves west too (48 hours).
+    const { ctx: aCtx, page: a } = await person(ADMIN);
+    await a.goto(`${server.base}/staff/admin/processors`);
+    await a.selectOption('#f-processor', 'drukkerij-noord');
+    await a.selectOption('#f-controller', 'gemeente-west');
+    await a.fill('#f-contract_hours', '48');
+    await go(a, () => a.click('form[action="/staff/admin/processors"] button[type=submit]'));
+    assert.match(a.url(), /\?ok=linked$/);
+    await aCtx.close();
+
+    // The team opens its own incident and splits it to both municipalities.
+    const { ctx: tCtx, page: t } = await person(TEAM);
+    await t.goto(`${server.base}/staff/incidents/new`);
+    await t.fill('#f-title', 'Verkeerde adresbestanden in de printstraat');
+    await t.fill('#f-awareness_how', 'De printstraat meldde afwijkende aantallen.');
+    await go(t, () => t.click('main button[type=submit]'));
+    assert.match(t.url(), /\?ok=created$/);
+    const shared = new URL(t.url()).pathname;
+    await t.goto(`${server.base}${shared}/shared`);
+    await look(t, '30-shared-empty');
+    await go(t, () => t.click(`form[action$="/shared/split"] button[type=submit]`));
+    assert.ok(await t.locator('.error-summary').count(), 'no controller chosen: the form comes back');
+    await look(t, '31-shared-errors');
+    await t.locator('input[name="controllers"][value="gemeente-oost"]').check();
+    await t.locator('input[name="controllers"][value="gemeente-west"]').check();
+    await go(t, () => t.click(`form[action$="/shared/split"] button[type=submit]`));
+    const parts = await t.locator('main').innerText();
+    assert.match(parts, /Gemeente Oost/);
+    assert.match(parts, /Gemeente West/);
+    await look(t, '32-shared-parts');
+    await tCtx.close();
+
+    // Oost's handler sees its own part, with when the team told it; not the shared incident.
+    const { ctx: hCtx, page: h } = await person(HANDLER);
+    await h.goto(`${server.base}/staff/incidents`);
+    const row = h.locator('main tr').filter({ hasText: 'Verkeerde adresbestanden' });
+    const part = await row.locator('a[href^="/staff/incidents/"]').first().getAttribute('href');
+    assert.ok(part, 'the part is in oost\'s list');
+    await h.goto(`${server.base}${part.split('#')[0]}/shared-origin`);
+    assert.match(await h.locator('main').innerText(), /Drukkerij Noord/);
+    await look(h, '33-shared-origin');
+    const r = await h.goto(`${server.base}${shared}`);
+    assert.equal(r.status(), 404, 'the shared incident is not oost\'s');
     await hCtx.close();
 
     assert.deepEqual(problems, [], problems.join('\n\n'));

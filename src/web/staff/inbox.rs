@@ -210,7 +210,7 @@ async fn inbox_page(
     let assign_orgs: Vec<Value> = if staff.is_admin {
         let dir = crate::orgs::service::directory(state)
             .await
-            .map_err(|e| page_err(lang, e))?;
+            .map_err(|e| PageError::from_domain(lang, e))?;
         let ids: Vec<String> = dir.iter().map(|(_, id)| id.clone()).collect();
         let all = state
             .db(move |c| Ok(crate::orgs::store::by_ids(c, &ids)?))
@@ -428,7 +428,7 @@ pub async fn act(
                 // Installation administrators may assign to any organisation; others to their own.
                 let dir = crate::orgs::service::directory(&state)
                     .await
-                    .map_err(|e| page_err(lang, e))?;
+                    .map_err(|e| PageError::from_domain(lang, e))?;
                 let id = crate::reports::service::assignable_org(&dir, &staff, &slug);
                 match id {
                     Some(id) => Some(id),

@@ -459,7 +459,7 @@ pub(super) async fn incident_page(
         "note": extra.note,
         "trail": trail_ctx(lang, &d.trail, &d.names),
         "assess": super::assess::ctx(state, staff, id, lang, &extra).await?,
-        "notifications": super::notifications::section_ctx(state, staff, id, lang).await?,
+        "notifications": super::notifications::section::section_ctx(state, staff, id, lang).await?,
         "next_step": super::next_step::ctx(state, staff, id, lang).await?,
         "shared": super::shared::incident_hook(state, staff, id, lang).await?,
         "closing": matches!(current, State::Remediation | State::Notified | State::Assessed),

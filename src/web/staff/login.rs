@@ -7,7 +7,6 @@ use super::form::{errors_ctx, push_err, Form, Shown};
 use super::page::{expired, query};
 use crate::auth::extract::SESSION_COOKIE;
 pub use crate::auth::login::{authenticate, session_cookie, LoginFailure};
-use crate::auth::store;
 use crate::auth::throttle::Policy;
 use crate::http::ratelimit::{account_key, check, client_ip};
 use crate::state::AppState;
@@ -198,9 +197,9 @@ pub async fn logout(
     if let Some(c) = req.cookie(SESSION_COOKIE) {
         let token = c.value().to_string();
         state
-            .db(move |conn| Ok(store::delete_session(conn, &token)?))
+            .service(move |conn| crate::auth::login::sign_out(conn, &token))
             .await
-            .map_err(|e| super::page::page_err(lang, e))?;
+            .map_err(|e| PageError::from_domain(lang, e))?;
     }
     let mut gone = session_cookie(&state, String::new());
     gone.make_removal();

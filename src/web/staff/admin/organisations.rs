@@ -1,168 +1,21 @@
-//! Administration (`/staff/admin`), for installation admins and organisation admins:
-//! organisations and their settings, users and roles, and one's own API tokens. The same store
-//! functions and audit entries as the JSON API (`orgs::routes`, `auth::routes`).
-use std::collections::HashMap;
-
-use actix_web::cookie::Cookie;
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Value};
-
-use super::form::{errors_ctx, localise, push_err, Form, Shown};
-use super::page::{
-    forbidden, here, invalid, may_admin, notice, page_err, render, render_with_csrf, signed_in,
-    AdminForm, StaffForm,
-};
-use super::when::local_db;
-use crate::auth::account::new_user_problems;
+//! An organisation's page: its settings, members and roles, retention and contact details;
+//! creating an organisation.
+use super::overview::admin_page;
+use super::shared::{admin_org, role_options, typed_of, Extra};
+use crate::auth::admin::Manager;
 use crate::auth::{store as auth_store, Role, Staff};
-use crate::db::{now, DbConn};
-use crate::error::{ApiError, DomainError, DomainResult};
-use crate::orgs::store::{self as org_store, OrgRow};
+use crate::error::{ApiError, DomainError};
 use crate::orgs::OrganisationInput;
 use crate::state::AppState;
 use crate::web::kit::{redirect, web as pages, Lang, PageError};
-
-const ROLES: [Role; 4] = [Role::Handler, Role::Fg, Role::Admin, Role::Processor];
-
-fn may_admin_org(staff: &Staff, org: &OrgRow) -> bool {
-    staff.is_admin || staff.has_role(&org.id, &[Role::Admin])
-}
-
-/// The organisations this person administers.
-fn admin_orgs(c: &mut DbConn, staff: &Staff) -> DomainResult<Vec<OrgRow>> {
-    if staff.is_admin {
-        return Ok(org_store::all(c)?);
-    }
-    let ids: Vec<String> = staff
-        .memberships
-        .iter()
-        .filter(|m| m.effective && m.role == Role::Admin)
-        .map(|m| m.organisation_id.clone())
-        .collect();
-    Ok(org_store::by_ids(c, &ids)?)
-}
-
-/// An organisation this person administers, or 404.
-fn admin_org(c: &mut DbConn, staff: &Staff, slug: &str) -> DomainResult<OrgRow> {
-    org_store::by_slug(c, slug)?
-        .filter(|o| may_admin_org(staff, o))
-        .ok_or(DomainError::NotFound)
-}
-
-fn role_options(lang: Lang, chosen: &str) -> Vec<Value> {
-    let w = pages();
-    ROLES
-        .iter()
-        .map(|r| json!({"value": r.as_str(), "label": w.t(lang, &format!("staff_role_{}", r.as_str())), "selected": chosen == r.as_str()}))
-        .collect()
-}
-
-#[derive(Default)]
-struct Extra {
-    errors: Shown,
-    typed: HashMap<String, String>,
-    new_token: Option<(String, String)>,
-    status: Option<StatusCode>,
-    fresh_csrf: Option<(String, Cookie<'static>)>,
-}
-
-async fn admin_page(
-    state: &AppState,
-    req: &HttpRequest,
-    lang: Lang,
-    staff: &Staff,
-    extra: Extra,
-) -> Result<HttpResponse, PageError> {
-    let w = pages();
-    let s = staff.clone();
-    let (orgs, tokens) = state
-        .db(move |c| Ok((admin_orgs(c, &s)?, auth_store::tokens_of(c, &s.id)?)))
-        .await
-        .map_err(|e| page_err(lang, e))?;
-    let typed = |k: &str| extra.typed.get(k).cloned().unwrap_or_default();
-    let org_rows: Vec<Value> = orgs
-        .iter()
-        .map(|o| {
-            json!({
-                "name": o.name, "slug": o.slug,
-                "url": format!("/staff/admin/organisations/{}", o.slug),
-                "two_factor": w.t(lang, if o.require_2fa { "staff_yes" } else { "staff_no" }),
-                "processor_hours": o.processor_hours,
-            })
-        })
-        .collect();
-    let chosen_org = typed("user_org");
-    let user_orgs: Vec<Value> = orgs
-        .iter()
-        .map(|o| json!({"value": o.slug, "label": o.name, "selected": chosen_org == o.slug}))
-        .collect();
-    let token_rows: Vec<Value> = tokens
-        .iter()
-        .map(|t| {
-            json!({
-                "name": t.name,
-                "created": local_db(lang, t.created_at),
-                "last_used": t.last_used_at.map(|x| local_db(lang, x)).unwrap_or_else(|| w.t(lang, "staff_never")),
-                "revoked": t.revoked_at.map(|x| local_db(lang, x)),
-                "revoke_url": format!("/staff/admin/tokens/{}/revoke", t.id),
-            })
-        })
-        .collect();
-    let language = typed("language");
-    let (list, map) = errors_ctx(&extra.errors);
-    let ctx = json!({
-        "title": w.t(lang, "staff_admin_title"),
-        "notice": notice(req, lang, &["user_created", "token_revoked"]),
-        "orgs": org_rows,
-        "can_create_org": staff.is_admin,
-        "can_create_admin": staff.is_admin,
-        "typed": {
-            "org_slug": typed("org_slug"), "org_name": typed("org_name"),
-            "email": typed("email"), "display_name": typed("display_name"),
-            "is_admin": typed("is_admin") == "yes", "token_name": typed("token_name"),
-        },
-        "languages": [
-            {"value": "nl", "label": w.t(lang, "staff_language_nl"), "selected": language != "en"},
-            {"value": "en", "label": w.t(lang, "staff_language_en"), "selected": language == "en"},
-        ],
-        "user_orgs": user_orgs,
-        "roles": role_options(lang, &typed("user_role")),
-        "tokens": token_rows,
-        "new_token": extra.new_token.as_ref().map(|(name, token)| json!({"name": name, "token": token})),
-        "errors": list,
-        "err": map,
-    });
-    let status = extra.status.unwrap_or(StatusCode::OK);
-    match extra.fresh_csrf {
-        Some((token, cookie)) => render_with_csrf(
-            req,
-            lang,
-            Some(staff),
-            "staff/admin",
-            ctx,
-            status,
-            token,
-            Some(cookie),
-        ),
-        None => render(req, lang, Some(staff), "staff/admin", ctx, status),
-    }
-}
-
-pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let staff = signed_in(&req, lang, &here(&req)).await?;
-    if !may_admin(&staff) {
-        return Err(forbidden(lang));
-    }
-    admin_page(&state, &req, lang, &staff, Extra::default()).await
-}
-
-fn typed_of(f: &Form, keys: &[&str]) -> HashMap<String, String> {
-    keys.iter()
-        .map(|k| (k.to_string(), f.get(k).trim().to_string()))
-        .collect()
-}
+use crate::web::staff::form::{errors_ctx, localise, push_err, Shown};
+use crate::web::staff::page::{
+    forbidden, here, invalid, may_admin, notice, page_err, render, signed_in, AdminForm, StaffForm,
+};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// `POST /staff/admin/organisations`: a new organisation (installation admins).
 pub async fn org_create(
@@ -207,7 +60,7 @@ pub async fn org_create(
     }
 }
 
-const ORG_TEXT: [&str; 7] = [
+pub(super) const ORG_TEXT: [&str; 7] = [
     "name",
     "kvk_number",
     "address",
@@ -217,7 +70,7 @@ const ORG_TEXT: [&str; 7] = [
     "fg_registration_number",
 ];
 
-async fn org_page_with(
+pub(super) async fn org_page_with(
     state: &AppState,
     req: &HttpRequest,
     lang: Lang,
@@ -266,11 +119,11 @@ async fn org_page_with(
                 stored.get(name).cloned().unwrap_or_default()
             };
             let id = format!("f-{name}");
-            let hint = super::form::opt_t(lang, &format!("staff_org_{name}_hint"));
+            let hint = crate::web::staff::form::opt_t(lang, &format!("staff_org_{name}_hint"));
             let error = extra.errors.iter().find(|(f, _)| f == name).map(|(_, m)| m.clone());
             json!({
                 "name": name,
-                "describedby": super::form::described_by(&id, hint.is_some(), error.is_some()),
+                "describedby": crate::web::staff::form::described_by(&id, hint.is_some(), error.is_some()),
                 "id": id,
                 "label": w.t(lang, &format!("staff_org_{name}")),
                 "hint": hint,
@@ -304,7 +157,7 @@ async fn org_page_with(
         |key: &str, stored: String| -> String { extra.typed.get(key).cloned().unwrap_or(stored) };
     let field = |name: &str, kind: &str, value: String| -> Value {
         let id = format!("f-{name}");
-        let hint = super::form::opt_t(lang, &format!("staff_org_{name}_hint"));
+        let hint = crate::web::staff::form::opt_t(lang, &format!("staff_org_{name}_hint"));
         let error = extra
             .errors
             .iter()
@@ -312,7 +165,7 @@ async fn org_page_with(
             .map(|(_, m)| m.clone());
         json!({
             "name": name, "id": id, "type": kind, "value": value,
-            "describedby": super::form::described_by(&id, hint.is_some(), error.is_some()),
+            "describedby": crate::web::staff::form::described_by(&id, hint.is_some(), error.is_some()),
             "label": w.t(lang, &format!("staff_org_{name}")),
             "hint": hint, "error": error,
         })
@@ -520,7 +373,7 @@ pub async fn org_update(
     }
 }
 
-async fn role_change(
+pub(super) async fn role_change(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: String,
@@ -586,289 +439,6 @@ pub async fn role_remove(
     role_change(state, req, path.into_inner(), form, false).await
 }
 
-/// `POST /staff/admin/users`: a new account, optionally with a first role.
-pub async fn user_create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    AdminForm(StaffForm {
-        lang,
-        form: f,
-        staff,
-    }): AdminForm,
-) -> Result<HttpResponse, PageError> {
-    let w = pages();
-    let is_admin = f.get("is_admin") == "yes";
-    if is_admin && !staff.is_admin {
-        return Err(forbidden(lang));
-    }
-    let email = f.get("email").trim().to_string();
-    let display_name = f.get("display_name").trim().to_string();
-    let password = f.get("password");
-    let language = f.get("language");
-    let org_slug = f.get("user_org").trim().to_string();
-    let role_s = f.get("user_role");
-    let mut errors = vec![];
-    if language != "nl" && language != "en" {
-        push_err(&mut errors, "language", w.t(lang, "staff_err_choice"));
-    }
-    let role = Role::parse(&role_s);
-    if !org_slug.is_empty() && role.is_none() {
-        push_err(&mut errors, "user_role", w.t(lang, "staff_err_choice"));
-    }
-    if org_slug.is_empty() && !role_s.is_empty() && !is_admin && !staff.is_admin {
-        push_err(&mut errors, "user_org", w.t(lang, "staff_err_organisation"));
-    }
-    let typed = typed_of(
-        &f,
-        &[
-            "email",
-            "display_name",
-            "language",
-            "user_org",
-            "user_role",
-            "is_admin",
-        ],
-    );
-    let result = if errors.is_empty() {
-        let s = staff.clone();
-        state
-            .service(move |c| {
-                let org = if org_slug.is_empty() {
-                    None
-                } else {
-                    Some(admin_org(c, &s, &org_slug).map_err(|_| {
-                        DomainError::field(
-                            "user_org",
-                            "unknown organisation",
-                            "Kies een organisatie",
-                        )
-                    })?)
-                };
-                let account = accounts::NewAccount {
-                    email,
-                    display_name,
-                    password: Some(password),
-                    is_admin,
-                    language: Some(language),
-                    role: org.zip(role).map(|(o, r)| (o.id, r)),
-                };
-                accounts::create_user(c, Manager::Staff(&s), account).map(|_| ())
-            })
-            .await
-    } else {
-        // The form's own problems with the account's, shown together.
-        Err(DomainError::Invalid(new_user_problems(
-            &email,
-            &display_name,
-            Some(&password),
-        )))
-    };
-    match result {
-        Ok(()) => Ok(redirect("/staff/admin?ok=user_created")),
-        Err(e) => {
-            let mut shown = invalid(lang, e, &[])?;
-            for (field, message) in errors {
-                push_err(&mut shown, &field, message);
-            }
-            let extra = Extra {
-                errors: shown,
-                typed,
-                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-                ..Default::default()
-            };
-            admin_page(&state, &req, lang, &staff, extra).await
-        }
-    }
-}
-
-/// `POST /staff/admin/tokens`: a new API token, shown once on the page that answers. The answer
-/// carries a new CSRF token, so sending the form again (a refresh) is refused, not a second token.
-pub async fn token_create(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    AdminForm(StaffForm {
-        lang,
-        form: f,
-        staff,
-    }): AdminForm,
-) -> Result<HttpResponse, PageError> {
-    let name = f.get("token_name").trim().to_string();
-    let (s, n) = (staff.clone(), name.clone());
-    let made = state
-        .service(move |c| crate::auth::account::create_token(c, &s.id, s.actor(), &n))
-        .await;
-    let token = match made {
-        Ok((_, token)) => token,
-        Err(e) => {
-            let extra = Extra {
-                errors: invalid(lang, e, &[("name", "token_name")])?,
-                typed: typed_of(&f, &["token_name"]),
-                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
-                ..Default::default()
-            };
-            return admin_page(&state, &req, lang, &staff, extra).await;
-        }
-    };
-    let (fresh, cookie) = crate::web::kit::fresh_csrf(&req);
-    let extra = Extra {
-        new_token: Some((name, token)),
-        fresh_csrf: Some((fresh, cookie)),
-        ..Default::default()
-    };
-    admin_page(&state, &req, lang, &staff, extra).await
-}
-
-/// `POST /staff/admin/tokens/{id}/revoke`: one's own tokens only.
-pub async fn token_revoke(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    AdminForm(StaffForm { lang, staff, .. }): AdminForm,
-) -> Result<HttpResponse, PageError> {
-    let id = path.into_inner();
-    state
-        .service(move |c| crate::auth::account::revoke_token(c, &staff, &id))
-        .await
-        .map_err(|e| PageError::from_domain(lang, e))?;
-    Ok(redirect("/staff/admin?ok=token_revoked"))
-}
-
-// --- users: the list, deactivate / reactivate, a reset link (issue 16, point 8) -------------
-
-use crate::auth::admin::{self as accounts, Manager};
-
-async fn users_page_with(
-    state: &AppState,
-    req: &HttpRequest,
-    lang: Lang,
-    staff: &Staff,
-    problem: Option<String>,
-    status: StatusCode,
-) -> Result<HttpResponse, PageError> {
-    let w = pages();
-    let s = staff.clone();
-    let users = state
-        .service(move |c| accounts::list(c, Manager::Staff(&s)))
-        .await
-        .map_err(|e| PageError::from_domain(lang, e))?;
-    let rows: Vec<Value> = users
-        .iter()
-        .map(|u| {
-            let roles: Vec<String> = u
-                .roles
-                .iter()
-                .map(|r| {
-                    format!(
-                        "{} ({})",
-                        w.t(lang, &format!("staff_role_{}", r.role.as_str())),
-                        r.organisation
-                    )
-                })
-                .collect();
-            let mut roles_text = roles.join(", ");
-            if u.is_admin {
-                let inst = w.t(lang, "staff_users_installation_admin");
-                roles_text = if roles_text.is_empty() {
-                    inst
-                } else {
-                    format!("{inst}, {roles_text}")
-                };
-            }
-            json!({
-                "id": u.id,
-                "display_name": u.display_name,
-                "email": u.email,
-                "roles": if roles_text.is_empty() { w.t(lang, "staff_none") } else { roles_text },
-                "active": u.active,
-                "status": if u.active {
-                    w.t(lang, "staff_users_active")
-                } else {
-                    format!(
-                        "{} {}",
-                        w.t(lang, "staff_users_deactivated_since"),
-                        u.deactivated_at.map(|t| local_db(lang, t)).unwrap_or_default()
-                    )
-                },
-                "two_factor": w.t(lang, if u.two_factor { "staff_yes" } else { "staff_no" }),
-                "is_me": u.id == staff.id,
-                "base": format!("/staff/admin/users/{}", u.id),
-            })
-        })
-        .collect();
-    let errors: Shown = problem
-        .map(|m| vec![("users".to_string(), m)])
-        .unwrap_or_default();
-    let (list, map) = errors_ctx(&errors);
-    let ctx = json!({
-        "title": w.t(lang, "staff_users_title"),
-        "notice": notice(req, lang, &["user_deactivated", "user_reactivated", "reset_sent"]),
-        "users": rows,
-        "reset_hours": accounts::RESET_HOURS,
-        "errors": list,
-        "err": map,
-    });
-    render(req, lang, Some(staff), "staff/admin_users", ctx, status)
-}
-
-/// `GET /staff/admin/users`: everyone this person manages.
-pub async fn users_page(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, PageError> {
-    let lang = Lang::of(&req);
-    let staff = signed_in(&req, lang, &here(&req)).await?;
-    if !may_admin(&staff) {
-        return Err(forbidden(lang));
-    }
-    users_page_with(&state, &req, lang, &staff, None, StatusCode::OK).await
-}
-
-/// `POST /staff/admin/users/{id}/{deactivate|reactivate|password-reset}`.
-pub async fn user_act(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-    AdminForm(StaffForm { lang, staff, .. }): AdminForm,
-) -> Result<HttpResponse, PageError> {
-    let (id, what) = path.into_inner();
-    let settings = state.settings.clone();
-    let s = staff.clone();
-    let w2 = what.clone();
-    let result = state
-        .service(move |c| {
-            let m = Manager::Staff(&s);
-            let t = now();
-            match w2.as_str() {
-                "deactivate" => accounts::deactivate(c, m, &id, t).map(|_| "user_deactivated"),
-                "reactivate" => accounts::reactivate(c, m, &id, t).map(|_| "user_reactivated"),
-                "password-reset" => {
-                    let domain = settings.mail_domain();
-                    accounts::send_reset(
-                        c,
-                        m,
-                        &id,
-                        &accounts::ResetMail {
-                            templates: crate::mail_templates::templates(),
-                            public_url: &settings.server.public_url,
-                            mail_domain: &domain,
-                        },
-                        t,
-                    )
-                    .map(|_| "reset_sent")
-                }
-                _ => Err(DomainError::NotFound),
-            }
-        })
-        .await;
-    match result {
-        Ok(ok) => Ok(redirect(&format!("/staff/admin/users?ok={ok}"))),
-        Err(DomainError::Refused(r)) => {
-            let msg = pages().t(lang, &format!("staff_nf_err_{}", r.code));
-            users_page_with(&state, &req, lang, &staff, Some(msg), StatusCode::CONFLICT).await
-        }
-        Err(e) => Err(PageError::from_domain(lang, e)),
-    }
-}
-
 /// `POST /staff/admin/organisations/{slug}/retention`: how long the register and the evidence are
 /// kept, through the same service (and audit entry) as `PUT /api/v1/organisations/{slug}/retention`.
 pub async fn retention_update(
@@ -929,7 +499,7 @@ pub async fn retention_update(
     }
 }
 
-const CONTACT: [&str; 10] = [
+pub(super) const CONTACT: [&str; 10] = [
     "contact_email",
     "contact_phone",
     "website",
