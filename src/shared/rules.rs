@@ -49,13 +49,13 @@ pub fn choose(
         problems.push(FieldProblem::new(
             "controllers",
             "name at least one controller",
-            "kies ten minste één verwerkingsverantwoordelijke",
+            "Kies ten minste één opdrachtgever.",
         ));
     } else if requested.len() > MAX_CONTROLLERS {
         problems.push(FieldProblem::new(
             "controllers",
             format!("at most {MAX_CONTROLLERS} controllers"),
-            format!("hoogstens {MAX_CONTROLLERS} verwerkingsverantwoordelijken"),
+            format!("Kies hoogstens {MAX_CONTROLLERS} opdrachtgevers."),
         ));
         return Err(Refused::Invalid(problems));
     }
@@ -68,17 +68,17 @@ pub fn choose(
             None => problems.push(FieldProblem::new(
                 &field,
                 "unknown organisation",
-                "onbekende organisatie",
+                "Deze organisatie bestaat niet.",
             )),
             Some(k) if !k.linked => problems.push(FieldProblem::new(
                 &field,
                 "the shared organisation is not linked to this organisation as its processor",
-                "de gedeelde organisatie is geen verwerker van deze organisatie",
+                "Uw organisatie is geen verwerker voor deze organisatie.",
             )),
             Some(k) if chosen.contains(&k.org_id) => problems.push(FieldProblem::new(
                 &field,
                 "named twice",
-                "twee keer gekozen",
+                "Deze organisatie is twee keer gekozen.",
             )),
             Some(k) => {
                 if twice.is_none() && already.contains(&k.org_id) {
@@ -125,14 +125,14 @@ pub fn controller_clock(
         return Err(FieldProblem::new(
             "notified_at",
             "lies in the future",
-            "dit moment ligt in de toekomst",
+            "Dit moment ligt in de toekomst.",
         ));
     }
     if notified_at < shared_aware_at {
         return Err(FieldProblem::new(
             "notified_at",
             "lies before the shared organisation became aware of the breach",
-            "dit moment ligt vóór het moment waarop de gedeelde organisatie van het datalek wist",
+            "Dit moment ligt vóór het moment waarop de gedeelde organisatie van het datalek wist.",
         ));
     }
     let notice_due = shared_aware_at + Duration::hours(i64::from(contract_hours.max(0)));

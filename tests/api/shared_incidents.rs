@@ -838,7 +838,32 @@ async fn access_matrix(app: TestApp) {
             .map(|i| i["id"].as_str().unwrap())
             .collect();
         assert_eq!(ids, vec![part.as_str()], "{}", who.email);
+        // Its register entry is its own too, under its own name.
+        let reg = json_ok(app.get("/api/v1/register", Some(&who.token)).await, 200).await;
+        let entries: Vec<&str> = reg
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["incident_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(entries, vec![part.as_str()], "{}", who.email);
     }
+    let reg = json_ok(
+        app.get("/api/v1/register", Some(&cast.dienst.token)).await,
+        200,
+    )
+    .await;
+    let entries: Vec<&str> = reg
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["incident_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        entries,
+        vec![id.as_str()],
+        "the shared team's register: its own incident"
+    );
 }
 both!(access_matrix);
 
@@ -946,7 +971,7 @@ async fn the_pages_split_show_and_take_over(app: TestApp) {
     let (s, _, html) = team.post(&split, &[("csrf", &csrf)]).await;
     assert_eq!(s, 422);
     assert!(
-        html.contains("kies ten minste één verwerkingsverantwoordelijke"),
+        html.contains("Kies ten minste één opdrachtgever."),
         "{html}"
     );
     let (s, _, html) = team
