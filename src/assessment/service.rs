@@ -2,6 +2,7 @@
 //! version with its severity and proposal), read the latest assessment with its history, and record
 //! a person's decision against the latest proposal — each change audited in its transaction.
 //! Access as for the incident itself. The rules are in `facts`, `severity` and `decision`.
+use crate::audit::Action;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -176,7 +177,7 @@ pub fn record_facts_in(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "incident.facts_recorded".into(),
+                action: Action::IncidentFactsRecorded,
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),
@@ -328,7 +329,7 @@ pub fn record_decision(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "incident.decision_recorded".into(),
+                action: Action::IncidentDecisionRecorded,
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),

@@ -1,7 +1,10 @@
 //! The append-only, hash-chained audit trail.
+pub mod action;
 pub mod chain;
 pub mod checkpoint;
 pub mod store;
+
+pub use action::Action;
 
 /// Who did something: shown in the trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +30,7 @@ impl Actor {
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub actor: Actor,
-    pub action: String,
+    pub action: Action,
     pub entity_type: &'static str,
     pub entity_id: String,
     pub organisation_id: Option<String>,

@@ -2,11 +2,12 @@
 //! → recovery codes, shown once) and off. Shared by the API (`/api/v1/me/…`) and the account page;
 //! each change audited.
 use super::{secrets, store, totp, Staff};
+use crate::audit::Action;
 use crate::audit::{self, Actor, Entry};
 use crate::db::{now, write_tx, DbConn};
 use crate::error::{DomainError, DomainResult, FieldProblem};
 
-fn audit_user(action: &str, user_id: &str, actor: Actor) -> Entry {
+fn audit_user(action: Action, user_id: &str, actor: Actor) -> Entry {
     Entry {
         actor,
         action: action.into(),
@@ -91,7 +92,7 @@ pub fn change_password(
         audit::store::append(
             c,
             &[audit_user(
-                "user.password_changed",
+                Action::UserPasswordChanged,
                 &staff.id,
                 staff.actor(),
             )],
@@ -142,7 +143,11 @@ pub fn confirm_totp(c: &mut DbConn, staff: &Staff, code: &str) -> DomainResult<V
         let codes = store::new_recovery_codes(c, &staff.id)?;
         audit::store::append(
             c,
-            &[audit_user("user.totp_enabled", &staff.id, staff.actor())],
+            &[audit_user(
+                Action::UserTotpEnabled,
+                &staff.id,
+                staff.actor(),
+            )],
             t,
         )?;
         Ok(codes)
@@ -171,7 +176,11 @@ pub fn disable_totp(c: &mut DbConn, staff: &Staff, code: &str) -> DomainResult<(
         store::set_totp(c, &staff.id, None, false)?;
         audit::store::append(
             c,
-            &[audit_user("user.totp_disabled", &staff.id, staff.actor())],
+            &[audit_user(
+                Action::UserTotpDisabled,
+                &staff.id,
+                staff.actor(),
+            )],
             t,
         )?;
         Ok(())
@@ -206,7 +215,7 @@ pub fn first_admin(
             c,
             &[Entry {
                 after: Some(serde_json::json!({"is_admin": true})),
-                ..audit_user("user.created", &u.id, Actor::System("setup"))
+                ..audit_user(Action::UserCreated, &u.id, Actor::System("setup"))
             }],
             t,
         )?;
@@ -236,7 +245,7 @@ pub fn create_token(
             c,
             &[Entry {
                 after: Some(serde_json::json!({"token_id": id, "name": name})),
-                ..audit_user("user.token_created", user_id, actor)
+                ..audit_user(Action::UserTokenCreated, user_id, actor)
             }],
             now(),
         )?;
@@ -254,7 +263,7 @@ pub fn revoke_token(c: &mut DbConn, staff: &Staff, token_id: &str) -> DomainResu
             c,
             &[Entry {
                 after: Some(serde_json::json!({"token_id": token_id})),
-                ..audit_user("user.token_revoked", &staff.id, staff.actor())
+                ..audit_user(Action::UserTokenRevoked, &staff.id, staff.actor())
             }],
             now(),
         )?;

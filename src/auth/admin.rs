@@ -5,6 +5,7 @@
 //! Who may: an installation administrator manages every account; an organisation's administrator
 //! manages the accounts that have a role in an organisation they administer (not installation
 //! administrators). The CLI runs as the installation (it has the database already).
+use crate::audit::Action;
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -170,7 +171,7 @@ pub fn by_email(c: &mut DbConn, m: Manager, email: &str) -> DomainResult<UserRow
     target(c, m, &u.id)
 }
 
-fn entry(action: &str, user_id: &str, actor: Actor) -> Entry {
+fn entry(action: Action, user_id: &str, actor: Actor) -> Entry {
     Entry {
         actor,
         action: action.into(),
@@ -228,7 +229,7 @@ pub fn deactivate(
         .set(api_tokens::revoked_at.eq(Some(t)))
         .execute_on(c)?;
         end_resets(c, &u.id, t)?;
-        let mut e = entry("user.deactivated", &u.id, m.actor());
+        let mut e = entry(Action::UserDeactivated, &u.id, m.actor());
         e.after = Some(serde_json::json!({"active": false, "api_tokens_revoked": tokens}));
         audit::store::append(c, &[e], now)?;
         Ok(())
@@ -255,7 +256,7 @@ pub fn reactivate(
             .set(users::deactivated_at.eq(None::<NaiveDateTime>))
             .execute_on(c)?;
         store::reset_failures(c, &u.id)?;
-        let mut e = entry("user.reactivated", &u.id, m.actor());
+        let mut e = entry(Action::UserReactivated, &u.id, m.actor());
         e.after = Some(serde_json::json!({"active": true}));
         audit::store::append(c, &[e], now)?;
         Ok(())
@@ -345,7 +346,7 @@ pub fn send_reset(
             mail.mail_domain,
             now,
         )?;
-        let mut e = entry("user.password_reset_sent", &u.id, m.actor());
+        let mut e = entry(Action::UserPasswordResetSent, &u.id, m.actor());
         e.after = Some(serde_json::json!({"expires_at": from_db(expires)}));
         audit::store::append(c, &[e], now)?;
         Ok(())
@@ -419,7 +420,7 @@ pub fn complete_reset(
         audit::store::append(
             c,
             &[entry(
-                "user.password_reset",
+                Action::UserPasswordReset,
                 &u.id,
                 Actor::User { id: u.id.clone() },
             )],
@@ -501,14 +502,14 @@ pub fn create_user(c: &mut DbConn, m: Manager, a: NewAccount) -> DomainResult<St
                 e.into()
             }
         })?;
-        let mut created = entry("user.created", &u.id, m.actor());
+        let mut created = entry(Action::UserCreated, &u.id, m.actor());
         created.after = Some(serde_json::json!({"is_admin": u.is_admin}));
         let mut entries = vec![created];
         if let Some((org_id, role)) = &a.role {
             if store::add_membership(c, &u.id, org_id, *role)? {
                 entries.push(Entry {
                     actor: m.actor(),
-                    action: "membership.added".into(),
+                    action: Action::MembershipAdded,
                     entity_type: "organisation",
                     entity_id: org_id.clone(),
                     organisation_id: Some(org_id.clone()),

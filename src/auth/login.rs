@@ -1,5 +1,6 @@
 //! Password login with the per-account throttle and lock and the second factor: one function
 //! for the JSON API and the login page, so the two cannot drift apart.
+use crate::audit::Action;
 use actix_web::cookie::{time, Cookie, SameSite};
 use serde_json::json;
 
@@ -113,7 +114,7 @@ pub fn authenticate(
                     c,
                     &[Entry {
                         actor: Actor::System("auth"),
-                        action: "user.locked".into(),
+                        action: Action::UserLocked,
                         entity_type: "user",
                         entity_id: user.id.clone(),
                         organisation_id: None,

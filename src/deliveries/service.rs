@@ -1,6 +1,7 @@
 //! The deliveries to inform on an incident: listed, told, removed. Whoever may handle the incident
 //! may do each; each change is one transaction with its audit record on the incident (so the
 //! incident's audit trail shows it).
+use crate::audit::Action;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -128,7 +129,7 @@ pub fn add(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "incident.delivery_listed".into(),
+                action: Action::IncidentDeliveryListed,
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),
@@ -165,7 +166,7 @@ pub fn told(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "incident.delivery_told".into(),
+                action: Action::IncidentDeliveryTold,
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),
@@ -199,7 +200,7 @@ pub fn remove(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "incident.delivery_removed".into(),
+                action: Action::IncidentDeliveryRemoved,
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),

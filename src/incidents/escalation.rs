@@ -1,6 +1,7 @@
 //! Clock escalation: at the configured points before the AP deadline the incident's handlers and
 //! the organisation's FG each get one e-mail, never repeated — also with several instances, because
 //! each (incident, point) is recorded once under a primary key in the same transaction as the mails.
+use crate::audit::Action;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -152,7 +153,7 @@ impl Escalator<'_> {
                 c,
                 &[crate::audit::Entry {
                     actor: crate::audit::Actor::System("clock"),
-                    action: "incident.follow_up_alert".into(),
+                    action: Action::IncidentFollowUpAlert,
                     entity_type: "incident",
                     entity_id: inc.id.clone(),
                     organisation_id: Some(inc.organisation_id.clone()),
@@ -244,7 +245,7 @@ impl Escalator<'_> {
                 c,
                 &[crate::audit::Entry {
                     actor: crate::audit::Actor::System("clock"),
-                    action: "incident.clock_alert".into(),
+                    action: Action::IncidentClockAlert,
                     entity_type: "incident",
                     entity_id: inc.id.clone(),
                     organisation_id: Some(inc.organisation_id.clone()),

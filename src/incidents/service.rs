@@ -1,5 +1,6 @@
 //! Incident operations shared by the JSON API and the pages: each checks access, applies the
 //! domain rules and writes the change with its audit record in one transaction.
+use crate::audit::Action;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -383,7 +384,7 @@ pub fn set_owner(c: &mut DbConn, staff: &Staff, id: &str, owner: Option<&str>) -
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "incident.owner_changed".into(),
+                action: Action::IncidentOwnerChanged,
                 entity_type: "incident",
                 entity_id: row.id.clone(),
                 organisation_id: Some(row.organisation_id.clone()),
@@ -437,7 +438,7 @@ pub fn link_reports(
         reports::store::update(c, &row)?;
         entries.push(Entry {
             actor: staff.actor(),
-            action: "incident.report_linked".into(),
+            action: Action::IncidentReportLinked,
             entity_type: "incident",
             entity_id: inc.id.clone(),
             organisation_id: Some(inc.organisation_id.clone()),
@@ -446,7 +447,7 @@ pub fn link_reports(
         });
         entries.push(Entry {
             actor: staff.actor(),
-            action: "report.linked".into(),
+            action: Action::ReportLinked,
             entity_type: "report",
             entity_id: row.id.clone(),
             organisation_id: Some(inc.organisation_id.clone()),
@@ -544,7 +545,7 @@ pub fn create(
         store::add_handler(c, &row.id, &staff.id)?;
         let mut entries = vec![Entry {
             actor: staff.actor(),
-            action: "incident.created".into(),
+            action: Action::IncidentCreated,
             entity_type: "incident",
             entity_id: row.id.clone(),
             organisation_id: Some(org.id.clone()),
@@ -613,7 +614,7 @@ pub fn update_in(
                 c,
                 &[Entry {
                     actor: staff.actor(),
-                    action: "incident.updated".into(),
+                    action: Action::IncidentUpdated,
                     entity_type: "incident",
                     entity_id: row.id.clone(),
                     organisation_id: Some(row.organisation_id.clone()),
@@ -711,7 +712,7 @@ pub fn transition_with(
         store::save(c, &mut row, t)?;
         let mut entries = vec![Entry {
             actor: staff.actor(),
-            action: "incident.state_changed".into(),
+            action: Action::IncidentStateChanged,
             entity_type: "incident",
             entity_id: row.id.clone(),
             organisation_id: Some(row.organisation_id.clone()),
@@ -732,7 +733,7 @@ pub fn transition_with(
                     reports::store::update(c, &r)?;
                     entries.push(Entry {
                         actor: staff.actor(),
-                        action: "report.closed".into(),
+                        action: Action::ReportClosed,
                         entity_type: "report",
                         entity_id: r.id.clone(),
                         organisation_id: r.organisation_id.clone(),
@@ -780,7 +781,7 @@ pub fn add_note(c: &mut DbConn, staff: &Staff, id: &str, body: &str) -> ApiResul
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "incident.note_added".into(),
+                action: Action::IncidentNoteAdded,
                 entity_type: "incident",
                 entity_id: row.id.clone(),
                 organisation_id: Some(row.organisation_id.clone()),

@@ -16,6 +16,7 @@
 //! file (an error answer while it answers PING) → stays "not scanned" with the error, and the
 //! message is no longer picked up. clamd not answering at all ends the run and changes nothing.
 //! Each attachment's change is audited with before and after; `rescanned_at` records when.
+use crate::audit::Action;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -270,7 +271,7 @@ fn apply(
         };
         audit_entries.push(Entry {
             actor: Actor::System("mailbox"),
-            action: "mail.attachment_rescanned".into(),
+            action: Action::MailAttachmentRescanned,
             entity_type,
             entity_id,
             organisation_id: org.clone(),

@@ -7,6 +7,7 @@
 //!   `id_collision`, and never overwrites the other.
 //! - A message without Message-ID gets `sha256:<hash>` as its key, so the same bytes twice are
 //!   still stored once.
+use crate::audit::Action;
 use chrono::{DateTime, Utc};
 use diesel::result::Error as DieselError;
 use diesel::Connection;
@@ -831,7 +832,7 @@ fn handle(
                 store::outbox_bounced(c, &id, &reason)?;
                 audit.push(Entry {
                     actor: system(),
-                    action: "outbox.bounced".into(),
+                    action: Action::OutboxBounced,
                     entity_type: "outbox",
                     entity_id: id.clone(),
                     organisation_id: org,
@@ -879,7 +880,7 @@ fn join(
         }
         audit.push(Entry {
             actor: system(),
-            action: "report.mail_received".into(),
+            action: Action::ReportMailReceived,
             entity_type: "report",
             entity_id: rid.clone(),
             organisation_id: report.organisation_id.clone(),
@@ -907,7 +908,7 @@ fn join(
     // The mail itself is the incident's message (mail_messages.incident_id); the trail says so.
     audit.push(Entry {
         actor: system(),
-        action: "incident.mail_received".into(),
+        action: Action::IncidentMailReceived,
         entity_type: "incident",
         entity_id: iid.clone(),
         organisation_id: Some(inc.organisation_id.clone()),

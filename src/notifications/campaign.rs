@@ -3,6 +3,7 @@
 //! dedupe key per incident and recipient, so no recipient is queued twice) and mark a letter ready
 //! for the post room for each recipient with only a postal address. Throttling and pause act
 //! through the outbox's gate for the campaign's kind (`campaign:<id>`), which the claim honours.
+use crate::audit::Action;
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -124,7 +125,7 @@ pub fn import(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "notice.recipients_imported".into(),
+                action: Action::NoticeRecipientsImported,
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),
@@ -445,7 +446,7 @@ pub fn start(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "notice.campaign_started".into(),
+                action: Action::NoticeCampaignStarted,
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),
@@ -566,11 +567,10 @@ pub fn control(
             &[Entry {
                 actor: staff.actor(),
                 action: if paused {
-                    "notice.campaign_paused"
+                    Action::NoticeCampaignPaused
                 } else {
-                    "notice.campaign_resumed"
-                }
-                .into(),
+                    Action::NoticeCampaignResumed
+                },
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),
@@ -936,7 +936,7 @@ pub fn mark_printed(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "notice.letters_printed".into(),
+                action: Action::NoticeLettersPrinted,
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),

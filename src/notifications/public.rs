@@ -7,6 +7,7 @@
 //! (both languages) under a public slug; a later change of facts voids the draft's sign-off but
 //! never changes what was published. A withdrawn notice stays on record (the public page says it
 //! was withdrawn). Every step is audited.
+use crate::audit::Action;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -235,7 +236,7 @@ pub fn publish(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "notice.public_published".into(),
+                action: Action::NoticePublicPublished,
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),
@@ -294,7 +295,7 @@ pub fn withdraw(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "notice.public_withdrawn".into(),
+                action: Action::NoticePublicWithdrawn,
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),

@@ -5,6 +5,7 @@
 //! The sign-off is checked again — the content rendered anew and hashed — on every read and before
 //! every filing or campaign: a change of facts, settings or templates that changes the content
 //! voids it, and the void is written to the audit trail with both hashes.
+use crate::audit::Action;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -495,7 +496,7 @@ fn recheck(
             c,
             &[Entry {
                 actor,
-                action: "notice.approval_voided".into(),
+                action: Action::NoticeApprovalVoided,
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),
@@ -545,7 +546,7 @@ pub struct NewDraft {
     pub input: DraftInput,
 }
 
-fn entry(staff: &Staff, inc: &IncidentRow, action: &str, after: serde_json::Value) -> Entry {
+fn entry(staff: &Staff, inc: &IncidentRow, action: Action, after: serde_json::Value) -> Entry {
     Entry {
         actor: staff.actor(),
         action: action.into(),
@@ -627,7 +628,7 @@ pub fn draft_new(
             &[entry(
                 staff,
                 &inc,
-                "notice.drafted",
+                Action::NoticeDrafted,
                 serde_json::json!({"draft_id": row.id, "purpose": row.purpose, "kind": row.kind,
                     "content_sha256": r.sha256}),
             )],
@@ -689,7 +690,7 @@ pub fn update_draft(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "notice.draft_updated".into(),
+                action: Action::NoticeDraftUpdated,
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),
@@ -859,11 +860,10 @@ pub fn decide(
             &[Entry {
                 actor: staff.actor(),
                 action: if approve {
-                    "notice.approved"
+                    Action::NoticeApproved
                 } else {
-                    "notice.rejected"
-                }
-                .into(),
+                    Action::NoticeRejected
+                },
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),
@@ -1006,7 +1006,7 @@ pub fn record_filing(
             &[entry(
                 staff,
                 &inc,
-                "notice.filed",
+                Action::NoticeFiled,
                 serde_json::json!({"draft_id": d.id, "kind": d.kind, "ap_number": num,
                     "filed_at": filed_at, "within_72_hours": f.within_72_hours,
                     "content_sha256": r.sha256}),
@@ -1047,7 +1047,7 @@ pub fn record_filing(
                         c,
                         &[crate::audit::Entry {
                             actor: staff.actor(),
-                            action: "incident.notified_at".into(),
+                            action: Action::IncidentNotifiedAt,
                             entity_type: "incident",
                             entity_id: row.id.clone(),
                             organisation_id: Some(row.organisation_id.clone()),
@@ -1099,18 +1099,18 @@ fn phase_effects(
             row.supplement_due_at =
                 Some(to_db(phases::supplement_due(filed_at, ctx.supplement_days)));
             row.supplement_closed_at = None;
-            "incident.follow_up_opened"
+            Action::IncidentFollowUpOpened
         }
         NoticeKind::Supplement if open => {
             row.supplement_closed_at = Some(to_db(filed_at));
-            "incident.follow_up_closed"
+            Action::IncidentFollowUpClosed
         }
         NoticeKind::Withdrawal => {
             row.notification_withdrawn_at = Some(to_db(filed_at));
             if open {
                 row.supplement_closed_at = Some(to_db(filed_at));
             }
-            "incident.notification_withdrawn"
+            Action::IncidentNotificationWithdrawn
         }
         _ => return Ok(()),
     };
@@ -1332,7 +1332,7 @@ pub fn put_settings(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "organisation.notice_settings_changed".into(),
+                action: Action::OrganisationNoticeSettingsChanged,
                 entity_type: "organisation",
                 entity_id: org_id.to_string(),
                 organisation_id: Some(org_id.to_string()),

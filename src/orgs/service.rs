@@ -2,6 +2,7 @@
 //! transaction with its audit record.
 use super::store::{self, OrgRow};
 use super::{Organisation, OrganisationInput};
+use crate::audit::Action;
 use crate::audit::{self, Actor, Entry};
 use crate::auth::admin::Manager;
 use crate::auth::{store as auth_store, Role, Staff};
@@ -39,7 +40,7 @@ pub fn create(c: &mut DbConn, m: Manager, input: &OrganisationInput) -> DomainRe
             c,
             &[Entry {
                 actor: m.actor(),
-                action: "organisation.created".into(),
+                action: Action::OrganisationCreated,
                 entity_type: "organisation",
                 entity_id: row.id.clone(),
                 organisation_id: Some(row.id.clone()),
@@ -92,7 +93,7 @@ pub fn update(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "organisation.updated".into(),
+                action: Action::OrganisationUpdated,
                 entity_type: "organisation",
                 entity_id: row.id.clone(),
                 organisation_id: Some(row.id.clone()),
@@ -170,11 +171,10 @@ pub(crate) fn change_membership(
             &[Entry {
                 actor,
                 action: if add {
-                    "membership.added"
+                    Action::MembershipAdded
                 } else {
-                    "membership.removed"
-                }
-                .into(),
+                    Action::MembershipRemoved
+                },
                 entity_type: "organisation",
                 entity_id: org_id.to_string(),
                 organisation_id: Some(org_id.to_string()),

@@ -10,6 +10,7 @@
 //!   processor's organisation), for their own processor's notices only; the status says where the
 //!   notice stands at each controller and nothing of the controller's incident;
 //! - the notice behind a report: whoever may see the report (the controller's staff).
+use crate::audit::Action;
 use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
 
@@ -413,7 +414,7 @@ pub fn create_link(c: &mut DbConn, staff: &Staff, input: &LinkInput) -> ApiResul
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "processor_link.created".into(),
+                action: Action::ProcessorLinkCreated,
                 entity_type: "processor_link",
                 entity_id: row.id.clone(),
                 organisation_id: Some(controller.id.clone()),
@@ -454,7 +455,7 @@ pub fn remove_link(c: &mut DbConn, staff: &Staff, id: &str) -> ApiResult<()> {
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "processor_link.removed".into(),
+                action: Action::ProcessorLinkRemoved,
                 entity_type: "processor_link",
                 entity_id: row.id.clone(),
                 organisation_id: Some(row.controller_org_id.clone()),
@@ -595,7 +596,7 @@ fn store_notice(
         sent.push(serde_json::json!({"controller_org_id": ctl.id, "report": report.reference}));
         entries.push(Entry {
             actor: staff.actor(),
-            action: "report.processor_notice".into(),
+            action: Action::ReportProcessorNotice,
             entity_type: "report",
             entity_id: report.id.clone(),
             organisation_id: Some(ctl.id.clone()),
@@ -616,7 +617,7 @@ fn store_notice(
         0,
         Entry {
             actor: staff.actor(),
-            action: "processor_notice.submitted".into(),
+            action: Action::ProcessorNoticeSubmitted,
             entity_type: "processor_notice",
             entity_id: row.id.clone(),
             organisation_id: Some(processor.id.clone()),
@@ -800,7 +801,7 @@ pub fn supplement(
         let delivered = store::delivered(c, std::slice::from_ref(&n.id))?;
         let mut entries = vec![Entry {
             actor: staff.actor(),
-            action: "processor_notice.supplemented".into(),
+            action: Action::ProcessorNoticeSupplemented,
             entity_type: "processor_notice",
             entity_id: n.id.clone(),
             organisation_id: Some(n.processor_org_id.clone()),
@@ -810,7 +811,7 @@ pub fn supplement(
         for d in &delivered {
             entries.push(Entry {
                 actor: staff.actor(),
-                action: "report.supplemented".into(),
+                action: Action::ReportSupplemented,
                 entity_type: "report",
                 entity_id: d.report_id.clone(),
                 organisation_id: Some(d.controller_org_id.clone()),

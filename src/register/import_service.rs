@@ -1,6 +1,7 @@
 //! Storing an imported breach register (issue 19 point 1): every row of [`super::import::parse`]
 //! becomes an incident with its original dates, facts, decision and measures, marked imported with
 //! the source file's SHA-256, in one transaction with its audit records. A dry run stores nothing.
+use crate::audit::Action;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -138,7 +139,7 @@ pub fn import_checked(
             let (id, reference) = store_row(c, staff, org_id, r, &sha, t)?;
             audit_entries.push(Entry {
                 actor: staff.actor(),
-                action: "incident.imported".into(),
+                action: Action::IncidentImported,
                 entity_type: "incident",
                 entity_id: id,
                 organisation_id: Some(org_id.to_string()),
@@ -152,7 +153,7 @@ pub fn import_checked(
         }
         audit_entries.push(Entry {
             actor: staff.actor(),
-            action: "register.imported".into(),
+            action: Action::RegisterImported,
             entity_type: "organisation",
             entity_id: org_id.to_string(),
             organisation_id: Some(org_id.to_string()),

@@ -7,6 +7,7 @@
 //! The rules ([`evidence_due`], [`register_expired`]) are pure; [`run`] applies them. Several
 //! instances may run the job: [`claim_day`] lets only the first start a given day's run, and every
 //! change is in a write transaction per incident, so a second run finds nothing left to do.
+use crate::audit::Action;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -284,7 +285,7 @@ fn purge_evidence(
             c,
             &[Entry {
                 actor: Actor::System("retention"),
-                action: "incident.evidence_purged".into(),
+                action: Action::IncidentEvidencePurged,
                 entity_type: "incident",
                 entity_id: row.id.clone(),
                 organisation_id: Some(row.organisation_id.clone()),
@@ -347,7 +348,7 @@ fn delete_entry(
             c,
             &[Entry {
                 actor: Actor::System("retention"),
-                action: "incident.register_entry_expired".into(),
+                action: Action::IncidentRegisterEntryExpired,
                 entity_type: "incident",
                 entity_id: row.id.clone(),
                 organisation_id: Some(row.organisation_id.clone()),
@@ -435,7 +436,7 @@ fn purge_unlinked_reports(
                 c,
                 &[Entry {
                     actor: Actor::System("retention"),
-                    action: "report.evidence_purged".into(),
+                    action: Action::ReportEvidencePurged,
                     entity_type: "report",
                     entity_id: r.id.clone(),
                     organisation_id: r.organisation_id.clone(),

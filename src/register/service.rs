@@ -2,6 +2,7 @@
 //! export and linking incidents to activities, which proposes derived facts), the breach register
 //! and the retention policy. Every change is audited in its transaction; access is by organisation
 //! (another organisation's register does not exist for the caller: 404).
+use crate::audit::Action;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -108,7 +109,7 @@ pub fn own_org(staff: &Staff, org_id: &str) -> ApiResult<()> {
 
 fn audit_entry(
     staff: &Staff,
-    action: &str,
+    action: Action,
     entity_type: &'static str,
     entity_id: &str,
     org: &str,
@@ -230,7 +231,7 @@ pub fn create_activity(
             c,
             &[audit_entry(
                 staff,
-                "activity.created",
+                Action::ActivityCreated,
                 "processing_activity",
                 &row.id,
                 org_id,
@@ -284,7 +285,7 @@ pub fn update_activity(
             c,
             &[audit_entry(
                 staff,
-                "activity.changed",
+                Action::ActivityChanged,
                 "processing_activity",
                 id,
                 &org,
@@ -319,7 +320,7 @@ pub fn delete_activity(c: &mut DbConn, staff: &Staff, id: &str) -> ApiResult<()>
             c,
             &[audit_entry(
                 staff,
-                "activity.deleted",
+                Action::ActivityDeleted,
                 "processing_activity",
                 id,
                 &row.organisation_id,
@@ -403,7 +404,7 @@ pub fn import_activities(
             c,
             &[audit_entry(
                 staff,
-                "activities.imported",
+                Action::ActivitiesImported,
                 "organisation",
                 org_id,
                 org_id,
@@ -528,7 +529,7 @@ pub fn link_activities(
                 c,
                 &[audit_entry(
                     staff,
-                    "incident.activities_linked",
+                    Action::IncidentActivitiesLinked,
                     "incident",
                     &inc.id,
                     &inc.organisation_id,
@@ -830,7 +831,7 @@ pub fn set_policy(
             c,
             &[audit_entry(
                 staff,
-                "retention.policy_set",
+                Action::RetentionPolicySet,
                 "organisation",
                 org_id,
                 org_id,

@@ -2,6 +2,7 @@
 //! same due date — also with several instances: the rows are locked (`SKIP LOCKED` on PostgreSQL,
 //! the write lock on SQLite), marked in the same transaction as the e-mail, and the e-mail carries
 //! a dedupe key per measure and due date.
+use crate::audit::Action;
 use chrono::{DateTime, Utc};
 
 use super::rules::MeasureStatus;
@@ -69,7 +70,7 @@ impl Reminder<'_> {
                         c,
                         &[crate::audit::Entry {
                             actor: crate::audit::Actor::System("remediation"),
-                            action: "measure.reminder_queued".into(),
+                            action: Action::MeasureReminderQueued,
                             entity_type: "incident",
                             entity_id: m.incident_id.clone(),
                             organisation_id: Some(m.organisation_id.clone()),

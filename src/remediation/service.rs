@@ -1,5 +1,6 @@
 //! Measures: add, change, list — each change audited in its transaction. Only people who may
 //! handle the incident's organisation see or change its measures; the owner must belong to it.
+use crate::audit::Action;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -175,7 +176,7 @@ pub fn create(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "measure.created".into(),
+                action: Action::MeasureCreated,
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),
@@ -251,7 +252,7 @@ pub fn update(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "measure.changed".into(),
+                action: Action::MeasureChanged,
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),

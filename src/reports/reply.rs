@@ -5,6 +5,7 @@
 //! and a reply to it finds its way back to the report: the outbox row's key names the report, and
 //! the mailbox threads by the Message-ID it answers (`mailbox::service::thread`) and by the
 //! reference in the subject.
+use crate::audit::Action;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -163,7 +164,7 @@ pub fn reply(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "report.answered".into(),
+                action: Action::ReportAnswered,
                 entity_type: "report",
                 entity_id: row.id.clone(),
                 organisation_id: row.organisation_id.clone(),

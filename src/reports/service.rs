@@ -3,6 +3,7 @@
 //! caller; unassigned reports are the installation administrators'.
 use super::model::ReportStatus;
 use super::store::{self, ReportRow};
+use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::{now, to_db, write_tx, DbConn};
@@ -83,7 +84,7 @@ pub fn update_in(
         c,
         &[Entry {
             actor: staff.actor(),
-            action: "report.updated".into(),
+            action: Action::ReportUpdated,
             entity_type: "report",
             entity_id: row.id.clone(),
             organisation_id: row.organisation_id.clone(),
@@ -170,7 +171,7 @@ pub fn add_from_reporter(
             c,
             &[Entry {
                 actor: crate::audit::Actor::Citizen,
-                action: "report.reporter_added".into(),
+                action: Action::ReportReporterAdded,
                 entity_type: "report",
                 entity_id: report_id.to_string(),
                 organisation_id: organisation_id.map(String::from),

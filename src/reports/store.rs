@@ -1,3 +1,4 @@
+use crate::audit::Action;
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -117,7 +118,7 @@ pub fn insert_batch_deferred(
                 Some(id) => Actor::User { id: id.clone() },
                 None => Actor::Citizen,
             },
-            action: "report.received".into(),
+            action: Action::ReportReceived,
             entity_type: "report",
             entity_id: row.id.clone(),
             organisation_id: row.organisation_id.clone(),

@@ -6,6 +6,7 @@
 //! controllers' letters, recipients or facts. A controller's staff see their own incident (the
 //! ordinary incident routes) and its link to the shared incident: the notice moment and a change
 //! of the shared facts offered to them; never the shared incident nor another controller's part.
+use crate::audit::Action;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -285,7 +286,7 @@ pub fn split(
             )?;
             entries.push(Entry {
                 actor: staff.actor(),
-                action: "incident.created".into(),
+                action: Action::IncidentCreated,
                 entity_type: "incident",
                 entity_id: row.id.clone(),
                 organisation_id: Some(org_id.clone()),
@@ -304,7 +305,7 @@ pub fn split(
         }
         entries.push(Entry {
             actor: staff.actor(),
-            action: "incident.split".into(),
+            action: Action::IncidentSplit,
             entity_type: "incident",
             entity_id: shared.id.clone(),
             organisation_id: Some(shared.organisation_id.clone()),
@@ -570,7 +571,7 @@ pub fn set_notified_at(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "incident.shared_notice_changed".into(),
+                action: Action::IncidentSharedNoticeChanged,
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),
@@ -640,7 +641,7 @@ pub fn accept(
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "incident.shared_change_accepted".into(),
+                action: Action::IncidentSharedChangeAccepted,
                 entity_type: "incident",
                 entity_id: inc.id.clone(),
                 organisation_id: Some(inc.organisation_id.clone()),

@@ -3,6 +3,7 @@
 //! `store::claim_digest`), so with several instances it goes once: one instance moves the user's
 //! `digest_until` to the digest instant and queues the e-mail in the same commit; the others find
 //! nothing left to claim.
+use crate::audit::Action;
 use chrono::{DateTime, Utc};
 use diesel::result::Error as DieselError;
 use serde_json::json;
@@ -102,7 +103,7 @@ fn one(
             c,
             &[Entry {
                 actor: Actor::System("signals"),
-                action: "user.report_digest_sent".into(),
+                action: Action::UserReportDigestSent,
                 entity_type: "user",
                 entity_id: user_id.to_string(),
                 organisation_id: None,

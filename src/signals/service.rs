@@ -1,5 +1,6 @@
 //! What the pages and the API ask of the signals: one's choice of how to hear of new reports
 //! (changed in one audited transaction), the counts in the staff's menu and the FG's worklist.
+use crate::audit::Action;
 use serde_json::json;
 
 use super::rules::NewReports;
@@ -29,7 +30,7 @@ pub fn choose(c: &mut DbConn, staff: &Staff, value: &str) -> ApiResult<NewReport
             c,
             &[Entry {
                 actor: staff.actor(),
-                action: "user.signals_changed".into(),
+                action: Action::UserSignalsChanged,
                 entity_type: "user",
                 entity_id: staff.id.clone(),
                 organisation_id: None,

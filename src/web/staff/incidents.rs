@@ -166,7 +166,7 @@ async fn load(state: &AppState, staff: &Staff, id: &str, lang: Lang) -> Result<L
                     .map(String::from)
                     .into_iter()
                     .collect();
-                if r.action == "incident.owner_changed" {
+                if r.action == crate::audit::Action::IncidentOwnerChanged.as_str() {
                     for j in [&r.before_json, &r.after_json].into_iter().flatten() {
                         if let Some(o) = serde_json::from_str::<Value>(j)
                             .ok()
