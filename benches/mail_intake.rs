@@ -1,8 +1,10 @@
 //! `mail_intake` (see `/work/shared/design/benchmarks.md`): parse and store a corpus of e-mail
 //! messages through `mailbox::service::ingest_batch` in batches of 50 as a poll delivers them (parse, classify, thread lookup, report with
 //! attachments, acknowledgement in the outbox, raw message kept, audit) into SQLite (WAL,
-//! synchronous=NORMAL, a fresh database per round), against a bare `mail-parser` parse of the same
-//! corpus in the same run. Interleaved (product, baseline, product, …), median of the pair ratios.
+//! synchronous=NORMAL, a fresh database per round), against its floor in the same run: a bare
+//! `mail-parser` parse plus a raw INSERT of nothing but the raw message (target ≥ 0.6×; the ratio
+//! against the bare parse alone is printed for information). Interleaved (product, bare parse,
+//! floor, product, …), median of the per-round ratios.
 //!
 //! Run: `cargo bench --bench mail_intake`. Knobs: `MAIL_BENCH_MESSAGES` (corpus size, default 600),
 //! `MAIL_BENCH_ROUNDS` (pairs, default 5), `MAIL_BENCH_DIR` (database folder; default the target
@@ -362,7 +364,10 @@ fn main() -> anyhow::Result<()> {
         if pinned { "yes" } else { "NO" },
         rounds
     );
-    let (mut pr, mut br, mut rr, mut fr) = (vec![], vec![], vec![], vec![]);
+    // The gated ratio is the product against the floor of the same round (issue 15, point 5; the
+    // ratio against the bare parse alone is printed for information only).
+    let (mut pr, mut br, mut rr, mut fr, mut flr, mut pf) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
     // One unmeasured warm-up of each side.
     product(&corpus, &dir, 999)?;
     baseline(&corpus);
@@ -371,11 +376,14 @@ fn main() -> anyhow::Result<()> {
         let b = baseline(&corpus);
         let f = floor(&corpus, &dir)?;
         println!(
-            "  round {round}: product {a:>8.0} msgs/s | baseline {b:>8.0} msgs/s | {:.3}x | floor (parse + raw INSERT) {f:>8.0} msgs/s = {:.3}x",
+            "  round {round}: product {a:>8.0} msgs/s | baseline {b:>8.0} msgs/s | {:.3}x | floor (parse + raw INSERT) {f:>8.0} msgs/s = {:.3}x | product/floor {:.3}x",
             a / b,
-            f / b
+            f / b,
+            a / f
         );
         fr.push(f / b);
+        flr.push(f);
+        pf.push(a / f);
         pr.push(a);
         br.push(b);
         rr.push(a / b);
@@ -390,7 +398,9 @@ fn main() -> anyhow::Result<()> {
         "  (informational) floor, bare parse + raw-message INSERT only, against the baseline: {}",
         spread(&fr, 3)
     );
-    let r = median(&rr);
+    println!("  floor    msgs/s {}", spread(&flr, 0));
+    println!("  product/floor   {}", spread(&pf, 3));
+    let r = median(&pf);
     println!();
     println!(
         "{:<22} {:>16} {:>16} {:>7} {:>8} {:>4}",
@@ -400,19 +410,19 @@ fn main() -> anyhow::Result<()> {
         "{:<22} {:>16} {:>16} {:>6.2}x {:>8} {:>4}",
         "mail_intake",
         format!("{:.0} msgs/s", median(&pr)),
-        format!("{:.0} msgs/s", median(&br)),
+        format!("{:.0} msgs/s", median(&flr)),
         r,
-        ">= 0.5x",
-        if r >= 0.5 { "yes" } else { "NO" }
+        ">= 0.6x",
+        if r >= 0.6 { "yes" } else { "NO" }
     );
-    // The ceiling: what keeping only the raw message in SQLite allows at all (informational).
+    // Against the bare parse alone (retired as a target; informational).
     println!(
         "{:<22} {:>16} {:>16} {:>6.2}x {:>8} {:>4}",
-        "mail_intake floor",
-        "(raw INSERT)",
-        "",
-        median(&fr),
-        "ceiling",
+        "(vs bare parse)",
+        format!("{:.0} msgs/s", median(&pr)),
+        format!("{:.0} msgs/s", median(&br)),
+        median(&rr),
+        "-",
         "-"
     );
     Ok(())

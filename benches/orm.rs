@@ -2,7 +2,7 @@
 //! against rusqlite running the same SQL on the same schema, in the same run, interleaved
 //! (product, baseline, product, …), median of the pairs.
 //!
-//! * `orm_insert`: `incidents::store::insert` (through the `DbConn` MultiConnection), one row per
+//! * `orm_insert`: `incidents::store::insert` (on the concrete connection: `db::Cached`), one row per
 //!   autocommit statement, vs a cached rusqlite INSERT of the same 29 columns. rows/s.
 //! * `orm_list`: `incidents::store::list` (the list by time left: 100 rows of 5,000: the kept
 //!   counts, then each (organisation, state) in deadline order) vs rusqlite running the same

@@ -209,7 +209,12 @@ pub fn handlers(conn: &mut DbConn, incident_id: &str) -> QueryResult<Vec<String>
         .load_on(conn)
 }
 
-const RUNNING: [&str; 4] = ["new", "triage", "assessed", "notification_pending"];
+const RUNNING: [State; 4] = [
+    State::New,
+    State::Triage,
+    State::Assessed,
+    State::NotificationPending,
+];
 
 /// Whose incidents a list shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -482,7 +487,7 @@ pub fn follow_up_candidates(
         .filter(incidents::supplement_due_at.le(to_db(now + chrono::Duration::hours(hours))))
         .filter(incidents::supplement_closed_at.is_null())
         .filter(incidents::notification_withdrawn_at.is_null())
-        .filter(incidents::state.ne_all(vec!["closed", "not_a_breach"]))
+        .filter(incidents::state.ne_all([State::Closed, State::NotABreach]))
         .filter(not_imported())
         .order(incidents::supplement_due_at.asc())
         .limit(1000)

@@ -375,7 +375,7 @@ fn purge_unlinked_reports(
 ) -> anyhow::Result<()> {
     let candidates: Vec<crate::reports::store::ReportRow> = reports::table
         .filter(reports::incident_id.is_null())
-        .filter(reports::status.eq("closed"))
+        .filter(reports::status.eq(crate::reports::model::ReportStatus::Closed))
         .load_on(c)?;
     for r in candidates {
         let grace = match &r.organisation_id {
