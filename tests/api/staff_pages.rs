@@ -1182,3 +1182,51 @@ async fn one_facts_form_saves_details_and_assessment_together(app: TestApp) {
     assert_eq!(versions(&mut c), before + 1);
 }
 both!(one_facts_form_saves_details_and_assessment_together);
+
+/// "Hoe ontdekt" is asked once on the incident page: the incident's own field, recorded as the
+/// assessment's fact too, so the answer to the AP tells what the incident says.
+async fn how_it_was_discovered_is_asked_once(app: TestApp) {
+    app.create_org("oost");
+    let h = app.create_user("h@oost.nl", &[("oost", Role::Handler)]);
+    let v = app.open_incident(&h, "oost", 5).await;
+    let id = v["id"].as_str().unwrap().to_string();
+    sign_in(&app, "h@oost.nl").await;
+    let path = format!("/staff/incidents/{id}");
+    let html = get_ok(&app, &path).await;
+    assert!(
+        html.contains("name=\"awareness_how\""),
+        "the incident's field"
+    );
+    assert!(
+        !html.contains("name=\"fx.how_discovered\""),
+        "no second question"
+    );
+    let csrf = csrf_of(&html);
+    let r = post(
+        &app,
+        &format!("{path}/facts"),
+        &[
+            ("csrf", &csrf),
+            ("version", &hidden(&html, "version")),
+            ("awareness_how", "Een buurvrouw belde de balie"),
+            ("fx.kind", "letter_wrong_recipient"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let mut c = app.conn();
+    let row = meldpunt::incidents::store::by_id(&mut c, &id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.awareness_how.as_deref(),
+        Some("Een buurvrouw belde de balie")
+    );
+    let facts = meldpunt::assessment::store::latest_facts(&mut c, &id)
+        .unwrap()
+        .unwrap();
+    let f: serde_json::Value = serde_json::from_str(&facts.facts_json).unwrap();
+    assert_eq!(f["how_discovered"]["provenance"], "entered");
+    assert_eq!(f["how_discovered"]["value"], "Een buurvrouw belde de balie");
+}
+both!(how_it_was_discovered_is_asked_once);

@@ -82,6 +82,11 @@ fn groups() -> Vec<(&'static str, Vec<(&'static str, Ask)>)> {
     ]
 }
 
+/// The fact the incident's own field answers: "Hoe ontdekt" (`awareness_how`) is asked once, in
+/// the incident's details of the same form, and recorded as this fact too, so the AP's answer and
+/// the incident never tell two stories.
+const ANSWERED_BY_INCIDENT: (&str, &str) = ("how_discovered", "awareness_how");
+
 const PROTECTION_TRIS: [&str; 3] = ["data_intact", "recent_backup", "key_not_compromised"];
 const RECIPIENT_TRIS: [&str; 4] = ["known", "trustworthy", "returned_or_deleted", "opened"];
 
@@ -133,6 +138,7 @@ fn facts_form(lang: Lang, facts: &Value, errors: &super::form::Shown) -> Value {
         .map(|(legend, fields)| {
             let fields: Vec<Value> = fields
                 .into_iter()
+                .filter(|(name, _)| *name != ANSWERED_BY_INCIDENT.0)
                 .map(|(name, ask)| {
                     let fact = &facts[name];
                     let value = &fact["value"];
@@ -332,7 +338,20 @@ pub(super) fn facts_from_form(
     let confirmed = |name: &str| f.has(&format!("confirm.{name}"));
     for (_, fields) in groups() {
         for (name, ask) in fields {
-            let key = format!("fx.{name}");
+            let key = if name == ANSWERED_BY_INCIDENT.0 {
+                // Not on this form, or left empty where the fact was derived: kept as it is.
+                let derived = current
+                    .get(name)
+                    .is_some_and(|c| c["provenance"] == "derived");
+                if !f.has(ANSWERED_BY_INCIDENT.1)
+                    || (derived && f.get(ANSWERED_BY_INCIDENT.1).trim().is_empty())
+                {
+                    continue;
+                }
+                ANSWERED_BY_INCIDENT.1.to_string()
+            } else {
+                format!("fx.{name}")
+            };
             let new = match ask {
                 Ask::Multi(options) => {
                     let chosen = f.all(&key);
