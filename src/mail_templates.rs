@@ -8,6 +8,22 @@ pub struct Templates {
 
 const EMBEDDED: &[(&str, &str)] = &[
     (
+        "shared_part/subject.nl",
+        include_str!("../templates/mail/shared_part/subject.nl.hbs"),
+    ),
+    (
+        "shared_part/body.nl",
+        include_str!("../templates/mail/shared_part/body.nl.txt.hbs"),
+    ),
+    (
+        "shared_part/subject.en",
+        include_str!("../templates/mail/shared_part/subject.en.hbs"),
+    ),
+    (
+        "shared_part/body.en",
+        include_str!("../templates/mail/shared_part/body.en.txt.hbs"),
+    ),
+    (
         "clock_alert/subject.nl",
         include_str!("../templates/mail/clock_alert/subject.nl.hbs"),
     ),

@@ -22,9 +22,10 @@ pub async fn split(
     let id = path.into_inner();
     let input = body.into_inner()?;
     let max = state.settings.limits.description_chars;
+    let links = crate::signals::Links::from_settings(&state.settings);
     let v = state
         .db(move |c| {
-            service::split(c, &staff, &id, &input, max)?;
+            service::split(c, &staff, &id, &input, &links, max)?;
             service::linked(c, &staff, &id)
         })
         .await?;

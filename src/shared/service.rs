@@ -198,6 +198,7 @@ pub fn split(
     staff: &Staff,
     shared_id: &str,
     input: &SplitInput,
+    mail: &crate::signals::Links,
     max_description: usize,
 ) -> ApiResult<Vec<String>> {
     write_tx(c, |c| -> ApiResult<Vec<String>> {
@@ -301,6 +302,20 @@ pub fn split(
             if version > 0 {
                 record_facts_in(c, staff, &row, rules::inherit(&shared_facts, &from))?;
             }
+            // The controller's handlers hear of it at once: its 72 hours run.
+            crate::signals::mail::shared_part(
+                c,
+                &crate::signals::mail::SharedPartSignal {
+                    incident_id: &row.id,
+                    reference: &row.reference,
+                    organisation_id: org_id,
+                    from: &shared_org.name,
+                    deadline: facts.ap_deadline(),
+                    by: &staff.id,
+                },
+                mail,
+                t,
+            )?;
             ids.push(row.id);
         }
         entries.push(Entry {

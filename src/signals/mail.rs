@@ -121,6 +121,60 @@ pub fn new_reports(
     Ok(msgs.len())
 }
 
+/// A controller's own part of a shared breach, just made by the shared team's split.
+#[derive(Debug, Clone)]
+pub struct SharedPartSignal<'a> {
+    pub incident_id: &'a str,
+    pub reference: &'a str,
+    pub organisation_id: &'a str,
+    /// The shared team's organisation, as the controller knows it (its processor).
+    pub from: &'a str,
+    /// When the controller's 72 hours end.
+    pub deadline: DateTime<Utc>,
+    /// Who split (not told: they know).
+    pub by: &'a str,
+}
+
+/// Queue an e-mail to each handler of the controller: a part of a shared breach is theirs now and
+/// its 72 hours run. Returns how many were queued.
+pub fn shared_part(
+    c: &mut DbConn,
+    s: &SharedPartSignal,
+    links: &Links,
+    now: DateTime<Utc>,
+) -> Result<usize, DieselError> {
+    let mut msgs = vec![];
+    for rc in store::handlers_of(c, s.organisation_id)? {
+        if rc.user_id == s.by {
+            continue;
+        }
+        let ctx = json!({
+            "name": crate::locale::salutation(&rc.name, &rc.email, &rc.lang),
+            "reference": s.reference,
+            "from": s.from,
+            "deadline": rules::local_time(s.deadline, &rc.lang),
+            "link": links.url(&format!("/staff/incidents/{}", s.incident_id)),
+        });
+        let (subject, body) = render("shared_part", &rc.lang, &ctx)?;
+        msgs.push(NewMessage {
+            kind: "shared_part".into(),
+            dedupe_key: Some(format!("shared_part:{}:{}", s.incident_id, rc.user_id)),
+            organisation_id: Some(s.organisation_id.to_string()),
+            incident_id: Some(s.incident_id.to_string()),
+            to: rc.email,
+            subject,
+            body_text: body,
+            body_html: None,
+            thread: Default::default(),
+        });
+    }
+    if msgs.is_empty() {
+        return Ok(0);
+    }
+    crate::outbox::store::enqueue_batch(c, &msgs, &links.mail_domain, now)?;
+    Ok(msgs.len())
+}
+
 /// A draft that waits for sign-off, as the FG's e-mail names it.
 #[derive(Debug, Clone)]
 pub struct DraftSignal<'a> {

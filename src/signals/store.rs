@@ -119,6 +119,15 @@ pub fn admins_told_at_once(c: &mut DbConn) -> QueryResult<Vec<Recipient>> {
         .collect())
 }
 
+/// The organisation's handlers (whose role counts, active), whatever they chose for new reports:
+/// a breach whose 72 hours already run is not news for a daily digest.
+pub fn handlers_of(c: &mut DbConn, org_id: &str) -> QueryResult<Vec<Recipient>> {
+    Ok(with_role(c, &[org_id.to_string()], "handler")?
+        .into_iter()
+        .map(|(_, r, _)| r)
+        .collect())
+}
+
 /// The organisation's FGs (users with the FG role whose role counts, active).
 pub fn fgs_of(c: &mut DbConn, org_id: &str) -> QueryResult<Vec<Recipient>> {
     Ok(with_role(c, &[org_id.to_string()], "fg")?

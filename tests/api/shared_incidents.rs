@@ -328,6 +328,62 @@ async fn the_split_gives_each_controller_its_own_incident_and_clock(app: TestApp
 }
 both!(the_split_gives_each_controller_its_own_incident_and_clock);
 
+/// Each controller's handlers hear of their part at once (whatever they chose for new reports):
+/// the reference, who reported it, the deadline of their own clock and the link; not the FG (who
+/// signs off, not assesses), not the shared team, not another organisation; nothing of the
+/// incident's description.
+async fn the_split_tells_each_controllers_handlers(app: TestApp) {
+    use diesel::prelude::*;
+    use meldpunt::db::schema::outbox;
+    let cast = cast(&app);
+    let id = shared_incident(&app, &cast).await;
+    let (_, oost_id, west_id) = split(&app, &cast, &id).await;
+    let rows: Vec<(String, Option<String>, String, String)> = outbox::table
+        .filter(outbox::kind.eq("shared_part"))
+        .select((
+            outbox::to_addr,
+            outbox::incident_id,
+            outbox::subject,
+            outbox::body_text,
+        ))
+        .order(outbox::to_addr.asc())
+        .load(&mut app.conn())
+        .unwrap();
+    let to: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(
+        to,
+        ["behandelaar@oost.example.nl", "behandelaar@west.example.nl"],
+        "{rows:?}"
+    );
+    for (addr, incident, subject, body) in &rows {
+        let (part, token) = if addr.contains("oost") {
+            (&oost_id, &cast.oost.token)
+        } else {
+            (&west_id, &cast.west.token)
+        };
+        assert_eq!(incident.as_deref(), Some(part.as_str()));
+        let v = json_ok(
+            app.get(&format!("/api/v1/incidents/{part}"), Some(token))
+                .await,
+            200,
+        )
+        .await;
+        let reference = v["reference"].as_str().unwrap();
+        assert!(
+            subject.contains(reference) && subject.contains("Gemeente dienst"),
+            "{subject}"
+        );
+        assert!(body.contains(&format!("/staff/incidents/{part}")), "{body}");
+        assert!(body.contains("uiterlijk"), "the deadline in Dutch: {body}");
+        let description = v["description"].as_str().unwrap_or("");
+        assert!(
+            description.is_empty() || !body.contains(description),
+            "nothing of the incident: {body}"
+        );
+    }
+}
+both!(the_split_tells_each_controllers_handlers);
+
 async fn bad_splits_are_refused_naming_the_field(app: TestApp) {
     let cast = cast(&app);
     let id = shared_incident(&app, &cast).await;

@@ -239,8 +239,9 @@ pub async fn split(
     };
     let max = state.settings.limits.description_chars;
     let (s, i) = (staff.clone(), id.clone());
+    let links = crate::signals::Links::from_settings(&state.settings);
     match state
-        .db(move |c| service::split(c, &s, &i, &input, max))
+        .db(move |c| service::split(c, &s, &i, &input, &links, max))
         .await
     {
         Ok(_) => Ok(redirect(&format!("/staff/incidents/{id}/shared?ok=split"))),
