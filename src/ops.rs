@@ -118,6 +118,7 @@ async fn render_metrics(state: &AppState) -> HttpResponse {
         crate::shared::routes::origin,
         crate::shared::routes::set_notified_at,
         crate::shared::routes::accept,
+        crate::shared::routes::decline,
         crate::remediation::routes::list,
         crate::remediation::routes::create,
         crate::remediation::routes::update,

@@ -56,6 +56,8 @@ pub enum Action {
     IncidentReportLinked,
     /// `incident.shared_change_accepted`
     IncidentSharedChangeAccepted,
+    /// `incident.shared_change_declined`
+    IncidentSharedChangeDeclined,
     /// `incident.shared_notice_changed`
     IncidentSharedNoticeChanged,
     /// `incident.split`
@@ -198,6 +200,7 @@ impl Action {
         Action::IncidentRegisterEntryExpired,
         Action::IncidentReportLinked,
         Action::IncidentSharedChangeAccepted,
+        Action::IncidentSharedChangeDeclined,
         Action::IncidentSharedNoticeChanged,
         Action::IncidentSplit,
         Action::IncidentStateChanged,
@@ -284,6 +287,7 @@ impl Action {
             Action::IncidentRegisterEntryExpired => "incident.register_entry_expired",
             Action::IncidentReportLinked => "incident.report_linked",
             Action::IncidentSharedChangeAccepted => "incident.shared_change_accepted",
+            Action::IncidentSharedChangeDeclined => "incident.shared_change_declined",
             Action::IncidentSharedNoticeChanged => "incident.shared_notice_changed",
             Action::IncidentSplit => "incident.split",
             Action::IncidentStateChanged => "incident.state_changed",

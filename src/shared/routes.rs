@@ -1,7 +1,9 @@
 //! The API of shared incidents: thin handlers over `service`.
 use actix_web::{web, HttpResponse};
 
-use super::service::{self, AcceptInput, NoticeInput, OriginView, SharedView, SplitInput};
+use super::service::{
+    self, AcceptInput, DeclineInput, NoticeInput, OriginView, SharedView, SplitInput,
+};
 use crate::auth::Staff;
 use crate::error::ApiResult;
 use crate::http::ApiJson;
@@ -106,6 +108,30 @@ pub async fn accept(
     Ok(HttpResponse::Ok().json(v))
 }
 
+/// Decline the change of the shared incident offered to this controller's incident: its own facts
+/// stay, the reason goes into the audit trail of both incidents.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/shared-origin/decline", tag = "shared incidents",
+    request_body = DeclineInput, params(("id" = String, Path)),
+    responses((status = 200, body = OriginView), (status = 401), (status = 404),
+        (status = 409, description = "no change waits (`shared_no_offer`), or the shared facts changed meanwhile (`shared_offer_stale`)"),
+        (status = 422, description = "no reason, or a reason over 2,000 characters (`reason`)")))]
+pub async fn decline(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: ApiJson<DeclineInput>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let input = body.into_inner()?;
+    let v = state
+        .db(move |c| {
+            service::decline(c, &staff, &id, &input)?;
+            service::origin(c, &staff, &id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/api/v1/incidents/{id}/split").route(web::post().to(split)))
         .service(web::resource("/api/v1/incidents/{id}/linked").route(web::get().to(linked)))
@@ -117,5 +143,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/api/v1/incidents/{id}/shared-origin/accept")
                 .route(web::post().to(accept)),
+        )
+        .service(
+            web::resource("/api/v1/incidents/{id}/shared-origin/decline")
+                .route(web::post().to(decline)),
         );
 }

@@ -58,6 +58,24 @@ pub struct AcceptInput {
     pub incident_version: Option<i64>,
 }
 
+/// `POST /api/v1/incidents/{id}/shared-origin/decline`: the controller keeps its own facts.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclineInput {
+    /// The version of the shared facts offered (as shown); 409 when it changed meanwhile.
+    pub version: i64,
+    /// The shared incident's version offered (as shown), required when its details changed.
+    #[serde(default)]
+    pub incident_version: Option<i64>,
+    /// Why the change does not hold for this controller (required, at most 2,000 characters); in
+    /// the audit trail of both incidents, so the shared team can read it.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// The longest reason for declining a change.
+pub const MAX_DECLINE_REASON: usize = 2_000;
+
 /// One controller's part of a shared incident as the shared team sees it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LinkedView {
@@ -604,6 +622,98 @@ pub fn set_notified_at(
 /// (title, description, the breach's times) go through the incident's own update, the facts
 /// through the assessment's own service as a new facts version (so a sign-off of a draft made of
 /// the earlier content is void, as after any change).
+/// The change offered to this controller's incident, as the person saw it (locked): refused when
+/// there is none, or when it changed since they saw it.
+fn offered(
+    c: &mut DbConn,
+    staff: &Staff,
+    id: &str,
+    version: i64,
+    incident_version: Option<i64>,
+) -> ApiResult<(IncidentRow, LinkRow, IncidentRow, Pending)> {
+    let (inc, link, shared) = own_part(c, staff, id, true)?;
+    let Some(p) = offer(c, &link, &shared)? else {
+        return Err(ApiError::refused(
+            "shared_no_offer",
+            "no change of the shared incident waits for this incident",
+        ));
+    };
+    let stale = version != p.version
+        || (!p.details.is_empty() && incident_version != Some(p.incident_version));
+    if stale {
+        return Err(ApiError::refused_with(
+            "shared_offer_stale",
+            format!(
+                "version, incident_version: the shared incident changed meanwhile (now version {}, incident_version {}); reload",
+                p.version, p.incident_version
+            ),
+            vec![("version", p.version.to_string())],
+        ));
+    }
+    Ok((inc, link, shared, p))
+}
+
+/// Decline the change offered: this controller keeps its own facts and details, and is not
+/// offered this change again (a later change of the shared incident is offered as usual). The
+/// reason is in the audit trail of the controller's incident and of the shared incident.
+pub fn decline(c: &mut DbConn, staff: &Staff, id: &str, input: &DeclineInput) -> ApiResult<i64> {
+    let reason = input.reason.as_deref().map(str::trim).unwrap_or("");
+    if reason.is_empty() {
+        return Err(ApiError::from(vec![crate::error::FieldProblem::new(
+            "reason",
+            "say why the change does not hold for your organisation",
+            "Schrijf op waarom de wijziging voor uw organisatie niet klopt.",
+        )]));
+    }
+    if reason.chars().count() > MAX_DECLINE_REASON {
+        return Err(ApiError::from(vec![crate::error::FieldProblem::new(
+            "reason",
+            format!("at most {MAX_DECLINE_REASON} characters"),
+            format!("Gebruik hoogstens {MAX_DECLINE_REASON} tekens."),
+        )]));
+    }
+    write_tx(c, |c| -> ApiResult<i64> {
+        let (inc, link, shared, p) = offered(c, staff, id, input.version, input.incident_version)?;
+        store::set_taken(c, id, p.version, &p.details_new.to_json())?;
+        let after = serde_json::json!({
+            "shared_facts_version": p.version, "fields": p.fields, "details": p.details,
+            "reason": reason,
+        });
+        audit::store::append(
+            c,
+            &[
+                Entry {
+                    actor: staff.actor(),
+                    action: Action::IncidentSharedChangeDeclined,
+                    entity_type: "incident",
+                    entity_id: inc.id.clone(),
+                    organisation_id: Some(inc.organisation_id.clone()),
+                    before: Some(
+                        serde_json::json!({"shared_facts_version": link.facts_version_taken}),
+                    ),
+                    after: Some(after.clone()),
+                },
+                Entry {
+                    actor: staff.actor(),
+                    action: Action::IncidentSharedChangeDeclined,
+                    entity_type: "incident",
+                    entity_id: shared.id.clone(),
+                    organisation_id: Some(shared.organisation_id.clone()),
+                    before: None,
+                    after: Some(serde_json::json!({
+                        "controller_incident": inc.reference,
+                        "controller_organisation_id": inc.organisation_id,
+                        "shared_facts_version": p.version, "fields": p.fields,
+                        "details": p.details, "reason": reason,
+                    })),
+                },
+            ],
+            now(),
+        )?;
+        Ok(p.version)
+    })
+}
+
 pub fn accept(
     c: &mut DbConn,
     staff: &Staff,
@@ -612,25 +722,7 @@ pub fn accept(
     max_description: usize,
 ) -> ApiResult<i64> {
     write_tx(c, |c| -> ApiResult<i64> {
-        let (inc, link, shared) = own_part(c, staff, id, true)?;
-        let Some(p) = offer(c, &link, &shared)? else {
-            return Err(ApiError::refused(
-                "shared_no_offer",
-                "no change of the shared incident waits for this incident",
-            ));
-        };
-        let stale = input.version != p.version
-            || (!p.details.is_empty() && input.incident_version != Some(p.incident_version));
-        if stale {
-            return Err(ApiError::refused_with(
-                "shared_offer_stale",
-                format!(
-                    "version, incident_version: the shared incident changed meanwhile (now version {}, incident_version {}); reload",
-                    p.version, p.incident_version
-                ),
-                vec![("version", p.version.to_string())],
-            ));
-        }
+        let (inc, link, shared, p) = offered(c, staff, id, input.version, input.incident_version)?;
         let from = rules::source(&shared.reference);
         if !p.details.is_empty() {
             let d = &p.details_new;

@@ -1246,3 +1246,193 @@ fn local_minute(t: DateTime<Utc>) -> DateTime<Utc> {
     use chrono::Timelike;
     t.with_second(0).unwrap().with_nanosecond(0).unwrap()
 }
+
+/// A controller declines a change that does not hold for it: a reason is required (named at the
+/// field, in Dutch on the page), its own facts stay, the change is no longer offered, the reason is
+/// in the trail of its incident and of the shared incident; another controller still sees the
+/// offer, and nobody else may decline.
+async fn a_shared_change_can_be_declined_with_a_reason(app: TestApp) {
+    use meldpunt::audit::store as audit_store;
+    let cast = cast(&app);
+    let id = shared_incident(&app, &cast).await;
+    let (_, oost_id, west_id) = split(&app, &cast, &id).await;
+    json_ok(
+        app.put(
+            &format!("/api/v1/incidents/{id}/facts"),
+            Some(&cast.dienst.token),
+            facts(450),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let o = format!("/api/v1/incidents/{oost_id}/shared-origin");
+    let tok = Some(cast.oost.token.as_str());
+    let v = json_ok(app.get(&o, tok).await, 200).await;
+    let version = v["offer"]["version"].as_i64().expect("an offer");
+
+    // No reason, or a blank one: 422 naming the field; nothing changes.
+    for body in [
+        json!({"version": version}),
+        json!({"version": version, "reason": "  "}),
+    ] {
+        let p = assert_problem(
+            app.post(&format!("{o}/decline"), tok, body).await,
+            422,
+            None,
+        )
+        .await;
+        assert_eq!(p["errors"][0]["field"], "reason", "{p}");
+    }
+    let long = "x".repeat(2_001);
+    let p = assert_problem(
+        app.post(
+            &format!("{o}/decline"),
+            tok,
+            json!({"version": version, "reason": long}),
+        )
+        .await,
+        422,
+        None,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["field"], "reason", "{p}");
+    // A stale version: 409.
+    let p = assert_problem(
+        app.post(
+            &format!("{o}/decline"),
+            tok,
+            json!({"version": version - 1, "reason": "klopt niet"}),
+        )
+        .await,
+        409,
+        None,
+    )
+    .await;
+    assert_eq!(p["code"], "shared_offer_stale");
+    // Not theirs: west's handler, the shared team and another organisation get 404.
+    for t in [&cast.west.token, &cast.dienst.token, &cast.elders.token] {
+        let r = app
+            .post(
+                &format!("{o}/decline"),
+                Some(t),
+                json!({"version": version, "reason": "klopt niet"}),
+            )
+            .await;
+        assert_eq!(r.status(), 404);
+    }
+    let r = app
+        .post(
+            &format!("{o}/decline"),
+            None,
+            json!({"version": version, "reason": "klopt niet"}),
+        )
+        .await;
+    assert_eq!(r.status(), 401);
+    let before = json_ok(
+        app.get(&format!("/api/v1/incidents/{oost_id}/assessment"), tok)
+            .await,
+        200,
+    )
+    .await["facts"]
+        .clone();
+
+    // Declined: the offer is gone, the facts are as they were, the reason is in both trails.
+    let v = json_ok(
+        app.post(
+            &format!("{o}/decline"),
+            tok,
+            json!({"version": version, "reason": "Bij ons ging het om 120 brieven, niet 450"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(v["offer"], Value::Null, "{v}");
+    let after = json_ok(
+        app.get(&format!("/api/v1/incidents/{oost_id}/assessment"), tok)
+            .await,
+        200,
+    )
+    .await["facts"]
+        .clone();
+    assert_eq!(before, after, "its own facts stay");
+    let mut c = app.conn();
+    for incident in [&oost_id, &id] {
+        let trail = audit_store::for_entity(&mut c, "incident", incident).unwrap();
+        let d = trail
+            .iter()
+            .find(|r| r.action == "incident.shared_change_declined")
+            .unwrap_or_else(|| panic!("declined in the trail of {incident}"));
+        assert!(
+            d.after_json
+                .as_deref()
+                .unwrap_or("")
+                .contains("120 brieven, niet 450"),
+            "{d:?}"
+        );
+    }
+    // West was not asked: its offer still waits.
+    let w = json_ok(
+        app.get(
+            &format!("/api/v1/incidents/{west_id}/shared-origin"),
+            Some(&cast.west.token),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(w["offer"].is_object(), "{w}");
+    // Nothing waits any more for oost: a second decline is refused.
+    let p = assert_problem(
+        app.post(
+            &format!("{o}/decline"),
+            tok,
+            json!({"version": version, "reason": "nogmaals"}),
+        )
+        .await,
+        409,
+        None,
+    )
+    .await;
+    assert_eq!(p["code"], "shared_no_offer");
+
+    // On west's page: the reason asked in Dutch, named at the field when left empty.
+    let b = Browser::sign_in(&app, "behandelaar@west.example.nl").await;
+    let page = format!("/staff/incidents/{west_id}/shared-origin");
+    let html = b.page(&page).await;
+    assert!(html.contains("Niet overnemen"), "{html}");
+    let csrf = crate::staff_pages::csrf_of(&html);
+    let version = w["offer"]["version"].as_i64().unwrap().to_string();
+    let iv = w["offer"]["incident_version"]
+        .as_i64()
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let form = |reason: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("version", version.clone()),
+            ("incident_version", iv.clone()),
+            ("reason", reason.to_string()),
+        ]
+    };
+    let f = form("");
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (s, _, html) = b.post(&format!("{page}/decline"), &pairs).await;
+    assert_eq!(s, 422);
+    assert!(
+        html.contains("Schrijf op waarom de wijziging voor uw organisatie niet klopt."),
+        "{html}"
+    );
+    let f = form("Bij ons waren het er minder");
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (s, loc, _) = b.post(&format!("{page}/decline"), &pairs).await;
+    assert_eq!(s, 303);
+    let html = b.page(&loc).await;
+    assert!(
+        html.contains("U heeft de wijziging niet overgenomen."),
+        "{html}"
+    );
+    assert!(html.contains("Er zijn geen nieuwe wijzigingen."));
+}
+both!(a_shared_change_can_be_declined_with_a_reason);

@@ -121,6 +121,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/staff/incidents/{id}/shared-origin/accept",
             web::post().to(shared::accept),
         )
+        .route(
+            "/staff/incidents/{id}/shared-origin/decline",
+            web::post().to(shared::decline),
+        )
         .route("/staff/account", web::get().to(account::show))
         .route("/staff/account/signals", web::post().to(account::signals))
         .route("/staff/account/password", web::post().to(account::password))

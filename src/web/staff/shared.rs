@@ -18,7 +18,7 @@ use super::when::{clock_text, input_value, local_time, parse_local};
 use crate::auth::Staff;
 use crate::db::now;
 use crate::error::ApiError;
-use crate::shared::service::{self, AcceptInput, NoticeInput, SplitInput};
+use crate::shared::service::{self, AcceptInput, DeclineInput, NoticeInput, SplitInput};
 use crate::state::AppState;
 use crate::web::kit::{redirect, web as pages, Lang, PageError};
 
@@ -266,13 +266,20 @@ pub async fn split(
 
 // --- the controller's page ------------------------------------------------------------------
 
+/// What was typed on a controller's page, shown again after a refusal.
+#[derive(Default)]
+struct OriginTyped {
+    notified_at: Option<String>,
+    reason: Option<String>,
+}
+
 async fn origin_page(
     state: &AppState,
     req: &HttpRequest,
     lang: Lang,
     staff: &Staff,
     id: &str,
-    again: Again<Option<String>>,
+    again: Again<OriginTyped>,
 ) -> Result<HttpResponse, PageError> {
     let Again {
         errors,
@@ -359,13 +366,15 @@ async fn origin_page(
         "intro": w.t(lang, "shared_origin_intro")
             .replace("{organisation}", &v.shared_organisation)
             .replace("{reference}", &v.shared_reference),
-        "notice": notice(req, lang, &["notified", "accepted"]),
+        "notice": notice(req, lang, &["notified", "accepted", "declined"]),
         "notified": local_time(lang, v.notified_at),
         "deadline": local_time(lang, v.ap_deadline),
         "on_time": on_time,
-        "notified_value": typed.unwrap_or_else(|| input_value(Some(v.notified_at))),
+        "notified_value": typed.notified_at.unwrap_or_else(|| input_value(Some(v.notified_at))),
         "notice_action": format!("/staff/incidents/{id}/shared-origin/notified-at"),
         "accept_action": format!("/staff/incidents/{id}/shared-origin/accept"),
+        "decline_action": format!("/staff/incidents/{id}/shared-origin/decline"),
+        "reason_value": typed.reason,
         "offer": offer,
         "errors": list,
         "err": map,
@@ -417,7 +426,10 @@ pub async fn notified_at(
                 &id,
                 Again {
                     errors: errs,
-                    typed: Some(typed),
+                    typed: OriginTyped {
+                        notified_at: Some(typed),
+                        reason: None,
+                    },
                     status: StatusCode::UNPROCESSABLE_ENTITY,
                 },
             )
@@ -433,7 +445,10 @@ pub async fn notified_at(
                 &id,
                 Again {
                     errors: errs,
-                    typed: Some(typed),
+                    typed: OriginTyped {
+                        notified_at: Some(typed),
+                        reason: None,
+                    },
                     status: StatusCode::UNPROCESSABLE_ENTITY,
                 },
             )
@@ -459,7 +474,10 @@ pub async fn notified_at(
                 &id,
                 Again {
                     errors: errs,
-                    typed: Some(typed),
+                    typed: OriginTyped {
+                        notified_at: Some(typed),
+                        reason: None,
+                    },
                     status,
                 },
             )
@@ -510,7 +528,59 @@ pub async fn accept(
                 &id,
                 Again {
                     errors: errs,
-                    typed: None,
+                    typed: OriginTyped::default(),
+                    status,
+                },
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /staff/incidents/{id}/shared-origin/decline` ("niet overnemen", with the reason).
+pub async fn decline(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    f: StaffForm,
+) -> Result<HttpResponse, PageError> {
+    let StaffForm { lang, form, staff } = f;
+    let id = path.into_inner();
+    let Ok(version) = form.get("version").trim().parse::<i64>() else {
+        return Err(super::page::bad_request(lang));
+    };
+    let incident_version = match form.opt("incident_version") {
+        None => None,
+        Some(v) => match v.parse::<i64>() {
+            Ok(v) => Some(v),
+            Err(_) => return Err(super::page::bad_request(lang)),
+        },
+    };
+    let reason = form.get("reason");
+    let input = DeclineInput {
+        version,
+        incident_version,
+        reason: Some(reason.clone()),
+    };
+    let (s, i) = (staff.clone(), id.clone());
+    match state.db(move |c| service::decline(c, &s, &i, &input)).await {
+        Ok(_) => Ok(redirect(&format!(
+            "/staff/incidents/{id}/shared-origin?ok=declined"
+        ))),
+        Err(e) => {
+            let (errs, status) = coded(lang, e, "offer")?;
+            origin_page(
+                &state,
+                &req,
+                lang,
+                &staff,
+                &id,
+                Again {
+                    errors: errs,
+                    typed: OriginTyped {
+                        notified_at: None,
+                        reason: Some(reason),
+                    },
                     status,
                 },
             )
