@@ -173,13 +173,23 @@ fn taken(v: &Value, from: &str) -> Value {
     }
 }
 
+/// Facts that are each controller's own and never taken over from the shared incident: how the
+/// controller learned of the breach is that its processor told it (Art. 33(2) AVG), which the
+/// split writes as the incident's own "how discovered"; how the shared team found it is the
+/// shared incident's story, not the controller's answer to the AP.
+pub const OWN_TO_EACH: &[&str] = &["how_discovered"];
+
 /// The facts a controller's incident starts with: the shared incident's, every known one marked
 /// as derived from `from` (see [`source`]) until a person confirms or changes it.
 pub fn inherit(shared: &Facts, from: &str) -> Facts {
     let m = as_object(shared)
         .into_iter()
         .map(|(k, v)| {
-            let t = taken(&v, from);
+            let t = if OWN_TO_EACH.contains(&k.as_str()) {
+                serde_json::json!({"provenance": "missing"})
+            } else {
+                taken(&v, from)
+            };
             (k, t)
         })
         .collect();
@@ -192,6 +202,7 @@ pub fn changed_fields(old: &Facts, new: &Facts) -> Vec<String> {
     let (a, b) = (as_object(old), as_object(new));
     let mut out: Vec<String> = b
         .iter()
+        .filter(|(k, _)| !OWN_TO_EACH.contains(&k.as_str()))
         .filter(|(k, v)| {
             let before = a.get(*k).unwrap_or(&Value::Null);
             before.get("value") != v.get("value")
@@ -425,6 +436,10 @@ mod tests {
             let (a, b) = (as_object(&f), as_object(&g));
             for (k, v) in &a {
                 let w = &b[k];
+                if OWN_TO_EACH.contains(&k.as_str()) {
+                    prop_assert_eq!(w["provenance"].as_str(), Some("missing"));
+                    continue;
+                }
                 match v.get("provenance").and_then(Value::as_str) {
                     Some("entered") | Some("derived") => {
                         prop_assert_eq!(w.get("value"), v.get("value"));
@@ -435,6 +450,25 @@ mod tests {
                 }
             }
             prop_assert!(changed_fields(&f, &g).is_empty());
+        }
+
+        /// How the shared team found the breach is never taken over nor offered, whatever it
+        /// says: each controller's own answer (or none) stays.
+        #[test]
+        fn how_it_was_discovered_stays_each_controllers_own(
+            mine in facts(), old in facts(), new in facts(),
+            a in proptest::option::of("[a-z ]{1,20}"), b in proptest::option::of("[a-z ]{1,20}"),
+            c in proptest::option::of("[a-z ]{1,20}"),
+        ) {
+            let with = |f: &Facts, t: &Option<String>| Facts {
+                how_discovered: t.clone().map(Fact::entered).unwrap_or_default(),
+                ..f.clone()
+            };
+            let (mine, old, new) = (with(&mine, &a), with(&old, &b), with(&new, &c));
+            let from = source("GD-2026-0001");
+            prop_assert!(!changed_fields(&old, &new).iter().any(|k| k == "how_discovered"));
+            prop_assert_eq!(&take_change(&mine, &old, &new, &from).how_discovered, &mine.how_discovered);
+            prop_assert!(matches!(inherit(&new, &from).how_discovered, Fact::Missing));
         }
 
         /// Taking a change over replaces exactly the fields the shared incident changed and keeps

@@ -202,6 +202,12 @@ describe('a processor reports in', () => {
     assert.match(parts, /Gemeente Oost/);
     assert.match(parts, /Gemeente West/);
     await look(t, '32-shared-parts');
+    // The team corrects the description afterwards: the change is offered to each part.
+    await t.goto(`${server.base}${shared}`);
+    await t.fill('section[aria-labelledby="f-facts"] #f-description',
+      'Adresbestanden van week 49 zijn door elkaar gehaald in de printstraat.');
+    await go(t, () => t.click('form[action$="/facts"] button[type=submit]'));
+    assert.match(t.url(), /\?ok=saved/);
     await tCtx.close();
 
     // Oost's handler sees its own part, with when the team told it; not the shared incident.
@@ -212,7 +218,17 @@ describe('a processor reports in', () => {
     assert.ok(part, 'the part is in oost\'s list');
     await h.goto(`${server.base}${part.split('#')[0]}/shared-origin`);
     assert.match(await h.locator('main').innerText(), /Drukkerij Noord/);
+    assert.match(await h.locator('main').innerText(), /week 49/, 'the change is offered');
+    await h.locator('summary', { hasText: 'Klopt de wijziging niet' }).click();
     await look(h, '33-shared-origin');
+    // Declining asks why; without a reason the form comes back with the message at the field.
+    await go(h, () => h.click('form[action$="/shared-origin/decline"] button[type=submit]'));
+    assert.match(await h.locator('#f-reason-error').innerText(), /Schrijf op waarom/);
+    await look(h, '34-shared-origin-decline-error');
+    await h.fill('#f-reason', 'Bij ons gaat het alleen om de brieven van week 48.');
+    await go(h, () => h.click('form[action$="/shared-origin/decline"] button[type=submit]'));
+    assert.match(await h.locator('main').innerText(), /U heeft de wijziging niet overgenomen/);
+    assert.match(await h.locator('main').innerText(), /Er zijn geen nieuwe wijzigingen/);
     const r = await h.goto(`${server.base}${shared}`);
     assert.equal(r.status(), 404, 'the shared incident is not oost\'s');
     await hCtx.close();
