@@ -57,20 +57,42 @@ impl Escalator<'_> {
     pub fn run(&self, conn: &mut DbConn, now: DateTime<Utc>) -> anyhow::Result<usize> {
         let horizon = self.hours.iter().copied().max().unwrap_or(0);
         let mut queued = 0;
-        for inc in store::clock_candidates(conn, now, horizon)? {
-            match self.escalate(conn, &inc, now) {
-                Ok(n) => queued += n,
-                Err(e) => {
-                    tracing::error!(incident = %inc.id, error = %e, "clock escalation failed")
+        // Page by page to the end: however many are overdue, each one is looked at.
+        let mut after = None;
+        loop {
+            let page = store::clock_candidates(conn, now, horizon, after.take())?;
+            for inc in &page {
+                match self.escalate(conn, inc, now) {
+                    Ok(n) => queued += n,
+                    Err(e) => {
+                        tracing::error!(incident = %inc.id, error = %e, "clock escalation failed")
+                    }
                 }
             }
+            if (page.len() as i64) < store::CANDIDATES_PAGE {
+                break;
+            }
+            after = page.last().map(|i| (i.ap_deadline, i.id.clone()));
         }
-        for inc in store::follow_up_candidates(conn, now, horizon)? {
-            match self.escalate_follow_up(conn, &inc, now) {
-                Ok(n) => queued += n,
-                Err(e) => {
-                    tracing::error!(incident = %inc.id, error = %e, "follow-up escalation failed")
+        let mut after = None;
+        loop {
+            let page = store::follow_up_candidates(conn, now, horizon, after.take())?;
+            for inc in &page {
+                match self.escalate_follow_up(conn, inc, now) {
+                    Ok(n) => queued += n,
+                    Err(e) => {
+                        tracing::error!(incident = %inc.id, error = %e, "follow-up escalation failed")
+                    }
                 }
+            }
+            if (page.len() as i64) < store::CANDIDATES_PAGE {
+                break;
+            }
+            after = page
+                .last()
+                .and_then(|i| i.supplement_due_at.map(|d| (d, i.id.clone())));
+            if after.is_none() {
+                break;
             }
         }
         Ok(queued)

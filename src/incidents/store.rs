@@ -448,18 +448,37 @@ pub fn list(conn: &mut DbConn, f: &ListFilter) -> QueryResult<Vec<IncidentRow>> 
     page(conn, f).map(|(rows, _)| rows)
 }
 
-/// Incidents whose clock runs and whose deadline is within `hours` of `now` (or past).
+/// How many candidates the escalation reads at a time; it reads on after the last one until none
+/// are left, so no incident is skipped however many are overdue.
+pub const CANDIDATES_PAGE: i64 = 500;
+
+/// Before the first page: earlier than any deadline (one statement for every page, so it stays
+/// prepared).
+fn before_all() -> (NaiveDateTime, String) {
+    (chrono::DateTime::UNIX_EPOCH.naive_utc(), String::new())
+}
+
+/// A page of the incidents whose clock runs and whose deadline is within `hours` of `now` (or
+/// past), in the order of their deadline (then id), after `after` (the last one of the page
+/// before).
 pub fn clock_candidates(
     conn: &mut DbConn,
     now: DateTime<Utc>,
     hours: i64,
+    after: Option<(NaiveDateTime, String)>,
 ) -> QueryResult<Vec<IncidentRow>> {
+    let (d, id) = after.unwrap_or_else(before_all);
     incidents::table
         .filter(incidents::state.eq_any(RUNNING))
         .filter(incidents::ap_deadline.le(to_db(now + chrono::Duration::hours(hours))))
         .filter(not_imported())
-        .order(incidents::ap_deadline.asc())
-        .limit(1000)
+        .filter(
+            incidents::ap_deadline
+                .gt(d)
+                .or(incidents::ap_deadline.eq(d).and(incidents::id.gt(id))),
+        )
+        .order((incidents::ap_deadline.asc(), incidents::id.asc()))
+        .limit(CANDIDATES_PAGE)
         .load_on(conn)
 }
 
@@ -478,19 +497,27 @@ type IncidentImportsOfIncident = diesel::dsl::Filter<
 
 /// Incidents with an open follow-up (a provisional notification waiting for its supplement) due
 /// within `hours` of `now` (or past), whose notification was not withdrawn.
+/// A page as [`clock_candidates`] gives it, ordered by `supplement_due_at` (then id).
 pub fn follow_up_candidates(
     conn: &mut DbConn,
     now: DateTime<Utc>,
     hours: i64,
+    after: Option<(NaiveDateTime, String)>,
 ) -> QueryResult<Vec<IncidentRow>> {
+    let (d, id) = after.unwrap_or_else(before_all);
     incidents::table
         .filter(incidents::supplement_due_at.le(to_db(now + chrono::Duration::hours(hours))))
         .filter(incidents::supplement_closed_at.is_null())
         .filter(incidents::notification_withdrawn_at.is_null())
         .filter(incidents::state.ne_all([State::Closed, State::NotABreach]))
         .filter(not_imported())
-        .order(incidents::supplement_due_at.asc())
-        .limit(1000)
+        .filter(
+            incidents::supplement_due_at
+                .gt(d)
+                .or(incidents::supplement_due_at.eq(d).and(incidents::id.gt(id))),
+        )
+        .order((incidents::supplement_due_at.asc(), incidents::id.asc()))
+        .limit(CANDIDATES_PAGE)
         .load_on(conn)
 }
 

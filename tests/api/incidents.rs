@@ -754,3 +754,67 @@ async fn overdue_incident_gets_one_overdue_mail_not_three(app: TestApp) {
             && m.subject.contains(inc["reference"].as_str().unwrap())));
 }
 both!(overdue_incident_gets_one_overdue_mail_not_three);
+
+/// The clock's escalation reads its candidates page by page to the end: with more overdue open
+/// incidents than a page holds, the one whose deadline comes last is still looked at (before, a
+/// list cut at 1,000 left it out for good).
+async fn clock_candidates_are_read_to_the_end(app: TestApp) {
+    use meldpunt::incidents::model::Facts;
+    use meldpunt::incidents::store;
+    let org = app.create_org("oost");
+    let mut c = app.conn();
+    let now = Utc::now();
+    let n = store::CANDIDATES_PAGE as usize * 2 + 1;
+    let mut ids = vec![];
+    for i in 0..n {
+        // Overdue by 100 hours down to 100 - n minutes: distinct deadlines, and two on the same
+        // deadline to page through ties by id.
+        let aware = now - Duration::hours(172) + Duration::minutes((i / 2) as i64);
+        let facts = Facts {
+            title: format!("incident {i}"),
+            description: String::new(),
+            breach_started_at: None,
+            breach_ended_at: None,
+            discovered_at: None,
+            became_aware_at: aware,
+            awareness_established_by: None,
+            awareness_how: None,
+            processor_name: None,
+            processor_aware_at: None,
+            processor_notice_at: None,
+            processor_contract_hours: None,
+            late_awareness_reason: None,
+        };
+        let row = store::IncidentRow::new(
+            meldpunt::db::new_id(),
+            org.clone(),
+            format!("DL-2026-{i:05}"),
+            &facts,
+            "test".into(),
+            now,
+        );
+        ids.push(row.id.clone());
+        store::insert(&mut c, &row).unwrap();
+    }
+    let mut seen: Vec<String> = vec![];
+    let mut after = None;
+    loop {
+        let page = store::clock_candidates(&mut c, now, 24, after.take()).unwrap();
+        assert!(page.len() as i64 <= store::CANDIDATES_PAGE);
+        for w in page.windows(2) {
+            assert!((&w[0].ap_deadline, &w[0].id) < (&w[1].ap_deadline, &w[1].id));
+        }
+        seen.extend(page.iter().map(|i| i.id.clone()));
+        if (page.len() as i64) < store::CANDIDATES_PAGE {
+            break;
+        }
+        after = page.last().map(|i| (i.ap_deadline, i.id.clone()));
+    }
+    let mut all = seen.clone();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), seen.len(), "none twice");
+    ids.sort();
+    assert_eq!(all, ids, "every one, the last deadline too");
+}
+both!(clock_candidates_are_read_to_the_end);
