@@ -1434,5 +1434,27 @@ async fn a_shared_change_can_be_declined_with_a_reason(app: TestApp) {
         "{html}"
     );
     assert!(html.contains("Er zijn geen nieuwe wijzigingen."));
+
+    // The page route for nobody else: another organisation's handler gets 404 (its own CSRF
+    // token, so it is the authorisation that refuses), and without a session the login page.
+    let other = Browser::sign_in(&app, "behandelaar@elders.example.nl").await;
+    let csrf = crate::staff_pages::csrf_of(&other.page("/staff/incidents").await);
+    let (s, _, _) = other
+        .post(
+            &format!("{page}/decline"),
+            &[("csrf", &csrf), ("version", "2"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, loc, _) = Browser::new(&app)
+        .post(
+            &format!("{page}/decline"),
+            &[("version", "2"), ("reason", "x")],
+        )
+        .await;
+    assert!(
+        (s == 303 && loc.contains("/staff/login")) || s == 401 || s == 403,
+        "{s} {loc}"
+    );
 }
 both!(a_shared_change_can_be_declined_with_a_reason);
