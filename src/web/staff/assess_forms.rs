@@ -223,9 +223,9 @@ pub async fn activities(
     let r = state
         .db(move |c| {
             if derive_only {
-                rservice::derive_facts(c, &s, &i)
+                Ok(rservice::derive_facts(c, &s, &i)?)
             } else {
-                rservice::link_activities(c, &s, &i, &ids)
+                Ok(rservice::link_activities(c, &s, &i, &ids)?)
             }
         })
         .await;

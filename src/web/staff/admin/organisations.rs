@@ -474,7 +474,7 @@ pub async fn retention_update(
         state
             .db(move |c| {
                 let org = admin_org(c, &s, &sl)?;
-                crate::register::service::set_policy(c, &s, &org.id, policy).map(|_| ())
+                Ok(crate::register::service::set_policy(c, &s, &org.id, policy).map(|_| ())?)
             })
             .await
     } else {
