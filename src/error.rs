@@ -490,6 +490,18 @@ impl From<FieldProblem> for FieldError {
     }
 }
 
+/// A field error as a field problem; one without Dutch words keeps none (the empty text), so
+/// it goes back to the pages as it came (see `From<FieldProblem> for FieldError`).
+impl From<FieldError> for FieldProblem {
+    fn from(e: FieldError) -> Self {
+        FieldProblem {
+            field: e.field,
+            message: e.message,
+            message_nl: e.message_nl.unwrap_or_default(),
+        }
+    }
+}
+
 /// An answer of code that still speaks HTTP (the incidents' services), inside a service that
 /// answers in domain terms. Lossless for what such code answers (not found, refusals, conflicts,
 /// refused input, faults); an HTTP-only answer it never gives there (a bad request, a missing
@@ -506,15 +518,9 @@ impl From<ApiError> for DomainError {
                 args: vec![],
             }),
             ApiError::Conflict(d) => DomainError::Conflict(d),
-            ApiError::Validation(errs) => DomainError::Invalid(
-                errs.into_iter()
-                    .map(|e| FieldProblem {
-                        field: e.field,
-                        message: e.message,
-                        message_nl: e.message_nl.unwrap_or_default(),
-                    })
-                    .collect(),
-            ),
+            ApiError::Validation(errs) => {
+                DomainError::Invalid(errs.into_iter().map(FieldProblem::from).collect())
+            }
             ApiError::Unavailable(cause) => DomainError::Unavailable(cause),
             ApiError::Internal(cause) => DomainError::Internal(cause),
             other => DomainError::Internal(format!("unexpected answer: {other}")),
