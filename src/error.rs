@@ -321,13 +321,13 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 /// A JSON value stored as text, read back; a stored value that no longer parses is an internal
 /// error naming what it was.
-pub fn parse_stored<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> ApiResult<T> {
-    serde_json::from_str(s).map_err(|e| ApiError::Internal(format!("stored {what}: {e}")))
+pub fn parse_stored<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> DomainResult<T> {
+    serde_json::from_str(s).map_err(|e| DomainError::Internal(format!("stored {what}: {e}")))
 }
 
 /// A value as JSON text for storing.
-pub fn to_json<T: Serialize>(v: &T) -> ApiResult<String> {
-    serde_json::to_string(v).map_err(|e| ApiError::Internal(format!("serialise: {e}")))
+pub fn to_json<T: Serialize>(v: &T) -> DomainResult<String> {
+    serde_json::to_string(v).map_err(|e| DomainError::Internal(format!("serialise: {e}")))
 }
 
 /// Cut a message to at most `max` characters.
@@ -353,11 +353,7 @@ pub struct FieldProblem {
 /// Refused input from a domain rule as the API's 422, each field with its Dutch message too.
 impl From<Vec<FieldProblem>> for ApiError {
     fn from(ps: Vec<FieldProblem>) -> Self {
-        ApiError::Validation(
-            ps.into_iter()
-                .map(|p| FieldError::bilingual(p.field, p.message, p.message_nl))
-                .collect(),
-        )
+        ApiError::Validation(ps.into_iter().map(FieldError::from).collect())
     }
 }
 
@@ -420,6 +416,19 @@ impl DomainError {
         })
     }
 
+    /// As [`DomainError::refused`], with values for the words.
+    pub fn refused_with(
+        code: &'static str,
+        detail: impl Into<String>,
+        args: Vec<(&'static str, String)>,
+    ) -> DomainError {
+        DomainError::Refused(Refusal {
+            code,
+            detail: detail.into(),
+            args,
+        })
+    }
+
     /// One refused field, in English and Dutch.
     pub fn field(field: &str, message: &str, message_nl: &str) -> DomainError {
         DomainError::Invalid(vec![FieldProblem::new(field, message, message_nl)])
@@ -469,9 +478,53 @@ impl From<anyhow::Error> for DomainError {
     }
 }
 
+/// A field problem without Dutch words (one that came from an [`ApiError`], see
+/// `From<ApiError> for DomainError`) goes back without them: the pages then word it by its English.
 impl From<FieldProblem> for FieldError {
     fn from(p: FieldProblem) -> Self {
-        FieldError::bilingual(p.field, p.message, p.message_nl)
+        if p.message_nl.is_empty() {
+            FieldError::new(p.field, p.message)
+        } else {
+            FieldError::bilingual(p.field, p.message, p.message_nl)
+        }
+    }
+}
+
+/// A field error as a field problem; one without Dutch words keeps none (the empty text), so
+/// it goes back to the pages as it came (see `From<FieldProblem> for FieldError`).
+impl From<FieldError> for FieldProblem {
+    fn from(e: FieldError) -> Self {
+        FieldProblem {
+            field: e.field,
+            message: e.message,
+            message_nl: e.message_nl.unwrap_or_default(),
+        }
+    }
+}
+
+/// An answer of code that still speaks HTTP (the incidents' services), inside a service that
+/// answers in domain terms. Lossless for what such code answers (not found, refusals, conflicts,
+/// refused input, faults); an HTTP-only answer it never gives there (a bad request, a missing
+/// login, a limit) is a fault, its cause logged.
+impl From<ApiError> for DomainError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::NotFound => DomainError::NotFound,
+            ApiError::Refused(r) => DomainError::Refused(r),
+            ApiError::Denied(r) => DomainError::Denied(r),
+            ApiError::Forbidden(detail) => DomainError::Denied(Refusal {
+                code: "forbidden",
+                detail,
+                args: vec![],
+            }),
+            ApiError::Conflict(d) => DomainError::Conflict(d),
+            ApiError::Validation(errs) => {
+                DomainError::Invalid(errs.into_iter().map(FieldProblem::from).collect())
+            }
+            ApiError::Unavailable(cause) => DomainError::Unavailable(cause),
+            ApiError::Internal(cause) => DomainError::Internal(cause),
+            other => DomainError::Internal(format!("unexpected answer: {other}")),
+        }
     }
 }
 

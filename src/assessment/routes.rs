@@ -24,7 +24,7 @@ pub async fn put_facts(
     let id = path.into_inner();
     let facts = body.into_inner()?;
     let v = state
-        .db(move |c| record_facts(c, &staff, &id, facts))
+        .service(move |c| record_facts(c, &staff, &id, facts))
         .await?;
     tracing::info!(facts_version = v.facts_version, outcome = %v.proposal.outcome.as_str(), "facts recorded");
     Ok(HttpResponse::Ok().json(v))
@@ -39,7 +39,9 @@ pub async fn show(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let v = state.db(move |c| load_assessment(c, &staff, &id)).await?;
+    let v = state
+        .service(move |c| load_assessment(c, &staff, &id))
+        .await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
@@ -56,7 +58,7 @@ pub async fn decide(
     let id = path.into_inner();
     let input = body.into_inner()?;
     let v = state
-        .db(move |c| record_decision(c, &staff, &id, input))
+        .service(move |c| record_decision(c, &staff, &id, input))
         .await?;
     Ok(HttpResponse::Created().json(v))
 }

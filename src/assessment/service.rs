@@ -14,14 +14,14 @@ use super::FieldProblem;
 use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
-use crate::error::{parse_stored, to_json, ApiError, ApiResult, FieldError};
+use crate::error::{parse_stored, to_json, DomainError, DomainResult};
 use crate::incidents::access::visible;
 
 const MAX_REASON_CHARS: usize = 10_000;
 
 /// The domain's problems as the API's error; the API calls the reason for a difference
 /// `reason_for_difference`.
-fn problems(mut ps: Vec<FieldProblem>) -> ApiError {
+fn problems(mut ps: Vec<FieldProblem>) -> DomainError {
     for p in ps.iter_mut().filter(|p| p.field == "difference_reason") {
         p.field = "reason_for_difference".into();
     }
@@ -101,8 +101,8 @@ pub fn record_facts(
     staff: &Staff,
     id: &str,
     facts: Facts,
-) -> ApiResult<AssessmentResult> {
-    write_tx(c, |c| -> ApiResult<AssessmentResult> {
+) -> DomainResult<AssessmentResult> {
+    write_tx(c, |c| -> DomainResult<AssessmentResult> {
         let inc = visible(c, staff, id, true)?;
         record_facts_in(c, staff, &inc, facts)
     })
@@ -119,8 +119,8 @@ pub fn record_all_facts(
     patch: &crate::incidents::model::IncidentPatch,
     facts: Option<Facts>,
     max_description: usize,
-) -> ApiResult<()> {
-    write_tx(c, |c| -> ApiResult<()> {
+) -> DomainResult<()> {
+    write_tx(c, |c| -> DomainResult<()> {
         crate::incidents::service::update_in(c, staff, id, patch, max_description)?;
         if let Some(f) = facts {
             let inc = visible(c, staff, id, true)?;
@@ -137,7 +137,7 @@ pub fn record_facts_in(
     staff: &Staff,
     inc: &crate::incidents::store::IncidentRow,
     facts: Facts,
-) -> ApiResult<AssessmentResult> {
+) -> DomainResult<AssessmentResult> {
     let id = inc.id.as_str();
     {
         // Facts that contradict each other never reach a proposal.
@@ -184,7 +184,7 @@ pub fn record_facts_in(
                 before,
                 after: Some(
                     serde_json::to_value(&facts)
-                        .map_err(|e| ApiError::Internal(format!("serialise facts: {e}")))?,
+                        .map_err(|e| DomainError::Internal(format!("serialise facts: {e}")))?,
                 ),
             }],
             t,
@@ -199,7 +199,7 @@ pub fn record_facts_in(
     }
 }
 
-pub fn load_assessment(c: &mut DbConn, staff: &Staff, id: &str) -> ApiResult<AssessmentView> {
+pub fn load_assessment(c: &mut DbConn, staff: &Staff, id: &str) -> DomainResult<AssessmentView> {
     visible(c, staff, id, false)?;
     let facts = match store::latest_facts(c, id)? {
         Some(f) => Some((f.version, parse_stored::<Facts>("facts", &f.facts_json)?)),
@@ -264,18 +264,20 @@ pub fn record_decision(
     staff: &Staff,
     id: &str,
     input: DecisionInput,
-) -> ApiResult<DecisionView> {
+) -> DomainResult<DecisionView> {
     let reasons = clean(input.reasons);
     let diff = clean(input.reason_for_difference);
     let mut errs = vec![];
     match &reasons {
-        None => errs.push(FieldError::new(
+        None => errs.push(FieldProblem::new(
             "reasons",
             "give the reasons for the decision",
+            "Geef de redenen voor het besluit",
         )),
-        Some(r) if r.chars().count() > MAX_REASON_CHARS => errs.push(FieldError::new(
+        Some(r) if r.chars().count() > MAX_REASON_CHARS => errs.push(FieldProblem::new(
             "reasons",
             format!("at most {MAX_REASON_CHARS} characters"),
+            "Dit is te lang",
         )),
         _ => {}
     }
@@ -284,20 +286,21 @@ pub fn record_decision(
         .map(|d| d.chars().count() > MAX_REASON_CHARS)
         .unwrap_or(false)
     {
-        errs.push(FieldError::new(
+        errs.push(FieldProblem::new(
             "reason_for_difference",
             format!("at most {MAX_REASON_CHARS} characters"),
+            "Dit is te lang",
         ));
     }
-    write_tx(c, |c| -> ApiResult<DecisionView> {
+    write_tx(c, |c| -> DomainResult<DecisionView> {
         let inc = visible(c, staff, id, true)?;
         let Some(assessment) = store::latest_assessment(c, id)? else {
-            return Err(ApiError::Conflict(
+            return Err(DomainError::Conflict(
                 "no facts recorded yet: record the facts before deciding".into(),
             ));
         };
         let facts_row = store::latest_facts(c, id)?
-            .ok_or_else(|| ApiError::Internal("assessment without facts".into()))?;
+            .ok_or_else(|| DomainError::Internal("assessment without facts".into()))?;
         let facts: Facts = parse_stored("facts", &facts_row.facts_json)?;
         let proposal: Proposal = parse_stored("proposal", &assessment.proposal_json)?;
         let chosen = Choice {
@@ -305,12 +308,12 @@ pub fn record_decision(
             exception: input.exception,
         };
         if let Err(ps) = decision::check_choice(&facts, &proposal, &chosen, diff.as_deref()) {
-            if let ApiError::Validation(more) = problems(ps) {
+            if let DomainError::Invalid(more) = problems(ps) {
                 errs.extend(more);
             }
         }
         if !errs.is_empty() {
-            return Err(ApiError::Validation(errs));
+            return Err(DomainError::Invalid(errs));
         }
         let t = now();
         let row = DecisionRow {

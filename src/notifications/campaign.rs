@@ -17,7 +17,7 @@ use super::store::{self, CampaignRow, MessageRow, RecipientRow};
 use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{DomainError, DomainResult, FieldProblem};
 use crate::incidents::access::visible;
 use crate::outbox::{self, NewMessage};
 
@@ -36,19 +36,15 @@ pub struct ImportReport {
 }
 
 /// An import refused: the file's problem, or every bad row with its line number.
-pub fn import_error(e: ImportError) -> ApiError {
+pub fn import_error(e: ImportError) -> DomainError {
     match e {
-        ImportError::File(m) => {
-            ApiError::Validation(vec![FieldError::bilingual("csv", m.en, m.nl)])
-        }
-        ImportError::Rows(rows) => ApiError::Validation(
+        ImportError::File(m) => DomainError::Invalid(vec![FieldProblem::new("csv", m.en, m.nl)]),
+        ImportError::Rows(rows) => DomainError::Invalid(
             rows.into_iter()
-                .map(|b: BadRow| {
-                    FieldError::bilingual(
-                        format!("line {}: {}", b.line, b.field),
-                        b.message,
-                        b.message_nl,
-                    )
+                .map(|b: BadRow| FieldProblem {
+                    field: format!("line {}: {}", b.line, b.field),
+                    message: b.message,
+                    message_nl: b.message_nl,
                 })
                 .collect(),
         ),
@@ -63,11 +59,11 @@ pub fn import(
     incident_id: &str,
     bytes: &[u8],
     mut progress: impl FnMut(usize, usize),
-) -> ApiResult<ImportReport> {
+) -> DomainResult<ImportReport> {
     // Another organisation's incident does not exist, whatever the file holds.
     visible(c, staff, incident_id, false)?;
     let parsed = recipients::parse(bytes).map_err(import_error)?;
-    write_tx(c, |c| -> ApiResult<ImportReport> {
+    write_tx(c, |c| -> DomainResult<ImportReport> {
         let inc = visible(c, staff, incident_id, true)?;
         let existing_cols = service::extra_columns(c, &inc.id)?;
         let existing: HashSet<String> = store::recipient_keys(c, &inc.id)?.into_iter().collect();
@@ -78,14 +74,17 @@ pub fn import(
                 s
             }
         {
-            return Err(ApiError::field(
+            return Err(DomainError::field(
                 "csv",
                 &format!(
                     "the recipients already imported have the extra columns [{}]; this file has [{}]",
                     existing_cols.join(", "),
                     parsed.extra_columns.join(", ")
-                ),
-            ));
+                ), &format!(
+                    "de al ingelezen ontvangers hebben de extra kolommen [{}]; dit bestand heeft [{}]",
+                    existing_cols.join(", "),
+                    parsed.extra_columns.join(", ")
+                )));
         }
         let t = to_db(now());
         let mut already = vec![];
@@ -110,7 +109,7 @@ pub fn import(
                 postal_address: r.postal_address.clone(),
                 language: r.language.clone(),
                 extra_json: serde_json::to_string(&extra)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                    .map_err(|e| DomainError::Internal(e.to_string()))?,
                 dedupe_key: r.key.clone(),
                 created_at: t,
             });
@@ -168,7 +167,7 @@ pub fn list_recipients(
     incident_id: &str,
     offset: i64,
     limit: i64,
-) -> ApiResult<(i64, Vec<RecipientView>)> {
+) -> DomainResult<(i64, Vec<RecipientView>)> {
     let inc = visible(c, staff, incident_id, false)?;
     let total = store::recipient_count(c, &inc.id)?;
     let page = store::recipients_page(c, &inc.id, offset, limit)?
@@ -176,7 +175,7 @@ pub fn list_recipients(
         .map(|r| {
             Ok(RecipientView {
                 extra: serde_json::from_str(&r.extra_json)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                    .map_err(|e| DomainError::Internal(e.to_string()))?,
                 id: r.id,
                 line: r.line_no,
                 name: r.name,
@@ -185,7 +184,7 @@ pub fn list_recipients(
                 language: r.language,
             })
         })
-        .collect::<ApiResult<Vec<_>>>()?;
+        .collect::<DomainResult<Vec<_>>>()?;
     Ok((total, page))
 }
 
@@ -242,28 +241,38 @@ pub fn start(
     input: NewCampaign,
     mail_domain: &str,
     mut progress: impl FnMut(usize, usize),
-) -> ApiResult<Started> {
+) -> DomainResult<Started> {
     if let Some(p) = input.per_minute {
         if !(1..=1_000_000).contains(&p) {
-            return Err(ApiError::field("per_minute", "between 1 and 1000000"));
+            return Err(DomainError::field(
+                "per_minute",
+                "between 1 and 1000000",
+                "Vul een aantal tussen 1 en 1.000.000 in",
+            ));
         }
     }
     service::settle(c, ctx, staff, incident_id, &input.draft_id, None)?;
-    write_tx(c, |c| -> ApiResult<Started> {
+    write_tx(c, |c| -> DomainResult<Started> {
         let inc = visible(c, staff, incident_id, true)?;
-        let mut d = store::draft(c, &inc.id, &input.draft_id)?
-            .ok_or_else(|| ApiError::field("draft_id", "no such draft for this incident"))?;
+        let mut d = store::draft(c, &inc.id, &input.draft_id)?.ok_or_else(|| {
+            DomainError::field(
+                "draft_id",
+                "no such draft for this incident",
+                "Dit concept hoort niet bij dit incident",
+            )
+        })?;
         if !d.kind.is_letters() {
-            return Err(ApiError::field(
+            return Err(DomainError::field(
                 "draft_id",
                 "a campaign sends a communication draft (letter and e-mail)",
+                "Een campagne verstuurt een communicatieconcept (brief en e-mail)",
             ));
         }
         let t = now();
         let rendered = service::require_valid_approval(c, ctx, staff.actor(), &inc, &mut d, t)?;
         let recipients = store::recipients(c, &inc.id)?;
         if recipients.is_empty() {
-            return Err(ApiError::refused(
+            return Err(DomainError::refused(
                 "no_recipients",
                 "no recipients imported for this incident",
             ));
@@ -275,7 +284,7 @@ pub fn start(
         let (todo, done): (Vec<&RecipientRow>, Vec<&RecipientRow>) =
             recipients.iter().partition(|r| !reached.contains(&r.id));
         if !done.is_empty() && !input.only_new {
-            return Err(ApiError::refused_with(
+            return Err(DomainError::refused_with(
                 "already_reached_n",
                 format!(
                     "{} of the {} recipients were already in an earlier campaign for this incident: nobody gets the message twice (send with only_new to reach the others)",
@@ -289,18 +298,18 @@ pub fn start(
             ));
         }
         if todo.is_empty() {
-            return Err(ApiError::refused(
+            return Err(DomainError::refused(
                 "all_reached",
                 "every recipient was already reached by an earlier campaign",
             ));
         }
-        let input_d: super::ap::DraftInput =
-            serde_json::from_str(&d.input_json).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let input_d: super::ap::DraftInput = serde_json::from_str(&d.input_json)
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
         let (slug, org, _) = org_part(c, &inc.organisation_id)?;
         let facts = match crate::assessment::store::latest_facts(c, &inc.id)? {
             Some(r) => Some(
                 serde_json::from_str::<crate::assessment::facts::Facts>(&r.facts_json)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                    .map_err(|e| DomainError::Internal(e.to_string()))?,
             ),
             None => None,
         };
@@ -315,7 +324,7 @@ pub fn start(
                 .dated(lang, day);
             salutations.push(common.salutation.clone());
             let v = serde_json::to_value(common)
-                .map_err(|e| ApiError::Internal(format!("letter context: {e}")))?;
+                .map_err(|e| DomainError::Internal(format!("letter context: {e}")))?;
             contexts.push(handlebars::Context::from(v));
         }
         const NAMES: [[&str; 3]; 2] = [
@@ -331,9 +340,10 @@ pub fn start(
                     templates
                         .render_ctx(NAMES[li][0], &contexts[li])
                         .map_err(|e| {
-                            ApiError::Validation(vec![FieldError::new(
+                            DomainError::Invalid(vec![FieldProblem::new(
                                 "template",
                                 format!("{}: {}", e.template, e.message),
+                                format!("Het sjabloon {} klopt niet: {}", e.template, e.message),
                             )])
                         })?
                         .trim()
@@ -429,7 +439,10 @@ pub fn start(
             }
             let ids = outbox::store::enqueue_batch(c, &msgs, mail_domain, t).map_err(|e| {
                 if crate::db::is_unique_violation(&e) {
-                    ApiError::refused("queued", "a recipient is already queued for this incident")
+                    DomainError::refused(
+                        "queued",
+                        "a recipient is already queued for this incident",
+                    )
                 } else {
                     e.into()
                 }
@@ -467,9 +480,9 @@ pub fn start(
 }
 
 /// A recipient as the templates see them, straight to JSON (as `RecipientCtx` serialises).
-fn recipient_value(r: &RecipientRow, default_salutation: &str) -> ApiResult<serde_json::Value> {
+fn recipient_value(r: &RecipientRow, default_salutation: &str) -> DomainResult<serde_json::Value> {
     let extra: serde_json::Value = serde_json::from_str(&r.extra_json)
-        .map_err(|e| ApiError::Internal(format!("stored recipient extra: {e}")))?;
+        .map_err(|e| DomainError::Internal(format!("stored recipient extra: {e}")))?;
     let map: BTreeMap<String, String> = serde_json::from_value(extra.clone()).unwrap_or_default();
     Ok(serde_json::json!({
         "name": r.name,
@@ -482,24 +495,33 @@ fn recipient_value(r: &RecipientRow, default_salutation: &str) -> ApiResult<serd
     }))
 }
 
-fn recipient_error(r: &RecipientRow, e: super::render::TemplateError) -> ApiError {
-    ApiError::Validation(vec![FieldError::new(
+fn recipient_error(r: &RecipientRow, e: super::render::TemplateError) -> DomainError {
+    DomainError::Invalid(vec![FieldProblem::new(
         "template",
         format!(
             "{} (recipient on line {}): {}",
+            e.template, r.line_no, e.message
+        ),
+        format!(
+            "Het sjabloon {} klopt niet (ontvanger op regel {}): {}",
             e.template, r.line_no, e.message
         ),
     )])
 }
 
 /// Counts, rate and time left.
-pub fn progress(c: &mut DbConn, staff: &Staff, incident_id: &str, id: &str) -> ApiResult<Progress> {
+pub fn progress(
+    c: &mut DbConn,
+    staff: &Staff,
+    incident_id: &str,
+    id: &str,
+) -> DomainResult<Progress> {
     let inc = visible(c, staff, incident_id, false)?;
-    let camp = store::campaign(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+    let camp = store::campaign(c, &inc.id, id)?.ok_or(DomainError::NotFound)?;
     progress_of(c, &camp)
 }
 
-pub fn progress_of(c: &mut DbConn, camp: &CampaignRow) -> ApiResult<Progress> {
+pub fn progress_of(c: &mut DbConn, camp: &CampaignRow) -> DomainResult<Progress> {
     let counts: BTreeMap<String, i64> = store::email_counts(c, &camp.id)?.into_iter().collect();
     let letters: BTreeMap<String, i64> = store::letter_counts(c, &camp.id)?.into_iter().collect();
     let get = |m: &BTreeMap<String, i64>, k: &str| m.get(k).copied().unwrap_or(0);
@@ -548,15 +570,19 @@ pub fn control(
     id: &str,
     paused: bool,
     per_minute: Option<Option<i32>>,
-) -> ApiResult<Progress> {
+) -> DomainResult<Progress> {
     if let Some(Some(p)) = per_minute {
         if !(1..=1_000_000).contains(&p) {
-            return Err(ApiError::field("per_minute", "between 1 and 1000000"));
+            return Err(DomainError::field(
+                "per_minute",
+                "between 1 and 1000000",
+                "Vul een aantal tussen 1 en 1.000.000 in",
+            ));
         }
     }
-    write_tx(c, |c| -> ApiResult<Progress> {
+    write_tx(c, |c| -> DomainResult<Progress> {
         let inc = visible(c, staff, incident_id, true)?;
-        let camp = store::campaign(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+        let camp = store::campaign(c, &inc.id, id)?.ok_or(DomainError::NotFound)?;
         let kind = outbox_kind(&camp.id);
         let g = crate::outbox::store::gate(c, &kind)?;
         let before_rate = g.as_ref().map_or(camp.per_minute, |g| g.per_minute);
@@ -605,9 +631,14 @@ pub struct MessageStatus {
 }
 
 /// How many messages campaign `id` has (the total of [`messages`]).
-pub fn message_total(c: &mut DbConn, staff: &Staff, incident_id: &str, id: &str) -> ApiResult<i64> {
+pub fn message_total(
+    c: &mut DbConn,
+    staff: &Staff,
+    incident_id: &str,
+    id: &str,
+) -> DomainResult<i64> {
     let inc = visible(c, staff, incident_id, false)?;
-    let camp = store::campaign(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+    let camp = store::campaign(c, &inc.id, id)?.ok_or(DomainError::NotFound)?;
     Ok(store::message_count(c, &camp.id)?)
 }
 
@@ -620,9 +651,9 @@ pub fn messages(
     id: &str,
     offset: i64,
     limit: i64,
-) -> ApiResult<Vec<MessageStatus>> {
+) -> DomainResult<Vec<MessageStatus>> {
     let inc = visible(c, staff, incident_id, false)?;
-    let camp = store::campaign(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+    let camp = store::campaign(c, &inc.id, id)?.ok_or(DomainError::NotFound)?;
     let rows = store::message_page(c, &camp.id, offset, limit)?;
     Ok(rows
         .into_iter()
@@ -703,7 +734,7 @@ pub fn messages_xlsx(
     staff: &Staff,
     incident_id: &str,
     id: &str,
-) -> ApiResult<Vec<u8>> {
+) -> DomainResult<Vec<u8>> {
     use crate::tabular::Cell;
     const PAGE: i64 = 1000;
     let mut rows = vec![];
@@ -734,7 +765,7 @@ pub fn messages_xlsx(
         columns: &STATUS_XLSX_COLUMNS,
         rows,
     })
-    .map_err(|e| ApiError::Internal(format!("xlsx: {e}")))
+    .map_err(|e| DomainError::Internal(format!("xlsx: {e}")))
 }
 
 /// One print-ready letter (HTML with an A4 print stylesheet) per recipient, and the CSV index for
@@ -788,7 +819,7 @@ impl Letters {
     }
 
     /// Letter `i` rendered with the signed-off template.
-    pub fn render(&self, i: usize) -> ApiResult<LetterFile> {
+    pub fn render(&self, i: usize) -> DomainResult<LetterFile> {
         let (_, rec) = &self.rows[i];
         let lang = self.language(i);
         let common = if lang == "en" {
@@ -842,27 +873,27 @@ pub fn prepare_letters(
     staff: &Staff,
     incident_id: &str,
     id: &str,
-) -> ApiResult<Letters> {
+) -> DomainResult<Letters> {
     let inc = visible(c, staff, incident_id, false)?;
-    let camp = store::campaign(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+    let camp = store::campaign(c, &inc.id, id)?.ok_or(DomainError::NotFound)?;
     service::settle(c, ctx, staff, incident_id, &camp.draft_id, None)?;
-    write_tx(c, |c| -> ApiResult<Letters> {
+    write_tx(c, |c| -> DomainResult<Letters> {
         let inc = visible(c, staff, incident_id, true)?;
-        let mut d = store::draft(c, &inc.id, &camp.draft_id)?.ok_or(ApiError::NotFound)?;
+        let mut d = store::draft(c, &inc.id, &camp.draft_id)?.ok_or(DomainError::NotFound)?;
         let r = service::require_valid_approval(c, ctx, staff.actor(), &inc, &mut d, now())?;
         if r.sha256 != camp.content_sha256 {
-            return Err(ApiError::refused(
+            return Err(DomainError::refused(
                 "campaign_content",
                 "the signed-off content differs from the campaign's: start a new campaign",
             ));
         }
-        let input_d: super::ap::DraftInput =
-            serde_json::from_str(&d.input_json).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let input_d: super::ap::DraftInput = serde_json::from_str(&d.input_json)
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
         let (slug, org, _) = org_part(c, &inc.organisation_id)?;
         let facts = match crate::assessment::store::latest_facts(c, &inc.id)? {
             Some(r) => Some(
                 serde_json::from_str::<crate::assessment::facts::Facts>(&r.facts_json)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                    .map_err(|e| DomainError::Internal(e.to_string()))?,
             ),
             None => None,
         };
@@ -890,7 +921,7 @@ pub fn letters_output(
     staff: &Staff,
     incident_id: &str,
     id: &str,
-) -> ApiResult<(Vec<LetterFile>, String)> {
+) -> DomainResult<(Vec<LetterFile>, String)> {
     let l = prepare_letters(c, ctx, staff, incident_id, id)?;
     let mut files = vec![];
     let mut index = String::from(LETTERS_INDEX_HEADER);
@@ -914,9 +945,9 @@ pub fn one_letter(
     incident_id: &str,
     id: &str,
     recipient_id: &str,
-) -> ApiResult<LetterFile> {
+) -> DomainResult<LetterFile> {
     let l = prepare_letters(c, ctx, staff, incident_id, id)?;
-    let i = l.position(recipient_id).ok_or(ApiError::NotFound)?;
+    let i = l.position(recipient_id).ok_or(DomainError::NotFound)?;
     l.render(i)
 }
 
@@ -926,10 +957,10 @@ pub fn mark_printed(
     staff: &Staff,
     incident_id: &str,
     id: &str,
-) -> ApiResult<usize> {
-    write_tx(c, |c| -> ApiResult<usize> {
+) -> DomainResult<usize> {
+    write_tx(c, |c| -> DomainResult<usize> {
         let inc = visible(c, staff, incident_id, true)?;
-        let camp = store::campaign(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+        let camp = store::campaign(c, &inc.id, id)?.ok_or(DomainError::NotFound)?;
         let t = now();
         let n = store::mark_letters_printed(c, &camp.id, to_db(t))?;
         audit::store::append(

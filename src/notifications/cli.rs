@@ -84,8 +84,8 @@ pub fn bar(what: &str, done: usize, total: usize) {
     let _ = std::io::stderr().flush();
 }
 
-fn api(e: ApiError) -> anyhow::Error {
-    match e {
+fn api(e: impl Into<ApiError>) -> anyhow::Error {
+    match e.into() {
         ApiError::Validation(errs) => {
             let lines: Vec<String> = errs
                 .iter()

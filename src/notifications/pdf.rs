@@ -215,7 +215,7 @@ async fn ap_draft_pdf(
 ) -> ApiResult<HttpResponse> {
     let ctx = ctx(state);
     let v = state
-        .db(move |c| service::load_draft(c, &ctx, &staff, &id, &nid))
+        .service(move |c| service::load_draft(c, &ctx, &staff, &id, &nid))
         .await?;
     let bytes = ap_pdf(&v, chrono::Utc::now()).ok_or(ApiError::NotFound)?;
     let reference = v.answers.as_ref().map(|a| a.reference.clone());
@@ -329,7 +329,7 @@ pub async fn merged_letters(
     let (id, cid) = path.into_inner();
     let ctx = ctx(&state);
     let letters = state
-        .db(move |c| campaign::prepare_letters(c, &ctx, &staff, &id, &cid))
+        .service(move |c| campaign::prepare_letters(c, &ctx, &staff, &id, &cid))
         .await?;
     let name = file_name("brieven", &letters.reference);
     let (tx, rx) = mpsc::channel::<Result<web::Bytes, io::Error>>(8);

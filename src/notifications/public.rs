@@ -20,7 +20,7 @@ use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::schema::public_notices;
 use crate::db::{from_db, new_id, now, to_db, write_tx, Cached, DbConn};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{DomainError, DomainResult};
 use crate::incidents::access::visible;
 
 #[derive(Queryable, Insertable, AsChangeset, Debug, Clone)]
@@ -156,7 +156,11 @@ pub fn current(c: &mut DbConn, limit: i64) -> QueryResult<Vec<PublicNoticeRow>> 
 }
 
 /// The incident's public notices (staff; another organisation's incident: 404).
-pub fn list(c: &mut DbConn, staff: &Staff, incident_id: &str) -> ApiResult<Vec<PublicNoticeView>> {
+pub fn list(
+    c: &mut DbConn,
+    staff: &Staff,
+    incident_id: &str,
+) -> DomainResult<Vec<PublicNoticeView>> {
     let inc = visible(c, staff, incident_id, false)?;
     Ok(for_incident(c, &inc.id)?.iter().map(|r| r.view()).collect())
 }
@@ -170,15 +174,16 @@ pub fn publish(
     staff: &Staff,
     incident_id: &str,
     draft_id: &str,
-) -> ApiResult<PublicNoticeView> {
+) -> DomainResult<PublicNoticeView> {
     service::settle(c, ctx, staff, incident_id, draft_id, None)?;
-    write_tx(c, |c| -> ApiResult<PublicNoticeView> {
+    write_tx(c, |c| -> DomainResult<PublicNoticeView> {
         let inc = visible(c, staff, incident_id, true)?;
-        let mut d = store::draft(c, &inc.id, draft_id)?.ok_or(ApiError::NotFound)?;
+        let mut d = store::draft(c, &inc.id, draft_id)?.ok_or(DomainError::NotFound)?;
         if !d.kind.is_public() {
-            return Err(ApiError::field(
+            return Err(DomainError::field(
                 "draft_id",
                 "only a public notice draft is published",
+                "Alleen een concept voor een openbare bekendmaking wordt gepubliceerd",
             ));
         }
         let decision = crate::assessment::store::latest_decision(c, &inc.id)?;
@@ -187,13 +192,13 @@ pub fn publish(
                 .as_ref()
                 .map(|d| (d.outcome.as_str(), d.exception.as_deref())),
         ) {
-            return Err(ApiError::refused("public_decision", why));
+            return Err(DomainError::refused("public_decision", why));
         }
         let t = now();
         let r = service::require_valid_approval(c, ctx, staff.actor(), &inc, &mut d, t)?;
         let existing = for_incident(c, &inc.id)?;
         if existing.iter().any(|n| n.withdrawn_at.is_none()) {
-            return Err(ApiError::refused(
+            return Err(DomainError::refused(
                 "notice_in_force",
                 "a public notice of this incident is in force: withdraw it before publishing another",
             ));
@@ -201,7 +206,7 @@ pub fn publish(
         let html = |lang: &str| {
             parts::find(&r.parts, PartName::PublicNotice, lang)
                 .map(|p| p.text.trim_end().to_string())
-                .ok_or_else(|| ApiError::Internal("public notice content".into()))
+                .ok_or_else(|| DomainError::Internal("public notice content".into()))
         };
         let (html_nl, html_en) = (html("nl")?, html("en")?);
         let (org_slug, org, _) = org_part(c, &inc.organisation_id)?;
@@ -260,29 +265,34 @@ pub fn withdraw(
     incident_id: &str,
     notice_id: &str,
     reason: Option<String>,
-) -> ApiResult<PublicNoticeView> {
+) -> DomainResult<PublicNoticeView> {
     let reason = reason
         .map(|r| r.trim().to_string())
         .filter(|r| !r.is_empty());
     let Some(reason) = reason else {
-        return Err(ApiError::field(
+        return Err(DomainError::field(
             "reason",
             "required: say why it is withdrawn",
+            "Vul dit in",
         ));
     };
     if reason.chars().count() > 2000 {
-        return Err(ApiError::field("reason", "at most 2000 characters"));
+        return Err(DomainError::field(
+            "reason",
+            "at most 2000 characters",
+            "Dit is te lang",
+        ));
     }
-    write_tx(c, |c| -> ApiResult<PublicNoticeView> {
+    write_tx(c, |c| -> DomainResult<PublicNoticeView> {
         let inc = visible(c, staff, incident_id, true)?;
         let mut row: PublicNoticeRow = public_notices::table
             .filter(public_notices::id.eq(notice_id))
             .filter(public_notices::incident_id.eq(&inc.id))
             .first_on(c)
             .optional()?
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(DomainError::NotFound)?;
         if row.withdrawn_at.is_some() {
-            return Err(ApiError::refused("withdrawn", "already withdrawn"));
+            return Err(DomainError::refused("withdrawn", "already withdrawn"));
         }
         let t = now();
         row.withdrawn_by = Some(staff.id.clone());

@@ -29,7 +29,7 @@ pub async fn list(
     let id = path.into_inner();
     let ctx = ctx(&state);
     let v = state
-        .db(move |c| service::list(c, &ctx, &staff, &id))
+        .service(move |c| service::list(c, &ctx, &staff, &id))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -45,7 +45,7 @@ pub async fn create(
     let input = body.into_inner()?;
     let ctx = ctx(&state);
     let v = state
-        .db(move |c| service::create_draft(c, &ctx, &staff, &id, input))
+        .service(move |c| service::create_draft(c, &ctx, &staff, &id, input))
         .await?;
     Ok(HttpResponse::Created().json(v))
 }
@@ -59,7 +59,7 @@ pub async fn show(
     let (id, nid) = path.into_inner();
     let ctx = ctx(&state);
     let v = state
-        .db(move |c| service::load_draft(c, &ctx, &staff, &id, &nid))
+        .service(move |c| service::load_draft(c, &ctx, &staff, &id, &nid))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -74,7 +74,7 @@ pub async fn content(
     let (id, nid) = path.into_inner();
     let ctx = ctx(&state);
     let v = state
-        .db(move |c| service::load_draft(c, &ctx, &staff, &id, &nid))
+        .service(move |c| service::load_draft(c, &ctx, &staff, &id, &nid))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Type", "text/plain; charset=utf-8"))
@@ -93,7 +93,7 @@ pub async fn update(
     let input = body.into_inner()?;
     let ctx = ctx(&state);
     let v = state
-        .db(move |c| service::update_draft(c, &ctx, &staff, &id, &nid, input))
+        .service(move |c| service::update_draft(c, &ctx, &staff, &id, &nid, input))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -129,7 +129,7 @@ async fn decide(
     let input = body.into_inner()?;
     let ctx = ctx(&state);
     let v = state
-        .db(move |c| service::decide(c, &ctx, &staff, &id, &nid, approve, input))
+        .service(move |c| service::decide(c, &ctx, &staff, &id, &nid, approve, input))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -145,7 +145,7 @@ pub async fn filing(
     let input = body.into_inner()?;
     let ctx = ctx(&state);
     let v = state
-        .db(move |c| service::record_filing(c, &ctx, &staff, &id, &nid, input))
+        .service(move |c| service::record_filing(c, &ctx, &staff, &id, &nid, input))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -166,7 +166,7 @@ pub async fn preview(
     let rid = q.into_inner().recipient;
     let ctx = ctx(&state);
     let v = state
-        .db(move |c| service::preview(c, &ctx, &staff, &id, &nid, &rid))
+        .service(move |c| service::preview(c, &ctx, &staff, &id, &nid, &rid))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -193,7 +193,7 @@ pub async fn import(
         body.extend_from_slice(&chunk);
     }
     let v = state
-        .db(move |c| campaign::import(c, &staff, &id, &body, |_, _| {}))
+        .service(move |c| campaign::import(c, &staff, &id, &body, |_, _| {}))
         .await?;
     Ok(HttpResponse::Created().json(v))
 }
@@ -214,7 +214,7 @@ pub async fn recipients(
     let id = path.into_inner();
     let page = paging::Page::of(&q, RECIPIENTS_PAGE)?;
     let (total, items) = state
-        .db(move |c| campaign::list_recipients(c, &staff, &id, page.offset, page.limit))
+        .service(move |c| campaign::list_recipients(c, &staff, &id, page.offset, page.limit))
         .await?;
     let mut b = HttpResponse::Ok();
     paging::headers(&mut b, &req, page, total);
@@ -235,7 +235,7 @@ pub async fn start_campaign(
     let v = state
         .db(move |c| {
             let s = campaign::start(c, &ctx, &staff, &id, input, &domain, |_, _| {})?;
-            campaign::progress(c, &staff, &id, &s.campaign_id)
+            Ok(campaign::progress(c, &staff, &id, &s.campaign_id)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(v))
@@ -249,7 +249,7 @@ pub async fn campaign_progress(
 ) -> ApiResult<HttpResponse> {
     let (id, cid) = path.into_inner();
     let v = state
-        .db(move |c| campaign::progress(c, &staff, &id, &cid))
+        .service(move |c| campaign::progress(c, &staff, &id, &cid))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -280,7 +280,7 @@ async fn control(
 ) -> ApiResult<HttpResponse> {
     let (id, cid) = path.into_inner();
     let v = state
-        .db(move |c| campaign::control(c, &staff, &id, &cid, paused, None))
+        .service(move |c| campaign::control(c, &staff, &id, &cid, paused, None))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -303,7 +303,14 @@ pub async fn set_rate(
     let v = state
         .db(move |c| {
             let p = campaign::progress(c, &staff, &id, &cid)?;
-            campaign::control(c, &staff, &id, &cid, p.paused, Some(rate))
+            Ok(campaign::control(
+                c,
+                &staff,
+                &id,
+                &cid,
+                p.paused,
+                Some(rate),
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(v))
@@ -365,7 +372,7 @@ pub async fn letters_index(
     let (id, cid) = path.into_inner();
     let ctx = ctx(&state);
     let (_, index) = state
-        .db(move |c| campaign::letters_output(c, &ctx, &staff, &id, &cid))
+        .service(move |c| campaign::letters_output(c, &ctx, &staff, &id, &cid))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Type", "text/csv; charset=utf-8"))
@@ -382,7 +389,7 @@ pub async fn letter(
     let (id, cid, rid) = path.into_inner();
     let ctx = ctx(&state);
     let f = state
-        .db(move |c| campaign::one_letter(c, &ctx, &staff, &id, &cid, &rid))
+        .service(move |c| campaign::one_letter(c, &ctx, &staff, &id, &cid, &rid))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Type", "text/html; charset=utf-8"))
@@ -401,7 +408,7 @@ pub async fn printed(
 ) -> ApiResult<HttpResponse> {
     let (id, cid) = path.into_inner();
     let n = state
-        .db(move |c| campaign::mark_printed(c, &staff, &id, &cid))
+        .service(move |c| campaign::mark_printed(c, &staff, &id, &cid))
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"printed": n})))
 }
@@ -413,7 +420,7 @@ pub async fn list_notices(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let v = state.db(move |c| public::list(c, &staff, &id)).await?;
+    let v = state.service(move |c| public::list(c, &staff, &id)).await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
@@ -431,7 +438,7 @@ pub async fn publish_notice(
     let input = body.into_inner()?;
     let ctx = ctx(&state);
     let v = state
-        .db(move |c| public::publish(c, &ctx, &staff, &id, &input.draft_id))
+        .service(move |c| public::publish(c, &ctx, &staff, &id, &input.draft_id))
         .await?;
     Ok(HttpResponse::Created().json(v))
 }
@@ -448,7 +455,7 @@ pub async fn withdraw_notice(
     let (id, nid) = path.into_inner();
     let input = body.into_inner()?;
     let v = state
-        .db(move |c| public::withdraw(c, &staff, &id, &nid, input.reason))
+        .service(move |c| public::withdraw(c, &staff, &id, &nid, input.reason))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -461,7 +468,7 @@ pub async fn get_settings(
 ) -> ApiResult<HttpResponse> {
     let org = path.into_inner();
     let v = state
-        .db(move |c| service::get_settings(c, &staff, &org))
+        .service(move |c| service::get_settings(c, &staff, &org))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -476,7 +483,7 @@ pub async fn put_settings(
     let org = path.into_inner();
     let input = body.into_inner()?;
     let v = state
-        .db(move |c| service::put_settings(c, &staff, &org, input))
+        .service(move |c| service::put_settings(c, &staff, &org, input))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -517,7 +524,7 @@ async fn print_page(
                     "filing": v.filing.as_ref().map(|f| f.label_nl.clone()),
                 }),
             )
-            .map_err(service::template_error)
+            .map_err(|e| service::template_error(e).into())
         })
         .await?;
     Ok(HttpResponse::Ok()

@@ -29,7 +29,7 @@ use crate::audit::{self, Actor, Entry};
 use crate::auth::{Role, Staff};
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
 use crate::error::FieldProblem;
-use crate::error::{parse_stored, ApiError, ApiResult, FieldError};
+use crate::error::{parse_stored, DomainError, DomainResult};
 use crate::incidents::access::visible;
 use crate::incidents::lifecycle::State;
 use crate::incidents::store::IncidentRow;
@@ -66,15 +66,16 @@ impl Default for Ctx {
     }
 }
 
-pub fn template_error(e: TemplateError) -> ApiError {
-    ApiError::Validation(vec![FieldError::new(
+pub fn template_error(e: TemplateError) -> DomainError {
+    DomainError::Invalid(vec![FieldProblem::new(
         "template",
         format!("{}: {}", e.template, e.message),
+        format!("Het sjabloon {} klopt niet: {}", e.template, e.message),
     )])
 }
 
 /// The AP notifications recorded as filed on this incident.
-fn filed_on(c: &mut DbConn, incident_id: &str) -> ApiResult<Vec<Filed>> {
+fn filed_on(c: &mut DbConn, incident_id: &str) -> DomainResult<Vec<Filed>> {
     Ok(store::drafts(c, incident_id)?
         .into_iter()
         .filter(|d| d.status == DraftStatus::Filed)
@@ -96,7 +97,7 @@ fn check_earlier(
     kind: DraftKind,
     input: &DraftInput,
     complete: bool,
-) -> ApiResult<()> {
+) -> DomainResult<()> {
     let Some(kind) = kind.notice_kind() else {
         return Ok(());
     };
@@ -115,8 +116,8 @@ fn check_earlier(
 }
 
 /// The organisation's part of every notice: its row plus the notice settings.
-pub fn org_part(c: &mut DbConn, org_id: &str) -> ApiResult<(String, OrgPart, SettingsRow)> {
-    let o = org_store::by_id(c, org_id)?.ok_or(ApiError::NotFound)?;
+pub fn org_part(c: &mut DbConn, org_id: &str) -> DomainResult<(String, OrgPart, SettingsRow)> {
+    let o = org_store::by_id(c, org_id)?.ok_or(DomainError::NotFound)?;
     let s = store::settings(c, org_id)?.unwrap_or_else(|| SettingsRow {
         organisation_id: org_id.to_string(),
         updated_at: to_db(now()),
@@ -165,7 +166,7 @@ fn incident_part(inc: &IncidentRow) -> IncidentPart {
 fn assessment(
     c: &mut DbConn,
     incident_id: &str,
-) -> ApiResult<(Option<Facts>, Option<Severity>, Option<DecisionPart>)> {
+) -> DomainResult<(Option<Facts>, Option<Severity>, Option<DecisionPart>)> {
     let facts = match astore::latest_facts(c, incident_id)? {
         Some(r) => Some(parse_stored::<Facts>("facts", &r.facts_json)?),
         None => None,
@@ -177,7 +178,7 @@ fn assessment(
     let decision = match astore::latest_decision(c, incident_id)? {
         Some(d) => Some(DecisionPart {
             outcome: Outcome::parse(&d.outcome)
-                .ok_or_else(|| ApiError::Internal("stored decision outcome".into()))?,
+                .ok_or_else(|| DomainError::Internal("stored decision outcome".into()))?,
             exception: d.exception.as_deref().and_then(Exception::parse),
             reasons: d.reasons,
         }),
@@ -188,7 +189,11 @@ fn assessment(
 
 /// Who were told up to `at` (AP form chapter 10): recipients of the incident's campaigns per
 /// channel, and its public notice while it stands.
-pub fn informed(c: &mut DbConn, incident_id: &str, at: DateTime<Utc>) -> ApiResult<InformedPart> {
+pub fn informed(
+    c: &mut DbConn,
+    incident_id: &str,
+    at: DateTime<Utc>,
+) -> DomainResult<InformedPart> {
     let mut out = InformedPart::default();
     for (channel, ok, failed) in store::informed_counts(c, incident_id, to_db(at))? {
         match channel.as_str() {
@@ -209,7 +214,7 @@ pub fn informed(c: &mut DbConn, incident_id: &str, at: DateTime<Utc>) -> ApiResu
 }
 
 /// The columns of the recipient list beyond the required four (from the first recipient).
-pub fn extra_columns(c: &mut DbConn, incident_id: &str) -> ApiResult<Vec<String>> {
+pub fn extra_columns(c: &mut DbConn, incident_id: &str) -> DomainResult<Vec<String>> {
     Ok(match store::first_recipient(c, incident_id)? {
         Some(r) => {
             let m: std::collections::BTreeMap<String, String> =
@@ -251,7 +256,7 @@ pub fn render_draft(
     inc: &IncidentRow,
     d: &DraftRow,
     at: DateTime<Utc>,
-) -> ApiResult<Rendered> {
+) -> DomainResult<Rendered> {
     let input: DraftInput = parse_stored("draft input", &d.input_json)?;
     let (slug, org, _) = org_part(c, &inc.organisation_id)?;
     let (facts, severity, decision) = assessment(c, &inc.id)?;
@@ -401,7 +406,7 @@ pub fn filing_view(inc: &IncidentRow, d: &DraftRow) -> Option<FilingView> {
     })
 }
 
-fn view(inc: &IncidentRow, d: &DraftRow, r: Rendered) -> ApiResult<DraftView> {
+fn view(inc: &IncidentRow, d: &DraftRow, r: Rendered) -> DomainResult<DraftView> {
     let valid = d.status.signed_off() && d.content_sha256.as_deref() == Some(r.sha256.as_str());
     Ok(DraftView {
         id: d.id.clone(),
@@ -460,7 +465,7 @@ fn tell_fgs(
     inc: &IncidentRow,
     d: &DraftRow,
     why: Waiting,
-) -> ApiResult<()> {
+) -> DomainResult<()> {
     if let Some(links) = &ctx.links {
         crate::signals::mail::signoff_requested(c, &signal_of(staff, inc, d, why), links, now())?;
     }
@@ -482,7 +487,7 @@ fn recheck(
     inc: &IncidentRow,
     d: &mut DraftRow,
     at: DateTime<Utc>,
-) -> ApiResult<Rendered> {
+) -> DomainResult<Rendered> {
     let r = render_draft(c, ctx, inc, d, at)?;
     if changed_since_signoff(d, &r) {
         let t = now();
@@ -522,8 +527,8 @@ pub fn settle(
     incident_id: &str,
     id: &str,
     at: Option<DateTime<Utc>>,
-) -> ApiResult<()> {
-    write_tx(c, |c| -> ApiResult<()> {
+) -> DomainResult<()> {
+    write_tx(c, |c| -> DomainResult<()> {
         let inc = visible(c, staff, incident_id, true)?;
         if let Some(mut d) = store::draft(c, &inc.id, id)? {
             let at = at.unwrap_or_else(|| moment(&d));
@@ -549,7 +554,7 @@ pub struct NewDraft {
 fn entry(staff: &Staff, inc: &IncidentRow, action: Action, after: serde_json::Value) -> Entry {
     Entry {
         actor: staff.actor(),
-        action: action.into(),
+        action,
         entity_type: "incident",
         entity_id: inc.id.clone(),
         organisation_id: Some(inc.organisation_id.clone()),
@@ -564,16 +569,23 @@ pub fn create_draft(
     staff: &Staff,
     incident_id: &str,
     input: NewDraft,
-) -> ApiResult<DraftView> {
+) -> DomainResult<DraftView> {
     // A public notice is a communication (same sign-off, same settings) of its own kind.
     let kind =
         DraftKind::requested(&input.purpose, input.kind.as_deref()).map_err(|p| match p {
-            KindProblem::KindMissing => ApiError::field("kind", "required for an AP notification"),
-            KindProblem::KindUnknown => ApiError::field(
+            KindProblem::KindMissing => {
+                DomainError::field("kind", "required for an AP notification", "Vul dit in")
+            }
+            KindProblem::KindUnknown => DomainError::field(
                 "kind",
                 "one of initial_complete, initial_provisional, supplement, withdrawal",
+                "Maak een keuze uit de lijst",
             ),
-            KindProblem::Purpose => ApiError::field("purpose", "ap, communication or public"),
+            KindProblem::Purpose => DomainError::field(
+                "purpose",
+                "ap, communication or public",
+                "Maak een keuze uit de lijst",
+            ),
         })?;
     draft_new(c, ctx, staff, incident_id, kind, input.input)
 }
@@ -586,13 +598,13 @@ pub fn draft_new(
     incident_id: &str,
     kind: DraftKind,
     input: DraftInput,
-) -> ApiResult<DraftView> {
+) -> DomainResult<DraftView> {
     let di = input.clean();
     let ps = di.validate();
     if !ps.is_empty() {
         return Err(ps.into());
     }
-    write_tx(c, |c| -> ApiResult<DraftView> {
+    write_tx(c, |c| -> DomainResult<DraftView> {
         let inc = visible(c, staff, incident_id, true)?;
         check_earlier(c, &inc.id, kind, &di, false)?;
         let t = now();
@@ -603,7 +615,7 @@ pub fn draft_new(
             purpose: kind.purpose(),
             kind,
             input_json: serde_json::to_string(&di)
-                .map_err(|e| ApiError::Internal(e.to_string()))?,
+                .map_err(|e| DomainError::Internal(e.to_string()))?,
             // It waits for the FG's sign-off.
             status: DraftStatus::Pending,
             content_sha256: None,
@@ -646,20 +658,20 @@ pub fn update_draft(
     incident_id: &str,
     id: &str,
     input: DraftInput,
-) -> ApiResult<DraftView> {
+) -> DomainResult<DraftView> {
     let di = input.clean();
     let ps = di.validate();
     if !ps.is_empty() {
         return Err(ps.into());
     }
-    write_tx(c, |c| -> ApiResult<DraftView> {
+    write_tx(c, |c| -> DomainResult<DraftView> {
         let inc = visible(c, staff, incident_id, true)?;
-        let mut d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+        let mut d = store::draft(c, &inc.id, id)?.ok_or(DomainError::NotFound)?;
         // Changed after the FG rejected it: offered for sign-off again.
         let status = match lifecycle::next(d.kind, d.status, Step::Edit) {
             Ok(s) => s,
             Err(_) => {
-                return Err(ApiError::refused(
+                return Err(DomainError::refused(
                     "filed",
                     "this notification was filed; draft a supplement instead",
                 ))
@@ -668,7 +680,8 @@ pub fn update_draft(
         check_earlier(c, &inc.id, d.kind, &di, false)?;
         let before: serde_json::Value = parse_stored("draft input", &d.input_json)?;
         let status_before = d.status;
-        d.input_json = serde_json::to_string(&di).map_err(|e| ApiError::Internal(e.to_string()))?;
+        d.input_json =
+            serde_json::to_string(&di).map_err(|e| DomainError::Internal(e.to_string()))?;
         d.updated_at = to_db(now());
         if status != d.status {
             d.status = status;
@@ -715,14 +728,14 @@ pub fn load_draft(
     staff: &Staff,
     incident_id: &str,
     id: &str,
-) -> ApiResult<DraftView> {
+) -> DomainResult<DraftView> {
     let inc = visible(c, staff, incident_id, false)?;
-    let d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+    let d = store::draft(c, &inc.id, id)?.ok_or(DomainError::NotFound)?;
     let r = render_draft(c, ctx, &inc, &d, moment(&d))?;
     if changed_since_signoff(&d, &r) {
-        return write_tx(c, |c| -> ApiResult<DraftView> {
+        return write_tx(c, |c| -> DomainResult<DraftView> {
             let inc = visible(c, staff, incident_id, true)?;
-            let mut d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+            let mut d = store::draft(c, &inc.id, id)?.ok_or(DomainError::NotFound)?;
             let r = recheck(c, ctx, Actor::System("notice-check"), &inc, &mut d, now())?;
             view(&inc, &d, r)
         });
@@ -744,7 +757,7 @@ pub fn list(
     ctx: &Ctx,
     staff: &Staff,
     incident_id: &str,
-) -> ApiResult<NotificationsView> {
+) -> DomainResult<NotificationsView> {
     let inc = visible(c, staff, incident_id, false)?;
     let rows = store::drafts(c, &inc.id)?;
     let mut drafts = vec![];
@@ -782,7 +795,7 @@ pub fn decide(
     id: &str,
     approve: bool,
     input: Decision,
-) -> ApiResult<DraftView> {
+) -> DomainResult<DraftView> {
     let remarks = input
         .remarks
         .map(|r| r.trim().to_string())
@@ -792,33 +805,39 @@ pub fn decide(
         .map(|r| r.chars().count() > 10_000)
         .unwrap_or(false)
     {
-        return Err(ApiError::field("remarks", "at most 10000 characters"));
+        return Err(DomainError::field(
+            "remarks",
+            "at most 10000 characters",
+            "Dit is te lang",
+        ));
     }
     if !approve && remarks.is_none() {
-        return Err(ApiError::field(
+        return Err(DomainError::field(
             "remarks",
             "say why the content is rejected",
+            "Zeg waarom de inhoud wordt afgekeurd",
         ));
     }
     let Some(hash) = input.content_sha256.map(|h| h.trim().to_ascii_lowercase()) else {
-        return Err(ApiError::field(
+        return Err(DomainError::field(
             "content_sha256",
             "send the SHA-256 of the content you read (content_sha256 of the draft)",
+            "Stuur de SHA-256 van de inhoud die u las (content_sha256 van het concept)",
         ));
     };
     settle(c, ctx, staff, incident_id, id, None)?;
-    write_tx(c, |c| -> ApiResult<DraftView> {
+    write_tx(c, |c| -> DomainResult<DraftView> {
         let inc = visible(c, staff, incident_id, true)?;
-        let mut d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+        let mut d = store::draft(c, &inc.id, id)?.ok_or(DomainError::NotFound)?;
         if !staff.has_role(&inc.organisation_id, &[Role::Fg]) {
-            return Err(ApiError::denied(
+            return Err(DomainError::denied(
                 "fg_only",
                 "only the organisation's FG signs off notifications",
             ));
         }
         let (_, _, settings) = org_part(c, &inc.organisation_id)?;
         if approve && d.created_by == staff.id && !settings.allow_self_signoff {
-            return Err(ApiError::denied(
+            return Err(DomainError::denied(
                 "own_draft",
                 "you drafted this notification: another FG must approve it (or the organisation allows self sign-off)",
             ));
@@ -827,7 +846,7 @@ pub fn decide(
         let status = match lifecycle::next(d.kind, d.status, step) {
             Ok(s) => s,
             Err(_) => {
-                return Err(ApiError::refused(
+                return Err(DomainError::refused(
                     "filed",
                     "this notification was already filed",
                 ))
@@ -836,7 +855,7 @@ pub fn decide(
         let t = now();
         let r = recheck(c, ctx, staff.actor(), &inc, &mut d, t)?;
         if r.sha256 != hash {
-            return Err(ApiError::refused(
+            return Err(DomainError::refused(
                 "stale",
                 format!(
                     "the content changed since you read it (now {}, you read {hash}): read it again before signing off",
@@ -896,11 +915,11 @@ pub fn require_valid_approval(
     inc: &IncidentRow,
     d: &mut DraftRow,
     at: DateTime<Utc>,
-) -> ApiResult<Rendered> {
+) -> DomainResult<Rendered> {
     let r = recheck(c, ctx, actor, inc, d, at)?;
     match d.status.may_go_out() {
         Ok(_) => Ok(r),
-        Err(Refused::Void) => Err(ApiError::refused(
+        Err(Refused::Void) => Err(DomainError::refused(
             "void",
             format!(
                 "the FG's sign-off is void: the content changed after it was approved (approved {}, now {}); the FG must sign off again",
@@ -908,12 +927,12 @@ pub fn require_valid_approval(
                 r.sha256
             ),
         )),
-        Err(Refused::Rejected) => Err(ApiError::refused(
+        Err(Refused::Rejected) => Err(DomainError::refused(
             "rejected",
             "the FG rejected this content: change it and ask for sign-off again",
         )),
-        Err(Refused::Filed) => Err(ApiError::refused("filed", "already filed")),
-        Err(Refused::NotSigned | Refused::NotAp) => Err(ApiError::refused(
+        Err(Refused::Filed) => Err(DomainError::refused("filed", "already filed")),
+        Err(Refused::NotSigned | Refused::NotAp) => Err(DomainError::refused(
             "not_signed",
             "not signed off by the FG yet: nothing is filed or sent without a valid sign-off",
         )),
@@ -940,48 +959,58 @@ pub fn record_filing(
     incident_id: &str,
     id: &str,
     input: FilingInput,
-) -> ApiResult<DraftView> {
+) -> DomainResult<DraftView> {
     let num = input
         .ap_number
         .map(|n| n.trim().to_string())
         .filter(|n| !n.is_empty());
     let mut errs = vec![];
     match &num {
-        None => errs.push(FieldError::new(
+        None => errs.push(FieldProblem::new(
             "ap_number",
             "the AP's notification number is required",
+            "Vul het meldingsnummer van de AP in",
         )),
-        Some(n) if n.chars().count() > 100 => {
-            errs.push(FieldError::new("ap_number", "at most 100 characters"))
-        }
+        Some(n) if n.chars().count() > 100 => errs.push(FieldProblem::new(
+            "ap_number",
+            "at most 100 characters",
+            "Dit is te lang",
+        )),
         _ => {}
     }
     let t = now();
     match input.filed_at {
-        None => errs.push(FieldError::new("filed_at", "when was it filed at the AP")),
-        Some(f) if f > t + chrono::Duration::minutes(5) => {
-            errs.push(FieldError::new("filed_at", "lies in the future"))
-        }
+        None => errs.push(FieldProblem::new(
+            "filed_at",
+            "when was it filed at the AP",
+            "Wanneer is het bij de AP gemeld?",
+        )),
+        Some(f) if f > t + chrono::Duration::minutes(5) => errs.push(FieldProblem::new(
+            "filed_at",
+            "lies in the future",
+            "Dit moment ligt in de toekomst",
+        )),
         _ => {}
     }
     if !errs.is_empty() {
-        return Err(ApiError::Validation(errs));
+        return Err(DomainError::Invalid(errs));
     }
     let (num, filed_at) = (num.unwrap_or_default(), input.filed_at.unwrap_or(t));
     settle(c, ctx, staff, incident_id, id, Some(filed_at))?;
-    write_tx(c, |c| -> ApiResult<DraftView> {
+    write_tx(c, |c| -> DomainResult<DraftView> {
         let inc = visible(c, staff, incident_id, true)?;
-        let mut d = store::draft(c, &inc.id, id)?.ok_or(ApiError::NotFound)?;
+        let mut d = store::draft(c, &inc.id, id)?.ok_or(DomainError::NotFound)?;
         if !d.kind.takes(Step::File) {
-            return Err(ApiError::refused(
+            return Err(DomainError::refused(
                 "only_ap_filed",
                 "only AP notifications are filed",
             ));
         }
         if filed_at < inc.facts().clock_start() {
-            return Err(ApiError::field(
+            return Err(DomainError::field(
                 "filed_at",
                 "lies before the moment of awareness",
+                "Dit moment ligt voor het moment van bewustwording",
             ));
         }
         let input: DraftInput = parse_stored("draft input", &d.input_json)?;
@@ -994,13 +1023,13 @@ pub fn record_filing(
         }
         let r = require_valid_approval(c, ctx, staff.actor(), &inc, &mut d, filed_at)?;
         d.status = lifecycle::next(d.kind, d.status, Step::File)
-            .map_err(|e| ApiError::Internal(format!("filing refused after sign-off: {e:?}")))?;
+            .map_err(|e| DomainError::Internal(format!("filing refused after sign-off: {e:?}")))?;
         d.ap_number = Some(num.clone());
         d.filed_at = Some(to_db(filed_at));
         d.filed_by = Some(staff.id.clone());
         d.updated_at = to_db(t);
         store::save_draft(c, &d)?;
-        let f = filing_view(&inc, &d).ok_or_else(|| ApiError::Internal("filing".into()))?;
+        let f = filing_view(&inc, &d).ok_or_else(|| DomainError::Internal("filing".into()))?;
         audit::store::append(
             c,
             &[entry(
@@ -1028,7 +1057,7 @@ pub fn record_filing(
             if matches!(state, State::Assessed | State::NotificationPending) {
                 crate::incidents::service::transition(c, staff, &inc.id, State::Notified, reason)?;
             } else if state.clock_running() {
-                return Err(ApiError::refused(
+                return Err(DomainError::refused(
                     "assess_first",
                     format!(
                         "the incident is {}: assess it before recording a notification",
@@ -1081,9 +1110,9 @@ fn phase_effects(
     draft_id: &str,
     filed_at: DateTime<Utc>,
     t: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> DomainResult<()> {
     let Some(mut row) = crate::incidents::store::by_id_for_update(c, incident_id)? else {
-        return Err(ApiError::NotFound);
+        return Err(DomainError::NotFound);
     };
     let snapshot = |r: &IncidentRow| {
         serde_json::json!({
@@ -1122,7 +1151,7 @@ fn phase_effects(
         c,
         &[Entry {
             actor: staff.actor(),
-            action: action.into(),
+            action,
             entity_type: "incident",
             entity_id: row.id.clone(),
             organisation_id: Some(row.organisation_id.clone()),
@@ -1193,19 +1222,19 @@ fn settings_view(slug: &str, s: &SettingsRow) -> SettingsView {
 
 /// The organisation a settings path names: its slug (every API path's style) or, for clients of
 /// the first version, its id.
-pub fn settings_org_id(c: &mut DbConn, slug_or_id: &str) -> ApiResult<String> {
+pub fn settings_org_id(c: &mut DbConn, slug_or_id: &str) -> DomainResult<String> {
     if let Some(o) = org_store::by_slug(c, slug_or_id)? {
         return Ok(o.id);
     }
     Ok(org_store::by_id(c, slug_or_id)?
-        .ok_or(ApiError::NotFound)?
+        .ok_or(DomainError::NotFound)?
         .id)
 }
 
-pub fn get_settings(c: &mut DbConn, staff: &Staff, org: &str) -> ApiResult<SettingsView> {
+pub fn get_settings(c: &mut DbConn, staff: &Staff, org: &str) -> DomainResult<SettingsView> {
     let org_id = settings_org_id(c, org)?;
     if !staff.can_handle(&org_id) && !staff.is_admin {
-        return Err(ApiError::NotFound);
+        return Err(DomainError::NotFound);
     }
     let (slug, _, s) = org_part(c, &org_id)?;
     Ok(settings_view(&slug, &s))
@@ -1226,14 +1255,14 @@ pub fn put_settings(
     staff: &Staff,
     org: &str,
     input: SettingsInput,
-) -> ApiResult<SettingsView> {
+) -> DomainResult<SettingsView> {
     let org_id = settings_org_id(c, org)?;
     let org_id = org_id.as_str();
     if !staff.can_handle(org_id) && !staff.is_admin {
-        return Err(ApiError::NotFound);
+        return Err(DomainError::NotFound);
     }
     if !staff.is_admin && !staff.has_role(org_id, &[Role::Admin]) {
-        return Err(ApiError::denied(
+        return Err(DomainError::denied(
             "admins_only",
             "only the organisation's admins change its settings",
         ));
@@ -1252,7 +1281,7 @@ pub fn put_settings(
     ];
     if let Some(e) = email.as_ref().filter(|e| !e.is_empty()) {
         if crate::input::EmailAddress::parse(e).is_err() {
-            errs.push(FieldError::bilingual(
+            errs.push(FieldProblem::new(
                 "contact_email",
                 "not an e-mail address",
                 "dit is geen e-mailadres",
@@ -1267,7 +1296,7 @@ pub fn put_settings(
     );
     for (n, v) in [("contact_phone", &phone), ("website", &web)] {
         if v.as_ref().map(|s| s.chars().count() > 300).unwrap_or(false) {
-            errs.push(FieldError::bilingual(
+            errs.push(FieldProblem::new(
                 n,
                 "at most 300 characters",
                 "ten hoogste 300 tekens",
@@ -1276,8 +1305,8 @@ pub fn put_settings(
     }
     for (n, v) in &links {
         if !v.as_deref().map(valid_link).unwrap_or(true) {
-            errs.push(FieldError::bilingual(
-                *n,
+            errs.push(FieldProblem::new(
+                n,
                 "a web address starting with https:// (at most 300 characters)",
                 "een webadres dat begint met https:// (ten hoogste 300 tekens)",
             ));
@@ -1291,7 +1320,7 @@ pub fn put_settings(
     ] {
         if let Some(v) = v {
             if v.chars().count() > 120 || v.chars().any(char::is_control) {
-                errs.push(FieldError::bilingual(
+                errs.push(FieldProblem::new(
                     n,
                     "one line of at most 120 characters",
                     "één regel van ten hoogste 120 tekens",
@@ -1300,9 +1329,9 @@ pub fn put_settings(
         }
     }
     if !errs.is_empty() {
-        return Err(ApiError::Validation(errs));
+        return Err(DomainError::Invalid(errs));
     }
-    write_tx(c, |c| -> ApiResult<SettingsView> {
+    write_tx(c, |c| -> DomainResult<SettingsView> {
         let (slug, _, mut s) = org_part(c, org_id)?;
         let before = serde_json::to_value(settings_view(&slug, &s)).unwrap_or_default();
         let set = |cur: &mut Option<String>, v: Option<String>| {
@@ -1348,7 +1377,7 @@ pub fn put_settings(
 /// A recipient as the templates see them.
 /// `default_salutation`: the organisation's neutral one in the letter's language, for a
 /// recipient without their own.
-pub fn recipient_ctx(r: &RecipientRow, default_salutation: &str) -> ApiResult<RecipientCtx> {
+pub fn recipient_ctx(r: &RecipientRow, default_salutation: &str) -> DomainResult<RecipientCtx> {
     let extra: std::collections::BTreeMap<String, String> =
         parse_stored("recipient extra", &r.extra_json)?;
     Ok(RecipientCtx {
@@ -1379,17 +1408,22 @@ pub fn preview(
     incident_id: &str,
     draft_id: &str,
     recipient_id: &str,
-) -> ApiResult<Preview> {
+) -> DomainResult<Preview> {
     let inc = visible(c, staff, incident_id, false)?;
-    let d = store::draft(c, &inc.id, draft_id)?.ok_or(ApiError::NotFound)?;
+    let d = store::draft(c, &inc.id, draft_id)?.ok_or(DomainError::NotFound)?;
     if !d.kind.is_letters() {
-        return Err(ApiError::refused(
+        return Err(DomainError::refused(
             "only_letters",
             "only letters and e-mails have a preview per recipient",
         ));
     }
-    let r = store::recipient(c, &inc.id, recipient_id)?
-        .ok_or_else(|| ApiError::field("recipient", "no such recipient for this incident"))?;
+    let r = store::recipient(c, &inc.id, recipient_id)?.ok_or_else(|| {
+        DomainError::field(
+            "recipient",
+            "no such recipient for this incident",
+            "Deze ontvanger hoort niet bij dit incident",
+        )
+    })?;
     let input: DraftInput = parse_stored("draft input", &d.input_json)?;
     let (slug, org, _) = org_part(c, &inc.organisation_id)?;
     let (facts, _, _) = assessment(c, &inc.id)?;

@@ -16,7 +16,7 @@ use crate::auth::{Role, Staff};
 use crate::db::schema::incident_imports;
 use crate::db::Cached;
 use crate::db::{new_id, now, to_db, write_tx, DbConn};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{DomainError, DomainResult, FieldProblem};
 use crate::incidents::model::Facts as IncidentFacts;
 use crate::incidents::store::{self as istore, IncidentRow};
 use crate::remediation::store::{self as mstore, MeasureRow};
@@ -40,29 +40,28 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Only the organisation's handlers and administrators import; others who can see it get 403.
-pub fn may_import(staff: &Staff, org_id: &str) -> ApiResult<()> {
+pub fn may_import(staff: &Staff, org_id: &str) -> DomainResult<()> {
     if !staff.can_handle(org_id) {
-        return Err(ApiError::NotFound);
+        return Err(DomainError::NotFound);
     }
     if staff.has_role(org_id, &[Role::Handler, Role::Admin]) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(
-            "only the organisation's handlers and administrators import a register".into(),
+        Err(DomainError::denied(
+            "import_handlers_only",
+            "only the organisation's handlers and administrators import a register",
         ))
     }
 }
 
-fn refusal(problems: Vec<import::Problem>) -> ApiError {
-    ApiError::Validation(
+fn refusal(problems: Vec<import::Problem>) -> DomainError {
+    DomainError::Invalid(
         problems
             .into_iter()
-            .map(|p| {
-                FieldError::bilingual(
-                    p.field,
-                    format!("line {}: {}", p.line, p.message),
-                    format!("regel {}: {}", p.line, p.message_nl),
-                )
+            .map(|p| FieldProblem {
+                field: p.field,
+                message: format!("line {}: {}", p.line, p.message),
+                message_nl: format!("regel {}: {}", p.line, p.message_nl),
             })
             .collect(),
     )
@@ -86,7 +85,7 @@ pub fn import_register(
     bytes: &[u8],
     mapping: &Mapping,
     dry_run: bool,
-) -> ApiResult<ImportOutcome> {
+) -> DomainResult<ImportOutcome> {
     import_checked(c, staff, org_id, bytes, mapping, dry_run)?.map_err(refusal)
 }
 
@@ -100,7 +99,7 @@ pub fn import_checked(
     bytes: &[u8],
     mapping: &Mapping,
     dry_run: bool,
-) -> ApiResult<Result<ImportOutcome, Vec<import::Problem>>> {
+) -> DomainResult<Result<ImportOutcome, Vec<import::Problem>>> {
     may_import(staff, org_id)?;
     let t = now();
     let rows = match import::parse(bytes, mapping, t) {
@@ -119,7 +118,7 @@ pub fn import_checked(
         .count()
         .get_result_on(c)?;
     if already > 0 {
-        return Err(ApiError::Conflict(
+        return Err(DomainError::Conflict(
             "this file was imported into this organisation before".into(),
         ));
     }
@@ -132,7 +131,7 @@ pub fn import_checked(
             references: vec![],
         }));
     }
-    let references = write_tx(c, |c| -> ApiResult<Vec<String>> {
+    let references = write_tx(c, |c| -> DomainResult<Vec<String>> {
         let mut refs = Vec::with_capacity(rows.len());
         let mut audit_entries = vec![];
         for r in &rows {
@@ -181,7 +180,7 @@ fn store_row(
     r: &ImportedRow,
     sha: &str,
     t: DateTime<Utc>,
-) -> ApiResult<(String, String)> {
+) -> DomainResult<(String, String)> {
     let reference = istore::next_reference(c, org_id, t)?;
     let facts = IncidentFacts {
         title: r.title.clone(),
@@ -207,8 +206,13 @@ fn store_row(
         t,
     );
     // `import::row` accepted only a known state.
-    row.state = crate::incidents::lifecycle::State::parse(&r.state)
-        .ok_or_else(|| ApiError::field("state", &format!("unknown state `{}`", r.state)))?;
+    row.state = crate::incidents::lifecycle::State::parse(&r.state).ok_or_else(|| {
+        DomainError::field(
+            "state",
+            &format!("unknown state `{}`", r.state),
+            &format!("onbekende toestand `{}`", r.state),
+        )
+    })?;
     row.notified_at = r.notified_at.map(to_db);
     row.closed_at = r.closed_at.map(to_db);
     row.lessons_learned = r.lessons_learned.clone();
@@ -339,7 +343,7 @@ pub fn cli_import(
             )?;
             Ok(0)
         }
-        Err(ApiError::Validation(errs)) => {
+        Err(DomainError::Invalid(errs)) => {
             for e in errs {
                 writeln!(out, "error: {}: {}", e.field, e.message)?;
             }

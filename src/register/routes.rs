@@ -98,7 +98,13 @@ pub async fn list_activities(
     let (v, total) = state
         .db(move |c| {
             let org = service::org_by_slug(c, &staff, &slug)?;
-            service::activities_page(c, &staff, &org, page.limit, page.offset)
+            Ok(service::activities_page(
+                c,
+                &staff,
+                &org,
+                page.limit,
+                page.offset,
+            )?)
         })
         .await?;
     Ok(paging::respond(&req, page, total, &v))
@@ -118,7 +124,7 @@ pub async fn create_activity(
     let v = state
         .db(move |c| {
             let org = service::org_by_slug(c, &staff, &slug)?;
-            service::create_activity(c, &staff, &org, a)
+            Ok(service::create_activity(c, &staff, &org, a)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(v))
@@ -196,7 +202,7 @@ pub async fn import_activities(
     let v = state
         .db(move |c| {
             let org = service::org_by_slug(c, &staff, &slug)?;
-            service::import_activities(c, &staff, &org, items)
+            Ok(service::import_activities(c, &staff, &org, items)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(v))
@@ -262,7 +268,9 @@ pub async fn import_register(
     let v = state
         .db(move |c| {
             let org = crate::orgs::store::by_slug(c, &slug)?.ok_or(ApiError::NotFound)?;
-            super::import_service::import_register(c, &staff, &org.id, &body, &mapping, dry_run)
+            Ok(super::import_service::import_register(
+                c, &staff, &org.id, &body, &mapping, dry_run,
+            )?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(v))
@@ -277,7 +285,7 @@ pub async fn get_activity(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let v = state
-        .db(move |c| service::get_activity(c, &staff, &id))
+        .service(move |c| service::get_activity(c, &staff, &id))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -301,7 +309,7 @@ pub async fn update_activity(
     let id = path.into_inner();
     let u = body.into_inner()?;
     let v = state
-        .db(move |c| service::update_activity(c, &staff, &id, u.version, u.activity))
+        .service(move |c| service::update_activity(c, &staff, &id, u.version, u.activity))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -315,7 +323,7 @@ pub async fn delete_activity(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     state
-        .db(move |c| service::delete_activity(c, &staff, &id))
+        .service(move |c| service::delete_activity(c, &staff, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -338,7 +346,7 @@ pub async fn incident_activities(
     let page = Page::of(&q, ACTIVITIES_PAGE)?;
     let id = path.into_inner();
     let v = state
-        .db(move |c| service::linked_activities(c, &staff, &id))
+        .service(move |c| service::linked_activities(c, &staff, &id))
         .await?;
     Ok(paging::respond_slice(&req, page, v))
 }
@@ -355,7 +363,7 @@ pub async fn link_activities(
     let id = path.into_inner();
     let l = body.into_inner()?;
     let v = state
-        .db(move |c| service::link_activities(c, &staff, &id, &l.activity_ids))
+        .service(move |c| service::link_activities(c, &staff, &id, &l.activity_ids))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -369,7 +377,7 @@ pub async fn derive_facts(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let v = state
-        .db(move |c| service::derive_facts(c, &staff, &id))
+        .service(move |c| service::derive_facts(c, &staff, &id))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -392,7 +400,9 @@ pub async fn breach_register(
     let q = q.into_inner();
     let format = format_of(&q.format)?;
     let f = q.filter;
-    let entries = state.db(move |c| service::register(c, &staff, &f)).await?;
+    let entries = state
+        .service(move |c| service::register(c, &staff, &f))
+        .await?;
     Ok(match format {
         Format::Csv => csv_download("register-datalekken", breaches::to_csv(&entries)),
         Format::Xlsx => xlsx_download("register-datalekken", breaches::to_xlsx(&entries))?,
@@ -408,7 +418,9 @@ pub async fn statistics(
     q: web::Query<Filter>,
 ) -> ApiResult<HttpResponse> {
     let f = q.into_inner();
-    let entries = state.db(move |c| service::register(c, &staff, &f)).await?;
+    let entries = state
+        .service(move |c| service::register(c, &staff, &f))
+        .await?;
     Ok(HttpResponse::Ok().json(stats::compute(&entries)))
 }
 
@@ -423,7 +435,7 @@ pub async fn get_retention(
     let v = state
         .db(move |c| {
             let org = service::settings_org_by_slug(c, &staff, &slug)?;
-            service::get_policy(c, &staff, &org)
+            Ok(service::get_policy(c, &staff, &org)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(v))
@@ -443,7 +455,7 @@ pub async fn put_retention(
     let v = state
         .db(move |c| {
             let org = service::settings_org_by_slug(c, &staff, &slug)?;
-            service::set_policy(c, &staff, &org, p)
+            Ok(service::set_policy(c, &staff, &org, p)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(v))

@@ -20,7 +20,7 @@ use crate::db::schema::{
 };
 use crate::db::Cached;
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
-use crate::error::{parse_stored, ApiError, ApiResult};
+use crate::error::{parse_stored, DomainError, DomainResult};
 use crate::incidents::access::visible;
 use crate::incidents::store::IncidentRow;
 use crate::remediation::rules::{is_overdue, MeasureStatus};
@@ -50,12 +50,12 @@ fn json<T: Serialize>(v: &T) -> String {
 }
 
 impl ActivityRow {
-    pub fn activity(&self) -> ApiResult<Activity> {
+    pub fn activity(&self) -> DomainResult<Activity> {
         Ok(Activity {
             name: self.name.clone(),
             purposes: self.purposes.clone(),
             legal_basis: LegalBasis::parse(&self.legal_basis)
-                .ok_or_else(|| ApiError::Internal("stored legal basis".into()))?,
+                .ok_or_else(|| DomainError::Internal("stored legal basis".into()))?,
             data_categories: parse_stored("data categories", &self.data_categories)?,
             special_categories: parse_stored("special categories", &self.special_categories)?,
             person_groups: parse_stored("person groups", &self.person_groups)?,
@@ -88,7 +88,7 @@ pub struct ActivityView {
     pub updated_at: DateTime<Utc>,
 }
 
-fn activity_view(r: ActivityRow) -> ApiResult<ActivityView> {
+fn activity_view(r: ActivityRow) -> DomainResult<ActivityView> {
     Ok(ActivityView {
         activity: r.activity()?,
         id: r.id,
@@ -99,11 +99,11 @@ fn activity_view(r: ActivityRow) -> ApiResult<ActivityView> {
 }
 
 /// The organisation, if the caller may work for it; 404 otherwise.
-pub fn own_org(staff: &Staff, org_id: &str) -> ApiResult<()> {
+pub fn own_org(staff: &Staff, org_id: &str) -> DomainResult<()> {
     if staff.can_handle(org_id) {
         Ok(())
     } else {
-        Err(ApiError::NotFound)
+        Err(DomainError::NotFound)
     }
 }
 
@@ -118,7 +118,7 @@ fn audit_entry(
 ) -> AuditEntry {
     AuditEntry {
         actor: staff.actor(),
-        action: action.into(),
+        action,
         entity_type,
         entity_id: entity_id.into(),
         organisation_id: Some(org.into()),
@@ -131,7 +131,7 @@ pub fn list_activities(
     c: &mut DbConn,
     staff: &Staff,
     org_id: &str,
-) -> ApiResult<Vec<ActivityView>> {
+) -> DomainResult<Vec<ActivityView>> {
     own_org(staff, org_id)?;
     let rows: Vec<ActivityRow> = processing_activities::table
         .filter(processing_activities::organisation_id.eq(org_id))
@@ -147,7 +147,7 @@ pub fn activities_page(
     org_id: &str,
     limit: i64,
     offset: i64,
-) -> ApiResult<(Vec<ActivityView>, i64)> {
+) -> DomainResult<(Vec<ActivityView>, i64)> {
     own_org(staff, org_id)?;
     let rows: Vec<ActivityRow> = processing_activities::table
         .filter(processing_activities::organisation_id.eq(org_id))
@@ -165,22 +165,27 @@ pub fn activities_page(
     Ok((
         rows.into_iter()
             .map(activity_view)
-            .collect::<ApiResult<Vec<_>>>()?,
+            .collect::<DomainResult<Vec<_>>>()?,
         total,
     ))
 }
 
-pub fn get_activity(c: &mut DbConn, staff: &Staff, id: &str) -> ApiResult<ActivityView> {
+pub fn get_activity(c: &mut DbConn, staff: &Staff, id: &str) -> DomainResult<ActivityView> {
     let row: ActivityRow = processing_activities::table
         .find(id)
         .first_on(c)
         .optional()?
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(DomainError::NotFound)?;
     own_org(staff, &row.organisation_id)?;
     activity_view(row)
 }
 
-fn name_taken(c: &mut DbConn, org_id: &str, name: &str, except: Option<&str>) -> ApiResult<bool> {
+fn name_taken(
+    c: &mut DbConn,
+    org_id: &str,
+    name: &str,
+    except: Option<&str>,
+) -> DomainResult<bool> {
     let rows: Vec<(String, String)> = processing_activities::table
         .filter(processing_activities::organisation_id.eq(org_id))
         .select((processing_activities::id, processing_activities::name))
@@ -195,15 +200,16 @@ pub fn create_activity(
     staff: &Staff,
     org_id: &str,
     a: Activity,
-) -> ApiResult<ActivityView> {
+) -> DomainResult<ActivityView> {
     own_org(staff, org_id)?;
     let a = a.normalised();
-    a.validate().map_err(ApiError::from)?;
-    write_tx(c, |c| -> ApiResult<ActivityView> {
+    a.validate().map_err(DomainError::from)?;
+    write_tx(c, |c| -> DomainResult<ActivityView> {
         if name_taken(c, org_id, &a.name, None)? {
-            return Err(ApiError::field(
+            return Err(DomainError::field(
                 "name",
                 "an activity with this name exists already",
+                "Er bestaat al een verwerkingsactiviteit met deze naam",
             ));
         }
         let t = to_db(now());
@@ -250,26 +256,27 @@ pub fn update_activity(
     id: &str,
     version: i64,
     a: Activity,
-) -> ApiResult<ActivityView> {
+) -> DomainResult<ActivityView> {
     let a = a.normalised();
-    a.validate().map_err(ApiError::from)?;
-    write_tx(c, |c| -> ApiResult<ActivityView> {
+    a.validate().map_err(DomainError::from)?;
+    write_tx(c, |c| -> DomainResult<ActivityView> {
         let mut row: ActivityRow = processing_activities::table
             .find(id)
             .first_on(c)
             .optional()?
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(DomainError::NotFound)?;
         own_org(staff, &row.organisation_id)?;
         if row.version != version {
-            return Err(ApiError::Conflict(format!(
+            return Err(DomainError::Conflict(format!(
                 "the activity was changed by someone else (version {} now, {version} given)",
                 row.version
             )));
         }
         if name_taken(c, &row.organisation_id, &a.name, Some(id))? {
-            return Err(ApiError::field(
+            return Err(DomainError::field(
                 "name",
                 "an activity with this name exists already",
+                "Er bestaat al een verwerkingsactiviteit met deze naam",
             ));
         }
         let before = serde_json::to_value(row.activity()?).unwrap_or_default();
@@ -298,20 +305,20 @@ pub fn update_activity(
     })
 }
 
-pub fn delete_activity(c: &mut DbConn, staff: &Staff, id: &str) -> ApiResult<()> {
-    write_tx(c, |c| -> ApiResult<()> {
+pub fn delete_activity(c: &mut DbConn, staff: &Staff, id: &str) -> DomainResult<()> {
+    write_tx(c, |c| -> DomainResult<()> {
         let row: ActivityRow = processing_activities::table
             .find(id)
             .first_on(c)
             .optional()?
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(DomainError::NotFound)?;
         own_org(staff, &row.organisation_id)?;
         let linked: i64 = incident_activities::table
             .filter(incident_activities::activity_id.eq(id))
             .count()
             .get_result_on(c)?;
         if linked > 0 {
-            return Err(ApiError::Conflict(format!(
+            return Err(DomainError::Conflict(format!(
                 "{linked} incident(s) are linked to this activity; unlink them first so the register stays complete"
             )));
         }
@@ -352,9 +359,9 @@ pub fn import_activities(
     staff: &Staff,
     org_id: &str,
     items: Vec<Activity>,
-) -> ApiResult<ImportOutcome> {
+) -> DomainResult<ImportOutcome> {
     own_org(staff, org_id)?;
-    write_tx(c, |c| -> ApiResult<ImportOutcome> {
+    write_tx(c, |c| -> DomainResult<ImportOutcome> {
         let existing: Vec<ActivityRow> = processing_activities::table
             .filter(processing_activities::organisation_id.eq(org_id))
             .load_on(c)?;
@@ -428,7 +435,7 @@ pub struct DeriveOutcome {
     pub assessment: Option<AssessmentResult>,
 }
 
-fn sources(c: &mut DbConn, inc: &IncidentRow) -> ApiResult<(Vec<String>, Vec<Source>)> {
+fn sources(c: &mut DbConn, inc: &IncidentRow) -> DomainResult<(Vec<String>, Vec<Source>)> {
     let rows: Vec<ActivityRow> = processing_activities::table
         .inner_join(incident_activities::table)
         .filter(incident_activities::incident_id.eq(&inc.id))
@@ -462,7 +469,7 @@ fn sources(c: &mut DbConn, inc: &IncidentRow) -> ApiResult<(Vec<String>, Vec<Sou
     Ok((ids, out))
 }
 
-fn rederive(c: &mut DbConn, staff: &Staff, inc: &IncidentRow) -> ApiResult<DeriveOutcome> {
+fn rederive(c: &mut DbConn, staff: &Staff, inc: &IncidentRow) -> DomainResult<DeriveOutcome> {
     let (ids, srcs) = sources(c, inc)?;
     let current: Facts = match astore::latest_facts(c, &inc.id)? {
         Some(f) => parse_stored("facts", &f.facts_json)?,
@@ -487,11 +494,15 @@ pub fn link_activities(
     staff: &Staff,
     incident_id: &str,
     activity_ids: &[String],
-) -> ApiResult<DeriveOutcome> {
+) -> DomainResult<DeriveOutcome> {
     if activity_ids.len() > 200 {
-        return Err(ApiError::field("activity_ids", "at most 200 activities"));
+        return Err(DomainError::field(
+            "activity_ids",
+            "at most 200 activities",
+            "Dit zijn te veel verwerkingsactiviteiten (hoogstens 200)",
+        ));
     }
-    write_tx(c, |c| -> ApiResult<DeriveOutcome> {
+    write_tx(c, |c| -> DomainResult<DeriveOutcome> {
         let inc = visible(c, staff, incident_id, true)?;
         let mut wanted: Vec<String> = activity_ids.to_vec();
         wanted.sort();
@@ -502,9 +513,10 @@ pub fn link_activities(
             .select(processing_activities::id)
             .load_on(c)?;
         if let Some(missing) = wanted.iter().find(|w| !found.contains(w)) {
-            return Err(ApiError::field(
+            return Err(DomainError::field(
                 "activity_ids",
                 &format!("no processing activity {missing} in this incident's organisation"),
+                "Deze verwerkingsactiviteit hoort niet bij de organisatie van dit incident",
             ));
         }
         let before: Vec<String> = incident_activities::table
@@ -544,8 +556,12 @@ pub fn link_activities(
 }
 
 /// Propose derived facts again from the linked activities and reports.
-pub fn derive_facts(c: &mut DbConn, staff: &Staff, incident_id: &str) -> ApiResult<DeriveOutcome> {
-    write_tx(c, |c| -> ApiResult<DeriveOutcome> {
+pub fn derive_facts(
+    c: &mut DbConn,
+    staff: &Staff,
+    incident_id: &str,
+) -> DomainResult<DeriveOutcome> {
+    write_tx(c, |c| -> DomainResult<DeriveOutcome> {
         let inc = visible(c, staff, incident_id, true)?;
         rederive(c, staff, &inc)
     })
@@ -555,7 +571,7 @@ pub fn linked_activities(
     c: &mut DbConn,
     staff: &Staff,
     incident_id: &str,
-) -> ApiResult<Vec<ActivityView>> {
+) -> DomainResult<Vec<ActivityView>> {
     let inc = visible(c, staff, incident_id, false)?;
     let rows: Vec<ActivityRow> = processing_activities::table
         .inner_join(incident_activities::table)
@@ -579,9 +595,9 @@ fn people_text(f: &Facts) -> Option<String> {
 }
 
 /// The register entries the caller may see, filtered, newest awareness first.
-pub fn register(c: &mut DbConn, staff: &Staff, f: &Filter) -> ApiResult<Vec<Entry>> {
+pub fn register(c: &mut DbConn, staff: &Staff, f: &Filter) -> DomainResult<Vec<Entry>> {
     f.validate()
-        .map_err(|(field, msg)| ApiError::field(field, &msg))?;
+        .map_err(|(field, msg)| DomainError::field(field, &msg, "Dit klopt niet"))?;
     let orgs = match &f.organisation {
         Some(o) => {
             own_org(staff, o)?;
@@ -769,7 +785,7 @@ impl Default for RetentionPolicy {
     }
 }
 
-pub fn policy_of(c: &mut DbConn, org_id: &str) -> ApiResult<RetentionPolicy> {
+pub fn policy_of(c: &mut DbConn, org_id: &str) -> DomainResult<RetentionPolicy> {
     let row: Option<(i32, i32)> = retention_policies::table
         .find(org_id)
         .select((
@@ -786,7 +802,7 @@ pub fn policy_of(c: &mut DbConn, org_id: &str) -> ApiResult<RetentionPolicy> {
         .unwrap_or_default())
 }
 
-pub fn get_policy(c: &mut DbConn, staff: &Staff, org_id: &str) -> ApiResult<RetentionPolicy> {
+pub fn get_policy(c: &mut DbConn, staff: &Staff, org_id: &str) -> DomainResult<RetentionPolicy> {
     // Installation administrators manage every organisation's settings without a role in it.
     if !staff.is_admin {
         own_org(staff, org_id)?;
@@ -800,22 +816,31 @@ pub fn set_policy(
     staff: &Staff,
     org_id: &str,
     p: RetentionPolicy,
-) -> ApiResult<RetentionPolicy> {
+) -> DomainResult<RetentionPolicy> {
     if !staff.is_admin {
         own_org(staff, org_id)?;
     }
     if !(staff.is_admin || staff.has_role(org_id, &[crate::auth::Role::Admin])) {
-        return Err(ApiError::Forbidden(
-            "only an admin of the organisation sets its retention".into(),
+        return Err(DomainError::denied(
+            "retention_admins_only",
+            "only an admin of the organisation sets its retention",
         ));
     }
     if !(1..=100).contains(&p.register_years) {
-        return Err(ApiError::field("register_years", "1 to 100 years"));
+        return Err(DomainError::field(
+            "register_years",
+            "1 to 100 years",
+            "Vul een aantal jaren in van 1 tot en met 100",
+        ));
     }
     if !(0..=36_500).contains(&p.evidence_grace_days) {
-        return Err(ApiError::field("evidence_grace_days", "0 to 36500 days"));
+        return Err(DomainError::field(
+            "evidence_grace_days",
+            "0 to 36500 days",
+            "Vul een aantal dagen in van 0 tot en met 36.500",
+        ));
     }
-    write_tx(c, |c| -> ApiResult<RetentionPolicy> {
+    write_tx(c, |c| -> DomainResult<RetentionPolicy> {
         let before = policy_of(c, org_id)?;
         let t = now();
         diesel::delete(retention_policies::table.find(org_id)).execute_on(c)?;
@@ -847,16 +872,16 @@ pub fn set_policy(
 /// The id of the organisation with this slug, if the caller may work for it; 404 otherwise.
 /// An organisation whose settings this person may see: any with a role, every one for an
 /// installation administrator.
-pub fn settings_org_by_slug(c: &mut DbConn, staff: &Staff, slug: &str) -> ApiResult<String> {
-    let org = crate::orgs::store::by_slug(c, slug)?.ok_or(ApiError::NotFound)?;
+pub fn settings_org_by_slug(c: &mut DbConn, staff: &Staff, slug: &str) -> DomainResult<String> {
+    let org = crate::orgs::store::by_slug(c, slug)?.ok_or(DomainError::NotFound)?;
     if !staff.is_admin {
         own_org(staff, &org.id)?;
     }
     Ok(org.id)
 }
 
-pub fn org_by_slug(c: &mut DbConn, staff: &Staff, slug: &str) -> ApiResult<String> {
-    let org = crate::orgs::store::by_slug(c, slug)?.ok_or(ApiError::NotFound)?;
+pub fn org_by_slug(c: &mut DbConn, staff: &Staff, slug: &str) -> DomainResult<String> {
+    let org = crate::orgs::store::by_slug(c, slug)?.ok_or(DomainError::NotFound)?;
     own_org(staff, &org.id)?;
     Ok(org.id)
 }

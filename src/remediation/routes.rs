@@ -23,7 +23,9 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let page = Page::of(&q, LIST_PAGE)?;
     let id = path.into_inner();
-    let v = state.db(move |c| service::list(c, &staff, &id)).await?;
+    let v = state
+        .service(move |c| service::list(c, &staff, &id))
+        .await?;
     Ok(paging::respond_slice(&req, page, v))
 }
 
@@ -39,7 +41,7 @@ pub async fn create(
     let id = path.into_inner();
     let input = body.into_inner()?;
     let v = state
-        .db(move |c| service::create(c, &staff, &id, input))
+        .service(move |c| service::create(c, &staff, &id, input))
         .await?;
     Ok(HttpResponse::Created().json(v))
 }
@@ -57,7 +59,7 @@ pub async fn update(
     let id = path.into_inner();
     let patch = body.into_inner()?;
     let v = state
-        .db(move |c| service::update(c, &staff, &id, patch))
+        .service(move |c| service::update(c, &staff, &id, patch))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }

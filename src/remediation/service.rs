@@ -12,7 +12,7 @@ use crate::auth::Staff;
 use crate::db::schema::memberships;
 use crate::db::Cached;
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{DomainError, DomainResult};
 use crate::incidents::access::visible;
 
 /// Today in the Netherlands (due dates are calendar dates there).
@@ -72,7 +72,7 @@ pub struct MeasureView {
     pub version: i64,
 }
 
-pub fn view(c: &mut DbConn, m: MeasureRow, today: NaiveDate) -> ApiResult<MeasureView> {
+pub fn view(c: &mut DbConn, m: MeasureRow, today: NaiveDate) -> DomainResult<MeasureView> {
     let status = MeasureStatus::parse(&m.status).unwrap_or(MeasureStatus::Open);
     let owner_name = match &m.owner_id {
         Some(o) => store::user_contact(c, o)?.map(|u| u.1),
@@ -95,7 +95,7 @@ pub fn view(c: &mut DbConn, m: MeasureRow, today: NaiveDate) -> ApiResult<Measur
     })
 }
 
-fn check_owner(c: &mut DbConn, org_id: &str, owner: &Option<String>) -> ApiResult<()> {
+fn check_owner(c: &mut DbConn, org_id: &str, owner: &Option<String>) -> DomainResult<()> {
     if let Some(o) = owner {
         let n: i64 = memberships::table
             .filter(memberships::user_id.eq(o))
@@ -103,9 +103,10 @@ fn check_owner(c: &mut DbConn, org_id: &str, owner: &Option<String>) -> ApiResul
             .count()
             .get_result_on(c)?;
         if n == 0 {
-            return Err(ApiError::field(
+            return Err(DomainError::field(
                 "owner_id",
                 "the owner must be a member of the incident's organisation",
+                "De eigenaar moet lid zijn van de organisatie van het incident",
             ));
         }
     }
@@ -119,7 +120,7 @@ fn snapshot(m: &MeasureRow) -> serde_json::Value {
     })
 }
 
-pub fn list(c: &mut DbConn, staff: &Staff, incident_id: &str) -> ApiResult<Vec<MeasureView>> {
+pub fn list(c: &mut DbConn, staff: &Staff, incident_id: &str) -> DomainResult<Vec<MeasureView>> {
     visible(c, staff, incident_id, false)?;
     let today = today_nl(now());
     store::for_incident(c, incident_id)?
@@ -133,7 +134,7 @@ pub fn create(
     staff: &Staff,
     incident_id: &str,
     input: MeasureInput,
-) -> ApiResult<MeasureView> {
+) -> DomainResult<MeasureView> {
     let t = now();
     let today = today_nl(t);
     let status = input.status.unwrap_or(MeasureStatus::Open);
@@ -150,9 +151,9 @@ pub fn create(
         },
         today,
     )
-    .map_err(ApiError::from)?;
+    .map_err(DomainError::from)?;
     let owner = input.owner_id.filter(|o| !o.trim().is_empty());
-    write_tx(c, |c| -> ApiResult<MeasureView> {
+    write_tx(c, |c| -> DomainResult<MeasureView> {
         let inc = visible(c, staff, incident_id, true)?;
         check_owner(c, &inc.organisation_id, &owner)?;
         let row = MeasureRow {
@@ -194,15 +195,15 @@ pub fn update(
     staff: &Staff,
     measure_id: &str,
     patch: MeasurePatch,
-) -> ApiResult<MeasureView> {
+) -> DomainResult<MeasureView> {
     let t = now();
     let today = today_nl(t);
-    write_tx(c, |c| -> ApiResult<MeasureView> {
-        let mut m = store::by_id(c, measure_id)?.ok_or(ApiError::NotFound)?;
+    write_tx(c, |c| -> DomainResult<MeasureView> {
+        let mut m = store::by_id(c, measure_id)?.ok_or(DomainError::NotFound)?;
         // The incident decides who may see the measure (another organisation's: 404).
         let inc = visible(c, staff, &m.incident_id, true)?;
         if m.version != patch.version {
-            return Err(ApiError::Conflict(format!(
+            return Err(DomainError::Conflict(format!(
                 "the measure was changed by someone else (version {} now, {} given); reload and try again",
                 m.version, patch.version
             )));
@@ -239,7 +240,7 @@ pub fn update(
             },
             today,
         )
-        .map_err(ApiError::from)?;
+        .map_err(DomainError::from)?;
         m.completed_at = if status.is_open() {
             None
         } else {

@@ -17,7 +17,7 @@ use super::store;
 use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::{now, write_tx, Cached, DbConn};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{DomainError, DomainResult, FieldProblem};
 use crate::outbox::store::msg_id;
 use crate::outbox::{enqueue, NewMessage, Thread};
 use crate::signals::Links;
@@ -111,11 +111,11 @@ pub fn reply(
     reference: &str,
     input: ReplyInput,
     links: &Links,
-) -> ApiResult<Replied> {
-    write_tx(c, |c| -> ApiResult<Replied> {
-        let row = store::by_reference(c, reference)?.ok_or(ApiError::NotFound)?;
+) -> DomainResult<Replied> {
+    write_tx(c, |c| -> DomainResult<Replied> {
+        let row = store::by_reference(c, reference)?.ok_or(DomainError::NotFound)?;
         if !staff_may_see(staff, &row) {
-            return Err(ApiError::NotFound);
+            return Err(DomainError::NotFound);
         }
         let address = match &row.organisation_id {
             Some(o) => crate::orgs::store::by_id(c, o)?.and_then(|o| o.address),
@@ -127,8 +127,10 @@ pub fn reply(
             text: input.text,
             language: input.language,
         };
-        let composed = answers::compose(&asked, &row.language, address.as_deref())
-            .map_err(ApiError::Validation)?;
+        let composed =
+            answers::compose(&asked, &row.language, address.as_deref()).map_err(|errs| {
+                DomainError::Invalid(errs.into_iter().map(FieldProblem::from).collect())
+            })?;
         let t = now();
         let message_id = crate::attachments::add_message(c, &row.id, "staff", &composed.body)?;
         let lang = composed.lang.code();
@@ -139,7 +141,7 @@ pub fn reply(
             let ctx = json!({"reference": row.reference, "text": composed.body});
             let (subject, body) = crate::mail_templates::templates()
                 .render("report_reply", lang, &ctx)
-                .map_err(|e| ApiError::Internal(format!("rendering the answer: {e}")))?;
+                .map_err(|e| DomainError::Internal(format!("rendering the answer: {e}")))?;
             outbox_id = Some(enqueue(
                 c,
                 &NewMessage {

@@ -334,7 +334,7 @@ pub async fn patch(
     };
     let links = crate::signals::Links::from_settings(&state.settings);
     let row = state
-        .db(move |c| {
+        .service(move |c| {
             super::service::update(
                 c,
                 &staff,
@@ -393,7 +393,7 @@ pub async fn reply(
     let input = body.into_inner()?;
     let links = crate::signals::Links::from_settings(&state.settings);
     let v = state
-        .db(move |c| super::reply::reply(c, &staff, &reference, input, &links))
+        .service(move |c| super::reply::reply(c, &staff, &reference, input, &links))
         .await?;
     Ok(HttpResponse::Created().json(v))
 }

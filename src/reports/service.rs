@@ -7,7 +7,7 @@ use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::{now, to_db, write_tx, DbConn};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{DomainError, DomainResult};
 use crate::signals::mail::{Links, NewReportSignal};
 
 pub fn staff_may_see(staff: &Staff, row: &ReportRow) -> bool {
@@ -39,18 +39,19 @@ pub fn update_in(
     target_org: Option<&str>,
     status: Option<&str>,
     signal: Option<&Links>,
-) -> ApiResult<ReportRow> {
+) -> DomainResult<ReportRow> {
     if let Some(s) = status {
         if !STATUSES.contains(&s) {
-            return Err(ApiError::field(
+            return Err(DomainError::field(
                 "status",
                 "one of: received, in_review, closed",
+                "Maak een keuze uit de lijst",
             ));
         }
     }
-    let mut row = store::by_reference(c, reference)?.ok_or(ApiError::NotFound)?;
+    let mut row = store::by_reference(c, reference)?.ok_or(DomainError::NotFound)?;
     if !staff_may_see(staff, &row) {
-        return Err(ApiError::NotFound);
+        return Err(DomainError::NotFound);
     }
     let before = serde_json::json!({"organisation_id": row.organisation_id, "status": row.status});
     let first_org = row.organisation_id.is_none() && target_org.is_some();
@@ -59,22 +60,28 @@ pub fn update_in(
             && row.organisation_id.as_deref() != Some(org)
             && !staff.is_admin
         {
-            return Err(ApiError::field(
+            return Err(DomainError::field(
                 "organisation",
                 "the report already belongs to an organisation",
+                "De melding hoort al bij een organisatie",
             ));
         }
         row.organisation_id = Some(org.to_string());
     }
     if let Some(s) = status {
         if row.status == ReportStatus::Linked {
-            return Err(ApiError::Conflict(
+            return Err(DomainError::Conflict(
                 "the report is linked to an incident; its status follows the incident".into(),
             ));
         }
         // One of `STATUSES`, checked above.
-        row.status = ReportStatus::parse(s)
-            .ok_or_else(|| ApiError::field("status", "one of: received, in_review, closed"))?;
+        row.status = ReportStatus::parse(s).ok_or_else(|| {
+            DomainError::field(
+                "status",
+                "one of: received, in_review, closed",
+                "Maak een keuze uit de lijst",
+            )
+        })?;
     }
     let t = now();
     row.updated_at = to_db(t);
@@ -119,11 +126,12 @@ pub fn update_many(
     target_org: Option<&str>,
     status: Option<&str>,
     signal: Option<&Links>,
-) -> ApiResult<Vec<ReportRow>> {
+) -> DomainResult<Vec<ReportRow>> {
     if references.is_empty() || references.len() > 1000 {
-        return Err(ApiError::field(
+        return Err(DomainError::field(
             "reports",
             "give 1 to 1000 report references",
+            "Kies een of meer meldingen",
         ));
     }
     write_tx(c, |c| {
@@ -142,7 +150,7 @@ pub fn update(
     target_org: Option<&str>,
     status: Option<&str>,
     signal: Option<&Links>,
-) -> ApiResult<ReportRow> {
+) -> DomainResult<ReportRow> {
     write_tx(c, |c| {
         update_in(c, staff, reference, target_org, status, signal)
     })
@@ -156,8 +164,8 @@ pub fn add_from_reporter(
     organisation_id: Option<&str>,
     text: &str,
     file: Option<&crate::attachments::NewAttachment>,
-) -> ApiResult<()> {
-    write_tx(c, |c| -> ApiResult<()> {
+) -> DomainResult<()> {
+    write_tx(c, |c| -> DomainResult<()> {
         let mut after = serde_json::json!({});
         if !text.is_empty() {
             let id = crate::attachments::add_message(c, report_id, "reporter", text)?;

@@ -189,7 +189,7 @@ fn facts_at(c: &mut DbConn, incident_id: &str, version: i64) -> ApiResult<Facts>
         return Ok(Facts::default());
     }
     match store::facts_version(c, incident_id, version)? {
-        Some(json) => parse_stored("facts", &json),
+        Some(json) => Ok(parse_stored("facts", &json)?),
         None => Ok(Facts::default()),
     }
 }

@@ -90,7 +90,7 @@ pub async fn worklist(
 ) -> ApiResult<HttpResponse> {
     let page = Page::of(&q, WORKLIST_PAGE)?;
     let me = staff.id.clone();
-    let rows = state.db(move |c| service::worklist(c, &staff)).await?;
+    let rows = state.service(move |c| service::worklist(c, &staff)).await?;
     let t = now();
     let v: Vec<AwaitingView> = rows
         .into_iter()

@@ -8,18 +8,23 @@ use super::store::{self, Awaiting};
 use crate::audit::{self, Entry};
 use crate::auth::{Role, Staff};
 use crate::db::{now, to_db, write_tx, DbConn};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{DomainError, DomainResult};
 
 /// One's own choice.
-pub fn my_choice(c: &mut DbConn, staff: &Staff) -> ApiResult<NewReports> {
+pub fn my_choice(c: &mut DbConn, staff: &Staff) -> DomainResult<NewReports> {
     Ok(store::preference(c, &staff.id)?)
 }
 
 /// Change one's own choice (`each` or `daily`); audited with before and after.
-pub fn choose(c: &mut DbConn, staff: &Staff, value: &str) -> ApiResult<NewReports> {
-    let choice = NewReports::parse(value.trim())
-        .ok_or_else(|| ApiError::field("new_reports", "one of: each, daily"))?;
-    write_tx(c, |c| -> ApiResult<NewReports> {
+pub fn choose(c: &mut DbConn, staff: &Staff, value: &str) -> DomainResult<NewReports> {
+    let choice = NewReports::parse(value.trim()).ok_or_else(|| {
+        DomainError::field(
+            "new_reports",
+            "one of: each, daily",
+            "Maak een keuze uit de lijst",
+        )
+    })?;
+    write_tx(c, |c| -> DomainResult<NewReports> {
         let before = store::preference(c, &staff.id)?;
         if before == choice {
             return Ok(choice);
@@ -65,7 +70,7 @@ pub struct Counts {
     pub to_sign: Option<i64>,
 }
 
-pub fn counts(c: &mut DbConn, staff: &Staff) -> ApiResult<Counts> {
+pub fn counts(c: &mut DbConn, staff: &Staff) -> DomainResult<Counts> {
     let new_reports = store::untriaged(c, &staff.org_ids(), staff.is_admin)?;
     let fg = fg_orgs(staff);
     let to_sign = if fg.is_empty() {
@@ -81,10 +86,10 @@ pub fn counts(c: &mut DbConn, staff: &Staff) -> ApiResult<Counts> {
 
 /// The FG's worklist: the drafts of the organisations where one is an FG that wait for sign-off,
 /// longest waiting first. Someone who is nowhere an FG is refused (403).
-pub fn worklist(c: &mut DbConn, staff: &Staff) -> ApiResult<Vec<Awaiting>> {
+pub fn worklist(c: &mut DbConn, staff: &Staff) -> DomainResult<Vec<Awaiting>> {
     let fg = fg_orgs(staff);
     if fg.is_empty() {
-        return Err(ApiError::denied(
+        return Err(DomainError::denied(
             "fg_only",
             "only an organisation's FG has drafts to sign off",
         ));

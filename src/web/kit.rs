@@ -488,7 +488,8 @@ impl PageError {
                 let text: Vec<String> = ps
                     .iter()
                     .map(|p| match lang {
-                        Lang::Nl => p.message_nl.clone(),
+                        Lang::Nl if !p.message_nl.is_empty() => p.message_nl.clone(),
+                        Lang::Nl => web().t(lang, "staff_err_invalid"),
                         Lang::En => p.message.clone(),
                     })
                     .collect();

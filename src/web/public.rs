@@ -679,7 +679,7 @@ async fn follow_add(
     let (report_id, org_id) = (row.id.clone(), row.organisation_id.clone());
     let t2 = text.clone();
     state
-        .db(move |c| {
+        .service(move |c| {
             crate::reports::service::add_from_reporter(
                 c,
                 &report_id,
@@ -689,7 +689,7 @@ async fn follow_add(
             )
         })
         .await
-        .map_err(|e| PageError::from_api(lang, e))?;
+        .map_err(|e| PageError::from_domain(lang, e))?;
     follow_page(
         &state,
         &req,

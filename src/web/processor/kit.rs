@@ -228,7 +228,7 @@ pub async fn render(
             let who = s.clone();
             // The menu goes without its counts rather than the page failing.
             let counts = state
-                .db(move |c| crate::signals::service::counts(c, &who))
+                .db(move |c| Ok(crate::signals::service::counts(c, &who)?))
                 .await
                 .ok();
             json!({"staff": {

@@ -122,7 +122,7 @@ pub async fn signals(
 ) -> Result<HttpResponse, PageError> {
     let (s, value) = (staff.clone(), f.get("new_reports"));
     match state
-        .db(move |c| crate::signals::service::choose(c, &s, &value))
+        .db(move |c| Ok(crate::signals::service::choose(c, &s, &value)?))
         .await
     {
         Ok(_) => Ok(redirect("/staff/account?ok=signals#h-signals")),

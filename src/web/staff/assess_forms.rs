@@ -138,7 +138,7 @@ pub async fn facts(
     };
     let (s, i) = (staff.clone(), id.clone());
     match state
-        .db(move |c| aservice::record_facts(c, &s, &i, facts))
+        .db(move |c| Ok(aservice::record_facts(c, &s, &i, facts)?))
         .await
     {
         Ok(_) => Ok(redirect(&format!(
@@ -191,7 +191,7 @@ pub async fn decide(
     };
     let (s, i) = (staff.clone(), id.clone());
     match state
-        .db(move |c| aservice::record_decision(c, &s, &i, input))
+        .db(move |c| Ok(aservice::record_decision(c, &s, &i, input)?))
         .await
     {
         Ok(_) => Ok(redirect(&format!(
@@ -223,9 +223,9 @@ pub async fn activities(
     let r = state
         .db(move |c| {
             if derive_only {
-                rservice::derive_facts(c, &s, &i)
+                Ok(rservice::derive_facts(c, &s, &i)?)
             } else {
-                rservice::link_activities(c, &s, &i, &ids)
+                Ok(rservice::link_activities(c, &s, &i, &ids)?)
             }
         })
         .await;
@@ -285,7 +285,10 @@ pub async fn add_measure(
         evidence: None,
     };
     let (s, i) = (staff.clone(), id.clone());
-    match state.db(move |c| mservice::create(c, &s, &i, input)).await {
+    match state
+        .db(move |c| Ok(mservice::create(c, &s, &i, input)?))
+        .await
+    {
         Ok(_) => Ok(redirect(&format!(
             "/staff/incidents/{id}?ok=measure#measures"
         ))),
@@ -337,7 +340,7 @@ pub async fn change_measure(
             if row.incident_id != i {
                 return Err(ApiError::NotFound);
             }
-            mservice::update(c, &s, &m, patch)
+            Ok(mservice::update(c, &s, &m, patch)?)
         })
         .await;
     match r {

@@ -77,7 +77,16 @@ pub(super) fn localise(lang: Lang, errs: &[FieldError], rename: &[(&str, &str)])
             .to_string();
         let message = match (&e.message_nl, lang) {
             (Some(nl), Lang::Nl) => nl.clone(),
-            (Some(_), Lang::En) => e.message.clone(),
+            // In English the pages' own words where they have them (the service's English is
+            // terse, for machines), else the service's.
+            (Some(_), Lang::En) => {
+                let own = field_message(lang, &e.message);
+                if own != pages().t(lang, "staff_err_invalid") {
+                    own
+                } else {
+                    e.message.clone()
+                }
+            }
             (None, _) => field_message(lang, &e.message),
         };
         push_err(&mut out, &field, message);

@@ -451,14 +451,14 @@ pub async fn act(
                 let links = crate::signals::Links::from_settings(&state.settings);
                 let r = state
                     .db(move |c| {
-                        crate::reports::service::update_many(
+                        Ok(crate::reports::service::update_many(
                             c,
                             &s,
                             &refs,
                             target.as_deref(),
                             status,
                             Some(&links),
-                        )
+                        )?)
                     })
                     .await;
                 match r {

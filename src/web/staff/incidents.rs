@@ -618,7 +618,9 @@ pub async fn update(
         let (s, i) = (staff.clone(), id.clone());
         state
             .db(move |c| {
-                crate::assessment::service::record_all_facts(c, &s, &i, &p, assess_new, max)
+                Ok(crate::assessment::service::record_all_facts(
+                    c, &s, &i, &p, assess_new, max,
+                )?)
             })
             .await
     } else {

@@ -37,7 +37,7 @@ pub(super) async fn signed_in(
             let s = staff.clone();
             // The menu goes without its counts rather than the page failing.
             match state
-                .db(move |c| crate::signals::service::counts(c, &s))
+                .db(move |c| Ok(crate::signals::service::counts(c, &s)?))
                 .await
             {
                 Ok(c) => {

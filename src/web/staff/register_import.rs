@@ -202,7 +202,7 @@ pub async fn post(
     let Some(org) = orgs.iter().find(|o| o.slug == get("org")).cloned() else {
         return Err(PageError::not_found(lang));
     };
-    import_service::may_import(&staff, &org.id).map_err(|e| page_err(lang, e))?;
+    import_service::may_import(&staff, &org.id).map_err(|e| PageError::from_domain(lang, e))?;
     let mine = importable(&staff, &orgs);
     let fail = |key: &str| {
         upload_page(
@@ -289,7 +289,11 @@ pub async fn post(
     );
     let outcome = if errors.is_empty() {
         match state
-            .db(move |c| import_service::import_checked(c, &s, &id, &b2, &m2, !store))
+            .db(move |c| {
+                Ok(import_service::import_checked(
+                    c, &s, &id, &b2, &m2, !store,
+                )?)
+            })
             .await
         {
             Ok(r) => Some(r),

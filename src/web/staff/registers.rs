@@ -147,7 +147,7 @@ pub async fn register(
     let f = filter_from(&q, chosen.as_ref());
     let (s, f2) = (staff.clone(), f.clone());
     let entries = state
-        .db(move |c| service::register(c, &s, &f2))
+        .db(move |c| Ok(service::register(c, &s, &f2)?))
         .await
         .map_err(|e| page_err(lang, e))?;
     let rows: Vec<Value> = entries
@@ -229,7 +229,7 @@ pub async fn statistics(
     f.timeliness = None;
     let (s, f2) = (staff.clone(), f.clone());
     let entries = state
-        .db(move |c| service::register(c, &s, &f2))
+        .db(move |c| Ok(service::register(c, &s, &f2)?))
         .await
         .map_err(|e| page_err(lang, e))?;
     let mut st = stats::compute(&entries);
@@ -374,7 +374,7 @@ async fn activities_page(
         Some(o) => {
             let (s, id) = (staff.clone(), o.id.clone());
             state
-                .db(move |c| service::list_activities(c, &s, &id))
+                .db(move |c| Ok(service::list_activities(c, &s, &id)?))
                 .await
                 .map_err(|e| page_err(lang, e))?
         }
@@ -462,7 +462,7 @@ pub async fn create(
     let a = activity_from_form(&f);
     let (s, id, a2) = (staff.clone(), org.id.clone(), a.clone());
     match state
-        .db(move |c| service::create_activity(c, &s, &id, a2))
+        .db(move |c| Ok(service::create_activity(c, &s, &id, a2)?))
         .await
     {
         Ok(_) => Ok(redirect(&format!(
@@ -576,7 +576,7 @@ pub async fn import(
                 Ok(items) => {
                     let (s, id) = (staff.clone(), org.id.clone());
                     match state
-                        .db(move |c| service::import_activities(c, &s, &id, items))
+                        .db(move |c| Ok(service::import_activities(c, &s, &id, items)?))
                         .await
                     {
                         Ok(o) => Ok((o.created, o.updated)),
@@ -638,7 +638,7 @@ async fn activity_page(
     let w = pages();
     let (s, i) = (staff.clone(), id.to_string());
     let v = state
-        .db(move |c| service::get_activity(c, &s, &i))
+        .db(move |c| Ok(service::get_activity(c, &s, &i)?))
         .await
         .map_err(|e| page_err(lang, e))?;
     let (elist, emap) = errors_ctx(&errors);
@@ -693,7 +693,7 @@ pub async fn update(
     let a = activity_from_form(&f);
     let (s, i, a2) = (staff.clone(), id.clone(), a.clone());
     match state
-        .db(move |c| service::update_activity(c, &s, &i, version, a2))
+        .db(move |c| Ok(service::update_activity(c, &s, &i, version, a2)?))
         .await
     {
         Ok(v) => {

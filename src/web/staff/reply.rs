@@ -38,7 +38,7 @@ pub async fn submit(
     let links = crate::signals::Links::from_settings(&state.settings);
     let (s, r) = (staff.clone(), reference.clone());
     match state
-        .db(move |c| reply::reply(c, &s, &r, input, &links))
+        .db(move |c| Ok(reply::reply(c, &s, &r, input, &links)?))
         .await
     {
         Ok(_) => Ok(redirect(&format!(

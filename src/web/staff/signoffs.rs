@@ -20,7 +20,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     let staff = signed_in(&req, lang, &here(&req)).await?;
     let s = staff.clone();
     let rows = state
-        .db(move |c| crate::signals::service::worklist(c, &s))
+        .db(move |c| Ok(crate::signals::service::worklist(c, &s)?))
         .await
         .map_err(|e| page_err(lang, e))?;
     let t = now();

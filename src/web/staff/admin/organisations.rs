@@ -474,7 +474,7 @@ pub async fn retention_update(
         state
             .db(move |c| {
                 let org = admin_org(c, &s, &sl)?;
-                crate::register::service::set_policy(c, &s, &org.id, policy).map(|_| ())
+                Ok(crate::register::service::set_policy(c, &s, &org.id, policy).map(|_| ())?)
             })
             .await
     } else {
@@ -545,7 +545,8 @@ pub async fn contact_update(
     let result = state
         .db(move |c| {
             let org = admin_org(c, &s, &sl)?;
-            crate::notifications::service::put_settings(c, &s, &org.id, input).map(|_| ())
+            crate::notifications::service::put_settings(c, &s, &org.id, input)?;
+            Ok(())
         })
         .await;
     match result {

@@ -56,7 +56,7 @@ pub async fn start(
     let domain = state.settings.mail_domain();
     let (s, i) = (staff.clone(), id.clone());
     match state
-        .db(move |c| campaign::start(c, &ctx, &s, &i, input, &domain, |_, _| {}))
+        .db(move |c| Ok(campaign::start(c, &ctx, &s, &i, input, &domain, |_, _| {})?))
         .await
     {
         Ok(started) => Ok(redirect(&format!(
@@ -283,13 +283,13 @@ pub async fn control(
     let (s, i, c_id, a) = (staff.clone(), id.clone(), cid.clone(), action.clone());
     let r = state
         .db(move |c| match a.as_str() {
-            "pause" => campaign::control(c, &s, &i, &c_id, true, None).map(|_| "paused"),
-            "resume" => campaign::control(c, &s, &i, &c_id, false, None).map(|_| "resumed"),
+            "pause" => Ok(campaign::control(c, &s, &i, &c_id, true, None).map(|_| "paused")?),
+            "resume" => Ok(campaign::control(c, &s, &i, &c_id, false, None).map(|_| "resumed")?),
             "rate" => {
                 let p = campaign::progress(c, &s, &i, &c_id)?;
-                campaign::control(c, &s, &i, &c_id, p.paused, Some(rate)).map(|_| "rate")
+                Ok(campaign::control(c, &s, &i, &c_id, p.paused, Some(rate)).map(|_| "rate")?)
             }
-            "printed" => campaign::mark_printed(c, &s, &i, &c_id).map(|_| "printed"),
+            "printed" => Ok(campaign::mark_printed(c, &s, &i, &c_id).map(|_| "printed")?),
             _ => Err(ApiError::BadRequest("unknown action".into())),
         })
         .await;
@@ -315,7 +315,7 @@ pub async fn letter(
     let (id, cid, rid) = path.into_inner();
     let ctx = nctx(&state);
     let f = state
-        .db(move |c| campaign::one_letter(c, &ctx, &staff, &id, &cid, &rid))
+        .db(move |c| Ok(campaign::one_letter(c, &ctx, &staff, &id, &cid, &rid)?))
         .await
         .map_err(|e| match e {
             ApiError::Conflict(_) | ApiError::Refused(_) => {

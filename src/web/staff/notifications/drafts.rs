@@ -148,7 +148,7 @@ pub async fn create(
     let ctx = nctx(&state);
     let (s, i) = (staff.clone(), id.clone());
     match state
-        .db(move |c| service::draft_new(c, &ctx, &s, &i, kind, input))
+        .db(move |c| Ok(service::draft_new(c, &ctx, &s, &i, kind, input)?))
         .await
     {
         Ok(v) => Ok(redirect(&format!(
@@ -313,7 +313,7 @@ pub async fn update(
     let ctx = nctx(&state);
     let (s, i, n) = (staff.clone(), id.clone(), nid.clone());
     match state
-        .db(move |c| service::update_draft(c, &ctx, &s, &i, &n, input))
+        .db(move |c| Ok(service::update_draft(c, &ctx, &s, &i, &n, input)?))
         .await
     {
         Ok(_) => Ok(redirect(&format!(
@@ -368,7 +368,7 @@ pub async fn filing(
         let ctx = nctx(&state);
         let (s, i, n) = (staff.clone(), id.clone(), nid.clone());
         state
-            .db(move |c| service::record_filing(c, &ctx, &s, &i, &n, input))
+            .db(move |c| Ok(service::record_filing(c, &ctx, &s, &i, &n, input)?))
             .await
             .map(|_| ())
     } else {

@@ -24,7 +24,7 @@ pub async fn publish(
     let ctx = nctx(&state);
     let (s, i, n) = (staff.clone(), id.clone(), nid.clone());
     match state
-        .db(move |c| public::publish(c, &ctx, &s, &i, &n))
+        .db(move |c| Ok(public::publish(c, &ctx, &s, &i, &n)?))
         .await
     {
         Ok(_) => Ok(redirect(&format!(
@@ -79,7 +79,7 @@ pub async fn withdraw(
             "/staff/incidents/{id}/notifications/{nid}?ok=withdrawn"
         ))),
         Err(e) => {
-            let (errors, status) = shown(lang, e, "reason")?;
+            let (errors, status) = shown(lang, e.into(), "reason")?;
             let errors = errors
                 .into_iter()
                 .map(|(_, m)| ("reason".to_string(), m))

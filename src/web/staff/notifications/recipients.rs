@@ -1,7 +1,7 @@
 //! Recipients from CSV, with a preview per recipient.
 use super::shared::{body_of, campaign_row, kind_label, short, status_label, t};
 use crate::auth::Staff;
-use crate::error::ApiError;
+use crate::error::{ApiError, DomainError};
 use crate::notifications::campaign::{self};
 use crate::notifications::service::ctx as nctx;
 use crate::notifications::service::{self, DraftView};
@@ -265,7 +265,7 @@ pub async fn import(
     };
     let (s, i) = (staff.clone(), id.clone());
     match state
-        .db(move |c| campaign::import(c, &s, &i, &bytes, |_, _| {}))
+        .db(move |c| Ok(campaign::import(c, &s, &i, &bytes, |_, _| {})?))
         .await
     {
         Ok(r) => {
@@ -323,10 +323,10 @@ pub async fn preview(
             let inc = crate::incidents::service::visible(c, &s, &i, false)?;
             let rec = store::recipient(c, &inc.id, &r)?.ok_or(ApiError::NotFound)?;
             let p = service::preview(c, &ctx, &s, &i, &d, &r).map_err(|e| match e {
-                ApiError::Validation(_) | ApiError::Conflict(_) | ApiError::Refused(_) => {
+                DomainError::Invalid(_) | DomainError::Conflict(_) | DomainError::Refused(_) => {
                     ApiError::NotFound
                 }
-                other => other,
+                other => other.into(),
             })?;
             Ok((p, rec, inc.reference))
         })

@@ -389,11 +389,11 @@ mod tests {
         ]
         .concat();
         let mut codes = vec![];
-        // Conflicts (`ApiError::refused…`) and denials for want of a role (`ApiError::denied`).
+        // Conflicts (`DomainError::refused…`) and denials for want of a role (`DomainError::denied`).
         for part in src
-            .split("ApiError::refused")
+            .split("DomainError::refused")
             .skip(1)
-            .chain(src.split("ApiError::denied").skip(1))
+            .chain(src.split("DomainError::denied").skip(1))
         {
             let code = part
                 .split('"')

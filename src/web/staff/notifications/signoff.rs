@@ -154,7 +154,7 @@ pub async fn decide(
     let ctx = nctx(&state);
     let (s, i, n) = (staff.clone(), id.clone(), nid.clone());
     match state
-        .db(move |c| service::decide(c, &ctx, &s, &i, &n, approve, input))
+        .db(move |c| Ok(service::decide(c, &ctx, &s, &i, &n, approve, input)?))
         .await
     {
         Ok(_) => Ok(redirect(&format!(
