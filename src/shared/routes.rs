@@ -28,7 +28,7 @@ pub async fn split(
     let v = state
         .db(move |c| {
             service::split(c, &staff, &id, &input, &links, max)?;
-            service::linked(c, &staff, &id)
+            Ok(service::linked(c, &staff, &id)?)
         })
         .await?;
     tracing::info!(incident = %v.incident_id, parts = v.linked.len(), "shared incident split");
@@ -45,7 +45,9 @@ pub async fn linked(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let v = state.db(move |c| service::linked(c, &staff, &id)).await?;
+    let v = state
+        .db(move |c| Ok(service::linked(c, &staff, &id)?))
+        .await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
@@ -59,7 +61,9 @@ pub async fn origin(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let v = state.db(move |c| service::origin(c, &staff, &id)).await?;
+    let v = state
+        .db(move |c| Ok(service::origin(c, &staff, &id)?))
+        .await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
@@ -79,7 +83,7 @@ pub async fn set_notified_at(
     let v = state
         .db(move |c| {
             service::set_notified_at(c, &staff, &id, &input, max)?;
-            service::origin(c, &staff, &id)
+            Ok(service::origin(c, &staff, &id)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(v))
@@ -102,7 +106,7 @@ pub async fn accept(
     let v = state
         .db(move |c| {
             service::accept(c, &staff, &id, &input, max)?;
-            service::origin(c, &staff, &id)
+            Ok(service::origin(c, &staff, &id)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(v))
@@ -126,7 +130,7 @@ pub async fn decline(
     let v = state
         .db(move |c| {
             service::decline(c, &staff, &id, &input)?;
-            service::origin(c, &staff, &id)
+            Ok(service::origin(c, &staff, &id)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(v))

@@ -18,7 +18,7 @@ use crate::assessment::store as facts_store;
 use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::{from_db, now, to_db, write_tx, DbConn};
-use crate::error::{parse_stored, ApiError, ApiResult, FieldError};
+use crate::error::{parse_stored, ApiError, DomainError, DomainResult, FieldError};
 use crate::incidents::access::visible;
 use crate::incidents::clock;
 use crate::incidents::lifecycle::State;
@@ -166,10 +166,10 @@ pub struct OriginView {
     pub offer: Option<OfferView>,
 }
 
-fn refused(r: Refused) -> ApiError {
+fn refused(r: Refused) -> DomainError {
     match r {
         Refused::Invalid(ps) => ps.into(),
-        Refused::AlreadySplit { field, slug } => ApiError::refused_with(
+        Refused::AlreadySplit { field, slug } => DomainError::refused_with(
             "shared_already_split",
             format!("{field}: the incident was already split to {slug}"),
             vec![("controller", slug)],
@@ -177,14 +177,14 @@ fn refused(r: Refused) -> ApiError {
     }
 }
 
-fn latest_facts(c: &mut DbConn, incident_id: &str) -> ApiResult<(i64, Facts)> {
+fn latest_facts(c: &mut DbConn, incident_id: &str) -> DomainResult<(i64, Facts)> {
     Ok(match facts_store::latest_facts(c, incident_id)? {
         Some(f) => (f.version, parse_stored("facts", &f.facts_json)?),
         None => (0, Facts::default()),
     })
 }
 
-fn facts_at(c: &mut DbConn, incident_id: &str, version: i64) -> ApiResult<Facts> {
+fn facts_at(c: &mut DbConn, incident_id: &str, version: i64) -> DomainResult<Facts> {
     if version == 0 {
         return Ok(Facts::default());
     }
@@ -196,10 +196,15 @@ fn facts_at(c: &mut DbConn, incident_id: &str, version: i64) -> ApiResult<Facts>
 
 /// The shared incident, checked: the caller handles its organisation, and it is no controller's
 /// part itself (404 otherwise: to a controller's staff a shared incident does not exist).
-fn shared_incident(c: &mut DbConn, staff: &Staff, id: &str, lock: bool) -> ApiResult<IncidentRow> {
+fn shared_incident(
+    c: &mut DbConn,
+    staff: &Staff,
+    id: &str,
+    lock: bool,
+) -> DomainResult<IncidentRow> {
     let row = visible(c, staff, id, lock)?;
     if store::is_controller_part(c, id)? {
-        return Err(ApiError::refused(
+        return Err(DomainError::refused(
             "shared_is_part",
             "this incident is a controller's part of a shared incident; split the shared incident",
         ));
@@ -218,16 +223,17 @@ pub fn split(
     input: &SplitInput,
     mail: &crate::signals::Links,
     max_description: usize,
-) -> ApiResult<Vec<String>> {
-    write_tx(c, |c| -> ApiResult<Vec<String>> {
+) -> DomainResult<Vec<String>> {
+    write_tx(c, |c| -> DomainResult<Vec<String>> {
         let shared = shared_incident(c, staff, shared_id, true)?;
         if shared.state().is_closed() {
-            return Err(ApiError::refused(
+            return Err(DomainError::refused(
                 "shared_closed",
                 "the shared incident is closed: reopen it before splitting",
             ));
         }
-        let shared_org = org_store::by_id(c, &shared.organisation_id)?.ok_or(ApiError::NotFound)?;
+        let shared_org =
+            org_store::by_id(c, &shared.organisation_id)?.ok_or(DomainError::NotFound)?;
         let links = store::controllers_of(c, &shared.organisation_id)?;
         let mut known = vec![];
         for slug in &input.controllers {
@@ -257,7 +263,7 @@ pub fn split(
                 .map(|(_, h)| *h)
                 .unwrap_or(0);
             let clk = rules::controller_clock(sf.clock_start(), hours, input.notified_at, t)
-                .map_err(|p| ApiError::from(vec![p]))?;
+                .map_err(|p| DomainError::from(vec![p]))?;
             let facts = IncidentFacts {
                 title: sf.title.clone(),
                 description: sf.description.clone(),
@@ -278,7 +284,7 @@ pub fn split(
             };
             let errs = facts.validate(t, max_description);
             if !errs.is_empty() {
-                return Err(ApiError::Validation(errs));
+                return Err(ApiError::Validation(errs).into());
             }
             let reference = incident_store::next_reference(c, org_id, t)?;
             let row = IncidentRow::new(
@@ -355,9 +361,9 @@ pub fn split(
 
 /// The shared team's list: every linked incident with its controller, state and clock, and the
 /// controllers it may still be split to.
-pub fn linked(c: &mut DbConn, staff: &Staff, shared_id: &str) -> ApiResult<SharedView> {
+pub fn linked(c: &mut DbConn, staff: &Staff, shared_id: &str) -> DomainResult<SharedView> {
     let shared = shared_incident(c, staff, shared_id, false)?;
-    let org = org_store::by_id(c, &shared.organisation_id)?.ok_or(ApiError::NotFound)?;
+    let org = org_store::by_id(c, &shared.organisation_id)?.ok_or(DomainError::NotFound)?;
     let links = store::of_shared(c, shared_id)?;
     let (version, _) = latest_facts(c, shared_id)?;
     let ids: Vec<String> = links
@@ -443,10 +449,11 @@ fn own_part(
     staff: &Staff,
     id: &str,
     lock: bool,
-) -> ApiResult<(IncidentRow, LinkRow, IncidentRow)> {
+) -> DomainResult<(IncidentRow, LinkRow, IncidentRow)> {
     let inc = visible(c, staff, id, lock)?;
-    let link = store::of_controller_incident(c, id)?.ok_or(ApiError::NotFound)?;
-    let shared = incident_store::by_id(c, &link.shared_incident_id)?.ok_or(ApiError::NotFound)?;
+    let link = store::of_controller_incident(c, id)?.ok_or(DomainError::NotFound)?;
+    let shared =
+        incident_store::by_id(c, &link.shared_incident_id)?.ok_or(DomainError::NotFound)?;
     Ok((inc, link, shared))
 }
 
@@ -474,7 +481,7 @@ fn details_of(row: &IncidentRow) -> rules::Details {
     }
 }
 
-fn offer(c: &mut DbConn, link: &LinkRow, shared: &IncidentRow) -> ApiResult<Option<Pending>> {
+fn offer(c: &mut DbConn, link: &LinkRow, shared: &IncidentRow) -> DomainResult<Option<Pending>> {
     let (version, new) = latest_facts(c, &shared.id)?;
     let old = if version > link.facts_version_taken {
         facts_at(c, &shared.id, link.facts_version_taken)?
@@ -501,9 +508,9 @@ fn offer(c: &mut DbConn, link: &LinkRow, shared: &IncidentRow) -> ApiResult<Opti
 
 /// A controller's view of its part: the shared organisation's notice, its clock, and a change of
 /// the shared facts waiting for it.
-pub fn origin(c: &mut DbConn, staff: &Staff, id: &str) -> ApiResult<OriginView> {
+pub fn origin(c: &mut DbConn, staff: &Staff, id: &str) -> DomainResult<OriginView> {
     let (inc, link, shared) = own_part(c, staff, id, false)?;
-    let shared_org = org_store::by_id(c, &shared.organisation_id)?.ok_or(ApiError::NotFound)?;
+    let shared_org = org_store::by_id(c, &shared.organisation_id)?.ok_or(DomainError::NotFound)?;
     let f = inc.facts();
     let deadline = from_db(inc.ap_deadline);
     let offer = match offer(c, &link, &shared)? {
@@ -565,8 +572,8 @@ pub fn set_notified_at(
     id: &str,
     input: &NoticeInput,
     max_description: usize,
-) -> ApiResult<()> {
-    write_tx(c, |c| -> ApiResult<()> {
+) -> DomainResult<()> {
+    write_tx(c, |c| -> DomainResult<()> {
         let (inc, link, shared) = own_part(c, staff, id, true)?;
         let hours = inc.processor_contract_hours.unwrap_or(0);
         let clk = rules::controller_clock(
@@ -575,7 +582,7 @@ pub fn set_notified_at(
             Some(input.notified_at),
             now(),
         )
-        .map_err(|p| ApiError::from(vec![p]))?;
+        .map_err(|p| DomainError::from(vec![p]))?;
         let at = clk.notified_at;
         if link.notified_at == to_db(at) {
             return Ok(());
@@ -630,10 +637,10 @@ fn offered(
     id: &str,
     version: i64,
     incident_version: Option<i64>,
-) -> ApiResult<(IncidentRow, LinkRow, IncidentRow, Pending)> {
+) -> DomainResult<(IncidentRow, LinkRow, IncidentRow, Pending)> {
     let (inc, link, shared) = own_part(c, staff, id, true)?;
     let Some(p) = offer(c, &link, &shared)? else {
-        return Err(ApiError::refused(
+        return Err(DomainError::refused(
             "shared_no_offer",
             "no change of the shared incident waits for this incident",
         ));
@@ -641,7 +648,7 @@ fn offered(
     let stale = version != p.version
         || (!p.details.is_empty() && incident_version != Some(p.incident_version));
     if stale {
-        return Err(ApiError::refused_with(
+        return Err(DomainError::refused_with(
             "shared_offer_stale",
             format!(
                 "version, incident_version: the shared incident changed meanwhile (now version {}, incident_version {}); reload",
@@ -656,23 +663,23 @@ fn offered(
 /// Decline the change offered: this controller keeps its own facts and details, and is not
 /// offered this change again (a later change of the shared incident is offered as usual). The
 /// reason is in the audit trail of the controller's incident and of the shared incident.
-pub fn decline(c: &mut DbConn, staff: &Staff, id: &str, input: &DeclineInput) -> ApiResult<i64> {
+pub fn decline(c: &mut DbConn, staff: &Staff, id: &str, input: &DeclineInput) -> DomainResult<i64> {
     let reason = input.reason.as_deref().map(str::trim).unwrap_or("");
     if reason.is_empty() {
-        return Err(ApiError::from(vec![crate::error::FieldProblem::new(
+        return Err(DomainError::from(vec![crate::error::FieldProblem::new(
             "reason",
             "say why the change does not hold for your organisation",
             "Schrijf op waarom de wijziging voor uw organisatie niet klopt.",
         )]));
     }
     if reason.chars().count() > MAX_DECLINE_REASON {
-        return Err(ApiError::from(vec![crate::error::FieldProblem::new(
+        return Err(DomainError::from(vec![crate::error::FieldProblem::new(
             "reason",
             format!("at most {MAX_DECLINE_REASON} characters"),
             format!("Gebruik hoogstens {MAX_DECLINE_REASON} tekens."),
         )]));
     }
-    write_tx(c, |c| -> ApiResult<i64> {
+    write_tx(c, |c| -> DomainResult<i64> {
         let (inc, link, shared, p) = offered(c, staff, id, input.version, input.incident_version)?;
         store::set_taken(c, id, p.version, &p.details_new.to_json())?;
         let after = serde_json::json!({
@@ -720,8 +727,8 @@ pub fn accept(
     id: &str,
     input: &AcceptInput,
     max_description: usize,
-) -> ApiResult<i64> {
-    write_tx(c, |c| -> ApiResult<i64> {
+) -> DomainResult<i64> {
+    write_tx(c, |c| -> DomainResult<i64> {
         let (inc, link, shared, p) = offered(c, staff, id, input.version, input.incident_version)?;
         let from = rules::source(&shared.reference);
         if !p.details.is_empty() {

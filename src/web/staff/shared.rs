@@ -121,7 +121,7 @@ async fn linked_page(
     let w = pages();
     let (s, i) = (staff.clone(), id.to_string());
     let v = state
-        .db(move |c| service::linked(c, &s, &i))
+        .db(move |c| Ok(service::linked(c, &s, &i)?))
         .await
         .map_err(|e| page_err(lang, e))?;
     let t = now();
@@ -241,7 +241,7 @@ pub async fn split(
     let (s, i) = (staff.clone(), id.clone());
     let links = crate::signals::Links::from_settings(&state.settings);
     match state
-        .db(move |c| service::split(c, &s, &i, &input, &links, max))
+        .db(move |c| Ok(service::split(c, &s, &i, &input, &links, max)?))
         .await
     {
         Ok(_) => Ok(redirect(&format!("/staff/incidents/{id}/shared?ok=split"))),
@@ -289,7 +289,7 @@ async fn origin_page(
     let w = pages();
     let (s, i) = (staff.clone(), id.to_string());
     let v = state
-        .db(move |c| service::origin(c, &s, &i))
+        .db(move |c| Ok(service::origin(c, &s, &i)?))
         .await
         .map_err(|e| page_err(lang, e))?;
     let shown = |v: &Value| -> String {
@@ -458,7 +458,15 @@ pub async fn notified_at(
     let max = state.settings.limits.description_chars;
     let (s, i) = (staff.clone(), id.clone());
     match state
-        .db(move |c| service::set_notified_at(c, &s, &i, &NoticeInput { notified_at: at }, max))
+        .db(move |c| {
+            Ok(service::set_notified_at(
+                c,
+                &s,
+                &i,
+                &NoticeInput { notified_at: at },
+                max,
+            )?)
+        })
         .await
     {
         Ok(()) => Ok(redirect(&format!(
@@ -512,7 +520,7 @@ pub async fn accept(
     let max = state.settings.limits.description_chars;
     let (s, i) = (staff.clone(), id.clone());
     match state
-        .db(move |c| service::accept(c, &s, &i, &input, max))
+        .db(move |c| Ok(service::accept(c, &s, &i, &input, max)?))
         .await
     {
         Ok(_) => Ok(redirect(&format!(
@@ -563,7 +571,10 @@ pub async fn decline(
         reason: Some(reason.clone()),
     };
     let (s, i) = (staff.clone(), id.clone());
-    match state.db(move |c| service::decline(c, &s, &i, &input)).await {
+    match state
+        .db(move |c| Ok(service::decline(c, &s, &i, &input)?))
+        .await
+    {
         Ok(_) => Ok(redirect(&format!(
             "/staff/incidents/{id}/shared-origin?ok=declined"
         ))),
