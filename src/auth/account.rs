@@ -10,7 +10,7 @@ use crate::error::{DomainError, DomainResult, FieldProblem};
 fn audit_user(action: Action, user_id: &str, actor: Actor) -> Entry {
     Entry {
         actor,
-        action: action.into(),
+        action,
         entity_type: "user",
         entity_id: user_id.into(),
         organisation_id: None,

@@ -174,7 +174,7 @@ pub fn by_email(c: &mut DbConn, m: Manager, email: &str) -> DomainResult<UserRow
 fn entry(action: Action, user_id: &str, actor: Actor) -> Entry {
     Entry {
         actor,
-        action: action.into(),
+        action,
         entity_type: "user",
         entity_id: user_id.into(),
         organisation_id: None,

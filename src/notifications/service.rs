@@ -549,7 +549,7 @@ pub struct NewDraft {
 fn entry(staff: &Staff, inc: &IncidentRow, action: Action, after: serde_json::Value) -> Entry {
     Entry {
         actor: staff.actor(),
-        action: action.into(),
+        action,
         entity_type: "incident",
         entity_id: inc.id.clone(),
         organisation_id: Some(inc.organisation_id.clone()),
@@ -1122,7 +1122,7 @@ fn phase_effects(
         c,
         &[Entry {
             actor: staff.actor(),
-            action: action.into(),
+            action,
             entity_type: "incident",
             entity_id: row.id.clone(),
             organisation_id: Some(row.organisation_id.clone()),

@@ -118,7 +118,7 @@ fn audit_entry(
 ) -> AuditEntry {
     AuditEntry {
         actor: staff.actor(),
-        action: action.into(),
+        action,
         entity_type,
         entity_id: entity_id.into(),
         organisation_id: Some(org.into()),
