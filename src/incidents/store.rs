@@ -324,8 +324,10 @@ fn counts(
 ) -> QueryResult<Vec<(String, String, i64)>> {
     use crate::db::schema::incident_counts;
     if f.counted() {
-        let rows: Vec<(String, String, i64)> = crate::db_run!(conn, |c| {
-            let mut q = incident_counts::table
+        let rows: Vec<(String, String, i64)> = if f.owner.is_none() {
+            // The landing page: a query of fixed type, so its statement is found in the cache by
+            // type (a boxed one writes its SQL text on every call to look it up).
+            incident_counts::table
                 .filter(incident_counts::organisation_id.eq_any(&f.org_ids))
                 .filter(incident_counts::state.eq_any(states))
                 .filter(incident_counts::n.gt(0))
@@ -334,14 +336,29 @@ fn counts(
                     incident_counts::state,
                     incident_counts::n,
                 ))
-                .into_boxed();
-            match &f.owner {
-                Some(OwnerFilter::User(u)) => q = q.filter(incident_counts::owner_id.eq(u.clone())),
-                Some(OwnerFilter::Nobody) => q = q.filter(incident_counts::owner_id.eq("")),
-                None => {}
-            }
-            q.load(c)?
-        });
+                .load_on(conn)?
+        } else {
+            crate::db_run!(conn, |c| {
+                let mut q = incident_counts::table
+                    .filter(incident_counts::organisation_id.eq_any(&f.org_ids))
+                    .filter(incident_counts::state.eq_any(states))
+                    .filter(incident_counts::n.gt(0))
+                    .select((
+                        incident_counts::organisation_id,
+                        incident_counts::state,
+                        incident_counts::n,
+                    ))
+                    .into_boxed();
+                match &f.owner {
+                    Some(OwnerFilter::User(u)) => {
+                        q = q.filter(incident_counts::owner_id.eq(u.clone()))
+                    }
+                    Some(OwnerFilter::Nobody) => q = q.filter(incident_counts::owner_id.eq("")),
+                    None => {}
+                }
+                q.load(c)?
+            })
+        };
         // Summed over the owners.
         let mut out: Vec<(String, String, i64)> = vec![];
         for (org, state, n) in rows {
@@ -377,6 +394,23 @@ fn stream(
     ascending: bool,
     take: i64,
 ) -> QueryResult<Vec<IncidentRow>> {
+    if f.owner.is_none() && f.q.is_none() && f.due_before.is_none() {
+        // No filter beyond organisation and state (the landing page): queries of fixed type, whose
+        // statements are found in the cache by type; a boxed query writes its SQL text (all the
+        // columns) on every call to look its statement up.
+        let q = incidents::table
+            .filter(incidents::organisation_id.eq(org))
+            .filter(incidents::state.eq(state));
+        return if ascending {
+            q.order((incidents::ap_deadline.asc(), incidents::id.asc()))
+                .limit(take)
+                .load_on(conn)
+        } else {
+            q.order((incidents::ap_deadline.desc(), incidents::id.desc()))
+                .limit(take)
+                .load_on(conn)
+        };
+    }
     crate::db_run!(conn, |c| {
         let q = incidents::table
             .filter(incidents::organisation_id.eq(org.to_string()))
