@@ -24,10 +24,7 @@ pub async fn create(
     let input = body.into_inner()?;
     let max = state.settings.limits.description_chars;
     let v = state
-        .db(move |c| {
-            let id = service::create(c, &staff, &input, max)?;
-            load_view(c, &id)
-        })
+        .db(move |c| service::create_view(c, &staff, &input, max))
         .await?;
     tracing::info!(incident = %v.id, reference = %v.reference, "incident opened");
     Ok(HttpResponse::Created()

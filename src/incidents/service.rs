@@ -405,6 +405,9 @@ pub fn link_reports(
     refs: &[String],
     at: DateTime<Utc>,
 ) -> ApiResult<Vec<Entry>> {
+    if refs.is_empty() {
+        return Ok(vec![]);
+    }
     let mut wanted: Vec<String> = refs.iter().map(|r| r.trim().to_string()).collect();
     wanted.sort();
     wanted.dedup();
@@ -504,6 +507,38 @@ pub fn create(
     input: &IncidentCreate,
     max_description: usize,
 ) -> ApiResult<String> {
+    create_row(c, staff, input, max_description).map(|r| r.id)
+}
+
+/// As [`create`], returning the view of the incident as it stands after the COMMIT, built from the
+/// row just written rather than read back (nothing else writes a new incident's row in its
+/// transaction: no trigger on `incidents` changes it, and it has no owner yet); only the linked
+/// reports' references, when any were named, are read (in their order by arrival).
+pub fn create_view(
+    c: &mut DbConn,
+    staff: &Staff,
+    input: &IncidentCreate,
+    max_description: usize,
+) -> ApiResult<IncidentView> {
+    let row = create_row(c, staff, input, max_description)?;
+    let refs = if input.reports.is_empty() {
+        vec![]
+    } else {
+        reports::store::for_incident(c, &row.id)?
+            .into_iter()
+            .map(|r| r.reference)
+            .collect()
+    };
+    debug_assert!(row.owner_id.is_none());
+    Ok(view(row, refs, None, now()))
+}
+
+fn create_row(
+    c: &mut DbConn,
+    staff: &Staff,
+    input: &IncidentCreate,
+    max_description: usize,
+) -> ApiResult<IncidentRow> {
     let org = orgs::store::by_slug(c, input.organisation.trim())?
         .filter(|o| staff.can_handle(&o.id))
         .ok_or_else(|| ApiError::field("organisation", "unknown organisation"))?;
@@ -511,15 +546,17 @@ pub fn create(
     let from_notice = with_processor_notice(c, &org.id, input)?;
     let input = from_notice.as_ref().unwrap_or(input);
     // Reports named: the earliest one's arrival is the proposed awareness (the pages ask to confirm).
-    let arrivals: Vec<DateTime<Utc>> = if input.became_aware_at.is_none() {
-        reports::store::by_references(c, &input.reports)?
-            .iter()
-            .filter(|r| r.organisation_id.as_deref().is_none_or(|o| o == org.id))
-            .map(|r| from_db(r.created_at))
-            .collect()
-    } else {
-        vec![]
-    };
+    // (No reports named: nothing to look up; an `IN ()` query is parsed again on every call.)
+    let arrivals: Vec<DateTime<Utc>> =
+        if input.became_aware_at.is_none() && !input.reports.is_empty() {
+            reports::store::by_references(c, &input.reports)?
+                .iter()
+                .filter(|r| r.organisation_id.as_deref().is_none_or(|o| o == org.id))
+                .map(|r| from_db(r.created_at))
+                .collect()
+        } else {
+            vec![]
+        };
     let facts = input
         .facts(
             org.processor_hours,
@@ -531,7 +568,7 @@ pub fn create(
     if !errs.is_empty() {
         return Err(ApiError::Validation(errs));
     }
-    write_tx(c, |c| -> ApiResult<String> {
+    write_tx(c, |c| -> ApiResult<IncidentRow> {
         let reference = store::next_reference(c, &org.id, t)?;
         let row = IncidentRow::new(
             new_id(),
@@ -542,7 +579,7 @@ pub fn create(
             t,
         );
         store::insert(c, &row)?;
-        store::add_handler(c, &row.id, &staff.id)?;
+        store::add_first_handler(c, &row.id, &staff.id)?;
         let mut entries = vec![Entry {
             actor: staff.actor(),
             action: Action::IncidentCreated,
@@ -557,7 +594,7 @@ pub fn create(
         }];
         entries.extend(link_reports(c, staff, &row, &input.reports, t)?);
         audit::store::append(c, &entries, t)?;
-        Ok(row.id)
+        Ok(row)
     })
 }
 

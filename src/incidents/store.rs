@@ -202,6 +202,17 @@ pub fn add_handler(conn: &mut DbConn, incident_id: &str, user_id: &str) -> Query
     Ok(())
 }
 
+/// The first handler of an incident created in this transaction (it has none yet: no need to ask).
+pub fn add_first_handler(conn: &mut DbConn, incident_id: &str, user_id: &str) -> QueryResult<()> {
+    diesel::insert_into(incident_handlers::table)
+        .values((
+            incident_handlers::incident_id.eq(incident_id),
+            incident_handlers::user_id.eq(user_id),
+        ))
+        .execute_on(conn)
+        .map(|_| ())
+}
+
 pub fn handlers(conn: &mut DbConn, incident_id: &str) -> QueryResult<Vec<String>> {
     incident_handlers::table
         .filter(incident_handlers::incident_id.eq(incident_id))
