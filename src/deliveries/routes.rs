@@ -16,7 +16,9 @@ pub async fn list(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let v = state.db(move |c| service::list(c, &staff, &id)).await?;
+    let v = state
+        .db(move |c| Ok(service::list(c, &staff, &id)?))
+        .await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
@@ -32,7 +34,7 @@ pub async fn add(
     let id = path.into_inner();
     let input = body.into_inner()?;
     let v = state
-        .db(move |c| service::add(c, &staff, &id, &input))
+        .db(move |c| Ok(service::add(c, &staff, &id, &input)?))
         .await?;
     Ok(HttpResponse::Created().json(v))
 }
@@ -49,7 +51,7 @@ pub async fn told(
     let (id, delivery) = path.into_inner();
     let input = body.into_inner()?;
     let v = state
-        .db(move |c| service::told(c, &staff, &id, &delivery, &input))
+        .db(move |c| Ok(service::told(c, &staff, &id, &delivery, &input)?))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -64,7 +66,7 @@ pub async fn remove(
 ) -> ApiResult<HttpResponse> {
     let (id, delivery) = path.into_inner();
     state
-        .db(move |c| service::remove(c, &staff, &id, &delivery))
+        .db(move |c| Ok(service::remove(c, &staff, &id, &delivery)?))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

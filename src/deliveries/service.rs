@@ -10,7 +10,7 @@ use super::store::{self, DeliveryRow};
 use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, DomainError, DomainResult, FieldError};
 use crate::incidents::access::visible;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -35,7 +35,12 @@ pub struct DeliveryView {
     pub created_at: DateTime<Utc>,
 }
 
-fn view(c: &mut DbConn, org_id: &str, r: DeliveryRow, t: DateTime<Utc>) -> ApiResult<DeliveryView> {
+fn view(
+    c: &mut DbConn,
+    org_id: &str,
+    r: DeliveryRow,
+    t: DateTime<Utc>,
+) -> DomainResult<DeliveryView> {
     let activity = match &r.activity_id {
         Some(id) => store::activity_name(c, org_id, id)?.map(|name| ActivityRef {
             id: id.clone(),
@@ -58,7 +63,7 @@ fn view(c: &mut DbConn, org_id: &str, r: DeliveryRow, t: DateTime<Utc>) -> ApiRe
 }
 
 /// The incident's entries, by due moment; 404 for an incident the person may not handle.
-pub fn list(c: &mut DbConn, staff: &Staff, incident_id: &str) -> ApiResult<Vec<DeliveryView>> {
+pub fn list(c: &mut DbConn, staff: &Staff, incident_id: &str) -> DomainResult<Vec<DeliveryView>> {
     let inc = visible(c, staff, incident_id, false)?;
     let t = now();
     store::for_incident(c, &inc.id)?
@@ -86,8 +91,8 @@ pub fn add(
     staff: &Staff,
     incident_id: &str,
     input: &DeliveryInput,
-) -> ApiResult<DeliveryView> {
-    write_tx(c, |c| -> ApiResult<DeliveryView> {
+) -> DomainResult<DeliveryView> {
+    write_tx(c, |c| -> DomainResult<DeliveryView> {
         let inc = visible(c, staff, incident_id, true)?;
         let start = inc.facts().clock_start();
         let mut errs = input.validate(start).err().unwrap_or_default();
@@ -107,7 +112,7 @@ pub fn add(
         }
         let d = match input.validate(start) {
             Ok(d) if errs.is_empty() => d,
-            _ => return Err(ApiError::Validation(errs)),
+            _ => return Err(ApiError::Validation(errs).into()),
         };
         let t = now();
         let row = DeliveryRow {
@@ -149,19 +154,19 @@ pub fn told(
     incident_id: &str,
     delivery_id: &str,
     input: &ToldInput,
-) -> ApiResult<DeliveryView> {
-    write_tx(c, |c| -> ApiResult<DeliveryView> {
+) -> DomainResult<DeliveryView> {
+    write_tx(c, |c| -> DomainResult<DeliveryView> {
         let inc = visible(c, staff, incident_id, true)?;
-        let row = store::by_id(c, &inc.id, delivery_id)?.ok_or(ApiError::NotFound)?;
+        let row = store::by_id(c, &inc.id, delivery_id)?.ok_or(DomainError::NotFound)?;
         let t = now();
         let (at, how) = input.validate(t).map_err(ApiError::Validation)?;
         if !store::mark_told(c, &row.id, to_db(at), &how, &staff.id)? {
-            return Err(ApiError::refused(
+            return Err(DomainError::refused(
                 "delivery_told",
                 "this organisation was recorded as told already",
             ));
         }
-        let after = store::by_id(c, &inc.id, &row.id)?.ok_or(ApiError::NotFound)?;
+        let after = store::by_id(c, &inc.id, &row.id)?.ok_or(DomainError::NotFound)?;
         audit::store::append(
             c,
             &[Entry {
@@ -185,12 +190,12 @@ pub fn remove(
     staff: &Staff,
     incident_id: &str,
     delivery_id: &str,
-) -> ApiResult<()> {
-    write_tx(c, |c| -> ApiResult<()> {
+) -> DomainResult<()> {
+    write_tx(c, |c| -> DomainResult<()> {
         let inc = visible(c, staff, incident_id, true)?;
-        let row = store::by_id(c, &inc.id, delivery_id)?.ok_or(ApiError::NotFound)?;
+        let row = store::by_id(c, &inc.id, delivery_id)?.ok_or(DomainError::NotFound)?;
         if row.told_at.is_some() {
-            return Err(ApiError::refused(
+            return Err(DomainError::refused(
                 "delivery_told",
                 "this organisation was told already; the record stays",
             ));

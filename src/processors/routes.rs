@@ -17,7 +17,7 @@ pub const LIST_PAGE: Bounds = Bounds::new(50, 500);
 #[utoipa::path(get, path = "/api/v1/processor-links", tag = "processors",
     responses((status = 200, body = Vec<service::LinkView>, description = "the links the caller may see: all for an installation administrator, else those of the controllers they work for and the processors they act for"), (status = 401)))]
 pub async fn list_links(state: web::Data<AppState>, staff: Staff) -> ApiResult<HttpResponse> {
-    let v = state.db(move |c| service::links(c, &staff)).await?;
+    let v = state.db(move |c| Ok(service::links(c, &staff)?)).await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
@@ -30,7 +30,7 @@ pub async fn create_link(
 ) -> ApiResult<HttpResponse> {
     let input = body.into_inner()?;
     let v = state
-        .db(move |c| service::create_link(c, &staff, &input))
+        .db(move |c| Ok(service::create_link(c, &staff, &input)?))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/processor-links/{}", v.id)))
@@ -46,7 +46,7 @@ pub async fn remove_link(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     state
-        .db(move |c| service::remove_link(c, &staff, &id))
+        .db(move |c| Ok(service::remove_link(c, &staff, &id)?))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -90,7 +90,7 @@ pub async fn list_notices(
 ) -> ApiResult<HttpResponse> {
     let page = Page::of(&q, LIST_PAGE)?;
     let (items, total) = state
-        .db(move |c| service::notices(c, &staff, page.limit, page.offset))
+        .db(move |c| Ok(service::notices(c, &staff, page.limit, page.offset)?))
         .await?;
     Ok(paging::respond(&req, page, total, &items))
 }
@@ -106,7 +106,7 @@ pub async fn submit(
     let max = state.settings.limits.description_chars;
     let links = crate::signals::Links::from_settings(&state.settings);
     let v = state
-        .db(move |c| service::submit(c, &staff, &input, max, &links))
+        .db(move |c| Ok(service::submit(c, &staff, &input, max, &links)?))
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -126,7 +126,7 @@ pub async fn show_notice(
 ) -> ApiResult<HttpResponse> {
     let reference = path.into_inner();
     let v = state
-        .db(move |c| service::notice(c, &staff, &reference))
+        .db(move |c| Ok(service::notice(c, &staff, &reference)?))
         .await?;
     Ok(HttpResponse::Ok().json(v))
 }
@@ -144,7 +144,7 @@ pub async fn supplement(
     let input = body.into_inner()?;
     let links = crate::signals::Links::from_settings(&state.settings);
     let v = state
-        .db(move |c| service::supplement(c, &staff, &reference, &input, &links))
+        .db(move |c| Ok(service::supplement(c, &staff, &reference, &input, &links)?))
         .await?;
     Ok(HttpResponse::Created().json(v))
 }
@@ -159,7 +159,7 @@ pub async fn report_notice(
 ) -> ApiResult<HttpResponse> {
     let reference = path.into_inner();
     let v = state
-        .db(move |c| service::for_report(c, &staff, &reference))
+        .db(move |c| Ok(service::for_report(c, &staff, &reference)?))
         .await?;
     match v {
         Some(v) => Ok(HttpResponse::Ok().json(v)),

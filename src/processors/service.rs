@@ -20,7 +20,7 @@ use super::store::{self, LinkRow, NoticeReportRow, NoticeRow, SupplementRow};
 use crate::audit::{self, Entry};
 use crate::auth::{Role, Staff};
 use crate::db::{from_db, new_id, now, reserve_counter, to_db, write_tx, DbConn};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, DomainError, DomainResult, FieldError, FieldProblem};
 use crate::orgs::store::{self as org_store, OrgRow};
 use crate::reports::model::NewReport;
 use crate::signals::Links;
@@ -161,15 +161,15 @@ pub struct ReportNoticeView {
 // --- who acts -------------------------------------------------------------------------------
 
 /// Someone without a processor's role asks for a processor's route: 403 with a code the pages say.
-fn not_a_processor() -> ApiError {
-    ApiError::denied(
+fn not_a_processor() -> DomainError {
+    DomainError::denied(
         "processor_only",
         "only a processor's accounts (role processor) submit and follow notices",
     )
 }
 
 /// The processor organisations the person acts for, by name.
-pub fn my_processors(c: &mut DbConn, staff: &Staff) -> ApiResult<Vec<OrgRow>> {
+pub fn my_processors(c: &mut DbConn, staff: &Staff) -> DomainResult<Vec<OrgRow>> {
     let ids = staff.processor_org_ids();
     if ids.is_empty() {
         return Err(not_a_processor());
@@ -178,18 +178,18 @@ pub fn my_processors(c: &mut DbConn, staff: &Staff) -> ApiResult<Vec<OrgRow>> {
 }
 
 /// The processor the person acts for: the one named (slug), or their only one.
-pub fn acting_for(c: &mut DbConn, staff: &Staff, slug: Option<&str>) -> ApiResult<OrgRow> {
+pub fn acting_for(c: &mut DbConn, staff: &Staff, slug: Option<&str>) -> DomainResult<OrgRow> {
     let mine = my_processors(c, staff)?;
     match slug.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => mine.into_iter().find(|o| o.slug == s).ok_or_else(|| {
-            ApiError::Validation(vec![FieldError::bilingual(
+            DomainError::Invalid(vec![FieldProblem::new(
                 "processor",
                 "not a processor you act for",
                 "U werkt niet voor deze verwerker.",
             )])
         }),
         None if mine.len() == 1 => Ok(mine.into_iter().next().unwrap_or_else(|| unreachable!())),
-        None => Err(ApiError::Validation(vec![FieldError::bilingual(
+        None => Err(DomainError::Invalid(vec![FieldProblem::new(
             "processor",
             "required: you act for several processors",
             "Kies voor welke verwerker u meldt.",
@@ -198,7 +198,7 @@ pub fn acting_for(c: &mut DbConn, staff: &Staff, slug: Option<&str>) -> ApiResul
 }
 
 /// The controllers a processor is linked to, by name, with the link.
-pub fn controllers_of(c: &mut DbConn, processor: &OrgRow) -> ApiResult<Vec<(LinkRow, OrgRow)>> {
+pub fn controllers_of(c: &mut DbConn, processor: &OrgRow) -> DomainResult<Vec<(LinkRow, OrgRow)>> {
     let links: Vec<LinkRow> = store::links_touching(c, std::slice::from_ref(&processor.id))?
         .into_iter()
         .filter(|l| l.processor_org_id == processor.id)
@@ -229,7 +229,7 @@ fn may_see_link(staff: &Staff, l: &LinkRow) -> bool {
         || staff.has_role(&l.processor_org_id, &[Role::Processor])
 }
 
-fn link_views(c: &mut DbConn, staff: &Staff, rows: Vec<LinkRow>) -> ApiResult<Vec<LinkView>> {
+fn link_views(c: &mut DbConn, staff: &Staff, rows: Vec<LinkRow>) -> DomainResult<Vec<LinkView>> {
     let mut ids: Vec<String> = rows
         .iter()
         .flat_map(|l| [l.processor_org_id.clone(), l.controller_org_id.clone()])
@@ -279,7 +279,7 @@ fn link_views(c: &mut DbConn, staff: &Staff, rows: Vec<LinkRow>) -> ApiResult<Ve
 
 /// The links the person may see: all for an installation administrator; else those of the
 /// controllers they work for and of the processors they act for.
-pub fn links(c: &mut DbConn, staff: &Staff) -> ApiResult<Vec<LinkView>> {
+pub fn links(c: &mut DbConn, staff: &Staff) -> DomainResult<Vec<LinkView>> {
     let rows = if staff.is_admin {
         store::all_links(c)?
     } else {
@@ -295,7 +295,7 @@ pub fn links(c: &mut DbConn, staff: &Staff) -> ApiResult<Vec<LinkView>> {
 
 /// The controllers whose links this person may make: every organisation for an installation
 /// administrator, else those they are admin of. Empty: they may make none.
-pub fn manageable_controllers(c: &mut DbConn, staff: &Staff) -> ApiResult<Vec<OrgRow>> {
+pub fn manageable_controllers(c: &mut DbConn, staff: &Staff) -> DomainResult<Vec<OrgRow>> {
     if staff.is_admin {
         return Ok(org_store::all(c)?);
     }
@@ -310,9 +310,9 @@ pub fn manageable_controllers(c: &mut DbConn, staff: &Staff) -> ApiResult<Vec<Or
 
 /// Link a processor to a controller under an agreement, audited. 403 unless an installation
 /// administrator or the controller's admin; 409 when they are linked already.
-pub fn create_link(c: &mut DbConn, staff: &Staff, input: &LinkInput) -> ApiResult<LinkView> {
+pub fn create_link(c: &mut DbConn, staff: &Staff, input: &LinkInput) -> DomainResult<LinkView> {
     let denied = || {
-        ApiError::denied(
+        DomainError::denied(
             "link_admin_only",
             "only installation administrators and the controller's admins link processors",
         )
@@ -330,7 +330,7 @@ pub fn create_link(c: &mut DbConn, staff: &Staff, input: &LinkInput) -> ApiResul
         )
     };
     let mut org =
-        |field: &str, slug: &str, errs: &mut Vec<FieldError>| -> ApiResult<Option<OrgRow>> {
+        |field: &str, slug: &str, errs: &mut Vec<FieldError>| -> DomainResult<Option<OrgRow>> {
             if slug.trim().is_empty() {
                 return Ok(None);
             }
@@ -387,10 +387,12 @@ pub fn create_link(c: &mut DbConn, staff: &Staff, input: &LinkInput) -> ApiResul
         }
     }
     if !errs.is_empty() {
-        return Err(ApiError::Validation(errs));
+        return Err(ApiError::Validation(errs).into());
     }
     let (Some(processor), Some(controller), Some(hours)) = (processor, controller, hours) else {
-        return Err(ApiError::Internal("link input checked incompletely".into()));
+        return Err(DomainError::Internal(
+            "link input checked incompletely".into(),
+        ));
     };
     let t = now();
     let row = LinkRow {
@@ -402,9 +404,9 @@ pub fn create_link(c: &mut DbConn, staff: &Staff, input: &LinkInput) -> ApiResul
         created_by: staff.id.clone(),
         created_at: to_db(t),
     };
-    write_tx(c, |c| -> ApiResult<()> {
+    write_tx(c, |c| -> DomainResult<()> {
         if store::link_between(c, &processor.id, &controller.id)?.is_some() {
-            return Err(ApiError::refused(
+            return Err(DomainError::refused(
                 "already_linked",
                 "the processor is linked to this controller already; remove the link to change it",
             ));
@@ -439,13 +441,13 @@ fn link_json(l: &LinkRow) -> serde_json::Value {
 
 /// Remove a link, audited. 404 for a link the person may not see; 403 for one they may see but
 /// not manage. Notices sent before stay, with the hours they were judged by.
-pub fn remove_link(c: &mut DbConn, staff: &Staff, id: &str) -> ApiResult<()> {
-    write_tx(c, |c| -> ApiResult<()> {
+pub fn remove_link(c: &mut DbConn, staff: &Staff, id: &str) -> DomainResult<()> {
+    write_tx(c, |c| -> DomainResult<()> {
         let row = store::link_by_id(c, id)?
             .filter(|l| may_see_link(staff, l))
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(DomainError::NotFound)?;
         if !may_manage_link(staff, &row.controller_org_id) {
-            return Err(ApiError::denied(
+            return Err(DomainError::denied(
                 "link_admin_only",
                 "only installation administrators and the controller's admins remove a link",
             ));
@@ -487,7 +489,7 @@ pub fn submit(
     input: &NoticeInput,
     max_description: usize,
     links: &Links,
-) -> ApiResult<NoticeView> {
+) -> DomainResult<NoticeView> {
     let processor = acting_for(c, staff, input.processor.as_deref())?;
     let t = now();
     let checked = input.validate(t, max_description);
@@ -513,7 +515,7 @@ pub fn submit(
     }
     let notice = match checked {
         Ok(n) if errs.is_empty() => n,
-        _ => return Err(ApiError::Validation(errs)),
+        _ => return Err(ApiError::Validation(errs).into()),
     };
     let id = write_tx(c, |c| {
         store_notice(c, staff, &processor, &targets, &notice, links)
@@ -528,7 +530,7 @@ fn store_notice(
     targets: &[(LinkRow, OrgRow)],
     n: &NewNotice,
     links: &Links,
-) -> ApiResult<String> {
+) -> DomainResult<String> {
     let batch: Vec<NewReport> = targets
         .iter()
         .map(|(_, ctl)| NewReport {
@@ -644,7 +646,7 @@ fn store_notice(
 fn controller_statuses(
     c: &mut DbConn,
     rows: &[NoticeRow],
-) -> ApiResult<Vec<(String, Vec<ControllerStatus>)>> {
+) -> DomainResult<Vec<(String, Vec<ControllerStatus>)>> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let delivered = store::delivered(c, &ids)?;
     let mut org_ids: Vec<String> = delivered
@@ -682,7 +684,7 @@ fn controller_statuses(
         .collect())
 }
 
-fn supplement_views(c: &mut DbConn, notice_id: &str) -> ApiResult<Vec<SupplementView>> {
+fn supplement_views(c: &mut DbConn, notice_id: &str) -> DomainResult<Vec<SupplementView>> {
     Ok(store::supplements(c, notice_id)?
         .into_iter()
         .map(|(s, name)| SupplementView {
@@ -693,9 +695,9 @@ fn supplement_views(c: &mut DbConn, notice_id: &str) -> ApiResult<Vec<Supplement
         .collect())
 }
 
-fn view_notice(c: &mut DbConn, id: &str) -> ApiResult<NoticeView> {
-    let n = store::notice_by_id(c, id)?.ok_or(ApiError::NotFound)?;
-    let processor = org_store::by_id(c, &n.processor_org_id)?.ok_or(ApiError::NotFound)?;
+fn view_notice(c: &mut DbConn, id: &str) -> DomainResult<NoticeView> {
+    let n = store::notice_by_id(c, id)?.ok_or(DomainError::NotFound)?;
+    let processor = org_store::by_id(c, &n.processor_org_id)?.ok_or(DomainError::NotFound)?;
     let controllers = controller_statuses(c, std::slice::from_ref(&n))?
         .pop()
         .map(|(_, v)| v)
@@ -723,18 +725,18 @@ fn view_notice(c: &mut DbConn, id: &str) -> ApiResult<NoticeView> {
 }
 
 /// The notice (by reference) of a processor the person acts for; 404 for any other.
-fn own_notice(c: &mut DbConn, staff: &Staff, reference: &str) -> ApiResult<NoticeRow> {
+fn own_notice(c: &mut DbConn, staff: &Staff, reference: &str) -> DomainResult<NoticeRow> {
     let mine = staff.processor_org_ids();
     if mine.is_empty() {
         return Err(not_a_processor());
     }
     store::notice_by_reference(c, reference.trim())?
         .filter(|n| mine.contains(&n.processor_org_id))
-        .ok_or(ApiError::NotFound)
+        .ok_or(DomainError::NotFound)
 }
 
 /// One of the person's processor's notices, with its status at each controller.
-pub fn notice(c: &mut DbConn, staff: &Staff, reference: &str) -> ApiResult<NoticeView> {
+pub fn notice(c: &mut DbConn, staff: &Staff, reference: &str) -> DomainResult<NoticeView> {
     let n = own_notice(c, staff, reference)?;
     view_notice(c, &n.id)
 }
@@ -745,7 +747,7 @@ pub fn notices(
     staff: &Staff,
     limit: i64,
     offset: i64,
-) -> ApiResult<(Vec<NoticeSummary>, i64)> {
+) -> DomainResult<(Vec<NoticeSummary>, i64)> {
     let procs = my_processors(c, staff)?;
     let ids: Vec<String> = procs.iter().map(|o| o.id.clone()).collect();
     let (rows, total) = store::notices_of(c, &ids, limit, offset)?;
@@ -785,7 +787,7 @@ pub fn supplement(
     reference: &str,
     input: &SupplementInput,
     links: &Links,
-) -> ApiResult<SupplementView> {
+) -> DomainResult<SupplementView> {
     let n = own_notice(c, staff, reference)?;
     let text = input.validate().map_err(ApiError::Validation)?;
     let t = now();
@@ -796,7 +798,7 @@ pub fn supplement(
         added_by: staff.id.clone(),
         added_at: to_db(t),
     };
-    write_tx(c, |c| -> ApiResult<()> {
+    write_tx(c, |c| -> DomainResult<()> {
         store::insert_supplement(c, &row)?;
         let delivered = store::delivered(c, std::slice::from_ref(&n.id))?;
         let mut entries = vec![Entry {
@@ -839,7 +841,7 @@ fn signal_supplement(
     delivered: &[store::Delivered],
     links: &Links,
     t: DateTime<Utc>,
-) -> ApiResult<()> {
+) -> DomainResult<()> {
     let mut orgs: Vec<String> = delivered
         .iter()
         .map(|d| d.controller_org_id.clone())
@@ -858,7 +860,7 @@ fn signal_supplement(
             });
             let (subject, body) = crate::mail_templates::templates()
                 .render("processor_supplement", &rc.lang, &ctx)
-                .map_err(|e| ApiError::Internal(format!("mail template: {e}")))?;
+                .map_err(|e| DomainError::Internal(format!("mail template: {e}")))?;
             msgs.push(crate::outbox::NewMessage {
                 kind: "processor_supplement".into(),
                 dedupe_key: Some(format!(
@@ -889,18 +891,18 @@ pub fn for_report(
     c: &mut DbConn,
     staff: &Staff,
     report_reference: &str,
-) -> ApiResult<Option<ReportNoticeView>> {
+) -> DomainResult<Option<ReportNoticeView>> {
     let report = crate::reports::store::by_reference(c, report_reference.trim())?
         .filter(|r| crate::reports::service::staff_may_see(staff, r))
-        .ok_or(ApiError::NotFound)?;
+        .ok_or(DomainError::NotFound)?;
     let Some(f) = crate::reports::processor::for_reports(c, std::slice::from_ref(&report.id))?
         .into_iter()
         .next()
     else {
         return Ok(None);
     };
-    let n = store::notice_by_id(c, &f.notice_id)?.ok_or(ApiError::NotFound)?;
-    let processor = org_store::by_id(c, &f.processor_org_id)?.ok_or(ApiError::NotFound)?;
+    let n = store::notice_by_id(c, &f.notice_id)?.ok_or(DomainError::NotFound)?;
+    let processor = org_store::by_id(c, &f.processor_org_id)?.ok_or(DomainError::NotFound)?;
     let sender = crate::auth::store::user_by_id(c, &n.submitted_by)?;
     let others: Vec<String> = store::delivered(c, std::slice::from_ref(&n.id))?
         .into_iter()
@@ -947,7 +949,10 @@ pub fn for_report(
 
 /// Whether each of these reports (ids) came from a processor, and if so whether its notice was
 /// late: (report id, processor name, late). For the inbox's list.
-pub fn lateness(c: &mut DbConn, report_ids: &[String]) -> ApiResult<Vec<(String, String, bool)>> {
+pub fn lateness(
+    c: &mut DbConn,
+    report_ids: &[String],
+) -> DomainResult<Vec<(String, String, bool)>> {
     Ok(crate::reports::processor::for_reports(c, report_ids)?
         .into_iter()
         .map(|f| {

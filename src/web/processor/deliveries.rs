@@ -212,7 +212,7 @@ pub async fn add(
     };
     let (s, i, inc) = (staff.clone(), input, id.clone());
     let outcome = if errors.is_empty() {
-        state.db(move |c| service::add(c, &s, &inc, &i)).await
+        state.db(move |c| Ok(service::add(c, &s, &inc, &i)?)).await
     } else {
         Err(ApiError::Validation(
             i.validate(now()).err().unwrap_or_default(),
@@ -278,7 +278,7 @@ pub async fn told(
     let (s, inc, d) = (staff.clone(), id.clone(), delivery.clone());
     let outcome = if errors.is_empty() {
         state
-            .db(move |c| service::told(c, &s, &inc, &d, &input))
+            .db(move |c| Ok(service::told(c, &s, &inc, &d, &input)?))
             .await
     } else {
         Err(ApiError::Validation(
@@ -331,7 +331,7 @@ pub async fn remove(
     }
     let staff = signed_in(&req, lang, &back).await?;
     state
-        .db(move |c| service::remove(c, &staff, &id, &delivery))
+        .db(move |c| Ok(service::remove(c, &staff, &id, &delivery)?))
         .await
         .map_err(|e| page_err(lang, e))?;
     Ok(redirect(&format!("{back}?ok=removed")))

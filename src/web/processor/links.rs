@@ -169,7 +169,9 @@ pub async fn create(
     };
     let outcome = if errors.is_empty() {
         let s = staff.clone();
-        state.db(move |c| service::create_link(c, &s, &input)).await
+        state
+            .db(move |c| Ok(service::create_link(c, &s, &input)?))
+            .await
     } else {
         Err(ApiError::Validation(input.check()))
     };
@@ -226,7 +228,7 @@ pub async fn remove(
     let staff = signed_in(&req, lang, "/staff/admin/processors").await?;
     let id = path.into_inner();
     state
-        .db(move |c| service::remove_link(c, &staff, &id))
+        .db(move |c| Ok(service::remove_link(c, &staff, &id)?))
         .await
         .map_err(|e| page_err(lang, e))?;
     Ok(redirect("/staff/admin/processors?ok=unlinked"))

@@ -372,7 +372,7 @@ pub async fn submit(
         let s = staff.clone();
         let i = input.clone();
         state
-            .db(move |c| service::submit(c, &s, &i, max, &links))
+            .db(move |c| Ok(service::submit(c, &s, &i, max, &links)?))
             .await
     } else {
         // A field that could not be read: the rest is checked too, so every error shows at once
@@ -420,7 +420,7 @@ async fn notice_page(
     let w = pages();
     let s = staff.clone();
     let n: NoticeView = state
-        .db(move |c| service::notice(c, &s, &reference))
+        .db(move |c| Ok(service::notice(c, &s, &reference)?))
         .await
         .map_err(|e| page_err(lang, e))?;
     let (list, map) = errors_ctx(&errors);
@@ -510,7 +510,7 @@ pub async fn supplement(
     let links = crate::signals::Links::from_settings(&state.settings);
     let (s, r, i) = (staff.clone(), reference.clone(), input.clone());
     match state
-        .db(move |c| service::supplement(c, &s, &r, &i, &links))
+        .db(move |c| Ok(service::supplement(c, &s, &r, &i, &links)?))
         .await
     {
         Ok(_) => Ok(redirect(&format!("{back}?ok=added#supplements"))),

@@ -37,7 +37,7 @@ pub async fn section(
 ) -> Result<Option<Value>, PageError> {
     let (s, r) = (staff.clone(), reference.to_string());
     let v = match state
-        .db(move |c| crate::processors::service::for_report(c, &s, &r))
+        .db(move |c| Ok(crate::processors::service::for_report(c, &s, &r)?))
         .await
     {
         Ok(Some(v)) => v,
@@ -80,7 +80,7 @@ pub async fn inbox_flags(
     report_ids: Vec<String>,
 ) -> Result<HashMap<String, Value>, PageError> {
     let flags = state
-        .db(move |c| crate::processors::service::lateness(c, &report_ids))
+        .db(move |c| Ok(crate::processors::service::lateness(c, &report_ids)?))
         .await
         .map_err(|e| page_err(lang, e))?;
     let w = pages();
