@@ -24,7 +24,7 @@ pub async fn create(
     let input = body.into_inner()?;
     let max = state.settings.limits.description_chars;
     let v = state
-        .db(move |c| service::create_view(c, &staff, &input, max))
+        .db(move |c| Ok(service::create_view(c, &staff, &input, max)?))
         .await?;
     tracing::info!(incident = %v.id, reference = %v.reference, "incident opened");
     Ok(HttpResponse::Created()
@@ -82,7 +82,7 @@ pub async fn list(
         limit: page.limit,
         offset: page.offset,
     };
-    let (list, total) = state.db(move |c| service::list(c, &staff, &r)).await?;
+    let (list, total) = state.db(move |c| Ok(service::list(c, &staff, &r)?)).await?;
     Ok(paging::respond(&req, page, total, &list))
 }
 
@@ -97,7 +97,7 @@ pub async fn show(
     let v = state
         .db(move |c| {
             visible(c, &staff, &id, false)?;
-            load_view(c, &id)
+            Ok(load_view(c, &id)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(v))
@@ -118,7 +118,7 @@ pub async fn patch(
     let v = state
         .db(move |c| {
             service::update(c, &staff, &id, &p, max)?;
-            load_view(c, &id)
+            Ok(load_view(c, &id)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(v))
@@ -158,7 +158,7 @@ pub async fn transition(
                 override_reason: input.override_reason,
             };
             service::transition_with(c, &staff, &id, to, input.reason, &close)?;
-            load_view(c, &id)
+            Ok(load_view(c, &id)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(v))
@@ -185,7 +185,7 @@ pub async fn link(
     let v = state
         .db(move |c| {
             service::link(c, &staff, &id, &input.reports)?;
-            load_view(c, &id)
+            Ok(load_view(c, &id)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(v))
@@ -263,7 +263,7 @@ pub async fn set_owner(
     let v = state
         .db(move |c| {
             service::set_owner(c, &staff, &id, input.owner.as_deref())?;
-            load_view(c, &id)
+            Ok(load_view(c, &id)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(v))

@@ -13,7 +13,7 @@ use super::store::{self, IncidentRow};
 use crate::audit::{self, Entry};
 use crate::auth::{Role, Staff};
 use crate::db::{from_db, new_id, now, to_db, write_tx, DbConn};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, DomainError, DomainResult};
 use crate::orgs;
 use crate::reports;
 
@@ -212,8 +212,8 @@ pub fn view(
     }
 }
 
-pub fn load_view(c: &mut DbConn, id: &str) -> ApiResult<IncidentView> {
-    let row = store::by_id(c, id)?.ok_or(ApiError::NotFound)?;
+pub fn load_view(c: &mut DbConn, id: &str) -> DomainResult<IncidentView> {
+    let row = store::by_id(c, id)?.ok_or(DomainError::NotFound)?;
     let refs = reports::store::for_incident(c, id)?
         .into_iter()
         .map(|r| r.reference)
@@ -227,7 +227,7 @@ pub fn load_view(c: &mut DbConn, id: &str) -> ApiResult<IncidentView> {
 pub fn owners(
     c: &mut DbConn,
     ids: Vec<String>,
-) -> ApiResult<std::collections::HashMap<String, OwnerView>> {
+) -> DomainResult<std::collections::HashMap<String, OwnerView>> {
     Ok(crate::auth::store::display_names(c, &ids)?
         .into_iter()
         .map(|(id, display_name)| (id.clone(), OwnerView { id, display_name }))
@@ -279,7 +279,11 @@ pub struct ListRequest {
 
 /// A page of the incidents the caller may see, as the API shows them (with their reports' references
 /// and owners), and the total. 404 for an organisation not theirs; 422 for a filter out of range.
-pub fn list(c: &mut DbConn, staff: &Staff, r: &ListRequest) -> ApiResult<(Vec<IncidentView>, i64)> {
+pub fn list(
+    c: &mut DbConn,
+    staff: &Staff,
+    r: &ListRequest,
+) -> DomainResult<(Vec<IncidentView>, i64)> {
     let mut errs = vec![];
     let q = r.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     if q.is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS) {
@@ -299,13 +303,13 @@ pub fn list(c: &mut DbConn, staff: &Staff, r: &ListRequest) -> ApiResult<(Vec<In
         ));
     }
     if !errs.is_empty() {
-        return Err(ApiError::Validation(errs));
+        return Err(ApiError::Validation(errs).into());
     }
     let mut org_ids = staff.org_ids();
     if let Some(slug) = &r.organisation {
         match orgs::store::by_slug(c, slug)? {
             Some(o) if org_ids.contains(&o.id) => org_ids = vec![o.id],
-            _ => return Err(ApiError::NotFound),
+            _ => return Err(DomainError::NotFound),
         }
     }
     let t = now();
@@ -346,7 +350,7 @@ pub fn list(c: &mut DbConn, staff: &Staff, r: &ListRequest) -> ApiResult<(Vec<In
 
 /// The staff members who may own an incident of this organisation (any role in it, account
 /// active), by name.
-pub fn owner_candidates(c: &mut DbConn, org_id: &str) -> ApiResult<Vec<OwnerView>> {
+pub fn owner_candidates(c: &mut DbConn, org_id: &str) -> DomainResult<Vec<OwnerView>> {
     Ok(crate::auth::store::staff_of(c, org_id)?
         .into_iter()
         .map(|(id, display_name)| OwnerView { id, display_name })
@@ -355,22 +359,23 @@ pub fn owner_candidates(c: &mut DbConn, org_id: &str) -> ApiResult<Vec<OwnerView
 
 /// Give the incident an owner, or none: a staff member of its organisation (422 naming `owner`
 /// otherwise). Audited with before and after; the version goes up.
-pub fn set_owner(c: &mut DbConn, staff: &Staff, id: &str, owner: Option<&str>) -> ApiResult<()> {
+pub fn set_owner(c: &mut DbConn, staff: &Staff, id: &str, owner: Option<&str>) -> DomainResult<()> {
     let owner = owner.map(str::trim).filter(|o| !o.is_empty());
-    write_tx(c, |c| -> ApiResult<()> {
+    write_tx(c, |c| -> DomainResult<()> {
         let mut row = visible(c, staff, id, true)?;
         if let Some(o) = owner {
             let may = crate::auth::store::staff_of(c, &row.organisation_id)?
                 .iter()
                 .any(|(uid, _)| uid == o);
             if !may {
-                return Err(ApiError::Validation(vec![
-                    crate::error::FieldError::bilingual(
+                return Err(
+                    ApiError::Validation(vec![crate::error::FieldError::bilingual(
                         "owner",
                         "not a staff member of the incident's organisation",
                         "geen medewerker van de organisatie van dit incident",
-                    ),
-                ]));
+                    )])
+                    .into(),
+                );
             }
         }
         if row.owner_id.as_deref() == owner {
@@ -404,7 +409,7 @@ pub fn link_reports(
     inc: &IncidentRow,
     refs: &[String],
     at: DateTime<Utc>,
-) -> ApiResult<Vec<Entry>> {
+) -> DomainResult<Vec<Entry>> {
     if refs.is_empty() {
         return Ok(vec![]);
     }
@@ -422,14 +427,15 @@ pub fn link_reports(
             {
                 row.clone()
             }
-            _ => return Err(ApiError::field(&format!("reports[{i}]"), "unknown report")),
+            _ => return Err(ApiError::field(&format!("reports[{i}]"), "unknown report").into()),
         };
         if let Some(other) = &row.incident_id {
             if other != &inc.id {
                 return Err(ApiError::field(
                     &format!("reports[{i}]"),
                     "already linked to another incident",
-                ));
+                )
+                .into());
             }
             continue;
         }
@@ -471,7 +477,7 @@ fn with_processor_notice(
     c: &mut DbConn,
     org_id: &str,
     input: &IncidentCreate,
-) -> ApiResult<Option<IncidentCreate>> {
+) -> DomainResult<Option<IncidentCreate>> {
     if input.reports.is_empty()
         || input.processor_name.is_some()
         || input.processor_notice_at.is_some()
@@ -506,7 +512,7 @@ pub fn create(
     staff: &Staff,
     input: &IncidentCreate,
     max_description: usize,
-) -> ApiResult<String> {
+) -> DomainResult<String> {
     create_row(c, staff, input, max_description).map(|r| r.id)
 }
 
@@ -519,7 +525,7 @@ pub fn create_view(
     staff: &Staff,
     input: &IncidentCreate,
     max_description: usize,
-) -> ApiResult<IncidentView> {
+) -> DomainResult<IncidentView> {
     let row = create_row(c, staff, input, max_description)?;
     let refs = if input.reports.is_empty() {
         vec![]
@@ -538,7 +544,7 @@ fn create_row(
     staff: &Staff,
     input: &IncidentCreate,
     max_description: usize,
-) -> ApiResult<IncidentRow> {
+) -> DomainResult<IncidentRow> {
     let org = orgs::store::by_slug(c, input.organisation.trim())?
         .filter(|o| staff.can_handle(&o.id))
         .ok_or_else(|| ApiError::field("organisation", "unknown organisation"))?;
@@ -566,9 +572,9 @@ fn create_row(
         .map_err(|e| ApiError::Validation(vec![e]))?;
     let errs = facts.validate(t, max_description);
     if !errs.is_empty() {
-        return Err(ApiError::Validation(errs));
+        return Err(ApiError::Validation(errs).into());
     }
-    write_tx(c, |c| -> ApiResult<IncidentRow> {
+    write_tx(c, |c| -> DomainResult<IncidentRow> {
         let reference = store::next_reference(c, &org.id, t)?;
         let row = IncidentRow::new(
             new_id(),
@@ -605,7 +611,7 @@ pub fn update(
     id: &str,
     p: &IncidentPatch,
     max_description: usize,
-) -> ApiResult<()> {
+) -> DomainResult<()> {
     write_tx(c, |c| update_in(c, staff, id, p, max_description))
 }
 
@@ -617,12 +623,12 @@ pub fn update_in(
     id: &str,
     p: &IncidentPatch,
     max_description: usize,
-) -> ApiResult<()> {
+) -> DomainResult<()> {
     {
         let mut row = visible(c, staff, id, true)?;
         if let Some(v) = p.version {
             if v != row.version {
-                return Err(ApiError::Conflict(format!(
+                return Err(DomainError::Conflict(format!(
                     "the incident was changed meanwhile (version {} now, {} sent); reload it",
                     row.version, v
                 )));
@@ -642,7 +648,7 @@ pub fn update_in(
         let t = now();
         let errs = after.validate(t, max_description);
         if !errs.is_empty() {
-            return Err(ApiError::Validation(errs));
+            return Err(ApiError::Validation(errs).into());
         }
         if let Some((b, a)) = before.diff(&after) {
             row.set_facts(&after);
@@ -673,7 +679,7 @@ pub fn transition(
     id: &str,
     to: State,
     reason: Option<String>,
-) -> ApiResult<()> {
+) -> DomainResult<()> {
     transition_with(c, staff, id, to, reason, &CloseInput::default())
 }
 
@@ -687,22 +693,22 @@ pub fn transition_with(
     to: State,
     reason: Option<String>,
     close: &CloseInput,
-) -> ApiResult<()> {
+) -> DomainResult<()> {
     if reason
         .as_ref()
         .map(|r| r.chars().count() > 5000)
         .unwrap_or(false)
     {
-        return Err(ApiError::field("reason", "at most 5000 characters"));
+        return Err(ApiError::field("reason", "at most 5000 characters").into());
     }
-    write_tx(c, |c| -> ApiResult<()> {
+    write_tx(c, |c| -> DomainResult<()> {
         let mut row = visible(c, staff, id, true)?;
         let from = row.state();
         lifecycle::check(from, to, reason.as_deref()).map_err(|e| match e {
             lifecycle::TransitionError::ReasonRequired { .. } => {
-                ApiError::field("reason", &e.to_string())
+                ApiError::field("reason", &e.to_string()).into()
             }
-            other => ApiError::Conflict(other.to_string()),
+            other => DomainError::Conflict(other.to_string()),
         })?;
         let t = now();
         let reason = reason
@@ -716,12 +722,13 @@ pub fn transition_with(
             let may_override = staff.has_role(&row.organisation_id, &[Role::Fg, Role::Admin]);
             let overridden = rules::check_close(open, close, may_override).map_err(|e| match e {
                 rules::CloseRefusal::Invalid(p) => p.into(),
-                rules::CloseRefusal::MeasuresOpen(n) => ApiError::Conflict(format!(
+                rules::CloseRefusal::MeasuresOpen(n) => DomainError::Conflict(format!(
                     "{n} measure(s) still open: complete them, or an FG or admin closes with an override_reason"
                 )),
                 rules::CloseRefusal::OverrideNotAllowed => ApiError::Forbidden(
                     "only an FG or admin of the organisation may close with measures open".into(),
-                ),
+                )
+                .into(),
             })?;
             row.lessons_learned = close
                 .lessons_learned
@@ -786,14 +793,11 @@ pub fn transition_with(
 }
 
 /// Link further reports to an incident.
-pub fn link(c: &mut DbConn, staff: &Staff, id: &str, refs: &[String]) -> ApiResult<()> {
+pub fn link(c: &mut DbConn, staff: &Staff, id: &str, refs: &[String]) -> DomainResult<()> {
     if refs.is_empty() || refs.len() > 1000 {
-        return Err(ApiError::field(
-            "reports",
-            "give 1 to 1000 report references",
-        ));
+        return Err(ApiError::field("reports", "give 1 to 1000 report references").into());
     }
-    write_tx(c, |c| -> ApiResult<()> {
+    write_tx(c, |c| -> DomainResult<()> {
         let mut row = visible(c, staff, id, true)?;
         let t = now();
         let entries = link_reports(c, staff, &row, refs, t)?;
@@ -806,12 +810,12 @@ pub fn link(c: &mut DbConn, staff: &Staff, id: &str, refs: &[String]) -> ApiResu
 }
 
 /// Add a note to the incident's thread.
-pub fn add_note(c: &mut DbConn, staff: &Staff, id: &str, body: &str) -> ApiResult<String> {
+pub fn add_note(c: &mut DbConn, staff: &Staff, id: &str, body: &str) -> DomainResult<String> {
     let body = body.trim();
     if body.is_empty() || body.chars().count() > 10_000 {
-        return Err(ApiError::field("body", "1 to 10000 characters"));
+        return Err(ApiError::field("body", "1 to 10000 characters").into());
     }
-    write_tx(c, |c| -> ApiResult<String> {
+    write_tx(c, |c| -> DomainResult<String> {
         let row = visible(c, staff, id, true)?;
         let note_id = notes::add(c, id, &staff.id, body)?;
         audit::store::append(

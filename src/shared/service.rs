@@ -18,7 +18,7 @@ use crate::assessment::store as facts_store;
 use crate::audit::{self, Entry};
 use crate::auth::Staff;
 use crate::db::{from_db, now, to_db, write_tx, DbConn};
-use crate::error::{parse_stored, ApiError, DomainError, DomainResult, FieldError};
+use crate::error::{parse_stored, ApiError, DomainError, DomainResult};
 use crate::incidents::access::visible;
 use crate::incidents::clock;
 use crate::incidents::lifecycle::State;
@@ -594,11 +594,11 @@ pub fn set_notified_at(
         };
         crate::incidents::service::update(c, staff, id, &patch, max_description).map_err(|e| {
             match e {
-                ApiError::Validation(errs) => ApiError::Validation(
-                    errs.into_iter()
-                        .map(|e| FieldError {
+                DomainError::Invalid(ps) => DomainError::Invalid(
+                    ps.into_iter()
+                        .map(|p| crate::error::FieldProblem {
                             field: "notified_at".into(),
-                            ..e
+                            ..p
                         })
                         .collect(),
                 ),

@@ -398,7 +398,9 @@ pub async fn act(
                 };
                 let max = state.settings.limits.description_chars;
                 let s = staff.clone();
-                state.db(move |c| service::create(c, &s, &input, max)).await
+                state
+                    .db(move |c| Ok(service::create(c, &s, &input, max)?))
+                    .await
             }
         }
         "link" => {
@@ -415,7 +417,7 @@ pub async fn act(
             } else {
                 let s = staff.clone();
                 state
-                    .db(move |c| service::link(c, &s, &id, &refs).map(|_| id))
+                    .db(move |c| Ok(service::link(c, &s, &id, &refs).map(|_| id)?))
                     .await
             }
         }

@@ -521,7 +521,7 @@ pub async fn update(
     // Authorisation before validation: another organisation's incident does not exist.
     let (s, i) = (staff.clone(), id.clone());
     let row = state
-        .db(move |c| service::visible(c, &s, &i, false))
+        .db(move |c| Ok(service::visible(c, &s, &i, false)?))
         .await
         .map_err(|e| page_err(lang, e))?;
     let stored = fact_values(&row.facts());
@@ -675,7 +675,7 @@ pub async fn transition(
     .collect();
     let (s, i, r) = (staff.clone(), id.clone(), reason.clone());
     let result = state
-        .db(move |c| service::transition_with(c, &s, &i, to, r, &close))
+        .db(move |c| Ok(service::transition_with(c, &s, &i, to, r, &close)?))
         .await;
     let (errors, status) = match result {
         Ok(()) => return Ok(redirect(&format!("/staff/incidents/{id}?ok=state"))),
@@ -687,7 +687,7 @@ pub async fn transition(
             )],
             StatusCode::CONFLICT,
         ),
-        Err(ApiError::Forbidden(_)) => (
+        Err(ApiError::Forbidden(_) | ApiError::Denied(_)) => (
             vec![(
                 "override_reason".into(),
                 w.t(lang, "staff_err_override_role"),
@@ -724,7 +724,10 @@ pub async fn note(
     let id = path.into_inner();
     let text = f.get("body");
     let (s, i, b) = (staff.clone(), id.clone(), text.clone());
-    match state.db(move |c| service::add_note(c, &s, &i, &b)).await {
+    match state
+        .db(move |c| Ok(service::add_note(c, &s, &i, &b)?))
+        .await
+    {
         Ok(_) => Ok(redirect(&format!("/staff/incidents/{id}?ok=note#notes"))),
         Err(ApiError::Validation(v)) => {
             let extra = Extra {
@@ -759,7 +762,7 @@ pub async fn owner(
     };
     let (s, i) = (staff.clone(), id.clone());
     match state
-        .db(move |c| service::set_owner(c, &s, &i, owner.as_deref()))
+        .db(move |c| Ok(service::set_owner(c, &s, &i, owner.as_deref())?))
         .await
     {
         Ok(()) => Ok(redirect(&format!("/staff/incidents/{id}?ok=owner#owner"))),

@@ -246,7 +246,10 @@ pub async fn submit(
         };
         let max = state.settings.limits.description_chars;
         let s = staff.clone();
-        match state.db(move |c| service::create(c, &s, &input, max)).await {
+        match state
+            .db(move |c| Ok(service::create(c, &s, &input, max)?))
+            .await
+        {
             Ok(id) => {
                 tracing::info!(incident = %id, reports = chosen.refs.len(), "incident opened from the pages");
                 return Ok(redirect(&format!("/staff/incidents/{id}?ok=created")));

@@ -30,7 +30,7 @@ pub(super) async fn late(
 ) -> Result<(String, bool), PageError> {
     let (s, i) = (staff.clone(), id.to_string());
     let row = state
-        .db(move |c| crate::incidents::service::visible(c, &s, &i, false))
+        .db(move |c| Ok(crate::incidents::service::visible(c, &s, &i, false)?))
         .await
         .map_err(|e| page_err(lang, e))?;
     let deadline = crate::db::from_db(row.ap_deadline);

@@ -246,7 +246,7 @@ pub async fn import(
             // Another organisation's incident stays a 404 whatever the form held.
             let (s, i) = (staff.clone(), id.clone());
             state
-                .db(move |c| crate::incidents::service::visible(c, &s, &i, false).map(|_| ()))
+                .db(move |c| Ok(crate::incidents::service::visible(c, &s, &i, false).map(|_| ())?))
                 .await
                 .map_err(|e| page_err(lang, e))?;
             return recipients_page(
