@@ -51,6 +51,30 @@ fn recipients(conn: &mut DbConn, inc: &IncidentRow) -> QueryResult<Vec<Recipient
     Ok(out)
 }
 
+/// Where a page of candidates ended: its last one's date and id.
+type PageKey = (chrono::NaiveDateTime, String);
+
+/// Every candidate `load` gives, page by page (each page after the last one's `key`), handed to
+/// `each`; stops at a short page.
+fn each_candidate(
+    conn: &mut DbConn,
+    load: impl Fn(&mut DbConn, Option<PageKey>) -> diesel::QueryResult<Vec<IncidentRow>>,
+    key: impl Fn(&IncidentRow) -> Option<PageKey>,
+    mut each: impl FnMut(&mut DbConn, &IncidentRow),
+) -> diesel::QueryResult<()> {
+    let mut after = None;
+    loop {
+        let page = load(conn, after.take())?;
+        for inc in &page {
+            each(conn, inc);
+        }
+        after = page.last().and_then(&key);
+        if (page.len() as i64) < store::CANDIDATES_PAGE || after.is_none() {
+            return Ok(());
+        }
+    }
+}
+
 impl Escalator<'_> {
     /// Check every incident near or past its deadline, and every open follow-up of a provisional
     /// notification near or past its due date; returns how many e-mails were queued.
@@ -58,43 +82,28 @@ impl Escalator<'_> {
         let horizon = self.hours.iter().copied().max().unwrap_or(0);
         let mut queued = 0;
         // Page by page to the end: however many are overdue, each one is looked at.
-        let mut after = None;
-        loop {
-            let page = store::clock_candidates(conn, now, horizon, after.take())?;
-            for inc in &page {
-                match self.escalate(conn, inc, now) {
-                    Ok(n) => queued += n,
-                    Err(e) => {
-                        tracing::error!(incident = %inc.id, error = %e, "clock escalation failed")
-                    }
+        each_candidate(
+            conn,
+            |c, after| store::clock_candidates(c, now, horizon, after),
+            |i| Some((i.ap_deadline, i.id.clone())),
+            |c, inc| match self.escalate(c, inc, now) {
+                Ok(n) => queued += n,
+                Err(e) => {
+                    tracing::error!(incident = %inc.id, error = %e, "clock escalation failed")
                 }
-            }
-            if (page.len() as i64) < store::CANDIDATES_PAGE {
-                break;
-            }
-            after = page.last().map(|i| (i.ap_deadline, i.id.clone()));
-        }
-        let mut after = None;
-        loop {
-            let page = store::follow_up_candidates(conn, now, horizon, after.take())?;
-            for inc in &page {
-                match self.escalate_follow_up(conn, inc, now) {
-                    Ok(n) => queued += n,
-                    Err(e) => {
-                        tracing::error!(incident = %inc.id, error = %e, "follow-up escalation failed")
-                    }
+            },
+        )?;
+        each_candidate(
+            conn,
+            |c, after| store::follow_up_candidates(c, now, horizon, after),
+            |i| i.supplement_due_at.map(|d| (d, i.id.clone())),
+            |c, inc| match self.escalate_follow_up(c, inc, now) {
+                Ok(n) => queued += n,
+                Err(e) => {
+                    tracing::error!(incident = %inc.id, error = %e, "follow-up escalation failed")
                 }
-            }
-            if (page.len() as i64) < store::CANDIDATES_PAGE {
-                break;
-            }
-            after = page
-                .last()
-                .and_then(|i| i.supplement_due_at.map(|d| (d, i.id.clone())));
-            if after.is_none() {
-                break;
-            }
-        }
+            },
+        )?;
         Ok(queued)
     }
 

@@ -144,6 +144,30 @@ pub fn controller_clock(
     })
 }
 
+/// The longest reason for declining a change of the shared incident.
+pub const MAX_DECLINE_REASON: usize = 2_000;
+
+/// The reason a controller gives for not taking a change over: required (the shared team reads it
+/// in the trail) and at most [`MAX_DECLINE_REASON`] characters; trimmed.
+pub fn decline_reason(reason: Option<&str>) -> Result<&str, FieldProblem> {
+    let reason = reason.map(str::trim).unwrap_or("");
+    if reason.is_empty() {
+        return Err(FieldProblem::new(
+            "reason",
+            "say why the change does not hold for your organisation",
+            "Schrijf op waarom de wijziging voor uw organisatie niet klopt.",
+        ));
+    }
+    if reason.chars().count() > MAX_DECLINE_REASON {
+        return Err(FieldProblem::new(
+            "reason",
+            format!("at most {MAX_DECLINE_REASON} characters"),
+            format!("Gebruik hoogstens {MAX_DECLINE_REASON} tekens."),
+        ));
+    }
+    Ok(reason)
+}
+
 /// The source a fact taken over names (Dutch, as the other sources are named).
 pub fn source(shared_reference: &str) -> String {
     format!("het gedeelde incident {shared_reference}")
@@ -469,6 +493,24 @@ mod tests {
             prop_assert!(!changed_fields(&old, &new).iter().any(|k| k == "how_discovered"));
             prop_assert_eq!(&take_change(&mine, &old, &new, &from).how_discovered, &mine.how_discovered);
             prop_assert!(matches!(inherit(&new, &from).how_discovered, Fact::Missing));
+        }
+
+        /// A reason is taken exactly when, trimmed, it has 1 to 2,000 characters; it is stored
+        /// trimmed, and a refusal names the field in both languages.
+        #[test]
+        fn a_decline_reason_is_required_and_bounded(r in proptest::option::of("[ a-zé\\n]{0,40}"), n in 0usize..2_100) {
+            for reason in [r.clone(), Some("x".repeat(n)), Some(format!("  {}  ", "é".repeat(n)))] {
+                let trimmed = reason.as_deref().map(str::trim).unwrap_or("");
+                let ok = !trimmed.is_empty() && trimmed.chars().count() <= MAX_DECLINE_REASON;
+                match decline_reason(reason.as_deref()) {
+                    Ok(t) => { prop_assert!(ok); prop_assert_eq!(t, trimmed); }
+                    Err(p) => {
+                        prop_assert!(!ok);
+                        prop_assert_eq!(p.field.as_str(), "reason");
+                        prop_assert!(!p.message_nl.is_empty());
+                    }
+                }
+            }
         }
 
         /// Taking a change over replaces exactly the fields the shared incident changed and keeps

@@ -73,9 +73,6 @@ pub struct DeclineInput {
     pub reason: Option<String>,
 }
 
-/// The longest reason for declining a change.
-pub const MAX_DECLINE_REASON: usize = 2_000;
-
 /// One controller's part of a shared incident as the shared team sees it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LinkedView {
@@ -664,21 +661,7 @@ fn offered(
 /// offered this change again (a later change of the shared incident is offered as usual). The
 /// reason is in the audit trail of the controller's incident and of the shared incident.
 pub fn decline(c: &mut DbConn, staff: &Staff, id: &str, input: &DeclineInput) -> DomainResult<i64> {
-    let reason = input.reason.as_deref().map(str::trim).unwrap_or("");
-    if reason.is_empty() {
-        return Err(DomainError::from(vec![crate::error::FieldProblem::new(
-            "reason",
-            "say why the change does not hold for your organisation",
-            "Schrijf op waarom de wijziging voor uw organisatie niet klopt.",
-        )]));
-    }
-    if reason.chars().count() > MAX_DECLINE_REASON {
-        return Err(DomainError::from(vec![crate::error::FieldProblem::new(
-            "reason",
-            format!("at most {MAX_DECLINE_REASON} characters"),
-            format!("Gebruik hoogstens {MAX_DECLINE_REASON} tekens."),
-        )]));
-    }
+    let reason = rules::decline_reason(input.reason.as_deref()).map_err(|p| vec![p])?;
     write_tx(c, |c| -> DomainResult<i64> {
         let (inc, link, shared, p) = offered(c, staff, id, input.version, input.incident_version)?;
         store::set_taken(c, id, p.version, &p.details_new.to_json())?;

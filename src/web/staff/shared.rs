@@ -401,6 +401,59 @@ pub async fn origin(
     .await
 }
 
+/// After a POST on a controller's page: to the page with its notice, or the page again with the
+/// refusal at `field` and what was typed.
+#[allow(clippy::too_many_arguments)]
+async fn after_origin_post<T>(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &Staff,
+    id: &str,
+    result: Result<T, ApiError>,
+    ok: &str,
+    field: &str,
+    typed: OriginTyped,
+) -> Result<HttpResponse, PageError> {
+    match result {
+        Ok(_) => Ok(redirect(&format!(
+            "/staff/incidents/{id}/shared-origin?ok={ok}"
+        ))),
+        Err(e) => {
+            let (errors, status) = coded(lang, e, field)?;
+            origin_page(
+                state,
+                req,
+                lang,
+                staff,
+                id,
+                Again {
+                    errors,
+                    typed,
+                    status,
+                },
+            )
+            .await
+        }
+    }
+}
+
+/// The offer as the person saw it: the shared facts' version and, when shown, the shared
+/// incident's version (hidden fields; anything else is a bad request).
+fn offer_seen(form: &super::form::Form, lang: Lang) -> Result<(i64, Option<i64>), PageError> {
+    let bad = || super::page::bad_request(lang);
+    let version = form
+        .get("version")
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| bad())?;
+    let incident_version = form
+        .opt("incident_version")
+        .map(|v| v.parse::<i64>().map_err(|_| bad()))
+        .transpose()?;
+    Ok((version, incident_version))
+}
+
 /// `POST /staff/incidents/{id}/shared-origin/notified-at`.
 pub async fn notified_at(
     state: web::Data<AppState>,
@@ -411,30 +464,12 @@ pub async fn notified_at(
     let StaffForm { lang, form, staff } = f;
     let id = path.into_inner();
     let typed = form.get("notified_at");
-    let at = match parse_local(&typed) {
-        Ok(Some(t)) => t,
-        Ok(None) => {
-            let errs = vec![(
-                "notified_at".to_string(),
-                pages().t(lang, "staff_err_required"),
-            )];
-            return origin_page(
-                &state,
-                &req,
-                lang,
-                &staff,
-                &id,
-                Again {
-                    errors: errs,
-                    typed: OriginTyped {
-                        notified_at: Some(typed),
-                        reason: None,
-                    },
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                },
-            )
-            .await;
-        }
+    let again = || OriginTyped {
+        notified_at: Some(typed.clone()),
+        reason: None,
+    };
+    let at = match parse_local(&typed).and_then(|t| t.ok_or("staff_err_required")) {
+        Ok(t) => t,
         Err(key) => {
             let errs = vec![("notified_at".to_string(), pages().t(lang, key))];
             return origin_page(
@@ -445,10 +480,7 @@ pub async fn notified_at(
                 &id,
                 Again {
                     errors: errs,
-                    typed: OriginTyped {
-                        notified_at: Some(typed),
-                        reason: None,
-                    },
+                    typed: again(),
                     status: StatusCode::UNPROCESSABLE_ENTITY,
                 },
             )
@@ -457,41 +489,22 @@ pub async fn notified_at(
     };
     let max = state.settings.limits.description_chars;
     let (s, i) = (staff.clone(), id.clone());
-    match state
-        .db(move |c| {
-            Ok(service::set_notified_at(
-                c,
-                &s,
-                &i,
-                &NoticeInput { notified_at: at },
-                max,
-            )?)
-        })
-        .await
-    {
-        Ok(()) => Ok(redirect(&format!(
-            "/staff/incidents/{id}/shared-origin?ok=notified"
-        ))),
-        Err(e) => {
-            let (errs, status) = coded(lang, e, "notified_at")?;
-            origin_page(
-                &state,
-                &req,
-                lang,
-                &staff,
-                &id,
-                Again {
-                    errors: errs,
-                    typed: OriginTyped {
-                        notified_at: Some(typed),
-                        reason: None,
-                    },
-                    status,
-                },
-            )
-            .await
-        }
-    }
+    let input = NoticeInput { notified_at: at };
+    let result = state
+        .db(move |c| Ok(service::set_notified_at(c, &s, &i, &input, max)?))
+        .await;
+    after_origin_post(
+        &state,
+        &req,
+        lang,
+        &staff,
+        &id,
+        result,
+        "notified",
+        "notified_at",
+        again(),
+    )
+    .await
 }
 
 /// `POST /staff/incidents/{id}/shared-origin/accept` ("overnemen").
@@ -503,46 +516,28 @@ pub async fn accept(
 ) -> Result<HttpResponse, PageError> {
     let StaffForm { lang, form, staff } = f;
     let id = path.into_inner();
-    let Ok(version) = form.get("version").trim().parse::<i64>() else {
-        return Err(super::page::bad_request(lang));
-    };
-    let incident_version = match form.opt("incident_version") {
-        None => None,
-        Some(v) => match v.parse::<i64>() {
-            Ok(v) => Some(v),
-            Err(_) => return Err(super::page::bad_request(lang)),
-        },
-    };
+    let (version, incident_version) = offer_seen(&form, lang)?;
     let input = AcceptInput {
         version,
         incident_version,
     };
     let max = state.settings.limits.description_chars;
     let (s, i) = (staff.clone(), id.clone());
-    match state
+    let result = state
         .db(move |c| Ok(service::accept(c, &s, &i, &input, max)?))
-        .await
-    {
-        Ok(_) => Ok(redirect(&format!(
-            "/staff/incidents/{id}/shared-origin?ok=accepted"
-        ))),
-        Err(e) => {
-            let (errs, status) = coded(lang, e, "offer")?;
-            origin_page(
-                &state,
-                &req,
-                lang,
-                &staff,
-                &id,
-                Again {
-                    errors: errs,
-                    typed: OriginTyped::default(),
-                    status,
-                },
-            )
-            .await
-        }
-    }
+        .await;
+    after_origin_post(
+        &state,
+        &req,
+        lang,
+        &staff,
+        &id,
+        result,
+        "accepted",
+        "offer",
+        OriginTyped::default(),
+    )
+    .await
 }
 
 /// `POST /staff/incidents/{id}/shared-origin/decline` ("niet overnemen", with the reason).
@@ -554,16 +549,7 @@ pub async fn decline(
 ) -> Result<HttpResponse, PageError> {
     let StaffForm { lang, form, staff } = f;
     let id = path.into_inner();
-    let Ok(version) = form.get("version").trim().parse::<i64>() else {
-        return Err(super::page::bad_request(lang));
-    };
-    let incident_version = match form.opt("incident_version") {
-        None => None,
-        Some(v) => match v.parse::<i64>() {
-            Ok(v) => Some(v),
-            Err(_) => return Err(super::page::bad_request(lang)),
-        },
-    };
+    let (version, incident_version) = offer_seen(&form, lang)?;
     let reason = form.get("reason");
     let input = DeclineInput {
         version,
@@ -571,31 +557,15 @@ pub async fn decline(
         reason: Some(reason.clone()),
     };
     let (s, i) = (staff.clone(), id.clone());
-    match state
+    let result = state
         .db(move |c| Ok(service::decline(c, &s, &i, &input)?))
-        .await
-    {
-        Ok(_) => Ok(redirect(&format!(
-            "/staff/incidents/{id}/shared-origin?ok=declined"
-        ))),
-        Err(e) => {
-            let (errs, status) = coded(lang, e, "offer")?;
-            origin_page(
-                &state,
-                &req,
-                lang,
-                &staff,
-                &id,
-                Again {
-                    errors: errs,
-                    typed: OriginTyped {
-                        notified_at: None,
-                        reason: Some(reason),
-                    },
-                    status,
-                },
-            )
-            .await
-        }
-    }
+        .await;
+    let typed = OriginTyped {
+        notified_at: None,
+        reason: Some(reason),
+    };
+    after_origin_post(
+        &state, &req, lang, &staff, &id, result, "declined", "offer", typed,
+    )
+    .await
 }
